@@ -39,12 +39,13 @@ def run_cell(source: str) -> dict:
 
 
 def run_cell_json(source: str) -> str:
-    """:func:`run_cell` as JSON, for the browser worker.
+    """:func:`run_cell` as JSON, plus the text to show, for the browser worker.
 
     >>> run_cell_json("print('hi')")
-    '{"stdout": "hi\\\\n", "error": null}'
+    '{"stdout": "hi\\\\n", "error": null, "text": "hi"}'
     """
-    return json.dumps(run_cell(source))
+    result = run_cell(source)
+    return json.dumps({**result, "text": display_text(result)})
 
 
 def display_text(result: dict) -> str:
@@ -57,3 +58,50 @@ def display_text(result: dict) -> str:
     if result["error"]:
         parts.append(result["error"])
     return "\n".join(part for part in parts if part)
+
+
+def call_json(module: str, func: str, kwargs_json: str) -> str:
+    """Call ``servecalc.<module>.<func>(**kwargs)`` and return JSON, for calculators.
+
+    Only public functions of servecalc modules can be named, and arguments are
+    plain JSON values: a calculator's state (say, from a URL) is data, never
+    code to run.
+
+    >>> call_json("kv", "kv_bytes_per_token", '{"model": "llama-2-7b"}')
+    '{"value": 524288, "error": null}'
+    >>> call_json("os", "system", '{}')
+    '{"value": null, "error": "ValueError: module must be a servecalc module name, got \\'os\\'"}'
+    """
+    import importlib
+    import pkgutil
+
+    import servecalc
+
+    try:
+        names = {info.name for info in pkgutil.iter_modules(servecalc.__path__)}
+        if module not in names or module in {"cells", "cli", "__main__"}:
+            raise ValueError(f"module must be a servecalc module name, got {module!r}")
+        if not func.isidentifier() or func.startswith("_"):
+            raise ValueError(f"func must be a public function name, got {func!r}")
+        target = getattr(importlib.import_module(f"servecalc.{module}"), func, None)
+        if not callable(target):
+            raise ValueError(f"func {func!r} is not a function of servecalc.{module}")
+        kwargs = json.loads(kwargs_json)
+        if not isinstance(kwargs, dict):
+            raise ValueError(f"kwargs must be a JSON object, got {kwargs_json!r}")
+        return json.dumps({"value": _jsonable(target(**kwargs)), "error": None})
+    except Exception as exc:  # noqa: BLE001 - reported to the reader under the calculator
+        return json.dumps({"value": None, "error": f"{type(exc).__name__}: {exc}"})
+
+
+def _jsonable(value: object) -> object:
+    """Dataclasses become dicts (with their properties left out), tuples lists."""
+    import dataclasses
+
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {k: _jsonable(v) for k, v in dataclasses.asdict(value).items()}
+    if isinstance(value, (list, tuple)):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, dict):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    return value

@@ -1,0 +1,51 @@
+# LLM Serving Field Guide. Every target installs what it needs first.
+#   make serve   build the site and serve it at http://127.0.0.1:8000
+#   make test    the whole test suite (CPython, Pyodide on Node, Chromium)
+#   make build   build the site into site/ (mkdocs build --strict)
+
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+PORT ?= 8000
+export NO_MKDOCS_2_WARNING := 1
+
+.PHONY: help deps serve build test clean chromium
+
+help:
+	@sed -n 's/^#   //p' Makefile
+
+# Python: a virtual environment with every package pinned (constraints.txt),
+# and servecalc installed from snippets/ in editable mode (no build isolation,
+# so no network beyond PyPI itself).
+$(VENV)/.installed: requirements.txt constraints.txt pyproject.toml
+	@echo "==> Python environment ($(VENV))"
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.txt -c constraints.txt
+	$(PY) -m pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e .
+	touch $@
+
+# Browser assets: Pyodide, CodeMirror, esbuild, fonts, MathJax, pinned by package-lock.json.
+node_modules/.installed: package.json package-lock.json
+	@echo "==> Browser assets (npm ci)"
+	npm ci --no-audit --no-fund
+	touch $@
+
+deps: $(VENV)/.installed node_modules/.installed
+
+# Debian's Chromium for the browser tests (never a downloaded browser build).
+chromium:
+	@command -v chromium >/dev/null || { echo "==> Installing Debian chromium"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; }
+
+build: deps
+	SITE_URL=$${SITE_URL:-http://127.0.0.1:$(PORT)/} $(PY) -m mkdocs build --strict
+
+serve: deps
+	SITE_URL=http://127.0.0.1:$(PORT)/ $(PY) -m mkdocs serve --strict --dev-addr 127.0.0.1:$(PORT)
+
+test: deps chromium
+	$(PY) -m pytest
+
+clean:
+	rm -rf site build dist .cache

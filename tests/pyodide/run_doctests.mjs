@@ -1,0 +1,46 @@
+// Run servecalc's doctests inside Pyodide on Node.
+//
+// Usage: node tests/pyodide/run_doctests.mjs path/to/servecalc-*.whl
+// Boots the npm Pyodide (the same core the site serves), installs the wheel,
+// runs doctest.testmod on every servecalc module and exits non-zero on any
+// failure. The last line reads "N passed, M failed".
+import { loadPyodide } from "pyodide";
+import { readFileSync } from "node:fs";
+import { basename } from "node:path";
+
+const wheel = process.argv[2];
+if (!wheel) {
+  console.error("usage: node run_doctests.mjs <servecalc wheel>");
+  process.exit(2);
+}
+
+const t0 = performance.now();
+const pyodide = await loadPyodide({ stdout: (s) => console.log(s), stderr: (s) => console.error(s) });
+const bootMs = performance.now() - t0;
+
+// Unpack the wheel straight into site-packages (no micropip, no network).
+pyodide.FS.writeFile(`/tmp/${basename(wheel)}`, readFileSync(wheel));
+pyodide.runPython(`
+import sys, zipfile, sysconfig
+zipfile.ZipFile("/tmp/${basename(wheel)}").extractall(sysconfig.get_paths()["purelib"])
+`);
+
+const summary = pyodide.runPython(`
+import doctest, importlib, pkgutil, sys
+import servecalc
+
+failed = attempted = 0
+for info in sorted(pkgutil.walk_packages(servecalc.__path__, "servecalc."), key=lambda i: i.name):
+    if info.name.endswith("__main__"):
+        continue
+    module = importlib.import_module(info.name)
+    result = doctest.testmod(module, optionflags=doctest.NORMALIZE_WHITESPACE)
+    print(f"{info.name}: {result.attempted - result.failed} passed, {result.failed} failed")
+    failed += result.failed
+    attempted += result.attempted
+f"{sys.version.split()[0]}|{attempted}|{failed}"
+`);
+const [version, attempted, failed] = summary.split("|");
+console.log(`Python ${version} in Pyodide ${pyodide.version}; boot ${(bootMs / 1000).toFixed(1)} s`);
+console.log(`${attempted - failed} passed, ${failed} failed`);
+process.exit(Number(failed) === 0 && Number(attempted) > 0 ? 0 : 1);

@@ -1,0 +1,55 @@
+"""servecalc's doctests inside Pyodide (Python 3.14) on Node, from the same wheel the site serves."""
+
+from __future__ import annotations
+
+import importlib.util
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+
+pytestmark = pytest.mark.pyodide
+
+
+def load_live_hook():
+    spec = importlib.util.spec_from_file_location("live_hook", ROOT / "hooks" / "live.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_doctests_pass_inside_pyodide(tmp_path):
+    assert shutil.which("node"), "node is required (Node 20)"
+    wheel = load_live_hook().build_wheel(tmp_path)
+    proc = subprocess.run(
+        ["node", "tests/pyodide/run_doctests.mjs", str(wheel)],
+        cwd=ROOT, capture_output=True, text=True, timeout=300,
+    )
+    print(proc.stdout[-4000:], proc.stderr[-4000:])
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "Python 3.14" in proc.stdout
+    passed, failed = map(int, re.search(r"^(\d+) passed, (\d+) failed$", proc.stdout, re.M).groups())
+    assert failed == 0
+    # Pyodide ran exactly the examples CPython finds in the same modules.
+    assert passed == cpython_example_count()
+
+
+def cpython_example_count() -> int:
+    import doctest
+    import importlib
+    import pkgutil
+
+    import servecalc
+
+    finder = doctest.DocTestFinder()
+    count = 0
+    for info in pkgutil.walk_packages(servecalc.__path__, "servecalc."):
+        if info.name.endswith("__main__"):
+            continue
+        module = importlib.import_module(info.name)
+        count += sum(len(test.examples) for test in finder.find(module))
+    return count

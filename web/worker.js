@@ -1,0 +1,84 @@
+// The Python runtime for live cells: one Web Worker per tab, running the
+// self-hosted Pyodide core with the servecalc wheel registered in the site's
+// pyodide-lock.json (the browser checks its sha256).
+//
+// Messages in:  {type: "boot", indexURL, lockURL}
+//               {type: "run", id, code}            -> servecalc.cells.run_cell
+//               {type: "call", id, module, func, kwargs}  -> JSON result of func(**kwargs)
+// Messages out: {type: "ready", bootMs} | {type: "boot-error", message}
+//               {type: "started", id} | {type: "result", id, ...} | {type: "progress", id, ...}
+
+let pyodide = null;
+let cells = null;
+const queue = [];
+let busy = false;
+
+// Installed synchronously, before any await: a message that arrives while the
+// worker is still loading must not be lost. Messages are handled in order.
+self.onmessage = (event) => {
+  queue.push(event.data);
+  pump();
+};
+
+async function pump() {
+  if (busy) return;
+  busy = true;
+  while (queue.length) {
+    const msg = queue.shift();
+    try {
+      await handle(msg);
+    } catch (err) {
+      self.postMessage({ type: "result", id: msg.id, stdout: "", error: `${err.name}: ${err.message}`, text: `${err.name}: ${err.message}` });
+    }
+  }
+  busy = false;
+}
+
+async function boot({ indexURL, lockURL }) {
+  const t0 = performance.now();
+  try {
+    const { loadPyodide } = await import(`${indexURL}pyodide.mjs`);
+    pyodide = await loadPyodide({
+      indexURL,
+      lockFileURL: lockURL,
+      stdout: () => {},
+      stderr: () => {},
+    });
+    const errors = [];
+    // loadPackage does not throw when a download fails: the error only
+    // reaches errorCallback, so collect it and fail loudly.
+    await pyodide.loadPackage("servecalc", {
+      messageCallback: () => {},
+      errorCallback: (message) => errors.push(message),
+    });
+    if (errors.length) throw new Error(errors.join("; "));
+    cells = pyodide.pyimport("servecalc.cells");
+    self.postMessage({ type: "ready", bootMs: performance.now() - t0 });
+  } catch (err) {
+    pyodide = null;
+    self.postMessage({ type: "boot-error", message: err && err.message ? err.message : String(err) });
+  }
+}
+
+function run({ id, code }) {
+  if (!cells) return; // boot failed; the page already said so
+  self.postMessage({ type: "started", id });
+  const t0 = performance.now();
+  const result = JSON.parse(cells.run_cell_json(code));
+  self.postMessage({ type: "result", id, ms: performance.now() - t0, ...result });
+}
+
+function call({ id, module, func, kwargs }) {
+  if (!cells) return;
+  self.postMessage({ type: "started", id });
+  const t0 = performance.now();
+  const result = JSON.parse(cells.call_json(module, func, JSON.stringify(kwargs || {})));
+  self.postMessage({ type: "result", id, ms: performance.now() - t0, ...result });
+}
+
+async function handle(msg) {
+  if (msg.type === "boot") return boot(msg);
+  if (msg.type === "run") return run(msg);
+  if (msg.type === "call") return call(msg);
+  throw new Error(`unknown message type ${JSON.stringify(msg.type)}`);
+}
