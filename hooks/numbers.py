@@ -1,7 +1,7 @@
 """MkDocs hook: numbers in prose come from servecalc at build time.
 
 A page writes ``{{ calc.kv_gib("llama-3.1-70b", context=32768) }}`` and the
-built page shows what ``servecalc.prose.kv_gib`` returns. Only calls of
+built page shows what ``servecalc.prose``'s ``kv_gib`` returns. Only calls of
 ``calc.<function>`` with literal arguments are allowed; an unknown name, a
 malformed placeholder or an argument the function rejects stops the build and
 names the page.
@@ -39,10 +39,9 @@ def evaluate(expression: str) -> str:
     ):
         raise ValueError(f"placeholders must call calc.<function>(...), got {expression!r}")
     name = node.func.attr
-    func = getattr(prose, name, None)
-    if name.startswith("_") or not callable(func) or getattr(func, "__module__", "") != prose.__name__:
-        known = ", ".join(n for n in dir(prose) if not n.startswith("_") and callable(getattr(prose, n))
-                          and getattr(prose, n).__module__ == prose.__name__)
+    func = prose.FUNCTIONS.get(name)
+    if func is None:
+        known = ", ".join(sorted(prose.FUNCTIONS))
         raise ValueError(f"unknown placeholder function calc.{name}; known: {known}")
     try:
         args = [ast.literal_eval(arg) for arg in node.args]

@@ -1,8 +1,4 @@
-"""Numbers for sentences: what ``{{ calc.NAME(...) }}`` placeholders print.
-
-The MkDocs hook ``hooks/numbers.py`` replaces each placeholder in a page's
-Markdown with the string one of these functions returns, at build time, so a
-number in prose can never drift from the code. Each returns text with its unit.
+"""Placeholders for the KV-cache chapter (and anything about cache size).
 
 >>> kv_bytes_per_token("llama-2-7b", kv_dtype="fp16")
 '524,288 B'
@@ -14,10 +10,21 @@ number in prose can never drift from the code. Each returns text with its unit.
 
 from __future__ import annotations
 
-from . import kv
-from .gpus import get_gpu
-from .models import get_model
-from .units import GiB, fmt_bytes, fmt_int, fmt_number
+from .. import kv
+from ..gpus import get_gpu
+from ..models import get_model
+from ..units import GB, GiB, fmt_bytes, fmt_int, fmt_number, fmt_percent
+
+__all__ = [
+    "kv_bytes_per_token",
+    "kv_kib_per_token",
+    "kv_gib",
+    "kv_tokens_per_gib",
+    "gqa_factor",
+    "spec",
+    "gpu_memory_gib",
+    "gib_over_gb",
+]
 
 
 def kv_bytes_per_token(model: str, kv_dtype: str = "bf16") -> str:
@@ -81,6 +88,4 @@ def gib_over_gb() -> str:
     >>> gib_over_gb()
     '7.4 %'
     """
-    from .units import GB, fmt_percent
-
     return fmt_percent(GiB / GB - 1)

@@ -1,0 +1,46 @@
+"""The {{ calc.NAME(...) }} placeholder hook: replaces, and refuses what it cannot compute."""
+
+from __future__ import annotations
+
+import importlib.util
+from pathlib import Path
+from types import SimpleNamespace
+
+import pytest
+from mkdocs.exceptions import PluginError
+
+ROOT = Path(__file__).resolve().parent.parent
+spec = importlib.util.spec_from_file_location("numbers_hook", ROOT / "hooks" / "numbers.py")
+numbers = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(numbers)
+
+PAGE = SimpleNamespace(file=SimpleNamespace(src_path="chapter.md"))
+
+
+def render(markdown: str) -> str:
+    return numbers.on_page_markdown(markdown, PAGE, {}, None)
+
+
+def test_placeholder_is_replaced_by_the_library_value():
+    # Llama-2-7B, fp16: 2 x 32 layers x 32 KV heads x 128 x 2 B = 524,288 B
+    # (NVIDIA, "Mastering LLM Techniques: Inference Optimization").
+    out = render('Per token: {{ calc.kv_bytes_per_token("llama-2-7b", kv_dtype="fp16") }}.')
+    assert out == "Per token: 524,288 B."
+
+
+@pytest.mark.parametrize(
+    "placeholder, message",
+    [
+        ("{{ calc.no_such_function() }}", "unknown placeholder function calc.no_such_function"),
+        ('{{ calc.kv_gib("llama-9", context=1) }}', "model 'llama-9' is not in the catalog"),
+        ('{{ calc.kv_gib("llama-2-7b", context=-1) }}', "context must be an integer >= 0"),
+        ("{{ calc.kv_gib(__import__('os')) }}", "arguments must be literals"),
+        ("{{ os.system('true') }}", "placeholders must call calc.<function>"),
+        ("{{ calc.kv_gib( }}", "not a Python call"),
+    ],
+)
+def test_bad_placeholder_stops_the_build_and_names_the_page(placeholder, message):
+    with pytest.raises(PluginError) as err:
+        render(f"text {placeholder} text")
+    assert "chapter.md" in str(err.value)
+    assert message in str(err.value)
