@@ -25,7 +25,7 @@ def test_placeholder_is_replaced_by_the_library_value():
     # Llama-2-7B, fp16: 2 x 32 layers x 32 KV heads x 128 x 2 B = 524,288 B
     # (NVIDIA, "Mastering LLM Techniques: Inference Optimization").
     out = render('Per token: {{ calc.kv_bytes_per_token("llama-2-7b", kv_dtype="fp16") }}.')
-    assert out == "Per token: 524,288 B."
+    assert out == 'Per token: <span class="calc">524,288 B</span>.'
 
 
 @pytest.mark.parametrize(
