@@ -1,0 +1,358 @@
+"""Parameter counts and weight bytes, exact to the parameter.
+
+The count is built from the architecture, tensor by tensor, the way the
+checkpoint stores it: token embeddings, an untied ``lm_head``, learned
+position embeddings (OPT), per-layer attention (with query/key/value biases
+where the model has them, or the low-rank projections and norms of multi-head
+latent attention), the MLP (gated: three matrices; plain: two, plus biases for
+OPT), mixture-of-experts experts, router and shared experts, dense first
+layers, and every norm.
+
+>>> param_count("llama-2-7b")
+6738415616
+>>> param_count("llama-3.1-8b")
+8030261248
+>>> round(active_param_count("mixtral-8x7b") / 1e9, 1)   # 2 of 8 experts per token
+12.9
+>>> weight_bytes("llama-3.1-8b") == 2 * 8030261248
+True
+
+Quantized weights (``weight_dtype`` of 8 bits or fewer) follow the common
+weight-only convention (GPTQ, AWQ, fp8 checkpoints):
+
+* the linear layers of the decoder blocks (attention projections, MLP and
+  expert matrices) are stored in ``weight_dtype``;
+* embeddings, the ``lm_head``, norms, biases and MoE routers stay in 16 bits
+  (2 bytes each);
+* 4-bit formats (``int4``, ``fp4``) add one fp16 scale per ``group_size``
+  consecutive input weights of each output row of a quantized matrix
+  (``out_features * ceil(in_features / group_size)`` scales per matrix); zero
+  points are not counted (symmetric quantization);
+* 8-bit formats carry per-tensor or per-channel scales, under 0.1 % of the
+  weights, which are not counted.
+
+For ``weight_dtype`` of 16 or 32 bits every parameter is stored in that type.
+
+>>> from servecalc.units import fmt_bytes
+>>> fmt_bytes(weight_bytes("llama-3.1-70b", "int4"), "GB")
+'39.50 GB'
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .models import ModelSpec, get_model
+from .precision import BITS, bits, storage_bytes
+from .validate import choice, non_negative_int, positive_int
+
+#: Kinds of weight tensors; only ``"linear"`` is quantized below 16 bits.
+KINDS = ("linear", "embedding", "lm_head", "router", "norm", "bias")
+
+_HALF_BYTES = 2  # bf16/fp16: what unquantized parts and 4-bit scales use
+
+
+@dataclass(frozen=True, kw_only=True)
+class WeightGroup:
+    """``count`` tensors of shape (``in_features`` x ``out_features``).
+
+    Vectors (norm weights, biases) have ``in_features == 1``.
+    ``active_count`` is how many of them one token uses (MoE: routed experts).
+    """
+
+    name: str
+    kind: str
+    in_features: int
+    out_features: int
+    count: int
+    active_count: int
+
+    @property
+    def params(self) -> int:
+        """Parameters held by all ``count`` tensors."""
+        return self.in_features * self.out_features * self.count
+
+    @property
+    def active_params(self) -> int:
+        """Parameters one token uses."""
+        return self.in_features * self.out_features * self.active_count
+
+
+def _group(
+    name: str, kind: str, in_features: int, out_features: int, count: int = 1,
+    active_count: int | None = None,
+) -> WeightGroup:
+    return WeightGroup(
+        name=name,
+        kind=kind,
+        in_features=in_features,
+        out_features=out_features,
+        count=count,
+        active_count=count if active_count is None else active_count,
+    )
+
+
+def _norm_size(spec: ModelSpec, width: int) -> int:
+    """Parameters of one norm over ``width`` values (LayerNorm has a bias too)."""
+    return 2 * width if spec.norm == "layernorm" else width
+
+
+def _attention_groups(spec: ModelSpec) -> list[WeightGroup]:
+    h = spec.hidden_size
+    heads = spec.num_attention_heads
+    if spec.kv_lora_rank:  # multi-head latent attention (DeepSeek-V2/V3)
+        q_head = spec.qk_nope_head_dim + spec.qk_rope_head_dim
+        groups = []
+        if spec.q_lora_rank:
+            groups += [
+                _group("attn.q_a_proj", "linear", h, spec.q_lora_rank),
+                _group("attn.q_a_norm", "norm", 1, _norm_size(spec, spec.q_lora_rank)),
+                _group("attn.q_b_proj", "linear", spec.q_lora_rank, heads * q_head),
+            ]
+        else:
+            groups.append(_group("attn.q_proj", "linear", h, heads * q_head))
+        groups += [
+            _group("attn.kv_a_proj", "linear", h, spec.kv_lora_rank + spec.qk_rope_head_dim),
+            _group("attn.kv_a_norm", "norm", 1, _norm_size(spec, spec.kv_lora_rank)),
+            _group(
+                "attn.kv_b_proj", "linear", spec.kv_lora_rank,
+                heads * (spec.qk_nope_head_dim + spec.v_head_dim),
+            ),
+            _group("attn.o_proj", "linear", heads * spec.v_head_dim, h),
+        ]
+        return groups
+    q_width = heads * spec.head_dim
+    kv_width = spec.num_kv_heads * spec.head_dim
+    groups = [
+        _group("attn.q_proj", "linear", h, q_width),
+        _group("attn.k_proj", "linear", h, kv_width),
+        _group("attn.v_proj", "linear", h, kv_width),
+        _group("attn.o_proj", "linear", q_width, h),
+    ]
+    if spec.qkv_bias or spec.linear_bias:
+        groups.append(_group("attn.qkv_bias", "bias", 1, q_width + 2 * kv_width))
+    if spec.linear_bias:
+        groups.append(_group("attn.o_bias", "bias", 1, h))
+    if spec.qk_norm:
+        groups.append(_group("attn.qk_norm", "norm", 1, 2 * _norm_size(spec, spec.head_dim)))
+    return groups
+
+
+def _mlp_groups(
+    spec: ModelSpec, prefix: str, width: int, count: int = 1, active_count: int | None = None
+) -> list[WeightGroup]:
+    h = spec.hidden_size
+    if spec.mlp == "gated":
+        groups = [
+            _group(f"{prefix}.gate_proj", "linear", h, width, count, active_count),
+            _group(f"{prefix}.up_proj", "linear", h, width, count, active_count),
+            _group(f"{prefix}.down_proj", "linear", width, h, count, active_count),
+        ]
+    else:
+        groups = [
+            _group(f"{prefix}.fc1", "linear", h, width, count, active_count),
+            _group(f"{prefix}.fc2", "linear", width, h, count, active_count),
+        ]
+    if spec.linear_bias:
+        groups.append(_group(f"{prefix}.bias", "bias", 1, width + h, count, active_count))
+    return groups
+
+
+def _check_spec(spec: ModelSpec) -> ModelSpec:
+    # ModelSpec validates itself in __post_init__; this guards against objects
+    # changed with object.__setattr__ or built by other means.
+    if not isinstance(spec, ModelSpec):
+        raise ValueError(f"model must be a catalog ID or a ModelSpec, got {spec!r}")
+    return spec
+
+
+def _is_moe_layer(spec: ModelSpec, layer: int) -> bool:
+    return spec.num_experts > 0 and layer >= spec.first_dense_layers
+
+
+def layer_weight_groups(model: str | ModelSpec, layer: int) -> tuple[WeightGroup, ...]:
+    """Weight tensors of decoder layer ``layer`` (0-based).
+
+    >>> [g.name for g in layer_weight_groups("llama-3.1-8b", 0)][:4]
+    ['attn.q_proj', 'attn.k_proj', 'attn.v_proj', 'attn.o_proj']
+    >>> sum(g.params for g in layer_weight_groups("llama-3.1-8b", 0))
+    218112000
+    """
+    spec = _check_spec(get_model(model))
+    non_negative_int("layer", layer)
+    if layer >= spec.num_layers:
+        raise ValueError(
+            f"layer must be an integer in [0, {spec.num_layers - 1}] for {spec.id}, got {layer!r}"
+        )
+    h = spec.hidden_size
+    groups = _attention_groups(spec)
+    if _is_moe_layer(spec, layer):
+        width = spec.moe_intermediate_size or spec.intermediate_size
+        groups.append(_group("moe.router", "router", h, spec.num_experts))
+        if spec.router_bias:
+            groups.append(_group("moe.router_bias", "bias", 1, spec.num_experts))
+        groups += _mlp_groups(
+            spec, "moe.experts", width, spec.num_experts, spec.experts_per_token
+        )
+        if spec.num_shared_experts:
+            groups += _mlp_groups(spec, "moe.shared_experts", width, spec.num_shared_experts)
+    else:
+        groups += _mlp_groups(spec, "mlp", spec.intermediate_size)
+    groups.append(_group("norms", "norm", 1, spec.norms_per_layer * _norm_size(spec, h)))
+    return tuple(groups)
+
+
+def weight_groups(model: str | ModelSpec) -> tuple[WeightGroup, ...]:
+    """Every weight tensor of the model, grouped by name across layers.
+
+    >>> groups = {g.name: g for g in weight_groups("mixtral-8x7b")}
+    >>> g = groups["moe.experts.up_proj"]
+    >>> g.in_features, g.out_features, g.count, g.active_count   # 32 layers x 8 experts
+    (4096, 14336, 256, 64)
+    """
+    spec = _check_spec(get_model(model))
+    h = spec.hidden_size
+    merged: dict[str, WeightGroup] = {}
+    # Layers come in at most two shapes (dense, MoE): build one of each.
+    dense = spec.first_dense_layers if spec.num_experts else spec.num_layers
+    moe = spec.num_layers - dense
+    for first_layer, repeats in ((0, dense), (dense, moe)):
+        if not repeats:
+            continue
+        for g in layer_weight_groups(spec, first_layer):
+            prior = merged.get(g.name)
+            merged[g.name] = _group(
+                g.name, g.kind, g.in_features, g.out_features,
+                g.count * repeats + (prior.count if prior else 0),
+                g.active_count * repeats + (prior.active_count if prior else 0),
+            )
+    groups = [_group("embed_tokens", "embedding", spec.vocab_size, h)]
+    if spec.position_embeddings:
+        groups.append(_group("embed_positions", "embedding", spec.position_embeddings, h))
+    groups += list(merged.values())
+    groups.append(_group("final_norm", "norm", 1, _norm_size(spec, h)))
+    if not spec.tie_word_embeddings:
+        groups.append(_group("lm_head", "lm_head", h, spec.vocab_size))
+    return tuple(groups)
+
+
+def param_count(model: str | ModelSpec) -> int:
+    """Total parameters (all experts; tied embeddings counted once).
+
+    >>> param_count("llama-3.1-70b")
+    70553706496
+    >>> round(param_count("deepseek-v3") / 1e9)    # without the 14B MTP module
+    671
+    """
+    return sum(g.params for g in weight_groups(model))
+
+
+def active_param_count(model: str | ModelSpec) -> int:
+    """Parameters one token uses: routed experts count ``experts_per_token`` times.
+
+    Embeddings and ``lm_head`` are included, as in Mistral's 12.9B for
+    Mixtral-8x7B. Dense models: equal to :func:`param_count`.
+
+    >>> active_param_count("llama-2-7b") == param_count("llama-2-7b")
+    True
+    """
+    return sum(g.active_params for g in weight_groups(model))
+
+
+def layer_param_count(model: str | ModelSpec, layer: int) -> int:
+    """Parameters of decoder layer ``layer`` (0-based).
+
+    >>> layer_param_count("llama-2-7b", 0)     # 4 x 4096^2 + 3 x 4096 x 11008 + 2 x 4096
+    202383360
+    """
+    return sum(g.params for g in layer_weight_groups(model, layer))
+
+
+def matmul_params_per_token(model: str | ModelSpec) -> int:
+    """Weights one token multiplies by: active linear layers, routers and the
+    output projection (the embedding matrix when tied). Embedding look-ups,
+    norms and biases are excluded; a forward pass costs about twice this
+    many FLOPs per token, before attention over the context.
+
+    >>> matmul_params_per_token("llama-2-7b") == param_count("llama-2-7b") - 32000 * 4096 - 65 * 4096
+    True
+    """
+    spec = get_model(model)
+    groups = weight_groups(spec)
+    total = sum(g.active_params for g in groups if g.kind in ("linear", "router", "lm_head"))
+    if spec.tie_word_embeddings:
+        total += spec.vocab_size * spec.hidden_size
+    return total
+
+
+def _check_dtype(weight_dtype: str, group_size: int) -> int:
+    choice("weight_dtype", weight_dtype, BITS)
+    width = bits(weight_dtype)
+    positive_int("group_size", group_size)
+    return width
+
+
+def _groups_bytes(
+    groups: tuple[WeightGroup, ...], weight_dtype: str, group_size: int, active: bool
+) -> int:
+    width = _check_dtype(weight_dtype, group_size)
+
+    def n(g: WeightGroup) -> int:
+        return g.active_count if active else g.count
+
+    if width >= 16:
+        return storage_bytes(sum(g.in_features * g.out_features * n(g) for g in groups),
+                             weight_dtype)
+    quantized = sum(g.in_features * g.out_features * n(g) for g in groups if g.kind == "linear")
+    kept = sum(g.in_features * g.out_features * n(g) for g in groups if g.kind != "linear")
+    scales = 0
+    if width <= 4:
+        scales = sum(
+            g.out_features * -(-g.in_features // group_size) * n(g)
+            for g in groups
+            if g.kind == "linear"
+        )
+    return storage_bytes(quantized, weight_dtype) + _HALF_BYTES * (kept + scales)
+
+
+def weight_bytes(
+    model: str | ModelSpec, weight_dtype: str = "bf16", group_size: int = 128
+) -> int:
+    """Bytes of all weights in ``weight_dtype`` (see the module docstring for
+    what is quantized and the 4-bit scale overhead).
+
+    >>> weight_bytes("llama-2-7b", "fp32") == 4 * 6738415616
+    True
+    >>> weight_bytes("llama-2-7b", "int4", group_size=0)
+    Traceback (most recent call last):
+        ...
+    ValueError: group_size must be an integer >= 1, got 0
+    """
+    return _groups_bytes(weight_groups(model), weight_dtype, group_size, active=False)
+
+
+def active_weight_bytes(
+    model: str | ModelSpec, weight_dtype: str = "bf16", group_size: int = 128
+) -> int:
+    """Bytes of the weights one token uses (MoE: ``experts_per_token`` experts).
+
+    The weights a decode step reads at batch 1; larger batches touch more
+    experts. Dense models: equal to :func:`weight_bytes`.
+
+    >>> from servecalc.units import fmt_bytes
+    >>> fmt_bytes(active_weight_bytes("mixtral-8x7b"), "GB")
+    '25.76 GB'
+    """
+    return _groups_bytes(weight_groups(model), weight_dtype, group_size, active=True)
+
+
+def layer_weight_bytes(
+    model: str | ModelSpec, layer: int, weight_dtype: str = "bf16", group_size: int = 128
+) -> int:
+    """Bytes of decoder layer ``layer`` (0-based) in ``weight_dtype``.
+
+    >>> layer_weight_bytes("llama-2-7b", 0) == 2 * 202383360
+    True
+    """
+    return _groups_bytes(layer_weight_groups(model, layer), weight_dtype, group_size,
+                         active=False)

@@ -1,0 +1,343 @@
+"""Model, GPU and price catalogs, and building models from Hugging Face configs."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import re
+
+import pytest
+
+from servecalc.gpus import GPUS, GpuSpec, get_gpu
+from servecalc.hf_config import from_hf_config
+from servecalc.kv import kv_bytes_per_sequence, kv_bytes_per_token
+from servecalc.models import MODELS, ModelSpec, get_model
+from servecalc.params import param_count
+from servecalc.prices import PRICES, PriceSpec, get_price, prices_for
+
+REQUIRED_MODELS = [
+    "llama-2-7b", "llama-2-13b", "llama-2-70b", "llama-3.1-8b", "llama-3.1-70b",
+    "llama-3.1-405b", "mistral-7b", "mixtral-8x7b", "qwen2.5-7b", "qwen2.5-72b",
+    "gemma-2-9b", "gemma-2-27b", "phi-3-mini", "deepseek-v3", "opt-13b",
+]
+REQUIRED_GPUS = [
+    "a100-40gb", "a100-80gb", "h100-sxm", "h100-pcie", "h200", "b200", "l4", "l40s",
+    "a10g", "mi300x", "tpu-v5e",
+]
+
+
+# ------------------------------------------------------------------------- models
+
+
+def test_catalog_has_required_models_and_a_recent_family() -> None:
+    assert len(MODELS) >= 16
+    for model in REQUIRED_MODELS:
+        assert model in MODELS
+    assert any(m.startswith("qwen3-") for m in MODELS)
+
+
+@pytest.mark.parametrize("spec", list(MODELS.values()), ids=list(MODELS))
+def test_model_entries_are_well_formed(spec: ModelSpec) -> None:
+    assert re.fullmatch(r"[a-z0-9][a-z0-9.\-]*", spec.id)
+    assert spec.head_dim > 0
+    assert spec.source and spec.source_date and spec.status
+    assert re.fullmatch(r"\d{4}-\d{2}(-\d{2})?", spec.source_date)
+    assert "http" in spec.source or "arXiv" in spec.source
+
+
+def test_head_dim_differs_from_hidden_over_heads_where_it_should() -> None:
+    # Gemma-2 (arXiv:2408.00118 Table 1): 9B has 16 heads of 256 in a 3584-wide model.
+    assert get_model("gemma-2-9b").head_dim == 256 != 3584 // 16
+    assert get_model("gemma-2-27b").head_dim == 128 != 4608 // 32
+
+
+def test_sliding_windows() -> None:
+    gemma = get_model("gemma-2-9b")
+    assert (gemma.sliding_window, gemma.sliding_window_layers) == (4096, 21)  # half of 42
+    assert get_model("gemma-2-27b").sliding_window_layers == 23             # half of 46
+    mistral = get_model("mistral-7b")
+    assert (mistral.sliding_window, mistral.sliding_window_layers) == (4096, 32)
+    phi = get_model("phi-3-mini")
+    assert (phi.sliding_window, phi.sliding_window_layers) == (2047, 32)
+    for model in ("llama-3.1-8b", "mixtral-8x7b", "qwen2.5-7b", "deepseek-v3"):
+        assert get_model(model).sliding_window == 0
+
+
+def test_kv_bytes_per_token_by_hand() -> None:
+    # 2 (K and V) x layers x KV heads x head_dim x 2 bytes
+    assert kv_bytes_per_token("llama-2-7b") == 2 * 32 * 32 * 128 * 2
+    assert kv_bytes_per_token("llama-3.1-70b") == 2 * 80 * 8 * 128 * 2
+    assert kv_bytes_per_token("llama-3.1-405b") == 2 * 126 * 8 * 128 * 2
+    assert kv_bytes_per_token("qwen2.5-7b") == 2 * 28 * 4 * 128 * 2
+    # MLA (DeepSeek-V3 report section 2.1.1): latent of 512 + decoupled RoPE key of 64
+    assert kv_bytes_per_token("deepseek-v3") == (512 + 64) * 61 * 2
+    assert kv_bytes_per_token("opt-13b") == 2 * 40 * 40 * 128 * 2
+
+
+def test_windowed_kv_by_hand() -> None:
+    per_layer_token = 2 * 8 * 256 * 2           # Gemma-2-9B bytes per token per layer
+    assert kv_bytes_per_sequence("gemma-2-9b", 8192) == per_layer_token * (
+        21 * 8192 + 21 * 4096)
+    assert kv_bytes_per_sequence("mistral-7b", 32768) == 2 * 32 * 8 * 128 * 2 * 4096
+
+
+def test_kv_doctest_values_unchanged() -> None:
+    assert kv_bytes_per_token("llama-3.1-70b", kv_dtype="fp8") == 163840
+    assert kv_bytes_per_sequence("llama-2-7b", 4096) == 2 * 2**30
+
+
+def test_moe_fields() -> None:
+    mixtral = get_model("mixtral-8x7b")
+    assert (mixtral.num_experts, mixtral.experts_per_token) == (8, 2)
+    ds = get_model("deepseek-v3")
+    assert (ds.num_experts, ds.experts_per_token, ds.num_shared_experts,
+            ds.first_dense_layers) == (256, 8, 1, 3)
+    assert ds.attention == "mla"
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [
+        {"num_layers": 0},
+        {"num_kv_heads": 3},            # does not divide 32 heads
+        {"head_dim": 0},
+        {"mlp": "swiglu"},
+        {"norm": "batchnorm"},
+        {"experts_per_token": 2},       # without experts
+        {"sliding_window": 4096},       # without window layers
+        {"sliding_window_layers": 40, "sliding_window": 10},
+        {"tie_word_embeddings": 1},
+        {"id": ""},
+        {"hidden_size": 4096.0},
+    ],
+)
+def test_model_spec_validates(changes: dict) -> None:
+    with pytest.raises(ValueError):
+        dataclasses.replace(get_model("llama-2-7b"), **changes)
+
+
+# ------------------------------------------------------------------------- GPUs
+
+
+def test_catalog_has_required_gpus() -> None:
+    assert len(GPUS) >= 10
+    for gpu in REQUIRED_GPUS:
+        assert gpu in GPUS
+
+
+@pytest.mark.parametrize("spec", list(GPUS.values()), ids=list(GPUS))
+def test_gpu_entries_are_well_formed(spec: GpuSpec) -> None:
+    assert isinstance(spec.memory_bytes, int) and spec.memory_bytes > 0
+    assert spec.source and spec.source_date and spec.status
+    assert spec.bf16_flops_per_s > 0 and spec.hbm_bandwidth_bytes_per_s > 0
+
+
+def test_memory_bytes_as_reported() -> None:
+    # Values named in the project brief (CUDA / nvidia-smi totals).
+    assert get_gpu("h100-sxm").memory_bytes == 85_017_493_504
+    assert get_gpu("h200").memory_bytes == 150_109_880_320
+    assert get_gpu("a100-80gb").memory_bytes == 81920 * 2**20 == 85_899_345_920
+    # nvidia-smi totals seen in public logs: 40,960 / 23,034 / 46,068 / 23,028 MiB
+    assert get_gpu("a100-40gb").memory_bytes == 40960 * 2**20
+    assert get_gpu("l4").memory_bytes == 23034 * 2**20
+    assert get_gpu("l40s").memory_bytes == 46068 * 2**20
+    assert get_gpu("a10g").memory_bytes == 23028 * 2**20
+
+
+def test_dense_flops_are_half_the_sparsity_figures() -> None:
+    # NVIDIA H100 datasheet: BF16 1,979 and FP8 3,958 TFLOPS "with sparsity" (SXM).
+    h100 = get_gpu("h100-sxm")
+    assert h100.bf16_flops_per_s == pytest.approx(1979e12 / 2, rel=1e-3)
+    assert h100.fp8_flops_per_s == pytest.approx(3958e12 / 2, rel=1e-3)
+    # H100 PCIe: 1,513 / 3,026 with sparsity; L4: 242 BF16 and 485 FP8 with sparsity.
+    assert get_gpu("h100-pcie").bf16_flops_per_s == pytest.approx(1513e12 / 2)
+    assert get_gpu("l4").bf16_flops_per_s == pytest.approx(242e12 / 2)
+    assert get_gpu("l4").fp8_flops_per_s == pytest.approx(485e12 / 2)
+    # H200 has the H100 SXM's compute.
+    assert get_gpu("h200").bf16_flops_per_s == h100.bf16_flops_per_s
+
+
+def test_gpus_without_fp8_refuse_it() -> None:
+    with pytest.raises(ValueError, match="no tensor-core support"):
+        get_gpu("a100-80gb").peak_flops_per_s("fp8")
+
+
+def test_gpu_spec_validates() -> None:
+    with pytest.raises(ValueError):
+        dataclasses.replace(get_gpu("h100-sxm"), memory_bytes=0)
+    with pytest.raises(ValueError):
+        dataclasses.replace(get_gpu("h100-sxm"), hbm_bandwidth_bytes_per_s=float("nan"))
+    with pytest.raises(ValueError, match="closest"):
+        get_gpu("a100")
+
+
+# ------------------------------------------------------------------------- prices
+
+
+def test_prices_cover_h100_a100_l4() -> None:
+    for gpu in ("h100-sxm", "a100-80gb", "a100-40gb", "l4"):
+        price = get_price(gpu)
+        assert price.price_usd_per_hour > 0
+        assert price.source.startswith("https://")
+        assert re.fullmatch(r"\d{4}-\d{2}-\d{2}", price.date)
+    assert all(p.gpu in GPUS for p in PRICES)
+
+
+def test_prices_for_and_missing_price() -> None:
+    assert all(p.gpu == "h100-sxm" for p in prices_for("h100-sxm"))
+    assert prices_for("tpu-v5e") == ()
+    with pytest.raises(ValueError, match="no example price"):
+        get_price("tpu-v5e")
+
+
+def test_price_spec_validates() -> None:
+    with pytest.raises(ValueError):
+        dataclasses.replace(PRICES[0], price_usd_per_hour=-1.0)
+    with pytest.raises(ValueError):
+        PriceSpec(provider="x", instance="y", gpu="h100", price_usd_per_hour=1.0,
+                  date="2026-01-01", source="https://example.com")
+
+
+# ------------------------------------------------------------------------- HF configs
+# Field values below are those of each model's config.json (see the catalog sources).
+
+HF_CONFIGS = {
+    "llama-3.1-70b": {
+        "model_type": "llama", "num_hidden_layers": 80, "hidden_size": 8192,
+        "num_attention_heads": 64, "num_key_value_heads": 8, "intermediate_size": 28672,
+        "vocab_size": 128256, "tie_word_embeddings": False, "max_position_embeddings": 131072,
+        "attention_bias": False,
+    },
+    "mistral-7b": {
+        "model_type": "mistral", "num_hidden_layers": 32, "hidden_size": 4096,
+        "num_attention_heads": 32, "num_key_value_heads": 8, "intermediate_size": 14336,
+        "vocab_size": 32000, "sliding_window": 4096, "max_position_embeddings": 32768,
+        "tie_word_embeddings": False,
+    },
+    "mixtral-8x7b": {
+        "model_type": "mixtral", "num_hidden_layers": 32, "hidden_size": 4096,
+        "num_attention_heads": 32, "num_key_value_heads": 8, "intermediate_size": 14336,
+        "vocab_size": 32000, "num_local_experts": 8, "num_experts_per_tok": 2,
+        "sliding_window": None, "max_position_embeddings": 32768,
+    },
+    "qwen2.5-7b": {
+        "model_type": "qwen2", "num_hidden_layers": 28, "hidden_size": 3584,
+        "num_attention_heads": 28, "num_key_value_heads": 4, "intermediate_size": 18944,
+        "vocab_size": 152064, "sliding_window": 131072, "use_sliding_window": False,
+        "max_window_layers": 28, "tie_word_embeddings": False, "max_position_embeddings": 32768,
+    },
+    "gemma-2-9b": {
+        "model_type": "gemma2", "num_hidden_layers": 42, "hidden_size": 3584,
+        "num_attention_heads": 16, "num_key_value_heads": 8, "head_dim": 256,
+        "intermediate_size": 14336, "vocab_size": 256000, "sliding_window": 4096,
+        "max_position_embeddings": 8192, "query_pre_attn_scalar": 256,
+    },
+    "phi-3-mini": {
+        "model_type": "phi3", "num_hidden_layers": 32, "hidden_size": 3072,
+        "num_attention_heads": 32, "num_key_value_heads": 32, "intermediate_size": 8192,
+        "vocab_size": 32064, "sliding_window": 2047, "max_position_embeddings": 4096,
+        "tie_word_embeddings": False,
+    },
+    "deepseek-v3": {
+        "model_type": "deepseek_v3", "num_hidden_layers": 61, "hidden_size": 7168,
+        "num_attention_heads": 128, "num_key_value_heads": 128, "intermediate_size": 18432,
+        "moe_intermediate_size": 2048, "n_routed_experts": 256, "n_shared_experts": 1,
+        "num_experts_per_tok": 8, "first_k_dense_replace": 3, "moe_layer_freq": 1,
+        "kv_lora_rank": 512, "q_lora_rank": 1536, "qk_nope_head_dim": 128,
+        "qk_rope_head_dim": 64, "v_head_dim": 128, "vocab_size": 129280,
+        "topk_method": "noaux_tc", "tie_word_embeddings": False,
+        "max_position_embeddings": 163840, "num_nextn_predict_layers": 1,
+    },
+    "opt-13b": {
+        "model_type": "opt", "num_hidden_layers": 40, "hidden_size": 5120,
+        "num_attention_heads": 40, "ffn_dim": 20480, "vocab_size": 50272,
+        "max_position_embeddings": 2048, "word_embed_proj_dim": 5120,
+        "do_layer_norm_before": True, "enable_bias": True,
+    },
+    "qwen3-30b-a3b": {
+        "model_type": "qwen3_moe", "num_hidden_layers": 48, "hidden_size": 2048,
+        "num_attention_heads": 32, "num_key_value_heads": 4, "head_dim": 128,
+        "intermediate_size": 6144, "moe_intermediate_size": 768, "num_experts": 128,
+        "num_experts_per_tok": 8, "decoder_sparse_step": 1, "mlp_only_layers": [],
+        "vocab_size": 151936, "tie_word_embeddings": False, "sliding_window": None,
+        "use_sliding_window": False, "max_position_embeddings": 40960,
+    },
+}
+
+
+@pytest.mark.parametrize("model", sorted(HF_CONFIGS))
+def test_hf_config_reproduces_catalog(model: str) -> None:
+    built = from_hf_config(HF_CONFIGS[model], id=model)
+    catalog = get_model(model)
+    assert param_count(built) == param_count(catalog)
+    assert kv_bytes_per_token(built) == kv_bytes_per_token(catalog)
+    for context in (1000, 8192, 40000):
+        assert kv_bytes_per_sequence(built, context) == kv_bytes_per_sequence(catalog, context)
+    for field in ("num_layers", "head_dim", "num_kv_heads", "sliding_window",
+                  "sliding_window_layers", "num_experts", "experts_per_token"):
+        assert getattr(built, field) == getattr(catalog, field), field
+
+
+def test_hf_config_from_file(tmp_path) -> None:
+    path = tmp_path / "config.json"
+    config = {**HF_CONFIGS["llama-3.1-70b"], "_name_or_path": "meta-llama/Llama-3.1-70B"}
+    path.write_text(json.dumps(config))
+    built = from_hf_config(path)
+    assert built.id == "llama-3.1-70b"
+    assert param_count(built) == 70_553_706_496
+    assert from_hf_config(str(path), id="mine").id == "mine"
+
+
+def test_hf_config_layer_types_list() -> None:
+    config = {**HF_CONFIGS["gemma-2-9b"],
+              "layer_types": ["sliding_attention", "full_attention"] * 21}
+    assert from_hf_config(config).sliding_window_layers == 21
+
+
+def test_hf_config_head_dim_defaults_to_hidden_over_heads() -> None:
+    config = {k: v for k, v in HF_CONFIGS["llama-3.1-70b"].items()}
+    assert from_hf_config(config).head_dim == 8192 // 64
+
+
+@pytest.mark.parametrize(
+    "missing", ["num_hidden_layers", "hidden_size", "num_attention_heads", "vocab_size",
+                "intermediate_size"],
+)
+def test_hf_config_missing_field_is_named(missing: str) -> None:
+    config = {k: v for k, v in HF_CONFIGS["llama-3.1-70b"].items() if k != missing}
+    with pytest.raises(ValueError, match=repr(missing)):
+        from_hf_config(config)
+
+
+def test_hf_config_missing_moe_field_is_named() -> None:
+    config = {k: v for k, v in HF_CONFIGS["mixtral-8x7b"].items() if k != "num_experts_per_tok"}
+    with pytest.raises(ValueError, match="'num_experts_per_tok'"):
+        from_hf_config(config)
+
+
+@pytest.mark.parametrize(
+    "bad",
+    [
+        42,
+        {"num_hidden_layers": "32", "hidden_size": 4096, "num_attention_heads": 32,
+         "vocab_size": 32000, "intermediate_size": 11008},
+        {"num_hidden_layers": 32, "hidden_size": 4096, "num_attention_heads": 0,
+         "vocab_size": 32000, "intermediate_size": 11008},
+        {"num_hidden_layers": 32, "hidden_size": 4096, "num_attention_heads": 32,
+         "vocab_size": 32000, "intermediate_size": 11008, "tie_word_embeddings": "yes"},
+        {**HF_CONFIGS["qwen3-30b-a3b"], "mlp_only_layers": [0]},
+        {**HF_CONFIGS["opt-13b"], "word_embed_proj_dim": 512},
+    ],
+)
+def test_hf_config_bad_values(bad) -> None:
+    with pytest.raises(ValueError):
+        from_hf_config(bad)
+
+
+def test_hf_config_bad_files(tmp_path) -> None:
+    with pytest.raises(ValueError, match="cannot be read"):
+        from_hf_config(tmp_path / "absent.json")
+    broken = tmp_path / "broken.json"
+    broken.write_text("{not json")
+    with pytest.raises(ValueError, match="not valid JSON"):
+        from_hf_config(broken)
