@@ -31,7 +31,15 @@ node_modules/.installed: package.json package-lock.json
 	npm ci --no-audit --no-fund
 	touch $@
 
-deps: $(VENV)/.installed node_modules/.installed
+# Pure-Python wheels for charts in the browser (pygal and its imports), hash-checked.
+build/pywheels/.installed: requirements-pyodide.txt $(VENV)/.installed
+	@echo "==> Wheels for the browser (build/pywheels)"
+	rm -rf build/pywheels
+	$(PY) -m pip download --quiet --disable-pip-version-check --no-deps --only-binary=:all: \
+	  --require-hashes -r requirements-pyodide.txt -d build/pywheels
+	touch $@
+
+deps: $(VENV)/.installed node_modules/.installed build/pywheels/.installed
 
 # Debian's Chromium for the browser tests (never a downloaded browser build).
 chromium:

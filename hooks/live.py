@@ -21,6 +21,7 @@ import hashlib
 import html
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -39,11 +40,13 @@ SNIPPETS = ROOT / "snippets"
 WEB = ROOT / "web"
 NODE_MODULES = ROOT / "node_modules"
 BUILD = ROOT / "build"
+PYWHEELS = BUILD / "pywheels"  # pygal and its imports, from `make deps`
 
 # Build against the working tree's servecalc, whatever the environment holds.
 if str(SNIPPETS) not in sys.path:
     sys.path.insert(0, str(SNIPPETS))
 
+from fieldguide.calculators import get_calculator, render, render_form_html  # noqa: E402
 from servecalc.cells import display_text, run_cell  # noqa: E402
 
 PYODIDE_CORE = ["pyodide.mjs", "pyodide.asm.mjs", "pyodide.asm.wasm", "python_stdlib.zip"]
@@ -108,6 +111,25 @@ def format_cell(source, language, css_class, options, md, **kwargs) -> str:
     )
 
 
+def format_calculator(source, language, css_class, options, md, **kwargs) -> str:
+    """A calculator form with its build-time result (fence body: the calculator's ID)."""
+    name = source.strip()
+    try:
+        calc = get_calculator(name)
+        result = render(name, {})
+    except ValueError as exc:
+        raise SuperFencesException(f"calculator {name!r}: {exc}") from exc
+    return (
+        f'<div class="calculator" data-calculator="{html.escape(calc.id)}"'
+        f' data-long-running="{int(calc.long_running)}">'
+        f'<p class="calc-title">{html.escape(calc.title)}</p>'
+        f"{render_form_html(name)}"
+        '<div class="calc-status" data-calc-status aria-live="polite"></div>'
+        f'<div class="calc-result" data-calc-result data-state="static">{result}</div>'
+        "</div>"
+    )
+
+
 # --------------------------------------------------------------------------- assets
 
 
@@ -162,24 +184,40 @@ def bundle_editor(out_file: Path) -> Path:
     return out_file
 
 
+def _canonical(name: str) -> str:
+    return name.lower().replace("_", "-").replace(".", "-")
+
+
 def wheel_lock_entry(wheel: Path, file_name: str) -> dict:
-    """A pyodide-lock.json entry for a pure-Python wheel (what pyodide-lock would write)."""
+    """A pyodide-lock.json entry for a pure-Python wheel (what pyodide-lock would write).
+
+    ``depends`` lists the wheel's unconditional requirements and those without
+    an ``extra`` marker (Pyodide's Python is new enough for the version ones).
+    """
     with zipfile.ZipFile(wheel) as zf:
-        tops = {
-            name.split("/")[0]
-            for name in zf.namelist()
-            if not name.split("/")[0].endswith((".dist-info", ".data"))
-        }
+        names = zf.namelist()
+        tops = {n.split("/")[0] for n in names if not n.split("/")[0].endswith((".dist-info", ".data"))}
+        (metadata,) = [n for n in names if n.endswith(".dist-info/METADATA")]
+        requires = [
+            line.split(":", 1)[1].strip()
+            for line in zf.read(metadata).decode().splitlines()
+            if line.startswith("Requires-Dist:")
+        ]
+    depends = sorted(
+        _canonical(re.split(r"[\s;<>=!~\[(]", req, maxsplit=1)[0])
+        for req in requires
+        if "extra ==" not in req
+    )
     name, version = wheel.name.split("-")[:2]
     return {
-        "name": name,
+        "name": _canonical(name),
         "version": version,
         "file_name": file_name,
         "install_dir": "site",
         "sha256": _sha256(wheel),
         "package_type": "package",
-        "imports": sorted(tops),
-        "depends": [],
+        "imports": sorted(t.removesuffix(".py") for t in tops),
+        "depends": depends,
         "unvendored_tests": False,
     }
 
@@ -201,7 +239,10 @@ def on_config(config):
     _require_node_modules()
     live_build = BUILD / "live"
     wheel = build_wheel(BUILD / "wheel")
-    wheel_hash = _sha256(wheel)[:16]
+    extra_wheels = sorted(PYWHEELS.glob("*.whl"))
+    if not extra_wheels:
+        raise PluginError(f"{PYWHEELS} holds no wheels: run `make deps` (it downloads pygal for the browser)")
+    wheels = {w: f"wheels/{_sha256(w)[:16]}/{w.name}" for w in [wheel, *extra_wheels]}
     editor = bundle_editor(live_build / "editor.js")
     sources = {
         "cells.js": WEB / "cells.js",
@@ -212,13 +253,11 @@ def on_config(config):
         "editor.js": editor,
     }
     versions = {name: _sha256(path)[:12] for name, path in sources.items()}
-    wheel_path = f"wheels/{wheel_hash}/{wheel.name}"
     lock_name, lock_text = make_lock(
-        NODE_MODULES / "pyodide" / "pyodide-lock.json", [wheel_lock_entry(wheel, wheel_path)]
+        NODE_MODULES / "pyodide" / "pyodide-lock.json",
+        [wheel_lock_entry(w, path) for w, path in wheels.items()],
     )
-    _state.update(
-        wheel=wheel, wheel_path=wheel_path, sources=sources, lock=(lock_name, lock_text)
-    )
+    _state.update(wheels=wheels, sources=sources, lock=(lock_name, lock_text))
     config.extra["live"] = {
         name.replace(".", "_").replace("-", "_"): f"assets/live/{name}?v={version}"
         for name, version in versions.items()
@@ -235,6 +274,7 @@ def on_config(config):
             {"name": "pycell", "class": "pycell", "format": format_cell,
              "validator": _validate_cell}
         )
+        fences.append({"name": "calculator", "class": "calculator", "format": format_calculator})
     return config
 
 
@@ -245,9 +285,9 @@ def on_post_build(config):
     pyodide_dst.mkdir(parents=True, exist_ok=True)
     for name in PYODIDE_CORE:
         shutil.copy2(pyodide_src / name, pyodide_dst / name)
-    wheel_dst = pyodide_dst / _state["wheel_path"]
-    wheel_dst.parent.mkdir(parents=True, exist_ok=True)
-    shutil.copy2(_state["wheel"], wheel_dst)
+    for wheel, path in _state["wheels"].items():
+        (pyodide_dst / path).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(wheel, pyodide_dst / path)
     lock_name, lock_text = _state["lock"]
     (pyodide_dst / lock_name).write_text(lock_text)
     live_dst = site / "assets" / "live"

@@ -63,12 +63,12 @@ class Runtime {
   }
 
   /** Run a request ({type: "run", code} or {type: "call", ...}); resolves to the worker's result. */
-  request(message, { timeoutS = 10, onStart } = {}) {
+  request(message, { timeoutS = 10, onStart, onProgress } = {}) {
     if (this.state === "error") this.reset();
     this.ensure();
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
-      this.pending.set(id, { resolve, reject, timeoutS, onStart, timer: null });
+      this.pending.set(id, { resolve, reject, timeoutS, onStart, onProgress, timer: null });
       this.worker.postMessage({ ...message, id });
     });
   }
@@ -86,11 +86,16 @@ class Runtime {
     const job = this.pending.get(msg.id);
     if (!job) return;
     if (msg.type === "started") {
-      job.timer = setTimeout(
-        () => this.restart(`Stopped: the cell ran longer than its ${job.timeoutS} s limit, so Python was restarted.`),
-        job.timeoutS * 1000,
-      );
+      // Long computations (the simulator) have no limit: they end with Stop.
+      if (Number.isFinite(job.timeoutS)) {
+        job.timer = setTimeout(
+          () => this.restart(`Stopped: the cell ran longer than its ${job.timeoutS} s limit, so Python was restarted.`),
+          job.timeoutS * 1000,
+        );
+      }
       if (job.onStart) job.onStart();
+    } else if (msg.type === "progress") {
+      if (job.onProgress) job.onProgress(msg.fraction);
     } else if (msg.type === "result") {
       clearTimeout(job.timer);
       this.pending.delete(msg.id);
@@ -229,6 +234,170 @@ function setupCell(cell) {
   return unsubscribe;
 }
 
+// ------------------------------------------------------------------ calculators
+//
+// A calculator's values live in the URL (?kv_fit.context=65536&...): a link
+// reproduces the calculation. They are values only, checked again by Python
+// (fieldguide.forms.parse_values) before use; nothing from the URL is run.
+
+function setupCalculator(box) {
+  if (box.dataset.liveReady) return;
+  box.dataset.liveReady = "1";
+  const name = box.dataset.calculator;
+  const longRunning = box.dataset.longRunning === "1";
+  const form = box.querySelector("[data-calc-form]");
+  const result = box.querySelector("[data-calc-result]");
+  const status = box.querySelector("[data-calc-status]");
+  const staticHTML = result.innerHTML;
+  const controls = [...form.elements].filter((el) => el.name);
+  const defaults = new Map(controls.map((el) => [el.name, el.value]));
+  const prefix = `${name}.`;
+  let latest = 0;
+  let timer = null;
+
+  const toolbar = document.createElement("div");
+  toolbar.className = "cell-toolbar";
+  toolbar.setAttribute("role", "toolbar");
+  toolbar.setAttribute("aria-label", "Calculator");
+  const run = button("run", longRunning ? "Run" : "Recompute", "Compute with these values");
+  const stop = button("stop", "Stop", "Stop the computation");
+  const reset = button("reset", "Reset", "Restore the default values");
+  stop.disabled = true;
+  const state = document.createElement("span");
+  state.className = "cell-status";
+  state.setAttribute("aria-live", "polite");
+  toolbar.append(run, stop, reset, state);
+  box.insertBefore(toolbar, status);
+  const showState = (s, error) => {
+    state.dataset.state = s;
+    state.textContent = s === "error" ? "Python: unavailable" : STATUS_TEXT[s];
+    if (s === "error") {
+      status.dataset.kind = "error";
+      status.textContent = `Python could not start: ${error}. The result shown was computed when the site was built.`;
+    }
+  };
+  showState(runtime.state, runtime.error);
+  const unsubscribe = runtime.onChange(showState);
+
+  const sliders = [...form.querySelectorAll("input[type=range][data-slider-for]")];
+  for (const slider of sliders) {
+    const number = form.elements[slider.dataset.sliderFor];
+    slider.addEventListener("input", () => { number.value = slider.value; changed(); });
+    number.addEventListener("input", () => { slider.value = number.value; });
+  }
+  function syncVisibility() {
+    for (const field of form.querySelectorAll("[data-show-when]")) {
+      const [other, value] = field.dataset.showWhen.split("=");
+      field.hidden = !form.elements[other] || form.elements[other].value !== value;
+    }
+  }
+
+  const values = () => Object.fromEntries(
+    controls.filter((el) => !el.closest("[hidden]")).map((el) => [el.name, el.value]),
+  );
+
+  function writeURL() {
+    const params = new URLSearchParams(location.search);
+    for (const key of [...params.keys()]) if (key.startsWith(prefix)) params.delete(key);
+    for (const [key, value] of Object.entries(values())) {
+      if (value !== defaults.get(key)) params.set(prefix + key, value);
+    }
+    const query = params.toString();
+    history.replaceState(history.state, "", `${location.pathname}${query ? `?${query}` : ""}${location.hash}`);
+  }
+
+  /** Values from the URL: only this calculator's known fields, as plain strings. */
+  function readURL() {
+    const params = new URLSearchParams(location.search);
+    let found = false;
+    for (const [key, value] of params) {
+      if (!key.startsWith(prefix)) continue;
+      const el = form.elements[key.slice(prefix.length)];
+      if (!el || !el.name || typeof value !== "string" || value.length > 64) continue;
+      el.value = value;
+      const slider = form.querySelector(`input[type=range][data-slider-for="${el.name}"]`);
+      if (slider) slider.value = value;
+      found = true;
+    }
+    return found;
+  }
+
+  async function compute() {
+    const id = ++latest;
+    result.dataset.state = "recomputing";
+    result.setAttribute("aria-busy", "true");
+    run.disabled = !longRunning;
+    stop.disabled = false;
+    status.dataset.kind = "";
+    status.textContent = runtime.state === "ready" ? "Computing…" : "Starting Python…";
+    try {
+      const reply = await runtime.request(
+        { type: "calc", name, values: values() },
+        {
+          timeoutS: longRunning ? Infinity : 30,
+          onStart: () => { if (id === latest) status.textContent = "Computing…"; },
+          onProgress: (f) => { if (id === latest) status.textContent = `Computing… ${Math.round(f * 100)} %`; },
+        },
+      );
+      if (id !== latest) return;
+      if (reply.error) {
+        status.dataset.kind = "error";
+        status.textContent = reply.error;
+        result.dataset.state = "stale";
+      } else {
+        result.innerHTML = reply.html; // made by our own table and chart code
+        result.dataset.state = "done";
+        status.textContent = "";
+      }
+    } catch (err) {
+      if (id !== latest) return;
+      status.dataset.kind = "error";
+      status.textContent = err.message;
+      result.dataset.state = "stale";
+    } finally {
+      if (id === latest) {
+        result.removeAttribute("aria-busy");
+        run.disabled = false;
+        stop.disabled = true;
+      }
+    }
+  }
+
+  function changed() {
+    syncVisibility();
+    writeURL();
+    clearTimeout(timer);
+    timer = setTimeout(compute, 300);
+  }
+
+  form.addEventListener("input", (event) => { if (event.target.type !== "range") changed(); });
+  form.addEventListener("change", changed);
+  form.addEventListener("submit", (event) => { event.preventDefault(); compute(); });
+  run.addEventListener("click", compute);
+  stop.addEventListener("click", () => runtime.restart("Stopped: you stopped the computation, so Python was restarted."));
+  reset.addEventListener("click", () => {
+    for (const el of controls) el.value = defaults.get(el.name);
+    for (const slider of sliders) slider.value = form.elements[slider.dataset.sliderFor].value;
+    syncVisibility();
+    latest += 1;
+    result.innerHTML = staticHTML;
+    result.dataset.state = "static";
+    status.textContent = "";
+    writeURL();
+  });
+  box.addEventListener("pointerdown", () => runtime.ensure(), { once: true });
+  box.addEventListener("focusin", () => runtime.ensure(), { once: true });
+
+  // A link with values counts as an interaction: boot now and recompute.
+  if (readURL()) {
+    syncVisibility();
+    compute();
+  } else {
+    syncVisibility();
+  }
+  return unsubscribe;
+}
+
 let observer = null;
 let cleanups = [];
 
@@ -236,9 +405,11 @@ function setupPage() {
   for (const cleanup of cleanups) cleanup();
   cleanups = [];
   if (observer) observer.disconnect();
-  const cells = [...document.querySelectorAll("[data-live-cell]")];
+  const cells = [...document.querySelectorAll("[data-live-cell], [data-calculator]")];
   if (!cells.length) return;
-  cleanups = cells.map(setupCell).filter(Boolean);
+  cleanups = cells
+    .map((el) => (el.hasAttribute("data-calculator") ? setupCalculator(el) : setupCell(el)))
+    .filter(Boolean);
   // Boot lazily: the first live cell that scrolls into view starts Python.
   observer = new IntersectionObserver((entries) => {
     if (entries.some((entry) => entry.isIntersecting)) {

@@ -4,7 +4,7 @@
 //
 // Messages in:  {type: "boot", indexURL, lockURL}
 //               {type: "run", id, code}            -> servecalc.cells.run_cell
-//               {type: "call", id, module, func, kwargs}  -> JSON result of func(**kwargs)
+//               {type: "calc", id, name, values}   -> fieldguide.calculators.render_json
 // Messages out: {type: "ready", bootMs} | {type: "boot-error", message}
 //               {type: "started", id} | {type: "result", id, ...} | {type: "progress", id, ...}
 
@@ -68,17 +68,31 @@ function run({ id, code }) {
   self.postMessage({ type: "result", id, ms: performance.now() - t0, ...result });
 }
 
-function call({ id, module, func, kwargs }) {
-  if (!cells) return;
+let calculators = null;
+
+// Calculators draw pygal charts: pygal and its imports load on first use, not
+// at boot, so a page with only code cells never pays for them.
+async function calc({ id, name, values }) {
+  if (!pyodide) return;
+  if (!calculators) {
+    const errors = [];
+    await pyodide.loadPackage("pygal", {
+      messageCallback: () => {},
+      errorCallback: (message) => errors.push(message),
+    });
+    if (errors.length) throw new Error(`could not load the chart library: ${errors.join("; ")}`);
+    calculators = pyodide.pyimport("fieldguide.calculators");
+  }
   self.postMessage({ type: "started", id });
   const t0 = performance.now();
-  const result = JSON.parse(cells.call_json(module, func, JSON.stringify(kwargs || {})));
+  const progress = (fraction) => self.postMessage({ type: "progress", id, fraction });
+  const result = JSON.parse(calculators.render_json(name, JSON.stringify(values), progress));
   self.postMessage({ type: "result", id, ms: performance.now() - t0, ...result });
 }
 
 async function handle(msg) {
   if (msg.type === "boot") return boot(msg);
   if (msg.type === "run") return run(msg);
-  if (msg.type === "call") return call(msg);
+  if (msg.type === "calc") return calc(msg);
   throw new Error(`unknown message type ${JSON.stringify(msg.type)}`);
 }

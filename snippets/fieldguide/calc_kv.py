@@ -1,0 +1,76 @@
+"""Calculator: KV cache and fit (memory of weights and cache, sequences that fit)."""
+
+from __future__ import annotations
+
+from servecalc.capacity import fit
+from servecalc.kv import kv_bytes_per_batch, kv_bytes_per_token
+from servecalc.units import fmt_bytes, fmt_int
+
+from . import charts
+from .fields import Calculator, custom_model_fields, dtype_field, gpu_field, model_field, resolve_model
+from .forms import Field
+from .html import key_values, note
+
+CONTEXTS = [1024, 2048, 4096, 8192, 16384, 32768, 65536, 131072]
+
+
+def kv_fit(**v) -> str:
+    model = resolve_model(v)
+    common = dict(gpus=v["gpus"], weight_dtype=v["weight_dtype"],
+                  memory_utilization=v["memory_utilization"])
+    result = fit(model, v["gpu"], context=v["context"], kv_dtype=v["kv_dtype"], **common)
+    per_token = kv_bytes_per_token(model, v["kv_dtype"])
+    batch_bytes = kv_bytes_per_batch(model, v["context"], v["batch"], v["kv_dtype"])
+    rows = [
+        ("Weights", f"{fmt_bytes(result.weight_bytes, 'GiB')} "
+                    f"({fmt_bytes(result.weight_bytes // v['gpus'], 'GiB')} per GPU)"),
+        ("KV cache per token", f"{fmt_int(per_token)} B ({fmt_bytes(per_token, 'KiB', 0)})"),
+        ("KV for the batch", f"{fmt_bytes(batch_bytes, 'GiB')} ({fmt_int(v['batch'])} × "
+                             f"{fmt_int(v['context'])} tokens)"),
+        ("KV budget", fmt_bytes(result.kv_budget_bytes, "GiB")),
+        ("KV token capacity", f"{fmt_int(result.kv_token_capacity)} tokens"),
+        ("Sequences that fit", fmt_int(result.max_batch)),
+    ]
+    fits = result.max_batch >= v["batch"]
+    verdict = (
+        note(f"The batch of {fmt_int(v['batch'])} fits: {result.reason}.")
+        if fits
+        else note(f"The batch of {fmt_int(v['batch'])} does not fit: {result.reason}.", "warning")
+    )
+    series = {}
+    for kv_dtype in dict.fromkeys([v["kv_dtype"], "bf16", "fp8"]):
+        batches = [fit(model, v["gpu"], context=c, kv_dtype=kv_dtype, **common).max_batch
+                   for c in CONTEXTS]
+        if any(batches):
+            series[f"KV cache in {kv_dtype}"] = [b or None for b in batches]
+    chart = charts.category_chart(
+        title="Concurrent sequences that fit, by context length",
+        x_title="context (tokens per sequence)",
+        y_title="sequences (log scale)",
+        labels=[f"{c // 1024}K" for c in CONTEXTS],
+        series=series,
+        logarithmic=True,
+    ) if series else note("Nothing fits at any context: add GPUs or quantize.", "warning")
+    return key_values(rows) + verdict + chart
+
+
+KV_FIT = Calculator(
+    id="kv_fit",
+    title="KV cache and fit",
+    fields=[
+        model_field(),
+        *custom_model_fields(),
+        gpu_field(),
+        Field(name="gpus", label="GPUs (tensor parallel)", kind="int", default=4, min=1, max=64),
+        Field(name="context", label="Context", kind="int", default=32768, min=1,
+              max=1_048_576, step=1, unit="tokens", slider=True),
+        Field(name="batch", label="Batch", kind="int", default=8, min=1, max=4096,
+              unit="sequences", slider=True),
+        dtype_field("weight_dtype", "Weights", "bf16", ["bf16", "fp8", "int8", "int4"]),
+        dtype_field("kv_dtype", "KV cache", "bf16", ["bf16", "fp8", "int8", "int4"]),
+        Field(name="memory_utilization", label="Memory utilization", kind="float",
+              default=0.9, min=0.1, max=1.0, step=0.01,
+              help="Fraction of GPU memory the server may use (vLLM's gpu_memory_utilization)"),
+    ],
+    compute=kv_fit,
+)

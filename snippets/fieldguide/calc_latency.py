@@ -1,0 +1,67 @@
+"""Calculator: latency of a request (TTFT, TPOT, end to end) and throughput against batch.
+
+>>> "TTFT" in latency(**{f.name: f.default for f in LATENCY.fields})
+True
+"""
+
+from __future__ import annotations
+
+from servecalc.capacity import fit
+from servecalc.latency import request_latency
+from servecalc.units import fmt_duration, fmt_number
+
+from . import charts
+from .fields import BATCHES, Calculator, deployment_fields, efficiency_fields, resolve_model
+from .forms import Field
+from .html import key_values, note
+
+
+def latency(**v) -> str:
+    model = resolve_model(v)
+    deploy = dict(gpus=v["gpus"], weight_dtype=v["weight_dtype"], kv_dtype=v["kv_dtype"],
+                  mbu=v["mbu"], mfu=v["mfu"])
+    r = request_latency(model, v["gpu"], prompt=v["prompt"], output=v["output"],
+                        batch=v["batch"], **deploy)
+    rows = [
+        ("Time to first token (TTFT)", f"{fmt_duration(r.ttft_s, 'ms')} ({r.prefill_bound}-bound)"),
+        ("Time per output token (TPOT)", f"{fmt_duration(r.tpot_s, 'ms', 2)} ({r.decode_bound}-bound)"),
+        ("End-to-end latency", fmt_duration(r.e2e_s, "s", 2)),
+        ("Decode throughput, whole batch", f"{fmt_number(r.tokens_per_s, 0)} tokens/s"),
+        ("Per request", f"{fmt_number(1 / r.tpot_s, 1)} tokens/s"),
+    ]
+    capacity = fit(model, v["gpu"], gpus=v["gpus"], context=v["prompt"] + v["output"],
+                   weight_dtype=v["weight_dtype"], kv_dtype=v["kv_dtype"]).max_batch
+    warn = "" if capacity >= v["batch"] else note(
+        f"Only {capacity} such requests fit in memory: a batch of {v['batch']} would not run.",
+        "warning")
+    curve = [request_latency(model, v["gpu"], prompt=v["prompt"], output=v["output"],
+                             batch=b, **deploy) if b <= capacity else None for b in BATCHES]
+    labels = [str(b) for b in BATCHES]
+    throughput = charts.category_chart(
+        title="Decode throughput against batch size",
+        x_title="batch (concurrent sequences)", y_title="output tokens/s (whole batch)",
+        labels=labels, series={"tokens/s": [c.tokens_per_s if c else None for c in curve]},
+    )
+    tpot = charts.category_chart(
+        title="Time per output token against batch size",
+        x_title="batch (concurrent sequences)", y_title="TPOT (ms)",
+        labels=labels, series={"TPOT": [c.tpot_s * 1e3 if c else None for c in curve]},
+    )
+    return key_values(rows) + warn + throughput + tpot
+
+
+LATENCY = Calculator(
+    id="latency",
+    title="Request latency and throughput",
+    fields=[
+        *deployment_fields(),
+        Field(name="prompt", label="Prompt", kind="int", default=1024, min=1, max=1_048_576,
+              unit="tokens"),
+        Field(name="output", label="Output", kind="int", default=256, min=1, max=1_048_576,
+              unit="tokens"),
+        Field(name="batch", label="Batch", kind="int", default=16, min=1, max=4096,
+              unit="sequences", slider=True),
+        *efficiency_fields(),
+    ],
+    compute=latency,
+)

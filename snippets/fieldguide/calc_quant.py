@@ -1,0 +1,63 @@
+"""Calculator: precisions side by side (memory, capacity, speed).
+
+>>> "Weights" in quantization(**{f.name: f.default for f in QUANTIZATION.fields})
+True
+"""
+
+from __future__ import annotations
+
+from servecalc.quantization import compare_precisions
+from servecalc.units import fmt_bytes, fmt_duration, fmt_int, fmt_number
+
+from . import charts
+from .fields import Calculator, custom_model_fields, efficiency_fields, gpu_field, model_field, resolve_model
+from .forms import Field
+from .html import table
+
+
+def quantization(**v) -> str:
+    model = resolve_model(v)
+    rows = compare_precisions(model, v["gpu"], context=v["context"], batch=v["batch"],
+                              gpus=v["gpus"], mbu=v["mbu"], mfu=v["mfu"])
+    labels = [f"W {r.weight_dtype} / KV {r.kv_dtype} / compute {r.compute_dtype}" for r in rows]
+    body = [
+        (
+            label,
+            fmt_bytes(r.weight_bytes, "GiB"),
+            fmt_bytes(r.kv_bytes_per_token, "KiB", 0),
+            fmt_int(r.max_batch) if r.fits else "does not fit",
+            fmt_duration(r.tpot_s, "ms", 2) if r.fits else "–",
+            fmt_number(r.max_batch_tokens_per_s, 0) if r.fits else "–",
+        )
+        for label, r in zip(labels, rows)
+    ]
+    out = table(
+        ["Precision", "Weights", "KV per token", "Sequences that fit",
+         f"TPOT at batch {v['batch']}", "Tokens/s at max batch"],
+        body,
+    )
+    chart = charts.bar_chart(
+        title="Decode throughput with as many sequences as fit",
+        y_title="output tokens/s",
+        labels=[f"{r.weight_dtype}/{r.kv_dtype}" for r in rows],
+        series={"tokens/s at max batch": [r.max_batch_tokens_per_s for r in rows]},
+    )
+    return out + chart
+
+
+QUANTIZATION = Calculator(
+    id="quantization",
+    title="Quantization side by side",
+    fields=[
+        model_field(),
+        *custom_model_fields(),
+        gpu_field(),
+        Field(name="gpus", label="GPUs (tensor parallel)", kind="int", default=2, min=1, max=64),
+        Field(name="context", label="Context", kind="int", default=8192, min=1, max=1_048_576,
+              unit="tokens"),
+        Field(name="batch", label="Batch", kind="int", default=16, min=1, max=4096,
+              unit="sequences"),
+        *efficiency_fields(),
+    ],
+    compute=quantization,
+)

@@ -1,0 +1,118 @@
+"""Form fields every calculator shares, and the Calculator record.
+
+>>> resolve_model({"model": "llama-2-7b"})
+'llama-2-7b'
+>>> resolve_model({"model": "custom", "layers": 2, "hidden_size": 64, "heads": 4,
+...                "kv_heads": 3, "head_dim": 16, "intermediate_size": 128, "vocab_size": 10})
+Traceback (most recent call last):
+    ...
+ValueError: kv_heads must divide heads (4), got 3
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+
+from servecalc.gpus import GPUS
+from servecalc.models import MODELS, ModelSpec
+
+from .forms import Field
+
+CUSTOM = "custom"
+
+
+@dataclass(frozen=True, kw_only=True)
+class Calculator:
+    """A form (``fields``) and a function from typed values to result HTML.
+
+    A ``long_running`` calculator receives a ``progress`` callable, has no
+    time limit in the browser and ends with Stop.
+    """
+
+    id: str
+    title: str
+    fields: Sequence[Field]
+    compute: Callable[..., str]
+    long_running: bool = False
+
+
+def model_field(default: str = "llama-3.1-70b", custom: bool = True) -> Field:
+    options = [(m.id, m.name) for m in MODELS.values()]
+    if custom:
+        options.append((CUSTOM, "Custom…"))
+    return Field(name="model", label="Model", kind="select", default=default, options=options)
+
+
+def custom_model_fields() -> list[Field]:
+    """Architecture fields shown when the model picker says 'custom' (Llama-3.1-8B's shape)."""
+    when = ("model", CUSTOM)
+    spec = [
+        ("layers", "Layers", 32, 1, 512),
+        ("hidden_size", "Hidden size", 4096, 64, 65536),
+        ("heads", "Query heads", 32, 1, 1024),
+        ("kv_heads", "KV heads", 8, 1, 1024),
+        ("head_dim", "Head dim", 128, 8, 1024),
+        ("intermediate_size", "MLP size", 14336, 64, 262144),
+        ("vocab_size", "Vocabulary", 128256, 1, 1_000_000),
+    ]
+    return [
+        Field(name=name, label=label, kind="int", default=default, min=lo, max=hi, show_when=when)
+        for name, label, default, lo, hi in spec
+    ]
+
+
+def gpu_field(default: str = "h100-sxm") -> Field:
+    return Field(
+        name="gpu", label="GPU", kind="select", default=default,
+        options=[(g.id, g.name) for g in GPUS.values()],
+    )
+
+
+def dtype_field(name: str, label: str, default: str, options: Sequence[str]) -> Field:
+    return Field(name=name, label=label, kind="select", default=default,
+                 options=[(o, o) for o in options])
+
+
+def resolve_model(values: Mapping[str, object]) -> ModelSpec | str:
+    """The catalog ID, or a ModelSpec built from the custom fields."""
+    if values["model"] != CUSTOM:
+        return values["model"]  # type: ignore[return-value]
+    if values["heads"] % values["kv_heads"]:
+        raise ValueError(
+            f"kv_heads must divide heads ({values['heads']}), got {values['kv_heads']}"
+        )
+    return ModelSpec(
+        id="custom", name="Custom model", num_layers=values["layers"],
+        hidden_size=values["hidden_size"], num_attention_heads=values["heads"],
+        num_kv_heads=values["kv_heads"], head_dim=values["head_dim"],
+        intermediate_size=values["intermediate_size"], vocab_size=values["vocab_size"],
+        source="entered by the reader", source_date="",
+    )
+
+
+def efficiency_fields() -> list[Field]:
+    """MBU and MFU, with the library's published defaults (servecalc.roofline)."""
+    from servecalc.roofline import DEFAULT_MBU, DEFAULT_MFU
+
+    return [
+        Field(name="mbu", label="MBU", kind="float", default=DEFAULT_MBU, min=0.05, max=1.0,
+              step=0.01, help="Model bandwidth utilization: achieved / peak memory bandwidth"),
+        Field(name="mfu", label="MFU", kind="float", default=DEFAULT_MFU, min=0.05, max=1.0,
+              step=0.01, help="Model FLOPs utilization: achieved / peak dense FLOP/s"),
+    ]
+
+
+def deployment_fields(model: str = "llama-3.1-70b", gpu: str = "h100-sxm", gpus: int = 4) -> list[Field]:
+    """Model (or a custom one), GPU, GPU count and precisions."""
+    return [
+        model_field(model),
+        *custom_model_fields(),
+        gpu_field(gpu),
+        Field(name="gpus", label="GPUs (tensor parallel)", kind="int", default=gpus, min=1, max=64),
+        dtype_field("weight_dtype", "Weights", "bf16", ["bf16", "fp8", "int8", "int4"]),
+        dtype_field("kv_dtype", "KV cache", "bf16", ["bf16", "fp8", "int8", "int4"]),
+    ]
+
+
+BATCHES = [1, 2, 4, 8, 16, 32, 64, 128, 256]

@@ -1,0 +1,125 @@
+"""Calculator form fields: rendered to HTML at build time, parsed in Python.
+
+The browser sends every control's value as a string (from the form or from the
+URL); :func:`parse_values` is the single place that turns them into typed
+arguments, and it rejects anything outside the field's options or range with a
+``ValueError`` that names the field.
+
+>>> f = Field(name="batch", label="Batch", kind="int", default=8, min=1, max=1024)
+>>> parse_values([f], {"batch": "32"})
+{'batch': 32}
+>>> parse_values([f], {"batch": "0"})
+Traceback (most recent call last):
+    ...
+ValueError: batch must be a whole number from 1 to 1,024, got '0'
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from html import escape
+
+
+@dataclass(frozen=True, kw_only=True)
+class Field:
+    """One control. ``kind`` is 'select', 'int' or 'float'.
+
+    ``slider`` shows a range input next to the number; ``show_when`` names
+    another field and the value it must have for this one to be shown (the
+    custom-model fields appear when the model picker says "custom").
+    """
+
+    name: str
+    label: str
+    kind: str
+    default: object
+    options: Sequence[tuple[str, str]] = ()
+    min: float | None = None
+    max: float | None = None
+    step: float | None = None
+    unit: str = ""
+    slider: bool = False
+    show_when: tuple[str, str] | None = None
+    help: str = field(default="")
+
+
+def _range_text(f: Field) -> str:
+    lo = f"{f.min:,}" if f.min is not None else "-inf"
+    hi = f"{f.max:,}" if f.max is not None else "inf"
+    return f"from {lo} to {hi}"
+
+
+def parse_value(f: Field, raw: object) -> object:
+    """Turn one raw value (a string from the page) into the field's type."""
+    text = str(raw).strip()
+    if f.kind == "select":
+        allowed = [value for value, _ in f.options]
+        if text not in allowed:
+            listed = ", ".join(repr(a) for a in allowed[:12])
+            raise ValueError(f"{f.name} must be one of {listed}, got {text!r}")
+        return text
+    try:
+        number = float(text.replace(",", "")) if f.kind == "float" else int(text.replace(",", ""))
+    except ValueError:
+        number = None
+    ok = number is not None and math.isfinite(number)
+    ok = ok and (f.min is None or number >= f.min) and (f.max is None or number <= f.max)
+    if not ok:
+        what = "a whole number" if f.kind == "int" else "a number"
+        raise ValueError(f"{f.name} must be {what} {_range_text(f)}, got {text!r}")
+    return number
+
+
+def parse_values(fields: Sequence[Field], raw: Mapping[str, object]) -> dict:
+    """Typed keyword arguments for every field; missing ones take their default."""
+    known = {f.name for f in fields}
+    unknown = sorted(set(raw) - known)
+    if unknown:
+        raise ValueError(f"unknown field {unknown[0]!r}; fields are {', '.join(sorted(known))}")
+    return {f.name: parse_value(f, raw[f.name]) if f.name in raw else f.default for f in fields}
+
+
+def render_field(f: Field, calc_id: str) -> str:
+    """The HTML of one control, with its default value."""
+    ident = f"{calc_id}-{f.name}"
+    attrs = f'name="{escape(f.name)}" id="{escape(ident)}"'
+    if f.kind == "select":
+        opts = "".join(
+            f'<option value="{escape(v)}"{" selected" if v == f.default else ""}>{escape(lbl)}</option>'
+            for v, lbl in f.options
+        )
+        control = f"<select {attrs}>{opts}</select>"
+    else:
+        bounds = "".join(
+            f' {key}="{value}"'
+            for key, value in (("min", f.min), ("max", f.max), ("step", f.step or (1 if f.kind == "int" else "any")))
+            if value is not None
+        )
+        control = f'<input type="number" inputmode="decimal" {attrs}{bounds} value="{f.default}">'
+        if f.slider:
+            control += (
+                f'<input type="range" data-slider-for="{escape(f.name)}" aria-label="{escape(f.label)}"'
+                f'{bounds} value="{f.default}" tabindex="-1">'
+            )
+    unit = f'<span class="calc-unit">{escape(f.unit)}</span>' if f.unit else ""
+    when = (
+        f' data-show-when="{escape(f.show_when[0])}={escape(f.show_when[1])}" hidden'
+        if f.show_when
+        else ""
+    )
+    title = f' title="{escape(f.help)}"' if f.help else ""
+    return (
+        f'<div class="calc-field"{when}{title}><label for="{escape(ident)}">{escape(f.label)}</label>'
+        f'<div class="calc-control">{control}{unit}</div></div>'
+    )
+
+
+def render_form(calc_id: str, title: str, fields: Sequence[Field]) -> str:
+    """The form; without JavaScript it is inert and the build-time result stands."""
+    body = "".join(render_field(f, calc_id) for f in fields)
+    return (
+        f'<form class="calc-form" data-calc-form autocomplete="off" aria-label="{escape(title)}">'
+        f"{body}</form>"
+    )

@@ -1,0 +1,38 @@
+"""Small HTML builders; every piece of text is escaped here.
+
+>>> table(["model", "KV"], [["<b>", "1 B"]])
+'<table class="calc-table"><thead><tr><th>model</th><th>KV</th></tr></thead><tbody><tr><td>&lt;b&gt;</td><td>1 B</td></tr></tbody></table>'
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from html import escape
+
+
+def table(headers: Sequence[str], rows: Iterable[Sequence[object]], caption: str = "") -> str:
+    """An HTML table of text cells."""
+    head = "".join(f"<th>{escape(str(h))}</th>" for h in headers)
+    body = "".join(
+        "<tr>" + "".join(f"<td>{escape(str(cell))}</td>" for cell in row) + "</tr>"
+        for row in rows
+    )
+    cap = f"<caption>{escape(caption)}</caption>" if caption else ""
+    return f'<table class="calc-table">{cap}<thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>'
+
+
+def key_values(pairs: Iterable[tuple[str, str]]) -> str:
+    """A two-column table of labelled results.
+
+    >>> key_values([("TTFT", "12.0 ms")])
+    '<table class="calc-table calc-kv"><tbody><tr><th scope="row">TTFT</th><td>12.0 ms</td></tr></tbody></table>'
+    """
+    body = "".join(
+        f'<tr><th scope="row">{escape(k)}</th><td>{escape(v)}</td></tr>' for k, v in pairs
+    )
+    return f'<table class="calc-table calc-kv"><tbody>{body}</tbody></table>'
+
+
+def note(text: str, kind: str = "info") -> str:
+    """A one-line remark under a result ('info' or 'warning')."""
+    return f'<p class="calc-note calc-note--{escape(kind)}">{escape(text)}</p>'
