@@ -1,0 +1,264 @@
+"""The step model: FLOPs, bytes and times, against derivations written out here.
+
+Expected values are computed in this file from the architectures (published
+config.json values restated below) and the formulas stated in
+servecalc.roofline's docstring, not taken from the code's output.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+
+import pytest
+
+from servecalc.models import ModelSpec
+from servecalc.roofline import (
+    DEFAULT_ALLREDUCE_HOP_LATENCY_S,
+    DEFAULT_MBU,
+    DEFAULT_MFU,
+    StepModel,
+    bandwidth_utilization,
+    crossover_batch,
+    default_compute_dtype,
+    flops_utilization,
+    prefill_chunk,
+    step,
+)
+
+H100_BW = 3.35e12          # H100 SXM datasheet, bytes/s
+H100_BF16 = 989.4e12       # dense BF16 FLOP/s (1,979 "with sparsity" halved)
+H100_FP8 = 1978.9e12
+H100_LINK = 450e9          # NVLink 900 GB/s bidirectional, one direction
+
+# Llama-2-7B (config.json): 32 layers, hidden 4096, 32 heads (MHA), head_dim 128,
+# intermediate 11008, vocab 32000, untied embeddings.
+L7_LAYERS, L7_H, L7_FF, L7_V = 32, 4096, 11008, 32000
+L7_LAYER_MATMUL = 4 * L7_H * L7_H + 3 * L7_H * L7_FF
+L7_TOTAL = L7_V * L7_H * 2 + L7_LAYERS * (L7_LAYER_MATMUL + 2 * L7_H) + L7_H
+L7_KV_PER_TOKEN = 2 * L7_LAYERS * L7_H * 2      # 524,288 B (NVIDIA's figure)
+
+
+def tiny(**extra) -> ModelSpec:
+    """A small GQA model whose every count is easy to write by hand."""
+    fields = dict(
+        id="tiny", name="Tiny", num_layers=2, hidden_size=64, num_attention_heads=4,
+        num_kv_heads=2, head_dim=16, intermediate_size=128, vocab_size=100,
+        source="test", source_date="2024-01-01",
+    )
+    fields.update(extra)
+    return ModelSpec(**fields)
+
+
+TINY_LAYER_MATMUL = 64 * 64 + 64 * 32 + 64 * 32 + 64 * 64 + 3 * 64 * 128   # q k v o + gated MLP
+TINY_LINEAR_FLOPS = 2 * 2 * TINY_LAYER_MATMUL      # per token, 2 layers
+TINY_LM_HEAD_FLOPS = 2 * 64 * 100
+TINY_PAIR_FLOPS = 2 * 4 * (16 + 16)                # per (query, key) pair per layer
+TINY_KV_TOKEN_LAYER = 2 * 2 * 16 * 2               # K and V, 2 heads x 16, bf16
+
+
+def test_llama2_7b_decode_bytes_flops_and_time():
+    context = 1000
+    r = step("llama-2-7b", "h100-sxm", phase="decode", batch=1, context=context)
+    weights = 2 * (L7_TOTAL - L7_V * L7_H)      # the input embedding table is not read
+    assert r.weight_bytes_read == weights
+    assert r.kv_bytes_read == context * L7_KV_PER_TOKEN
+    assert r.kv_bytes_written == L7_KV_PER_TOKEN
+    flops = 2 * (L7_LAYERS * L7_LAYER_MATMUL + L7_V * L7_H) + context * L7_LAYERS * 2 * 32 * 256
+    assert r.flops == pytest.approx(flops, rel=1e-12)
+    moved = weights + (context + 1) * L7_KV_PER_TOKEN
+    assert r.bytes == moved
+    assert r.memory_s == pytest.approx(moved / (DEFAULT_MBU * H100_BW), rel=1e-12)
+    assert r.compute_s == pytest.approx(flops / (DEFAULT_MFU * H100_BF16), rel=1e-12)
+    assert r.bound == "memory" and r.comm_s == 0 and r.overhead_s == 0
+    assert r.seconds == pytest.approx(r.memory_s, rel=1e-12)
+    assert r.arithmetic_intensity == pytest.approx(flops / moved)
+    assert r.ridge_point == pytest.approx(H100_BF16 / H100_BW)
+
+
+def test_tiny_prefill_counts_causal_pairs_and_one_logits_row():
+    chunk, past = 10, 6
+    r = prefill_chunk(tiny(), "h100-sxm", chunk_tokens=chunk, past_tokens=past)
+    pairs = past * chunk + chunk * (chunk + 1) // 2          # 60 + 55 = 115
+    assert r.flops == chunk * TINY_LINEAR_FLOPS + TINY_LM_HEAD_FLOPS + 2 * pairs * TINY_PAIR_FLOPS
+    assert r.kv_bytes_read == 2 * past * TINY_KV_TOKEN_LAYER
+    assert r.kv_bytes_written == 2 * chunk * TINY_KV_TOKEN_LAYER
+
+
+def test_causal_attention_is_about_half_the_square():
+    spec = tiny()
+    sm = StepModel(spec, "h100-sxm")
+    n = 4096
+    whole = sm.prefill(n)
+    linear = n * TINY_LINEAR_FLOPS + TINY_LM_HEAD_FLOPS
+    attention = whole.flops - linear
+    full_square = 2 * n * n * TINY_PAIR_FLOPS
+    assert attention / full_square == pytest.approx(0.5, rel=1e-3)
+
+
+def test_sliding_window_caps_pairs_and_reads():
+    spec = tiny(sliding_window=8, sliding_window_layers=1)
+    r = prefill_chunk(spec, "h100-sxm", chunk_tokens=20, past_tokens=0)
+    full_pairs = 20 * 21 // 2                               # 210
+    window_pairs = sum(min(x, 8) for x in range(1, 21))     # 36 + 12 x 8 = 132
+    attention = (full_pairs + window_pairs) * TINY_PAIR_FLOPS
+    expected = 20 * TINY_LINEAR_FLOPS + TINY_LM_HEAD_FLOPS + attention
+    assert r.flops == expected
+    d = step(spec, "h100-sxm", phase="decode", batch=3, context=50)
+    assert d.kv_bytes_read == 3 * (50 + 8) * TINY_KV_TOKEN_LAYER
+
+
+def test_chunked_prefill_matches_whole_prefill_attention():
+    sm = StepModel("llama-3.1-8b", "h100-sxm")
+    whole = sm.prefill(3000)
+    parts = [sm.prefill(1000, 0), sm.prefill(1000, 1000), sm.prefill(1000, 2000)]
+    lm_head = 2 * 4096 * 128256
+    assert math.fsum(p.flops for p in parts) == pytest.approx(whole.flops + 2 * lm_head, rel=1e-12)
+
+
+def test_moe_expected_distinct_experts():
+    # Mixtral-8x7B: 32 MoE layers of 8 experts, 2 per token; one expert is a gated
+    # MLP of 3 x 4096 x 14336 weights.
+    sm = StepModel("mixtral-8x7b", "h100-sxm")
+    expert = 3 * 4096 * 14336 * 2
+    one = sm.weight_bytes_read(1)
+    for tokens in (2, 3, 16):
+        distinct = 8 * (1 - (1 - 2 / 8) ** tokens)
+        assert sm.weight_bytes_read(tokens) - one == pytest.approx(
+            32 * expert * (distinct - 2), rel=1e-12)
+    # Many tokens touch every expert: all weights but the input embedding.
+    from servecalc.params import param_count
+    assert sm.weight_bytes_read(10_000) == pytest.approx(
+        2 * (param_count("mixtral-8x7b") - 32000 * 4096), rel=1e-9)
+
+
+def test_mla_decode_uses_absorbed_latent_attention():
+    # DeepSeek-V3: 128 heads, kv_lora_rank 512, qk_rope 64; 61 layers.
+    sm = StepModel("deepseek-v3", "h200", gpus=8)
+    a = sm.decode_total(1, 1000)
+    b = sm.decode_total(1, 2000)
+    per_token_layer = 2 * 128 * ((512 + 64) + 512)
+    assert b.flops - a.flops == pytest.approx(1000 * 61 * per_token_layer, rel=1e-12)
+    # The latent (576 values x 2 bytes per layer) is read in full by every GPU.
+    assert b.kv_bytes_read - a.kv_bytes_read == 1000 * 61 * 576 * 2
+
+
+def test_tensor_parallel_all_reduce_time():
+    tokens = 512
+    r = step("llama-3.1-70b", "h100-sxm", phase="prefill", batch=1, context=tokens, gpus=4)
+    size = tokens * 8192 * 2
+    per_op = 2 * 3 / 4 * size / H100_LINK + 2 * 3 * DEFAULT_ALLREDUCE_HOP_LATENCY_S
+    assert r.comm_s == pytest.approx(2 * 80 * per_op, rel=1e-12)
+    assert step("llama-3.1-8b", "h100-sxm", phase="decode", batch=1, context=10).comm_s == 0
+
+
+def test_tensor_parallel_splits_weights_and_kv_heads():
+    one = step("llama-3.1-70b", "h100-sxm", phase="decode", batch=8, context=4096, gpus=1)
+    four = step("llama-3.1-70b", "h100-sxm", phase="decode", batch=8, context=4096, gpus=4)
+    assert four.bytes_per_gpu == pytest.approx(one.bytes_per_gpu / 4, rel=1e-12)
+    # 8 KV heads on 16 GPUs: one head each, so each GPU holds 1/8 of the cache.
+    sixteen = step("llama-3.1-70b", "h100-sxm", phase="decode", batch=8, context=4096, gpus=16)
+    kv = sixteen.kv_bytes_read + sixteen.kv_bytes_written
+    assert sixteen.bytes_per_gpu == pytest.approx(sixteen.weight_bytes_read / 16 + kv / 8)
+
+
+def test_compute_precision_follows_weights():
+    assert default_compute_dtype("h100-sxm", "fp8") == "fp8"
+    assert default_compute_dtype("a100-80gb", "fp8") == "bf16"       # no fp8 tensor cores
+    assert default_compute_dtype("h100-sxm", "int4") == "bf16"       # weight-only
+    bf16 = step("llama-3.1-8b", "h100-sxm", phase="prefill", batch=1, context=4096)
+    fp8 = step("llama-3.1-8b", "h100-sxm", phase="prefill", batch=1, context=4096,
+               weight_dtype="fp8")
+    int4 = step("llama-3.1-8b", "h100-sxm", phase="prefill", batch=1, context=4096,
+                weight_dtype="int4")
+    assert fp8.compute_s == pytest.approx(bf16.compute_s * H100_BF16 / H100_FP8, rel=1e-9)
+    assert int4.compute_s == pytest.approx(bf16.compute_s, rel=1e-12)
+    assert int4.seconds == pytest.approx(bf16.seconds, rel=1e-12)    # compute-bound: no gain
+    w8a8 = step("llama-3.1-8b", "h100-sxm", phase="prefill", batch=1, context=4096,
+                weight_dtype="int8", compute_dtype="int8")
+    assert w8a8.compute_dtype == "int8" and w8a8.compute_s < bf16.compute_s
+
+
+def test_efficiency_and_overhead_knobs():
+    base = step("llama-3.1-8b", "h100-sxm", phase="decode", batch=1, context=100)
+    slow = step("llama-3.1-8b", "h100-sxm", phase="decode", batch=1, context=100, mbu=0.3)
+    assert slow.memory_s == pytest.approx(2 * base.memory_s)
+    late = step("llama-3.1-8b", "h100-sxm", phase="decode", batch=1, context=100, overhead_s=0.001)
+    assert late.seconds == pytest.approx(base.seconds + 0.001)
+
+
+def test_decode_turns_compute_bound_at_large_batch():
+    b = crossover_batch("llama-3.1-8b", "h100-sxm", context=1)
+    # With context 1 the KV term is tiny, so the crossover is near
+    # (weights / (MBU bw)) / (2 x params / (MFU peak)) in tokens.
+    sm = StepModel("llama-3.1-8b", "h100-sxm")
+    assert sm.decode(b, 1).bound == "compute"
+    assert sm.decode(b - 1, 1).bound == "memory"
+    weights = sm.weight_bytes_read(1)
+    flops_per_token = sm.decode(1, 1).flops
+    estimate = (weights / (DEFAULT_MBU * H100_BW)) / (flops_per_token / (DEFAULT_MFU * H100_BF16))
+    assert b == pytest.approx(estimate, rel=0.02)
+
+
+def test_mixed_step_adds_prefill_chunks_to_decode():
+    sm = StepModel("llama-3.1-8b", "h100-sxm")
+    mixed = sm.mixed_time_s(16, 16 * 1000, [(256, 0), (256, 256)])
+    assert mixed > sm.decode_time_s(16, 16 * 1000)
+    assert mixed > sm.prefill_time_s(256, 256)
+    with pytest.raises(ValueError, match="prefill_chunks"):
+        sm.mixed_time_s(1, 10, [(5,)])
+    with pytest.raises(ValueError, match="at least one token"):
+        sm.mixed_time_s(0, 0, [])
+
+
+def test_utilization_helpers():
+    # Databricks' example: 14 GB at 14 ms on a 2 TB/s part is 50 % MBU.
+    assert bandwidth_utilization(14e9, 0.014, 2e12) == pytest.approx(0.5)
+    assert flops_utilization(989.4e12, 1.0, 989.4e12) == pytest.approx(1.0)
+    with pytest.raises(ValueError, match="step_s"):
+        bandwidth_utilization(1.0, 0.0, 1.0)
+
+
+@pytest.mark.parametrize(
+    "kwargs, fragment",
+    [
+        (dict(phase="decode", batch=0, context=10), "batch must be an integer >= 1, got 0"),
+        (dict(phase="decode", batch=1, context=0), "context must be an integer >= 1, got 0"),
+        (dict(phase="decode", batch=1, context=10, mbu=0), "mbu must be a number in (0, 1]"),
+        (dict(phase="decode", batch=1, context=10, mfu=1.5), "mfu must be a number in (0, 1]"),
+        (dict(phase="decode", batch=1, context=10, overhead_s=-1), "overhead_s must be"),
+        (dict(phase="decode", batch=1, context=10, weight_dtype="int3"), "weight_dtype must be"),
+        (dict(phase="decode", batch=1, context=10, kv_dtype="q8"), "kv_dtype must be"),
+        (dict(phase="decode", batch=1, context=10, gpus=3), "gpus must divide"),
+        (dict(phase="warmup", batch=1, context=10), "phase must be one of"),
+    ],
+)
+def test_bad_arguments_name_themselves(kwargs, fragment):
+    with pytest.raises(ValueError) as info:
+        step("llama-3.1-8b", "h100-sxm", **kwargs)
+    assert fragment in str(info.value)
+
+
+def test_multi_gpu_needs_an_interconnect():
+    from dataclasses import replace
+
+    from servecalc.gpus import get_gpu
+    lonely = replace(get_gpu("l4"), id="l4-no-link", interconnect_bytes_per_s=0.0)
+    with pytest.raises(ValueError, match="interconnect"):
+        StepModel("llama-3.1-8b", lonely, gpus=2)
+
+
+def test_fp8_compute_needs_fp8_tensor_cores():
+    with pytest.raises(ValueError, match="compute_dtype 'fp8'"):
+        StepModel("llama-3.1-8b", "a100-80gb", compute_dtype="fp8")
+
+
+def test_step_model_is_cheap_to_call():
+    sm = StepModel("llama-3.1-70b", "h100-sxm", gpus=4)
+    start = time.perf_counter()
+    for i in range(20_000):
+        sm.decode_time_s(64, 64 * 2000 + i)
+        sm.prefill_time_s(256, i)
+    elapsed = time.perf_counter() - start
+    # About 5 us per pair of calls on CPython; the bound leaves room for slow CI.
+    assert elapsed < 1.0, elapsed

@@ -1,0 +1,85 @@
+"""Every published case in servecalc.validation_cases, with its relative error.
+
+Exact cases must match to the source's own rounding; measured cases must stay
+within their stated bound. The table is printed (run with ``-s`` to see it)
+and, when SERVECALC_VALIDATION_OUT names a file, written there as JSON.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+
+import pytest
+
+from servecalc.validation_cases import CASES, evaluate
+
+ROWS = evaluate()
+
+#: Cases the project asked for by name.
+NAMED = {
+    "nvidia-llama2-7b-kv-per-token", "nvidia-llama2-7b-kv-4096",
+    "vllm-opt13b-kv-per-token", "vllm-opt13b-kv-2048",
+    "deepseek-v3-mla-kv-per-token", "deepseek-isca-llama31-405b-kv-per-token",
+    "deepseek-isca-qwen25-72b-kv-per-token", "mixtral-total-params",
+    "mixtral-active-params", "databricks-llama2-70b-kv-1024-b1",
+}
+
+
+def table() -> str:
+    lines = [f"{'case':44} {'kind':8} {'published':>12} {'library':>12} {'unit':8} "
+             f"{'rel.err':>8} {'bound':>7}"]
+    for r in ROWS:
+        lines.append(
+            f"{r.id:44} {r.kind:8} {r.published_value:>12.6g} {r.library_value:>12.6g} "
+            f"{r.unit:8} {100 * r.rel_error:>+7.2f}% {100 * r.rel_error_bound:>6.2f}%"
+        )
+    return "\n".join(lines)
+
+
+def test_print_and_record_the_table():
+    print("\n" + table())
+    out = os.environ.get("SERVECALC_VALIDATION_OUT")
+    if out:
+        with open(out, "w", encoding="utf-8") as handle:
+            json.dump([r.__dict__ for r in ROWS], handle, indent=1)
+
+
+@pytest.mark.parametrize("row", [r for r in ROWS if r.kind == "exact"], ids=lambda r: r.id)
+def test_exact_case(row):
+    assert abs(row.rel_error) <= row.rel_error_bound + 1e-12, (
+        f"{row.id}: library {row.library_value} {row.unit} against published "
+        f"{row.published_value} (rounding bound {row.rel_error_bound:.2%})"
+    )
+
+
+@pytest.mark.parametrize("row", [r for r in ROWS if r.kind == "measured"], ids=lambda r: r.id)
+def test_measured_case(row):
+    assert abs(row.rel_error) <= row.rel_error_bound, (
+        f"{row.id}: library {row.library_value:.4g} {row.unit} against measured "
+        f"{row.published_value} ({row.rel_error:+.1%}, bound {row.rel_error_bound:.0%})"
+    )
+
+
+def test_the_case_list_is_well_formed():
+    ids = [c.id for c in CASES]
+    assert len(ids) == len(set(ids))
+    # The brief's named cases, plus at least 15 more of which at least 5 measured.
+    assert len(CASES) - len(NAMED) >= 15
+    assert sum(c.kind == "measured" for c in CASES) >= 5
+    for case in CASES:
+        assert case.source.title and case.source.section
+        assert case.source.url.startswith("https://")
+        assert case.published_value > 0 and case.unit
+        assert case.rel_error_bound >= 0
+        if case.kind == "measured":
+            assert case.rel_error_bound > 0 and case.setup
+
+
+def test_named_cases_are_present():
+    assert NAMED <= {c.id for c in CASES}
+
+
+def test_evaluate_is_pure():
+    again = evaluate()
+    assert [(r.id, r.library_value) for r in again] == [(r.id, r.library_value) for r in ROWS]
