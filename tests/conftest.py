@@ -53,6 +53,11 @@ def site(tmp_path_factory):
     Instant navigation needs site_url to match the served origin exactly, so the
     port is chosen first and passed to the build through SITE_URL.
     """
+    if os.environ.get("GUIDE_SITE_URL"):
+        # Run the browser tests against a site that is already served (for
+        # example by `make serve`): GUIDE_SITE_URL=http://127.0.0.1:8000/
+        yield {"dir": None, "url": os.environ["GUIDE_SITE_URL"], "build_log": ""}
+        return
     port = free_port()
     base_url = f"http://127.0.0.1:{port}/"
     site_dir = tmp_path_factory.mktemp("site")

@@ -191,6 +191,7 @@ function setupCell(cell) {
     running = true;
     run.disabled = true;
     stop.disabled = false;
+    const before = { text: output.textContent, state: output.dataset.state };
     output.dataset.state = "pending";
     output.setAttribute("aria-busy", "true");
     try {
@@ -201,8 +202,14 @@ function setupCell(cell) {
       output.textContent = result.text;
       output.dataset.state = result.error ? "error" : "done";
     } catch (err) {
-      output.textContent = err.message;
-      output.dataset.state = "error";
+      if (runtime.state === "error") {
+        // Python could not start: keep the build-time output; the status says why.
+        output.textContent = before.text;
+        output.dataset.state = before.state;
+      } else {
+        output.textContent = err.message; // stopped, or past the time limit
+        output.dataset.state = "error";
+      }
     } finally {
       running = false;
       run.disabled = false;

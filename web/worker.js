@@ -34,16 +34,25 @@ async function pump() {
   busy = false;
 }
 
+// When a core asset fails to download, Emscripten logs the error and
+// loadPyodide never settles: turn the failure into a boot error.
+let bootFailed = null;
+self.addEventListener("unhandledrejection", (event) => {
+  if (!pyodide && bootFailed) {
+    const why = event.reason && event.reason.message ? event.reason.message : String(event.reason);
+    bootFailed(new Error(`the Python runtime could not be downloaded (${why})`));
+  }
+});
+
 async function boot({ indexURL, lockURL }) {
   const t0 = performance.now();
   try {
     const { loadPyodide } = await import(`${indexURL}pyodide.mjs`);
-    pyodide = await loadPyodide({
-      indexURL,
-      lockFileURL: lockURL,
-      stdout: () => {},
-      stderr: () => {},
-    });
+    const failed = new Promise((_, reject) => { bootFailed = reject; });
+    pyodide = await Promise.race([
+      loadPyodide({ indexURL, lockFileURL: lockURL, stdout: () => {}, stderr: () => {} }),
+      failed,
+    ]);
     const errors = [];
     // loadPackage does not throw when a download fails: the error only
     // reaches errorCallback, so collect it and fail loudly.

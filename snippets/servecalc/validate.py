@@ -101,9 +101,11 @@ def lookup(name: str, key: object, table: dict) -> object:
     if isinstance(key, str) and key.lower() in table:
         return table[key.lower()]
     text = key if isinstance(key, str) else repr(key)
-    close = difflib.get_close_matches(text.lower(), list(table), n=3, cutoff=0.5)
-    if not close:
-        close = [known for known in table if text.lower() in known][:3]
+    wanted = text.lower()
+    prefixed = [known for known in table if known.startswith(wanted)]
+    contained = [known for known in table if wanted in known]
+    similar = difflib.get_close_matches(wanted, list(table), n=3, cutoff=0.5)
+    close = list(dict.fromkeys(prefixed + contained + similar))[:3]
     hint = "closest: " + ", ".join(repr(c) for c in close) if close else "no close match"
     raise ValueError(
         f"{name} {key!r} is not in the catalog; {hint} (list them all with `servecalc {name}s`)"

@@ -3,16 +3,14 @@
 from __future__ import annotations
 
 import textwrap
-from urllib.parse import urlparse
 
 import pytest
 
 from servecalc.cells import display_text, run_cell
+from tests.browser.helpers import edit_cell, outside_requests, run_and_wait
 from tests.snippet_sections import snippet_section
 
 pytestmark = pytest.mark.browser
-
-BOOT_TIMEOUT_MS = 90_000
 
 EDITED = textwrap.dedent(
     """\
@@ -24,21 +22,6 @@ EDITED = textwrap.dedent(
         print(context, fmt_bytes(size, "GiB"), fmt_bytes(size, "GB"))
     """
 )
-
-
-def edit_cell(page, cell, code: str) -> None:
-    cell.locator(".cm-content").click()
-    page.keyboard.press("ControlOrMeta+a")
-    page.keyboard.insert_text(code)
-
-
-def run_and_wait(cell) -> str:
-    cell.locator('[data-action="run"]').click()
-    output = cell.locator("[data-output]")
-    output.and_(cell.locator('[data-output][data-state="done"], [data-output][data-state="error"]')).wait_for(
-        timeout=BOOT_TIMEOUT_MS
-    )
-    return output.inner_text()
 
 
 def test_edited_cell_runs_in_browser_and_worker_survives_navigation(site, context):
@@ -72,6 +55,5 @@ def test_edited_cell_runs_in_browser_and_worker_survives_navigation(site, contex
     assert shown == display_text(run_cell(snippet_section("pages/home.py", "quick")))
     assert page.evaluate("window.liveRuntime.boots") == 1
 
-    outside = [url for url in context.requests if urlparse(url).hostname != "127.0.0.1"]
-    assert outside == []
+    assert outside_requests(context.requests) == []
     assert any(url.endswith(".whl") for url in context.requests)

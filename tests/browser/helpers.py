@@ -1,0 +1,38 @@
+"""Playwright helpers shared by the browser tests."""
+
+from __future__ import annotations
+
+from urllib.parse import urlparse
+
+BOOT_TIMEOUT_MS = 90_000
+DONE = '[data-output][data-state="done"], [data-output][data-state="error"]'
+
+
+def edit_cell(page, cell, code: str) -> None:
+    """Replace a live cell's code the way a reader would: click, select all, type."""
+    cell.locator(".cm-content").click()
+    page.keyboard.press("ControlOrMeta+a")
+    page.keyboard.insert_text(code)
+
+
+def run_and_wait(cell, timeout_ms: int = BOOT_TIMEOUT_MS) -> str:
+    """Click Run and return the output once the cell has finished (or failed)."""
+    output = cell.locator("[data-output]")
+    cell.locator('[data-action="run"]').click()
+    output.and_(cell.locator(DONE)).wait_for(timeout=timeout_ms)
+    return output.inner_text()
+
+
+def outside_requests(urls) -> list[str]:
+    """Requests to anything but the loopback test server."""
+    return [url for url in urls if urlparse(url).hostname != "127.0.0.1" and not url.startswith("data:")]
+
+
+def instant_navigate(page, url: str) -> None:
+    """Follow a link through Material's instant navigation (no page reload)."""
+    page.evaluate(
+        """url => { const a = document.createElement("a"); a.href = url;
+                    document.body.appendChild(a); a.click(); }""",
+        url,
+    )
+    page.wait_for_url(url)

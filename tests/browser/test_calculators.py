@@ -1,0 +1,86 @@
+"""Calculators in headless Chromium: form → result and URL; URL → result; charts re-render."""
+
+from __future__ import annotations
+
+import re
+from urllib.parse import parse_qs, urlparse
+
+import pytest
+
+from fieldguide.calculators import render
+from servecalc.capacity import fit
+from servecalc.units import fmt_int
+from tests.browser.helpers import BOOT_TIMEOUT_MS, outside_requests
+
+pytestmark = pytest.mark.browser
+
+RESULT_DONE = '[data-calc-result][data-state="done"]'
+
+
+def sequences_that_fit(box) -> str:
+    row = box.locator("table.calc-kv tr", has_text="Sequences that fit")
+    return row.locator("td").inner_text()
+
+
+def test_form_change_updates_result_and_url_and_the_url_reproduces_it(site, context):
+    page = context.new_page()
+    page.goto(site["url"] + "calculators/")
+    box = page.locator('[data-calculator="kv_fit"]')
+    # The build-time result is in place before Python runs.
+    default = fit("llama-3.1-70b", "h100-sxm", gpus=4, context=32768)
+    assert sequences_that_fit(box) == fmt_int(default.max_batch)
+    chart_before = box.locator("svg").first.inner_html()
+
+    page.fill("#kv_fit-context", "16384")
+    page.select_option("#kv_fit-kv_dtype", "fp8")
+    box.locator(RESULT_DONE).wait_for(timeout=BOOT_TIMEOUT_MS)
+    page.wait_for_function(
+        "() => new URLSearchParams(location.search).get('kv_fit.kv_dtype') === 'fp8'"
+    )
+    expected = fit("llama-3.1-70b", "h100-sxm", gpus=4, context=16384, kv_dtype="fp8")
+    page.wait_for_function(
+        """n => [...document.querySelectorAll('[data-calculator="kv_fit"] table.calc-kv tr')]
+                 .some(tr => tr.textContent.includes('Sequences that fit') && tr.textContent.includes(n))""",
+        arg=fmt_int(expected.max_batch),
+    )
+    assert expected.max_batch != default.max_batch
+    query = parse_qs(urlparse(page.url).query)
+    assert query == {"kv_fit.context": ["16384"], "kv_fit.kv_dtype": ["fp8"]}
+    # The chart was drawn again in the browser for the new values.
+    assert box.locator("svg").first.inner_html() != chart_before
+
+    shared = page.url
+    other = context.new_page()
+    other.goto(shared)
+    other_box = other.locator('[data-calculator="kv_fit"]')
+    assert other.locator("#kv_fit-context").input_value() == "16384"
+    other_box.locator(RESULT_DONE).wait_for(timeout=BOOT_TIMEOUT_MS)
+    assert sequences_that_fit(other_box) == fmt_int(expected.max_batch)
+    assert outside_requests(context.requests) == []
+
+
+def test_same_python_draws_the_chart_at_build_and_in_the_browser(site, context):
+    page = context.new_page()
+    page.goto(site["url"] + "calculators/?latency.batch=64")
+    box = page.locator('[data-calculator="latency"]')
+    box.locator(RESULT_DONE).wait_for(timeout=BOOT_TIMEOUT_MS)
+    expected = render("latency", {"batch": "64"})
+    # pygal gives each chart a random id: compare the drawing without it.
+    def strip_ids(svg: str) -> str:
+        return re.sub(r"chart-[0-9a-f-]{36}", "chart", svg)
+    shown = box.locator("[data-calc-result]").inner_html()
+    assert strip_ids(shown).count("<svg") == 2
+    assert re.findall(r'<path d="[^"]+"', strip_ids(shown)) == re.findall(r'<path d="[^"]+"', strip_ids(expected))
+
+
+def test_bad_value_in_the_url_is_refused_with_a_clear_message(site, context):
+    page = context.new_page()
+    page.goto(site["url"] + "calculators/?kv_fit.context=-5&kv_fit.gpu=__import__('os')")
+    box = page.locator('[data-calculator="kv_fit"]')
+    status = box.locator('[data-calc-status][data-kind="error"]')
+    status.wait_for(timeout=BOOT_TIMEOUT_MS)
+    text = status.inner_text()
+    assert text.startswith("ValueError: ")
+    assert "must be" in text
+    # The build-time result stays, marked stale, and the page still works.
+    assert box.locator('[data-calc-result][data-state="stale"]').count() == 1

@@ -1,0 +1,113 @@
+"""Runtime quality in headless Chromium: time limit, failed assets, lazy boot, a tour of every page."""
+
+from __future__ import annotations
+
+import re
+import xml.etree.ElementTree as ET
+from urllib.parse import urlparse
+
+import pytest
+
+from tests.browser.helpers import BOOT_TIMEOUT_MS, edit_cell, instant_navigate, outside_requests, run_and_wait
+
+pytestmark = pytest.mark.browser
+
+
+def test_runaway_cell_is_stopped_at_its_limit_and_the_next_run_works(site, context):
+    page = context.new_page()
+    page.goto(site["url"] + "kv-cache/")
+    cell = page.locator("[data-live-cell]").first
+    page.locator("[data-live-cell][data-editor=ready]").first.wait_for()
+    # Boot first: the limit counts from the moment Python starts the cell.
+    run_and_wait(cell)
+    cell.evaluate("el => { el.dataset.timeoutS = '2'; }")
+    edit_cell(page, cell, "while True:\n    pass\n")
+    started = page.evaluate("performance.now()")
+    shown = run_and_wait(cell, timeout_ms=20_000)
+    elapsed_s = (page.evaluate("performance.now()") - started) / 1000
+    assert shown == "Stopped: the cell ran longer than its 2 s limit, so Python was restarted."
+    assert 2 <= elapsed_s < 6
+    edit_cell(page, cell, "print(sum(range(10)))\n")
+    assert run_and_wait(cell) == "45"
+    assert page.evaluate("window.liveRuntime.boots") == 2
+
+
+def test_stop_button_interrupts_a_running_cell(site, context):
+    page = context.new_page()
+    page.goto(site["url"] + "kv-cache/")
+    cell = page.locator("[data-live-cell]").first
+    page.locator("[data-live-cell][data-editor=ready]").first.wait_for()
+    run_and_wait(cell)
+    edit_cell(page, cell, "while True:\n    pass\n")
+    cell.locator('[data-action="run"]').click()
+    cell.locator('[data-output][data-state="running"]').wait_for(timeout=BOOT_TIMEOUT_MS)
+    cell.locator('[data-action="stop"]').click()
+    cell.locator('[data-output][data-state="error"]').wait_for(timeout=5_000)
+    assert "you stopped the cell" in cell.locator("[data-output]").inner_text()
+    cell.locator('[data-action="reset"]').click()
+    assert "524,288 B per token" in cell.locator("[data-output]").inner_text()
+
+
+def test_failed_pyodide_asset_keeps_static_outputs_and_says_why(site, context):
+    context.route(re.compile(r".*/pyodide\.asm\.wasm$"), lambda route: route.abort())
+    page = context.new_page()
+    page.goto(site["url"] + "kv-cache/")
+    cell = page.locator("[data-live-cell]").first
+    static = cell.locator("[data-output]").inner_text()
+    cell.locator('[data-action="run"]').click()
+    status = cell.locator('[data-status][data-state="error"]')
+    status.wait_for(timeout=BOOT_TIMEOUT_MS)
+    assert status.inner_text().startswith("Python could not start:")
+    assert "computed when the site was built" in status.inner_text()
+    assert cell.locator("[data-output]").inner_text() == static
+    # The page keeps working: the reader can still scroll, reset and read.
+    assert page.locator("h1").inner_text().startswith("KV cache")
+
+
+def test_no_pyodide_bytes_before_a_live_element_is_visible(site, browser):
+    context = browser.new_context(viewport={"width": 1280, "height": 600})
+    requests = []
+    context.on("request", lambda r: requests.append(r.url))
+    page = context.new_page()
+    page.goto(site["url"] + "kv-cache/")
+    page.wait_for_load_state("networkidle")
+    page.wait_for_timeout(1_500)
+    assert page.evaluate("window.liveRuntime.boots") == 0
+    assert not [u for u in requests if "/assets/pyodide/" in u]
+    # Scrolling a cell into view boots Python.
+    page.locator("[data-live-cell]").first.scroll_into_view_if_needed()
+    page.wait_for_function("window.liveRuntime.state === 'ready'", timeout=BOOT_TIMEOUT_MS)
+    assert [u for u in requests if u.endswith("pyodide.asm.wasm")]
+    context.close()
+
+
+def site_pages(site) -> list[str]:
+    """Every page of the built site, from its sitemap."""
+    sitemap = (site["dir"] / "sitemap.xml").read_text() if site["dir"] else None
+    if sitemap is None:
+        pytest.fail("the page tour needs the built site (unset GUIDE_SITE_URL)")
+    ns = {"s": "http://www.sitemaps.org/schemas/sitemap/0.9"}
+    return [loc.text for loc in ET.fromstring(sitemap).findall(".//s:loc", ns)]
+
+
+def test_tour_of_every_page_runs_a_cell_on_each_with_no_outside_request(site, context):
+    pages = site_pages(site)
+    assert len(pages) >= 2
+    page = context.new_page()
+    page.goto(pages[0])
+    visited_with_cells = 0
+    for url in pages:
+        if urlparse(url).path != urlparse(page.url).path:
+            instant_navigate(page, url)
+        page.wait_for_load_state()
+        cells = page.locator("[data-live-cell]")
+        if cells.count():
+            cell = cells.first
+            cell.scroll_into_view_if_needed()
+            shown = run_and_wait(cell)
+            assert cell.locator("[data-output]").get_attribute("data-state") == "done", (url, shown)
+            visited_with_cells += 1
+    assert visited_with_cells >= 2
+    # One worker for the whole tour: navigation never reloaded the page.
+    assert page.evaluate("window.liveRuntime.boots") == 1
+    assert outside_requests(context.requests) == []
