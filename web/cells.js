@@ -19,6 +19,8 @@ const CONFIG = {
   lock: absolute(script.dataset.lock),
 };
 
+const BOOT_LIMIT_S = 90;
+
 const STATUS_TEXT = {
   idle: "Python: not started",
   loading: "Python: loading…",
@@ -60,6 +62,13 @@ class Runtime {
       this.fail(`the Python worker could not start (${event.message || "script failed to load"})`);
     worker.postMessage({ type: "boot", indexURL: CONFIG.pyodideIndex, lockURL: CONFIG.lock });
     this.worker = worker;
+    // A download that stalls must not leave the page saying "loading" forever.
+    clearTimeout(this.bootTimer);
+    this.bootTimer = setTimeout(() => {
+      if (this.worker === worker && this.state === "loading") {
+        this.fail(`Python did not start within ${BOOT_LIMIT_S} s`);
+      }
+    }, BOOT_LIMIT_S * 1000);
   }
 
   /** Run a request ({type: "run", code} or {type: "call", ...}); resolves to the worker's result. */
@@ -75,6 +84,7 @@ class Runtime {
 
   onMessage(msg) {
     if (msg.type === "ready") {
+      clearTimeout(this.bootTimer);
       this.bootMs = msg.bootMs;
       this.setState("ready");
       return;

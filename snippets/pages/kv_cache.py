@@ -75,3 +75,123 @@ from servecalc.kv import kv_bytes_per_sequence
 
 kv_bytes_per_sequence("llama-3.1-8b", context=-4096)
 # --8<-- [end:bad_input]
+
+# --8<-- [start:mla]
+from dataclasses import replace
+
+from servecalc.kv import kv_bytes_per_token, kv_elements_per_token_per_layer
+from servecalc.models import get_model
+from servecalc.units import fmt_bytes, fmt_int
+
+ds = get_model("deepseek-v3")
+print(f"{ds.name}: {ds.num_layers} layers, {ds.num_attention_heads} query heads")
+print(f"  cached per layer: latent {ds.kv_lora_rank} + RoPE key {ds.qk_rope_head_dim} "
+      f"= {fmt_int(kv_elements_per_token_per_layer(ds))} values")
+
+# The same model with other attention layouts (head_dim 128, as in DeepSeek-V2's comparison):
+variants = {
+    "MLA (as built)": ds,
+    "GQA, 8 KV heads": replace(ds, kv_lora_rank=0, num_kv_heads=8, head_dim=128),
+    "MHA, 128 KV heads": replace(ds, kv_lora_rank=0, num_kv_heads=128, head_dim=128),
+}
+for label, spec in variants.items():
+    per_token = kv_bytes_per_token(spec, kv_dtype="bf16")
+    print(f"{label:18} {fmt_int(per_token):>10} B per token  "
+          f"{fmt_bytes(per_token * 32_768, 'GiB'):>10} for 32K tokens")
+# --8<-- [end:mla]
+
+# --8<-- [start:sliding_window]
+from servecalc.kv import kv_bytes_per_sequence
+from servecalc.models import get_model
+from servecalc.units import fmt_bytes
+
+models = ["llama-3.1-8b", "mistral-7b", "gemma-2-9b"]
+print(f"{'context':>8} " + " ".join(f"{m:>13}" for m in models))
+for context in [1_024, 4_096, 8_192, 32_768]:
+    cells = []
+    for model_id in models:
+        spec = get_model(model_id)
+        if context > spec.max_position_embeddings:
+            cells.append("beyond max")    # longer than the model was trained for
+        else:
+            cells.append(fmt_bytes(kv_bytes_per_sequence(spec, context), "GiB"))
+    print(f"{context:>8,} " + " ".join(f"{c:>13}" for c in cells))
+# --8<-- [end:sliding_window]
+
+# --8<-- [start:fragmentation]
+from servecalc.paging import fragmentation
+from servecalc.units import fmt_bytes, fmt_percent
+
+model_id = "llama-3.1-8b"
+max_context = 8_192          # what a contiguous allocator must reserve per sequence
+
+print(f"{'tokens':>7} {'used':>10} {'paged':>10} {'waste':>7} {'reserved':>10} {'waste':>7}")
+for context in [100, 1_000, 4_000, 8_000]:
+    f = fragmentation(model_id, context, max_context=max_context, block_size=16)
+    print(f"{context:>7,} {fmt_bytes(f.used_bytes, 'MiB', 0):>10} "
+          f"{fmt_bytes(f.paged_bytes, 'MiB', 0):>10} {fmt_percent(f.paged_waste_ratio):>7} "
+          f"{fmt_bytes(f.contiguous_bytes, 'MiB', 0):>10} {fmt_percent(f.contiguous_waste_ratio):>7}")
+# --8<-- [end:fragmentation]
+
+# --8<-- [start:block_size]
+import math
+
+from servecalc.paging import fragmentation
+from servecalc.units import fmt_percent
+
+# A spread of sequence lengths, as in a chat workload. Edit it.
+lengths = [37, 180, 512, 777, 1_500, 2_049, 3_333, 6_000]
+
+for block_size in [1, 8, 16, 32, 128, 512]:
+    waste = [fragmentation("llama-3.1-8b", n, max_context=8_192, block_size=block_size)
+             for n in lengths]
+    wasted = math.fsum(f.paged_waste_bytes for f in waste)
+    held = math.fsum(f.paged_bytes for f in waste)
+    print(f"block of {block_size:>3} tokens: {fmt_percent(wasted / held):>7} of allocated cache unused")
+# --8<-- [end:block_size]
+
+# --8<-- [start:prefix_cache]
+from servecalc.prefix_cache import prefix_cache_effect
+from servecalc.units import fmt_duration, fmt_int, fmt_number, fmt_percent
+
+model_id, gpu, gpus = "llama-3.1-70b", "h100-sxm", 4
+prompt, output = 8_192, 256     # e.g. a long system prompt and conversation history
+
+print(f"{'hit rate':>8} {'cached':>7} {'computed':>9} {'TTFT':>10} {'speed-up':>9} {'E2E':>8}")
+for hit_rate in [0.0, 0.5, 0.9, 0.99]:
+    r = prefix_cache_effect(model_id, gpu, gpus=gpus, prompt=prompt, output=output,
+                            hit_rate=hit_rate)
+    print(f"{fmt_percent(hit_rate, 0):>8} {fmt_int(r.cached_tokens):>7} {fmt_int(r.computed_tokens):>9} "
+          f"{fmt_duration(r.ttft_s, 'ms'):>10} {fmt_number(r.ttft_speedup, 1):>8}x "
+          f"{fmt_duration(r.e2e_s, 's', 2):>8}")
+# --8<-- [end:prefix_cache]
+
+# --8<-- [start:preemption]
+from servecalc.capacity import kv_bytes_per_token_per_gpu
+from servecalc.roofline import step
+from servecalc.units import fmt_bytes, fmt_duration
+
+model_id, gpu, gpus = "llama-3.1-70b", "h100-sxm", 4
+host_link = 50e9   # assumption: achieved PCIe Gen5 x16 bytes per second, one direction, per GPU
+
+print(f"{'tokens':>7} {'KV per GPU':>11} {'recompute':>10} {'swap in':>9}")
+for tokens in [1_024, 8_192, 32_768]:
+    kv_per_gpu = tokens * kv_bytes_per_token_per_gpu(model_id, gpus)
+    recompute = step(model_id, gpu, phase="prefill", batch=1, context=tokens, gpus=gpus)
+    print(f"{tokens:>7,} {fmt_bytes(kv_per_gpu, 'GiB'):>11} "
+          f"{fmt_duration(recompute.seconds, 'ms', 0):>10} "
+          f"{fmt_duration(kv_per_gpu / host_link, 'ms', 0):>9}")
+# --8<-- [end:preemption]
+
+# --8<-- [start:capacity_by_context]
+from servecalc.capacity import fit
+
+model_id = "llama-3.1-8b"
+contexts = [4_096, 32_768, 131_072]
+
+print(f"{'GPU':10} {'KV':>5} " + " ".join(f"{c:>9,}" for c in contexts))
+for gpu in ["l4", "a100-80gb", "h100-sxm", "h200"]:
+    for kv_dtype in ["bf16", "fp8"]:
+        batches = [fit(model_id, gpu, context=c, kv_dtype=kv_dtype).max_batch for c in contexts]
+        print(f"{gpu:10} {kv_dtype:>5} " + " ".join(f"{b:>9,}" for b in batches))
+# --8<-- [end:capacity_by_context]

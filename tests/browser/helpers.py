@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from urllib.parse import urlparse
 
-BOOT_TIMEOUT_MS = 90_000
+BOOT_TIMEOUT_MS = 120_000
 DONE = '[data-output][data-state="done"], [data-output][data-state="error"]'
 
 

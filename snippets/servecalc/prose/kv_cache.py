@@ -10,10 +10,17 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from .. import kv
+from ..capacity import kv_bytes_per_token_per_gpu
 from ..gpus import get_gpu
+from ..paging import fragmentation
+from ..prefix_cache import prefix_cache_effect
+from ..roofline import step
+from ..validate import non_negative_int, positive_number
 from ..models import get_model
-from ..units import GB, GiB, fmt_bytes, fmt_int, fmt_number, fmt_percent
+from ..units import GB, GiB, fmt_bytes, fmt_duration, fmt_int, fmt_number, fmt_percent
 
 __all__ = [
     "kv_bytes_per_token",
@@ -24,6 +31,15 @@ __all__ = [
     "spec",
     "gpu_memory_gib",
     "gib_over_gb",
+    "kv_values_per_layer",
+    "mla_reduction",
+    "window_saving",
+    "paged_waste",
+    "contiguous_waste",
+    "prefix_ttft",
+    "prefix_speedup",
+    "recompute_time",
+    "swap_time",
 ]
 
 
@@ -89,3 +105,106 @@ def gib_over_gb() -> str:
     '7.4 %'
     """
     return fmt_percent(GiB / GB - 1)
+
+
+def kv_values_per_layer(model: str) -> str:
+    """Values one token adds to the cache in one layer (K and V, or an MLA latent).
+
+    >>> kv_values_per_layer("deepseek-v3"), kv_values_per_layer("llama-3.1-8b")
+    ('576', '2,048')
+    """
+    return fmt_int(kv.kv_elements_per_token_per_layer(model))
+
+
+def mla_reduction(model: str = "deepseek-v3", head_dim: int = 128) -> str:
+    """How many times smaller an MLA cache is than multi-head attention with the
+    same number of heads of ``head_dim`` (DeepSeek-V2's comparison).
+
+    >>> mla_reduction()
+    '57x'
+    """
+    spec = get_model(model)
+    if spec.attention != "mla":
+        raise ValueError(f"model must use multi-head latent attention, got {spec.id!r}")
+    mha = replace(spec, kv_lora_rank=0, num_kv_heads=spec.num_attention_heads,
+                  head_dim=head_dim)
+    return f"{fmt_number(kv.kv_bytes_per_token(mha) / kv.kv_bytes_per_token(spec), 0)}x"
+
+
+def window_saving(model: str, context: int) -> str:
+    """Share of the cache that sliding-window layers save at ``context`` tokens.
+
+    >>> window_saving("mistral-7b", 32768), window_saving("gemma-2-9b", 8192)
+    ('87.5 %', '25.0 %')
+    """
+    spec = get_model(model)
+    if not spec.sliding_window:
+        raise ValueError(f"model must have sliding-window layers, got {spec.id!r}")
+    full = replace(spec, sliding_window=0, sliding_window_layers=0)
+    saved = 1 - kv.kv_bytes_per_sequence(spec, context) / kv.kv_bytes_per_sequence(full, context)
+    return fmt_percent(saved)
+
+
+def paged_waste(model: str, context: int, max_context: int, block_size: int = 16) -> str:
+    """Share of a paged allocation that holds no token (the last block's slack).
+
+    >>> paged_waste("llama-3.1-8b", 1000, 8192)
+    '0.8 %'
+    """
+    f = fragmentation(model, context, max_context=max_context, block_size=block_size)
+    return fmt_percent(f.paged_waste_ratio)
+
+
+def contiguous_waste(model: str, context: int, max_context: int) -> str:
+    """Share of a contiguous max-length reservation that holds no token.
+
+    >>> contiguous_waste("llama-3.1-8b", 1000, 8192)
+    '87.8 %'
+    """
+    f = fragmentation(model, context, max_context=max_context)
+    return fmt_percent(f.contiguous_waste_ratio)
+
+
+def prefix_ttft(model: str, gpu: str, prompt: int, hit_rate: float, gpus: int = 1,
+                unit: str = "ms") -> str:
+    """TTFT when ``hit_rate`` of the prompt's tokens come from the prefix cache.
+
+    >>> prefix_ttft("llama-3.1-70b", "h100-sxm", 8192, 0.9, gpus=4)
+    '85.3 ms'
+    """
+    r = prefix_cache_effect(model, gpu, prompt=prompt, output=1, hit_rate=hit_rate, gpus=gpus)
+    return fmt_duration(r.ttft_s, unit)
+
+
+def prefix_speedup(model: str, gpu: str, prompt: int, hit_rate: float, gpus: int = 1) -> str:
+    """Cold TTFT over warm TTFT, e.g. '9.2x'.
+
+    >>> prefix_speedup("llama-3.1-70b", "h100-sxm", 8192, 0.9, gpus=4)
+    '9.2x'
+    """
+    r = prefix_cache_effect(model, gpu, prompt=prompt, output=1, hit_rate=hit_rate, gpus=gpus)
+    return f"{fmt_number(r.ttft_speedup, 1)}x"
+
+
+def recompute_time(model: str, gpu: str, tokens: int, gpus: int = 1, unit: str = "ms") -> str:
+    """Rebuilding ``tokens`` of evicted cache by prefill (recompute preemption).
+
+    >>> recompute_time("llama-3.1-8b", "h100-sxm", 4096)
+    '144.7 ms'
+    """
+    r = step(model, gpu, phase="prefill", batch=1, context=tokens, gpus=gpus)
+    return fmt_duration(r.seconds, unit)
+
+
+def swap_time(model: str, tokens: int, bandwidth_bytes_per_s: float, gpus: int = 1,
+              kv_dtype: str = "bf16", unit: str = "ms") -> str:
+    """Copying ``tokens`` of cache one way over a host link, each GPU its own share.
+
+    >>> swap_time("llama-3.1-8b", 4096, bandwidth_bytes_per_s=50e9)
+    '10.7 ms'
+    """
+    non_negative_int("tokens", tokens)
+    rate = positive_number("bandwidth_bytes_per_s", bandwidth_bytes_per_s)
+    per_gpu = tokens * kv_bytes_per_token_per_gpu(model, gpus, kv_dtype)
+    return fmt_duration(per_gpu / rate, unit)
+

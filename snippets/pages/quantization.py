@@ -1,0 +1,80 @@
+# Cells of docs/quantization.md. Each named section is one self-contained cell:
+# it runs in a fresh namespace at build time and in the browser.
+
+# --8<-- [start:weight_bytes]
+from servecalc.params import param_count, weight_bytes
+from servecalc.units import fmt_bytes, fmt_number
+
+model_id = "llama-3.1-70b"
+params = param_count(model_id)
+print(f"{model_id}: {fmt_number(params / 1e9, 1)} billion parameters")
+for weight_dtype in ["bf16", "fp8", "int8", "int4", "fp4"]:
+    size = weight_bytes(model_id, weight_dtype)
+    print(f"{weight_dtype:>5}: {fmt_bytes(size, 'GB'):>10}  "
+          f"({fmt_number(8 * size / params, 2)} bits per parameter on average)")
+# --8<-- [end:weight_bytes]
+
+# --8<-- [start:group_size]
+from servecalc.params import param_count, weight_bytes
+from servecalc.units import fmt_bytes, fmt_number
+
+model_id = "llama-3.1-70b"
+params = param_count(model_id)
+# One fp16 scale per group of consecutive input weights in each row of a matrix.
+for group_size in [32, 64, 128, 256, 1_024]:
+    size = weight_bytes(model_id, "int4", group_size=group_size)
+    print(f"int4, groups of {group_size:>5,}: {fmt_bytes(size, 'GB'):>10}  "
+          f"{fmt_number(8 * size / params, 2)} bits per parameter")
+# --8<-- [end:group_size]
+
+# --8<-- [start:side_by_side]
+from servecalc.quantization import compare_precisions
+from servecalc.units import fmt_bytes, fmt_duration, fmt_number
+
+model_id, gpu, gpus = "llama-3.1-70b", "h100-sxm", 2
+context = 8_192
+
+configs = [("bf16", "bf16"), ("fp8", "bf16"), ("fp8", "fp8"),
+           ("int8", "bf16"),              # weight-only int8, bf16 matmuls
+           ("int8", "bf16", "int8"),      # W8A8 (SmoothQuant-style): int8 matmuls
+           ("int4", "bf16"), ("int4", "fp8")]
+print(f"{'weights':>7} {'KV':>5} {'matmul':>6} {'weights':>10} {'batch':>5} "
+      f"{'prefill':>10} {'TPOT b=1':>9} {'tok/s at max batch':>19}")
+for r in compare_precisions(model_id, gpu, gpus=gpus, context=context, configs=configs):
+    print(f"{r.weight_dtype:>7} {r.kv_dtype:>5} {r.compute_dtype:>6} "
+          f"{fmt_bytes(r.weight_bytes, 'GB'):>10} {r.max_batch:>5} "
+          f"{fmt_duration(r.prefill_s, 'ms', 0):>10} {fmt_duration(r.tpot_s, 'ms'):>9} "
+          f"{fmt_number(r.max_batch_tokens_per_s, 0):>19}")
+# --8<-- [end:side_by_side]
+
+# --8<-- [start:kv_quantization]
+from servecalc.capacity import fit
+from servecalc.kv import kv_bytes_per_token
+from servecalc.units import fmt_int
+
+model_id, gpu, gpus = "llama-3.1-70b", "h100-sxm", 4
+contexts = [8_192, 32_768, 131_072]
+
+print(f"{'KV':>5} {'B/token':>9} " + " ".join(f"{c:>8,}" for c in contexts))
+for kv_dtype in ["bf16", "fp8", "int4"]:
+    per_token = kv_bytes_per_token(model_id, kv_dtype)
+    batches = [fit(model_id, gpu, gpus=gpus, context=c, kv_dtype=kv_dtype).max_batch
+               for c in contexts]
+    print(f"{kv_dtype:>5} {fmt_int(per_token):>9} " + " ".join(f"{b:>8,}" for b in batches))
+# --8<-- [end:kv_quantization]
+
+# --8<-- [start:rollback_capacity]
+from servecalc.capacity import fit
+
+model_id, gpu = "llama-3.1-70b", "h100-sxm"
+context, needed = 8_192, 32     # each replica must hold this many sequences of this length
+
+for weight_dtype in ["int4", "fp8", "bf16"]:
+    for gpus in [1, 2, 4, 8]:
+        r = fit(model_id, gpu, gpus=gpus, context=context, weight_dtype=weight_dtype)
+        if r.max_batch >= needed:
+            print(f"{weight_dtype:>5}: TP{gpus} ({r.max_batch} sequences fit)")
+            break
+    else:
+        print(f"{weight_dtype:>5}: does not reach {needed} sequences on 8 GPUs")
+# --8<-- [end:rollback_capacity]

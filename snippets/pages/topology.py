@@ -1,0 +1,120 @@
+# Cells of docs/topology.md. Each named section is one self-contained cell:
+# it runs in a fresh namespace at build time and in the browser.
+
+# --8<-- [start:fit_matrix]
+from servecalc.capacity import fit
+from servecalc.units import fmt_bytes
+
+gpu = "h100-sxm"
+context = 8_192        # tokens per sequence the service must hold
+
+print(f"{'model':15} {'GPUs':>4} {'weights/GPU':>12} {'KV budget':>11} {'sequences':>10}")
+for model_id in ["llama-3.1-8b", "llama-3.1-70b", "mixtral-8x7b"]:
+    for gpus in [1, 2, 4, 8]:
+        r = fit(model_id, gpu, gpus=gpus, context=context)
+        print(f"{model_id:15} {gpus:>4} {fmt_bytes(r.weight_bytes / gpus, 'GiB'):>12} "
+              f"{fmt_bytes(r.kv_budget_bytes, 'GiB'):>11} {r.max_batch:>10,}")
+# --8<-- [end:fit_matrix]
+
+# --8<-- [start:tp_scaling]
+from servecalc.roofline import StepModel
+from servecalc.units import fmt_duration, fmt_percent
+
+model_id, gpu = "llama-3.1-70b", "h100-sxm"
+context = 2_048
+
+print(f"{'TP':>3} {'batch':>5} {'step':>9} {'HBM part':>9} {'all-reduce':>11} {'comm share':>11}")
+for batch in [1, 64]:
+    for gpus in [2, 4, 8]:
+        r = StepModel(model_id, gpu, gpus=gpus).decode(batch, context)
+        print(f"{gpus:>3} {batch:>5} {fmt_duration(r.seconds, 'ms'):>9} "
+              f"{fmt_duration(r.memory_s, 'ms'):>9} {fmt_duration(r.comm_s, 'ms'):>11} "
+              f"{fmt_percent(r.comm_s / r.seconds):>11}")
+# --8<-- [end:tp_scaling]
+
+# --8<-- [start:replicas_vs_tp]
+from servecalc.capacity import fit
+from servecalc.roofline import StepModel
+from servecalc.units import fmt_duration, fmt_number
+
+model_id, gpu = "llama-3.1-70b", "h100-sxm"
+total_gpus = 8
+context = 4_096        # average tokens each running sequence attends to
+
+print(f"{'layout':>9} {'batch/replica':>14} {'TPOT':>9} {'fleet tok/s':>12}")
+for tp in [2, 4, 8]:
+    replicas = total_gpus // tp
+    batch = fit(model_id, gpu, gpus=tp, context=context).max_batch
+    if batch == 0:
+        print(f"{replicas} x TP{tp}: does not fit")
+        continue
+    step = StepModel(model_id, gpu, gpus=tp).decode(batch, context)
+    fleet = replicas * batch / step.seconds
+    print(f"{replicas} x TP{tp:<2} {batch:>14,} {fmt_duration(step.seconds, 'ms'):>9} "
+          f"{fmt_number(fleet, 0):>12}")
+# --8<-- [end:replicas_vs_tp]
+
+# --8<-- [start:big_models]
+from servecalc.capacity import fit
+
+context = 8_192
+print(f"{'model':15} {'weights':>7} {'8 x GPU':>9} {'sequences':>10}")
+for model_id, weight_dtype in [("llama-3.1-405b", "bf16"), ("llama-3.1-405b", "fp8"),
+                               ("deepseek-v3", "fp8")]:
+    for gpu in ["h100-sxm", "h200", "mi300x"]:
+        r = fit(model_id, gpu, gpus=8, context=context, weight_dtype=weight_dtype)
+        answer = f"{r.max_batch:,}" if r.fits else "no"
+        print(f"{model_id:15} {weight_dtype:>7} {gpu:>9} {answer:>10}")
+# --8<-- [end:big_models]
+
+# --8<-- [start:moe_reads]
+from servecalc.params import active_param_count, param_count
+from servecalc.roofline import StepModel
+from servecalc.units import fmt_bytes, fmt_number
+
+model_id = "deepseek-v3"
+sm = StepModel(model_id, "h200", weight_dtype="fp8")
+print(f"{model_id}: {fmt_number(param_count(model_id) / 1e9, 0)} billion parameters, "
+      f"{fmt_number(active_param_count(model_id) / 1e9, 1)} billion per token")
+print(f"{'tokens in step':>15} {'weights read':>13}")
+for tokens in [1, 8, 32, 128, 512]:
+    print(f"{tokens:>15,} {fmt_bytes(sm.weight_bytes_read(tokens), 'GB'):>13}")
+# --8<-- [end:moe_reads]
+
+# --8<-- [start:kv_transfer]
+from servecalc.gpus import get_gpu
+from servecalc.kv import kv_bytes_per_sequence
+from servecalc.roofline import step
+from servecalc.units import fmt_bytes, fmt_duration
+
+model_id, gpu, tp = "llama-3.1-70b", "h100-sxm", 4
+nvlink = get_gpu(gpu).interconnect_bytes_per_s   # from the catalog, one direction
+network = 50e9     # assumption: one 400 Gb/s NIC per GPU, in bytes per second
+
+print(f"{'prompt':>7} {'KV to move':>11} {'prefill':>9} {'NVLink':>8} {'network':>9}")
+for prompt in [1_024, 8_192, 32_768]:
+    kv = kv_bytes_per_sequence(model_id, prompt)
+    prefill = step(model_id, gpu, phase="prefill", batch=1, context=prompt, gpus=tp)
+    print(f"{prompt:>7,} {fmt_bytes(kv, 'GB'):>11} {fmt_duration(prefill.seconds, 'ms', 0):>9} "
+          f"{fmt_duration(kv / nvlink, 'ms'):>8} {fmt_duration(kv / network, 'ms'):>9}")
+# --8<-- [end:kv_transfer]
+
+# --8<-- [start:cold_start]
+from servecalc.params import weight_bytes
+from servecalc.units import fmt_bytes, fmt_duration
+
+# Where the weights come from, and the bandwidth a loader sustains from it.
+# These are assumptions: measure your own and edit them.
+sources = {
+    "object store": 1.0e9,     # bytes per second, one node pulling over the network
+    "local NVMe": 6.0e9,       # one PCIe Gen4 x4 drive, sequential reads
+    "host RAM": 25.0e9,        # page cache to GPU over PCIe Gen5
+}
+
+for model_id, weight_dtype in [("llama-3.1-8b", "bf16"), ("llama-3.1-70b", "bf16"),
+                               ("llama-3.1-70b", "fp8")]:
+    size = weight_bytes(model_id, weight_dtype)
+    times = "  ".join(f"{name} {fmt_duration(size / rate, 's', 0):>5}"
+                      for name, rate in sources.items())
+    print(f"{model_id:14} {weight_dtype:5} {fmt_bytes(size, 'GB'):>10}  {times}")
+# --8<-- [end:cold_start]

@@ -1,0 +1,212 @@
+"""Placeholders for the batching chapter: roofline, static vs continuous, chunked prefill.
+
+>>> ridge_point("h100-sxm")
+'295 FLOP/B'
+>>> decode_intensity("llama-3.1-8b", "h100-sxm", batch=1, context=128)
+'1.0 FLOP/B'
+"""
+
+from __future__ import annotations
+
+import math
+
+from ..batching import continuous_batching, max_batch, static_batching
+from ..gpus import get_gpu
+from ..roofline import StepModel, crossover_batch
+from ..roofline import DEFAULT_MBU, DEFAULT_MFU
+from ..units import fmt_duration, fmt_int, fmt_number, fmt_percent
+from ..validate import positive_int
+
+__all__ = [
+    "ridge_point",
+    "effective_ridge_point",
+    "step_utilisation",
+    "decode_intensity",
+    "decode_bound",
+    "crossover",
+    "decode_step_time",
+    "decode_tokens_per_s",
+    "batch_that_fits",
+    "scheme_throughput",
+    "scheme_speedup",
+    "chunked_prefill_stall",
+    "chunked_prefill_ttft",
+]
+
+#: The mixed workload of the batching chapter's static-vs-continuous cell.
+MIXED_WORKLOAD = ((512, 32), (1024, 512), (256, 128), (2048, 64))
+
+
+def ridge_point(gpu: str, compute_dtype: str = "bf16") -> str:
+    """FLOPs per byte at which a GPU's roofline bends (peak FLOP/s / HBM bandwidth).
+
+    >>> ridge_point("a100-80gb")
+    '153 FLOP/B'
+    """
+    return f"{fmt_number(get_gpu(gpu).ridge_point(compute_dtype), 0)} FLOP/B"
+
+
+def effective_ridge_point(gpu: str, compute_dtype: str = "bf16") -> str:
+    """The ridge point after the step model's MFU and MBU derating.
+
+    A step is compute-bound when FLOPs / (MFU x peak) exceeds bytes / (MBU x
+    bandwidth), i.e. at an intensity of ridge x MFU / MBU.
+
+    >>> effective_ridge_point("h100-sxm")
+    '212 FLOP/B'
+    """
+    sm = StepModel("llama-3.1-8b", gpu, compute_dtype=compute_dtype)
+    return f"{fmt_number(sm.ridge_point * sm.mfu / sm.mbu, 0)} FLOP/B"
+
+
+def step_utilisation(which: str) -> str:
+    """The step model's default efficiency: 'mfu' (FLOPs) or 'mbu' (bandwidth).
+
+    >>> step_utilisation("mfu"), step_utilisation("mbu")
+    ('43 %', '60 %')
+    """
+    if which not in ("mfu", "mbu"):
+        raise ValueError(f"which must be one of 'mfu', 'mbu', got {which!r}")
+    return fmt_percent(DEFAULT_MFU if which == "mfu" else DEFAULT_MBU, 0)
+
+
+def decode_intensity(model: str, gpu: str, batch: int, context: int, gpus: int = 1) -> str:
+    """Arithmetic intensity (FLOPs per byte moved) of one decode step.
+
+    >>> decode_intensity("llama-3.1-8b", "h100-sxm", batch=256, context=128)
+    '199.6 FLOP/B'
+    """
+    r = StepModel(model, gpu, gpus=gpus).decode(batch, context)
+    return f"{fmt_number(r.arithmetic_intensity, 1)} FLOP/B"
+
+
+def decode_bound(model: str, gpu: str, batch: int, context: int, gpus: int = 1) -> str:
+    """'memory-bound' or 'compute-bound' for one decode step.
+
+    >>> decode_bound("llama-3.1-8b", "h100-sxm", batch=1024, context=128)
+    'compute-bound'
+    """
+    return f"{StepModel(model, gpu, gpus=gpus).decode(batch, context).bound}-bound"
+
+
+def crossover(model: str, gpu: str, context: int, gpus: int = 1) -> str:
+    """Smallest decode batch that is compute-bound, or a sentence saying none is.
+
+    >>> crossover("llama-3.1-8b", "h100-sxm", context=128)
+    '277'
+    >>> crossover("llama-3.1-8b", "h100-sxm", context=4096)
+    'none up to 65,536'
+    """
+    b = crossover_batch(model, gpu, context=context, gpus=gpus)
+    return "none up to 65,536" if b is None else fmt_int(b)
+
+
+def decode_step_time(model: str, gpu: str, batch: int, context: int, gpus: int = 1,
+                     digits: int = 1) -> str:
+    """One decode step of ``batch`` sequences at ``context`` tokens each.
+
+    >>> decode_step_time("llama-3.1-8b", "h100-sxm", batch=64, context=2048)
+    '16.0 ms'
+    """
+    return fmt_duration(StepModel(model, gpu, gpus=gpus).decode(batch, context).seconds, "ms",
+                        digits)
+
+
+def decode_tokens_per_s(model: str, gpu: str, batch: int, context: int, gpus: int = 1) -> str:
+    """Decode throughput of the whole batch: batch / step time.
+
+    >>> decode_tokens_per_s("llama-3.1-8b", "h100-sxm", batch=64, context=2048)
+    '3,995 tok/s'
+    """
+    r = StepModel(model, gpu, gpus=gpus).decode(batch, context)
+    return f"{fmt_number(batch / r.seconds, 0)} tok/s"
+
+
+def batch_that_fits(model: str, gpu: str, context: int, gpus: int = 1) -> str:
+    """Sequences of ``context`` tokens whose cache fits next to the weights.
+
+    >>> batch_that_fits("llama-3.1-8b", "h100-sxm", context=2048)
+    '219'
+    """
+    return fmt_int(max_batch(model, gpu, context=context, gpus=gpus))
+
+
+def _schemes(model: str, gpu: str, batch: int, copies: int):
+    work = list(MIXED_WORKLOAD) * copies
+    return (static_batching(model, gpu, requests=work, batch=batch),
+            continuous_batching(model, gpu, requests=work, batch=batch))
+
+
+def scheme_throughput(scheme: str, batch: int = 16, model: str = "llama-3.1-8b",
+                      gpu: str = "h100-sxm", copies: int = 16) -> str:
+    """Output tokens/s of 'static' or 'continuous' batching on the chapter's mixed workload.
+
+    >>> scheme_throughput("static"), scheme_throughput("continuous")
+    ('478 tok/s', '1,089 tok/s')
+    """
+    if scheme not in ("static", "continuous"):
+        raise ValueError(f"scheme must be one of 'static', 'continuous', got {scheme!r}")
+    s, c = _schemes(model, gpu, batch, copies)
+    r = s if scheme == "static" else c
+    return f"{fmt_number(r.output_tokens_per_s, 0)} tok/s"
+
+
+def scheme_speedup(batch: int = 16, model: str = "llama-3.1-8b", gpu: str = "h100-sxm",
+                   copies: int = 16) -> str:
+    """Continuous over static throughput on the mixed workload, e.g. '2.3x'.
+
+    >>> scheme_speedup()
+    '2.3x'
+    """
+    s, c = _schemes(model, gpu, batch, copies)
+    return f"{fmt_number(c.output_tokens_per_s / s.output_tokens_per_s, 1)}x"
+
+
+def chunk_step_times(model: str, gpu: str, *, prompt: int, chunk: int, decode_batch: int,
+                     decode_context: int, gpus: int = 1) -> list[float]:
+    """Step times while a ``prompt`` is prefilled in chunks of ``chunk`` tokens,
+    each chunk sharing its step with ``decode_batch`` running decodes.
+
+    (A presentation helper: a schedule built from
+    :meth:`servecalc.roofline.StepModel.mixed_time_s`.)
+
+    >>> len(chunk_step_times("llama-3.1-8b", "h100-sxm", prompt=1000, chunk=512,
+    ...                      decode_batch=4, decode_context=100))
+    2
+    """
+    positive_int("prompt", prompt)
+    positive_int("chunk", chunk)
+    sm = StepModel(model, gpu, gpus=gpus)
+    times, past = [], 0
+    while past < prompt:
+        size = min(chunk, prompt - past)
+        times.append(sm.mixed_time_s(decode_batch, decode_batch * decode_context,
+                                     [(size, past)]))
+        past += size
+    return times
+
+
+def chunked_prefill_stall(chunk: int, prompt: int = 8192, decode_batch: int = 32,
+                          decode_context: int = 2000, model: str = "llama-3.1-8b",
+                          gpu: str = "h100-sxm") -> str:
+    """Longest step the running decodes wait through while the prompt is prefilled.
+
+    >>> chunked_prefill_stall(8192), chunked_prefill_stall(512)
+    ('311.3 ms', '23.0 ms')
+    """
+    times = chunk_step_times(model, gpu, prompt=prompt, chunk=chunk,
+                             decode_batch=decode_batch, decode_context=decode_context)
+    return fmt_duration(max(times), "ms")
+
+
+def chunked_prefill_ttft(chunk: int, prompt: int = 8192, decode_batch: int = 32,
+                         decode_context: int = 2000, model: str = "llama-3.1-8b",
+                         gpu: str = "h100-sxm") -> str:
+    """Time until the whole prompt is prefilled (its first token), in chunks.
+
+    >>> chunked_prefill_ttft(512)
+    '329.5 ms'
+    """
+    times = chunk_step_times(model, gpu, prompt=prompt, chunk=chunk,
+                             decode_batch=decode_batch, decode_context=decode_context)
+    return fmt_duration(math.fsum(times), "ms")

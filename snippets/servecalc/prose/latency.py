@@ -1,0 +1,208 @@
+"""Placeholders for the latency chapter: TTFT, TPOT, SLO presets, Little's law.
+
+>>> ttft("llama-3.1-8b", "h100-sxm", prompt=1000, output=200)
+'33.4 ms'
+>>> slo_limit("mlperf-llama2-70b-interactive", "tpot")
+'40 ms'
+"""
+
+from __future__ import annotations
+
+from ..batching import littles_law_concurrency, littles_law_throughput
+from ..latency import request_latency
+from ..slo import best_under_slo, get_slo, operating_point
+from ..units import fmt_duration, fmt_int, fmt_number, fmt_percent
+from ..validate import choice
+
+__all__ = [
+    "ttft",
+    "tpot",
+    "e2e",
+    "decode_share",
+    "user_tokens_per_s",
+    "slo_limit",
+    "slo_percentile",
+    "slo_best_batch",
+    "slo_best_throughput",
+    "slo_throughput_ratio",
+    "point_tpot",
+    "point_throughput",
+    "inflight",
+    "completion_rate",
+    "rag_prefill",
+]
+
+
+def _latency(model, gpu, prompt, output, gpus, batch, weight_dtype):
+    return request_latency(model, gpu, prompt=prompt, output=output, gpus=gpus, batch=batch,
+                           weight_dtype=weight_dtype)
+
+
+def ttft(model: str, gpu: str, prompt: int, output: int = 1, gpus: int = 1, batch: int = 1,
+         weight_dtype: str = "bf16", unit: str = "ms") -> str:
+    """Time to first token of a request (prefill, no queueing).
+
+    >>> ttft("llama-3.1-70b", "h100-sxm", prompt=16384, gpus=4, unit="s")
+    '1.7 s'
+    """
+    return fmt_duration(_latency(model, gpu, prompt, output, gpus, batch, weight_dtype).ttft_s,
+                        unit)
+
+
+def tpot(model: str, gpu: str, prompt: int, output: int, gpus: int = 1, batch: int = 1,
+         weight_dtype: str = "bf16", digits: int = 1) -> str:
+    """Time per output token (one decode step at the average context).
+
+    >>> tpot("llama-3.1-8b", "h100-sxm", prompt=1000, output=200)
+    '7.5 ms'
+    """
+    r = _latency(model, gpu, prompt, output, gpus, batch, weight_dtype)
+    return fmt_duration(r.tpot_s, "ms", digits)
+
+
+def e2e(model: str, gpu: str, prompt: int, output: int, gpus: int = 1, batch: int = 1,
+        weight_dtype: str = "bf16") -> str:
+    """End-to-end latency: TTFT + (output - 1) x TPOT.
+
+    >>> e2e("llama-3.1-8b", "h100-sxm", prompt=1000, output=200)
+    '1.53 s'
+    """
+    r = _latency(model, gpu, prompt, output, gpus, batch, weight_dtype)
+    return fmt_duration(r.e2e_s, "s", 2)
+
+
+def decode_share(model: str, gpu: str, prompt: int, output: int, gpus: int = 1,
+                 batch: int = 1) -> str:
+    """Share of end-to-end latency spent decoding (after the first token).
+
+    >>> decode_share("llama-3.1-8b", "h100-sxm", prompt=1000, output=200)
+    '97.8 %'
+    """
+    r = _latency(model, gpu, prompt, output, gpus, batch, "bf16")
+    return fmt_percent((r.e2e_s - r.ttft_s) / r.e2e_s)
+
+
+def user_tokens_per_s(model: str, gpu: str, prompt: int, output: int, gpus: int = 1,
+                      batch: int = 1) -> str:
+    """Tokens per second one user sees while their answer streams (1 / TPOT).
+
+    >>> user_tokens_per_s("llama-3.1-8b", "h100-sxm", prompt=1000, output=200)
+    '133 tok/s'
+    """
+    r = _latency(model, gpu, prompt, output, gpus, batch, "bf16")
+    return f"{fmt_number(1 / r.tpot_s, 0)} tok/s"
+
+
+def slo_limit(slo: str, which: str) -> str:
+    """One limit of an SLO preset: ``which`` is 'ttft' or 'tpot'.
+
+    >>> slo_limit("mlperf-llama2-70b-server", "ttft")
+    '2,000 ms'
+    """
+    choice("which", which, ["ttft", "tpot"])
+    target = get_slo(slo)
+    return fmt_duration(target.ttft_s if which == "ttft" else target.tpot_s, "ms", 0)
+
+
+def slo_percentile(slo: str) -> str:
+    """The percentile an SLO preset is checked at, e.g. 'p99'.
+
+    >>> slo_percentile("mlperf-llama2-70b-server")
+    'p99'
+    """
+    return f"p{fmt_number(get_slo(slo).percentile, 0)}"
+
+
+def _best(model, gpu, gpus, prompt, output, slo):
+    r = best_under_slo(model, gpu, gpus=gpus, prompt=prompt, output=output, slo=slo)
+    if r.best is None:
+        raise ValueError(f"no batch meets {slo}: {r.reason}")
+    return r.best
+
+
+def slo_best_batch(model: str, gpu: str, gpus: int, prompt: int, output: int, slo: str) -> str:
+    """Batch of the highest-throughput operating point that meets ``slo``.
+
+    >>> slo_best_batch("llama-3.1-70b", "h100-sxm", 4, 1024, 256, "mlperf-llama2-70b-interactive")
+    '47'
+    """
+    return fmt_int(_best(model, gpu, gpus, prompt, output, slo).batch)
+
+
+def slo_best_throughput(model: str, gpu: str, gpus: int, prompt: int, output: int,
+                        slo: str) -> str:
+    """Output tokens per second of that operating point.
+
+    >>> slo_best_throughput("llama-3.1-70b", "h100-sxm", 4, 1024, 256, "mlperf-llama2-70b-server")
+    '2,100 tok/s'
+    """
+    return f"{fmt_number(_best(model, gpu, gpus, prompt, output, slo).output_tokens_per_s, 0)} tok/s"
+
+
+def slo_throughput_ratio(model: str, gpu: str, gpus: int, prompt: int, output: int,
+                         strict: str, loose: str) -> str:
+    """Throughput under the ``strict`` SLO as a share of that under ``loose``.
+
+    >>> slo_throughput_ratio("llama-3.1-70b", "h100-sxm", 4, 1024, 256,
+    ...                      "mlperf-llama2-70b-interactive", "mlperf-llama2-70b-server")
+    '56.7 %'
+    """
+    a = _best(model, gpu, gpus, prompt, output, strict).output_tokens_per_s
+    b = _best(model, gpu, gpus, prompt, output, loose).output_tokens_per_s
+    return fmt_percent(a / b)
+
+
+def point_tpot(model: str, gpu: str, batch: int, prompt: int, output: int,
+               gpus: int = 1) -> str:
+    """TPOT at a steady continuous-batching operating point of ``batch`` sequences.
+
+    >>> point_tpot("llama-3.1-70b", "h100-sxm", 1, 1024, 256, gpus=4)
+    '20.0 ms'
+    """
+    p = operating_point(model, gpu, batch=batch, prompt=prompt, output=output, gpus=gpus)
+    return fmt_duration(p.tpot_s, "ms")
+
+
+def point_throughput(model: str, gpu: str, batch: int, prompt: int, output: int,
+                     gpus: int = 1) -> str:
+    """Output tokens per second at that operating point.
+
+    >>> point_throughput("llama-3.1-70b", "h100-sxm", 1, 1024, 256, gpus=4)
+    '50 tok/s'
+    """
+    p = operating_point(model, gpu, batch=batch, prompt=prompt, output=output, gpus=gpus)
+    return f"{fmt_number(p.output_tokens_per_s, 0)} tok/s"
+
+
+def inflight(arrival_rate_per_s: float, latency_s: float) -> str:
+    """Requests in the system by Little's law, L = lambda x W (rounded).
+
+    >>> inflight(10, 2.5)
+    '25'
+    """
+    return fmt_number(littles_law_concurrency(arrival_rate_per_s, latency_s), 0)
+
+
+def completion_rate(concurrency: float, latency_s: float) -> str:
+    """Requests completed per second with ``concurrency`` in flight (lambda = L / W).
+
+    >>> completion_rate(64, 8.0)
+    '8.0 requests/s'
+    """
+    return f"{fmt_number(littles_law_throughput(concurrency, latency_s), 1)} requests/s"
+
+
+def rag_prefill(passages: int, tokens_per_passage: int = 300, system_tokens: int = 400,
+                question_tokens: int = 60, model: str = "llama-3.1-70b", gpu: str = "h100-sxm",
+                gpus: int = 4) -> str:
+    """Prefill time of a RAG prompt: system prompt, question and ``passages`` passages.
+
+    The defaults are the scenario of the latency chapter's budget cell.
+
+    >>> rag_prefill(8)
+    '263.7 ms'
+    """
+    if isinstance(passages, bool) or not isinstance(passages, int) or passages < 0:
+        raise ValueError(f"passages must be an integer >= 0, got {passages!r}")
+    prompt = system_tokens + question_tokens + passages * tokens_per_passage
+    return ttft(model, gpu, prompt=prompt, gpus=gpus)

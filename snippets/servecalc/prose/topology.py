@@ -1,0 +1,222 @@
+"""Placeholders for the serving-topology chapter: fit, parallelism, cold starts.
+
+>>> weights_gb("llama-3.1-70b")
+'141.11 GB'
+>>> fit_max_batch("llama-3.1-70b", "h100-sxm", gpus=4, context=8192)
+'59'
+>>> weight_load_time("llama-3.1-70b", bandwidth_bytes_per_s=2e9)
+'70.6 s'
+"""
+
+from __future__ import annotations
+
+from ..capacity import fit
+from ..gpus import get_gpu
+from ..kv import kv_bytes_per_sequence
+from ..params import active_param_count, param_count, weight_bytes
+from ..roofline import StepModel, step
+from ..units import fmt_bytes, fmt_duration, fmt_int, fmt_number, fmt_percent
+from ..validate import positive_number
+
+__all__ = [
+    "weights_gb",
+    "weights_per_gpu_gib",
+    "fit_max_batch",
+    "fit_reason",
+    "params_billion",
+    "active_params_billion",
+    "moe_weight_read_gb",
+    "tp_decode_step",
+    "tp_comm_time",
+    "tp_comm_share",
+    "link_bandwidth",
+    "bandwidth",
+    "weight_load_time",
+    "kv_transfer_time",
+    "prefill_time",
+]
+
+
+def weights_gb(model: str, weight_dtype: str = "bf16", unit: str = "GB") -> str:
+    """All weights of ``model`` in ``weight_dtype``.
+
+    >>> weights_gb("llama-3.1-8b", unit="GiB")
+    '14.96 GiB'
+    """
+    return fmt_bytes(weight_bytes(model, weight_dtype), unit)
+
+
+def weights_per_gpu_gib(model: str, gpus: int, weight_dtype: str = "bf16") -> str:
+    """Weights each of ``gpus`` GPUs holds when the model is split evenly.
+
+    >>> weights_per_gpu_gib("llama-3.1-70b", 4)
+    '32.85 GiB'
+    """
+    if isinstance(gpus, bool) or not isinstance(gpus, int) or gpus < 1:
+        raise ValueError(f"gpus must be an integer >= 1, got {gpus!r}")
+    return fmt_bytes(weight_bytes(model, weight_dtype) / gpus, "GiB")
+
+
+def fit_max_batch(
+    model: str,
+    gpu: str,
+    gpus: int = 1,
+    context: int = 4096,
+    weight_dtype: str = "bf16",
+    kv_dtype: str = "bf16",
+) -> str:
+    """Sequences of ``context`` tokens that fit next to the weights (0 if none).
+
+    >>> fit_max_batch("llama-3.1-70b", "h100-sxm", gpus=1)
+    '0'
+    """
+    r = fit(model, gpu, gpus=gpus, context=context, weight_dtype=weight_dtype, kv_dtype=kv_dtype)
+    return fmt_int(r.max_batch)
+
+
+def fit_reason(
+    model: str,
+    gpu: str,
+    gpus: int = 1,
+    context: int = 4096,
+    weight_dtype: str = "bf16",
+    kv_dtype: str = "bf16",
+) -> str:
+    """The sentence :func:`servecalc.capacity.fit` gives for its answer.
+
+    >>> fit_reason("llama-3.1-405b", "h100-sxm", gpus=8, context=8192)
+    'weights (755.96 GiB) and reserve (1.50 GiB per GPU) exceed usable memory (570.09 GiB) on 8 x NVIDIA H100 SXM5 80GB'
+    """
+    r = fit(model, gpu, gpus=gpus, context=context, weight_dtype=weight_dtype, kv_dtype=kv_dtype)
+    return r.reason
+
+
+def params_billion(model: str, digits: int = 1) -> str:
+    """Total parameters in billions, e.g. '671.0 billion'.
+
+    >>> params_billion("mixtral-8x7b")
+    '46.7 billion'
+    """
+    return f"{fmt_number(param_count(model) / 1e9, digits)} billion"
+
+
+def active_params_billion(model: str, digits: int = 1) -> str:
+    """Parameters one token uses (MoE: its routed experts), in billions.
+
+    >>> active_params_billion("mixtral-8x7b")
+    '12.9 billion'
+    """
+    return f"{fmt_number(active_param_count(model) / 1e9, digits)} billion"
+
+
+def moe_weight_read_gb(
+    model: str, tokens: int, gpu: str = "h100-sxm", weight_dtype: str = "bf16"
+) -> str:
+    """Weight bytes one step over ``tokens`` tokens reads (MoE: distinct experts touched).
+
+    >>> moe_weight_read_gb("mixtral-8x7b", 1), moe_weight_read_gb("mixtral-8x7b", 64)
+    ('25.50 GB', '93.14 GB')
+    """
+    sm = StepModel(model, gpu, weight_dtype=weight_dtype)
+    if isinstance(tokens, bool) or not isinstance(tokens, int) or tokens < 1:
+        raise ValueError(f"tokens must be an integer >= 1, got {tokens!r}")
+    return fmt_bytes(sm.weight_bytes_read(tokens), "GB")
+
+
+def tp_decode_step(
+    model: str, gpu: str, gpus: int, batch: int = 1, context: int = 2048, digits: int = 1
+) -> str:
+    """Decode step time with tensor parallelism over ``gpus`` GPUs.
+
+    >>> tp_decode_step("llama-3.1-70b", "h100-sxm", 4)
+    '19.7 ms'
+    """
+    r = step(model, gpu, phase="decode", batch=batch, context=context, gpus=gpus)
+    return fmt_duration(r.seconds, "ms", digits)
+
+
+def tp_comm_time(
+    model: str,
+    gpu: str,
+    gpus: int,
+    batch: int = 1,
+    context: int = 2048,
+    phase: str = "decode",
+    digits: int = 1,
+) -> str:
+    """All-reduce time inside one step (two all-reduces per layer, ring).
+
+    >>> tp_comm_time("llama-3.1-70b", "h100-sxm", 8)
+    '5.4 ms'
+    """
+    r = step(model, gpu, phase=phase, batch=batch, context=context, gpus=gpus)
+    return fmt_duration(r.comm_s, "ms", digits)
+
+
+def tp_comm_share(
+    model: str, gpu: str, gpus: int, batch: int = 1, context: int = 2048, phase: str = "decode"
+) -> str:
+    """Share of a step spent in tensor-parallel all-reduces.
+
+    >>> tp_comm_share("llama-3.1-70b", "h100-sxm", 8)
+    '38.3 %'
+    """
+    r = step(model, gpu, phase=phase, batch=batch, context=context, gpus=gpus)
+    return fmt_percent(r.comm_s / r.seconds)
+
+
+def link_bandwidth(gpu: str) -> str:
+    """A GPU's scale-up link bandwidth, one direction, in GB/s.
+
+    >>> link_bandwidth("h100-sxm")
+    '450 GB/s'
+    """
+    return f"{fmt_bytes(get_gpu(gpu).interconnect_bytes_per_s, 'GB', digits=0)}/s"
+
+
+def bandwidth(bytes_per_s: float, digits: int = 1) -> str:
+    """A bandwidth given in bytes per second, in GB/s.
+
+    >>> bandwidth(2e9)
+    '2.0 GB/s'
+    """
+    positive_number("bytes_per_s", bytes_per_s)
+    return f"{fmt_bytes(bytes_per_s, 'GB', digits)}/s"
+
+
+def weight_load_time(
+    model: str, bandwidth_bytes_per_s: float, weight_dtype: str = "bf16", unit: str = "s"
+) -> str:
+    """Time to read all weights at ``bandwidth_bytes_per_s`` (the floor of a cold start).
+
+    >>> weight_load_time("llama-3.1-8b", bandwidth_bytes_per_s=25e9, unit="ms")
+    '642.4 ms'
+    """
+    rate = positive_number("bandwidth_bytes_per_s", bandwidth_bytes_per_s)
+    return fmt_duration(weight_bytes(model, weight_dtype) / rate, unit)
+
+
+def kv_transfer_time(
+    model: str,
+    prompt: int,
+    bandwidth_bytes_per_s: float,
+    kv_dtype: str = "bf16",
+    unit: str = "ms",
+) -> str:
+    """Time to move one prompt's KV cache from a prefill to a decode worker.
+
+    >>> kv_transfer_time("llama-3.1-70b", 8192, bandwidth_bytes_per_s=450e9)
+    '6.0 ms'
+    """
+    rate = positive_number("bandwidth_bytes_per_s", bandwidth_bytes_per_s)
+    return fmt_duration(kv_bytes_per_sequence(model, prompt, kv_dtype) / rate, unit)
+
+
+def prefill_time(model: str, gpu: str, prompt: int, gpus: int = 1, unit: str = "ms") -> str:
+    """Time of one prefill step over a whole prompt (no queueing).
+
+    >>> prefill_time("llama-3.1-70b", "h100-sxm", 8192, gpus=4)
+    '784.6 ms'
+    """
+    r = step(model, gpu, phase="prefill", batch=1, context=prompt, gpus=gpus)
+    return fmt_duration(r.seconds, unit)

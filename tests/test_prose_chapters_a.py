@@ -1,0 +1,195 @@
+"""Chapters topology, latency, batching, KV cache and quantization: cells and placeholders.
+
+* every ``pycell`` section these pages include exists and runs (the same
+  runner the build uses), and the KV-cache page keeps its first two cells;
+* every ``{{ calc.* }}`` placeholder on them evaluates;
+* where a sentence repeats a number that a cell prints, the two agree (the
+  prose helper and the cell compute it separately, so this catches drift);
+* the non-trivial logic in the prose modules.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import re
+from pathlib import Path
+
+import pytest
+
+from servecalc.cells import display_text, run_cell
+from servecalc.prose import batching as pb
+from servecalc.prose import kv_cache as pk
+from servecalc.prose import latency as pl
+from servecalc.prose import quantization as pq
+from servecalc.prose import topology as pt
+
+from .snippet_sections import snippet_section
+
+ROOT = Path(__file__).resolve().parent.parent
+PAGES = ["topology.md", "latency.md", "batching.md", "kv-cache.md", "quantization.md"]
+INCLUDE = re.compile(r'--8<-- "pages/(?P<file>[\w.]+):(?P<name>\w+)"')
+PLACEHOLDER = re.compile(r"\{\{\s*(.+?)\s*\}\}", re.S)
+
+_spec = importlib.util.spec_from_file_location("numbers_hook_a", ROOT / "hooks" / "numbers.py")
+numbers = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(numbers)
+
+
+def includes(page: str) -> list[tuple[str, str]]:
+    text = (ROOT / "docs" / page).read_text(encoding="utf-8")
+    return [(m.group("file"), m.group("name")) for m in INCLUDE.finditer(text)]
+
+
+def cell_output(path: str, name: str) -> str:
+    result = run_cell(snippet_section(path, name))
+    return display_text(result)
+
+
+def cell_runs(path: str, name: str) -> dict:
+    return run_cell(snippet_section(path, name))
+
+
+CELLS = [(page, f, n) for page in PAGES for f, n in includes(page)]
+
+
+@pytest.mark.parametrize("page, path, name", CELLS, ids=[f"{p}:{n}" for p, _, n in CELLS])
+def test_every_included_cell_runs(page, path, name):
+    result = cell_runs(f"pages/{path}", name)
+    text = display_text(result)
+    if name == "bad_input":
+        assert "ValueError" in text
+    else:
+        assert "Traceback" not in text and "Error" not in text.split("\n")[-1], text
+        assert text.strip(), f"{page}: cell {name} printed nothing"
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_every_page_has_several_live_cells(page):
+    assert len(includes(page)) >= 5
+
+
+def test_kv_cache_page_keeps_its_first_two_cells():
+    # The browser test edits these two cells; their order and output are fixed.
+    assert includes("kv-cache.md")[:2] == [("kv_cache.py", "per_token"), ("kv_cache.py", "gqa")]
+    assert "524,288 B per token" in cell_output("pages/kv_cache.py", "per_token")
+
+
+def test_chart_data_sections_exist():
+    assert ("batching.py", "roofline_chart_data") in includes("batching.md")
+    assert ("batching.py", "throughput_chart_data") in includes("batching.md")
+    assert ("latency.py", "latency_throughput_chart_data") in includes("latency.md")
+
+
+PLACEHOLDERS = [
+    (page, m.group(1))
+    for page in PAGES
+    for m in PLACEHOLDER.finditer((ROOT / "docs" / page).read_text(encoding="utf-8"))
+]
+
+
+@pytest.mark.parametrize("page, expression", PLACEHOLDERS,
+                         ids=[f"{p}:{i}" for i, (p, _) in enumerate(PLACEHOLDERS)])
+def test_every_placeholder_evaluates(page, expression):
+    assert numbers.evaluate(expression).strip()
+
+
+# --------------------------------------------------------------------------- prose == cell
+
+def test_chunked_prefill_sentence_matches_the_cell():
+    out = cell_output("pages/batching.py", "chunked_prefill")
+    rows = {line.split()[0]: line for line in out.splitlines()[1:]}
+    for chunk in (512, 8192):
+        row = rows[f"{chunk:,}"]
+        assert pb.chunked_prefill_stall(chunk) in row
+        assert pb.chunked_prefill_ttft(chunk) in row
+
+
+def test_static_vs_continuous_sentence_matches_the_cell():
+    out = cell_output("pages/batching.py", "static_vs_continuous")
+    static = next(line for line in out.splitlines() if line.split()[:2] == ["static", "16"])
+    cont = next(line for line in out.splitlines() if line.split()[:2] == ["continuous", "16"])
+    assert pb.scheme_throughput("static").removesuffix(" tok/s") in static
+    assert pb.scheme_throughput("continuous").removesuffix(" tok/s") in cont
+
+
+def test_rag_sentence_matches_the_cell():
+    out = cell_output("pages/latency.py", "rag_budget")
+    assert f"prefill {pl.rag_prefill(8)}" in out
+    assert f"prefill {pl.rag_prefill(20)}" in out
+
+
+def test_rollback_sentence_matches_the_cell():
+    out = cell_output("pages/quantization.py", "rollback_capacity")
+    assert f"int4: TP{pq.min_tp('llama-3.1-70b', 'h100-sxm', 'int4', 8192, 32)} " in out
+    assert f"bf16: TP{pq.min_tp('llama-3.1-70b', 'h100-sxm', 'bf16', 8192, 32)} " in out
+
+
+def test_mla_sentence_matches_the_cell():
+    out = cell_output("pages/kv_cache.py", "mla")
+    assert "70,272 B per token" in out          # DeepSeek-V3: 576 values x 61 layers x 2 B
+    assert pk.kv_bytes_per_token("deepseek-v3") == "70,272 B"
+
+
+# --------------------------------------------------------------------------- prose logic
+
+def test_chunk_steps_cover_the_whole_prompt():
+    times = pb.chunk_step_times("llama-3.1-8b", "h100-sxm", prompt=1000, chunk=300,
+                                decode_batch=8, decode_context=500)
+    assert len(times) == 4                      # 300 + 300 + 300 + 100
+    assert times[-1] < times[0] < times[1]      # short last chunk; later chunks attend to more
+    with pytest.raises(ValueError, match="chunk must be an integer >= 1"):
+        pb.chunk_step_times("llama-3.1-8b", "h100-sxm", prompt=10, chunk=0,
+                            decode_batch=1, decode_context=1)
+
+
+def test_smaller_chunks_stall_less_and_finish_later():
+    stalls = [pb.chunk_step_times("llama-3.1-8b", "h100-sxm", prompt=8192, chunk=c,
+                                  decode_batch=32, decode_context=2000) for c in (512, 2048, 8192)]
+    assert max(stalls[0]) < max(stalls[1]) < max(stalls[2])
+    assert sum(stalls[0]) > sum(stalls[2])
+
+
+def test_crossover_wording():
+    assert pb.crossover("llama-3.1-8b", "h100-sxm", context=4096) == "none up to 65,536"
+    assert pb.crossover("llama-3.1-8b", "h100-sxm", context=128).replace(",", "").isdigit()
+
+
+def test_min_tp_grows_with_precision_and_refuses_the_impossible():
+    tps = [int(pq.min_tp("llama-3.1-70b", "h100-sxm", d, 8192, 32)) for d in ("int4", "fp8", "bf16")]
+    assert tps == sorted(tps)
+    with pytest.raises(ValueError, match="do not fit on 8 GPUs"):
+        pq.min_tp("llama-3.1-405b", "l4", "bf16", 8192, 32)
+
+
+def test_mla_and_window_helpers_refuse_models_without_the_feature():
+    with pytest.raises(ValueError, match="multi-head latent attention"):
+        pk.mla_reduction("llama-3.1-8b")
+    with pytest.raises(ValueError, match="sliding-window"):
+        pk.window_saving("llama-3.1-8b", 8192)
+
+
+def test_window_saving_is_zero_inside_the_window():
+    assert pk.window_saving("mistral-7b", 4096) == "0.0 %"
+
+
+def test_swap_is_per_gpu_share():
+    one = pk.swap_time("llama-3.1-70b", 8192, bandwidth_bytes_per_s=50e9, gpus=1)
+    four = pk.swap_time("llama-3.1-70b", 8192, bandwidth_bytes_per_s=50e9, gpus=4)
+    assert float(four.split()[0]) * 4 == pytest.approx(float(one.split()[0]), rel=0.01)
+
+
+def test_topology_helpers_validate_arguments():
+    with pytest.raises(ValueError, match="gpus must be an integer >= 1"):
+        pt.weights_per_gpu_gib("llama-3.1-8b", 0)
+    with pytest.raises(ValueError, match="bandwidth_bytes_per_s"):
+        pt.weight_load_time("llama-3.1-8b", bandwidth_bytes_per_s=0)
+    with pytest.raises(ValueError, match="tokens must be an integer >= 1"):
+        pt.moe_weight_read_gb("mixtral-8x7b", 0)
+
+
+def test_latency_helpers():
+    assert pl.slo_limit("mlperf-llama2-70b-interactive", "ttft") == "450 ms"
+    with pytest.raises(ValueError, match="which must be one of"):
+        pl.slo_limit("mlperf-llama2-70b-server", "e2e")
+    with pytest.raises(ValueError, match="passages must be an integer >= 0"):
+        pl.rag_prefill(-1)
