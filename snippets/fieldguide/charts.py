@@ -91,9 +91,27 @@ def line_chart(
         x_value_formatter=_fmt_axis,
         value_formatter=value_formatter or _fmt_axis,
     )
+    if logarithmic:
+        xs = [float(x) for points in series.values() for x, _ in points]
+        ys = [float(y) for points in series.values() for _, y in points]
+        chart.x_labels = decade_ticks(min(xs), max(xs))
+        chart.y_labels = decade_ticks(min(ys), max(ys))
     for label, points in series.items():
         chart.add(label, [(float(x), float(y)) for x, y in points])
     return _clean(chart.render(is_unicode=True))
+
+
+def decade_ticks(low: float, high: float) -> list[float]:
+    """Powers of ten covering [low, high].
+
+    >>> decade_ticks(0.5, 1200)
+    [0.1, 1.0, 10.0, 100.0, 1000.0, 10000.0]
+    """
+    import math
+
+    if low <= 0 or high < low:
+        raise ValueError(f"log axis needs 0 < low <= high, got {low!r}, {high!r}")
+    return [10.0**e for e in range(math.floor(math.log10(low)), math.ceil(math.log10(high)) + 1)]
 
 
 def category_chart(
