@@ -25,10 +25,11 @@ from .calc_kv import KV_FIT
 from .calc_latency import LATENCY
 from .calc_quant import QUANTIZATION
 from .calc_roofline import ROOFLINE
+from .calc_sim import SIMULATOR
 from .fields import Calculator
 from .forms import parse_values, render_form
 
-CALCULATORS: dict[str, Calculator] = {c.id: c for c in [KV_FIT, LATENCY, COST, QUANTIZATION, ROOFLINE]}
+CALCULATORS: dict[str, Calculator] = {c.id: c for c in [KV_FIT, LATENCY, COST, QUANTIZATION, ROOFLINE, SIMULATOR]}
 
 
 # ----------------------------------------------------------------- entry points

@@ -77,16 +77,19 @@ def line_chart(
     y_title: str,
     series: Mapping[str, Sequence[tuple[float, float]]],
     logarithmic: bool = False,
+    dots: bool = True,
     value_formatter=None,
 ) -> str:
     """An XY line chart; ``series`` maps a legend label to (x, y) points.
 
-    ``logarithmic`` puts both axes on a log scale (batch sizes, intensities).
+    ``logarithmic`` puts both axes on a log scale (batch sizes, intensities);
+    ``dots=False`` draws lines only (time series with many points).
     """
     import pygal
 
     chart = pygal.XY(
         **_common(title, x_title, y_title),
+        show_dots=dots,
         logarithmic=logarithmic,
         x_value_formatter=_fmt_axis,
         value_formatter=value_formatter or _fmt_axis,

@@ -494,5 +494,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ImportError as exc:  # a model module not present in this build
         print(f"servecalc: error: {args.command} is not available: {exc}", file=sys.stderr)
         return 1
-    print(out)
+    try:
+        print(out)
+        sys.stdout.flush()
+    except BrokenPipeError:  # `servecalc models | head`: the reader stopped reading
+        import os
+
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
     return 0

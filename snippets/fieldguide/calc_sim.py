@@ -1,0 +1,96 @@
+"""Calculator: the serving simulator (queues, bursts and tails), with progress.
+
+>>> html = simulator(**{f.name: f.default for f in SIMULATOR.fields} | {"requests": 50})
+>>> "TTFT" in html and html.count("<svg") == 2
+True
+"""
+
+from __future__ import annotations
+
+from servecalc.simulate import simulate_poisson
+from servecalc.units import fmt_duration, fmt_number, fmt_percent
+
+from . import charts
+from .fields import Calculator, gpu_field, model_field
+from .forms import Field
+from .html import key_values, table
+
+OUTPUT_SHAPES = [
+    ("fixed", "fixed"),
+    ("uniform", "uniform from 1/16 to 4x the mean"),
+    ("lognormal", "log-normal (sigma 1)"),
+]
+
+
+def _output_lengths(shape: str, mean: int) -> int | str:
+    if shape == "fixed":
+        return mean
+    if shape == "uniform":
+        return f"uniform:{max(1, mean // 16)}-{mean * 4}"
+    return f"lognormal:{mean},1.0"
+
+
+def simulator(progress=None, **v) -> str:
+    result = simulate_poisson(
+        v["model"], v["gpu"], gpus=v["gpus"], rate=v["rate"], requests=v["requests"],
+        prompt=v["prompt"], output=_output_lengths(v["output_shape"], v["output"]),
+        policy=v["policy"], seed=v["seed"], progress=progress,
+    )
+    ms = lambda s: fmt_duration(s, "ms")  # noqa: E731
+    latency = table(
+        ["", "p50", "p90", "p99"],
+        [
+            ("TTFT", ms(result.ttft_s.p50), ms(result.ttft_s.p90), ms(result.ttft_s.p99)),
+            ("TPOT", ms(result.tpot_s.p50), ms(result.tpot_s.p90), ms(result.tpot_s.p99)),
+            ("End to end", fmt_duration(result.e2e_s.p50, "s", 2),
+             fmt_duration(result.e2e_s.p90, "s", 2), fmt_duration(result.e2e_s.p99, "s", 2)),
+        ],
+    )
+    rows = [
+        ("Throughput", f"{fmt_number(result.throughput_tokens_per_s, 0)} output tokens/s"),
+        ("Goodput", f"{fmt_number(result.goodput_requests_per_s, 2)} requests/s meeting "
+                    f"the {result.slo.name} SLO ({fmt_percent(result.slo_attainment)} of requests)"),
+        ("Mean / peak batch", f"{fmt_number(result.mean_batch, 1)} / {result.peak_batch}"),
+        ("Peak KV cache use", fmt_percent(result.peak_kv_utilization)),
+        ("Preemptions", f"{result.preemptions:,}"),
+    ]
+    points = result.timeline
+    batch = charts.line_chart(
+        title="Sequences in the batch and waiting, over time",
+        x_title="time since the first arrival (s)", y_title="sequences", dots=False,
+        series={"in the batch": [(p.t_s, p.batch) for p in points],
+                "waiting": [(p.t_s, p.waiting) for p in points]},
+    )
+    kv = charts.line_chart(
+        title="KV cache in use, over time",
+        x_title="time since the first arrival (s)", y_title="share of KV blocks (%)", dots=False,
+        series={"KV blocks in use": [(p.t_s, p.kv_utilization * 100) for p in points]},
+    )
+    return key_values(rows) + latency + batch + kv
+
+
+SIMULATOR = Calculator(
+    id="simulator",
+    title="Serving simulator",
+    fields=[
+        model_field("llama-3.1-8b", custom=False),
+        gpu_field(),
+        Field(name="gpus", label="GPUs (tensor parallel)", kind="int", default=1, min=1, max=64),
+        Field(name="policy", label="Batching policy", kind="select", default="continuous",
+              options=[("static", "static"), ("continuous", "continuous"),
+                       ("chunked", "chunked prefill")]),
+        Field(name="rate", label="Arrival rate", kind="float", default=20.0, min=0.01,
+              max=10_000, step=0.1, unit="requests/s", slider=False),
+        Field(name="requests", label="Requests", kind="int", default=1000, min=1,
+              max=200_000),
+        Field(name="prompt", label="Prompt", kind="int", default=512, min=1, max=131_072,
+              unit="tokens"),
+        Field(name="output", label="Output (mean)", kind="int", default=256, min=1,
+              max=32_768, unit="tokens"),
+        Field(name="output_shape", label="Output lengths", kind="select", default="lognormal",
+              options=OUTPUT_SHAPES),
+        Field(name="seed", label="Seed", kind="int", default=0, min=0, max=2**31 - 1),
+    ],
+    compute=simulator,
+    long_running=True,
+)
