@@ -55,10 +55,12 @@ def evaluate(expression: str) -> str:
 
 
 def on_page_markdown(markdown, page, config, files):
-    # The span lets tests (and readers' style sheets) tell computed numbers apart.
+    # The span lets tests (and readers' style sheets) tell computed numbers
+    # apart; a block (a generated table) goes in as Markdown, unwrapped.
     def replace(match: re.Match) -> str:
         try:
-            return f'<span class="calc">{evaluate(match.group(1))}</span>'
+            value = evaluate(match.group(1))
+            return value if "\n" in value.strip() else f'<span class="calc">{value}</span>'
         except ValueError as exc:
             raise PluginError(f"{page.file.src_path}: {exc}") from None
 

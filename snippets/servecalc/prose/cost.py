@@ -1,0 +1,239 @@
+"""Placeholders for the cost-modelling chapter: dollars per million tokens, break-even.
+
+``price`` is dollars per GPU-hour; when it is left out, the catalog's first
+example price for the GPU is used (:func:`servecalc.prices.get_price`), and
+the page says so with :func:`cost_example_price`.
+
+>>> cost_example_price("h100-sxm")
+'$3.78'
+>>> cost_per_m("llama-3.1-8b", "h100-sxm", "output")
+'$0.20'
+>>> cost_per_m("llama-3.1-8b", "h100-sxm", "output", utilization=0.5)
+'$0.40'
+"""
+
+from __future__ import annotations
+
+import math
+
+from ..cost import break_even_vs_api, cost_per_million_tokens
+from ..prices import get_price
+from ..slo import best_under_slo
+from ..units import fmt_int, fmt_number, fmt_percent, fmt_usd
+from ..validate import choice
+
+__all__ = [
+    "cost_example_price",
+    "cost_example_price_source",
+    "cost_cluster_per_hour",
+    "cost_cluster_per_month",
+    "cost_per_m",
+    "cost_output_over_input",
+    "cost_tokens_per_s",
+    "cost_requests_per_hour",
+    "cost_per_request",
+    "cost_break_even",
+    "cost_api_per_m",
+    "cost_under_slo",
+]
+
+#: Hours in an average month (8,760 / 12), for monthly bills.
+HOURS_PER_MONTH = 730
+
+
+def _price(gpu: str, price: float | None) -> float:
+    return get_price(gpu).price_usd_per_hour if price is None else price
+
+
+def cost_example_price(gpu: str) -> str:
+    """The catalog's example on-demand price for one GPU-hour.
+
+    >>> cost_example_price("l4")
+    '$0.80'
+    """
+    return fmt_usd(get_price(gpu).price_usd_per_hour)
+
+
+def cost_example_price_source(gpu: str) -> str:
+    """Who quoted the example price, for what, and when.
+
+    >>> cost_example_price_source("h100-sxm")
+    'Lambda, 1x H100 SXM (on-demand), 2026-05-07'
+    """
+    p = get_price(gpu)
+    return f"{p.provider}, {p.instance}, {p.date}"
+
+
+def cost_cluster_per_hour(gpu: str, gpus: int = 1, price: float | None = None) -> str:
+    """What ``gpus`` GPUs cost per hour, busy or idle.
+
+    >>> cost_cluster_per_hour("h100-sxm", gpus=4)
+    '$15.12'
+    """
+    return fmt_usd(_price(gpu, price) * gpus)
+
+
+def cost_cluster_per_month(gpu: str, gpus: int = 1, price: float | None = None,
+                           replicas: int = 1) -> str:
+    """A month (730 hours) of ``replicas`` x ``gpus`` GPUs, to the dollar.
+
+    >>> cost_cluster_per_month("h100-sxm", gpus=4)
+    '$11,038'
+    """
+    return fmt_usd(_price(gpu, price) * gpus * replicas * HOURS_PER_MONTH, 0)
+
+
+def _cost(model, gpu, gpus, batch, prompt, output, utilization, price, weight_dtype):
+    return cost_per_million_tokens(
+        model, gpu, price_usd_per_hour=_price(gpu, price), batch=batch, prompt=prompt,
+        output=output, gpus=gpus, utilization=utilization, weight_dtype=weight_dtype,
+    )
+
+
+def cost_per_m(model: str, gpu: str, field: str, gpus: int = 1, batch: int = 64,
+               prompt: int = 1000, output: int = 250, utilization: float = 1.0,
+               price: float | None = None, weight_dtype: str = "bf16", digits: int = 2) -> str:
+    """Dollars per million tokens: ``field`` is 'input', 'output' or 'blended'.
+
+    >>> cost_per_m("llama-3.1-70b", "h100-sxm", "blended", gpus=4)
+    '$0.60'
+    """
+    choice("field", field, ["input", "output", "blended"])
+    c = _cost(model, gpu, gpus, batch, prompt, output, utilization, price, weight_dtype)
+    value = {
+        "input": c.usd_per_million_input_tokens,
+        "output": c.usd_per_million_output_tokens,
+        "blended": c.usd_per_million_tokens,
+    }[field]
+    return fmt_usd(value, digits)
+
+
+def cost_output_over_input(model: str, gpu: str, gpus: int = 1, batch: int = 64,
+                           prompt: int = 1000, output: int = 250,
+                           weight_dtype: str = "bf16") -> str:
+    """How many times more an output token costs than an input token.
+
+    >>> cost_output_over_input("llama-3.1-8b", "h100-sxm")
+    '5.7×'
+    """
+    c = _cost(model, gpu, gpus, batch, prompt, output, 1.0, None, weight_dtype)
+    return f"{fmt_number(c.usd_per_million_output_tokens / c.usd_per_million_input_tokens, 1)}×"
+
+
+def cost_tokens_per_s(model: str, gpu: str, gpus: int = 1, batch: int = 64, prompt: int = 1000,
+                      output: int = 250, utilization: float = 1.0,
+                      weight_dtype: str = "bf16") -> str:
+    """Output tokens per second the cluster delivers, averaged over paid time.
+
+    >>> cost_tokens_per_s("llama-3.1-8b", "h100-sxm")
+    '3,095 tokens/s'
+    """
+    c = _cost(model, gpu, gpus, batch, prompt, output, utilization, None, weight_dtype)
+    return f"{fmt_int(round(c.output_tokens_per_s))} tokens/s"
+
+
+def cost_requests_per_hour(model: str, gpu: str, gpus: int = 1, batch: int = 64,
+                           prompt: int = 1000, output: int = 250, utilization: float = 1.0,
+                           weight_dtype: str = "bf16") -> str:
+    """Requests per hour one cluster (one replica) serves.
+
+    >>> cost_requests_per_hour("llama-3.1-8b", "h100-sxm")
+    '44,573'
+    """
+    c = _cost(model, gpu, gpus, batch, prompt, output, utilization, None, weight_dtype)
+    return fmt_int(round(c.requests_per_hour))
+
+
+def cost_per_request(model: str, gpu: str, gpus: int = 1, batch: int = 64, prompt: int = 1000,
+                     output: int = 250, utilization: float = 1.0, price: float | None = None,
+                     weight_dtype: str = "bf16") -> str:
+    """Dollars per request, to a hundredth of a cent.
+
+    >>> cost_per_request("llama-3.1-8b", "h100-sxm")
+    '$0.0001'
+    """
+    c = _cost(model, gpu, gpus, batch, prompt, output, utilization, price, weight_dtype)
+    return fmt_usd(c.usd_per_request, 4)
+
+
+def cost_api_per_m(api_input: float, api_output: float, prompt: int = 1000,
+                   output: int = 250) -> str:
+    """An API's blended price per million tokens for a request shape.
+
+    >>> cost_api_per_m(0.6, 0.6)
+    '$0.60'
+    """
+    blended = (prompt * api_input + output * api_output) / (prompt + output)
+    return fmt_usd(blended)
+
+
+def cost_break_even(model: str, gpu: str, api_input: float, api_output: float, field: str,
+                    gpus: int = 1, batch: int = 64, prompt: int = 1000, output: int = 250,
+                    price: float | None = None, weight_dtype: str = "bf16") -> str:
+    """Self-hosting against an API priced ``api_input`` / ``api_output`` dollars per
+    million tokens. ``field``:
+
+    * 'utilization': busy fraction at which both cost the same,
+    * 'requests_per_hour': traffic at which both bills are equal,
+    * 'capacity': requests per hour the cluster serves when fully busy,
+    * 'requests_per_day': the break-even traffic per day,
+    * 'api_per_request' / 'self_per_request': dollars per request.
+
+    >>> cost_break_even("llama-3.1-70b", "h100-sxm", 0.6, 0.6, "utilization", gpus=4)
+    '100.7 %'
+    >>> cost_break_even("llama-3.1-70b", "h100-sxm", 0.6, 0.6, "requests_per_day", gpus=4)
+    '483,840'
+    """
+    choice("field", field, ["utilization", "requests_per_hour", "capacity", "requests_per_day",
+                            "api_per_request", "self_per_request"])
+    b = break_even_vs_api(
+        model, gpu, price_usd_per_hour=_price(gpu, price), api_usd_per_million_input=api_input,
+        api_usd_per_million_output=api_output, batch=batch, prompt=prompt, output=output,
+        gpus=gpus, weight_dtype=weight_dtype,
+    )
+    if field == "utilization":
+        return fmt_percent(b.break_even_utilization)
+    if field == "requests_per_hour":
+        return fmt_int(math.ceil(b.break_even_requests_per_hour))
+    if field == "requests_per_day":
+        return fmt_int(math.ceil(b.break_even_requests_per_hour * 24))
+    if field == "capacity":
+        return fmt_int(round(b.capacity_requests_per_hour))
+    if field == "api_per_request":
+        return fmt_usd(b.api_usd_per_request, 5)
+    return fmt_usd(b.self_hosted_usd_per_request_at_full_load, 5)
+
+
+def cost_under_slo(model: str, gpu: str, slo: str, field: str, gpus: int = 1,
+                   prompt: int = 1000, output: int = 250, price: float | None = None,
+                   weight_dtype: str = "bf16") -> str:
+    """The cheapest batch a latency SLO allows, against the largest that fits.
+
+    ``field``: 'batch' (best batch under ``slo``), 'max_fit' (largest batch
+    that fits), 'usd_per_m' (dollars per million tokens at the best batch),
+    'max_fit_usd_per_m' (at the largest batch that fits), 'premium' (how much
+    more the SLO's batch costs).
+
+    >>> cost_under_slo("llama-3.1-70b", "h100-sxm", "mlperf-llama2-70b-interactive", "batch",
+    ...                gpus=4)
+    '47'
+    >>> cost_under_slo("llama-3.1-70b", "h100-sxm", "mlperf-llama2-70b-interactive", "premium",
+    ...                gpus=4)
+    '78.3 %'
+    """
+    choice("field", field, ["batch", "max_fit", "usd_per_m", "max_fit_usd_per_m", "premium"])
+    r = best_under_slo(model, gpu, gpus=gpus, prompt=prompt, output=output, slo=slo,
+                       weight_dtype=weight_dtype)
+    if r.best is None:
+        raise ValueError(f"no batch meets {slo} here: {r.reason}")
+    if field == "batch":
+        return fmt_int(r.best.batch)
+    if field == "max_fit":
+        return fmt_int(r.max_batch_fit)
+    best = _cost(model, gpu, gpus, r.best.batch, prompt, output, 1.0, price, weight_dtype)
+    most = _cost(model, gpu, gpus, r.max_batch_fit, prompt, output, 1.0, price, weight_dtype)
+    if field == "usd_per_m":
+        return fmt_usd(best.usd_per_million_tokens)
+    if field == "max_fit_usd_per_m":
+        return fmt_usd(most.usd_per_million_tokens)
+    return fmt_percent(best.usd_per_million_tokens / most.usd_per_million_tokens - 1)

@@ -1,0 +1,713 @@
+"""Placeholders for the interview drills: whiteboard estimates and exact answers.
+
+Two kinds of functions live here.
+
+*Back-of-the-envelope drills* (``boe_*``). Each drill in :data:`DRILLS` has a
+whiteboard estimate, computed the way a candidate would: round inputs (a
+model's size from its name, a GPU's spec rounded to one or two significant
+figures, 32K tokens as 32,000) and no efficiency factors. Next to it is the
+exact figure from the library, and the relative gap between them. The round
+inputs are derived from the catalogs, never typed as results.
+
+*Drill answers* (``drill_*``): the library's figure for one question, formatted
+with its unit.
+
+>>> boe_working("weights-70b")
+'70B params × 2 bytes = 140 GB'
+>>> boe_exact("weights-70b"), boe_gap("weights-70b")
+('141.1 GB', '-0.8 %')
+>>> drill_fit_batch("llama-3.1-8b", "h100-sxm", context=4096)
+'109'
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+
+from ..batching import continuous_batching, littles_law_concurrency, static_batching
+from ..capacity import fit
+from ..gpus import get_gpu
+from ..kv import kv_bytes_per_batch, kv_bytes_per_token
+from ..latency import request_latency
+from ..models import get_model
+from ..paging import fragmentation
+from ..params import active_param_count, param_count, weight_bytes
+from ..prefix_cache import prefix_cache_effect
+from ..prices import get_price
+from ..quantization import compare_precisions
+from ..roofline import DEFAULT_MBU, DEFAULT_MFU, StepModel, crossover_batch
+from ..speculative import expected_tokens_per_step, speculative_decode, speedup
+from ..cost import cost_per_million_tokens
+from ..units import GB, fmt_bytes, fmt_duration, fmt_int, fmt_number, fmt_percent, fmt_usd
+from ..validate import choice, lookup
+
+__all__ = [
+    "boe_question",
+    "boe_working",
+    "boe_estimate",
+    "boe_exact",
+    "boe_gap",
+    "boe_why",
+    "boe_table",
+    "drill_weights",
+    "drill_params",
+    "drill_fit_batch",
+    "drill_kv_budget",
+    "drill_decode_step",
+    "drill_decode_tokens_per_s",
+    "drill_comm_share",
+    "drill_step_ratio",
+    "drill_mixed_step",
+    "drill_latency",
+    "drill_batching",
+    "drill_crossover",
+    "drill_kv_per_token",
+    "drill_kv_batch",
+    "drill_paged_waste",
+    "drill_prefix",
+    "drill_precision",
+    "drill_speculative",
+    "drill_default_mbu",
+    "drill_default_mfu",
+    "drill_active_params",
+    "drill_moe_bytes",
+    "drill_littles_law",
+]
+
+
+# --------------------------------------------------------------------------- whiteboard rounding
+
+
+def round_sig(value: float, digits: int = 1) -> float:
+    """``value`` rounded to ``digits`` significant figures, as on a whiteboard.
+
+    >>> round_sig(70.55e9), round_sig(3.35e12, 2), round_sig(989.4e12)
+    (70000000000.0, 3400000000000.0, 1000000000000000.0)
+    """
+    if value == 0:
+        return 0.0
+    exponent = math.floor(math.log10(abs(value)))
+    scale = 10.0 ** (exponent - digits + 1)
+    return round(value / scale) * scale
+
+
+def _round_params(model: str) -> float:
+    """The size a model's name gives: its parameter count to one or two figures."""
+    count = param_count(model)
+    return round_sig(count, 1 if count < 1e11 else 2)
+
+
+def _datasheet_gb(gpu: str) -> float:
+    """The GB figure of a datasheet label such as '80 GB HBM3'."""
+    label = get_gpu(gpu).datasheet_memory
+    return float(label.split()[0]) * GB
+
+
+def _billions(count: float) -> str:
+    return f"{fmt_number(count / 1e9, 0)}B"
+
+
+def _tera(value: float, digits: int = 0) -> str:
+    return fmt_number(value / 1e12, digits)
+
+
+# --------------------------------------------------------------------------- the drills
+
+
+@dataclass(frozen=True)
+class Drill:
+    """One back-of-the-envelope drill: the whiteboard line and both figures."""
+
+    id: str
+    question: str
+    working: str
+    estimate: float
+    exact: float
+    fmt: Callable[[float], str]
+    why: str
+
+    @property
+    def gap(self) -> float:
+        """Relative gap of the estimate from the exact figure."""
+        return (self.estimate - self.exact) / self.exact
+
+
+def _gb(value: float) -> str:
+    """A result in GB: one decimal from 10 GB up, two below."""
+    return fmt_bytes(value, "GB", digits=1 if value >= 10 * GB else 2)
+
+
+def _gb_round(value: float) -> str:
+    """A whiteboard figure in GB, as written on the board."""
+    return fmt_bytes(value, "GB", digits=0 if value >= 10 * GB else 1)
+
+
+def _ms(value: float) -> str:
+    return fmt_duration(value, "ms", digits=1)
+
+
+def _weights(model: str, bytes_per_param: float, dtype: str) -> Drill:
+    params = _round_params(model)
+    estimate = params * bytes_per_param
+    width = "2 bytes" if bytes_per_param == 2 else f"{fmt_number(bytes_per_param, 1)} byte"
+    return Drill(
+        id="",
+        question=f"{get_model(model).name} weights in {dtype}",
+        working=f"{_billions(params)} params × {width} = {_gb_round(estimate)}",
+        estimate=estimate,
+        exact=float(weight_bytes(model, dtype)),
+        fmt=_gb,
+        why=(
+            "the name rounds the parameter count"
+            if dtype == "bf16"
+            else "embeddings and lm_head stay in 16 bits, and every group of 128 weights "
+            "carries a 16-bit scale"
+        ),
+    )
+
+
+def _kv_batch() -> Drill:
+    model, context, batch = "llama-3.1-70b", 32_768, 8
+    spec = get_model(model)
+    per_token = 2 * spec.num_layers * spec.num_kv_heads * spec.head_dim * 2
+    per_token_mb = round_sig(per_token / 1e6, 2) * 1e6
+    tokens = context // 1024 * 1000  # "32K" read as 32,000
+    estimate = per_token_mb * tokens * batch
+    return Drill(
+        id="",
+        question=f"KV cache of {batch} × 32K-token conversations on {spec.name}, bf16",
+        working=(
+            f"2 × {spec.num_layers} layers × {spec.num_kv_heads} KV heads × {spec.head_dim} × "
+            f"2 bytes ≈ {fmt_number(per_token_mb / 1e6, 2)} MB per token; "
+            f"× {fmt_int(tokens)} tokens × {batch} = {_gb_round(estimate)}"
+        ),
+        estimate=estimate,
+        exact=float(kv_bytes_per_batch(model, context, batch, "bf16")),
+        fmt=_gb,
+        why="32K is 32,768 tokens, not 32,000 (the exact total is a round 80 GiB)",
+    )
+
+
+def _tpot() -> Drill:
+    model, gpu, context = "llama-3.1-8b", "h100-sxm", 1024
+    params = _round_params(model)
+    bandwidth = round_sig(get_gpu(gpu).hbm_bandwidth_bytes_per_s, 2)
+    estimate = params * 2 / bandwidth
+    exact = StepModel(model, gpu).decode_time_s(1, context)
+    return Drill(
+        id="",
+        question="Llama-3.1-8B decode step at batch 1 on one H100 (1K context)",
+        working=(
+            f"{_billions(params)} × 2 bytes = {_gb_round(params * 2)} read per token ÷ "
+            f"{_tera(bandwidth, 1)} TB/s = {_ms(estimate)}"
+        ),
+        estimate=estimate,
+        exact=exact,
+        fmt=_ms,
+        why=f"real kernels reach about {fmt_percent(DEFAULT_MBU, 0)} of peak bandwidth (MBU)",
+    )
+
+
+def _prefill() -> Drill:
+    model, gpu, prompt = "llama-3.1-8b", "h100-sxm", 8192
+    params = _round_params(model)
+    peak = round_sig(get_gpu(gpu).bf16_flops_per_s, 1)
+    tokens = round_sig(prompt, 1)
+    flops = 2 * params * tokens
+    estimate = flops / peak
+    exact = StepModel(model, gpu).prefill_time_s(prompt)
+    return Drill(
+        id="",
+        question="Prefill of an 8K-token prompt on Llama-3.1-8B, one H100",
+        working=(
+            f"2 × {_billions(params)} × {fmt_int(int(tokens))} tokens = "
+            f"{_tera(flops)} TFLOP ÷ {_tera(peak)} TFLOP/s = {_ms(estimate)}"
+        ),
+        estimate=estimate,
+        exact=exact,
+        fmt=_ms,
+        why=(
+            f"matmuls reach about {fmt_percent(DEFAULT_MFU, 0)} of peak FLOP/s (MFU), and "
+            "causal attention over 8K tokens adds FLOPs the 2 × params rule leaves out"
+        ),
+    )
+
+
+def _max_batch() -> Drill:
+    model, gpu, context = "llama-3.1-8b", "h100-sxm", 4096
+    params = _round_params(model)
+    memory = _datasheet_gb(gpu)
+    per_token = round_sig(kv_bytes_per_token(model), 2)
+    tokens = round_sig(context, 1)
+    per_sequence = per_token * tokens
+    estimate = math.floor((memory - 2 * params) / per_sequence)
+    exact = fit(model, gpu, context=context).max_batch
+    return Drill(
+        id="",
+        question="Concurrent 4K-token sequences of Llama-3.1-8B on one H100",
+        working=(
+            f"({_gb_round(memory)} − {_gb_round(2 * params)} of weights) ÷ "
+            f"({fmt_number(per_token / 1e6, 2)} MB per token × {fmt_int(int(tokens))} tokens = "
+            f"{fmt_bytes(per_sequence, 'GB', 2)} per sequence) = {fmt_int(estimate)}"
+        ),
+        estimate=float(estimate),
+        exact=float(exact),
+        fmt=lambda v: fmt_int(int(v)),
+        why=(
+            "the engine may use only part of the memory (0.9 in vLLM), keeps a reserve "
+            "for activations, and allocates whole 16-token blocks"
+        ),
+    )
+
+
+def _crossover() -> Drill:
+    model, gpu, context = "llama-3.1-8b", "h100-sxm", 128
+    spec = get_gpu(gpu)
+    peak = round_sig(spec.bf16_flops_per_s, 1)
+    bandwidth = round_sig(spec.hbm_bandwidth_bytes_per_s, 2)
+    estimate = peak / bandwidth
+    exact = crossover_batch(model, gpu, context=context)
+    return Drill(
+        id="",
+        question="Decode batch at which Llama-3.1-8B turns compute-bound on an H100 (short context)",
+        working=(
+            f"bf16 decode does about batch FLOPs per weight byte; ridge point = "
+            f"{_tera(peak)} TFLOP/s ÷ {_tera(bandwidth, 1)} TB/s ≈ {fmt_number(estimate, 0)}"
+        ),
+        estimate=estimate,
+        exact=float(exact),
+        fmt=lambda v: fmt_number(v, 0),
+        why=(
+            f"MFU ({fmt_percent(DEFAULT_MFU, 0)}) is lower than MBU "
+            f"({fmt_percent(DEFAULT_MBU, 0)}), which moves the crossover down, while KV "
+            "reads move it up"
+        ),
+    )
+
+
+def _cost_output() -> Drill:
+    model, gpu, batch, prompt, output = "llama-3.1-8b", "h100-sxm", 64, 1000, 250
+    price = get_price(gpu).price_usd_per_hour
+    params = _round_params(model)
+    bandwidth = round_sig(get_gpu(gpu).hbm_bandwidth_bytes_per_s, 2)
+    step = params * 2 / bandwidth
+    tokens_per_s = batch / step
+    estimate = price / 3600 / tokens_per_s * 1e6
+    exact = cost_per_million_tokens(model, gpu, price_usd_per_hour=price, batch=batch,
+                                    prompt=prompt, output=output).usd_per_million_output_tokens
+    average_context = prompt + output // 2
+    kv_share = kv_bytes_per_batch(model, average_context, batch) / weight_bytes(model)
+    return Drill(
+        id="",
+        question=(
+            f"Dollars per million output tokens, Llama-3.1-8B on one H100 at batch {batch} "
+            f"({fmt_usd(price)} per GPU-hour)"
+        ),
+        working=(
+            f"step ≈ {_ms(step)} (weights ÷ bandwidth), so {batch} ÷ {_ms(step)} = "
+            f"{fmt_int(round(tokens_per_s))} tokens/s; {fmt_usd(price)} ÷ 3,600 s ÷ "
+            f"{fmt_int(round(tokens_per_s))} × 10^6 = {fmt_usd(estimate, 3)}"
+        ),
+        estimate=estimate,
+        exact=exact,
+        fmt=lambda v: fmt_usd(v, 3),
+        why=(
+            f"MBU of {fmt_percent(DEFAULT_MBU, 0)}, and at batch {batch} every step also reads "
+            f"the KV cache of {batch} sequences of about {fmt_int(average_context)} tokens, "
+            f"{fmt_percent(kv_share, 0)} of the weights' bytes on top of them"
+        ),
+    )
+
+
+_BUILDERS: dict[str, Callable[[], Drill]] = {
+    "weights-70b": lambda: _weights("llama-3.1-70b", 2, "bf16"),
+    "weights-70b-int4": lambda: _weights("llama-3.1-70b", 0.5, "int4"),
+    "kv-70b-32k": _kv_batch,
+    "tpot-8b": _tpot,
+    "prefill-8b": _prefill,
+    "max-batch-8b": _max_batch,
+    "crossover-8b": _crossover,
+    "cost-8b": _cost_output,
+}
+
+#: Every back-of-the-envelope drill, by ID.
+DRILLS = tuple(_BUILDERS)
+
+
+def drill(drill_id: str) -> Drill:
+    """The drill ``drill_id`` with its figures computed now.
+
+    >>> drill("tpot-8b").gap < 0
+    True
+    """
+    build = lookup("drill", drill_id, _BUILDERS)
+    return replace(build(), id=drill_id)  # type: ignore[operator]
+
+
+def boe_question(drill_id: str) -> str:
+    """What the drill asks."""
+    return drill(drill_id).question
+
+
+def boe_working(drill_id: str) -> str:
+    """The whiteboard line, with the candidate's round numbers.
+
+    >>> boe_working("tpot-8b")
+    '8B × 2 bytes = 16 GB read per token ÷ 3.4 TB/s = 4.7 ms'
+    """
+    return drill(drill_id).working
+
+
+def boe_estimate(drill_id: str) -> str:
+    """The whiteboard result.
+
+    >>> boe_estimate("weights-70b-int4")
+    '35.0 GB'
+    """
+    d = drill(drill_id)
+    return d.fmt(d.estimate)
+
+
+def boe_exact(drill_id: str) -> str:
+    """The library's figure.
+
+    >>> boe_exact("tpot-8b")
+    '7.5 ms'
+    """
+    d = drill(drill_id)
+    return d.fmt(d.exact)
+
+
+def boe_gap(drill_id: str) -> str:
+    """Relative gap of the estimate from the library's figure, signed.
+
+    >>> boe_gap("weights-70b-int4")
+    '-11.4 %'
+    """
+    return fmt_percent(drill(drill_id).gap)
+
+
+def boe_why(drill_id: str) -> str:
+    """What the whiteboard leaves out, in a phrase."""
+    return drill(drill_id).why
+
+
+def boe_table() -> str:
+    """All back-of-the-envelope drills side by side, as a Markdown table.
+
+    >>> boe_table().strip().splitlines()[0]
+    '| Drill | Whiteboard | Library | Gap | What the whiteboard leaves out |'
+    """
+    lines = [
+        "| Drill | Whiteboard | Library | Gap | What the whiteboard leaves out |",
+        "| :-- | --: | --: | --: | :-- |",
+    ]
+    for drill_id in DRILLS:
+        d = drill(drill_id)
+        lines.append(f"| {d.question} | {d.fmt(d.estimate)} | {d.fmt(d.exact)} | "
+                     f"{fmt_percent(d.gap)} | {d.why} |")
+    return "\n\n" + "\n".join(lines) + "\n\n"
+
+
+# --------------------------------------------------------------------------- drill answers
+
+
+def drill_weights(model: str, weight_dtype: str = "bf16", unit: str = "GB") -> str:
+    """All weights of ``model``.
+
+    >>> drill_weights("llama-3.1-70b", "int4")
+    '39.50 GB'
+    """
+    return fmt_bytes(weight_bytes(model, weight_dtype), unit)
+
+
+def drill_params(model: str) -> str:
+    """Exact parameter count, in billions.
+
+    >>> drill_params("llama-3.1-70b")
+    '70.55 billion'
+    """
+    return f"{fmt_number(param_count(model) / 1e9, 2)} billion"
+
+
+def drill_fit_batch(model: str, gpu: str, gpus: int = 1, context: int = 4096,
+                    weight_dtype: str = "bf16", kv_dtype: str = "bf16") -> str:
+    """Concurrent sequences of ``context`` tokens that fit.
+
+    >>> drill_fit_batch("llama-3.1-70b", "h100-sxm", gpus=2)
+    '6'
+    """
+    return fmt_int(fit(model, gpu, gpus=gpus, context=context, weight_dtype=weight_dtype,
+                       kv_dtype=kv_dtype).max_batch)
+
+
+def drill_kv_budget(model: str, gpu: str, gpus: int = 1, weight_dtype: str = "bf16") -> str:
+    """Memory left for the KV cache across the group, in GiB.
+
+    >>> drill_kv_budget("llama-3.1-70b", "h100-sxm", gpus=4)
+    '147.63 GiB'
+    """
+    return fmt_bytes(fit(model, gpu, gpus=gpus, weight_dtype=weight_dtype).kv_budget_bytes, "GiB")
+
+
+def _sm(model, gpu, gpus=1, weight_dtype="bf16", kv_dtype="bf16") -> StepModel:
+    return StepModel(model, gpu, gpus=gpus, weight_dtype=weight_dtype, kv_dtype=kv_dtype)
+
+
+def drill_decode_step(model: str, gpu: str, gpus: int = 1, batch: int = 1, context: int = 2048,
+                      weight_dtype: str = "bf16", unit: str = "ms", digits: int = 1) -> str:
+    """One decode step (the TPOT of a static batch).
+
+    >>> drill_decode_step("llama-3.1-8b", "h100-sxm", context=1024, digits=2)
+    '7.53 ms'
+    """
+    return fmt_duration(_sm(model, gpu, gpus, weight_dtype).decode(batch, context).seconds,
+                        unit, digits)
+
+
+def drill_decode_tokens_per_s(model: str, gpu: str, gpus: int = 1, batch: int = 1,
+                              context: int = 2048, weight_dtype: str = "bf16") -> str:
+    """Decode throughput of a batch, tokens per second.
+
+    >>> drill_decode_tokens_per_s("llama-3.1-8b", "h100-sxm", context=1024)
+    '133 tokens/s'
+    """
+    step = _sm(model, gpu, gpus, weight_dtype).decode(batch, context).seconds
+    return f"{fmt_int(round(batch / step))} tokens/s"
+
+
+def drill_comm_share(model: str, gpu: str, gpus: int, batch: int = 1, context: int = 2048) -> str:
+    """Share of a tensor-parallel decode step spent in all-reduce.
+
+    >>> drill_comm_share("llama-3.1-70b", "h100-sxm", gpus=8)
+    '38.3 %'
+    """
+    r = _sm(model, gpu, gpus).decode(batch, context)
+    return fmt_percent(r.comm_s / r.seconds)
+
+
+def drill_step_ratio(model: str, gpu: str, batch_a: int, batch_b: int, context: int = 2048,
+                     gpus: int = 1) -> str:
+    """How many times longer a decode step at ``batch_b`` is than at ``batch_a``.
+
+    >>> drill_step_ratio("llama-3.1-8b", "h100-sxm", 1, 32, context=512)
+    '1.14×'
+    """
+    sm = _sm(model, gpu, gpus)
+    ratio = sm.decode(batch_b, context).seconds / sm.decode(batch_a, context).seconds
+    return f"{fmt_number(ratio, 2)}×"
+
+
+def drill_mixed_step(model: str, gpu: str, decode_batch: int, context: int, chunk: int,
+                     gpus: int = 1, unit: str = "ms") -> str:
+    """A decode step of ``decode_batch`` sequences that also prefills one ``chunk``.
+
+    >>> drill_mixed_step("llama-3.1-8b", "h100-sxm", 32, 2048, 512)
+    '18.2 ms'
+    """
+    sm = _sm(model, gpu, gpus)
+    return fmt_duration(sm.mixed_time_s(decode_batch, decode_batch * context, [(chunk, 0)]),
+                        unit)
+
+
+def drill_latency(model: str, gpu: str, prompt: int, output: int, field: str, gpus: int = 1,
+                  batch: int = 1, weight_dtype: str = "bf16", unit: str = "ms") -> str:
+    """One field of a request's latency: 'ttft', 'tpot', 'e2e' or 'decode_share'.
+
+    >>> drill_latency("llama-3.1-8b", "h100-sxm", 1000, 200, "e2e", unit="s")
+    '1.5 s'
+    """
+    choice("field", field, ["ttft", "tpot", "e2e", "decode_share"])
+    r = request_latency(model, gpu, prompt=prompt, output=output, gpus=gpus, batch=batch,
+                        weight_dtype=weight_dtype)
+    if field == "decode_share":
+        return fmt_percent((r.e2e_s - r.ttft_s) / r.e2e_s)
+    return fmt_duration(getattr(r, f"{field}_s"), unit)
+
+
+#: The mixed workload of the batching drill: (prompt, output) pairs.
+BATCHING_WORKLOAD = [(512, 32), (512, 256), (1024, 64), (256, 512)] * 16
+
+
+def drill_batching(field: str, batch: int = 16) -> str:
+    """Static against continuous batching on :data:`BATCHING_WORKLOAD`
+    (Llama-3.1-8B, one H100).
+
+    ``field``: 'static_tps', 'continuous_tps', 'gain', 'static_ttft',
+    'continuous_ttft'.
+
+    >>> drill_batching("gain")
+    '1.96×'
+    """
+    choice("field", field, ["static_tps", "continuous_tps", "gain", "static_ttft",
+                            "continuous_ttft"])
+    s = static_batching("llama-3.1-8b", "h100-sxm", requests=BATCHING_WORKLOAD, batch=batch)
+    c = continuous_batching("llama-3.1-8b", "h100-sxm", requests=BATCHING_WORKLOAD, batch=batch)
+    if field == "gain":
+        return f"{fmt_number(c.output_tokens_per_s / s.output_tokens_per_s, 2)}×"
+    if field.endswith("tps"):
+        r = s if field.startswith("static") else c
+        return f"{fmt_int(round(r.output_tokens_per_s))} tokens/s"
+    r = s if field.startswith("static") else c
+    return fmt_duration(r.mean_ttft_s, "s", 2)
+
+
+def drill_crossover(model: str, gpu: str, context: int, gpus: int = 1) -> str:
+    """Smallest decode batch that is compute-bound, or a sentence saying none is.
+
+    >>> drill_crossover("llama-3.1-8b", "h100-sxm", 128)
+    '277'
+    >>> drill_crossover("llama-3.1-8b", "h100-sxm", 1024)
+    'none up to 65,536 sequences'
+    """
+    b = crossover_batch(model, gpu, context=context, gpus=gpus)
+    return "none up to 65,536 sequences" if b is None else fmt_int(b)
+
+
+def drill_kv_per_token(model: str, kv_heads: int | None = None, kv_dtype: str = "bf16") -> str:
+    """KV bytes per token, in KiB, optionally with another number of KV heads.
+
+    >>> drill_kv_per_token("llama-3.1-70b"), drill_kv_per_token("llama-3.1-70b", kv_heads=64)
+    ('320 KiB', '2,560 KiB')
+    """
+    spec = get_model(model)
+    if kv_heads is not None:
+        spec = replace(spec, num_kv_heads=kv_heads)
+    return fmt_bytes(kv_bytes_per_token(spec, kv_dtype), "KiB", digits=0)
+
+
+def drill_kv_batch(model: str, context: int, batch: int = 1, kv_dtype: str = "bf16",
+                   unit: str = "GiB") -> str:
+    """KV cache of ``batch`` sequences of ``context`` tokens.
+
+    >>> drill_kv_batch("llama-3.1-70b", 32768, 8)
+    '80.00 GiB'
+    """
+    return fmt_bytes(kv_bytes_per_batch(model, context, batch, kv_dtype), unit)
+
+
+def drill_paged_waste(model: str, context: int, max_context: int, scheme: str) -> str:
+    """Share of the allocated KV memory that is wasted: 'paged' or 'contiguous'.
+
+    >>> drill_paged_waste("llama-3.1-8b", 1000, 8192, "contiguous")
+    '87.8 %'
+    """
+    choice("scheme", scheme, ["paged", "contiguous"])
+    f = fragmentation(model, context, max_context=max_context)
+    return fmt_percent(f.paged_waste_ratio if scheme == "paged" else f.contiguous_waste_ratio)
+
+
+def drill_prefix(model: str, gpu: str, prompt: int, hit_rate: float, field: str,
+                 output: int = 200, gpus: int = 1) -> str:
+    """Prefix caching: 'ttft_cold', 'ttft' or 'speedup'.
+
+    >>> drill_prefix("llama-3.1-8b", "h100-sxm", 8000, 0.9, "speedup")
+    '8.9×'
+    """
+    choice("field", field, ["ttft_cold", "ttft", "speedup"])
+    r = prefix_cache_effect(model, gpu, prompt=prompt, output=output, hit_rate=hit_rate,
+                            gpus=gpus)
+    if field == "speedup":
+        return f"{fmt_number(r.ttft_speedup, 1)}×"
+    return fmt_duration(r.ttft_s_cold if field == "ttft_cold" else r.ttft_s, "ms")
+
+
+def drill_precision(model: str, gpu: str, weight_dtype: str, kv_dtype: str, field: str,
+                    gpus: int = 1, context: int = 4096, batch: int = 1) -> str:
+    """One figure of a precision setting: 'weights', 'max_batch', 'tpot', 'prefill',
+    'max_batch_tps'.
+
+    >>> drill_precision("llama-3.1-70b", "h100-sxm", "int4", "bf16", "max_batch", gpus=2)
+    '82'
+    """
+    choice("field", field, ["weights", "max_batch", "tpot", "prefill", "max_batch_tps"])
+    (row,) = compare_precisions(model, gpu, context=context, batch=batch, gpus=gpus,
+                                configs=[(weight_dtype, kv_dtype)])
+    if field == "weights":
+        return fmt_bytes(row.weight_bytes, "GB")
+    if field == "max_batch":
+        return fmt_int(row.max_batch)
+    if field == "max_batch_tps":
+        return f"{fmt_int(round(row.max_batch_tokens_per_s))} tokens/s"
+    return fmt_duration(row.tpot_s if field == "tpot" else row.prefill_s, "ms")
+
+
+def drill_speculative(field: str, alpha: float = 0.8, gamma: int = 4,
+                      cost_ratio: float | None = None, target: str = "llama-3.1-70b",
+                      draft: str = "llama-3.1-8b", gpu: str = "h100-sxm", gpus: int = 4,
+                      context: int = 2048) -> str:
+    """Speculative decoding with ``draft`` proposing ``gamma`` tokens for ``target``.
+
+    ``field``: 'tokens_per_step' (expected tokens per target step),
+    'cost_ratio' (a draft step over a target step, from the roofline unless
+    given), 'paper_speedup' (Leviathan et al.'s formula with that ratio),
+    'speedup' (roofline step times, verification included), 'tpot',
+    'baseline_tpot'.
+
+    >>> drill_speculative("tokens_per_step")
+    '3.36'
+    >>> drill_speculative("cost_ratio")
+    '0.14'
+    """
+    choice("field", field, ["tokens_per_step", "cost_ratio", "paper_speedup", "speedup", "tpot",
+                            "baseline_tpot"])
+    if field == "tokens_per_step":
+        return fmt_number(expected_tokens_per_step(alpha, gamma), 2)
+    r = speculative_decode(target, draft, gpu, alpha=alpha, gamma=gamma, context=context,
+                           gpus=gpus)
+    ratio = r.cost_ratio if cost_ratio is None else cost_ratio
+    if field == "cost_ratio":
+        return fmt_number(ratio, 2)
+    if field == "paper_speedup":
+        return f"{fmt_number(speedup(alpha, gamma, ratio), 2)}×"
+    if field == "speedup":
+        return f"{fmt_number(r.speedup, 2)}×"
+    return fmt_duration(r.tpot_s if field == "tpot" else r.baseline_tpot_s, "ms")
+
+
+def drill_default_mbu() -> str:
+    """The library's default bandwidth utilisation.
+
+    >>> drill_default_mbu()
+    '60 %'
+    """
+    return fmt_percent(DEFAULT_MBU, 0)
+
+
+def drill_default_mfu() -> str:
+    """The library's default FLOPs utilisation.
+
+    >>> drill_default_mfu()
+    '43 %'
+    """
+    return fmt_percent(DEFAULT_MFU, 0)
+
+
+def drill_active_params(model: str) -> str:
+    """Parameters one token uses, in billions (all of them for a dense model).
+
+    >>> drill_active_params("mixtral-8x7b")
+    '12.88 billion'
+    """
+    return f"{fmt_number(active_param_count(model) / 1e9, 2)} billion"
+
+
+def drill_moe_bytes(model: str, gpu: str, tokens: int, gpus: int = 1, unit: str = "GB") -> str:
+    """Weight bytes a step over ``tokens`` tokens reads (a mixture of experts reads
+    only the experts its tokens are routed to).
+
+    >>> drill_moe_bytes("mixtral-8x7b", "h100-sxm", 1, gpus=2)
+    '25.50 GB'
+    """
+    return fmt_bytes(_sm(model, gpu, gpus).weight_bytes_read(tokens), unit)
+
+
+def drill_littles_law(requests_per_s: float, latency_s: float) -> str:
+    """Requests in flight on average: arrival rate x time in the system.
+
+    >>> drill_littles_law(10, 8)
+    '80'
+    """
+    return fmt_number(littles_law_concurrency(requests_per_s, latency_s), 0)

@@ -1,0 +1,151 @@
+"""The built site: every chapter shows build-time output and a live cell, every
+drill answer carries computed numbers, notebooks ran, reference tables rendered.
+
+Builds nothing itself: the session fixture ``site`` (tests/conftest.py) builds
+the site once, strictly, into a temporary folder.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+from bs4 import BeautifulSoup
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT / "snippets") not in sys.path:
+    sys.path.insert(0, str(ROOT / "snippets"))
+
+#: Chapter pages (source paths under docs/): each must show build-time output
+#: and at least one live cell that calls servecalc.
+CHAPTERS = [
+    "topology.md",
+    "latency.md",
+    "batching.md",
+    "kv-cache.md",
+    "quantization.md",
+    "cost.md",
+    "day-of-checklist.md",
+    "drills/index.md",
+]
+
+#: Pages whose <details> blocks are drill answers.
+DRILL_PAGES = ["drills/index.md", "drills/questions.md"]
+
+#: Case studies: jupytext notebooks executed by mkdocs-jupyter at build time.
+NOTEBOOKS = ["case-studies/size-a-chat-service.py", "case-studies/self-host-or-api.py"]
+
+MIN_DRILLS = 28
+
+
+def built(site: dict, source: str) -> BeautifulSoup:
+    """The parsed HTML that ``docs/<source>`` became (directory URLs)."""
+    stem = source.rsplit(".", 1)[0]
+    if stem.endswith("index"):
+        stem = stem[: -len("index")]
+    path = Path(site["dir"]) / stem / "index.html"
+    assert path.exists(), f"{source} was not built (expected {path})"
+    return BeautifulSoup(path.read_text(encoding="utf-8"), "html.parser")
+
+
+def content(page: BeautifulSoup):
+    article = page.select_one("article") or page.select_one(".md-content")
+    assert article is not None, "page has no article"
+    return article
+
+
+@pytest.mark.parametrize("source", CHAPTERS)
+def test_chapter_has_build_time_output_and_a_live_cell(site, source):
+    article = content(built(site, source))
+    outputs = article.select("pre.cell-output")
+    assert outputs, f"{source}: no build-time cell output"
+    empty = [o for o in outputs if not o.get_text().strip()]
+    assert not empty, f"{source}: {len(empty)} cell(s) printed nothing at build time"
+    cells = article.select("[data-live-cell]")
+    assert any("servecalc" in cell.select_one("code").get_text() for cell in cells), (
+        f"{source}: no live cell that imports servecalc"
+    )
+
+
+@pytest.mark.parametrize("source", DRILL_PAGES)
+def test_every_drill_answer_has_computed_numbers(site, source):
+    answers = content(built(site, source)).select("details")
+    bare = [
+        d.select_one("summary").get_text(strip=True) if d.select_one("summary") else "?"
+        for d in answers
+        if not d.select("span.calc") and not d.select("pre.cell-output")
+    ]
+    assert not bare, f"{source}: answers without span.calc or cell output: {bare}"
+
+
+def test_there_are_enough_drills(site):
+    answers = content(built(site, "drills/questions.md")).select("details")
+    assert len(answers) >= MIN_DRILLS, f"only {len(answers)} drill answers"
+
+
+def test_placeholders_are_all_replaced(site):
+    leftovers = []
+    for path in Path(site["dir"]).rglob("*.html"):
+        text = path.read_text(encoding="utf-8")
+        if "{{ calc." in text or "{{calc." in text:
+            leftovers.append(str(path.relative_to(site["dir"])))
+    assert not leftovers, f"unreplaced placeholders in {leftovers}"
+
+
+@pytest.mark.parametrize("source", NOTEBOOKS)
+def test_notebook_ran_at_build_time(site, source):
+    page = built(site, source)
+    cells = page.select(".jp-Cell.jp-CodeCell")
+    assert cells, f"{source}: no code cells rendered"
+    for index, cell in enumerate(cells):
+        outputs = cell.select(".jp-OutputArea-output")
+        text = "".join(o.get_text() for o in outputs).strip()
+        assert text, f"{source}: code cell {index} has no executed output"
+        assert "Traceback" not in text and "Error" not in text.split("\n")[0], (
+            f"{source}: code cell {index} raised:\n{text[:500]}"
+        )
+    errors = page.select('[data-mime-type="application/vnd.jupyter.stderr"]')
+    assert not errors, f"{source}: a cell wrote to stderr: {errors[0].get_text()[:300]}"
+
+
+def test_notebooks_load_nothing_from_a_cdn(site):
+    for source in NOTEBOOKS:
+        page = built(site, source)
+        for script in page.select("script[src]"):
+            src = script["src"]
+            assert not src.startswith(("http://", "https://", "//")), f"{source} loads {src}"
+
+
+def _table_rows(page: BeautifulSoup) -> list[int]:
+    return [len(table.select("tbody tr")) for table in content(page).select("table")]
+
+
+def test_reference_tables_list_every_catalog_entry(site):
+    from servecalc.gpus import GPUS
+    from servecalc.models import MODELS
+    from servecalc.prices import PRICES
+
+    models = _table_rows(built(site, "reference/models.md"))
+    assert models.count(len(MODELS)) >= 2, f"model tables: {models} rows, {len(MODELS)} models"
+    gpus = _table_rows(built(site, "reference/gpus.md"))
+    assert gpus.count(len(GPUS)) >= 2, f"GPU tables: {gpus} rows, {len(GPUS)} GPUs"
+    assert len(PRICES) in gpus, f"price table: {gpus} rows, {len(PRICES)} prices"
+
+
+def test_accuracy_page_lists_every_validation_case(site):
+    from servecalc.validation_cases import CASES
+
+    page = built(site, "accuracy.md")
+    rows = _table_rows(page)
+    exact = sum(1 for case in CASES if case.kind == "exact")
+    measured = len(CASES) - exact
+    assert exact in rows and measured in rows, f"tables have {rows} rows; cases {exact}/{measured}"
+    assert "**no**" not in content(page).get_text()
+
+
+def test_abbreviations_expand_on_every_page_and_are_not_a_page(site):
+    page = built(site, "cost.md")
+    titles = {abbr.get_text(): abbr.get("title") for abbr in content(page).select("abbr")}
+    assert titles.get("TPOT", "").startswith("Time per output token"), titles
+    assert not (Path(site["dir"]) / "includes").exists(), "docs/includes/ was built as pages"
