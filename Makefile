@@ -2,6 +2,8 @@
 #   make serve   build the site and serve it at http://127.0.0.1:8000
 #   make test    the whole test suite (CPython, Pyodide on Node, Chromium)
 #   make build   build the site into site/ (mkdocs build --strict)
+#   make bench   measure boot, run and simulator speed; writes bench/results.md
+#   make pdf     the whole guide as one offline PDF in dist/ (headless Chromium)
 
 SHELL := /bin/bash
 PYTHON ?= python3
@@ -10,7 +12,7 @@ PY := $(VENV)/bin/python
 PORT ?= 8000
 export NO_MKDOCS_2_WARNING := 1
 
-.PHONY: help deps serve build test clean chromium
+.PHONY: help deps serve build test pdf bench clean chromium
 
 help:
 	@sed -n 's/^#   //p' Makefile
@@ -54,6 +56,23 @@ serve: deps
 
 test: deps chromium
 	$(PY) -m pytest
+
+# The print site (mkdocs.pdf.yml) into build/pdf-site, printed to
+# dist/llm-serving-field-guide.pdf with Paged.js; a step of its own, so a PDF
+# problem never breaks the site build.
+pdf: deps chromium
+	$(PY) tools/pdf.py
+
+# Measurements, not tests: medians of several runs on this machine, reported on
+# the "How it performs" page (docs/performance.md).
+bench: deps chromium
+	mkdir -p build/bench
+	@test -f bench/results.md || echo 'Not measured yet: run `make bench`.' > bench/results.md
+	@echo "==> Simulator: CPython and Pyodide on Node"
+	node bench/bench_simulator_pyodide.mjs --json > build/bench/simulator-pyodide.json
+	@echo "==> Live cells in headless Chromium"
+	$(PY) bench/bench_browser.py --runs 3 --json build/bench/browser.json
+	$(PY) bench/report.py
 
 clean:
 	rm -rf site build dist .cache

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import http.server
 import os
@@ -46,21 +47,15 @@ class QuietHandler(http.server.SimpleHTTPRequestHandler):
         pass
 
 
-@pytest.fixture(scope="session")
-def site(tmp_path_factory):
-    """Build the site once, strict, for the port it will be served on; serve it.
+@contextlib.contextmanager
+def build_and_serve(site_dir: Path):
+    """Build the site strictly for a free loopback port, serve it, yield its URL.
 
     Instant navigation needs site_url to match the served origin exactly, so the
     port is chosen first and passed to the build through SITE_URL.
     """
-    if os.environ.get("GUIDE_SITE_URL"):
-        # Run the browser tests against a site that is already served (for
-        # example by `make serve`): GUIDE_SITE_URL=http://127.0.0.1:8000/
-        yield {"dir": None, "url": os.environ["GUIDE_SITE_URL"], "build_log": ""}
-        return
     port = free_port()
     base_url = f"http://127.0.0.1:{port}/"
-    site_dir = tmp_path_factory.mktemp("site")
     proc = subprocess.run(
         [sys.executable, "-m", "mkdocs", "build", "--strict", "--site-dir", str(site_dir)],
         cwd=ROOT,
@@ -73,9 +68,24 @@ def site(tmp_path_factory):
     server = http.server.ThreadingHTTPServer(("127.0.0.1", port), handler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
-    yield {"dir": site_dir, "url": base_url, "build_log": proc.stdout + proc.stderr}
-    server.shutdown()
-    server.server_close()
+    try:
+        yield base_url
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+@pytest.fixture(scope="session")
+def site(tmp_path_factory):
+    """The site, built once (mkdocs build --strict, no network) and served on loopback."""
+    if os.environ.get("GUIDE_SITE_URL"):
+        # Run the browser tests against a site that is already served (for
+        # example by `make serve`): GUIDE_SITE_URL=http://127.0.0.1:8000/
+        yield {"dir": None, "url": os.environ["GUIDE_SITE_URL"]}
+        return
+    site_dir = tmp_path_factory.mktemp("site")
+    with build_and_serve(site_dir) as base_url:
+        yield {"dir": site_dir, "url": base_url}
 
 
 @pytest.fixture(scope="session")

@@ -63,6 +63,7 @@ async function boot({ indexURL, lockURL }) {
     if (errors.length) throw new Error(errors.join("; "));
     cells = pyodide.pyimport("servecalc.cells");
     self.postMessage({ type: "ready", bootMs: performance.now() - t0 });
+    setTimeout(warmUp, 0);
   } catch (err) {
     pyodide = null;
     self.postMessage({ type: "boot-error", message: err && err.message ? err.message : String(err) });
@@ -75,6 +76,32 @@ function run({ id, code }) {
   const t0 = performance.now();
   const result = JSON.parse(cells.run_cell_json(code));
   self.postMessage({ type: "result", id, ms: performance.now() - t0, ...result });
+}
+
+// While the reader reads, import servecalc's modules one at a time, so the
+// first cell on the next chapter does not pay for compiling them. A queued
+// message always goes first.
+let warmModules = null;
+function warmUp() {
+  if (!cells) return;
+  if (warmModules === null) {
+    warmModules = pyodide.runPython(
+      "import pkgutil, servecalc; [m.name for m in pkgutil.walk_packages(servecalc.__path__, 'servecalc.')"
+        + " if m.name not in ('servecalc.__main__', 'servecalc.cli')]",
+    ).toJs();
+  }
+  if (busy || queue.length) {
+    setTimeout(warmUp, 50);
+    return;
+  }
+  const name = warmModules.shift();
+  if (!name) return;
+  try {
+    pyodide.pyimport(name);
+  } catch (err) {
+    // a module that fails to import will say so when a cell uses it
+  }
+  setTimeout(warmUp, 0);
 }
 
 let calculators = null;

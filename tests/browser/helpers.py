@@ -29,10 +29,20 @@ def outside_requests(urls) -> list[str]:
 
 
 def instant_navigate(page, url: str) -> None:
-    """Follow a link through Material's instant navigation (no page reload)."""
+    """Follow a link through Material's instant navigation (no page reload).
+
+    Returns once the new page's content has replaced the old one and its live
+    elements are set up.
+    """
+    old_heading = page.locator("h1").first.element_handle()
     page.evaluate(
         """url => { const a = document.createElement("a"); a.href = url;
                     document.body.appendChild(a); a.click(); }""",
         url,
     )
     page.wait_for_url(url)
+    page.wait_for_function("el => !el.isConnected", arg=old_heading)
+    page.wait_for_function(
+        """() => [...document.querySelectorAll("[data-live-cell], [data-calculator]")]
+                   .every(el => el.dataset.liveReady)"""
+    )

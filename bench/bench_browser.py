@@ -1,0 +1,162 @@
+"""Benchmark: how the live cells perform in headless Chromium (a measurement, not a test).
+
+Builds the site for a free loopback port, serves it, and measures with a cold
+cache (a fresh browser context per run), median of RUNS runs:
+
+* bare Pyodide boot in a module worker (the floor): loadPyodide only;
+* click on Run to the first result on a freshly opened page;
+* a warm re-run of the same cell;
+* the first run after navigating to another chapter (the worker survives);
+* bytes transferred before the reader interacts or scrolls to a live element,
+  and how many of them are Pyodide's (should be none).
+
+    .venv/bin/python bench/bench_browser.py [--runs N] [--json FILE]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import sys
+import tempfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from tests.browser.helpers import instant_navigate  # noqa: E402
+from tests.conftest import CHROMIUM, CHROMIUM_ARGS, build_and_serve  # noqa: E402
+
+BARE_BOOT = """
+async () => {
+  const script = document.getElementById("live-runtime");
+  const indexURL = new URL(script.dataset.pyodideIndex, document.baseURI).href;
+  const lockURL = new URL(script.dataset.lock, document.baseURI).href;
+  const code = `
+    const { loadPyodide } = await import("${indexURL}pyodide.mjs");
+    await loadPyodide({ indexURL: "${indexURL}", lockFileURL: "${lockURL}" });
+    postMessage("ready");`;
+  const url = URL.createObjectURL(new Blob([code], { type: "text/javascript" }));
+  const start = performance.now();
+  return await new Promise((resolve) => {
+    const worker = new Worker(url, { type: "module" });
+    worker.onmessage = () => { resolve(performance.now() - start); worker.terminate(); };
+  });
+}
+"""
+
+
+# Click Run and time, inside the page, until the output leaves its running
+# state: no Playwright round-trip in the measurement.
+TIMED_RUN = """
+async (cell) => {
+  const output = cell.querySelector("[data-output]");
+  const start = performance.now();
+  const done = new Promise((resolve) => {
+    const observer = new MutationObserver(() => {
+      if (output.dataset.state === "done" || output.dataset.state === "error") {
+        observer.disconnect();
+        resolve(performance.now() - start);
+      }
+    });
+    observer.observe(output, { attributes: true, attributeFilter: ["data-state"] });
+  });
+  cell.querySelector('[data-action="run"]').click();
+  return await done;
+}
+"""
+
+
+def timed_run(cell) -> float:
+    return cell.evaluate(TIMED_RUN)
+
+
+def log(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+def bare_boot_ms(browser, base: str) -> float:
+    context = browser.new_context()
+    page = context.new_page()
+    page.goto(base + "404.html")
+    ms = page.evaluate(BARE_BOOT)
+    context.close()
+    return ms
+
+
+def page_runs(browser, base: str) -> dict:
+    """Click-to-result on a fresh page, a warm re-run, and a run after navigation."""
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    page.goto(base + "kv-cache/")
+    cell = page.locator("[data-live-cell]").first
+    cell.scroll_into_view_if_needed()
+    page.locator("[data-live-cell][data-editor=ready]").first.wait_for()
+    first = timed_run(cell.element_handle())
+    warm = [timed_run(cell.element_handle()) for _ in range(5)]
+    instant_navigate(page, base + "latency/")
+    other = page.locator("[data-live-cell]").first
+    other.scroll_into_view_if_needed()
+    after_nav = timed_run(other.element_handle())
+    boots = page.evaluate("window.liveRuntime.boots")
+    context.close()
+    return {"first_ms": first, "warm_ms": statistics.median(warm), "after_nav_ms": after_nav,
+            "boots": boots}
+
+
+def bytes_before_interaction(browser, base: str) -> dict:
+    """Transfer sizes while the reader only looks at the top of a chapter."""
+    context = browser.new_context(viewport={"width": 1280, "height": 600})
+    responses = []
+    context.on("requestfinished", lambda request: responses.append(request))
+    page = context.new_page()
+    page.goto(base + "kv-cache/")
+    page.wait_for_load_state("networkidle")
+    page.wait_for_timeout(1500)
+    sizes = [(r.url, r.sizes()["responseBodySize"]) for r in responses]
+    context.close()
+    total = sum(size for _, size in sizes)
+    pyodide = sum(size for url, size in sizes if "/assets/pyodide/" in url)
+    return {"bytes": total, "pyodide_bytes": pyodide, "requests": len(sizes)}
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--runs", type=int, default=3, help="runs per measurement (median)")
+    parser.add_argument("--json", type=Path, help="write the results to this file")
+    args = parser.parse_args(argv)
+    from playwright.sync_api import sync_playwright
+
+    with tempfile.TemporaryDirectory() as tmp, build_and_serve(Path(tmp)) as base:
+        log(f"site built and served at {base}")
+        with sync_playwright() as pw:
+            browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+            boots, runs = [], []
+            for i in range(args.runs):
+                log(f"run {i + 1}/{args.runs}: bare boot")
+                boots.append(bare_boot_ms(browser, base))
+                log(f"run {i + 1}/{args.runs}: page")
+                runs.append(page_runs(browser, base))
+            before = bytes_before_interaction(browser, base)
+            browser.close()
+    result = {
+        "runs": args.runs,
+        "bare_boot_ms": statistics.median(boots),
+        "click_to_result_ms": statistics.median(r["first_ms"] for r in runs),
+        "warm_rerun_ms": statistics.median(r["warm_ms"] for r in runs),
+        "after_navigation_ms": statistics.median(r["after_nav_ms"] for r in runs),
+        "boots_per_tour": max(r["boots"] for r in runs),
+        "bytes_before_interaction": before["bytes"],
+        "pyodide_bytes_before_interaction": before["pyodide_bytes"],
+    }
+    result["click_to_result_over_boot"] = result["click_to_result_ms"] / result["bare_boot_ms"]
+    print(json.dumps(result, indent=2))
+    if args.json:
+        args.json.parent.mkdir(parents=True, exist_ok=True)
+        args.json.write_text(json.dumps(result, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,77 @@
+"""Write the benchmark figures into bench/results.md.
+
+Reads the JSON that `make bench` wrote into build/bench/ and renders one
+Markdown table, with the machine, the browser and the date of the run, for the
+"How it performs" page. The figures are measurements of one run on one
+machine, not computed values: the page says so.
+
+    .venv/bin/python bench/report.py
+"""
+
+from __future__ import annotations
+
+import datetime
+import json
+import os
+import platform
+import subprocess
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+RESULTS = ROOT / "build" / "bench"
+OUT = ROOT / "bench" / "results.md"
+
+
+def ms(value: float) -> str:
+    return f"{value:,.0f} ms" if value >= 100 else f"{value:,.1f} ms"
+
+
+def machine() -> str:
+    cpu = platform.processor() or platform.machine()
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    chromium = subprocess.run(["/usr/bin/chromium", "--version"], capture_output=True, text=True)
+    return f"{os.cpu_count()} cores ({cpu}); {chromium.stdout.split('built')[0].strip()}"
+
+
+def main() -> int:
+    browser = json.loads((RESULTS / "browser.json").read_text())
+    sim = json.loads((RESULTS / "simulator-pyodide.json").read_text())
+    rows = [
+        ("Bare Pyodide boot in a worker (the floor)", ms(browser["bare_boot_ms"]), "—"),
+        ("Click on Run to first result, fresh page",
+         f"{ms(browser['click_to_result_ms'])} ({browser['click_to_result_over_boot']:.2f}× the boot)",
+         "at most 1.1× the boot"),
+        ("Warm re-run of a cell", ms(browser["warm_rerun_ms"]), "at most 50 ms"),
+        ("First run after navigating to another chapter", ms(browser["after_navigation_ms"]),
+         "at most 100 ms"),
+        ("Python runtimes booted while touring pages", f"{browser['boots_per_tour']}", "1"),
+        ("Bytes before the reader interacts or scrolls to a live element",
+         f"{browser['bytes_before_interaction']:,} B, of which Pyodide "
+         f"{browser['pyodide_bytes_before_interaction']:,} B", "no Pyodide bytes"),
+        (f"Simulator, {sim['requests']:,} requests, CPython {sim['cpython']}",
+         f"{sim['cpython_median_s']:.3f} s", "at most 1 s"),
+        (f"Same run in Pyodide {sim['pyodide']} (Python {sim['pyodide_python']}) on Node",
+         f"{sim['pyodide_median_s']:.3f} s ({sim['ratio']:.2f}× CPython)", "—"),
+    ]
+    lines = [
+        f"Measured on {datetime.date.today().isoformat()}: {machine()}. Browser figures are the "
+        f"median of {browser['runs']} runs with a cold cache; the simulator's, of 5 runs.",
+        "",
+        "| What | Measured | Target |",
+        "| :-- | --: | :-- |",
+        *[f"| {a} | {b} | {c} |" for a, b, c in rows],
+        "",
+    ]
+    OUT.write_text("\n".join(lines))
+    print(OUT.read_text())
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
