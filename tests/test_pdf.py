@@ -84,6 +84,7 @@ CHAPTER_NUMBERS: dict[str, object] = {
     "reference/glossary.md": NoNumber("definitions only"),
     "reference/bibliography.md": NoNumber("citations only"),
     "accuracy.md": 'calc.accuracy_max_error("exact")',
+    "performance.md": NoNumber("measured timings from make bench, not computed numbers"),
 }
 
 FOOTER = re.compile(r"^page (\d+) / (\d+)$")

@@ -7,7 +7,7 @@ import textwrap
 import pytest
 
 from servecalc.cells import display_text, run_cell
-from tests.browser.helpers import edit_cell, outside_requests, run_and_wait
+from tests.browser.helpers import edit_cell, instant_navigate, outside_requests, run_and_wait
 from tests.snippet_sections import snippet_section
 
 pytestmark = pytest.mark.browser
@@ -47,8 +47,7 @@ def test_edited_cell_runs_in_browser_and_worker_survives_navigation(site, contex
     assert page.evaluate("window.liveRuntime.boots") == 1
 
     # Instant navigation keeps the page's JavaScript, and so the worker, alive.
-    page.locator("a.md-nav__link", has_text="Home").first.click()
-    page.wait_for_url(site["url"])
+    instant_navigate(page, site["url"])
     home_cell = page.locator("[data-live-cell]").first
     home_cell.wait_for()
     shown = run_and_wait(home_cell)
