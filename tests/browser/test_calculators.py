@@ -84,3 +84,24 @@ def test_bad_value_in_the_url_is_refused_with_a_clear_message(site, context):
     assert "must be" in text
     # The build-time result stays, marked stale, and the page still works.
     assert box.locator('[data-calc-result][data-state="stale"]').count() == 1
+
+
+def test_long_simulation_reports_progress_and_ends_with_stop(site, context):
+    page = context.new_page()
+    # A link with values counts as an interaction: the run starts at once.
+    page.goto(site["url"] + "calculators/?simulator.requests=200000&simulator.rate=200")
+    box = page.locator('[data-calculator="simulator"]')
+    status = box.locator("[data-calc-status]")
+    page.wait_for_function(
+        """el => /Computing… [1-9][0-9]? %/.test(el.textContent)""",
+        arg=status.element_handle(), timeout=BOOT_TIMEOUT_MS,
+    )
+    box.locator('[data-action="stop"]').click()
+    box.locator('[data-calc-status][data-kind="error"]').wait_for(timeout=10_000)
+    assert "you stopped the computation" in status.inner_text()
+    # The build-time result is still there, and the next run works.
+    assert box.locator('[data-calc-result][data-state="stale"] svg').count() == 2
+    box.locator('[data-action="reset"]').click()
+    page.fill("#simulator-requests", "40")
+    box.locator(RESULT_DONE).wait_for(timeout=BOOT_TIMEOUT_MS)
+    assert box.locator("[data-calc-result] svg").count() == 2
