@@ -112,3 +112,22 @@ def test_tour_of_every_page_runs_a_cell_on_each_with_no_outside_request(site, co
     # One worker for the whole tour: navigation never reloaded the page.
     assert page.evaluate("window.liveRuntime.boots") == 1
     assert outside_requests(context.requests) == []
+
+
+def test_a_wheel_that_does_not_match_the_lock_is_refused(site, context):
+    # Serve other bytes under the wheel's URL: the sha256 in the site's lock no
+    # longer matches, and the browser must refuse them.
+    context.route(
+        re.compile(r".*/servecalc-[^/]+\.whl$"),
+        lambda route: route.fulfill(status=200, body=b"PK\x05\x06" + b"\x00" * 18,
+                                    content_type="application/zip"),
+    )
+    page = context.new_page()
+    page.goto(site["url"] + "kv-cache/")
+    cell = page.locator("[data-live-cell]").first
+    static = cell.locator("[data-output]").inner_text()
+    cell.locator('[data-action="run"]').click()
+    status = cell.locator('[data-status][data-state="error"]')
+    status.wait_for(timeout=BOOT_TIMEOUT_MS)
+    assert "the servecalc wheel could not be loaded" in status.inner_text()
+    assert cell.locator("[data-output]").inner_text() == static
