@@ -131,3 +131,29 @@ def test_a_wheel_that_does_not_match_the_lock_is_refused(site, context):
     status.wait_for(timeout=BOOT_TIMEOUT_MS)
     assert "the servecalc wheel could not be loaded" in status.inner_text()
     assert cell.locator("[data-output]").inner_text() == static
+
+
+def test_without_javascript_the_page_is_static_with_its_build_time_results(site, browser):
+    context = browser.new_context(java_script_enabled=False)
+    page = context.new_page()
+    page.goto(site["url"] + "calculators/")
+    # Calculators show their build-time result and chart; nothing is interactive.
+    assert page.locator('[data-calculator="kv_fit"] [data-calc-result] svg').count() == 1
+    assert page.locator('[data-action="run"]').count() == 0
+    page.goto(site["url"] + "kv-cache/")
+    assert "524,288 B per token" in page.locator("[data-output]").first.inner_text()
+    context.close()
+
+
+def test_phone_width_cells_and_calculators_fit_the_screen(site, browser):
+    context = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True)
+    page = context.new_page()
+    for path in ["kv-cache/", "calculators/"]:
+        page.goto(site["url"] + path)
+        page.locator("[data-live-cell], [data-calculator]").first.wait_for()
+        overflow = page.evaluate(
+            """() => [...document.querySelectorAll('.live-cell, .calculator, .cell-toolbar')]
+                     .filter(el => el.getBoundingClientRect().right > window.innerWidth + 1).length"""
+        )
+        assert overflow == 0, path
+    context.close()
