@@ -165,7 +165,7 @@ function setupCell(cell) {
   const codeBlock = cell.querySelector(".highlight");
   const output = cell.querySelector("[data-output]");
   const original = cell.querySelector("code").textContent.replace(/\n$/, "");
-  const staticOutput = output.textContent;
+  const staticOutput = { text: output.textContent, state: output.dataset.state };
   let editor = null;
   let running = false;
 
@@ -232,8 +232,8 @@ function setupCell(cell) {
   stop.addEventListener("click", () => runtime.restart("Stopped: you stopped the cell, so Python was restarted."));
   reset.addEventListener("click", () => {
     if (editor) editor.setCode(original);
-    output.textContent = staticOutput;
-    output.dataset.state = "static";
+    output.textContent = staticOutput.text;
+    output.dataset.state = staticOutput.state;
   });
   // Any interaction with the cell starts Python, before the first Run.
   cell.addEventListener("pointerdown", () => runtime.ensure(), { once: true });
