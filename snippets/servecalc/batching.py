@@ -129,11 +129,6 @@ class _Clock:
         return self._sum + self._carry
 
 
-def _step_model(model, gpu, gpus, weight_dtype, kv_dtype, mbu, mfu, overhead_s) -> StepModel:
-    return StepModel(model, gpu, gpus=gpus, weight_dtype=weight_dtype, kv_dtype=kv_dtype,
-                     mbu=mbu, mfu=mfu, overhead_s=overhead_s)
-
-
 def _summary(scheme: str, batch: int, timings: list[RequestTiming], total_s: float
              ) -> BatchingResult:
     output_tokens = sum(t.output for t in timings)
@@ -175,7 +170,8 @@ def static_batching(
     """
     work = _check_requests(requests)
     positive_int("batch", batch)
-    sm = _step_model(model, gpu, gpus, weight_dtype, kv_dtype, mbu, mfu, overhead_s)
+    sm = StepModel(model, gpu, gpus=gpus, weight_dtype=weight_dtype, kv_dtype=kv_dtype,
+                   mbu=mbu, mfu=mfu, overhead_s=overhead_s)
     clock = _Clock()
     timings: list[RequestTiming] = []
     for start in range(0, len(work), batch):
@@ -213,7 +209,8 @@ def continuous_batching(
     """
     work = _check_requests(requests)
     positive_int("batch", batch)
-    sm = _step_model(model, gpu, gpus, weight_dtype, kv_dtype, mbu, mfu, overhead_s)
+    sm = StepModel(model, gpu, gpus=gpus, weight_dtype=weight_dtype, kv_dtype=kv_dtype,
+                   mbu=mbu, mfu=mfu, overhead_s=overhead_s)
     clock = _Clock()
     ttft = [0.0] * len(work)
     done = [0.0] * len(work)

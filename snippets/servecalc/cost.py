@@ -94,11 +94,6 @@ def _cost(sm: StepModel, price_usd_per_hour: float, batch: int, prompt: int, out
     )
 
 
-def _step_model(model, gpu, gpus, weight_dtype, kv_dtype, mbu, mfu, overhead_s) -> StepModel:
-    return StepModel(model, gpu, gpus=gpus, weight_dtype=weight_dtype, kv_dtype=kv_dtype,
-                     mbu=mbu, mfu=mfu, overhead_s=overhead_s)
-
-
 def cost_per_million_tokens(
     model: str | ModelSpec,
     gpu: str | GpuSpec,
@@ -126,7 +121,8 @@ def cost_per_million_tokens(
     positive_int("batch", batch)
     positive_int("prompt", prompt)
     positive_int("output", output)
-    sm = _step_model(model, gpu, gpus, weight_dtype, kv_dtype, mbu, mfu, overhead_s)
+    sm = StepModel(model, gpu, gpus=gpus, weight_dtype=weight_dtype, kv_dtype=kv_dtype,
+                   mbu=mbu, mfu=mfu, overhead_s=overhead_s)
     return _cost(sm, price_usd_per_hour, batch, prompt, output, utilization)
 
 
@@ -156,7 +152,8 @@ def cost_vs_batch(
     """
     positive_int("prompt", prompt)
     positive_int("output", output)
-    sm = _step_model(model, gpu, gpus, weight_dtype, kv_dtype, mbu, mfu, overhead_s)
+    sm = StepModel(model, gpu, gpus=gpus, weight_dtype=weight_dtype, kv_dtype=kv_dtype,
+                   mbu=mbu, mfu=mfu, overhead_s=overhead_s)
     rows = [
         _cost(sm, price_usd_per_hour, positive_int("batches[i]", b), prompt, output, utilization)
         for b in batches
@@ -223,7 +220,8 @@ def break_even_vs_api(
             "api_usd_per_million_input and api_usd_per_million_output must not both be 0 "
             f"(a free API always wins), got {pin!r} and {pout!r}"
         )
-    sm = _step_model(model, gpu, gpus, weight_dtype, kv_dtype, mbu, mfu, overhead_s)
+    sm = StepModel(model, gpu, gpus=gpus, weight_dtype=weight_dtype, kv_dtype=kv_dtype,
+                   mbu=mbu, mfu=mfu, overhead_s=overhead_s)
     full = _cost(sm, price_usd_per_hour, batch, prompt, output, 1.0)
     ratio = full.usd_per_request / api
     return BreakEven(
