@@ -14,6 +14,7 @@ import math
 import pytest
 
 from servecalc.batching import (
+    chunked_prefill_steps,
     continuous_batching,
     littles_law_concurrency,
     littles_law_throughput,
@@ -208,3 +209,20 @@ def test_goodput_accepts_batching_timings():
     loose = make_slo("loose", ttft_s=60, tpot_s=1)
     assert goodput_requests_per_s(c.timings, duration_s=c.total_s, slo=loose) == pytest.approx(
         c.requests_per_s)
+
+
+def test_chunk_steps_cover_the_whole_prompt():
+    times = chunked_prefill_steps("llama-3.1-8b", "h100-sxm", prompt=1000, chunk=300,
+                                     decode_batch=8, decode_context=500)
+    assert len(times) == 4                      # 300 + 300 + 300 + 100
+    assert times[-1] < times[0] < times[1]      # short last chunk; later chunks attend to more
+    with pytest.raises(ValueError, match="chunk must be an integer >= 1"):
+        chunked_prefill_steps("llama-3.1-8b", "h100-sxm", prompt=10, chunk=0,
+                                 decode_batch=1, decode_context=1)
+
+
+def test_smaller_chunks_stall_less_and_finish_later():
+    stalls = [chunked_prefill_steps("llama-3.1-8b", "h100-sxm", prompt=8192, chunk=c,
+                                            decode_batch=32, decode_context=2000) for c in (512, 2048, 8192)]
+    assert max(stalls[0]) < max(stalls[1]) < max(stalls[2])
+    assert sum(stalls[0]) > sum(stalls[2])

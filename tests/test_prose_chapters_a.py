@@ -132,23 +132,6 @@ def test_mla_sentence_matches_the_cell():
 
 # --------------------------------------------------------------------------- prose logic
 
-def test_chunk_steps_cover_the_whole_prompt():
-    times = pb.chunk_step_times("llama-3.1-8b", "h100-sxm", prompt=1000, chunk=300,
-                                decode_batch=8, decode_context=500)
-    assert len(times) == 4                      # 300 + 300 + 300 + 100
-    assert times[-1] < times[0] < times[1]      # short last chunk; later chunks attend to more
-    with pytest.raises(ValueError, match="chunk must be an integer >= 1"):
-        pb.chunk_step_times("llama-3.1-8b", "h100-sxm", prompt=10, chunk=0,
-                            decode_batch=1, decode_context=1)
-
-
-def test_smaller_chunks_stall_less_and_finish_later():
-    stalls = [pb.chunk_step_times("llama-3.1-8b", "h100-sxm", prompt=8192, chunk=c,
-                                  decode_batch=32, decode_context=2000) for c in (512, 2048, 8192)]
-    assert max(stalls[0]) < max(stalls[1]) < max(stalls[2])
-    assert sum(stalls[0]) > sum(stalls[2])
-
-
 def test_crossover_wording():
     assert pb.crossover("llama-3.1-8b", "h100-sxm", context=4096) == "none up to 65,536"
     assert pb.crossover("llama-3.1-8b", "h100-sxm", context=128).replace(",", "").isdigit()

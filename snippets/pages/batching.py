@@ -95,21 +95,17 @@ for prompt in [512, 2_048, 8_192, 32_768]:
 # --8<-- [start:chunked_prefill]
 import math
 
-from servecalc.roofline import StepModel
+from servecalc.batching import chunked_prefill_steps
 from servecalc.units import fmt_duration
 
-sm = StepModel("llama-3.1-8b", "h100-sxm")
 decodes, context = 32, 2_000          # the running batch
 prompt = 8_192                        # a new request arrives with this prompt
 
 print(f"{'chunk':>6} {'steps':>6} {'longest step':>13} {'prompt done after':>18}")
 for chunk in [256, 512, 1_024, 2_048, 8_192]:
-    times, past = [], 0
-    while past < prompt:
-        size = min(chunk, prompt - past)
-        # each step: one chunk of the new prompt plus one token for every running sequence
-        times.append(sm.mixed_time_s(decodes, decodes * context, [(size, past)]))
-        past += size
+    # each step: one chunk of the new prompt plus one token for every running sequence
+    times = chunked_prefill_steps("llama-3.1-8b", "h100-sxm", prompt=prompt, chunk=chunk,
+                                  decode_batch=decodes, decode_context=context)
     print(f"{chunk:>6,} {len(times):>6} {fmt_duration(max(times), 'ms'):>13} "
           f"{fmt_duration(math.fsum(times), 'ms'):>18}")
 # --8<-- [end:chunked_prefill]

@@ -280,6 +280,43 @@ def max_batch(
     ).max_batch
 
 
+def chunked_prefill_steps(
+    model: str | ModelSpec,
+    gpu: str | GpuSpec,
+    *,
+    prompt: int,
+    chunk: int,
+    decode_batch: int,
+    decode_context: int,
+    gpus: int = 1,
+    weight_dtype: str = "bf16",
+    kv_dtype: str = "bf16",
+) -> list[float]:
+    """Step times while a ``prompt`` is prefilled in chunks of ``chunk`` tokens.
+
+    Each step carries one chunk of the new prompt (attending to the chunks
+    before it) and one decode token for each of ``decode_batch`` running
+    sequences of ``decode_context`` tokens (Sarathi-Serve's schedule). The
+    longest step is what the running decodes stall for; the sum is when the
+    prompt's first token can be produced.
+
+    >>> steps = chunked_prefill_steps("llama-3.1-8b", "h100-sxm", prompt=1000, chunk=512,
+    ...                               decode_batch=4, decode_context=100)
+    >>> len(steps), steps[0] > 0
+    (2, True)
+    """
+    positive_int("prompt", prompt)
+    positive_int("chunk", chunk)
+    positive_int("decode_context", decode_context)
+    sm = StepModel(model, gpu, gpus=gpus, weight_dtype=weight_dtype, kv_dtype=kv_dtype)
+    times, past = [], 0
+    while past < prompt:
+        size = min(chunk, prompt - past)
+        times.append(sm.mixed_time_s(decode_batch, decode_batch * decode_context, [(size, past)]))
+        past += size
+    return times
+
+
 def littles_law_concurrency(arrival_rate_per_s: float, latency_s: float) -> float:
     """Requests in the system on average: L = lambda x W (Little's law).
 

@@ -10,12 +10,11 @@ from __future__ import annotations
 
 import math
 
-from ..batching import continuous_batching, max_batch, static_batching
+from ..batching import chunked_prefill_steps, continuous_batching, max_batch, static_batching
 from ..gpus import get_gpu
 from ..roofline import StepModel, crossover_batch
 from ..roofline import DEFAULT_MBU, DEFAULT_MFU
 from ..units import fmt_duration, fmt_int, fmt_number, fmt_percent
-from ..validate import positive_int
 
 __all__ = [
     "ridge_point",
@@ -162,30 +161,6 @@ def scheme_speedup(batch: int = 16, model: str = "llama-3.1-8b", gpu: str = "h10
     return f"{fmt_number(c.output_tokens_per_s / s.output_tokens_per_s, 1)}x"
 
 
-def chunk_step_times(model: str, gpu: str, *, prompt: int, chunk: int, decode_batch: int,
-                     decode_context: int, gpus: int = 1) -> list[float]:
-    """Step times while a ``prompt`` is prefilled in chunks of ``chunk`` tokens,
-    each chunk sharing its step with ``decode_batch`` running decodes.
-
-    (A presentation helper: a schedule built from
-    :meth:`servecalc.roofline.StepModel.mixed_time_s`.)
-
-    >>> len(chunk_step_times("llama-3.1-8b", "h100-sxm", prompt=1000, chunk=512,
-    ...                      decode_batch=4, decode_context=100))
-    2
-    """
-    positive_int("prompt", prompt)
-    positive_int("chunk", chunk)
-    sm = StepModel(model, gpu, gpus=gpus)
-    times, past = [], 0
-    while past < prompt:
-        size = min(chunk, prompt - past)
-        times.append(sm.mixed_time_s(decode_batch, decode_batch * decode_context,
-                                     [(size, past)]))
-        past += size
-    return times
-
-
 def chunked_prefill_stall(chunk: int, prompt: int = 8192, decode_batch: int = 32,
                           decode_context: int = 2000, model: str = "llama-3.1-8b",
                           gpu: str = "h100-sxm") -> str:
@@ -194,7 +169,7 @@ def chunked_prefill_stall(chunk: int, prompt: int = 8192, decode_batch: int = 32
     >>> chunked_prefill_stall(8192), chunked_prefill_stall(512)
     ('311.3 ms', '23.0 ms')
     """
-    times = chunk_step_times(model, gpu, prompt=prompt, chunk=chunk,
+    times = chunked_prefill_steps(model, gpu, prompt=prompt, chunk=chunk,
                              decode_batch=decode_batch, decode_context=decode_context)
     return fmt_duration(max(times), "ms")
 
@@ -207,6 +182,6 @@ def chunked_prefill_ttft(chunk: int, prompt: int = 8192, decode_batch: int = 32,
     >>> chunked_prefill_ttft(512)
     '329.5 ms'
     """
-    times = chunk_step_times(model, gpu, prompt=prompt, chunk=chunk,
+    times = chunked_prefill_steps(model, gpu, prompt=prompt, chunk=chunk,
                              decode_batch=decode_batch, decode_context=decode_context)
     return fmt_duration(math.fsum(times), "ms")
