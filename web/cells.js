@@ -159,6 +159,28 @@ function button(action, label, title) {
   return el;
 }
 
+/**
+ * Run, Stop and Reset with a runtime status, inserted in `host` before `before`.
+ * `titles` holds the three buttons' tooltips; returns the buttons and the status.
+ */
+function toolbar(host, before, label, runLabel, titles) {
+  const bar = document.createElement("div");
+  bar.className = "cell-toolbar";
+  bar.setAttribute("role", "toolbar");
+  bar.setAttribute("aria-label", label);
+  const run = button("run", runLabel, titles.run);
+  const stop = button("stop", "Stop", titles.stop);
+  const reset = button("reset", "Reset", titles.reset);
+  stop.disabled = true;
+  const status = document.createElement("span");
+  status.className = "cell-status";
+  status.dataset.status = "";
+  status.setAttribute("aria-live", "polite");
+  bar.append(run, stop, reset, status);
+  host.insertBefore(bar, before);
+  return { run, stop, reset, status };
+}
+
 function setupCell(cell) {
   if (cell.dataset.liveReady) return;
   cell.dataset.liveReady = "1";
@@ -169,20 +191,11 @@ function setupCell(cell) {
   let editor = null;
   let running = false;
 
-  const toolbar = document.createElement("div");
-  toolbar.className = "cell-toolbar";
-  toolbar.setAttribute("role", "toolbar");
-  toolbar.setAttribute("aria-label", "Live cell");
-  const run = button("run", "Run", "Run this cell in your browser (Ctrl/Cmd+Enter)");
-  const stop = button("stop", "Stop", "Stop the running cell");
-  const reset = button("reset", "Reset", "Restore the original code and output");
-  stop.disabled = true;
-  const status = document.createElement("span");
-  status.className = "cell-status";
-  status.dataset.status = "";
-  status.setAttribute("aria-live", "polite");
-  toolbar.append(run, stop, reset, status);
-  cell.insertBefore(toolbar, output);
+  const { run, stop, reset, status } = toolbar(cell, output, "Live cell", "Run", {
+    run: "Run this cell in your browser (Ctrl/Cmd+Enter)",
+    stop: "Stop the running cell",
+    reset: "Restore the original code and output",
+  });
 
   const showStatus = (state, error) => {
     status.dataset.state = state;
@@ -272,19 +285,10 @@ function setupCalculator(box) {
   let latest = 0;
   let timer = null;
 
-  const toolbar = document.createElement("div");
-  toolbar.className = "cell-toolbar";
-  toolbar.setAttribute("role", "toolbar");
-  toolbar.setAttribute("aria-label", "Calculator");
-  const run = button("run", longRunning ? "Run" : "Recompute", "Compute with these values");
-  const stop = button("stop", "Stop", "Stop the computation");
-  const reset = button("reset", "Reset", "Restore the default values");
-  stop.disabled = true;
-  const state = document.createElement("span");
-  state.className = "cell-status";
-  state.setAttribute("aria-live", "polite");
-  toolbar.append(run, stop, reset, state);
-  box.insertBefore(toolbar, status);
+  const { run, stop, reset, status: state } = toolbar(
+    box, status, "Calculator", longRunning ? "Run" : "Recompute",
+    { run: "Compute with these values", stop: "Stop the computation", reset: "Restore the default values" },
+  );
   const showState = (s, error) => {
     state.dataset.state = s;
     state.textContent = s === "error" ? "Python: unavailable" : STATUS_TEXT[s];
