@@ -110,3 +110,12 @@ def context(browser):
     ctx.on("request", lambda request: ctx.requests.append(request.url))
     yield ctx
     ctx.close()
+
+
+def pytest_addoption(parser):
+    parser.addoption(
+        "--update-goldens",
+        action="store_true",
+        default=False,
+        help="rewrite tests/golden/<page>.txt from what the pages print now (review the diff)",
+    )

@@ -1,0 +1,153 @@
+"""What every page prints: its cells, calculators and ``{{ calc... }}`` placeholders, as text.
+
+The golden test (``tests/test_golden.py``) compares this with the checked-in
+files under ``tests/golden/``, one per page, so that any change to a number
+anywhere in the guide shows up as a readable diff to review.
+
+Each page's text is a sequence of blocks, in page order::
+
+    ## pycell 3: pages/kv_cache.py:per_token
+    <what the cell printed, and its error line if it raised>
+
+    ## calc.kv_gib("llama-3.1-70b", context=32768)
+    <the value the sentence shows>
+
+Calculators are rendered with their defaults, as the build does, and reduced to
+the text of their tables (charts are dropped: their coordinates are drawing,
+not numbers a reader reads). Case-study notebooks run cell by cell in one
+namespace, as Jupyter does.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import html.parser
+import io
+import re
+import textwrap
+from pathlib import Path
+
+from fieldguide.calculators import render
+from servecalc.cells import display_text, run_cell
+
+from tests.hook_modules import numbers_hook
+
+PLACEHOLDER, evaluate = numbers_hook.PLACEHOLDER, numbers_hook.evaluate
+
+ROOT = Path(__file__).resolve().parent.parent
+DOCS = ROOT / "docs"
+SNIPPET_BASES = [ROOT / "snippets", DOCS, ROOT]
+GOLDEN = Path(__file__).resolve().parent / "golden"
+
+FENCE = re.compile(r"^(?P<indent>[ \t]*)```(?P<kind>pycell|calculator)[^\n]*\n(?P<body>.*?)^(?P=indent)```[ \t]*$", re.M | re.S)
+INCLUDE = re.compile(r'^--8<-- "(?P<path>[^":]+)(?::(?P<section>[\w-]+))?"\s*$', re.M)
+
+
+def golden_name(source: Path) -> str:
+    """``docs/drills/questions.md`` -> ``drills-questions.txt``."""
+    rel = source.relative_to(DOCS).with_suffix("")
+    return "-".join(rel.parts) + ".txt"
+
+
+def pages() -> list[Path]:
+    """Every page that can print a number: Markdown chapters and case-study notebooks."""
+    found = sorted(DOCS.rglob("*.md")) + sorted((DOCS / "case-studies").glob("*.py"))
+    return [p for p in found if "includes" not in p.relative_to(DOCS).parts]
+
+
+def _section(path: str, section: str | None) -> str:
+    for base in SNIPPET_BASES:
+        file = base / path
+        if file.exists():
+            text = file.read_text(encoding="utf-8")
+            if section is None:
+                return text
+            match = re.search(
+                rf"^# --8<-- \[start:{re.escape(section)}\]\n(.*?)^# --8<-- \[end:{re.escape(section)}\]",
+                text,
+                re.S | re.M,
+            )
+            if not match:
+                raise KeyError(f"{path} has no section {section!r}")
+            return match.group(1)
+    raise FileNotFoundError(path)
+
+
+def expand(body: str) -> tuple[str, str]:
+    """A fence's body with its snippet includes expanded, and a label naming them."""
+    labels = [m.group(0).split('"')[1] for m in INCLUDE.finditer(body)]
+    code = INCLUDE.sub(lambda m: _section(m.group("path"), m.group("section")), body)
+    return code, ", ".join(labels) or "inline"
+
+
+class _TableText(html.parser.HTMLParser):
+    """The visible text of result HTML, one line per block, without SVG charts."""
+
+    BLOCKS = {"tr", "p", "li", "div", "h1", "h2", "h3", "h4", "caption", "br", "table"}
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.lines: list[list[str]] = [[]]
+        self.svg_depth = 0
+
+    def handle_starttag(self, tag, attrs):
+        if tag == "svg":
+            self.svg_depth += 1
+        elif tag in self.BLOCKS and self.lines[-1]:
+            self.lines.append([])
+
+    def handle_endtag(self, tag):
+        if tag == "svg":
+            self.svg_depth -= 1
+        elif tag in self.BLOCKS and self.lines[-1]:
+            self.lines.append([])
+
+    def handle_data(self, data):
+        if not self.svg_depth and data.strip():
+            self.lines[-1].append(" ".join(data.split()))
+
+
+def html_text(markup: str) -> str:
+    parser = _TableText()
+    parser.feed(markup)
+    return "\n".join(" | ".join(cells) for cells in parser.lines if cells)
+
+
+def markdown_blocks(text: str) -> list[tuple[str, str]]:
+    """(heading, printed text) for every fence and placeholder of a Markdown page."""
+    items: list[tuple[int, str, str]] = []
+    for n, match in enumerate(FENCE.finditer(text), 1):
+        body = textwrap.dedent(match.group("body"))
+        if match.group("kind") == "pycell":
+            code, label = expand(body)
+            items.append((match.start(), f"pycell {n}: {label}", display_text(run_cell(code))))
+        else:
+            name = body.strip()
+            items.append((match.start(), f"calculator {name}", html_text(render(name, {}))))
+    for match in PLACEHOLDER.finditer(text):
+        expression = match.group(1)
+        items.append((match.start(), expression, evaluate(expression)))
+    return [(head, out) for _, head, out in sorted(items, key=lambda item: item[0])]
+
+
+def notebook_blocks(text: str) -> list[tuple[str, str]]:
+    """(heading, printed text) for every code cell of a jupytext percent notebook."""
+    namespace: dict = {"__name__": "__main__"}
+    blocks = []
+    cells = re.split(r"^# %%(.*)$", text, flags=re.M)
+    # re.split keeps the marker's tail: [preamble, tail1, body1, tail2, body2, ...]
+    for n, (tail, body) in enumerate(zip(cells[1::2], cells[2::2]), 1):
+        if "[markdown]" in tail:
+            continue
+        buffer = io.StringIO()
+        with contextlib.redirect_stdout(buffer):
+            exec(compile(body, f"<notebook cell {n}>", "exec"), namespace)
+        blocks.append((f"notebook cell {n}", buffer.getvalue().rstrip("\n")))
+    return blocks
+
+
+def page_text(source: Path) -> str:
+    """The golden text of one page."""
+    text = source.read_text(encoding="utf-8")
+    blocks = notebook_blocks(text) if source.suffix == ".py" else markdown_blocks(text)
+    return "".join(f"## {head}\n{out}\n\n" for head, out in blocks)
