@@ -3,7 +3,7 @@
 What it does, in build order:
 
 * ``on_config``: registers the ``pycell`` fence (runs each cell with
-  ``servecalc.cells.run_cell`` and writes its output into the HTML), builds the
+  ``fieldguide.cells.run_cell`` and writes its output into the HTML), builds the
   ``servecalc`` wheel with no network, bundles the editor with esbuild, and
   records content hashes of every browser asset in ``config.extra.live`` for the
   templates.
@@ -47,7 +47,7 @@ if str(SNIPPETS) not in sys.path:
     sys.path.insert(0, str(SNIPPETS))
 
 from fieldguide.calculators import get_calculator, render, render_form_html  # noqa: E402
-from servecalc.cells import display_text, run_cell  # noqa: E402
+from fieldguide.cells import display_text, run_cell  # noqa: E402
 
 PYODIDE_CORE = ["pyodide.mjs", "pyodide.asm.mjs", "pyodide.asm.wasm", "python_stdlib.zip"]
 FONT_FILES = {

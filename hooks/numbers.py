@@ -1,7 +1,7 @@
 """MkDocs hook: numbers in prose come from servecalc at build time.
 
 A page writes ``{{ calc.kv_gib("llama-3.1-70b", context=32768) }}`` and the
-built page shows what ``servecalc.prose``'s ``kv_gib`` returns. Only calls of
+built page shows what ``fieldguide.prose``'s ``kv_gib`` returns. Only calls of
 ``calc.<function>`` with literal arguments are allowed; an unknown name, a
 malformed placeholder or an argument the function rejects stops the build and
 names the page.
@@ -20,7 +20,7 @@ SNIPPETS = Path(__file__).resolve().parent.parent / "snippets"
 if str(SNIPPETS) not in sys.path:
     sys.path.insert(0, str(SNIPPETS))
 
-from servecalc import prose  # noqa: E402
+from fieldguide import prose  # noqa: E402
 
 PLACEHOLDER = re.compile(r"\{\{\s*(.+?)\s*\}\}")
 

@@ -28,7 +28,7 @@ import textwrap
 from pathlib import Path
 
 from fieldguide.calculators import render
-from servecalc.cells import display_text, run_cell
+from fieldguide.cells import display_text, run_cell
 
 from tests.hook_modules import numbers_hook
 

@@ -16,12 +16,12 @@ from pathlib import Path
 
 import pytest
 
-from servecalc.cells import display_text, run_cell
-from servecalc.prose import batching as pb
-from servecalc.prose import kv_cache as pk
-from servecalc.prose import latency as pl
-from servecalc.prose import quantization as pq
-from servecalc.prose import topology as pt
+from fieldguide.cells import display_text, run_cell
+from fieldguide.prose import batching as pb
+from fieldguide.prose import kv_cache as pk
+from fieldguide.prose import latency as pl
+from fieldguide.prose import quantization as pq
+from fieldguide.prose import topology as pt
 
 from .snippet_sections import snippet_section
 

@@ -43,13 +43,17 @@ def cpython_example_count() -> int:
     import importlib
     import pkgutil
 
+    import fieldguide.prose
     import servecalc
 
+    names = [i.name for i in pkgutil.walk_packages(servecalc.__path__, "servecalc.")]
+    names += [i.name for i in pkgutil.walk_packages(fieldguide.prose.__path__, "fieldguide.prose.")]
+    names += ["fieldguide.cells", "fieldguide.prose", "fieldguide.validation"]
     finder = doctest.DocTestFinder()
     count = 0
-    for info in pkgutil.walk_packages(servecalc.__path__, "servecalc."):
-        if info.name.endswith("__main__"):
+    for name in names:
+        if name.endswith("__main__"):
             continue
-        module = importlib.import_module(info.name)
+        module = importlib.import_module(name)
         count += sum(len(test.examples) for test in finder.find(module))
     return count

@@ -134,7 +134,7 @@ def test_reference_tables_list_every_catalog_entry(site):
 
 
 def test_accuracy_page_lists_every_validation_case(site):
-    from servecalc.validation_cases import CASES
+    from fieldguide.validation import CASES
 
     page = built(site, "accuracy.md")
     rows = _table_rows(page)

@@ -1,4 +1,4 @@
-"""Every published case in servecalc.validation_cases, with its relative error.
+"""Every published case in fieldguide.validation, with its relative error.
 
 Exact cases must match to the source's own rounding; measured cases must stay
 within their stated bound. The table is printed (run with ``-s`` to see it)
@@ -12,7 +12,7 @@ import os
 
 import pytest
 
-from servecalc.validation_cases import CASES, evaluate
+from fieldguide.validation import CASES, evaluate
 
 ROWS = evaluate()
 

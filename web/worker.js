@@ -3,7 +3,7 @@
 // pyodide-lock.json (the browser checks each one's sha256).
 //
 // Messages in:  {type: "boot", indexURL, lockURL}
-//               {type: "run", id, code}            -> servecalc.cells.run_cell
+//               {type: "run", id, code}            -> fieldguide.cells.run_cell
 //               {type: "calc", id, name, values}   -> fieldguide.calculators.render_json
 // Messages out: {type: "ready", bootMs} | {type: "boot-error", message}
 //               {type: "started", id} | {type: "result", id, ...} | {type: "progress", id, ...}
@@ -81,7 +81,7 @@ import sys, zipfile
 site = next(p for p in sys.path if p.endswith("site-packages"))
 zipfile.ZipFile("/tmp/${fileName}").extractall(site)
 `);
-    cells = pyodide.pyimport("servecalc.cells");
+    cells = pyodide.pyimport("fieldguide.cells");
     self.postMessage({ type: "ready", bootMs: performance.now() - t0 });
     setTimeout(warmUp, 0);
   } catch (err) {

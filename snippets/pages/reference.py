@@ -71,7 +71,7 @@ for gpu in sorted(GPUS.values(), key=lambda g: g.ridge_point("bf16")):
 
 # --8<-- [start:validation]
 from servecalc.units import fmt_percent
-from servecalc.validation_cases import evaluate
+from fieldguide.validation import evaluate
 
 # Every validation case, worst first. Filter by kind ("exact" or "measured").
 rows = sorted(evaluate(), key=lambda r: -abs(r.rel_error))

@@ -6,7 +6,7 @@ import textwrap
 
 import pytest
 
-from servecalc.cells import display_text, run_cell
+from fieldguide.cells import display_text, run_cell
 from tests.browser.helpers import edit_cell, instant_navigate, outside_requests, run_and_wait
 from tests.snippet_sections import snippet_section
 

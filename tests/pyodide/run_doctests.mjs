@@ -1,4 +1,4 @@
-// Run servecalc's doctests inside Pyodide on Node.
+// Run servecalc's doctests (and the site layer's chart-free modules') inside Pyodide on Node.
 //
 // Usage: node tests/pyodide/run_doctests.mjs path/to/servecalc-*.whl
 // Boots the npm Pyodide (the same core the site serves), installs the wheel,
@@ -27,15 +27,20 @@ zipfile.ZipFile("/tmp/${basename(wheel)}").extractall(sysconfig.get_paths()["pur
 
 const summary = pyodide.runPython(`
 import doctest, importlib, pkgutil, sys
+import fieldguide.prose
 import servecalc
 
+# The library, and the site layer's modules that need no chart package.
+names = [i.name for i in pkgutil.walk_packages(servecalc.__path__, "servecalc.")]
+names += [i.name for i in pkgutil.walk_packages(fieldguide.prose.__path__, "fieldguide.prose.")]
+names += ["fieldguide.cells", "fieldguide.prose", "fieldguide.validation"]
 failed = attempted = 0
-for info in sorted(pkgutil.walk_packages(servecalc.__path__, "servecalc."), key=lambda i: i.name):
-    if info.name.endswith("__main__"):
+for name in sorted(names):
+    if name.endswith("__main__"):
         continue
-    module = importlib.import_module(info.name)
+    module = importlib.import_module(name)
     result = doctest.testmod(module, optionflags=doctest.NORMALIZE_WHITESPACE)
-    print(f"{info.name}: {result.attempted - result.failed} passed, {result.failed} failed")
+    print(f"{name}: {result.attempted - result.failed} passed, {result.failed} failed")
     failed += result.failed
     attempted += result.attempted
 f"{sys.version.split()[0]}|{attempted}|{failed}"

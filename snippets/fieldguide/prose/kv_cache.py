@@ -12,15 +12,15 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from .. import kv
-from ..capacity import kv_bytes_per_token_per_gpu
-from ..gpus import get_gpu
-from ..paging import fragmentation
-from ..prefix_cache import prefix_cache_effect
-from ..roofline import step
-from ..validate import non_negative_int, positive_number
-from ..models import get_model
-from ..units import GB, GiB, fmt_bytes, fmt_duration, fmt_int, fmt_number, fmt_percent
+from servecalc import kv
+from servecalc.capacity import kv_bytes_per_token_per_gpu
+from servecalc.gpus import get_gpu
+from servecalc.paging import fragmentation
+from servecalc.prefix_cache import prefix_cache_effect
+from servecalc.roofline import step
+from servecalc.validate import non_negative_int, positive_number
+from servecalc.models import get_model
+from servecalc.units import GB, GiB, fmt_bytes, fmt_duration, fmt_int, fmt_number, fmt_percent
 
 __all__ = [
     "kv_bytes_per_token",

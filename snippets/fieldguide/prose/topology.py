@@ -10,13 +10,13 @@
 
 from __future__ import annotations
 
-from ..capacity import fit
-from ..gpus import get_gpu
-from ..kv import kv_bytes_per_sequence
-from ..params import active_param_count, param_count, weight_bytes
-from ..roofline import StepModel, step
-from ..units import fmt_bytes, fmt_duration, fmt_int, fmt_number, fmt_percent
-from ..validate import positive_number
+from servecalc.capacity import fit
+from servecalc.gpus import get_gpu
+from servecalc.kv import kv_bytes_per_sequence
+from servecalc.params import active_param_count, param_count, weight_bytes
+from servecalc.roofline import StepModel, step
+from servecalc.units import fmt_bytes, fmt_duration, fmt_int, fmt_number, fmt_percent
+from servecalc.validate import positive_number
 
 __all__ = [
     "weights_gb",

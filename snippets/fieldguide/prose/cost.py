@@ -16,11 +16,11 @@ from __future__ import annotations
 
 import math
 
-from ..cost import break_even_vs_api, cost_per_million_tokens
-from ..prices import get_price
-from ..slo import best_under_slo
-from ..units import fmt_int, fmt_number, fmt_percent, fmt_usd
-from ..validate import choice
+from servecalc.cost import break_even_vs_api, cost_per_million_tokens
+from servecalc.prices import get_price
+from servecalc.slo import best_under_slo
+from servecalc.units import fmt_int, fmt_number, fmt_percent, fmt_usd
+from servecalc.validate import choice
 
 __all__ = [
     "cost_example_price",

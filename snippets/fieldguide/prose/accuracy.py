@@ -1,6 +1,6 @@
 """Placeholders for "How accurate is this?": the validation cases, as tables and figures.
 
-Everything here is read from :func:`servecalc.validation_cases.evaluate`, so
+Everything here is read from :func:`fieldguide.validation.evaluate`, so
 adding a case to the library adds a row to the page.
 
 >>> int(accuracy_count()) >= 20
@@ -16,15 +16,15 @@ from __future__ import annotations
 import math
 from functools import lru_cache
 
-from ..roofline import (
+from servecalc.roofline import (
     DEFAULT_ALLREDUCE_HOP_LATENCY_S,
     DEFAULT_MBU,
     DEFAULT_MFU,
     DEFAULT_OVERHEAD_S,
 )
-from ..units import fmt_duration, fmt_int, fmt_number, fmt_percent
-from ..validate import choice
-from ..validation_cases import KINDS, ValidationRow, evaluate
+from servecalc.units import fmt_duration, fmt_int, fmt_number, fmt_percent
+from servecalc.validate import choice
+from fieldguide.validation import KINDS, ValidationRow, evaluate
 
 __all__ = [
     "accuracy_count",

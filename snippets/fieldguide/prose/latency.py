@@ -8,11 +8,11 @@
 
 from __future__ import annotations
 
-from ..batching import littles_law_concurrency, littles_law_throughput
-from ..latency import request_latency
-from ..slo import best_under_slo, get_slo, operating_point
-from ..units import fmt_duration, fmt_int, fmt_number, fmt_percent
-from ..validate import choice
+from servecalc.batching import littles_law_concurrency, littles_law_throughput
+from servecalc.latency import request_latency
+from servecalc.slo import best_under_slo, get_slo, operating_point
+from servecalc.units import fmt_duration, fmt_int, fmt_number, fmt_percent
+from servecalc.validate import choice
 
 __all__ = [
     "ttft",

@@ -18,12 +18,12 @@ from __future__ import annotations
 
 import re
 
-from ..gpus import GPUS, get_gpu
-from ..kv import kv_bytes_per_token
-from ..models import MODELS
-from ..params import active_param_count, param_count
-from ..prices import PRICES
-from ..units import fmt_bytes, fmt_int, fmt_number, fmt_usd
+from servecalc.gpus import GPUS, get_gpu
+from servecalc.kv import kv_bytes_per_token
+from servecalc.models import MODELS
+from servecalc.params import active_param_count, param_count
+from servecalc.prices import PRICES
+from servecalc.units import fmt_bytes, fmt_int, fmt_number, fmt_usd
 
 __all__ = [
     "model_table",

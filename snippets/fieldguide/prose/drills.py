@@ -26,22 +26,22 @@ import math
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 
-from ..batching import continuous_batching, littles_law_concurrency, static_batching
-from ..capacity import fit
-from ..gpus import get_gpu
-from ..kv import kv_bytes_per_batch, kv_bytes_per_token
-from ..latency import request_latency
-from ..models import get_model
-from ..paging import fragmentation
-from ..params import active_param_count, param_count, weight_bytes
-from ..prefix_cache import prefix_cache_effect
-from ..prices import get_price
-from ..quantization import compare_precisions
-from ..roofline import DEFAULT_MBU, DEFAULT_MFU, StepModel, crossover_batch
-from ..speculative import expected_tokens_per_step, speculative_decode, speedup
-from ..cost import cost_per_million_tokens
-from ..units import GB, fmt_bytes, fmt_duration, fmt_int, fmt_number, fmt_percent, fmt_usd
-from ..validate import choice, lookup
+from servecalc.batching import continuous_batching, littles_law_concurrency, static_batching
+from servecalc.capacity import fit
+from servecalc.gpus import get_gpu
+from servecalc.kv import kv_bytes_per_batch, kv_bytes_per_token
+from servecalc.latency import request_latency
+from servecalc.models import get_model
+from servecalc.paging import fragmentation
+from servecalc.params import active_param_count, param_count, weight_bytes
+from servecalc.prefix_cache import prefix_cache_effect
+from servecalc.prices import get_price
+from servecalc.quantization import compare_precisions
+from servecalc.roofline import DEFAULT_MBU, DEFAULT_MFU, StepModel, crossover_batch
+from servecalc.speculative import expected_tokens_per_step, speculative_decode, speedup
+from servecalc.cost import cost_per_million_tokens
+from servecalc.units import GB, fmt_bytes, fmt_duration, fmt_int, fmt_number, fmt_percent, fmt_usd
+from servecalc.validate import choice, lookup
 
 __all__ = [
     "boe_question",

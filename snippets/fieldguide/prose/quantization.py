@@ -8,10 +8,10 @@
 
 from __future__ import annotations
 
-from ..capacity import fit
-from ..params import param_count, weight_bytes
-from ..quantization import compare_precisions
-from ..units import fmt_bytes, fmt_duration, fmt_int, fmt_number
+from servecalc.capacity import fit
+from servecalc.params import param_count, weight_bytes
+from servecalc.quantization import compare_precisions
+from servecalc.units import fmt_bytes, fmt_duration, fmt_int, fmt_number
 
 __all__ = [
     "bits_per_param",

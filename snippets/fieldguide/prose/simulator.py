@@ -16,11 +16,11 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-from ..roofline import StepModel
-from ..simulate import DEFAULT_MAX_BATCH, Engine, saturation_rate, simulate
-from ..units import fmt_duration, fmt_number
-from ..validate import choice, positive_int
-from ..workload import LogNormal, Lengths, as_lengths, poisson_workload
+from servecalc.roofline import StepModel
+from servecalc.simulate import DEFAULT_MAX_BATCH, Engine, saturation_rate, simulate
+from servecalc.units import fmt_duration, fmt_number
+from servecalc.validate import choice, positive_int
+from servecalc.workload import LogNormal, Lengths, as_lengths, poisson_workload
 
 __all__ = [
     "sim_capacity",

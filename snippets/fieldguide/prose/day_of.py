@@ -19,10 +19,10 @@ from __future__ import annotations
 
 import math
 
-from ..capacity import fit
-from ..slo import best_under_slo, get_slo
-from ..units import fmt_duration, fmt_int, fmt_number, fmt_percent
-from ..validate import choice, fraction, positive_int, positive_number
+from servecalc.capacity import fit
+from servecalc.slo import best_under_slo, get_slo
+from servecalc.units import fmt_duration, fmt_int, fmt_number, fmt_percent
+from servecalc.validate import choice, fraction, positive_int, positive_number
 
 __all__ = [
     "dayof_error_budget",

@@ -49,16 +49,16 @@ import math
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
-from .batching import static_batching
-from .kv import kv_bytes_per_batch, kv_bytes_per_sequence, kv_bytes_per_token
-from .latency import request_latency
-from .models import ModelSpec
-from .params import active_param_count, param_count, weight_bytes
-from .roofline import StepModel, bandwidth_utilization
-from .slo import PRESETS
-from .speculative import speedup
-from .units import GB, GiB, KiB
-from .validate import choice
+from servecalc.batching import static_batching
+from servecalc.kv import kv_bytes_per_batch, kv_bytes_per_sequence, kv_bytes_per_token
+from servecalc.latency import request_latency
+from servecalc.models import ModelSpec
+from servecalc.params import active_param_count, param_count, weight_bytes
+from servecalc.roofline import StepModel, bandwidth_utilization
+from servecalc.slo import PRESETS
+from servecalc.speculative import speedup
+from servecalc.units import GB, GiB, KiB
+from servecalc.validate import choice
 
 KINDS = ("exact", "measured")
 

@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import math
 
-from ..batching import chunked_prefill_steps, continuous_batching, max_batch, static_batching
-from ..gpus import get_gpu
-from ..roofline import StepModel, crossover_batch
-from ..roofline import DEFAULT_MBU, DEFAULT_MFU
-from ..units import fmt_duration, fmt_int, fmt_number, fmt_percent
+from servecalc.batching import chunked_prefill_steps, continuous_batching, max_batch, static_batching
+from servecalc.gpus import get_gpu
+from servecalc.roofline import StepModel, crossover_batch
+from servecalc.roofline import DEFAULT_MBU, DEFAULT_MFU
+from servecalc.units import fmt_duration, fmt_int, fmt_number, fmt_percent
 
 __all__ = [
     "ridge_point",
