@@ -8,24 +8,21 @@ from collections import deque
 
 import pytest
 
-from servecalc.batching import static_batching
 from servecalc.latency import request_latency
 from servecalc.roofline import StepModel
-from servecalc.simulate import (
-    Engine,
-    _simulate,
-    saturation_rate,
-    simulate,
-    simulate_poisson,
-)
-from servecalc.workload import (
+from servecalc.sim import (
     Choice,
+    Engine,
     LogNormal,
     Uniform,
     burst_workload,
     make_workload,
     poisson_workload,
+    saturation_rate,
+    simulate,
+    simulate_poisson,
 )
+from servecalc.sim.api import _simulate
 
 MODEL, GPU = "llama-3.1-8b", "h100-sxm"
 
@@ -198,16 +195,26 @@ def test_engine_matches_naive_reference(chunked, kv_blocks, seed):
     assert r.peak_kv_utilization <= 1.0
 
 
-def test_static_matches_batching_module():
-    """All requests waiting at time zero: the static policy is batching.static_batching."""
+def test_static_matches_a_literal_group_by_group_run():
+    """All requests waiting at time zero, memory ample: the static policy takes
+    groups of ``max_batch`` in order, pads each to its longest prompt and runs
+    it to its longest output (written out here step by step)."""
     engine = Engine(MODEL, GPU, max_batch=8)
     work = burst_workload(40, prompt=Choice((128, 512, 900)), output=Uniform(8, 300), seed=5)
     r = simulate(engine, work, policy="static")
-    ref = static_batching(MODEL, GPU, requests=list(zip(work.prompts, work.outputs)), batch=8)
-    for got, want in zip(r.finish_s, ref.timings):
-        assert math.isclose(got, want.e2e_s, rel_tol=1e-12)
-    for got, want in zip(r.first_token_s, ref.timings):
-        assert math.isclose(got, want.ttft_s, rel_tol=1e-12)
+    sm = StepModel(MODEL, GPU)
+    now, first, finish = 0.0, [], []
+    for g in range(0, 40, 8):
+        p = max(work.prompts[g:g + 8])
+        o = max(work.outputs[g:g + 8])
+        now += sm.prefill_time_s(p, 0, 8)
+        first += [now] * 8
+        now += math.fsum(sm.decode_time_s(8, 8 * (p + j)) for j in range(1, o))
+        finish += [now] * 8
+    for got, want in zip(r.finish_s, finish):
+        assert math.isclose(got, want, rel_tol=1e-12)
+    for got, want in zip(r.first_token_s, first):
+        assert math.isclose(got, want, rel_tol=1e-12)
 
 
 @pytest.mark.parametrize("policy", ["static", "continuous", "chunked"])

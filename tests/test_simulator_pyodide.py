@@ -22,8 +22,7 @@ pytestmark = pytest.mark.pyodide
 # and a small KV pool that forces preemption.
 CASES = """
 import json
-from servecalc.simulate import Engine, simulate, saturation_rate
-from servecalc.workload import LogNormal, Uniform, Choice, poisson_workload
+from servecalc.sim import Choice, Engine, LogNormal, Uniform, poisson_workload, saturation_rate, simulate
 
 def cases():
     out = []

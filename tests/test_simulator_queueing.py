@@ -23,8 +23,7 @@ import statistics
 import pytest
 
 from servecalc.roofline import StepModel
-from servecalc.simulate import Engine, simulate
-from servecalc.workload import poisson_workload
+from servecalc.sim import Engine, poisson_workload, simulate
 
 MODEL, GPU = "llama-3.1-8b", "h100-sxm"
 PROMPT, OUTPUT = 512, 64

@@ -7,7 +7,7 @@ True
 
 from __future__ import annotations
 
-from servecalc.simulate import simulate_poisson
+from servecalc.sim import simulate_poisson
 from servecalc.units import fmt_duration, fmt_number, fmt_percent
 
 from . import charts

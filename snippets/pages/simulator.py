@@ -3,9 +3,8 @@
 # cells stay well under a second on CPython (Pyodide is about twice slower).
 
 # --8<-- [start:run]
-from servecalc.simulate import Engine, simulate
+from servecalc.sim import Engine, LogNormal, poisson_workload, simulate
 from servecalc.units import fmt_duration, fmt_number, fmt_percent
-from servecalc.workload import LogNormal, poisson_workload
 
 engine = Engine("llama-3.1-8b", "h100-sxm", gpus=1, weight_dtype="bf16", max_batch=256)
 work = poisson_workload(
@@ -31,9 +30,8 @@ print(f"engine:        {fmt_number(r.mean_batch, 1)} sequences on average (peak 
 # --8<-- [end:run]
 
 # --8<-- [start:batch_chart_data]
-from servecalc.simulate import Engine, simulate
+from servecalc.sim import Engine, LogNormal, poisson_workload, simulate
 from servecalc.units import fmt_number, fmt_percent
-from servecalc.workload import LogNormal, poisson_workload
 
 # A burst: the arrival rate doubles for the middle third of the run.
 engine = Engine("llama-3.1-8b", "h100-sxm", kv_blocks=10_000)   # a smaller KV pool
@@ -43,7 +41,7 @@ t1 = calm.arrivals[-1]
 t2 = t1 + busy.arrivals[-1]
 late = poisson_workload(12.0, 400, output=LogNormal(256, 1.0, high=4096), seed=3)
 
-from servecalc.workload import make_workload
+from servecalc.sim import make_workload
 work = make_workload(
     calm.arrivals + tuple(t1 + t for t in busy.arrivals) + tuple(t2 + t for t in late.arrivals),
     calm.prompts + busy.prompts + late.prompts,
@@ -59,9 +57,8 @@ for p in r.timeline:
 # --8<-- [end:batch_chart_data]
 
 # --8<-- [start:latency_load_chart_data]
-from servecalc.simulate import Engine, saturation_rate, simulate
+from servecalc.sim import Engine, LogNormal, poisson_workload, saturation_rate, simulate
 from servecalc.units import fmt_duration, fmt_number
-from servecalc.workload import LogNormal, poisson_workload
 
 engine = Engine("llama-3.1-8b", "h100-sxm")
 prompt, output = 512, LogNormal(256, 1.0, high=4096)
@@ -80,9 +77,8 @@ for load in [0.2, 0.4, 0.6, 0.8, 0.9, 0.95]:
 # --8<-- [end:latency_load_chart_data]
 
 # --8<-- [start:compare]
-from servecalc.simulate import Engine, saturation_rate, simulate
+from servecalc.sim import Engine, LogNormal, Uniform, poisson_workload, saturation_rate, simulate
 from servecalc.units import fmt_duration, fmt_number
-from servecalc.workload import LogNormal, Uniform, poisson_workload
 
 engine = Engine("llama-3.1-8b", "h100-sxm")
 prompt = 512
@@ -105,9 +101,8 @@ for label, output in [("fixed 256", 256), ("uniform 16-1,024", Uniform(16, 1024)
 import math
 
 from servecalc.roofline import StepModel
-from servecalc.simulate import Engine, simulate
+from servecalc.sim import Engine, poisson_workload, simulate
 from servecalc.units import fmt_duration, fmt_percent
-from servecalc.workload import poisson_workload
 
 prompt, output, rho = 512, 64, 0.8
 sm = StepModel("llama-3.1-8b", "h100-sxm")
@@ -125,9 +120,8 @@ for seed in range(4):
 # --8<-- [end:md1]
 
 # --8<-- [start:preemption]
-from servecalc.simulate import Engine, simulate
+from servecalc.sim import Engine, Uniform, poisson_workload, simulate
 from servecalc.units import fmt_duration, fmt_percent
-from servecalc.workload import Uniform, poisson_workload
 
 # About 70 % of what this engine sustains with its full KV pool (28,059 blocks).
 work = poisson_workload(6.5, 800, prompt=Uniform(256, 2048), output=Uniform(64, 1024), seed=4)
@@ -140,8 +134,7 @@ for blocks in [28_059, 8_000, 4_000, 2_500]:
 # --8<-- [end:preemption]
 
 # --8<-- [start:bad_input]
-from servecalc.simulate import Engine, simulate
-from servecalc.workload import make_workload
+from servecalc.sim import Engine, make_workload, simulate
 
 engine = Engine("llama-3.1-8b", "h100-sxm", kv_blocks=100)
 simulate(engine, make_workload([0.0], [1_000], [1_000]))

@@ -1,9 +1,10 @@
 """Static against continuous batching, the largest batch that fits, Little's law.
 
 A workload is a list of requests, each ``(prompt_tokens, output_tokens)``, all
-waiting at time zero. Both schemes below step through it with the same step
-model (:class:`servecalc.roofline.StepModel`), so the difference between them
-is the scheduling alone:
+waiting at time zero. Both schemes below are views of the serving simulator
+(:mod:`servecalc.sim`, its ``static`` and ``continuous`` policies) with a
+block pool large enough for every request, so they share one step model and
+one scheduler, and the difference between them is the scheduling alone:
 
 Static batching
     Requests are taken ``batch`` at a time in order. The group's prompts are
@@ -16,7 +17,8 @@ Continuous batching (iteration-level scheduling, Orca; vLLM)
     are refilled from the queue; the new prompts are prefilled together in one
     step (prefill first, no chunking, as vLLM's default scheduler did), then
     one decode step runs over all active sequences. A finished sequence leaves
-    at once and its slot is reused.
+    at once and its slot is reused. (A one-token request takes a slot in its
+    prefill step and leaves with it.)
 
 Both report output tokens per second, requests per second and per-request
 time to first token and completion time.
@@ -32,7 +34,6 @@ True
 
 from __future__ import annotations
 
-import heapq
 import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -41,6 +42,7 @@ from .capacity import fit
 from .gpus import GpuSpec
 from .models import ModelSpec
 from .roofline import StepModel
+from .sim import Engine, make_workload, simulate
 from .validate import non_negative_number, positive_int, positive_number
 
 
@@ -105,30 +107,6 @@ def _check_requests(requests: Iterable[tuple[int, int]]) -> list[tuple[int, int]
     return checked
 
 
-class _Clock:
-    """A running sum of step times, compensated (Neumaier) so long runs keep
-    full precision and agree between CPython and Pyodide."""
-
-    __slots__ = ("_sum", "_carry")
-
-    def __init__(self) -> None:
-        self._sum = 0.0
-        self._carry = 0.0
-
-    def add(self, seconds: float) -> float:
-        total = self._sum + seconds
-        if abs(self._sum) >= abs(seconds):
-            self._carry += (self._sum - total) + seconds
-        else:
-            self._carry += (seconds - total) + self._sum
-        self._sum = total
-        return self.now
-
-    @property
-    def now(self) -> float:
-        return self._sum + self._carry
-
-
 def _summary(scheme: str, batch: int, timings: list[RequestTiming], total_s: float
              ) -> BatchingResult:
     output_tokens = sum(t.output for t in timings)
@@ -144,6 +122,25 @@ def _summary(scheme: str, batch: int, timings: list[RequestTiming], total_s: flo
         mean_e2e_s=math.fsum(t.e2e_s for t in timings) / len(timings),
         timings=tuple(timings),
     )
+
+
+def _run(scheme: str, model: str | ModelSpec, gpu: str | GpuSpec, requests: Sequence[tuple[int, int]],
+         batch: int, options: dict) -> BatchingResult:
+    """Every request waiting at time zero, run by the simulator's ``scheme`` policy.
+
+    The block pool is made large enough for every request at once, so memory
+    never limits the batch: the comparison is the scheduling alone.
+    """
+    work = _check_requests(requests)
+    positive_int("batch", batch)
+    longest = max(p for p, _ in work) + max(o for _, o in work)
+    engine = Engine(model, gpu, max_batch=batch, block_size=1, kv_blocks=len(work) * longest,
+                    **options)
+    run = simulate(engine, make_workload([0.0] * len(work), [p for p, _ in work],
+                                         [o for _, o in work]), policy=scheme, chart_points=1)
+    timings = [RequestTiming(prompt=p, output=o, ttft_s=run.first_token_s[i],
+                             e2e_s=run.finish_s[i]) for i, (p, o) in enumerate(work)]
+    return _summary(scheme, batch, timings, max(run.finish_s))
 
 
 def static_batching(
@@ -168,23 +165,9 @@ def static_batching(
     >>> r.timings[0].e2e_s == r.timings[1].e2e_s      # returned together
     True
     """
-    work = _check_requests(requests)
-    positive_int("batch", batch)
-    sm = StepModel(model, gpu, gpus=gpus, weight_dtype=weight_dtype, kv_dtype=kv_dtype,
-                   mbu=mbu, mfu=mfu, overhead_s=overhead_s)
-    clock = _Clock()
-    timings: list[RequestTiming] = []
-    for start in range(0, len(work), batch):
-        group = work[start:start + batch]
-        n = len(group)
-        longest_prompt = max(p for p, _ in group)
-        longest_output = max(o for _, o in group)
-        ttft = clock.add(sm.prefill_time_s(longest_prompt, 0, n))
-        for j in range(1, longest_output):
-            clock.add(sm.decode_time_s(n, n * (longest_prompt + j)))
-        timings += [RequestTiming(prompt=p, output=o, ttft_s=ttft, e2e_s=clock.now)
-                    for p, o in group]
-    return _summary("static", batch, timings, clock.now)
+    return _run("static", model, gpu, requests, batch,
+                dict(gpus=gpus, weight_dtype=weight_dtype, kv_dtype=kv_dtype, mbu=mbu, mfu=mfu,
+                     overhead_s=overhead_s))
 
 
 def continuous_batching(
@@ -207,49 +190,9 @@ def continuous_batching(
     >>> r.timings[0].e2e_s < r.timings[1].e2e_s       # the short one leaves early
     True
     """
-    work = _check_requests(requests)
-    positive_int("batch", batch)
-    sm = StepModel(model, gpu, gpus=gpus, weight_dtype=weight_dtype, kv_dtype=kv_dtype,
-                   mbu=mbu, mfu=mfu, overhead_s=overhead_s)
-    clock = _Clock()
-    ttft = [0.0] * len(work)
-    done = [0.0] * len(work)
-    finishing: list[tuple[int, int]] = []  # (index of last decode step, request)
-    next_request = 0
-    active = 0
-    total_context = 0  # tokens the active sequences attend to in the next step
-    step_index = 0
-    while next_request < len(work) or active:
-        admitted = []
-        while active < batch and next_request < len(work):
-            prompt, output = work[next_request]
-            admitted.append(next_request)
-            next_request += 1
-            if output > 1:
-                active += 1
-                total_context += prompt + 1
-                heapq.heappush(finishing, (step_index + output - 2, admitted[-1]))
-        if admitted:
-            now = clock.add(sm.mixed_time_s(0, 0, [(work[i][0], 0) for i in admitted]))
-            for i in admitted:
-                ttft[i] = now
-                if work[i][1] == 1:
-                    done[i] = now
-        if not active:
-            continue
-        now = clock.add(sm.decode_time_s(active, total_context))
-        total_context += active
-        while finishing and finishing[0][0] == step_index:
-            _, i = heapq.heappop(finishing)
-            done[i] = now
-            active -= 1
-            total_context -= work[i][0] + work[i][1]
-        step_index += 1
-    timings = [
-        RequestTiming(prompt=p, output=o, ttft_s=ttft[i], e2e_s=done[i])
-        for i, (p, o) in enumerate(work)
-    ]
-    return _summary("continuous", batch, timings, clock.now)
+    return _run("continuous", model, gpu, requests, batch,
+                dict(gpus=gpus, weight_dtype=weight_dtype, kv_dtype=kv_dtype, mbu=mbu, mfu=mfu,
+                     overhead_s=overhead_s))
 
 
 def max_batch(

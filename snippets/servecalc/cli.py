@@ -366,7 +366,7 @@ def _configure_simulate(p: argparse.ArgumentParser) -> None:
 
 
 def _run_simulate(args: argparse.Namespace) -> tuple[Any, str]:
-    from .simulate import simulate_poisson
+    from .sim import simulate_poisson
 
     r = simulate_poisson(args.model, args.gpu, rate=args.rate, requests=args.requests,
                          prompt=args.prompt, output=args.output, policy=args.policy,

@@ -1,6 +1,6 @@
 """Placeholders for the simulator chapter: capacities, policy ratios, latencies.
 
-Each function runs the simulator (:mod:`servecalc.simulate`) on the page's
+Each function runs the simulator (:mod:`servecalc.sim`) on the page's
 scenarios; results are cached, so a page that quotes the same run several
 times simulates it once. Lengths are given as in the CLI: ``512``,
 ``"uniform:16-1024"``, ``"lognormal:256,1.0"`` (log-normal draws are clipped
@@ -17,10 +17,9 @@ from __future__ import annotations
 from functools import lru_cache
 
 from servecalc.roofline import StepModel
-from servecalc.simulate import DEFAULT_MAX_BATCH, Engine, saturation_rate, simulate
+from servecalc.sim import DEFAULT_MAX_BATCH, Engine, Lengths, LogNormal, as_lengths, poisson_workload, saturation_rate, simulate
 from servecalc.units import fmt_duration, fmt_number
 from servecalc.validate import choice, positive_int
-from servecalc.workload import LogNormal, Lengths, as_lengths, poisson_workload
 
 __all__ = [
     "sim_capacity",

@@ -21,8 +21,8 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from .slo import Slo, get_slo
-from .validate import positive_int
+from ..slo import Slo, get_slo
+from ..validate import positive_int
 
 
 def percentile(values: Sequence[float], p: float) -> float:

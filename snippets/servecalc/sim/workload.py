@@ -42,7 +42,7 @@ import random
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from .validate import non_negative_int, positive_int, positive_number
+from ..validate import non_negative_int, positive_int, positive_number
 
 #: 4 exp(-1/2) / sqrt(2), the constant of the Kinderman-Monahan normal sampler.
 _NV_MAGICCONST = 4 * math.exp(-0.5) / math.sqrt(2.0)

@@ -1,0 +1,164 @@
+"""One replica (step model, KV block pool, batch limits) and the per-step recorder.
+
+>>> e = Engine("llama-3.1-8b", "h100-sxm")
+>>> e.kv_blocks, e.block_size, e.max_batch
+(28059, 16, 256)
+>>> Engine("llama-3.1-70b", "h100-sxm")
+Traceback (most recent call last):
+    ...
+ValueError: no KV blocks fit: weights (131.42 GiB) and reserve (1.50 GiB) exceed usable memory (71.26 GiB) on 1 x NVIDIA H100 SXM5 80GB
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+
+from ..capacity import fit
+from ..gpus import GpuSpec
+from ..models import ModelSpec
+from ..roofline import StepModel
+from ..validate import positive_int
+from .workload import Workload
+
+POLICIES = ("static", "continuous", "chunked")
+
+#: Sequences per step unless told otherwise (vLLM's ``max_num_seqs`` default
+#: in its V0 engine).
+DEFAULT_MAX_BATCH = 256
+#: Token budget per step of the ``chunked`` policy (vLLM's
+#: ``max_num_batched_tokens`` default with chunked prefill).
+DEFAULT_CHUNK_TOKENS = 2048
+
+
+class Engine:
+    """One replica: a step model, a KV block pool and batch limits.
+
+    ``kv_blocks`` overrides the pool size computed from memory (useful to
+    study preemption, or to study scheduling alone). ``max_batched_tokens``:
+    see :mod:`servecalc.sim` (``None`` means no limit for ``continuous`` and
+    :data:`DEFAULT_CHUNK_TOKENS` for ``chunked``).
+
+    >>> Engine("llama-3.1-8b", "h100-sxm", kv_blocks=100).kv_tokens
+    1600
+    """
+
+    def __init__(
+        self,
+        model: str | ModelSpec,
+        gpu: str | GpuSpec,
+        *,
+        gpus: int = 1,
+        weight_dtype: str = "bf16",
+        kv_dtype: str = "bf16",
+        max_batch: int = DEFAULT_MAX_BATCH,
+        max_batched_tokens: int | None = None,
+        block_size: int = 16,
+        memory_utilization: float = 0.9,
+        reserve_bytes: int | None = None,
+        kv_blocks: int | None = None,
+        mbu: float | None = None,
+        mfu: float | None = None,
+        overhead_s: float | None = None,
+    ) -> None:
+        self.step_model = StepModel(model, gpu, gpus=gpus, weight_dtype=weight_dtype,
+                                    kv_dtype=kv_dtype, mbu=mbu, mfu=mfu, overhead_s=overhead_s)
+        self.max_batch = positive_int("max_batch", max_batch)
+        self.block_size = positive_int("block_size", block_size)
+        if max_batched_tokens is not None:
+            positive_int("max_batched_tokens", max_batched_tokens)
+        self.max_batched_tokens = max_batched_tokens
+        if kv_blocks is None:
+            fitted = fit(self.step_model.model, self.step_model.gpu, gpus=gpus,
+                         context=block_size, weight_dtype=weight_dtype, kv_dtype=kv_dtype,
+                         memory_utilization=memory_utilization, reserve_bytes=reserve_bytes,
+                         block_size=block_size)
+            kv_blocks = fitted.kv_token_capacity // block_size
+            if kv_blocks == 0:
+                raise ValueError(f"no KV blocks fit: {fitted.reason}")
+        self.kv_blocks = positive_int("kv_blocks", kv_blocks)
+
+    @property
+    def kv_tokens(self) -> int:
+        """Tokens the block pool holds."""
+        return self.kv_blocks * self.block_size
+
+    def chunk_tokens(self) -> int:
+        """Per-step token budget of the ``chunked`` policy."""
+        if self.max_batched_tokens is None:
+            return max(DEFAULT_CHUNK_TOKENS, self.max_batch)
+        return self.max_batched_tokens
+
+    def blocks(self, tokens: int) -> int:
+        """KV blocks that ``tokens`` tokens occupy.
+
+        >>> Engine("llama-3.1-8b", "h100-sxm", kv_blocks=10).blocks(17)
+        2
+        """
+        return -(-tokens // self.block_size)
+
+    def __repr__(self) -> str:
+        sm = self.step_model
+        return (f"Engine({sm.model.id!r}, {sm.gpu.id!r}, gpus={sm.gpus}, "
+                f"max_batch={self.max_batch}, kv_blocks={self.kv_blocks}, "
+                f"block_size={self.block_size})")
+
+
+class Recorder:
+    """Per-request times and per-step engine state, filled by a policy loop."""
+
+    def __init__(self, n: int, progress: Callable[[float], object] | None) -> None:
+        self.n = n
+        self.first = [-1.0] * n
+        self.finish = [-1.0] * n
+        self.start = [-1.0] * n
+        self.done = 0
+        self.preemptions = 0
+        self.steps = 0         # set by the batch-1 short path (one record per request)
+        self.step_start: list[float] = []
+        self.step_len: list[float] = []
+        self.step_batch: list[int] = []
+        self.step_blocks: list[int] = []
+        self.step_waiting: list[int] = []
+        self._progress = progress
+        self.next_report = n / 100 if progress else math.inf
+
+    def step(self, start: float, length: float, batch: int, blocks: int, waiting: int) -> None:
+        """One engine step: when, how long, sequences, KV blocks held, queue length."""
+        self.step_start.append(start)
+        self.step_len.append(length)
+        self.step_batch.append(batch)
+        self.step_blocks.append(blocks)
+        self.step_waiting.append(waiting)
+
+    def finished(self, count: int) -> None:
+        """Count ``count`` completions; report progress at most ~100 times."""
+        self.done += count
+        if self.done >= self.next_report:
+            while self.next_report <= self.done:
+                self.next_report = (math.floor(self.done * 100 / self.n) + 1) * self.n / 100
+            if self.done < self.n:
+                self._progress(self.done / self.n)
+
+    def close(self) -> None:
+        if self._progress:
+            self._progress(1.0)
+
+
+def check_fits(engine: Engine, work: Workload) -> None:
+    """Every request must fit the block pool alone, or the engine could stall.
+
+    >>> from .workload import make_workload
+    >>> check_fits(Engine("llama-3.1-8b", "h100-sxm", kv_blocks=4), make_workload([0.0], [60], [6]))
+    Traceback (most recent call last):
+        ...
+    ValueError: request 0 needs 65 tokens of KV cache (prompt 60 + output 6 - 1) but the engine holds 64 (4 blocks of 16): lower the lengths or add memory
+    """
+    limit = engine.kv_tokens
+    for index, (p, o) in enumerate(zip(work.prompts, work.outputs)):
+        if p + o - 1 > limit:
+            raise ValueError(
+                f"request {index} needs {p + o - 1} tokens of KV cache (prompt {p} + output "
+                f"{o} - 1) but the engine holds {limit} ({engine.kv_blocks} blocks of "
+                f"{engine.block_size}): lower the lengths or add memory"
+            )

@@ -1,0 +1,83 @@
+"""``max_batch == 1``: the engine is a FIFO single-server queue.
+
+With one sequence at a time every policy serves a request alone, so its
+service time is computed once per (prompt, output) pair and the queue follows
+Lindley's recursion (each start is the later of the arrival and the previous
+finish). The tests check this short path against the step-by-step engine.
+
+>>> from .engine import Engine
+>>> e = Engine("llama-3.1-8b", "h100-sxm", max_batch=1)
+>>> ttft, total, steps = single_service(e, "continuous", 512, 64)
+>>> steps, ttft < total
+(64, True)
+"""
+
+from __future__ import annotations
+
+import math
+
+from .engine import Engine, Recorder
+from .workload import Workload
+
+
+def single_service(engine: Engine, policy: str, prompt: int, output: int
+                   ) -> tuple[float, float, int]:
+    """(time to first token, total service time, steps) of a request alone in the engine.
+
+    The same step calls as the step-by-step loops make for a lone request,
+    summed with :func:`math.fsum`.
+    """
+    sm = engine.step_model
+    if policy == "chunked":
+        budget = engine.chunk_tokens()
+        first_steps = []
+        done = 0
+        while done < prompt:
+            size = min(prompt - done, budget)
+            first_steps.append(sm.mixed_time_s(0, 0, [(size, done)]))
+            done += size
+        decode_steps = [sm.mixed_time_s(1, prompt + j) for j in range(1, output)]
+    else:
+        if policy == "static":
+            first_steps = [sm.prefill_time_s(prompt, 0, 1)]
+        else:
+            first_steps = [sm.mixed_time_s(0, 0, [(prompt, 0)])]
+        decode_steps = [sm.decode_time_s(1, prompt + j) for j in range(1, output)]
+    ttft = math.fsum(first_steps)
+    return ttft, math.fsum(first_steps + decode_steps), len(first_steps) + len(decode_steps)
+
+
+def run_single(engine: Engine, work: Workload, rec: Recorder, policy: str) -> None:
+    """Lindley's recursion; the engine's state is recorded once per request."""
+    bs = engine.block_size
+    arrivals, prompts, outputs = work.arrivals, work.prompts, work.outputs
+    n = len(work)
+    services: dict[tuple[int, int], tuple[float, float, int]] = {}
+    first, finish, start = rec.first, rec.finish, rec.start
+    free_at = 0.0
+    a = 0
+    steps = 0
+    mark = 0
+    for i in range(n):
+        key = (prompts[i], outputs[i])
+        service = services.get(key)
+        if service is None:
+            service = services[key] = single_service(engine, policy, *key)
+        ttft, total, count = service
+        arrival = arrivals[i]
+        begin = arrival if arrival > free_at else free_at
+        start[i] = begin
+        first[i] = begin + ttft
+        free_at = finish[i] = begin + total
+        steps += count
+        if a <= i:
+            a = i + 1
+        while a < n and arrivals[a] <= begin:
+            a += 1
+        rec.step(begin, total, 1, -(-(key[0] + key[1] // 2) // bs), a - i - 1)
+        if i >= mark:                 # report progress only when a mark is crossed
+            rec.finished(i + 1 - rec.done)
+            mark = math.ceil(rec.next_report) - 1 if rec.next_report < n else n - 1
+    if rec.done < n:
+        rec.finished(n - rec.done)
+    rec.steps = steps
