@@ -24,7 +24,9 @@ did over time (batch size, KV-cache use, queue length).
 
 Modules, in the order a run uses them:
 
-* :mod:`~servecalc.sim.workload` -- arrival times and token counts;
+* :mod:`~servecalc.sim.workload` -- arrival times (Poisson, gamma, bursts) and
+  token counts (:mod:`~servecalc.sim.lengths`); :mod:`~servecalc.sim.traces` --
+  recorded production traffic;
 * :mod:`~servecalc.sim.engine` -- the replica (:class:`Engine`) and the per-step recorder;
 * :mod:`~servecalc.sim.running` -- the running set and its KV blocks (join, preempt, end step);
 * :mod:`~servecalc.sim.policies` -- one function per policy (``static``,
@@ -47,22 +49,12 @@ from .api import DEFAULT_SLO, saturation_rate, simulate, simulate_poisson
 from .engine import DEFAULT_CHUNK_TOKENS, DEFAULT_MAX_BATCH, POLICIES, Engine
 from .result import SimResult
 from .stats import Percentiles, TimelinePoint, percentile, summarize
-from .workload import (
-    Choice,
-    Fixed,
-    Lengths,
-    LogNormal,
-    Uniform,
-    Workload,
-    as_lengths,
-    burst_workload,
-    make_workload,
-    poisson_workload,
-)
+from .lengths import Choice, Fixed, Lengths, LogNormal, Uniform, as_lengths
+from .workload import Workload, burst_workload, gamma_workload, make_workload, poisson_workload
 
 __all__ = [
     "DEFAULT_CHUNK_TOKENS", "DEFAULT_MAX_BATCH", "DEFAULT_SLO", "POLICIES", "Choice", "Engine",
     "Fixed", "Lengths", "LogNormal", "Percentiles", "SimResult", "TimelinePoint", "Uniform",
-    "Workload", "as_lengths", "burst_workload", "make_workload", "percentile", "poisson_workload",
+    "Workload", "as_lengths", "burst_workload", "gamma_workload", "make_workload", "percentile", "poisson_workload",
     "saturation_rate", "simulate", "simulate_poisson", "summarize",
 ]

@@ -27,7 +27,8 @@ from .engine import POLICIES, Engine, Recorder, check_fits
 from .policies import RUNNERS
 from .result import SimResult, build_result
 from .single import run_single, single_service
-from .workload import Lengths, Workload, as_lengths, burst_workload, poisson_workload
+from .lengths import Lengths, as_lengths
+from .workload import Workload, burst_workload, poisson_workload
 
 #: SLO used for goodput unless told otherwise (:data:`servecalc.slo.PRESETS`).
 DEFAULT_SLO = "mlperf-llama2-70b-server"

@@ -1,0 +1,121 @@
+"""Recorded production traffic: the Azure LLM inference traces of 2023, replayed.
+
+Two one-hour traces of requests to LLM inference services in Azure, collected
+on 2023-11-16 and published for the Splitwise paper: for each request its
+arrival time and its input (context) and output (generated) token counts.
+
+* ``azure-conv-2023`` -- a conversation (chat) service;
+* ``azure-code-2023`` -- a coding assistant: long prompts, short answers.
+
+Source and attribution: Microsoft Azure, "Azure LLM inference trace 2023",
+https://github.com/Azure/AzurePublicDataset (AzureLLMInferenceDataset2023.md),
+licensed CC-BY 4.0 (the license text ships next to the data,
+``servecalc/sim/data/LICENSE-azure-llm-inference-2023.txt``). Please cite:
+Pratyush Patel, Esha Choukse, Chaojie Zhang, Aashaka Shah, Inigo Goiri,
+Saeed Maleki and Ricardo Bianchini, "Splitwise: Efficient Generative LLM
+Inference Using Phase Splitting", ISCA 2024.
+
+Changes made: arrival times are kept to the millisecond and stored as gaps
+(``tools/azure_traces.py`` converts the published CSV files); token counts
+are unchanged. Replays start at time zero.
+
+>>> t = trace_info("azure-conv-2023")
+>>> t.requests, round(t.mean_rate_per_s, 3), round(t.mean_prompt), round(t.mean_output)
+(19366, 5.53, 1155, 211)
+>>> w = trace_workload("azure-code-2023", requests=3)
+>>> w.arrivals, w.prompts, w.outputs
+((0.0, 0.052, 0.099), (4808, 3180, 110), (10, 8, 27))
+>>> trace_workload("azure-code-2023", rate_scale=2.0, requests=3).arrivals
+(0.0, 0.026, 0.0495)
+>>> trace_workload("azure-chat")
+Traceback (most recent call last):
+    ...
+ValueError: trace 'azure-chat' is not one of 'azure-conv-2023', 'azure-code-2023'
+"""
+
+from __future__ import annotations
+
+import gzip
+import math
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
+
+from ..validate import positive_int, positive_number
+from .workload import Workload
+
+#: Trace name -> (file in ``servecalc/sim/data``, what it is).
+TRACES: dict[str, tuple[str, str]] = {
+    "azure-conv-2023": ("azure-conv-2023.csv.gz", "Azure LLM inference 2023, conversation"),
+    "azure-code-2023": ("azure-code-2023.csv.gz", "Azure LLM inference 2023, code"),
+}
+
+SOURCE = (
+    "Microsoft Azure, Azure LLM inference trace 2023, "
+    "https://github.com/Azure/AzurePublicDataset (AzureLLMInferenceDataset2023.md), CC-BY 4.0; "
+    "Patel et al., \"Splitwise: Efficient Generative LLM Inference Using Phase Splitting\", "
+    "ISCA 2024"
+)
+
+
+@dataclass(frozen=True, kw_only=True)
+class TraceInfo:
+    """What a trace holds: request count, span and mean rate, mean lengths."""
+
+    name: str
+    description: str
+    requests: int
+    duration_s: float
+    mean_rate_per_s: float
+    mean_prompt: float
+    mean_output: float
+    source: str = SOURCE
+
+
+def _check(name: str) -> str:
+    if name not in TRACES:
+        listed = ", ".join(repr(k) for k in TRACES)
+        raise ValueError(f"trace {name!r} is not one of {listed}")
+    return name
+
+
+@lru_cache(maxsize=None)
+def _load(name: str) -> Workload:
+    file, description = TRACES[name]
+    raw = resources.files(__package__).joinpath("data", file).read_bytes()
+    lines = gzip.decompress(raw).decode("ascii").split("\n")
+    arrivals, prompts, outputs = [], [], []
+    ms = 0
+    for line in lines[1:]:
+        if not line:
+            continue
+        gap, prompt, output = line.split(",")
+        ms += int(gap)
+        arrivals.append(ms / 1000)
+        prompts.append(int(prompt))
+        outputs.append(int(output))
+    return Workload(tuple(arrivals), tuple(prompts), tuple(outputs), description)
+
+
+def trace_info(name: str) -> TraceInfo:
+    """Counts and means of trace ``name`` (one of :data:`TRACES`)."""
+    work = _load(_check(name))
+    n = len(work)
+    span = work.arrivals[-1] - work.arrivals[0]
+    return TraceInfo(name=name, description=TRACES[name][1], requests=n, duration_s=span,
+                     mean_rate_per_s=(n - 1) / span, mean_prompt=math.fsum(work.prompts) / n,
+                     mean_output=math.fsum(work.outputs) / n)
+
+
+def trace_workload(name: str, *, rate_scale: float = 1.0, requests: int | None = None
+                   ) -> Workload:
+    """Trace ``name`` as a workload: its arrivals divided by ``rate_scale`` (2.0 replays
+    it twice as fast, the same requests in half the time), its first ``requests``
+    requests (default: all), token counts as recorded.
+    """
+    work = _load(_check(name))
+    scale = positive_number("rate_scale", rate_scale)
+    n = len(work) if requests is None else min(positive_int("requests", requests), len(work))
+    arrivals = work.arrivals[:n] if scale == 1 else tuple(t / scale for t in work.arrivals[:n])
+    label = work.description if scale == 1 else f"{work.description}, rate x {scale:g}"
+    return Workload(arrivals, work.prompts[:n], work.outputs[:n], label)
