@@ -77,6 +77,21 @@ def _simulate(engine: Engine, workload: Workload, *, policy: str, slo: str | Slo
     positive_int("chart_points", chart_points)
     if progress is not None and not callable(progress):
         raise ValueError(f"progress must be a callable taking a fraction, or None, got {progress!r}")
+    rec = run_policy(engine, workload, policy, progress=progress, fast=fast)
+    return build_result(engine, workload, rec, policy, target, chart_points)
+
+
+def run_policy(engine: Engine, workload: Workload, policy: str, *,
+               progress: Callable[[float], object] | None = None, fast: bool = True) -> Recorder:
+    """The bare run: per-request times and per-step records, not summarised
+    (for searches that simulate many times, such as :mod:`servecalc.slo_capacity`).
+
+    >>> from servecalc.sim.workload import make_workload
+    >>> rec = run_policy(Engine("llama-3.1-8b", "h100-sxm"), make_workload([0.0], [100], [3]),
+    ...                  "continuous")
+    >>> rec.done, len(rec.step_len)
+    (1, 3)
+    """
     check_fits(engine, workload)
     rec = Recorder(len(workload), progress)
     if fast and engine.max_batch == 1:
@@ -84,7 +99,7 @@ def _simulate(engine: Engine, workload: Workload, *, policy: str, slo: str | Slo
     else:
         RUNNERS[policy](engine, workload, rec)
     rec.close()
-    return build_result(engine, workload, rec, policy, target, chart_points)
+    return rec
 
 
 def saturation_rate(
