@@ -9,7 +9,7 @@ from collections import deque
 import pytest
 
 from servecalc.latency import request_latency
-from servecalc.roofline import StepModel
+from servecalc.step import StepModel
 from servecalc.sim import (
     Choice,
     Engine,

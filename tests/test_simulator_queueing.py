@@ -22,7 +22,7 @@ import statistics
 
 import pytest
 
-from servecalc.roofline import StepModel
+from servecalc.step import StepModel
 from servecalc.sim import Engine, poisson_workload, simulate
 
 MODEL, GPU = "llama-3.1-8b", "h100-sxm"

@@ -3,8 +3,9 @@
 A workload is a list of requests, each ``(prompt_tokens, output_tokens)``, all
 waiting at time zero. Both schemes below are views of the serving simulator
 (:mod:`servecalc.sim`, its ``static`` and ``continuous`` policies) with a
-block pool large enough for every request, so they share one step model and
-one scheduler, and the difference between them is the scheduling alone:
+block pool large enough for every request, so they share one step model
+(:class:`servecalc.step.StepModel`) and one scheduler, and the difference
+between them is the scheduling alone:
 
 Static batching
     Requests are taken ``batch`` at a time in order. The group's prompts are
@@ -38,11 +39,12 @@ import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from .capacity import fit
+from .capacity import fit_deployment
+from .deployment import Deployment, as_deployment
 from .gpus import GpuSpec
 from .models import ModelSpec
-from .roofline import StepModel
 from .sim import Engine, make_workload, simulate
+from .step import StepModel
 from .validate import non_negative_number, positive_int, positive_number
 
 
@@ -124,18 +126,18 @@ def _summary(scheme: str, batch: int, timings: list[RequestTiming], total_s: flo
     )
 
 
-def _run(scheme: str, model: str | ModelSpec, gpu: str | GpuSpec, requests: Sequence[tuple[int, int]],
-         batch: int, options: dict) -> BatchingResult:
+def _run(scheme: str, deployment: Deployment | str | ModelSpec, gpu: str | GpuSpec | None,
+         requests: Sequence[tuple[int, int]], batch: int) -> BatchingResult:
     """Every request waiting at time zero, run by the simulator's ``scheme`` policy.
 
-    The block pool is made large enough for every request at once, so memory
+    The block pool holds every request at once (one-token blocks), so memory
     never limits the batch: the comparison is the scheduling alone.
     """
     work = _check_requests(requests)
     positive_int("batch", batch)
     longest = max(p for p, _ in work) + max(o for _, o in work)
-    engine = Engine(model, gpu, max_batch=batch, block_size=1, kv_blocks=len(work) * longest,
-                    **options)
+    engine = Engine(as_deployment(deployment, gpu), max_batch=batch, block_size=1,
+                    kv_blocks=len(work) * longest)
     run = simulate(engine, make_workload([0.0] * len(work), [p for p, _ in work],
                                          [o for _, o in work]), policy=scheme, chart_points=1)
     timings = [RequestTiming(prompt=p, output=o, ttft_s=run.first_token_s[i],
@@ -144,17 +146,11 @@ def _run(scheme: str, model: str | ModelSpec, gpu: str | GpuSpec, requests: Sequ
 
 
 def static_batching(
-    model: str | ModelSpec,
-    gpu: str | GpuSpec,
+    deployment: Deployment | str | ModelSpec,
+    gpu: str | GpuSpec | None = None,
     *,
     requests: Sequence[tuple[int, int]],
     batch: int,
-    gpus: int = 1,
-    weight_dtype: str = "bf16",
-    kv_dtype: str = "bf16",
-    mbu: float | None = None,
-    mfu: float | None = None,
-    overhead_s: float | None = None,
 ) -> BatchingResult:
     """Run ``requests`` in fixed groups of ``batch`` (see the module docstring).
 
@@ -165,23 +161,15 @@ def static_batching(
     >>> r.timings[0].e2e_s == r.timings[1].e2e_s      # returned together
     True
     """
-    return _run("static", model, gpu, requests, batch,
-                dict(gpus=gpus, weight_dtype=weight_dtype, kv_dtype=kv_dtype, mbu=mbu, mfu=mfu,
-                     overhead_s=overhead_s))
+    return _run("static", deployment, gpu, requests, batch)
 
 
 def continuous_batching(
-    model: str | ModelSpec,
-    gpu: str | GpuSpec,
+    deployment: Deployment | str | ModelSpec,
+    gpu: str | GpuSpec | None = None,
     *,
     requests: Sequence[tuple[int, int]],
     batch: int,
-    gpus: int = 1,
-    weight_dtype: str = "bf16",
-    kv_dtype: str = "bf16",
-    mbu: float | None = None,
-    mfu: float | None = None,
-    overhead_s: float | None = None,
 ) -> BatchingResult:
     """Run ``requests`` with iteration-level scheduling (see the module docstring).
 
@@ -190,19 +178,14 @@ def continuous_batching(
     >>> r.timings[0].e2e_s < r.timings[1].e2e_s       # the short one leaves early
     True
     """
-    return _run("continuous", model, gpu, requests, batch,
-                dict(gpus=gpus, weight_dtype=weight_dtype, kv_dtype=kv_dtype, mbu=mbu, mfu=mfu,
-                     overhead_s=overhead_s))
+    return _run("continuous", deployment, gpu, requests, batch)
 
 
 def max_batch(
-    model: str | ModelSpec,
-    gpu: str | GpuSpec,
+    deployment: Deployment | str | ModelSpec,
+    gpu: str | GpuSpec | None = None,
     *,
     context: int,
-    gpus: int = 1,
-    weight_dtype: str = "bf16",
-    kv_dtype: str = "bf16",
     memory_utilization: float = 0.9,
     reserve_bytes: int | None = None,
     block_size: int = 16,
@@ -216,24 +199,20 @@ def max_batch(
     >>> max_batch("llama-3.1-70b", "h100-sxm", context=4096)
     0
     """
-    return fit(
-        model, gpu, gpus=gpus, context=context, weight_dtype=weight_dtype, kv_dtype=kv_dtype,
-        memory_utilization=memory_utilization, reserve_bytes=reserve_bytes,
-        block_size=block_size,
+    return fit_deployment(
+        as_deployment(deployment, gpu), context=context, memory_utilization=memory_utilization,
+        reserve_bytes=reserve_bytes, block_size=block_size,
     ).max_batch
 
 
 def chunked_prefill_steps(
-    model: str | ModelSpec,
-    gpu: str | GpuSpec,
+    deployment: Deployment | str | ModelSpec,
+    gpu: str | GpuSpec | None = None,
     *,
     prompt: int,
     chunk: int,
     decode_batch: int,
     decode_context: int,
-    gpus: int = 1,
-    weight_dtype: str = "bf16",
-    kv_dtype: str = "bf16",
 ) -> list[float]:
     """Step times while a ``prompt`` is prefilled in chunks of ``chunk`` tokens.
 
@@ -251,7 +230,7 @@ def chunked_prefill_steps(
     positive_int("prompt", prompt)
     positive_int("chunk", chunk)
     positive_int("decode_context", decode_context)
-    sm = StepModel(model, gpu, gpus=gpus, weight_dtype=weight_dtype, kv_dtype=kv_dtype)
+    sm = StepModel(deployment, gpu)
     times, past = [], 0
     while past < prompt:
         size = min(chunk, prompt - past)

@@ -7,7 +7,7 @@ engine, step by step, and reports what each request saw: time to first token
 did over time (batch size, KV-cache use, queue length).
 
 * **Step times** come from the roofline step model
-  (:class:`servecalc.roofline.StepModel`), so they move with the model, GPU,
+  (:class:`servecalc.step.StepModel`), so they move with the model, GPU,
   precision, tensor parallelism and the MBU/MFU assumptions.
 * **KV memory** is the budget of :func:`servecalc.capacity.fit` (GPU memory x
   ``memory_utilization``, minus weights and a reserve) cut into blocks of

@@ -19,6 +19,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 
+from ..deployment import Deployment
 from ..gpus import GpuSpec
 from ..models import ModelSpec
 from ..slo import Slo, get_slo
@@ -142,8 +143,8 @@ def saturation_rate(
 
 
 def simulate_poisson(
-    model: str | ModelSpec,
-    gpu: str | GpuSpec,
+    model: Deployment | str | ModelSpec,
+    gpu: str | GpuSpec | None = None,
     *,
     rate: float,
     requests: int,
