@@ -41,7 +41,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
 
-from ..validate import positive_int, positive_number
+from ..validate import non_negative_int, positive_int, positive_number
 from .workload import Workload
 
 #: Trace name -> (file in ``servecalc/sim/data``, what it is).
@@ -107,15 +107,26 @@ def trace_info(name: str) -> TraceInfo:
                      mean_output=math.fsum(work.outputs) / n)
 
 
-def trace_workload(name: str, *, rate_scale: float = 1.0, requests: int | None = None
-                   ) -> Workload:
+def trace_workload(name: str, *, rate_scale: float = 1.0, requests: int | None = None,
+                   start: int = 0) -> Workload:
     """Trace ``name`` as a workload: its arrivals divided by ``rate_scale`` (2.0 replays
-    it twice as fast, the same requests in half the time), its first ``requests``
-    requests (default: all), token counts as recorded.
+    it twice as fast, the same requests in half the time), ``requests`` requests
+    (default: all) from request ``start`` on, token counts as recorded. The first
+    request arrives at time zero.
+
+    >>> w = trace_workload("azure-conv-2023", requests=2, start=19365)
+    >>> w.arrivals, w.prompts
+    ((0.0,), (197,))
     """
     work = _load(_check(name))
     scale = positive_number("rate_scale", rate_scale)
-    n = len(work) if requests is None else min(positive_int("requests", requests), len(work))
-    arrivals = work.arrivals[:n] if scale == 1 else tuple(t / scale for t in work.arrivals[:n])
+    first = non_negative_int("start", start)
+    if first >= len(work):
+        raise ValueError(f"start must be an integer below {len(work)} (the trace's requests), "
+                         f"got {start!r}")
+    n = len(work) - first if requests is None else positive_int("requests", requests)
+    end = min(first + n, len(work))
+    zero = work.arrivals[first]
+    arrivals = tuple((t - zero) / scale for t in work.arrivals[first:end])
     label = work.description if scale == 1 else f"{work.description}, rate x {scale:g}"
-    return Workload(arrivals, work.prompts[:n], work.outputs[:n], label)
+    return Workload(arrivals, work.prompts[first:end], work.outputs[first:end], label)
