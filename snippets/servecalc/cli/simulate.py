@@ -1,4 +1,4 @@
-"""``servecalc simulate``: one replica under Poisson load."""
+"""``servecalc simulate``: one replica under Poisson, bursty or recorded load."""
 
 from __future__ import annotations
 
@@ -6,46 +6,54 @@ import argparse
 from typing import Any
 
 from ..units import fmt_duration, fmt_int, fmt_number
+from .capacity import add_engine_options, add_traffic_options
 from .common import Command, deployment_from_args, jsonable, pairs
 
 
 def _configure_simulate(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--rate", type=float, required=True, metavar="R",
-                   help="arrivals per second (Poisson)")
-    p.add_argument("--requests", type=int, required=True, metavar="N", help="requests to run")
-    p.add_argument("--policy", default="continuous", choices=("static", "continuous", "chunked"),
-                   help="batching policy: %(choices)s (default: continuous)")
-    p.add_argument("--prompt", default="512", metavar="P",
-                   help="prompt tokens: N, uniform:LOW-HIGH, lognormal:MEAN,SIGMA or "
-                   "list:A,B,... (default: 512)")
-    p.add_argument("--output", default="256", metavar="O",
-                   help="output tokens, same forms as --prompt (default: 256)")
-    p.add_argument("--seed", type=int, default=0, metavar="S", help="random seed (default: 0)")
-    p.add_argument("--max-batch", type=int, default=256, metavar="B",
-                   help="most sequences in the engine at once (default: 256)")
-    p.add_argument("--max-batched-tokens", type=int, default=None, metavar="T",
-                   help="token budget per step: prompt tokens per prefill step for continuous "
-                   "(default: no limit), all tokens per step for chunked (default: 2048)")
+    p.add_argument("--rate", type=float, default=None, metavar="R",
+                   help="arrivals per second (required unless --trace)")
+    p.add_argument("--requests", type=int, default=None, metavar="N",
+                   help="requests to run (required unless --trace; with it: the first N)")
+    add_engine_options(p)
+    add_traffic_options(p, rate_scale=True)
     p.add_argument("--slo", default="mlperf-llama2-70b-server", metavar="NAME",
                    help="SLO preset for goodput, from servecalc.slo.PRESETS "
                    "(default: mlperf-llama2-70b-server)")
 
 
-def _run_simulate(args: argparse.Namespace) -> tuple[Any, str]:
-    from ..sim import simulate_poisson
+def _workload(args: argparse.Namespace) -> Any:
+    from ..sim import gamma_workload
+    from ..sim.traces import trace_workload
 
-    r = simulate_poisson(deployment_from_args(args), rate=args.rate, requests=args.requests,
-                         prompt=args.prompt, output=args.output, policy=args.policy,
-                         seed=args.seed, slo=args.slo, max_batch=args.max_batch,
-                         max_batched_tokens=args.max_batched_tokens)
+    if args.trace is not None:
+        if args.rate is not None:
+            raise ValueError("--rate does not go with --trace (its arrivals are replayed; "
+                             "use --rate-scale X)")
+        return trace_workload(args.trace, rate_scale=args.rate_scale, requests=args.requests)
+    if args.rate is None or args.requests is None:
+        raise ValueError("--rate and --requests are required without --trace")
+    if args.rate_scale != 1.0:
+        raise ValueError("--rate-scale goes with --trace; without it, set --rate")
+    return gamma_workload(args.rate, args.requests, cv=args.arrival_cv, prompt=args.prompt,
+                          output=args.output, seed=args.seed)
+
+
+def _run_simulate(args: argparse.Namespace) -> tuple[Any, str]:
+    from ..sim import Engine, simulate
+
+    work = _workload(args)
+    engine = Engine(deployment_from_args(args), max_batch=args.max_batch,
+                    max_batched_tokens=args.max_batched_tokens)
+    r = simulate(engine, work, policy=args.policy, slo=args.slo)
 
     def row(name: str, s: Any, unit: str, digits: int) -> tuple[str, str]:
         return (name, "  ".join(f"{k} {fmt_duration(getattr(s, k), unit, digits)}"
                                 for k in ("p50", "p90", "p99")))
 
     text = (
-        f"{fmt_int(r.requests)} requests at {fmt_number(args.rate, 2)}/s, {args.policy} "
-        f"batching, prompt {args.prompt}, output {args.output}, seed {args.seed}\n"
+        f"{fmt_int(r.requests)} requests, {work.description}, {args.policy} batching, "
+        f"seed {args.seed}\n"
         + pairs([
             row("time to first token", r.ttft_s, "ms", 1),
             row("time per output token", r.tpot_s, "ms", 2),
@@ -65,8 +73,9 @@ def _run_simulate(args: argparse.Namespace) -> tuple[Any, str]:
 
 COMMANDS = {
     "simulate": Command(
-        help="simulate a replica under Poisson load",
+        help="simulate a replica under Poisson, bursty or recorded load",
         description="Discrete-event simulation of one replica serving N requests arriving at "
-        "R per second: TTFT, TPOT and end-to-end percentiles, throughput and goodput.",
+        "R per second (Poisson, or gamma gaps with --arrival-cv), or a recorded trace "
+        "(--trace): TTFT, TPOT and end-to-end percentiles, throughput and goodput.",
         options="deployment", configure=_configure_simulate, run=_run_simulate),
 }

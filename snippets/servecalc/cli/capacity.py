@@ -1,0 +1,184 @@
+"""``servecalc capacity`` and ``servecalc plan``: load under an SLO, by simulation."""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+from ..units import fmt_duration, fmt_int, fmt_number, fmt_usd
+from .common import Command, deployment_from_args, pairs, table
+
+
+def add_traffic_options(p: argparse.ArgumentParser, *, rate_scale: bool) -> None:
+    """``--prompt --output --trace --arrival-cv --seed`` (and ``--rate-scale``)."""
+    from ..sim.traces import TRACES
+
+    p.add_argument("--prompt", default="512", metavar="P",
+                   help="prompt tokens: N, uniform:LOW-HIGH, lognormal:MEAN,SIGMA or "
+                   "list:A,B,... (default: 512; ignored with --trace)")
+    p.add_argument("--output", default="256", metavar="O",
+                   help="output tokens, same forms as --prompt (default: 256; ignored with "
+                   "--trace)")
+    p.add_argument("--trace", default=None, metavar="NAME",
+                   help="replay recorded traffic instead: " + ", ".join(TRACES))
+    if rate_scale:
+        p.add_argument("--rate-scale", type=float, default=1.0, metavar="X",
+                       help="with --trace: replay X times as fast (default: 1)")
+    p.add_argument("--arrival-cv", type=float, default=1.0, metavar="CV",
+                   help="coefficient of variation of the gaps between arrivals: 1 is Poisson "
+                   "(default), above 1 bursty (gamma gaps; vLLM's --burstiness is 1/CV^2)")
+    p.add_argument("--seed", type=int, default=0, metavar="S", help="random seed (default: 0)")
+
+
+def add_engine_options(p: argparse.ArgumentParser) -> None:
+    """``--policy --max-batch --max-batched-tokens``."""
+    p.add_argument("--policy", default="continuous", choices=("static", "continuous", "chunked"),
+                   help="batching policy: %(choices)s (default: continuous)")
+    p.add_argument("--max-batch", type=int, default=256, metavar="B",
+                   help="most sequences in the engine at once (default: 256)")
+    p.add_argument("--max-batched-tokens", type=int, default=None, metavar="T",
+                   help="token budget per step: prompt tokens per prefill step for continuous "
+                   "(default: no limit), all tokens per step for chunked (default: 2048)")
+
+
+def _add_slo(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--slo", default=None, metavar="NAME",
+                   help="SLO preset from servecalc.slo.PRESETS, e.g. mlperf-llama2-70b-interactive")
+    p.add_argument("--ttft-p99", type=float, default=None, metavar="S",
+                   help="or a custom SLO: p99 time to first token limit in seconds")
+    p.add_argument("--tpot-p99", type=float, default=None, metavar="S",
+                   help="... and p99 time per output token limit in seconds")
+
+
+def slo_from_args(args: argparse.Namespace) -> Any:
+    """The preset named by ``--slo``, or the custom one of ``--ttft-p99 --tpot-p99``."""
+    from ..slo import get_slo, make_slo
+
+    custom = (args.ttft_p99, args.tpot_p99)
+    if args.slo is not None:
+        if custom != (None, None):
+            raise ValueError("give --slo NAME or --ttft-p99 and --tpot-p99, not both")
+        return get_slo(args.slo)
+    if None in custom:
+        raise ValueError("an SLO is required: --slo NAME, or both --ttft-p99 S and --tpot-p99 S")
+    return make_slo("custom", args.ttft_p99, args.tpot_p99)
+
+
+def _check_calibration(args: argparse.Namespace) -> None:
+    if getattr(args, "calibration", None) is not None:
+        raise ValueError("--calibration needs servecalc.calibration, which this build does not "
+                         f"have yet; got {args.calibration!r}")
+
+
+def _configure_capacity(p: argparse.ArgumentParser) -> None:
+    add_engine_options(p)
+    add_traffic_options(p, rate_scale=False)
+    _add_slo(p)
+    p.add_argument("--requests", type=int, default=None, metavar="N",
+                   help="requests simulated at each rate tried (default: 4000)")
+    p.add_argument("--calibration", default=None, metavar="FILE",
+                   help="fitted step-model constants (JSON) for this deployment")
+
+
+def _latency_rows(r: Any) -> list[tuple[str, str]]:
+    def row(name: str, s: Any, unit: str, digits: int) -> tuple[str, str]:
+        return (name, "  ".join(f"{k} {fmt_duration(getattr(s, k), unit, digits)}"
+                                for k in ("p50", "p90", "p99")))
+
+    return [row("time to first token", r.ttft_s, "ms", 1),
+            row("time per output token", r.tpot_s, "ms", 2)]
+
+
+def _run_capacity(args: argparse.Namespace) -> tuple[Any, str]:
+    from ..slo_capacity import DEFAULT_REQUESTS, max_rate_under_slo
+
+    _check_calibration(args)
+    r = max_rate_under_slo(
+        deployment_from_args(args), slo=slo_from_args(args), policy=args.policy,
+        prompt=args.prompt, output=args.output, trace=args.trace, arrival_cv=args.arrival_cv,
+        requests=args.requests or DEFAULT_REQUESTS, seed=args.seed, max_batch=args.max_batch,
+        max_batched_tokens=args.max_batched_tokens)
+    low, high = r.rate_interval_requests_per_s
+    head = (f"{args.model} on {args.gpus} x {args.gpu}, {args.policy} batching, {r.workload}; "
+            f"SLO {r.slo.name}: p{r.slo.percentile:g} TTFT <= {fmt_number(r.slo.ttft_s, 3)} s, "
+            f"TPOT <= {fmt_number(r.slo.tpot_s * 1000, 1)} ms\n")
+    if not r.feasible:
+        return r.to_dict(), head + "no rate meets the SLO: " + r.reason
+    text = head + pairs([
+        ("max rate", f"{fmt_number(r.max_rate_requests_per_s, 3)} requests/s "
+                     f"(95 % interval {fmt_number(low, 3)}-{fmt_number(high, 3)})"),
+        ("output tokens", f"{fmt_number(r.output_tokens_per_s, 1)} per second"),
+        *_latency_rows(r),
+        ("mean batch", fmt_number(r.mean_batch, 1)),
+        ("saturation", f"{fmt_number(r.saturation_requests_per_s, 3)} requests/s (always busy)"),
+        ("simulated", f"{fmt_int(r.requests_simulated)} requests at {r.rates_tried} rates"),
+    ])
+    return r.to_dict(), text
+
+
+def _int_list(text: str) -> list[int]:
+    try:
+        return [int(v) for v in text.split(",") if v.strip()]
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected integers like 1,2,4,8, got {text!r}") from None
+
+
+def _configure_plan(p: argparse.ArgumentParser) -> None:
+    from ..precision import BITS
+
+    p.add_argument("--model", required=True, metavar="ID", help="model ID from `servecalc models`")
+    p.add_argument("--rate", type=float, required=True, metavar="R",
+                   help="requests per second the fleet must serve")
+    p.add_argument("--gpu", action="append", default=None, metavar="ID",
+                   help="accelerator to consider (repeat; default: every GPU with a price)")
+    p.add_argument("--gpus", type=_int_list, default=[1, 2, 4, 8], metavar="N,N,...",
+                   help="tensor-parallel sizes to try (default: 1,2,4,8)")
+    p.add_argument("--weight-dtype", default="bf16", metavar="D,D,...",
+                   help=f"weight precisions to try, of {', '.join(BITS)} (default: bf16)")
+    p.add_argument("--kv-dtype", default="bf16", choices=tuple(BITS), metavar="D",
+                   help="KV-cache precision (default: bf16)")
+    p.add_argument("--headroom", type=float, default=0.0, metavar="F",
+                   help="load each replica to at most 1 - F of its capacity (default: 0)")
+    add_engine_options(p)
+    add_traffic_options(p, rate_scale=False)
+    _add_slo(p)
+
+
+def _run_plan(args: argparse.Namespace) -> tuple[Any, str]:
+    from ..plan import plan
+    from ..precision import BITS
+    from ..validate import choice
+
+    dtypes = [choice("weight_dtype", d.strip(), tuple(BITS)) for d in args.weight_dtype.split(",")]
+    result = plan(args.model, rate=args.rate, prompt=args.prompt, output=args.output,
+                  slo=slo_from_args(args), gpu_ids=args.gpu, gpu_counts=args.gpus,
+                  weight_dtypes=dtypes, kv_dtype=args.kv_dtype, trace=args.trace,
+                  headroom=args.headroom, policy=args.policy, seed=args.seed)
+    rows = [(o.gpu, str(o.gpus), o.weight_dtype, fmt_number(o.max_rate_per_replica, 2),
+             str(o.replicas), fmt_usd(o.usd_per_hour), fmt_usd(o.usd_per_million_output_tokens))
+            for o in result.options]
+    text = (f"{args.model} at {fmt_number(args.rate, 2)} requests/s within {result.slo.name}, "
+            f"headroom {fmt_number(100 * result.headroom, 0)} %\n")
+    if rows:
+        text += table(["gpu", "gpus", "weights", "req/s per replica", "replicas", "$/hour",
+                       "$/M output"], rows, right={1, 3, 4, 5, 6})
+    else:
+        text += "no combination meets the SLO"
+    if result.skipped:
+        text += "\nleft out: " + "; ".join(f"{c} ({r.split(':')[0]})" for c, r in result.skipped)
+    return result.to_dict(), text
+
+
+COMMANDS = {
+    "capacity": Command(
+        help="highest request rate one replica serves within an SLO",
+        description="Search the arrival rate, simulating each, for the highest one at which "
+        "the SLO's percentile of TTFT and TPOT stays within its limits; report it with its "
+        "uncertainty and the latencies there.",
+        options="deployment", configure=_configure_capacity, run=_run_capacity),
+    "plan": Command(
+        help="cheapest fleet for a request rate within an SLO",
+        description="Try every GPU, GPU count and weight precision that fits, find each "
+        "replica's capacity under the SLO by simulation, and list fleets by cost.",
+        configure=_configure_plan, run=_run_plan),
+}
