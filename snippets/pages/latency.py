@@ -56,26 +56,43 @@ for key, slo in PRESETS.items():
           f"{'p' + fmt_number(slo.percentile, 0):>10}")
 # --8<-- [end:presets]
 
-# --8<-- [start:best_under_slo]
-from servecalc.slo import best_under_slo
-from servecalc.units import fmt_duration, fmt_number
+# --8<-- [start:slo_capacity]
 from servecalc.deployment import Deployment
+from servecalc.slo import best_under_slo
+from servecalc.slo_capacity import max_rate_under_slo
+from servecalc.units import fmt_duration, fmt_number, fmt_percent
 
-model_id, gpu, gpus = "llama-3.1-70b", "h100-sxm", 4
+replica = Deployment(model="llama-3.1-70b", gpu="h100-sxm", gpus=4)
 prompt, output = 1_024, 256
 
 for preset in ["mlperf-llama2-70b-server", "mlperf-llama2-70b-interactive"]:
-    r = best_under_slo(Deployment(model=model_id, gpu=gpu, gpus=gpus),
-                       prompt=prompt, output=output, slo=preset)
-    if not r.feasible:
-        print(f"{preset}: {r.reason}")
-        continue
-    b = r.best
-    print(f"{preset}: {r.reason}")
-    print(f"   TTFT {fmt_duration(b.ttft_s, 'ms')}, TPOT {fmt_duration(b.tpot_s, 'ms')}, "
-          f"{fmt_number(b.output_tokens_per_s, 0)} output tok/s, "
-          f"{fmt_number(b.requests_per_s, 2)} requests/s")
-# --8<-- [end:best_under_slo]
+    # Simulated: Poisson arrivals, queueing, continuous batching; the SLO at p99.
+    r = max_rate_under_slo(replica, slo=preset, prompt=prompt, output=output)
+    low, high = r.rate_interval_requests_per_s
+    print(f"{preset}: {fmt_number(r.max_rate_requests_per_s, 2)} requests/s "
+          f"(95 % interval {fmt_number(low, 2)}-{fmt_number(high, 2)}), "
+          f"{fmt_number(r.output_tokens_per_s, 0)} output tok/s, "
+          f"mean batch {fmt_number(r.mean_batch, 0)}")
+    print(f"   p99 TTFT {fmt_duration(r.ttft_s.p99, 'ms')}, p99 TPOT {fmt_duration(r.tpot_s.p99, 'ms')}")
+    # Upper bound: every slot full, no queue, mean latencies against the limits.
+    bound = best_under_slo(replica, prompt=prompt, output=output, slo=preset).best
+    print(f"   steady-state formula (upper bound): {fmt_number(bound.requests_per_s, 2)} "
+          f"requests/s at batch {bound.batch}, "
+          f"{fmt_percent(bound.requests_per_s / r.max_rate_requests_per_s - 1)} too high")
+# --8<-- [end:slo_capacity]
+
+# --8<-- [start:knee]
+from servecalc.load_curve import load_curve
+from servecalc.sim import Engine
+from servecalc.units import fmt_duration, fmt_number
+
+engine = Engine("llama-3.1-8b", "h100-sxm")
+print(f"{'load':>5} {'req/s':>6} {'p99 TTFT':>9} {'Kingman p99':>11} {'p99 TPOT':>9} {'p99 E2E':>8}")
+for p in load_curve(engine, prompt=1_000, output=250):
+    print(f"{fmt_number(p.load * 100, 0):>4}% {fmt_number(p.rate_requests_per_s, 1):>6} "
+          f"{fmt_duration(p.ttft_p99_s, 'ms'):>9} {fmt_duration(p.kingman_ttft_p99_s, 'ms'):>11} "
+          f"{fmt_duration(p.tpot_p99_s, 'ms'):>9} {fmt_duration(p.e2e_p99_s, 's'):>8}")
+# --8<-- [end:knee]
 
 # --8<-- [start:goodput]
 from servecalc.slo import get_slo, operating_point
@@ -111,7 +128,7 @@ import math
 
 from servecalc.batching import littles_law_concurrency
 from servecalc.kv import kv_bytes_per_sequence
-from servecalc.slo import best_under_slo
+from servecalc.slo_capacity import max_rate_under_slo
 from servecalc.units import fmt_bytes, fmt_duration, fmt_number
 from servecalc.deployment import Deployment
 
@@ -119,12 +136,14 @@ model_id, gpu, gpus = "llama-3.1-70b", "h100-sxm", 4
 prompt, output = 1_024, 256
 arrival_rate = 20.0           # requests per second the service must absorb
 
-point = best_under_slo(Deployment(model=model_id, gpu=gpu, gpus=gpus),
-                       prompt=prompt, output=output, slo="mlperf-llama2-70b-interactive").best
-in_flight = littles_law_concurrency(arrival_rate, point.e2e_s)
-replicas = math.ceil(arrival_rate / point.requests_per_s)
-print("per replica:", point.batch, "sequences,", fmt_number(point.requests_per_s, 2),
-      "requests/s, each in the system for", fmt_duration(point.e2e_s, "s", 2))
+# One replica's capacity under the SLO, simulated (Poisson arrivals, p99).
+cap = max_rate_under_slo(Deployment(model=model_id, gpu=gpu, gpus=gpus), prompt=prompt,
+                         output=output, slo="mlperf-llama2-70b-interactive")
+e2e_s = cap.ttft_s.mean + (output - 1) * cap.tpot_s.mean   # mean time in the system
+in_flight = littles_law_concurrency(arrival_rate, e2e_s)
+replicas = math.ceil(arrival_rate / cap.max_rate_requests_per_s)
+print("per replica:", fmt_number(cap.max_rate_requests_per_s, 2), "requests/s, mean batch",
+      fmt_number(cap.mean_batch, 0), "; each request in the system for", fmt_duration(e2e_s, "s", 2))
 print("in flight across the fleet (L = lambda x W):", fmt_number(in_flight, 0))
 print("replicas needed:", replicas, f"({replicas * gpus} GPUs)")
 kv = in_flight * kv_bytes_per_sequence(model_id, prompt + output)

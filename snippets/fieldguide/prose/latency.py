@@ -10,10 +10,12 @@ from __future__ import annotations
 
 from servecalc.batching import littles_law_concurrency, littles_law_throughput
 from servecalc.latency import request_latency
-from servecalc.slo import best_under_slo, get_slo, operating_point
+from servecalc.slo import get_slo, operating_point
 from servecalc.units import fmt_duration, fmt_int, fmt_number, fmt_percent
 from servecalc.validate import choice
 from servecalc.deployment import Deployment
+
+from ..capacity_cache import capacity, steady_state_bound
 
 __all__ = [
     "ttft",
@@ -23,9 +25,12 @@ __all__ = [
     "user_tokens_per_s",
     "slo_limit",
     "slo_percentile",
-    "slo_best_batch",
-    "slo_best_throughput",
-    "slo_throughput_ratio",
+    "slo_capacity_rate",
+    "slo_capacity_tokens",
+    "slo_capacity_batch",
+    "slo_capacity_ratio",
+    "slo_bound_gap",
+    "slo_bound_rate",
     "point_tpot",
     "point_throughput",
     "inflight",
@@ -114,44 +119,71 @@ def slo_percentile(slo: str) -> str:
     return f"p{fmt_number(get_slo(slo).percentile, 0)}"
 
 
-def _best(model, gpu, gpus, prompt, output, slo):
-    r = best_under_slo(Deployment(model=model, gpu=gpu, gpus=gpus),
-                       prompt=prompt, output=output, slo=slo)
-    if r.best is None:
-        raise ValueError(f"no batch meets {slo}: {r.reason}")
-    return r.best
+def slo_capacity_rate(model: str, gpu: str, gpus: int, prompt: int, output: int,
+                      slo: str) -> str:
+    """Requests per second one replica sustains with ``slo`` met at its percentile
+    (simulated, :func:`servecalc.slo_capacity.max_rate_under_slo`).
 
-
-def slo_best_batch(model: str, gpu: str, gpus: int, prompt: int, output: int, slo: str) -> str:
-    """Batch of the highest-throughput operating point that meets ``slo``.
-
-    >>> slo_best_batch("llama-3.1-70b", "h100-sxm", 4, 1024, 256, "mlperf-llama2-70b-interactive")
-    '47'
+    >>> slo_capacity_rate("llama-3.1-70b", "h100-sxm", 4, 1024, 256, "mlperf-llama2-70b-interactive")
+    '3.28 requests/s'
     """
-    return fmt_int(_best(model, gpu, gpus, prompt, output, slo).batch)
+    r = capacity(model, gpu, gpus, prompt, output, slo)
+    return f"{fmt_number(r.max_rate_requests_per_s, 2)} requests/s"
 
 
-def slo_best_throughput(model: str, gpu: str, gpus: int, prompt: int, output: int,
+def slo_capacity_tokens(model: str, gpu: str, gpus: int, prompt: int, output: int,
                         slo: str) -> str:
-    """Output tokens per second of that operating point.
+    """Output tokens per second at that rate.
 
-    >>> slo_best_throughput("llama-3.1-70b", "h100-sxm", 4, 1024, 256, "mlperf-llama2-70b-server")
+    >>> slo_capacity_tokens("llama-3.1-70b", "h100-sxm", 4, 1024, 256, "mlperf-llama2-70b-server")
     '2,100 tok/s'
     """
-    return f"{fmt_number(_best(model, gpu, gpus, prompt, output, slo).output_tokens_per_s, 0)} tok/s"
+    r = capacity(model, gpu, gpus, prompt, output, slo)
+    return f"{fmt_number(r.output_tokens_per_s, 0)} tok/s"
 
 
-def slo_throughput_ratio(model: str, gpu: str, gpus: int, prompt: int, output: int,
-                         strict: str, loose: str) -> str:
-    """Throughput under the ``strict`` SLO as a share of that under ``loose``.
+def slo_capacity_batch(model: str, gpu: str, gpus: int, prompt: int, output: int,
+                       slo: str) -> str:
+    """Mean number of sequences in the engine at that rate (time-weighted, simulated).
 
-    >>> slo_throughput_ratio("llama-3.1-70b", "h100-sxm", 4, 1024, 256,
-    ...                      "mlperf-llama2-70b-interactive", "mlperf-llama2-70b-server")
-    '56.7 %'
+    >>> slo_capacity_batch("llama-3.1-70b", "h100-sxm", 4, 1024, 256, "mlperf-llama2-70b-interactive")
+    '27'
     """
-    a = _best(model, gpu, gpus, prompt, output, strict).output_tokens_per_s
-    b = _best(model, gpu, gpus, prompt, output, loose).output_tokens_per_s
+    return fmt_number(capacity(model, gpu, gpus, prompt, output, slo).mean_batch, 0)
+
+
+def slo_capacity_ratio(model: str, gpu: str, gpus: int, prompt: int, output: int,
+                       strict: str, loose: str) -> str:
+    """Simulated capacity under the ``strict`` SLO as a share of that under ``loose``.
+
+    >>> slo_capacity_ratio("llama-3.1-70b", "h100-sxm", 4, 1024, 256,
+    ...                    "mlperf-llama2-70b-interactive", "mlperf-llama2-70b-server")
+    '40.0 %'
+    """
+    a = capacity(model, gpu, gpus, prompt, output, strict).max_rate_requests_per_s
+    b = capacity(model, gpu, gpus, prompt, output, loose).max_rate_requests_per_s
     return fmt_percent(a / b)
+
+
+def slo_bound_gap(model: str, gpu: str, gpus: int, prompt: int, output: int, slo: str) -> str:
+    """How far the steady-state formula (every slot full, no queue, mean latencies)
+    overstates the simulated capacity, as a share of the simulated one.
+
+    >>> slo_bound_gap("llama-3.1-70b", "h100-sxm", 4, 1024, 256, "mlperf-llama2-70b-interactive")
+    '40.0 %'
+    """
+    simulated = capacity(model, gpu, gpus, prompt, output, slo).max_rate_requests_per_s
+    bound = steady_state_bound(model, gpu, gpus, prompt, output, slo)
+    return fmt_percent(bound / simulated - 1)
+
+
+def slo_bound_rate(model: str, gpu: str, gpus: int, prompt: int, output: int, slo: str) -> str:
+    """The steady-state formula's requests per second (an upper bound).
+
+    >>> slo_bound_rate("llama-3.1-70b", "h100-sxm", 4, 1024, 256, "mlperf-llama2-70b-interactive")
+    '4.77 requests/s'
+    """
+    return f"{fmt_number(steady_state_bound(model, gpu, gpus, prompt, output, slo), 2)} requests/s"
 
 
 def point_tpot(model: str, gpu: str, batch: int, prompt: int, output: int,

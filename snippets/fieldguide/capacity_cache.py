@@ -1,0 +1,44 @@
+"""Simulated capacity under an SLO, computed once per configuration for the whole site.
+
+Prose placeholders, calculators' defaults and several chapters ask for the same
+configurations; :func:`servecalc.slo_capacity.max_rate_under_slo` takes a second
+or more each, so results are kept for the life of the process (the build, or the
+reader's browser tab).
+
+>>> r = capacity("llama-3.1-8b", "h100-sxm", 1, 1000, 250, "mlperf-llama3.1-8b-interactive")
+>>> r is capacity("llama-3.1-8b", "h100-sxm", 1, 1000, 250, "mlperf-llama3.1-8b-interactive")
+True
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+from servecalc.deployment import Deployment
+from servecalc.slo import best_under_slo
+from servecalc.slo_capacity import CapacityResult, max_rate_under_slo
+
+
+@lru_cache(maxsize=None)
+def capacity(model: str, gpu: str, gpus: int, prompt: int | str, output: int | str, slo: str,
+             policy: str = "continuous", trace: str | None = None,
+             weight_dtype: str = "bf16") -> CapacityResult:
+    """One replica's simulated capacity (seed 0, default search sizes); ``ValueError``
+    if no rate meets ``slo``."""
+    r = max_rate_under_slo(Deployment(model=model, gpu=gpu, gpus=gpus, weight_dtype=weight_dtype),
+                           slo=slo, policy=policy, prompt=prompt, output=output, trace=trace)
+    if not r.feasible:
+        raise ValueError(f"no rate meets {slo} for {model} on {gpus} x {gpu}: {r.reason}")
+    return r
+
+
+@lru_cache(maxsize=None)
+def steady_state_bound(model: str, gpu: str, gpus: int, prompt: int, output: int, slo: str,
+                       weight_dtype: str = "bf16") -> float:
+    """Requests/s of :func:`servecalc.slo.best_under_slo`: every slot full, no queue,
+    mean latencies against the limits. An upper bound, shown next to the simulation."""
+    r = best_under_slo(Deployment(model=model, gpu=gpu, gpus=gpus, weight_dtype=weight_dtype),
+                       prompt=prompt, output=output, slo=slo)
+    if r.best is None:
+        raise ValueError(f"no batch meets {slo}: {r.reason}")
+    return r.best.requests_per_s
