@@ -82,21 +82,27 @@ for b, r in zip(batches, rows):
 # --8<-- [end:batch_sweep]
 
 # --8<-- [start:slo_batch]
-from servecalc.cost import cost_per_million_tokens
-from servecalc.slo import best_under_slo, get_slo
-from servecalc.units import fmt_duration, fmt_usd
 from servecalc.deployment import Deployment
+from servecalc.plan import usd_per_million_tokens_at_rate
+from servecalc.slo import best_under_slo, get_slo
+from servecalc.slo_capacity import max_rate_under_slo
+from servecalc.units import fmt_duration, fmt_number, fmt_usd
 
-model, gpu, gpus = "llama-3.1-70b", "h100-sxm", 4
-slo = get_slo("mlperf-llama2-70b-interactive")   # or make_slo("chat", ttft_s=1.0, tpot_s=0.05)
-r = best_under_slo(Deployment(model=model, gpu=gpu, gpus=gpus), prompt=1000, output=250, slo=slo)
-print("SLO:", fmt_duration(slo.ttft_s, "ms", 0), "TTFT,", fmt_duration(slo.tpot_s, "ms", 0), "TPOT")
-print("best batch under it:", r.best.batch, "of", r.max_batch_fit, "that fit",
-      "| TPOT", fmt_duration(r.best.tpot_s, "ms"), "| TTFT", fmt_duration(r.best.ttft_s, "ms"))
-for batch in [r.best.batch, r.max_batch_fit]:
-    c = cost_per_million_tokens(Deployment(model=model, gpu=gpu, gpus=gpus),
-                                price_usd_per_hour=3.78, batch=batch, prompt=1000, output=250)
-    print(f"batch {batch:>3}: {fmt_usd(c.usd_per_million_tokens, 3)} per 1M tokens")
+replica = Deployment(model="llama-3.1-70b", gpu="h100-sxm", gpus=4)
+usd_per_hour = 4 * 3.78                            # 4 GPUs at $3.78 per GPU-hour
+prompt, output = 1000, 250
+slo = get_slo("mlperf-llama2-70b-interactive")     # or make_slo("chat", ttft_s=1.0, tpot_s=0.05)
+r = max_rate_under_slo(replica, slo=slo, prompt=prompt, output=output)
+print("SLO:", fmt_duration(slo.ttft_s, "ms", 0), "TTFT,", fmt_duration(slo.tpot_s, "ms", 0),
+      "TPOT at p99")
+for label, rate in [("within the SLO (simulated)", r.max_rate_requests_per_s),
+                    ("always busy (no SLO)", r.saturation_requests_per_s)]:
+    usd = usd_per_million_tokens_at_rate(usd_per_hour, rate, prompt + output)
+    print(f"{label:27} {fmt_number(rate, 2):>5} requests/s  {fmt_usd(usd, 3)} per 1M tokens")
+bound = best_under_slo(replica, prompt=prompt, output=output, slo=slo).best
+usd = usd_per_million_tokens_at_rate(usd_per_hour, bound.requests_per_s, prompt + output)
+print(f"{'steady-state formula (bound)':27} {fmt_number(bound.requests_per_s, 2):>5} requests/s  "
+      f"{fmt_usd(usd, 3)} per 1M tokens (batch {bound.batch}, no queue: too optimistic)")
 # --8<-- [end:slo_batch]
 
 # --8<-- [start:cost_chart_data]

@@ -95,23 +95,19 @@ for p in load_curve(engine, prompt=1_000, output=250):
 # --8<-- [end:knee]
 
 # --8<-- [start:goodput]
-from servecalc.slo import get_slo, operating_point
-from servecalc.units import fmt_duration, fmt_number
 from servecalc.deployment import Deployment
+from servecalc.sim import Engine, poisson_workload, simulate
+from servecalc.units import fmt_number, fmt_percent
 
-model_id, gpu, gpus = "llama-3.1-70b", "h100-sxm", 4
-prompt, output = 1_024, 256
-slo = get_slo("mlperf-llama2-70b-interactive")
+engine = Engine(Deployment(model="llama-3.1-70b", gpu="h100-sxm", gpus=4))
+slo = "mlperf-llama2-70b-interactive"
 
-print(f"{'batch':>5} {'TPOT':>9} {'throughput req/s':>17} {'goodput req/s':>14}")
-for batch in [16, 32, 48, 64, 128]:
-    p = operating_point(Deployment(model=model_id, gpu=gpu, gpus=gpus),
-                        batch=batch, prompt=prompt, output=output)
-    met = p.ttft_s <= slo.ttft_s and p.tpot_s <= slo.tpot_s
-    # Identical requests: either all of them meet the SLO or none does.
-    goodput = p.requests_per_s if met else 0.0
-    print(f"{batch:>5} {fmt_duration(p.tpot_s, 'ms'):>9} {fmt_number(p.requests_per_s, 2):>17} "
-          f"{fmt_number(goodput, 2):>14}")
+print(f"{'arrivals/s':>10} {'throughput req/s':>17} {'goodput req/s':>14} {'within SLO':>10}")
+for rate in [1.0, 2.0, 3.0, 4.0, 5.0, 6.0]:
+    work = poisson_workload(rate, 2_000, prompt=1_024, output=256, seed=1)
+    r = simulate(engine, work, slo=slo, chart_points=1)
+    print(f"{fmt_number(rate, 1):>10} {fmt_number(r.requests_per_s, 2):>17} "
+          f"{fmt_number(r.goodput_requests_per_s, 2):>14} {fmt_percent(r.slo_attainment):>10}")
 # --8<-- [end:goodput]
 
 # --8<-- [start:tail]

@@ -156,17 +156,34 @@ def plan(
                 options=tuple(options), skipped=tuple(skipped))
 
 
+def usd_per_million_tokens_at_rate(usd_per_hour: float, requests_per_s: float,
+                                   tokens_per_request: float) -> float:
+    """Dollars per million tokens when a fleet costing ``usd_per_hour`` serves
+    ``requests_per_s`` requests of ``tokens_per_request`` tokens each (count
+    input and output tokens for a blended price, output tokens alone for an
+    output price).
+
+    >>> round(usd_per_million_tokens_at_rate(15.12, 3.3, 1250), 3)   # 4 x $3.78 at 3.3 req/s
+    1.018
+    """
+    hourly = positive_number("usd_per_hour", usd_per_hour)
+    tokens_per_hour = (positive_number("requests_per_s", requests_per_s)
+                       * positive_number("tokens_per_request", tokens_per_request) * 3600)
+    return hourly / tokens_per_hour * 1e6
+
+
 def _option(gpu: str, gpus: int, dtype: str, cap: CapacityResult, load: float, spare: float
             ) -> PlanOption:
     price = get_price(gpu)
     per_replica = cap.max_rate_requests_per_s
     replicas = math.ceil(load / (per_replica * (1 - spare)))
     usd_per_hour = replicas * gpus * price.price_usd_per_hour
-    tokens_per_hour = load * (cap.output_tokens_per_s / per_replica) * 3600
+    mean_output = cap.output_tokens_per_s / per_replica
     return PlanOption(
         gpu=gpu, gpus=gpus, weight_dtype=dtype, replicas=replicas,
         max_rate_per_replica=per_replica, usd_per_hour=usd_per_hour,
-        usd_per_million_output_tokens=usd_per_hour / tokens_per_hour * 1e6,
+        usd_per_million_output_tokens=usd_per_million_tokens_at_rate(usd_per_hour, load,
+                                                                     mean_output),
         price_usd_per_gpu_hour=price.price_usd_per_hour,
         price_source=f"{price.provider}, {price.instance}, {price.date}: {price.source}",
         capacity=cap,

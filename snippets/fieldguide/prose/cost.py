@@ -18,10 +18,12 @@ import math
 
 from servecalc.cost import break_even_vs_api, cost_per_million_tokens
 from servecalc.prices import get_price
-from servecalc.slo import best_under_slo
+from servecalc.plan import usd_per_million_tokens_at_rate
 from servecalc.units import fmt_int, fmt_number, fmt_percent, fmt_usd
 from servecalc.validate import choice
 from servecalc.deployment import Deployment
+
+from ..capacity_cache import capacity
 
 __all__ = [
     "cost_example_price",
@@ -207,33 +209,35 @@ def cost_break_even(model: str, gpu: str, api_input: float, api_output: float, f
 def cost_under_slo(model: str, gpu: str, slo: str, field: str, gpus: int = 1,
                    prompt: int = 1000, output: int = 250, price: float | None = None,
                    weight_dtype: str = "bf16") -> str:
-    """The cheapest batch a latency SLO allows, against the largest that fits.
+    """What a latency SLO does to the price of a token, from simulated capacity.
 
-    ``field``: 'batch' (best batch under ``slo``), 'max_fit' (largest batch
-    that fits), 'usd_per_m' (dollars per million tokens at the best batch),
-    'max_fit_usd_per_m' (at the largest batch that fits), 'premium' (how much
-    more the SLO's batch costs).
+    ``field``: 'rate' (requests/s one replica serves within ``slo``, simulated),
+    'batch' (its mean batch there), 'busy_rate' (requests/s when always busy,
+    a batch job with no latency target), 'usd_per_m' (dollars per million
+    tokens, input and output, at the SLO-bound rate), 'busy_usd_per_m' (at
+    the always-busy rate), 'premium' (how much more the SLO's token costs).
 
-    >>> cost_under_slo("llama-3.1-70b", "h100-sxm", "mlperf-llama2-70b-interactive", "batch",
+    >>> cost_under_slo("llama-3.1-70b", "h100-sxm", "mlperf-llama2-70b-interactive", "rate",
     ...                gpus=4)
-    '47'
+    '3.30 requests/s'
     >>> cost_under_slo("llama-3.1-70b", "h100-sxm", "mlperf-llama2-70b-interactive", "premium",
     ...                gpus=4)
-    '78.3 %'
+    '150 %'
     """
-    choice("field", field, ["batch", "max_fit", "usd_per_m", "max_fit_usd_per_m", "premium"])
-    r = best_under_slo(Deployment(model=model, gpu=gpu, gpus=gpus, weight_dtype=weight_dtype),
-                       prompt=prompt, output=output, slo=slo)
-    if r.best is None:
-        raise ValueError(f"no batch meets {slo} here: {r.reason}")
+    choice("field", field, ["rate", "batch", "busy_rate", "usd_per_m", "busy_usd_per_m",
+                            "premium"])
+    r = capacity(model, gpu, gpus, prompt, output, slo, weight_dtype=weight_dtype)
+    if field == "rate":
+        return f"{fmt_number(r.max_rate_requests_per_s, 2)} requests/s"
     if field == "batch":
-        return fmt_int(r.best.batch)
-    if field == "max_fit":
-        return fmt_int(r.max_batch_fit)
-    best = _cost(model, gpu, gpus, r.best.batch, prompt, output, 1.0, price, weight_dtype)
-    most = _cost(model, gpu, gpus, r.max_batch_fit, prompt, output, 1.0, price, weight_dtype)
+        return fmt_number(r.mean_batch, 0)
+    if field == "busy_rate":
+        return f"{fmt_number(r.saturation_requests_per_s, 2)} requests/s"
+    hourly = _price(gpu, price) * gpus
+    at_slo = usd_per_million_tokens_at_rate(hourly, r.max_rate_requests_per_s, prompt + output)
+    busy = usd_per_million_tokens_at_rate(hourly, r.saturation_requests_per_s, prompt + output)
     if field == "usd_per_m":
-        return fmt_usd(best.usd_per_million_tokens)
-    if field == "max_fit_usd_per_m":
-        return fmt_usd(most.usd_per_million_tokens)
-    return fmt_percent(best.usd_per_million_tokens / most.usd_per_million_tokens - 1)
+        return fmt_usd(at_slo)
+    if field == "busy_usd_per_m":
+        return fmt_usd(busy)
+    return fmt_percent(at_slo / busy - 1)
