@@ -5,9 +5,10 @@
 import math
 
 from servecalc.capacity import fit
-from servecalc.slo import best_under_slo, get_slo
-from servecalc.units import fmt_bytes, fmt_duration, fmt_number
 from servecalc.deployment import Deployment
+from servecalc.slo import get_slo
+from servecalc.slo_capacity import max_rate_under_slo
+from servecalc.units import fmt_bytes, fmt_duration, fmt_number
 
 # The release: the model, the hardware, the traffic you expect at peak.
 model, gpu, gpus = "llama-3.1-70b", "h100-sxm", 4
@@ -19,18 +20,19 @@ slo = get_slo("mlperf-llama2-70b-interactive")
 f = fit(model, gpu, gpus=gpus, context=prompt + output)
 print("fits:", f.reason)
 print("KV budget:", fmt_bytes(f.kv_budget_bytes, "GiB"), "| weights:", fmt_bytes(f.weight_bytes, "GiB"))
-r = best_under_slo(Deployment(model=model, gpu=gpu, gpus=gpus),
-                   prompt=prompt, output=output, slo=slo)
-if r.best is None:
+# One replica under Poisson arrivals, simulated: the highest rate with the SLO met at p99.
+r = max_rate_under_slo(Deployment(model=model, gpu=gpu, gpus=gpus), slo=slo, prompt=prompt,
+                       output=output)
+if not r.feasible:
     print("NO-GO:", r.reason)
 else:
-    p = r.best
-    per_replica = p.requests_per_s * (1 - headroom)
+    per_replica = r.max_rate_requests_per_s * (1 - headroom)
     replicas = math.ceil(peak_requests_per_s / per_replica)
-    print(f"best batch under the SLO: {p.batch} (TTFT {fmt_duration(p.ttft_s, 'ms')}, "
-          f"TPOT {fmt_duration(p.tpot_s, 'ms')})")
-    print(f"one replica: {fmt_number(p.requests_per_s)} requests/s, "
-          f"{fmt_number(per_replica)} with headroom")
+    print(f"one replica: {fmt_number(r.max_rate_requests_per_s)} requests/s within the SLO "
+          f"(p99 TTFT {fmt_duration(r.ttft_s.p99, 'ms')}, p99 TPOT {fmt_duration(r.tpot_s.p99, 'ms')}, "
+          f"mean batch {fmt_number(r.mean_batch, 0)})")
+    print(f"planned load per replica: {fmt_number(per_replica)} requests/s "
+          f"({fmt_number(headroom * 100, 0)} % headroom)")
     print(f"replicas for {peak_requests_per_s} requests/s at peak: {replicas} "
           f"({replicas * gpus} GPUs)")
 # --8<-- [end:capacity_check]

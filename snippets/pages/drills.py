@@ -6,11 +6,12 @@
 import math
 
 from servecalc.capacity import fit
-from servecalc.cost import cost_per_million_tokens
 from servecalc.kv import kv_bytes_per_token
 from servecalc.latency import request_latency
 from servecalc.params import weight_bytes
-from servecalc.slo import best_under_slo, make_slo
+from servecalc.plan import usd_per_million_tokens_at_rate
+from servecalc.slo import make_slo
+from servecalc.slo_capacity import max_rate_under_slo
 from servecalc.units import fmt_bytes, fmt_duration, fmt_int, fmt_number, fmt_usd
 from servecalc.deployment import Deployment
 
@@ -33,18 +34,16 @@ gpus = 4
 alone = request_latency(Deployment(model=model, gpu=gpu, gpus=gpus), prompt=prompt, output=output)
 print("alone: TTFT", fmt_duration(alone.ttft_s, "ms"), "| TPOT", fmt_duration(alone.tpot_s, "ms"),
       "| end to end", fmt_duration(alone.e2e_s, "s", 2))
-best = best_under_slo(Deployment(model=model, gpu=gpu, gpus=gpus),
-                      prompt=prompt, output=output, slo=slo).best
-replicas = math.ceil(peak_requests_per_s / best.requests_per_s)
-print(f"under the SLO: batch {best.batch}, {fmt_number(best.requests_per_s)} requests/s per replica,"
-      f" {replicas} replicas = {replicas * gpus} GPUs")
+# One replica under random (Poisson) arrivals, simulated: the highest rate meeting the SLO at p99.
+cap = max_rate_under_slo(Deployment(model=model, gpu=gpu, gpus=gpus), slo=slo, prompt=prompt,
+                         output=output)
+replicas = math.ceil(peak_requests_per_s / cap.max_rate_requests_per_s)
+print(f"under the SLO: {fmt_number(cap.max_rate_requests_per_s)} requests/s per replica "
+      f"(mean batch {fmt_number(cap.mean_batch, 0)}), {replicas} replicas = {replicas * gpus} GPUs")
 
 # 4. Trade-offs: what the answer costs.
-c = cost_per_million_tokens(Deployment(model=model, gpu=gpu, gpus=gpus),
-                            price_usd_per_hour=price_usd_per_hour, batch=best.batch, prompt=prompt,
-                            output=output)
-print("cost at that batch:", fmt_usd(c.usd_per_million_input_tokens, 3), "per 1M input,",
-      fmt_usd(c.usd_per_million_output_tokens, 3), "per 1M output tokens")
+usd = usd_per_million_tokens_at_rate(price_usd_per_hour * gpus, cap.max_rate_requests_per_s, output)
+print("cost at that rate:", fmt_usd(usd, 3), "per 1M output tokens (the GPUs' whole bill)")
 # 5. Monitor: TTFT/TPOT p99 against the SLO, KV occupancy, queue depth, cost per 1M tokens.
 # --8<-- [end:worksheet]
 

@@ -19,11 +19,13 @@ from __future__ import annotations
 
 import math
 
-from servecalc.capacity import fit
-from servecalc.slo import best_under_slo, get_slo
+from servecalc.capacity import fit, fit_deployment
+from servecalc.slo import get_slo
 from servecalc.units import fmt_duration, fmt_int, fmt_number, fmt_percent
-from servecalc.validate import choice, fraction, positive_int, positive_number
+from servecalc.validate import choice, fraction, positive_int, positive_number, unit_interval
 from servecalc.deployment import Deployment
+
+from ..capacity_cache import capacity
 
 __all__ = [
     "dayof_error_budget",
@@ -111,55 +113,48 @@ def dayof_slo_limit(slo: str, which: str) -> str:
     return fmt_duration(s.ttft_s if which == "ttft" else s.tpot_s, "ms", 0)
 
 
-def _best(model, gpu, gpus, prompt, output, slo, weight_dtype):
-    return best_under_slo(Deployment(model=model, gpu=gpu, gpus=gpus, weight_dtype=weight_dtype),
-                          prompt=prompt, output=output, slo=slo)
-
-
 def dayof_capacity(model: str, gpu: str, prompt: int, output: int, slo: str, field: str,
                    gpus: int = 1, weight_dtype: str = "bf16") -> str:
-    """One replica's best operating point under ``slo``: 'batch', 'requests_per_s',
-    'tokens_per_s', 'tpot', 'ttft', 'max_fit'.
+    """One replica under ``slo``, simulated (:func:`servecalc.slo_capacity.max_rate_under_slo`):
+    'requests_per_s' (the highest rate meeting it), 'tokens_per_s', 'batch' (mean batch
+    there), 'tpot' and 'ttft' (p99 there); 'max_fit' is the largest batch memory allows.
 
     >>> dayof_capacity("llama-3.1-70b", "h100-sxm", 1024, 256, "mlperf-llama2-70b-interactive",
-    ...                "batch", gpus=4)
-    '47'
+    ...                "requests_per_s", gpus=4)
+    '3.30 requests/s'
     """
     choice("field", field, ["batch", "requests_per_s", "tokens_per_s", "tpot", "ttft",
                             "max_fit"])
-    r = _best(model, gpu, gpus, prompt, output, slo, weight_dtype)
     if field == "max_fit":
-        return fmt_int(r.max_batch_fit)
-    if r.best is None:
-        raise ValueError(f"no batch meets {slo} here: {r.reason}")
-    p = r.best
+        return fmt_int(fit_deployment(Deployment(model=model, gpu=gpu, gpus=gpus,
+                                                 weight_dtype=weight_dtype),
+                                      context=prompt + output).max_batch)
+    r = capacity(model, gpu, gpus, prompt, output, slo, weight_dtype=weight_dtype)
     if field == "batch":
-        return fmt_int(p.batch)
+        return fmt_number(r.mean_batch, 0)
     if field == "requests_per_s":
-        return f"{fmt_number(p.requests_per_s, 2)} requests/s"
+        return f"{fmt_number(r.max_rate_requests_per_s, 2)} requests/s"
     if field == "tokens_per_s":
-        return f"{fmt_int(round(p.output_tokens_per_s))} tokens/s"
-    return fmt_duration(p.tpot_s if field == "tpot" else p.ttft_s, "ms")
+        return f"{fmt_int(round(r.output_tokens_per_s))} tokens/s"
+    return fmt_duration(r.tpot_s.p99 if field == "tpot" else r.ttft_s.p99, "ms")
 
 
 def dayof_replicas(model: str, gpu: str, prompt: int, output: int, slo: str,
                    peak_requests_per_s: float, headroom: float = 0.3, gpus: int = 1,
                    weight_dtype: str = "bf16") -> str:
     """Replicas needed for ``peak_requests_per_s`` with ``headroom`` spare capacity,
-    each replica at its best operating point under ``slo``.
+    each replica loaded to at most ``1 - headroom`` of its simulated capacity under ``slo``.
 
     >>> dayof_replicas("llama-3.1-70b", "h100-sxm", 1024, 256, "mlperf-llama2-70b-interactive",
     ...                20, gpus=4)
-    '7'
+    '9'
     """
     peak = positive_number("peak_requests_per_s", peak_requests_per_s)
-    spare = fraction("headroom", headroom)
+    spare = unit_interval("headroom", headroom)
     if spare >= 1:
         raise ValueError(f"headroom must be a number in [0, 1), got {headroom!r}")
-    r = _best(model, gpu, gpus, prompt, output, slo, weight_dtype)
-    if r.best is None:
-        raise ValueError(f"no batch meets {slo} here: {r.reason}")
-    return fmt_int(math.ceil(peak / (r.best.requests_per_s * (1 - spare))))
+    r = capacity(model, gpu, gpus, prompt, output, slo, weight_dtype=weight_dtype)
+    return fmt_int(math.ceil(peak / (r.max_rate_requests_per_s * (1 - spare))))
 
 
 def dayof_headroom(model: str, gpu: str, context: int, gpus: int = 1, batch: int = 1,
