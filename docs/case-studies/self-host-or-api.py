@@ -61,29 +61,32 @@ print(f"API: {fmt_usd(api_per_request, 5)} per request")
 # %% [markdown]
 # ## 2. What one replica can do, and what it costs per request
 #
-# The capacity that matters is the throughput at the best batch that still meets
-# the latency target, not the throughput of the largest batch that fits. The
-# cell compares three replica shapes. For each, the break-even utilization is
+# The capacity that matters is the highest request rate at which the latency
+# target still holds at its percentile, with requests arriving at random and
+# queueing, found by simulation (`servecalc.slo_capacity`); not the throughput of
+# the largest batch that fits, nor a steady-state formula that fills every slot.
+# The cell compares three replica shapes ("batch" is the mean number of
+# sequences a replica runs at that rate). For each, the break-even utilization is
 # the busy fraction above which the replica serves a request more cheaply than
 # the API; above one hundred percent, it never does.
 
 # %%
-from servecalc.slo import best_under_slo
+from servecalc.slo_capacity import max_rate_under_slo
 
 CONFIGS = [("bf16", 4), ("fp8", 2), ("fp8", 4)]
 replicas = {}
 print(f"{'config':>8} {'batch':>6} {'req/s':>6} {'$/request':>10} "
       f"{'break-even, on-demand':>22} {'reserved':>9}")
 for dtype, gpus in CONFIGS:
-    point = best_under_slo(Deployment(model=MODEL, gpu=GPU, gpus=gpus, weight_dtype=dtype),
-                           prompt=PROMPT, output=OUTPUT, slo=SLO).best
-    capacity = point.requests_per_s
+    point = max_rate_under_slo(Deployment(model=MODEL, gpu=GPU, gpus=gpus, weight_dtype=dtype),
+                               slo=SLO, prompt=PROMPT, output=OUTPUT)
+    capacity = point.max_rate_requests_per_s
     per_request = {
         price: gpus * price / (capacity * 3600)
         for price in (ON_DEMAND_USD_PER_GPU_HOUR, RESERVED_USD_PER_GPU_HOUR)
     }
     replicas[(dtype, gpus)] = (capacity, per_request[ON_DEMAND_USD_PER_GPU_HOUR])
-    print(f"{dtype + ' x' + str(gpus):>8} {point.batch:>6} {fmt_number(capacity):>6} "
+    print(f"{dtype + ' x' + str(gpus):>8} {fmt_number(point.mean_batch, 0):>6} {fmt_number(capacity):>6} "
           f"{fmt_usd(per_request[ON_DEMAND_USD_PER_GPU_HOUR], 5):>10} "
           f"{fmt_percent(per_request[ON_DEMAND_USD_PER_GPU_HOUR] / api_per_request):>22} "
           f"{fmt_percent(per_request[RESERVED_USD_PER_GPU_HOUR] / api_per_request):>9}")

@@ -20,7 +20,7 @@
 #
 # This notebook works the question the way the [interview drills](../../drills/)
 # suggest: restate the requirements, size memory first, estimate latency, find
-# the best batch under the latency target, compare configurations, then check how
+# the capacity under the latency target, compare configurations, then check how
 # sensitive the answer is. Every number below is printed by `servecalc`, the
 # library behind the guide, when the site is built.
 #
@@ -103,45 +103,47 @@ for dtype, gpus in CANDIDATES:
 # All four meet the target alone, with room to spare on TPOT. That room is what
 # batching will spend.
 #
-# ## 4. The best batch under the SLO, and the fleet
+# ## 4. Capacity under the SLO, and the fleet
 #
 # With continuous batching, a replica's TPOT grows with the batch: each step
 # reads more KV cache, and arriving prompts' prefills interrupt the decode loop.
-# The cell finds, for each candidate, the batch with the highest throughput that
-# still meets both limits, then the replicas needed for the peak with headroom,
-# the GPUs in total, and the monthly bill and cost per million tokens at that
-# batch.
+# Requests arrive at random, so some land in bursts and wait. The cell finds,
+# for each candidate, the highest request rate one replica sustains with both
+# limits met at the 99th percentile, by simulating it
+# (`servecalc.slo_capacity`), then the replicas needed for the peak with
+# headroom, the GPUs in total, and the monthly bill and cost per million tokens
+# at the planned load.
 
 # %%
 import math
 
-from servecalc.cost import cost_per_million_tokens
-from servecalc.slo import best_under_slo
+from servecalc.plan import usd_per_million_tokens_at_rate
+from servecalc.slo_capacity import max_rate_under_slo
 
 HOURS_PER_MONTH = 730
 plans = []
 print(f"{'config':>8} {'batch':>6} {'req/s':>7} {'replicas':>9} {'GPUs':>5} "
       f"{'per month':>11} {'$/1M tok':>9}")
 for dtype, gpus in CANDIDATES:
-    res = best_under_slo(Deployment(model=MODEL, gpu=GPU, gpus=gpus, weight_dtype=dtype),
-                         prompt=PROMPT, output=OUTPUT, slo=SLO)
-    p = res.best
-    replicas = math.ceil(PEAK_REQUESTS_PER_S / (p.requests_per_s * (1 - HEADROOM)))
+    cap = max_rate_under_slo(Deployment(model=MODEL, gpu=GPU, gpus=gpus, weight_dtype=dtype),
+                             slo=SLO, prompt=PROMPT, output=OUTPUT)
+    replicas = math.ceil(PEAK_REQUESTS_PER_S / (cap.max_rate_requests_per_s * (1 - HEADROOM)))
     total_gpus = replicas * gpus
     monthly = total_gpus * PRICE_USD_PER_GPU_HOUR * HOURS_PER_MONTH
-    c = cost_per_million_tokens(Deployment(model=MODEL, gpu=GPU, gpus=gpus, weight_dtype=dtype),
-                                price_usd_per_hour=PRICE_USD_PER_GPU_HOUR, batch=p.batch,
-                                prompt=PROMPT, output=OUTPUT)
-    plans.append((dtype, gpus, p, replicas, total_gpus, monthly))
-    print(f"{dtype + ' x' + str(gpus):>8} {p.batch:>6} {fmt_number(p.requests_per_s):>7} "
-          f"{replicas:>9} {total_gpus:>5} {fmt_usd(monthly, 0):>11} "
-          f"{fmt_usd(c.usd_per_million_tokens, 3):>9}")
+    usd = usd_per_million_tokens_at_rate(total_gpus * PRICE_USD_PER_GPU_HOUR,
+                                         PEAK_REQUESTS_PER_S, PROMPT + OUTPUT)
+    plans.append((dtype, gpus, cap, replicas, total_gpus, monthly))
+    print(f"{dtype + ' x' + str(gpus):>8} {fmt_number(cap.mean_batch, 0):>6} "
+          f"{fmt_number(cap.max_rate_requests_per_s):>7} {replicas:>9} {total_gpus:>5} "
+          f"{fmt_usd(monthly, 0):>11} {fmt_usd(usd, 3):>9}")
 best = min(plans, key=lambda plan: plan[5])
 print(f"cheapest: {best[0]} weights, {best[1]} GPUs per replica, {best[3]} replicas, "
       f"{best[4]} GPUs, {fmt_usd(best[5], 0)} per month")
 
 # %% [markdown]
-# Read the table by columns. The batch a replica can run under the target
+# Read the table by columns ("batch" is the mean number of sequences a replica
+# runs at its capacity; the cost per million tokens, input and output, is at
+# the peak load). The batch a replica can run under the target
 # depends on how much cache it has and how fast each step is; requests per
 # second per replica follows; the fleet size follows from the peak. Fewer GPUs
 # per replica means more, smaller replicas, which also makes the fleet
@@ -170,14 +172,14 @@ scenarios = {
     "both": (2 * PROMPT, 2 * OUTPUT),
 }
 for name, (prompt, output) in scenarios.items():
-    res = best_under_slo(Deployment(model=MODEL, gpu=GPU, gpus=gpus, weight_dtype=dtype),
-                         prompt=prompt, output=output, slo=SLO)
-    if res.best is None:
-        print(f"{name:>15}: no batch meets the SLO ({res.reason})")
+    cap = max_rate_under_slo(Deployment(model=MODEL, gpu=GPU, gpus=gpus, weight_dtype=dtype),
+                             slo=SLO, prompt=prompt, output=output)
+    if not cap.feasible:
+        print(f"{name:>15}: no rate meets the SLO ({cap.reason})")
         continue
-    replicas = math.ceil(PEAK_REQUESTS_PER_S / (res.best.requests_per_s * (1 - HEADROOM)))
-    print(f"{name:>15}: batch {res.best.batch:>3}, {replicas:>3} replicas, "
-          f"{replicas * gpus:>3} GPUs")
+    replicas = math.ceil(PEAK_REQUESTS_PER_S / (cap.max_rate_requests_per_s * (1 - HEADROOM)))
+    print(f"{name:>15}: {fmt_number(cap.max_rate_requests_per_s):>5} requests/s per replica, "
+          f"{replicas:>3} replicas, {replicas * gpus:>3} GPUs")
 
 # %% [markdown]
 # For a chat service with long histories, the history is the expensive
@@ -188,32 +190,31 @@ for name, (prompt, output) in scenarios.items():
 # summarizing old turns is therefore a capacity lever, worth putting in front of
 # the product team next to the cost per month.
 #
-# ## 6. A check with a simulated queue
+# ## 6. A check at the planned load, with other traffic
 #
-# The steady-state model above assumes every slot stays full. A short
-# simulation of continuous batching on a mixed workload (answers from a quarter
-# to twice the planned length, in a fixed pseudo-random order) checks that mean
-# time to first token and throughput per replica land where the plan says.
+# The plan loads each replica to the peak divided by the replica count. The
+# cell simulates one replica at that load with traffic the search never saw:
+# another seed, and answers spread from a quarter to twice the planned length
+# (log-normal), and reads its tail against the target.
 
 # %%
-import random
+from servecalc.sim import Engine, LogNormal, poisson_workload, simulate
 
-from servecalc.batching import continuous_batching
-
-rng = random.Random(7)
-work = [(PROMPT, rng.randint(OUTPUT // 4, 2 * OUTPUT)) for _ in range(4 * best[2].batch)]
-sim = continuous_batching(Deployment(model=MODEL, gpu=GPU, gpus=gpus, weight_dtype=dtype),
-                          requests=work, batch=best[2].batch)
-print(f"simulated: {fmt_int(round(sim.output_tokens_per_s))} output tokens/s, "
-      f"{fmt_number(sim.requests_per_s)} requests/s, mean TTFT {fmt_duration(sim.mean_ttft_s, 's', 2)}")
-print(f"planned:   {fmt_int(round(best[2].output_tokens_per_s))} output tokens/s, "
-      f"{fmt_number(best[2].requests_per_s)} requests/s")
+replicas = best[3]
+engine = Engine(Deployment(model=MODEL, gpu=GPU, gpus=gpus, weight_dtype=dtype))
+work = poisson_workload(PEAK_REQUESTS_PER_S / replicas, 4000, prompt=PROMPT,
+                        output=LogNormal(OUTPUT, 0.5, low=OUTPUT // 4, high=2 * OUTPUT), seed=42)
+run = simulate(engine, work, slo=SLO, chart_points=1)
+print(f"one replica at {fmt_number(PEAK_REQUESTS_PER_S / replicas)} requests/s: "
+      f"p99 TTFT {fmt_duration(run.ttft_s.p99, 'ms')}, p99 TPOT {fmt_duration(run.tpot_s.p99, 'ms')}, "
+      f"mean batch {fmt_number(run.mean_batch, 0)}")
+print(f"within the SLO: {fmt_number(run.slo_attainment * 100, 1)} % of requests")
 
 # %% [markdown]
-# The simulation starts with every request waiting at once, so its mean time to
-# first token includes a long initial queue: that is a burst, not the steady
-# state. Throughput is the number to compare. When they disagree by a lot, trust
-# neither and run the load test.
+# With the headroom the tail stays inside the target even with answers of
+# varied length. Without it, the replica would run at its capacity, where the
+# p99 sits on the limit by construction. When the simulation and a load test
+# disagree by a lot, trust neither and find out why.
 #
 # ## 7. What to monitor once it is live
 #
