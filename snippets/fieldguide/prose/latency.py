@@ -125,7 +125,7 @@ def slo_capacity_rate(model: str, gpu: str, gpus: int, prompt: int, output: int,
     (simulated, :func:`servecalc.slo_capacity.max_rate_under_slo`).
 
     >>> slo_capacity_rate("llama-3.1-70b", "h100-sxm", 4, 1024, 256, "mlperf-llama2-70b-interactive")
-    '3.28 requests/s'
+    '3.30 requests/s'
     """
     r = capacity(model, gpu, gpus, prompt, output, slo)
     return f"{fmt_number(r.max_rate_requests_per_s, 2)} requests/s"
@@ -136,7 +136,7 @@ def slo_capacity_tokens(model: str, gpu: str, gpus: int, prompt: int, output: in
     """Output tokens per second at that rate.
 
     >>> slo_capacity_tokens("llama-3.1-70b", "h100-sxm", 4, 1024, 256, "mlperf-llama2-70b-server")
-    '2,100 tok/s'
+    '1,802 tok/s'
     """
     r = capacity(model, gpu, gpus, prompt, output, slo)
     return f"{fmt_number(r.output_tokens_per_s, 0)} tok/s"
@@ -147,7 +147,7 @@ def slo_capacity_batch(model: str, gpu: str, gpus: int, prompt: int, output: int
     """Mean number of sequences in the engine at that rate (time-weighted, simulated).
 
     >>> slo_capacity_batch("llama-3.1-70b", "h100-sxm", 4, 1024, 256, "mlperf-llama2-70b-interactive")
-    '27'
+    '25'
     """
     return fmt_number(capacity(model, gpu, gpus, prompt, output, slo).mean_batch, 0)
 
@@ -158,7 +158,7 @@ def slo_capacity_ratio(model: str, gpu: str, gpus: int, prompt: int, output: int
 
     >>> slo_capacity_ratio("llama-3.1-70b", "h100-sxm", 4, 1024, 256,
     ...                    "mlperf-llama2-70b-interactive", "mlperf-llama2-70b-server")
-    '40.0 %'
+    '46.8 %'
     """
     a = capacity(model, gpu, gpus, prompt, output, strict).max_rate_requests_per_s
     b = capacity(model, gpu, gpus, prompt, output, loose).max_rate_requests_per_s
@@ -170,7 +170,7 @@ def slo_bound_gap(model: str, gpu: str, gpus: int, prompt: int, output: int, slo
     overstates the simulated capacity, as a share of the simulated one.
 
     >>> slo_bound_gap("llama-3.1-70b", "h100-sxm", 4, 1024, 256, "mlperf-llama2-70b-interactive")
-    '40.0 %'
+    '41.1 %'
     """
     simulated = capacity(model, gpu, gpus, prompt, output, slo).max_rate_requests_per_s
     bound = steady_state_bound(model, gpu, gpus, prompt, output, slo)
@@ -181,7 +181,7 @@ def slo_bound_rate(model: str, gpu: str, gpus: int, prompt: int, output: int, sl
     """The steady-state formula's requests per second (an upper bound).
 
     >>> slo_bound_rate("llama-3.1-70b", "h100-sxm", 4, 1024, 256, "mlperf-llama2-70b-interactive")
-    '4.77 requests/s'
+    '4.65 requests/s'
     """
     return f"{fmt_number(steady_state_bound(model, gpu, gpus, prompt, output, slo), 2)} requests/s"
 
