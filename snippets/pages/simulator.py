@@ -139,3 +139,34 @@ from servecalc.sim import Engine, make_workload, simulate
 engine = Engine("llama-3.1-8b", "h100-sxm", kv_blocks=100)
 simulate(engine, make_workload([0.0], [1_000], [1_000]))
 # --8<-- [end:bad_input]
+
+# --8<-- [start:trace_vs_poisson]
+import math
+
+from servecalc.sim import Engine, make_workload, poisson_workload, simulate
+from servecalc.sim.traces import trace_workload
+from servecalc.units import fmt_duration, fmt_number
+
+engine = Engine("llama-3.1-8b", "h100-sxm")
+
+
+def gap_cv(arrivals):
+    gaps = [b - a for a, b in zip(arrivals, arrivals[1:])]
+    mean = math.fsum(gaps) / len(gaps)
+    return math.sqrt(math.fsum((g - mean) ** 2 for g in gaps) / len(gaps)) / mean
+
+
+print(f"{'':24} {'gap CV':>6} {'p50 TTFT':>9} {'p99 TTFT':>10} {'p99 TPOT':>9} {'peak batch':>10}")
+for name, scale in [("azure-conv-2023", 2.0), ("azure-code-2023", 1.0)]:
+    trace = trace_workload(name, rate_scale=scale)
+    rate = (len(trace) - 1) / trace.arrivals[-1]
+    # Poisson arrivals at the same mean rate, carrying the same requests in the same order.
+    poisson = make_workload(poisson_workload(rate, len(trace), seed=1).arrivals,
+                            trace.prompts, trace.outputs)
+    print(f"{name}, {fmt_number(rate, 2)} requests/s on average:")
+    for label, work in [("recorded arrivals", trace), ("Poisson arrivals", poisson)]:
+        r = simulate(engine, work, policy="chunked", chart_points=1)
+        print(f"  {label:22} {fmt_number(gap_cv(work.arrivals), 1):>6} "
+              f"{fmt_duration(r.ttft_s.p50, 'ms'):>9} {fmt_duration(r.ttft_s.p99, 'ms'):>10} "
+              f"{fmt_duration(r.tpot_s.p99, 'ms'):>9} {r.peak_batch:>10}")
+# --8<-- [end:trace_vs_poisson]
