@@ -70,6 +70,8 @@ bench: deps chromium
 	@test -f bench/results.md || echo 'Not measured yet: run `make bench`.' > bench/results.md
 	@echo "==> Simulator: CPython and Pyodide on Node"
 	node bench/bench_simulator_pyodide.mjs --json > build/bench/simulator-pyodide.json
+	@echo "==> Fleet plan: CPython"
+	$(PY) bench/bench_plan.py --json > build/bench/plan.json
 	@echo "==> Live cells in headless Chromium"
 	$(PY) -m bench.bench_browser --runs 3 --json build/bench/browser.json
 	$(PY) bench/report.py

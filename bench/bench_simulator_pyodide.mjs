@@ -70,6 +70,11 @@ const summary = {
   pyodide_cpu_median_s: pyodideReport.cpu_median_s,
   cpython_cpu_median_s: cpythonReport.cpu_median_s,
   same_steps: pyodideReport.steps === cpythonReport.steps,
+  pyodide_capacity_median_s: pyodideReport.capacity_median_s,
+  cpython_capacity_median_s: cpythonReport.capacity_median_s,
+  cpython_capacity_cpu_median_s: cpythonReport.capacity_cpu_median_s,
+  capacity_requests_simulated: cpythonReport.capacity_requests_simulated,
+  same_capacity: pyodideReport.capacity_requests_per_s === cpythonReport.capacity_requests_per_s,
 };
 if (args.includes("--json")) {
   console.log(JSON.stringify(summary, null, 2));
@@ -79,4 +84,4 @@ if (args.includes("--json")) {
   console.log(`  CPython ${summary.cpython}: ${summary.cpython_median_s.toFixed(3)} s`);
   console.log(`  ratio Pyodide / CPython: ${ratio.toFixed(2)}x`);
 }
-process.exit(summary.same_steps ? 0 : 1);
+process.exit(summary.same_steps && summary.same_capacity ? 0 : 1);

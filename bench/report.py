@@ -42,6 +42,7 @@ def machine() -> str:
 def main() -> int:
     browser = json.loads((RESULTS / "browser.json").read_text())
     sim = json.loads((RESULTS / "simulator-pyodide.json").read_text())
+    plan = json.loads((RESULTS / "plan.json").read_text())
     rows = [
         ("Bare Pyodide boot in a worker (the floor)", ms(browser["bare_boot_ms"]), "—"),
         ("Click on Run to first result, fresh page",
@@ -58,6 +59,12 @@ def main() -> int:
          f"{sim['cpython_median_s']:.3f} s", "at most 1 s"),
         (f"Same run in Pyodide {sim['pyodide']} (Python {sim['pyodide_python']}) on Node",
          f"{sim['pyodide_median_s']:.3f} s ({sim['ratio']:.2f}× CPython)", "—"),
+        (f"Capacity search, one configuration ({sim['capacity_requests_simulated']:,} requests "
+         f"simulated), CPython", f"{sim['cpython_capacity_median_s']:.2f} s", "at most 2 s"),
+        ("Same search in Pyodide on Node", f"{sim['pyodide_capacity_median_s']:.2f} s",
+         "at most 5 s"),
+        (f"Plan over {plan['combinations']} combinations ({plan['feasible']} feasible), CPython",
+         f"{plan['wall_s']:.1f} s", "at most 30 s"),
     ]
     lines = [
         f"Measured on {datetime.date.today().isoformat()}: {machine()}. Browser figures are the "

@@ -42,8 +42,9 @@ print(f"under the SLO: {fmt_number(cap.max_rate_requests_per_s)} requests/s per 
       f"(mean batch {fmt_number(cap.mean_batch, 0)}), {replicas} replicas = {replicas * gpus} GPUs")
 
 # 4. Trade-offs: what the answer costs.
-usd = usd_per_million_tokens_at_rate(price_usd_per_hour * gpus, cap.max_rate_requests_per_s, output)
-print("cost at that rate:", fmt_usd(usd, 3), "per 1M output tokens (the GPUs' whole bill)")
+usd = usd_per_million_tokens_at_rate(price_usd_per_hour * gpus, cap.max_rate_requests_per_s,
+                                     prompt + output)
+print("cost at that rate:", fmt_usd(usd, 3), "per 1M tokens, input and output together")
 # 5. Monitor: TTFT/TPOT p99 against the SLO, KV occupancy, queue depth, cost per 1M tokens.
 # --8<-- [end:worksheet]
 
