@@ -123,16 +123,21 @@ class Recorder:
         self.step_batch: list[int] = []
         self.step_blocks: list[int] = []
         self.step_waiting: list[int] = []
+        self._append_start = self.step_start.append
+        self._append_len = self.step_len.append
+        self._append_batch = self.step_batch.append
+        self._append_blocks = self.step_blocks.append
+        self._append_waiting = self.step_waiting.append
         self._progress = progress
         self.next_report = n / 100 if progress else math.inf
 
     def step(self, start: float, length: float, batch: int, blocks: int, waiting: int) -> None:
         """One engine step: when, how long, sequences, KV blocks held, queue length."""
-        self.step_start.append(start)
-        self.step_len.append(length)
-        self.step_batch.append(batch)
-        self.step_blocks.append(blocks)
-        self.step_waiting.append(waiting)
+        self._append_start(start)
+        self._append_len(length)
+        self._append_batch(batch)
+        self._append_blocks(blocks)
+        self._append_waiting(waiting)
 
     def finished(self, count: int) -> None:
         """Count ``count`` completions; report progress at most ~100 times."""

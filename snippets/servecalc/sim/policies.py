@@ -120,18 +120,21 @@ def run_prefill_first(engine: Engine, work: Workload, rec: Recorder) -> None:
     """``continuous``: admit and prefill whenever possible, otherwise decode everyone."""
     decode = engine.step_model.decode_time_s
     mixed = engine.step_model.mixed_time_s
-    prompts = work.prompts
+    prompts, arrivals, n = work.prompts, work.arrivals, len(work)
     run = RunningSet(engine, work, rec)
     waiting, gen, state, start = run.waiting, run.gen, run.state, rec.start
+    step = rec.step
+    max_batch = engine.max_batch
     now = 0.0
-    while rec.done < rec.n:
-        run.arrive(now)
-        if waiting and run.n_dec < engine.max_batch:
+    while rec.done < n:
+        if run.arrived < n and arrivals[run.arrived] <= now:
+            run.arrive(now)
+        if waiting and run.n_dec < max_batch:
             admitted = _admit_prefill_first(engine, run, work)
             if admitted:
                 chunks = [(prompts[i] + gen[i], 0) for i in admitted]
                 dt = mixed(0, 0, chunks)
-                rec.step(now, dt, run.n_dec + len(admitted), run.used, len(waiting))
+                step(now, dt, run.n_dec + len(admitted), run.used, len(waiting))
                 for i in admitted:
                     if start[i] < 0:
                         start[i] = now
@@ -141,14 +144,17 @@ def run_prefill_first(engine: Engine, work: Workload, rec: Recorder) -> None:
                     if state[i] == RUNNING:
                         run.track(i)
                 continue
-        if not run.n_dec:
+        n_dec = run.n_dec
+        if not n_dec:
             now = run.next_arrival(now)
             continue
         run.reserve_decode_blocks()
-        if not run.n_dec:
-            continue
-        dt = decode(run.n_dec, run.total_context)
-        rec.step(now, dt, run.n_dec, run.used, len(waiting))
+        if run.n_dec != n_dec:
+            n_dec = run.n_dec
+            if not n_dec:
+                continue
+        dt = decode(n_dec, run.total_context)
+        step(now, dt, n_dec, run.used, len(waiting))
         now += dt
         run.end_decode_step(now)
 
