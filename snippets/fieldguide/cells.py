@@ -32,7 +32,7 @@ import json
 import time
 from collections.abc import Callable
 
-from .isolation import isolated
+from .isolation import exec_isolated
 
 MAX_OUTPUT_CHARS = 1_000_000
 MAX_OUTPUT_LINES = 10_000
@@ -137,26 +137,40 @@ def run_cell(
         raise ValueError(f"source must be a string of Python code, got {source!r}")
     output = CappedOutput(sink=sink)
     namespace: dict = {"__name__": "__main__"}
-    error = None
-    with isolated() if isolate else contextlib.nullcontext():
+    try:
+        code = compile(source, "<cell>", "exec")
+    except SyntaxError as exc:
+        return {"stdout": "", "error": describe(exc)}
+    if isolate:
+        error = exec_isolated(code, namespace, output, describe)
+    else:
+        error = None
         with contextlib.redirect_stdout(output), contextlib.redirect_stderr(output):
             try:
-                exec(compile(source, "<cell>", "exec"), namespace)
-            except SyntaxError as exc:
-                error = f"SyntaxError: {exc.msg} (line {exc.lineno})"
+                exec(code, namespace)
             except BaseException as exc:  # noqa: BLE001 - every failure is reported to the reader
-                error = f"{type(exc).__name__}: {_message(exc)}"
-        namespace.clear()  # objects the cell made go now, not at some later cell
-        output.flush()
+                error = describe(exc)
+        namespace.clear()
+    output.flush()
     return {"stdout": output.getvalue(), "error": error}
 
 
-def _message(exc: BaseException) -> str:
-    """``str(exc)``, or a placeholder when the exception's own ``__str__`` fails."""
+def describe(exc: BaseException) -> str:
+    """``TypeName: message`` (with the line for a SyntaxError), whatever the exception does.
+
+    >>> describe(ValueError("bad"))
+    'ValueError: bad'
+    >>> class Hostile(Exception):
+    ...     def __str__(self): raise RuntimeError
+    >>> describe(Hostile())
+    "Hostile: (the exception's message could not be shown)"
+    """
     try:
-        return str(exc)
+        if isinstance(exc, SyntaxError):
+            return f"SyntaxError: {exc.msg} (line {exc.lineno})"
+        return f"{type(exc).__name__}: {exc}"
     except BaseException:  # noqa: BLE001 - a hostile __str__ must not escape the runner
-        return "(the exception's message could not be shown)"
+        return f"{type(exc).__name__}: (the exception's message could not be shown)"
 
 
 def run_cell_json(source: str, sink: Callable[[str], object] | None = None) -> str:
