@@ -26,7 +26,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from tests.browser.helpers import edit_cell, instant_navigate, run_and_wait
+from tests.browser.helpers import WATCH_LONG_TASKS, edit_cell, instant_navigate
 from tests.conftest import CHROMIUM, CHROMIUM_ARGS, build_and_serve
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -90,18 +90,11 @@ def bare_boot_ms(browser, base: str) -> float:
 
 HOVER_LEAD_MS = 1_000  # pointer on the cell to the click on Run
 
-WATCH_LONG_TASKS = """() => {
-  window.longTasks = [];
-  new PerformanceObserver((list) => window.longTasks.push(...list.getEntries().map((e) => e.duration)))
-    .observe({ type: "longtask" });
-}"""
-
-
 def flood_longest_task_ms(page, cell) -> float:
     """The longest main-thread task while a cell prints 50 MB."""
     edit_cell(page, cell, "print('x' * 50_000_000)\n")
     page.evaluate(WATCH_LONG_TASKS)
-    run_and_wait(cell)
+    timed_run(cell.element_handle())  # not reading the output: that would be a task of ours
     page.wait_for_timeout(200)
     return max(page.evaluate("window.longTasks"), default=0.0)
 

@@ -242,7 +242,7 @@ function intent() {
  * the new one. A short final output is written as one text node.
  */
 class OutputView {
-  static PIECE = 65_536;
+  static PIECE = 16_384; // characters drawn per frame
 
   constructor(el) {
     this.el = el;
@@ -560,6 +560,20 @@ function calculatorRunner({ box, name, page, longRunning, result, status, button
   return { compute, showError, forget: () => { latest += 1; } };
 }
 
+/** The runtime's state in the toolbar; a failed start also on the status line. */
+function showCalculatorRuntime(toolbarStatus, status) {
+  const show = (state, error) => {
+    toolbarStatus.dataset.state = state;
+    toolbarStatus.textContent = STATUS_TEXT[state];
+    if (state === "error") {
+      status.dataset.kind = "error";
+      status.textContent = `Python could not start: ${error}. The result shown was computed when the site was built.`;
+    }
+  };
+  show(runtime.state, runtime.error);
+  return runtime.onChange(show);
+}
+
 function setupCalculator(box, page) {
   if (box.dataset.liveReady) return null;
   box.dataset.liveReady = "1";
@@ -578,16 +592,7 @@ function setupCalculator(box, page) {
     box, status, "Calculator", longRunning ? "Run" : "Recompute",
     { run: "Compute with these values", stop: "Stop the computation", reset: "Restore the default values" },
   );
-  const showState = (s, error) => {
-    buttons.status.dataset.state = s;
-    buttons.status.textContent = STATUS_TEXT[s];
-    if (s === "error") {
-      status.dataset.kind = "error";
-      status.textContent = `Python could not start: ${error}. The result shown was computed when the site was built.`;
-    }
-  };
-  showState(runtime.state, runtime.error);
-  const unsubscribe = runtime.onChange(showState);
+  const unsubscribe = showCalculatorRuntime(buttons.status, status);
 
   const values = () => ({
     ...Object.fromEntries(controls.filter((el) => !el.closest("[hidden]")).map((el) => [el.name, el.value])),

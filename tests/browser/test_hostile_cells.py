@@ -14,6 +14,7 @@ from fieldguide.cells import MAX_OUTPUT_CHARS, MAX_OUTPUT_LINES, CappedOutput
 from tests.browser.helpers import (
     BOOT_TIMEOUT_MS,
     DONE,
+    WATCH_LONG_TASKS,
     edit_cell,
     instant_navigate,
     run_and_wait,
@@ -27,13 +28,6 @@ TRUNCATED = CappedOutput().note
 # blocked the page for about 20 s. The bound is loose for a shared machine;
 # `make bench` reports the measured value.
 LONGEST_TASK_MS = 1_000
-
-WATCH_LONG_TASKS = """() => {
-  window.longTasks = [];
-  new PerformanceObserver((list) => window.longTasks.push(...list.getEntries().map((e) => e.duration)))
-    .observe({ type: "longtask" });
-}"""
-
 
 def open_chapter(context, path="kv-cache/"):
     page = context.new_page()
