@@ -98,3 +98,11 @@ def test_our_classes_and_functions_changed_in_place_come_back():
     run_cell(code, isolate=True)
     result = run_cell("from servecalc.units import fmt_int; print(fmt_int(1234))", isolate=True)
     assert result == {"stdout": "1,234\n", "error": None}
+
+
+def test_the_pages_own_code_keeps_its_imports_loaded_for_the_next_cell():
+    sys.modules.pop("colorsys", None)
+    run_cell("import colorsys", isolate=True, keep_imports=True)
+    assert "colorsys" in sys.modules
+    run_cell("import colorsys; colorsys.rgb_to_hsv = None", isolate=True)
+    assert callable(sys.modules["colorsys"].rgb_to_hsv)

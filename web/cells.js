@@ -397,8 +397,9 @@ function setupCell(cell, page) {
     try {
       const timeoutS = Number(cell.dataset.timeoutS);
       if (!(timeoutS > 0)) throw new Error(`this cell has no valid time limit (data-timeout-s="${cell.dataset.timeoutS}")`);
-      const result = await runtime.request({ type: "run", code: source }, {
-        timeoutS, owner: cell, page, taints: source !== original,
+      const pageCode = source === original;
+      const result = await runtime.request({ type: "run", code: source, pageCode }, {
+        timeoutS, owner: cell, page, taints: !pageCode,
         onStart: () => (output.dataset.state = "running"),
         onOutput: (text) => view.append(text),
       });

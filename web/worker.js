@@ -3,7 +3,7 @@
 // pyodide-lock.json (the browser checks each one's sha256).
 //
 // Messages in:  {type: "boot", indexURL, lockURL, port}   (port: a MessagePort)
-//               {type: "run", id, code}            -> fieldguide.cells.run_cell_json
+//               {type: "run", id, code, pageCode}  -> fieldguide.cells.run_cell_json
 //               {type: "calc", id, name, values}   -> fieldguide.calculators.render_json
 // Messages out, on `port` only: {type: "ready", bootMs} | {type: "boot-error", message}
 //               {type: "started", id} | {type: "output", id, text}
@@ -137,14 +137,14 @@ zipfile.ZipFile("/tmp/${fileName}").extractall(site)
   }
 }
 
-function run({ id, code }) {
+function run({ id, code, pageCode }) {
   if (!cells) return; // boot failed; the page already said so
   post({ type: "started", id });
   const t0 = performance.now();
   // What the cell prints reaches the page in pieces while it runs (at most
   // 64 K characters each, capped in Python), so a flood never arrives at once.
   const sink = (text) => post({ type: "output", id, text });
-  const result = parseJSON(cells.run_cell_json(code, sink));
+  const result = parseJSON(cells.run_cell_json(code, sink, Boolean(pageCode)));
   post({ type: "result", id, ms: performance.now() - t0, ...result });
 }
 

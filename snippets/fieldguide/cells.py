@@ -126,12 +126,17 @@ class CappedOutput(io.TextIOBase):
 
 
 def run_cell(
-    source: str, *, sink: Callable[[str], object] | None = None, isolate: bool = False
+    source: str,
+    *,
+    sink: Callable[[str], object] | None = None,
+    isolate: bool = False,
+    keep_imports: bool = False,
 ) -> dict:
     """Execute ``source`` in a fresh namespace and capture its output.
 
     With a ``sink``, output goes to it as it is printed and ``stdout`` is
-    empty; with ``isolate``, the interpreter's global state is restored after.
+    empty; with ``isolate``, the interpreter's global state is restored after
+    (see :func:`fieldguide.isolation.exec_isolated` for ``keep_imports``).
     """
     if not isinstance(source, str):
         raise ValueError(f"source must be a string of Python code, got {source!r}")
@@ -142,7 +147,7 @@ def run_cell(
     except SyntaxError as exc:
         return {"stdout": "", "error": describe(exc)}
     if isolate:
-        error = exec_isolated(code, namespace, output, describe)
+        error = exec_isolated(code, namespace, output, describe, keep_imports=keep_imports)
     else:
         error = None
         with contextlib.redirect_stdout(output), contextlib.redirect_stderr(output):
@@ -173,13 +178,18 @@ def describe(exc: BaseException) -> str:
         return f"{type(exc).__name__}: (the exception's message could not be shown)"
 
 
-def run_cell_json(source: str, sink: Callable[[str], object] | None = None) -> str:
+def run_cell_json(
+    source: str, sink: Callable[[str], object] | None = None, page_code: bool = False
+) -> str:
     """:func:`run_cell` as JSON for the browser worker: isolated, output to ``sink``.
+
+    ``page_code`` says the source is the page's own (not edited by the reader):
+    the modules it imports stay loaded.
 
     >>> run_cell_json("print('hi')")
     '{"stdout": "hi\\\\n", "error": null, "text": "hi"}'
     """
-    result = run_cell(source, sink=sink, isolate=True)
+    result = run_cell(source, sink=sink, isolate=True, keep_imports=page_code)
     return json.dumps({**result, "text": display_text(result)})
 
 

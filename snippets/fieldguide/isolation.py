@@ -89,10 +89,10 @@ def _own_objects(modules: Modules) -> tuple[list, list]:
     return classes, functions
 
 
-def _restore_modules(before: Modules) -> bool:
-    """Put every module namespace back; True if anything had changed."""
+def _restore_modules(before: Modules, keep_imports: bool) -> bool:
+    """Put every module namespace back (and unload new ones); True if anything had changed."""
     changed = False
-    for name in [name for name in list(sys.modules) if name not in before]:
+    for name in [name for name in list(sys.modules) if name not in before and not keep_imports]:
         del sys.modules[name]
         changed = True
     for name, (module, saved) in before.items():
@@ -133,13 +133,20 @@ def _restore_lists(saved: list[tuple[list, list]]) -> None:
 
 
 def exec_isolated(
-    code: types.CodeType, namespace: dict, stream: object, describe: Callable[[BaseException], str]
+    code: types.CodeType,
+    namespace: dict,
+    stream: object,
+    describe: Callable[[BaseException], str],
+    *,
+    keep_imports: bool = False,
 ) -> str | None:
     """``exec(code, namespace)`` with stdout and stderr to ``stream``, then undo its changes.
 
     Returns ``describe(exception)`` if the code raised, else None. The
     namespace is emptied before the state is restored, so finalisers of the
-    cell's objects run while their changes can still be undone.
+    cell's objects run while their changes can still be undone. With
+    ``keep_imports`` (the page's own code, which poisons nothing), modules the
+    code imported stay loaded, so the next cell does not import them again.
     """
     builtins_dict, own_dict, sys_dict = vars(builtins), globals(), vars(sys)
     saved_builtins, saved_own, saved_sys = builtins_dict.copy(), own_dict.copy(), sys_dict.copy()
@@ -167,18 +174,18 @@ def exec_isolated(
         own_dict.update(saved_own)
         sys_dict.clear()
         sys_dict.update(saved_sys)
-        _restore_state(before, classes, functions, lists, settings, cwd)
+        _restore_state(before, keep_imports, classes, functions, lists, settings, cwd)
     return error
 
 
-def _restore_state(before: Modules, classes: list, functions: list, lists: list,
+def _restore_state(before: Modules, keep_imports: bool, classes: list, functions: list, lists: list,
                    settings: tuple, cwd: str | None) -> None:
     # A finaliser of the cell's can change a namespace while another is put
     # back: repeat until a pass finds nothing to undo.
     for _ in range(3):
         _restore_lists(lists)
         _restore_own(classes, functions)
-        if not _restore_modules(before):
+        if not _restore_modules(before, keep_imports):
             break
         gc.collect()  # finalisers of what the cell left behind run now
     limit, trace, profile, gc_enabled = settings
