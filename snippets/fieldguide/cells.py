@@ -29,6 +29,7 @@ from __future__ import annotations
 import contextlib
 import io
 import json
+import math
 import time
 from collections.abc import Callable
 
@@ -43,9 +44,10 @@ FLUSH_AFTER_S = 0.1  # a sink hears about new output at least this often
 class CappedOutput(io.TextIOBase):
     """A text stream that keeps the first characters and lines, drops the rest.
 
-    With a ``sink``, output is handed to it in pieces of at most
-    :data:`CHUNK_CHARS` characters, at least every :data:`FLUSH_AFTER_S`
-    seconds while the cell prints, instead of being kept.
+    With a ``sink``, output is handed to it instead of being kept: the first
+    write at once, then in pieces of at most :data:`CHUNK_CHARS` characters, at
+    least every :data:`FLUSH_AFTER_S` seconds while the cell prints (so a cell
+    stopped at its time limit keeps all but its last moment's output).
 
     >>> out = CappedOutput(max_chars=10, max_lines=2)
     >>> for word in ["one\\n", "two\\n", "three\\n"]:
@@ -74,7 +76,7 @@ class CappedOutput(io.TextIOBase):
         self.pending: list[str] = []
         self.pending_chars = 0
         self.kept: list[str] = []
-        self.last_flush = time.monotonic()
+        self.last_flush = -math.inf  # the first write goes out at once
 
     def writable(self) -> bool:
         return True
