@@ -32,7 +32,7 @@ from dataclasses import dataclass
 from .gpus import GpuSpec
 from .models import ModelSpec
 from .roofline import StepModel
-from .validate import positive_int
+from .validate import describe, items, positive_int
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -65,6 +65,8 @@ def latency_from_step_model(
     >>> latency_from_step_model(sm, prompt=1000, output=1).e2e_s == sm.prefill_time_s(1000)
     True
     """
+    if not isinstance(sm, StepModel):
+        raise ValueError(f"sm must be a StepModel, got {describe(sm)}")
     positive_int("prompt", prompt)
     positive_int("output", output)
     positive_int("batch", batch)
@@ -164,7 +166,7 @@ def decode_throughput_curve(
         mbu=mbu, mfu=mfu, overhead_s=overhead_s,
     )
     points = []
-    for batch in batches:
+    for batch in items("batches", batches, empty=True):
         result = sm.decode(positive_int("batches[i]", batch), context)
         points.append(
             ThroughputPoint(

@@ -22,7 +22,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from .gpus import GpuSpec, get_gpu
-from .validate import positive_number
+from .validate import positive_number, text
 
 _VIA_TECHBYTES = (
     "not read from the vendor page here: as listed in techbytes.app's 'Serverless GPU Pricing "
@@ -44,6 +44,8 @@ class PriceSpec:
 
     def __post_init__(self) -> None:
         positive_number("price_usd_per_hour", self.price_usd_per_hour)
+        for name in ("provider", "instance", "date", "source", "status"):
+            text(name, getattr(self, name))
         get_gpu(self.gpu)  # unknown IDs raise, naming the closest
 
 

@@ -33,9 +33,10 @@ ValueError: mbu must be at least 0.001 (an efficiency or utilization; see `serve
 
 from __future__ import annotations
 
+import itertools
 import math
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 
@@ -57,6 +58,8 @@ RATE = Limit(1e-6, 1e6, "arrivals per second")
 PRICE = Limit(1e-6, 1e4, "US dollars per GPU-hour or per million tokens")
 DURATION = Limit(1e-9, 1e9, "seconds")
 EFFICIENCY = Limit(1e-3, 1, "an efficiency or utilization")
+HARDWARE_RATE = Limit(1e3, 1e20, "bytes or FLOP per second of an accelerator or link")
+POINTS = Limit(1, 10**5, "points in a chart")
 SIGMA = Limit(1e-3, 3, "log-normal shape; above 3 the median is under 1.2 % of the mean")
 #: Any other number: finite and far enough from overflow that a product of two
 #: of them stays finite (a name that divides gets its own floor above).
@@ -64,7 +67,7 @@ ANY_NUMBER = Limit(0, 1e30, "any number")
 
 #: The documented bounds, by argument name (``servecalc limits`` prints them).
 LIMITS: dict[str, Limit] = {
-    **dict.fromkeys(("context", "prompt", "output", "prompts", "outputs", "values", "value",
+    **dict.fromkeys(("context", "prompt", "output", "prompts", "outputs", "values",
                      "low", "high", "past_tokens", "decode_context", "max_context", "window",
                      "mean_tokens", "block_size", "chunk", "chunk_tokens"), SEQUENCE_TOKENS),
     **dict.fromkeys(("tokens", "total_context_tokens", "decode_context_tokens",
@@ -77,9 +80,14 @@ LIMITS: dict[str, Limit] = {
                     RATE),
     **dict.fromkeys(("price_usd_per_hour", "api_usd_per_million_input",
                      "api_usd_per_million_output"), PRICE),
-    **dict.fromkeys(("ttft_s", "tpot_s", "latency_s", "duration_s", "step_s", "overhead_s"),
-                    DURATION),
+    **dict.fromkeys(("ttft_s", "tpot_s", "latency_s", "duration_s", "step_s", "overhead_s",
+                     "end_s"), DURATION),
     **dict.fromkeys(("mbu", "mfu", "utilization", "memory_utilization"), EFFICIENCY),
+    **dict.fromkeys(("peak_bytes_per_s", "peak_flops_per_s", "bytes_per_s",
+                     "bandwidth_bytes_per_s", "hbm_bandwidth_bytes_per_s", "bf16_flops_per_s",
+                     "fp8_flops_per_s", "int8_ops_per_s", "interconnect_bytes_per_s"),
+                    HARDWARE_RATE),
+    **dict.fromkeys(("points", "chart_points"), POINTS),
     "sigma": SIGMA,
 }
 
@@ -95,6 +103,8 @@ def limit_for(name: str) -> Limit:
     >>> limit_for("hidden_size") is ANY_NUMBER
     True
     """
+    if not isinstance(name, str):
+        return ANY_NUMBER
     if name in LIMITS:
         return LIMITS[name]
     words = re.findall(r"[A-Za-z_]\w*", name)
@@ -122,15 +132,25 @@ def _is_int(value: object) -> bool:
     return isinstance(value, int) and not isinstance(value, bool)
 
 
-def _is_real(value: object) -> bool:
+def is_number(value: object) -> bool:
+    """True for a finite int or float (not bool); huge ints never overflow here.
+
+    >>> is_number(10**400), is_number(float("nan")), is_number(True), is_number("1")
+    (True, False, False, False)
+    """
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         return False
-    return isinstance(value, int) or math.isfinite(value)  # ints: no float overflow
+    return isinstance(value, int) or math.isfinite(value)
+
+
+_is_real = is_number
 
 
 def _show(number: float) -> str:
-    return f"{number:,}" if isinstance(number, int) or number.is_integer() and number < 1e15 \
-        else f"{number:g}"
+    """1,000,000 for round numbers under 1e15, else 1e-06 or 1.7e+10."""
+    if float(number).is_integer() and abs(number) < 1e15:
+        return f"{int(number):,}"
+    return f"{number:g}"
 
 
 def _check(name: str, value: object, wanted: str, *, integer: bool, zero: bool,
@@ -188,25 +208,64 @@ def unit_interval(name: str, value: object) -> float:
     return _check(name, value, "a number in [0, 1]", integer=False, zero=True, high=1)  # type: ignore[return-value]
 
 
+def items(name: str, values: object, *, empty: bool = False) -> list:
+    """Return ``values`` (a list, tuple, range or other iterable) as a list.
+
+    At most :data:`REQUESTS`.high items, so a generator cannot run forever.
+
+    >>> items("batches", (1, 8))
+    [1, 8]
+    >>> items("batches", 8)
+    Traceback (most recent call last):
+        ...
+    ValueError: batches must be a list, got 8
+    """
+    if isinstance(values, (str, bytes, dict)) or not isinstance(values, Iterable):
+        raise ValueError(f"{name} must be a list, got {describe(values)}")
+    out = list(itertools.islice(values, REQUESTS.high + 1))
+    if len(out) > REQUESTS.high:
+        raise ValueError(f"{name} must hold at most {REQUESTS.high:,} items ({REQUESTS.what}; "
+                         "see `servecalc limits`)")
+    if not empty and not out:
+        raise ValueError(f"{name} must hold at least one item, got none")
+    return out
+
+
+def text(name: str, value: object) -> str:
+    """Return ``value`` if it is a string (a name, a source, a date).
+
+    >>> text("source", None)
+    Traceback (most recent call last):
+        ...
+    ValueError: source must be text, got None
+    """
+    if not isinstance(value, str):
+        raise ValueError(f"{name} must be text, got {describe(value)}")
+    return value
+
+
 def numbers(name: str, values: object) -> list[float]:
-    """Return ``values`` as a list of finite floats >= 0 (measured times, counts ...).
+    """Return ``values`` as a list if each is a finite number >= 0 (times, counts ...).
 
     >>> numbers("ttfts", [0.5, 2])
-    [0.5, 2.0]
+    [0.5, 2]
     >>> numbers("ttfts", [0.5, float("nan")])
     Traceback (most recent call last):
         ...
     ValueError: ttfts[1] must be a finite number >= 0, got nan
     """
-    if isinstance(values, (str, bytes)) or not isinstance(values, Sequence):
-        raise ValueError(f"{name} must be a sequence of numbers, got {describe(values)}")
-    out = []
-    for index, value in enumerate(values):
+    listed = items(name, values, empty=True)
+    try:  # the common case at C speed: three passes, no Python loop
+        if not listed or (math.isfinite(math.fsum(listed)) and min(listed) >= 0
+                          and max(listed) <= ANY_NUMBER.high):
+            return listed
+    except (TypeError, ValueError, OverflowError):
+        pass
+    for index, value in enumerate(listed):
         if not _is_real(value) or not 0 <= value <= ANY_NUMBER.high:
             raise ValueError(f"{name}[{index}] must be a finite number >= 0, "
                              f"got {describe(value)}")
-        out.append(float(value))
-    return out
+    raise ValueError(f"{name} must hold finite numbers >= 0")  # pragma: no cover
 
 
 def finite_result(name: str, value: float, blame: str) -> float:
@@ -219,7 +278,7 @@ def finite_result(name: str, value: float, blame: str) -> float:
         ...
     ValueError: price_usd_per_hour gives a cost of inf; use a value closer to a real deployment
     """
-    if not isinstance(value, (int, float)) or not math.isfinite(value) or value < 0:
+    if not is_number(value) or not 0 <= value <= ANY_NUMBER.high:
         raise ValueError(f"{blame} gives a {name} of {describe(value)}; "
                          "use a value closer to a real deployment")
     return value
@@ -235,7 +294,7 @@ def choice(name: str, value: object, allowed: Iterable[str]) -> str:
         ...
     ValueError: phase must be one of 'prefill', 'decode', got 'train'
     """
-    options = list(allowed)
+    options = list(allowed) if isinstance(allowed, dict) else items("allowed", allowed)
     if not isinstance(value, str) or value not in options:
         listed = ", ".join(repr(option) for option in options)
         raise ValueError(f"{name} must be one of {listed}, got {describe(value)}")
@@ -252,6 +311,8 @@ def lookup(name: str, key: object, table: dict) -> object:
     """
     import difflib
 
+    if not isinstance(table, dict):
+        raise ValueError(f"table must be a dict, got {describe(table)}")
     if isinstance(key, str) and key.lower() in table:
         return table[key.lower()]
     text = key if isinstance(key, str) else describe(key)
