@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import subprocess
 import sys
@@ -24,12 +23,6 @@ def run_json(capsys, *argv: str):
     code, out, err = run(capsys, *argv, "--json")
     assert code == 0, err
     return json.loads(out)
-
-
-def needs(module: str):
-    """Skip until the other helper's module exists (step, latency, cost)."""
-    return pytest.mark.skipif(importlib.util.find_spec(f"servecalc.{module}") is None,
-                              reason=f"servecalc.{module} not written yet")
 
 
 EXPECTED_COMMANDS = ["models", "gpus", "memory", "fit", "step", "latency", "cost"]
@@ -119,7 +112,6 @@ def test_fit_text(capsys) -> None:
     assert code == 0 and "GiB" in out and "max batch" in out
 
 
-@needs("roofline")
 def test_step_json(capsys) -> None:
     data = run_json(capsys, "step", "--model", "llama-3.1-8b", "--gpu", "h100-sxm",
                     "--phase", "decode", "--batch", "8", "--context", "2048")
@@ -131,7 +123,6 @@ def test_step_json(capsys) -> None:
     assert data["bound"] == "compute"
 
 
-@needs("latency")
 def test_latency_json(capsys) -> None:
     data = run_json(capsys, "latency", "--model", "llama-3.1-8b", "--gpu", "h100-sxm",
                     "--prompt", "1000", "--output", "200")
@@ -140,7 +131,6 @@ def test_latency_json(capsys) -> None:
     assert data["e2e_s"] > data["ttft_s"]
 
 
-@needs("cost")
 def test_cost_json(capsys) -> None:
     data = run_json(capsys, "cost", "--model", "llama-3.1-8b", "--gpu", "h100-sxm",
                     "--price-per-hour", "3.78", "--batch", "16", "--prompt", "512",
