@@ -15,7 +15,7 @@ prints one line on stderr and exits with status 2.
 >>> import contextlib, sys
 >>> with contextlib.redirect_stderr(sys.stdout):
 ...     main(["fit", "--model", "llama-3.1-70b", "--gpu", "h100"])
-servecalc: error: gpu 'h100' is not in the catalog; closest: 'h100-sxm', 'h100-pcie', 'h200' (list them all with `servecalc gpus`)
+servecalc: error: argument --gpu: gpu 'h100' is not in the catalog; closest: 'h100-sxm', 'h100-pcie', 'h200' (list them all with `servecalc gpus`)
 2
 
 Adding a command: write ``_configure_<name>(parser)`` and
@@ -34,6 +34,8 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from . import __version__
+from .cli_checks import blame, count, limits_text, number, share
+from .validate import describe
 from .units import fmt_bytes, fmt_duration, fmt_int, fmt_number, fmt_usd
 
 Run = Callable[[argparse.Namespace], "tuple[Any, str]"]
@@ -97,7 +99,7 @@ def _add_gpu(p: argparse.ArgumentParser, gpus: bool = True) -> None:
     p.add_argument("--gpu", required=True, metavar="ID",
                    help="accelerator ID from `servecalc gpus`, e.g. h100-sxm")
     if gpus:
-        p.add_argument("--gpus", type=int, default=1, metavar="N",
+        p.add_argument("--gpus", type=count("gpus"), default=1, metavar="N",
                        help="GPUs in one tensor-parallel group (default: 1)")
 
 
@@ -162,9 +164,9 @@ def _run_gpus(args: argparse.Namespace) -> tuple[Any, str]:
 
 def _configure_memory(p: argparse.ArgumentParser) -> None:
     _add_model(p)
-    p.add_argument("--context", type=int, default=4096, metavar="N",
+    p.add_argument("--context", type=count("context"), default=4096, metavar="N",
                    help="tokens per sequence (default: 4096)")
-    p.add_argument("--batch", type=int, default=1, metavar="B",
+    p.add_argument("--batch", type=count("batch"), default=1, metavar="B",
                    help="concurrent sequences (default: 1)")
     _add_dtypes(p)
 
@@ -210,14 +212,16 @@ def _run_memory(args: argparse.Namespace) -> tuple[Any, str]:
 def _configure_fit(p: argparse.ArgumentParser) -> None:
     _add_model(p)
     _add_gpu(p)
-    p.add_argument("--context", type=int, default=4096, metavar="N",
+    p.add_argument("--context", type=count("context"), default=4096, metavar="N",
                    help="tokens per sequence (default: 4096)")
     _add_dtypes(p)
-    p.add_argument("--memory-utilization", type=float, default=0.9, metavar="U",
+    p.add_argument("--memory-utilization", type=share("memory_utilization"), default=0.9,
+                   metavar="U",
                    help="fraction of GPU memory the server may use (default: 0.9)")
-    p.add_argument("--reserve-bytes", type=int, default=None, metavar="BYTES",
+    p.add_argument("--reserve-bytes", type=count("reserve_bytes", zero=True), default=None,
+                   metavar="BYTES",
                    help="per-GPU reserve for activations and runtime (default: 1.5 GiB)")
-    p.add_argument("--block-size", type=int, default=16, metavar="T",
+    p.add_argument("--block-size", type=count("block_size"), default=16, metavar="T",
                    help="tokens per KV block (default: 16)")
 
 
@@ -245,13 +249,14 @@ def _configure_step(p: argparse.ArgumentParser) -> None:
     _add_gpu(p)
     p.add_argument("--phase", required=True, choices=("decode", "prefill"),
                    help="decode (one token per sequence) or prefill (the whole prompt)")
-    p.add_argument("--batch", type=int, required=True, metavar="B", help="sequences in the step")
-    p.add_argument("--context", type=int, required=True, metavar="T",
+    p.add_argument("--batch", type=count("batch"), required=True, metavar="B",
+                   help="sequences in the step")
+    p.add_argument("--context", type=count("context"), required=True, metavar="T",
                    help="tokens per sequence (prompt length for prefill)")
     _add_dtypes(p)
-    p.add_argument("--mbu", type=float, default=None, metavar="X",
+    p.add_argument("--mbu", type=share("mbu"), default=None, metavar="X",
                    help="memory-bandwidth utilization in (0, 1] (default: the model's)")
-    p.add_argument("--mfu", type=float, default=None, metavar="Y",
+    p.add_argument("--mfu", type=share("mfu"), default=None, metavar="Y",
                    help="FLOP utilization in (0, 1] (default: the model's)")
 
 
@@ -276,9 +281,11 @@ def _run_step(args: argparse.Namespace) -> tuple[Any, str]:
 def _configure_latency(p: argparse.ArgumentParser) -> None:
     _add_model(p)
     _add_gpu(p)
-    p.add_argument("--prompt", type=int, required=True, metavar="P", help="prompt tokens")
-    p.add_argument("--output", type=int, required=True, metavar="O", help="generated tokens")
-    p.add_argument("--batch", type=int, default=1, metavar="B",
+    p.add_argument("--prompt", type=count("prompt"), required=True, metavar="P",
+                   help="prompt tokens")
+    p.add_argument("--output", type=count("output"), required=True, metavar="O",
+                   help="generated tokens")
+    p.add_argument("--batch", type=count("batch"), default=1, metavar="B",
                    help="sequences decoded together (default: 1)")
     _add_dtypes(p)
 
@@ -304,15 +311,16 @@ def _run_latency(args: argparse.Namespace) -> tuple[Any, str]:
 def _configure_cost(p: argparse.ArgumentParser) -> None:
     _add_model(p)
     _add_gpu(p)
-    p.add_argument("--price-per-hour", type=float, required=True, metavar="P",
+    p.add_argument("--price-per-hour", type=number("price_usd_per_hour"), required=True,
+                   metavar="P",
                    help="US dollars per GPU-hour (dated examples: servecalc.prices)")
-    p.add_argument("--batch", type=int, default=32, metavar="B",
+    p.add_argument("--batch", type=count("batch"), default=32, metavar="B",
                    help="concurrent sequences (default: 32)")
-    p.add_argument("--prompt", type=int, default=1024, metavar="P",
+    p.add_argument("--prompt", type=count("prompt"), default=1024, metavar="P",
                    help="prompt tokens per request (default: 1024)")
-    p.add_argument("--output", type=int, default=256, metavar="O",
+    p.add_argument("--output", type=count("output"), default=256, metavar="O",
                    help="generated tokens per request (default: 256)")
-    p.add_argument("--utilization", type=float, default=1.0, metavar="U",
+    p.add_argument("--utilization", type=share("utilization"), default=1.0, metavar="U",
                    help="fraction of paid hours spent serving (default: 1.0)")
     _add_dtypes(p)
 
@@ -343,9 +351,10 @@ def _run_cost(args: argparse.Namespace) -> tuple[Any, str]:
 def _configure_simulate(p: argparse.ArgumentParser) -> None:
     _add_model(p)
     _add_gpu(p)
-    p.add_argument("--rate", type=float, required=True, metavar="R",
+    p.add_argument("--rate", type=number("rate"), required=True, metavar="R",
                    help="arrivals per second (Poisson)")
-    p.add_argument("--requests", type=int, required=True, metavar="N", help="requests to run")
+    p.add_argument("--requests", type=count("requests"), required=True, metavar="N",
+                   help="requests to run")
     p.add_argument("--policy", default="continuous", choices=("static", "continuous", "chunked"),
                    help="batching policy: %(choices)s (default: continuous)")
     p.add_argument("--prompt", default="512", metavar="P",
@@ -353,14 +362,16 @@ def _configure_simulate(p: argparse.ArgumentParser) -> None:
                    "list:A,B,... (default: 512)")
     p.add_argument("--output", default="256", metavar="O",
                    help="output tokens, same forms as --prompt (default: 256)")
-    p.add_argument("--seed", type=int, default=0, metavar="S", help="random seed (default: 0)")
-    p.add_argument("--max-batch", type=int, default=256, metavar="B",
+    p.add_argument("--seed", type=count("seed", zero=True), default=0, metavar="S",
+                   help="random seed (default: 0)")
+    p.add_argument("--max-batch", type=count("max_batch"), default=256, metavar="B",
                    help="most sequences in the engine at once (default: 256)")
-    p.add_argument("--max-batched-tokens", type=int, default=None, metavar="T",
+    p.add_argument("--max-batched-tokens", type=count("max_batched_tokens"), default=None,
+                   metavar="T",
                    help="token budget per step: prompt tokens per prefill step for continuous "
                    "(default: no limit), all tokens per step for chunked (default: 2048)")
     p.add_argument("--slo", default="mlperf-llama2-70b-server", metavar="NAME",
-                   help="SLO preset for goodput, from servecalc.slo.PRESETS "
+                   help="SLO preset for goodput, from `servecalc slos` "
                    "(default: mlperf-llama2-70b-server)")
     _add_dtypes(p)
 
@@ -376,6 +387,8 @@ def _run_simulate(args: argparse.Namespace) -> tuple[Any, str]:
     data = _jsonable(r.to_dict())
 
     def row(name: str, s: Any, unit: str, digits: int) -> tuple[str, str]:
+        if s.count == 0:  # TPOT needs two tokens: every output here was one token long
+            return (name, "n/a (no request produced more than one token)")
         return (name, "  ".join(f"{k} {fmt_duration(getattr(s, k), unit, digits)}"
                                 for k in ("p50", "p90", "p99")))
 
@@ -397,6 +410,31 @@ def _run_simulate(args: argparse.Namespace) -> tuple[Any, str]:
         ])
     )
     return data, text
+
+
+def _configure_slos(p: argparse.ArgumentParser) -> None:
+    pass
+
+
+def _run_slos(args: argparse.Namespace) -> tuple[Any, str]:
+    from .slo import PRESETS
+
+    data = [{"id": key, **_jsonable(slo)} for key, slo in PRESETS.items()]
+    rows = [[key, fmt_duration(slo.ttft_s, "ms", 0), fmt_duration(slo.tpot_s, "ms", 0),
+             f"p{fmt_number(slo.percentile, 0)}", slo.name] for key, slo in PRESETS.items()]
+    return data, _table(["id", "TTFT", "TPOT", "percentile", "name"], rows, right={1, 2})
+
+
+def _configure_limits(p: argparse.ArgumentParser) -> None:
+    pass
+
+
+def _run_limits(args: argparse.Namespace) -> tuple[Any, str]:
+    from .cli_checks import limits_rows
+
+    data = [{"arguments": names.split(", "), "range": bounds, "what": what}
+            for names, bounds, what in limits_rows()]
+    return data, limits_text()
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
@@ -448,6 +486,16 @@ COMMANDS: dict[str, Command] = {
         description="Discrete-event simulation of one replica serving N requests arriving at "
         "R per second: TTFT, TPOT and end-to-end percentiles, throughput and goodput.",
         configure=_configure_simulate, run=_run_simulate),
+    "slos": Command(
+        help="list the SLO presets for --slo",
+        description="List the latency targets (TTFT, TPOT, percentile) that `simulate --slo` "
+        "accepts, with their sources in --json.",
+        configure=_configure_slos, run=_run_slos),
+    "limits": Command(
+        help="list the documented input limits",
+        description="The largest (and smallest) values each argument accepts: sizes no "
+        "deployment reaches are refused before any work starts.",
+        configure=_configure_limits, run=_run_limits),
 }
 
 
@@ -466,20 +514,52 @@ def build_parser() -> argparse.ArgumentParser:
         prog="servecalc",
         description="Serving math for large language models: memory, capacity, roofline "
         "latency and cost, from the servecalc library behind the LLM Serving Field Guide.",
+        epilog=limits_text(),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--version", action="version", version=f"servecalc {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     sub.required = True
     for name, cmd in COMMANDS.items():
-        p = sub.add_parser(name, help=cmd.help, description=cmd.description)
+        p = sub.add_parser(name, help=cmd.help, description=cmd.description,
+                           epilog="Limits on every number: `servecalc limits`.")
         p.add_argument("--json", action="store_true", help="print JSON instead of text")
         cmd.configure(p)
         p.set_defaults(_run=cmd.run)
     return parser
 
 
+def _options(parser: argparse.ArgumentParser, command: str) -> dict[str, str]:
+    """argparse destination -> option as typed, for ``command``'s options."""
+    sub = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+    return {a.dest: a.option_strings[-1] for a in sub.choices[command]._actions
+            if a.option_strings}
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run the command line; return the exit status (0 ok, 2 bad input)."""
+    """Run the command line; return the exit status (0 ok, 2 bad input, 1 internal error).
+
+    Nothing escapes as a traceback: a bad value names its option and exits 2.
+
+    >>> import contextlib, sys
+    >>> with contextlib.redirect_stderr(sys.stdout):
+    ...     main(["simulate", "--model", "llama-2-7b", "--gpu", "h100-sxm", "--rate", "1",
+    ...           "--requests", "100000000000"])
+    servecalc: error: argument --requests: requests must be at most 1,000,000 (requests in one simulation or workload; see `servecalc limits`), got 100000000000 (see `servecalc simulate --help`)
+    2
+    """
+    try:
+        return _main(argv)
+    except KeyboardInterrupt:
+        print("servecalc: interrupted", file=sys.stderr)
+        return 130
+    except Exception as exc:  # noqa: BLE001 - a bug must still not print a traceback
+        print(f"servecalc: internal error: {type(exc).__name__}: {describe(str(exc))} "
+              "(please report it with the command line)", file=sys.stderr)
+        return 1
+
+
+def _main(argv: Sequence[str] | None) -> int:
     parser = build_parser()
     try:
         args = parser.parse_args(list(argv) if argv is not None else None)
@@ -489,7 +569,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         data, text = args._run(args)
         out = json.dumps(data, indent=2, allow_nan=False) if args.json else text
     except ValueError as exc:
-        print(f"servecalc: error: {exc}", file=sys.stderr)
+        print(f"servecalc: error: {blame(str(exc), _options(parser, args.command))}",
+              file=sys.stderr)
         return 2
     except ImportError as exc:  # a model module not present in this build
         print(f"servecalc: error: {args.command} is not available: {exc}", file=sys.stderr)

@@ -146,7 +146,7 @@ def is_number(value: object) -> bool:
 _is_real = is_number
 
 
-def _show(number: float) -> str:
+def show_number(number: float) -> str:
     """1,000,000 for round numbers under 1e15, else 1e-06 or 1.7e+10."""
     if float(number).is_integer() and abs(number) < 1e15:
         return f"{int(number):,}"
@@ -162,12 +162,12 @@ def _check(name: str, value: object, wanted: str, *, integer: bool, zero: bool,
     limit = limit_for(name)
     about = "" if limit is ANY_NUMBER else f" ({limit.what}; see `servecalc limits`)"
     if value > limit.high:
-        raise ValueError(f"{name} must be at most {_show(limit.high)}{about}, "
+        raise ValueError(f"{name} must be at most {show_number(limit.high)}{about}, "
                          f"got {describe(value)}")
     if 0 < value < limit.low:
-        raise ValueError(f"{name} must be 0 or at least {_show(limit.low)}{about}, "
+        raise ValueError(f"{name} must be 0 or at least {show_number(limit.low)}{about}, "
                          f"got {describe(value)}" if zero else
-                         f"{name} must be at least {_show(limit.low)}{about}, "
+                         f"{name} must be at least {show_number(limit.low)}{about}, "
                          f"got {describe(value)}")
     return value if integer else float(value)  # type: ignore[return-value]
 
