@@ -31,8 +31,12 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import servecalc
+from servecalc.deployment import Deployment
+from servecalc.models import get_model
+from servecalc.prices import PriceSpec
 
-SKIP_MODULES = {"servecalc.cli", "servecalc.__main__"}
+#: The command line has its own fuzz test (test_cli_fuzz.py).
+SKIP_PACKAGES = ("servecalc.cli", "servecalc.__main__")
 #: Results that are not sizes and may be negative: a normal draw.
 MAY_BE_NEGATIVE = {"servecalc.workload.normal"}
 #: Checks that hand back what they were given: their result is the caller's input.
@@ -47,7 +51,8 @@ HOSTILE = [
 
 def _good() -> dict[str, object]:
     from servecalc.batching import RequestTiming
-    from servecalc.roofline import StepModel
+    from servecalc.deployment import Deployment
+    from servecalc.step import StepModel
     from servecalc.simulate import Engine
     from servecalc.workload import poisson_workload
 
@@ -71,12 +76,15 @@ def _good() -> dict[str, object]:
         "ttft_s": 0.5, "tpot_s": 0.05, "seconds": 0.5, "ratio": 0.25, "amount": 1.5,
         "value": 4, "unit": "GiB", "mean_tokens": 100.0, "sigma": 0.5, "low": 1, "high": 10,
         "arrivals": [0.0, 1.0], "prompts": [10, 20], "outputs": [5, 6],
-        "rng": random.Random(0), "sm": StepModel("llama-3.1-8b", "h100-sxm"),
+        "rng": random.Random(0), "sm": StepModel(Deployment(model="llama-3.1-8b", gpu="h100-sxm")),
+        "deployment": "llama-3.1-8b", "d": Deployment(model="llama-3.1-8b", gpu="h100-sxm"),
         "engine": Engine("llama-3.1-8b", "h100-sxm", max_batch=8),
         "workload": poisson_workload(2.0, 10, prompt=128, output=16),
         "config": {"model_type": "llama", "num_hidden_layers": 2, "hidden_size": 256,
                    "num_attention_heads": 4, "intermediate_size": 512, "vocab_size": 1000},
-        "weight_dtype": "bf16", "key": "a", "table": {"a": 1}, "allowed": ["a", "b"], "blame": "rate",
+        "weight_dtype": "bf16", "where": "llama-3.1-8b", "past": 0, "number": 3.0,
+        "kind": "model", "required": ["id"], "optional": ["source"],
+        "key": "a", "table": {"a": 1}, "allowed": ["a", "b"], "blame": "rate",
     }
 
 
@@ -93,6 +101,12 @@ OVERRIDES: dict[str, dict[str, object]] = {
     "servecalc.validate.unit_interval": {"name": "share", "value": 0.5},
     "servecalc.workload.Choice": {"values": [128, 512]},
     "servecalc.validate.text": {"value": "x"},
+    "servecalc.validate.instance": {"value": "x", "kind": str},
+    "servecalc.catalog.entries": {"name": "prices"},
+    "servecalc.capacity.fit_deployment": {
+        "deployment": Deployment(model="llama-3.1-8b", gpu="h100-sxm")},
+    "servecalc.catalog.build": {"name": "prices", "spec": PriceSpec},
+    "servecalc.validate.text_fields": {"spec": get_model("llama-3.1-8b")},
 }
 
 
@@ -104,7 +118,7 @@ def _is_record(cls: type) -> bool:
 def public_callables() -> dict[str, object]:
     found = {}
     for info in pkgutil.walk_packages(servecalc.__path__, "servecalc."):
-        if info.name in SKIP_MODULES:
+        if info.name.startswith(SKIP_PACKAGES):
             continue
         module = importlib.import_module(info.name)
         for name, obj in vars(module).items():
@@ -225,7 +239,8 @@ def call(qualname: str, kwargs: dict[str, object]) -> str | None:
 def test_every_public_function_is_found():
     assert {"servecalc.simulate.simulate_poisson", "servecalc.units.fmt_duration",
             "servecalc.sim_stats.summarize", "servecalc.batching.uniform_workload",
-            "servecalc.hf_config.from_hf_config", "servecalc.roofline.StepModel"} \
+            "servecalc.hf_config.from_hf_config", "servecalc.step.model.StepModel",
+            "servecalc.deployment.Deployment"} \
         <= set(CALLABLES)
 
 
@@ -269,7 +284,8 @@ def test_drawn_hostile_values(data):
 
 # ---- issue 15, item 5: each reported failure, by name -------------------------------------
 
-from servecalc import batching, cost, kv, roofline, sim_stats, simulate, units, workload  # noqa: E402
+from servecalc import batching, cost, kv, sim_stats, simulate, units, workload  # noqa: E402
+from servecalc.step import step  # noqa: E402
 
 def _nested_config(tmp_path):
     path = tmp_path / "config.json"
@@ -278,11 +294,10 @@ def _nested_config(tmp_path):
 
 
 @pytest.mark.parametrize("call_, match", [
-    (lambda: roofline.step(
-        "llama-2-7b", "h100-sxm", phase="decode", batch=1, context=100, mbu=10**400),
+    (lambda: Deployment(model="llama-2-7b", gpu="h100-sxm", mbu=10**400),
      "mbu must be a number in"),
-    (lambda: roofline.step(
-        "llama-2-7b", "h100-sxm", phase="decode", batch=1, context=100, mbu=5e-324),
+    (lambda: step(Deployment(model="llama-2-7b", gpu="h100-sxm", mbu=5e-324),
+                  phase="decode", batch=1, context=100),
      "mbu must be at least 0.001"),
     (lambda: cost.cost_per_million_tokens(
         "llama-2-7b", "h100-sxm", price_usd_per_hour=2.0, batch=8, prompt=100, output=100,

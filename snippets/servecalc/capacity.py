@@ -37,6 +37,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+from .deployment import Deployment
 from .gpus import GpuSpec, get_gpu
 from .kv import kv_elements_per_token_per_layer
 from .models import ModelSpec, get_model
@@ -44,7 +45,7 @@ from .paging import _paged_slots
 from .params import weight_bytes
 from .precision import BITS, storage_bytes
 from .units import GiB, fmt_bytes, fmt_int  # noqa: F401 - fmt_int used by the doctests
-from .validate import choice, fraction, non_negative_int, positive_int
+from .validate import choice, fraction, instance, non_negative_int, positive_int
 
 #: Per-GPU memory kept for activations, CUDA context, NCCL and allocator slack.
 DEFAULT_RESERVE_BYTES = 3 * GiB // 2
@@ -239,3 +240,23 @@ def fit(
         max_batch=max_batch,
         reason=reason,
     )
+
+
+def fit_deployment(
+    deployment: Deployment,
+    *,
+    context: int = 4096,
+    memory_utilization: float = 0.9,
+    reserve_bytes: int | None = None,
+    block_size: int = 16,
+) -> FitResult:
+    """:func:`fit` for a :class:`~servecalc.deployment.Deployment` (its model, GPU,
+    GPU count and precisions).
+
+    >>> from servecalc.deployment import Deployment
+    >>> fit_deployment(Deployment(model="llama-3.1-8b", gpu="l4"), context=8192).max_batch
+    3
+    """
+    d = instance("deployment", deployment, Deployment)
+    return fit(d.model, d.gpu, d.gpus, context, d.weight_dtype, d.kv_dtype,
+               memory_utilization, reserve_bytes, block_size)

@@ -148,6 +148,8 @@ _is_real = is_number
 
 def show_number(number: float) -> str:
     """1,000,000 for round numbers under 1e15, else 1e-06 or 1.7e+10."""
+    if not is_number(number) or abs(number) > ANY_NUMBER.high:
+        raise ValueError(f"number must be a finite number, got {describe(number)}")
     if float(number).is_integer() and abs(number) < 1e15:
         return f"{int(number):,}"
     return f"{number:g}"
@@ -231,6 +233,21 @@ def items(name: str, values: object, *, empty: bool = False) -> list:
     return out
 
 
+def instance(name: str, value: object, kind: type) -> object:
+    """Return ``value`` if it is a ``kind``.
+
+    >>> instance("deployment", "llama", dict)
+    Traceback (most recent call last):
+        ...
+    ValueError: deployment must be a dict, got 'llama'
+    """
+    if not isinstance(kind, type):
+        raise ValueError(f"kind must be a class, got {describe(kind)}")
+    if not isinstance(value, kind):
+        raise ValueError(f"{name} must be a {kind.__name__}, got {describe(value)}")
+    return value
+
+
 def text(name: str, value: object) -> str:
     """Return ``value`` if it is a string (a name, a source, a date).
 
@@ -282,6 +299,25 @@ def finite_result(name: str, value: float, blame: str) -> float:
         raise ValueError(f"{blame} gives a {name} of {describe(value)}; "
                          "use a value closer to a real deployment")
     return value
+
+
+def text_fields(kind: str, spec: object, required: Iterable[str], optional: Iterable[str]) -> None:
+    """Check that ``spec``'s ``required`` fields are non-empty strings and ``optional`` strings.
+
+    >>> class Spec: id, source = "", "paper"
+    >>> text_fields("model", Spec(), ["id"], ["source"])
+    Traceback (most recent call last):
+        ...
+    ValueError: model.id must be a non-empty string, got ''
+    """
+    for field in items("required", required, empty=True):
+        value = getattr(spec, text("field", field), None)
+        if not isinstance(value, str) or not value:
+            raise ValueError(f"{kind}.{field} must be a non-empty string, got {value!r}")
+    for field in items("optional", optional, empty=True):
+        value = getattr(spec, text("field", field), None)
+        if not isinstance(value, str):
+            raise ValueError(f"{kind}.{field} must be a string, got {value!r}")
 
 
 def choice(name: str, value: object, allowed: Iterable[str]) -> str:

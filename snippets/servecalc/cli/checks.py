@@ -24,12 +24,13 @@ import re
 import textwrap
 from collections.abc import Callable
 
-from .validate import (
+from ..validate import (
     LIMITS,
     Limit,
     describe,
     fraction,
     non_negative_int,
+    non_negative_number,
     positive_int,
     positive_number,
     show_number,
@@ -60,15 +61,15 @@ def count(name: str, *, zero: bool = False) -> Parse:
     return _typed(name, int, non_negative_int if zero else positive_int, "an integer")
 
 
-def number(name: str) -> Parse:
-    """A number option > 0, checked like the library's ``name``.
+def number(name: str, *, zero: bool = False) -> Parse:
+    """A number option > 0 (or >= 0 if ``zero``), checked like the library's ``name``.
 
     >>> number("rate")("1e-320")
     Traceback (most recent call last):
         ...
     argparse.ArgumentTypeError: rate must be at least 1e-06 (arrivals per second; see `servecalc limits`), got 1e-320
     """
-    return _typed(name, float, positive_number, "a number")
+    return _typed(name, float, non_negative_number if zero else positive_number, "a number")
 
 
 def share(name: str) -> Parse:
