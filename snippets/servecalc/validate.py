@@ -92,6 +92,19 @@ LIMITS: dict[str, Limit] = {
 }
 
 
+def limit_rows() -> list[tuple[str, str, str]]:
+    """(argument names, allowed range, what) for each documented limit.
+
+    >>> [row for row in limit_rows() if "rate" in row[0]][0]
+    ('rate, arrival_rate_per_s, requests_per_s, peak_requests_per_s', '1e-06 ... 1,000,000', 'arrivals per second')
+    """
+    grouped: dict[Limit, list[str]] = {}
+    for name, limit in LIMITS.items():
+        grouped.setdefault(limit, []).append(name)
+    return [(", ".join(names), f"{show_number(limit.low)} ... {show_number(limit.high)}",
+             limit.what) for limit, names in grouped.items()]
+
+
 def limit_for(name: str) -> Limit:
     """The bound that applies to an argument called ``name``.
 

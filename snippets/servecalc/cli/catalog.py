@@ -6,7 +6,8 @@ import argparse
 from typing import Any
 
 from ..units import fmt_bytes, fmt_duration, fmt_number
-from .checks import limits_rows, limits_text
+from ..validate import limit_rows
+from .checks import limits_text
 from .common import Command, billions, jsonable, table
 
 
@@ -62,7 +63,7 @@ def _run_slos(args: argparse.Namespace) -> tuple[Any, str]:
 
 def _run_limits(args: argparse.Namespace) -> tuple[Any, str]:
     data = [{"arguments": names.split(", "), "range": bounds, "what": what}
-            for names, bounds, what in limits_rows()]
+            for names, bounds, what in limit_rows()]
     return data, limits_text()
 
 

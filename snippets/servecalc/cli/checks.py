@@ -25,15 +25,13 @@ import textwrap
 from collections.abc import Callable
 
 from ..validate import (
-    LIMITS,
-    Limit,
     describe,
     fraction,
     non_negative_int,
     non_negative_number,
     positive_int,
+    limit_rows,
     positive_number,
-    show_number,
 )
 
 Parse = Callable[[str], object]
@@ -77,23 +75,10 @@ def share(name: str) -> Parse:
     return _typed(name, float, fraction, "a number in (0, 1]")
 
 
-def limits_rows() -> list[tuple[str, str, str]]:
-    """(argument names, allowed range, what) for each documented limit.
-
-    >>> [row for row in limits_rows() if "rate" in row[0]][0]
-    ('rate, arrival_rate_per_s, requests_per_s, peak_requests_per_s', '1e-06 ... 1,000,000', 'arrivals per second')
-    """
-    grouped: dict[Limit, list[str]] = {}
-    for name, limit in LIMITS.items():
-        grouped.setdefault(limit, []).append(name)
-    return [(", ".join(names), f"{show_number(limit.low)} ... {show_number(limit.high)}", limit.what)
-            for limit, names in grouped.items()]
-
-
 def limits_text() -> str:
     """The limits as plain lines, for ``--help`` and ``servecalc limits``."""
     lines = ["Limits (values outside are refused before any work starts):"]
-    for names, bounds, what in limits_rows():
+    for names, bounds, what in limit_rows():
         lines.append(f"  {bounds}: {what}")
         lines.append(textwrap.fill(names, width=79, initial_indent="      ",
                                    subsequent_indent="      "))
