@@ -156,7 +156,6 @@ def is_number(value: object) -> bool:
     return isinstance(value, int) or math.isfinite(value)
 
 
-_is_real = is_number
 
 
 def show_number(number: float) -> str:
@@ -171,7 +170,7 @@ def show_number(number: float) -> str:
 def _check(name: str, value: object, wanted: str, *, integer: bool, zero: bool,
            high: float | None = None) -> int | float:
     """``value`` if it has the type and sign of ``wanted``, and lies within the limit."""
-    if not (_is_int(value) if integer else _is_real(value)) or value < 0 \
+    if not (_is_int(value) if integer else is_number(value)) or value < 0 \
             or (value == 0 and not zero) or (high is not None and value > high):
         raise ValueError(f"{name} must be {wanted}, got {describe(value)}")
     limit = limit_for(name)
@@ -292,7 +291,7 @@ def numbers(name: str, values: object) -> list[float]:
     except (TypeError, ValueError, OverflowError):
         pass
     for index, value in enumerate(listed):
-        if not _is_real(value) or not 0 <= value <= ANY_NUMBER.high:
+        if not is_number(value) or not 0 <= value <= ANY_NUMBER.high:
             raise ValueError(f"{name}[{index}] must be a finite number >= 0, "
                              f"got {describe(value)}")
     raise ValueError(f"{name} must hold finite numbers >= 0")  # pragma: no cover
