@@ -31,6 +31,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import servecalc
+from servecalc.validate import describe
 from servecalc.deployment import Deployment
 from servecalc.models import get_model
 from servecalc.prices import PriceSpec
@@ -329,3 +330,31 @@ def test_deeply_nested_config_is_a_value_error(tmp_path):
 
     with guarded(), pytest.raises(ValueError, match="nested too deeply"):
         from_hf_config(_nested_config(tmp_path))
+
+
+LLAMA_CONFIG = {"model_type": "llama", "num_hidden_layers": 32, "hidden_size": 4096,
+                "num_attention_heads": 32, "num_key_value_heads": 8,
+                "intermediate_size": 14336, "vocab_size": 128256,
+                "max_position_embeddings": 131072}
+
+
+@pytest.mark.parametrize("field", sorted(LLAMA_CONFIG))
+def test_hostile_config_fields_give_value_error_or_finite_sizes(field):
+    from servecalc.hf_config import from_hf_config
+    from servecalc.kv import kv_bytes_per_token
+    from servecalc.params import param_count, weight_bytes
+
+    problems = []
+    for value in [*HOSTILE, 2**24, 2**40]:
+        try:
+            with guarded():
+                spec = from_hf_config({**LLAMA_CONFIG, field: value}, id="x")
+                sizes = (param_count(spec), weight_bytes(spec), kv_bytes_per_token(spec))
+        except ValueError:
+            continue
+        except Exception as exc:  # noqa: BLE001 - the finding
+            problems.append(f"{field}={describe(value)}: {type(exc).__name__}: {exc}"[:300])
+            continue
+        if not all(0 <= size < 10**30 for size in sizes):
+            problems.append(f"{field}={describe(value)} gives sizes {sizes}")
+    assert not problems, "\n".join(problems)

@@ -60,6 +60,7 @@ DURATION = Limit(1e-9, 1e9, "seconds")
 EFFICIENCY = Limit(1e-3, 1, "an efficiency or utilization")
 HARDWARE_RATE = Limit(1e3, 1e20, "bytes or FLOP per second of an accelerator or link")
 POINTS = Limit(1, 10**5, "points in a chart")
+MODEL_DIM = Limit(1, 2**24, "a model dimension: layers, widths, heads, vocabulary, experts")
 SIGMA = Limit(1e-3, 3, "log-normal shape; above 3 the median is under 1.2 % of the mean")
 #: Any other number: finite and far enough from overflow that a product of two
 #: of them stays finite (a name that divides gets its own floor above).
@@ -88,6 +89,12 @@ LIMITS: dict[str, Limit] = {
                      "fp8_flops_per_s", "int8_ops_per_s", "interconnect_bytes_per_s"),
                     HARDWARE_RATE),
     **dict.fromkeys(("points", "chart_points"), POINTS),
+    **dict.fromkeys(("num_layers", "hidden_size", "num_attention_heads", "num_kv_heads",
+                     "head_dim", "intermediate_size", "vocab_size", "max_position_embeddings",
+                     "num_experts", "experts_per_token", "moe_intermediate_size",
+                     "num_shared_experts", "first_dense_layers", "kv_lora_rank", "q_lora_rank",
+                     "qk_nope_head_dim", "qk_rope_head_dim", "v_head_dim", "sliding_window",
+                     "sliding_window_layers", "norms_per_layer"), MODEL_DIM),
     "sigma": SIGMA,
 }
 
@@ -108,12 +115,12 @@ def limit_rows() -> list[tuple[str, str, str]]:
 def limit_for(name: str) -> Limit:
     """The bound that applies to an argument called ``name``.
 
-    ``requests[3] prompt`` and ``prompts[3]`` are bounded like ``prompt`` and
-    ``prompts``; ``model.head_dim`` like any number.
+    ``requests[3] prompt`` and ``model.head_dim`` are bounded like ``prompt``
+    and ``head_dim``; a name not in :data:`LIMITS` like any number.
 
     >>> limit_for("requests[3] prompt").high
     16777216
-    >>> limit_for("hidden_size") is ANY_NUMBER
+    >>> limit_for("cost_ratio") is ANY_NUMBER
     True
     """
     if not isinstance(name, str):
