@@ -31,10 +31,12 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import servecalc
-from servecalc.validate import describe
+from servecalc import batching, cost, kv, sim_stats, simulate, units, workload
 from servecalc.deployment import Deployment
 from servecalc.models import get_model
 from servecalc.prices import PriceSpec
+from servecalc.step import step
+from servecalc.validate import describe
 
 #: The command line has its own fuzz test (test_cli_fuzz.py).
 SKIP_PACKAGES = ("servecalc.cli", "servecalc.__main__")
@@ -52,7 +54,6 @@ HOSTILE = [
 
 def _good() -> dict[str, object]:
     from servecalc.batching import RequestTiming
-    from servecalc.deployment import Deployment
     from servecalc.step import StepModel
     from servecalc.simulate import Engine
     from servecalc.workload import poisson_workload
@@ -284,9 +285,6 @@ def test_drawn_hostile_values(data):
 
 
 # ---- issue 15, item 5: each reported failure, by name -------------------------------------
-
-from servecalc import batching, cost, kv, sim_stats, simulate, units, workload  # noqa: E402
-from servecalc.step import step  # noqa: E402
 
 def _nested_config(tmp_path):
     path = tmp_path / "config.json"
