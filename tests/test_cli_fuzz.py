@@ -83,7 +83,7 @@ def test_hostile_values_exit_2_naming_the_option(capsys, command):
             check(*run(capsys, argv), argv, option)
 
 
-@settings(max_examples=50, deadline=None, derandomize=True, database=None,
+@settings(max_examples=30, deadline=None, derandomize=True, database=None,
           suppress_health_check=list(HealthCheck))
 @given(data=st.data())
 def test_drawn_values(capsys, data):
