@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import statistics
 import sys
 import tempfile
@@ -185,6 +186,7 @@ def main(argv=None) -> int:
         "pyodide_bytes_before_interaction": before["pyodide_bytes"],
     }
     result["click_to_result_over_boot"] = result["click_to_result_ms"] / result["bare_boot_ms"]
+    result["load_average"] = os.getloadavg()[0]  # a shared machine: say how busy it was
     print(json.dumps(result, indent=2))
     if args.json:
         args.json.parent.mkdir(parents=True, exist_ok=True)

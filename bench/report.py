@@ -65,7 +65,9 @@ def main() -> int:
     ]
     lines = [
         f"Measured on {datetime.date.today().isoformat()}: {machine()}. Browser figures are the "
-        f"median of {browser['runs']} runs with a cold cache; the simulator's, of 5 runs.",
+        f"median of {browser['runs']} runs with a cold cache"
+        + (f" (load average {browser['load_average']:.1f} at the end)" if "load_average" in browser else "")
+        + "; the simulator's, of 5 runs.",
         "",
         "| What | Measured | Target |",
         "| :-- | --: | :-- |",
