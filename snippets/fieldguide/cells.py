@@ -37,6 +37,7 @@ from .isolation import exec_isolated
 
 MAX_OUTPUT_CHARS = 1_000_000
 MAX_OUTPUT_LINES = 10_000
+MAX_ERROR_CHARS = 1_000
 CHUNK_CHARS = 65_536  # largest piece handed to the sink at once
 FLUSH_AFTER_S = 0.1  # a sink hears about new output at least this often
 
@@ -165,19 +166,27 @@ def run_cell(
 def describe(exc: BaseException) -> str:
     """``TypeName: message`` (with the line for a SyntaxError), whatever the exception does.
 
+    At most :data:`MAX_ERROR_CHARS` characters: an error is a line, not output.
+
     >>> describe(ValueError("bad"))
     'ValueError: bad'
     >>> class Hostile(Exception):
     ...     def __str__(self): raise RuntimeError
     >>> describe(Hostile())
     "Hostile: (the exception's message could not be shown)"
+    >>> len(describe(ValueError("x" * 50_000_000)))
+    1000
     """
     try:
         if isinstance(exc, SyntaxError):
-            return f"SyntaxError: {exc.msg} (line {exc.lineno})"
-        return f"{type(exc).__name__}: {exc}"
+            text = f"SyntaxError: {exc.msg} (line {exc.lineno})"
+        else:
+            text = f"{type(exc).__name__}: {exc}"
     except BaseException:  # noqa: BLE001 - a hostile __str__ must not escape the runner
-        return f"{type(exc).__name__}: (the exception's message could not be shown)"
+        text = f"{type(exc).__name__}: (the exception's message could not be shown)"
+    if len(text) > MAX_ERROR_CHARS:
+        text = text[: MAX_ERROR_CHARS - 1] + "…"
+    return text
 
 
 def run_cell_json(
