@@ -255,6 +255,7 @@ class OutputView {
   begin() {
     cancelAnimationFrame(this.frame);
     this.frame = null;
+    this.el.classList.remove("cell-output-long");
     this.parts = [];
     this.waiting = "";
     this.onDrained = null;
@@ -275,6 +276,7 @@ class OutputView {
     this.frame = null;
     if (!this.cleared) {
       this.el.textContent = "";
+      this.el.classList.add("cell-output-long"); // scrolls in its own box
       this.cleared = true;
     }
     if (this.waiting) {
@@ -299,6 +301,7 @@ class OutputView {
     if (text.length <= OutputView.PIECE) {
       cancelAnimationFrame(this.frame);
       this.frame = null;
+      this.el.classList.remove("cell-output-long");
       this.el.textContent = text;
       done();
       return;
