@@ -16,12 +16,8 @@ from __future__ import annotations
 import math
 from functools import lru_cache
 
-from servecalc.step import (
-    DEFAULT_ALLREDUCE_HOP_LATENCY_S,
-    DEFAULT_MBU,
-    DEFAULT_MFU,
-    DEFAULT_OVERHEAD_S,
-)
+from servecalc.step import DEFAULT_MBU, DEFAULT_MFU, DEFAULT_OVERHEAD_S
+from servecalc.step.comm import ONE_SHOT_BASE_S, ONE_SHOT_PER_GPU_S, RING_HOP_S
 from servecalc.units import fmt_duration, fmt_int, fmt_number, fmt_percent
 from servecalc.validate import choice
 from fieldguide.validation import KINDS, ValidationRow, evaluate
@@ -153,17 +149,21 @@ def accuracy_setups(kind: str = "measured") -> str:
 
 
 def accuracy_default(name: str) -> str:
-    """A default efficiency factor of the step model: 'mbu', 'mfu', 'overhead' or
-    'hop_latency'.
+    """A default of the step model: 'mbu', 'mfu', 'overhead', 'hop_latency' (ring,
+    per hop) or 'one_shot_latency' (a small one-shot all-reduce on 8 GPUs).
 
     >>> accuracy_default("mbu"), accuracy_default("hop_latency")
-    ('60 %', '2.4 us')
+    ('62 %', '2.4 us')
+    >>> accuracy_default("overhead"), accuracy_default("one_shot_latency")
+    ('0.3 ms', '5.8 us')
     """
-    choice("name", name, ["mbu", "mfu", "overhead", "hop_latency"])
+    choice("name", name, ["mbu", "mfu", "overhead", "hop_latency", "one_shot_latency"])
     if name == "mbu":
         return fmt_percent(DEFAULT_MBU, 0)
     if name == "mfu":
         return fmt_percent(DEFAULT_MFU, 0)
     if name == "overhead":
-        return fmt_duration(DEFAULT_OVERHEAD_S, "ms", 0)
-    return fmt_duration(DEFAULT_ALLREDUCE_HOP_LATENCY_S, "us", 1)
+        return fmt_duration(DEFAULT_OVERHEAD_S, "ms", 1)
+    if name == "one_shot_latency":
+        return fmt_duration(ONE_SHOT_BASE_S + 8 * ONE_SHOT_PER_GPU_S, "us", 1)
+    return fmt_duration(RING_HOP_S, "us", 1)

@@ -130,7 +130,7 @@ def tp_decode_step(
     """Decode step time with tensor parallelism over ``gpus`` GPUs.
 
     >>> tp_decode_step("llama-3.1-70b", "h100-sxm", 4)
-    '19.7 ms'
+    '17.9 ms'
     """
     r = step(Deployment(model=model, gpu=gpu, gpus=gpus),
              phase="decode", batch=batch, context=context)
@@ -149,7 +149,7 @@ def tp_comm_time(
     """All-reduce time inside one step (two all-reduces per layer, ring).
 
     >>> tp_comm_time("llama-3.1-70b", "h100-sxm", 8)
-    '5.4 ms'
+    '1.0 ms'
     """
     r = step(Deployment(model=model, gpu=gpu, gpus=gpus),
              phase=phase, batch=batch, context=context)
@@ -162,7 +162,7 @@ def tp_comm_share(
     """Share of a step spent in tensor-parallel all-reduces.
 
     >>> tp_comm_share("llama-3.1-70b", "h100-sxm", 8)
-    '38.3 %'
+    '10.3 %'
     """
     r = step(Deployment(model=model, gpu=gpu, gpus=gpus),
              phase=phase, batch=batch, context=context)
@@ -220,7 +220,7 @@ def prefill_time(model: str, gpu: str, prompt: int, gpus: int = 1, unit: str = "
     """Time of one prefill step over a whole prompt (no queueing).
 
     >>> prefill_time("llama-3.1-70b", "h100-sxm", 8192, gpus=4)
-    '784.6 ms'
+    '771.9 ms'
     """
     r = step(Deployment(model=model, gpu=gpu, gpus=gpus), phase="prefill", batch=1, context=prompt)
     return fmt_duration(r.seconds, unit)
