@@ -19,21 +19,22 @@ KW = dict(batch=16, prompt=2000, output=500)
 
 
 def test_split_follows_prefill_and_decode_time():
-    price = 2.5
-    c = cost_per_million_tokens(TP4, price_usd_per_hour=price, **KW)
-    lat = request_latency(TP4,
-                          prompt=2000, output=500, batch=16)
-    usd_per_s = 4 * price / 3600
-    prefill_usd = lat.ttft_s * usd_per_s
-    decode_usd = 499 * lat.tpot_s * usd_per_s
-    assert c.cluster_usd_per_hour == 10.0
-    assert c.usd_per_million_input_tokens == pytest.approx(prefill_usd / (16 * 2000) * 1e6)
-    assert c.usd_per_million_output_tokens == pytest.approx(decode_usd / (16 * 500) * 1e6)
-    assert c.usd_per_request == pytest.approx((prefill_usd + decode_usd) / 16)
-    assert c.usd_per_million_tokens == pytest.approx((prefill_usd + decode_usd) / (16 * 2500) * 1e6)
-    busy = lat.ttft_s + 499 * lat.tpot_s
-    assert c.requests_per_hour == pytest.approx(16 * 3600 / busy)
-    assert c.output_tokens_per_s == pytest.approx(16 * 500 / busy)
+    c = cost_per_million_tokens(TP4, price_usd_per_hour=2.5, **KW)
+    lat = request_latency(TP4, prompt=2000, output=500, batch=16)
+    assert c.cluster_usd_per_hour == 10.0                  # 4 GPUs x $2.50
+    # Money is conserved: an hour of requests pays exactly the cluster's hour ...
+    assert c.usd_per_request * c.requests_per_hour == pytest.approx(10.0, rel=1e-12)
+    # ... and a request's tokens pay exactly its share.
+    input_usd = c.usd_per_million_input_tokens * 2000 / 1e6
+    output_usd = c.usd_per_million_output_tokens * 500 / 1e6
+    assert input_usd + output_usd == pytest.approx(c.usd_per_request, rel=1e-12)
+    assert c.usd_per_million_tokens * 2500 / 1e6 == pytest.approx(c.usd_per_request, rel=1e-12)
+    # The split between them is the split of the batch's time: one prefill
+    # (TTFT) against 499 decode steps (the first output token comes with prefill).
+    assert input_usd / output_usd == pytest.approx(lat.ttft_s / (499 * lat.tpot_s), rel=1e-12)
+    # 16 requests per batch, one batch every TTFT + 499 TPOT seconds.
+    assert c.requests_per_hour * (lat.ttft_s + 499 * lat.tpot_s) == pytest.approx(16 * 3600)
+    assert c.output_tokens_per_s == pytest.approx(c.requests_per_hour * 500 / 3600)
     # Decode is memory-bound and prefill compute-bound: output tokens cost more.
     assert c.usd_per_million_output_tokens > c.usd_per_million_input_tokens
 

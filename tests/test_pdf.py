@@ -150,14 +150,9 @@ def expected_number(spec) -> str:
     """What the chapter prints for ``spec`` (a placeholder call or a function)."""
     if callable(spec):
         return spec()
-    import importlib.util
+    from fieldguide.build.numbers import evaluate
 
-    # hooks/numbers.py evaluates placeholders for the build; "numbers" is also a
-    # standard-library module, so load the file under another name.
-    loader = importlib.util.spec_from_file_location("pdf_test_numbers_hook", ROOT / "hooks" / "numbers.py")
-    module = importlib.util.module_from_spec(loader)
-    loader.loader.exec_module(module)
-    return module.evaluate(spec.removeprefix("{{").removesuffix("}}").strip())
+    return evaluate(spec.removeprefix("{{").removesuffix("}}").strip())
 
 
 def placeholder_hint(file: str) -> str:
