@@ -43,6 +43,7 @@ import dataclasses
 import json
 import math
 from dataclasses import dataclass
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from .deployment import Deployment
@@ -231,9 +232,13 @@ def read_measurements(text: str, *, name: str = "measurements") -> list[Measurem
     return points
 
 
-def _objective(points: list[Measurement], params: tuple[float, float, float]) -> float:
+Predict = Callable[["Calibration"], float]
+
+
+def _objective(predict: Sequence[Predict], measured: Sequence[float],
+               params: tuple[float, float, float]) -> float:
     cal = Calibration(mbu=params[0], mfu=params[1], overhead_s=params[2])
-    error = math.fsum(math.log(p.predict_s(cal) / p.seconds) ** 2 for p in points)
+    error = math.fsum(math.log(f(cal) / m) ** 2 for f, m in zip(predict, measured))
     prior = (math.log(params[0] / DEFAULT_MBU) ** 2 + math.log(params[1] / DEFAULT_MFU) ** 2
              + ((params[2] - DEFAULT_OVERHEAD_S) / 1e-3) ** 2)
     return error + PRIOR_WEIGHT * prior
@@ -244,34 +249,45 @@ def _clip(name: str, value: float) -> float:
     return min(high, max(low, value))
 
 
-def _fit(points: list[Measurement]) -> tuple[float, float, float]:
-    """Coordinate search on a shrinking grid (bounded, deterministic, standard library)."""
+def fit_efficiencies(predict: Sequence[Predict], measured: Sequence[float], *,
+                     tolerance: float = 1e-6) -> Calibration:
+    """The bounded ``mbu``, ``mfu``, ``overhead_s`` that best match ``measured``, where
+    ``predict[i](calibration)`` is the library's value for ``measured[i]`` (any
+    quantity that scales with step time: seconds, a latency, a throughput).
+
+    A coordinate search on a shrinking grid (deterministic, standard library),
+    minimising squared log errors plus a small pull towards the defaults; it
+    stops when the mbu step falls below ``tolerance``.
+    """
+    if len(predict) != len(measured) or not predict:
+        raise ValueError(f"predict and measured must be equally long and non-empty, got "
+                         f"{len(predict)} and {len(measured)}")
+    for value in measured:
+        positive_number("measured", value)
     names = ("mbu", "mfu", "overhead_s")
     best = (DEFAULT_MBU, DEFAULT_MFU, DEFAULT_OVERHEAD_S)
     steps = [0.2, 0.2, 0.005]
-    score = _objective(points, best)
-    for _ in range(200):
+    score = _objective(predict, measured, best)
+    while steps[0] >= tolerance:
         improved = False
         for i, name in enumerate(names):
             for sign in (-1, 1):
                 trial = list(best)
                 trial[i] = _clip(name, trial[i] + sign * steps[i])
-                value = _objective(points, tuple(trial))  # type: ignore[arg-type]
+                value = _objective(predict, measured, (trial[0], trial[1], trial[2]))
                 if value < score:
-                    best, score, improved = tuple(trial), value, True  # type: ignore[assignment]
+                    best, score, improved = (trial[0], trial[1], trial[2]), value, True
         if not improved:
             steps = [s / 2 for s in steps]
-            if steps[0] < 1e-6:
-                break
-    return best
+    return Calibration(mbu=best[0], mfu=best[1], overhead_s=best[2])
 
 
 def calibrate(points: list[Measurement]) -> Calibration:
     """Fit ``mbu``, ``mfu`` and ``overhead_s`` to measured steps (module docstring)."""
     if not points:
         raise ValueError("points must hold at least one measurement, got none")
-    mbu, mfu, overhead = _fit(list(points))
-    fitted = Calibration(mbu=mbu, mfu=mfu, overhead_s=overhead)
+    fitted = fit_efficiencies([p.predict_s for p in points], [p.seconds for p in points])
+    mbu, mfu, overhead = fitted.mbu, fitted.mfu, fitted.overhead_s
     errors = tuple(
         PointError(line=i, phase=p.phase, batch=p.batch, context=p.context, measured_s=p.seconds,
                    predicted_s=p.predict_s(fitted),
