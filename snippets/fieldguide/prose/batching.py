@@ -24,6 +24,7 @@ __all__ = [
     "decode_intensity",
     "decode_bound",
     "crossover",
+    "attention_share",
     "decode_step_time",
     "decode_tokens_per_s",
     "batch_that_fits",
@@ -35,6 +36,10 @@ __all__ = [
 
 #: The mixed workload of the batching chapter's static-vs-continuous cell.
 MIXED_WORKLOAD = ((512, 32), (1024, 512), (256, 128), (2048, 64))
+
+
+def _sm(model: str, gpu: str, gpus: int = 1) -> StepModel:
+    return StepModel(Deployment(model=model, gpu=gpu, gpus=gpus))
 
 
 def ridge_point(gpu: str, compute_dtype: str = "bf16") -> str:
@@ -76,7 +81,7 @@ def decode_intensity(model: str, gpu: str, batch: int, context: int, gpus: int =
     >>> decode_intensity("llama-3.1-8b", "h100-sxm", batch=256, context=128)
     '199.6 FLOP/B'
     """
-    r = StepModel(Deployment(model=model, gpu=gpu, gpus=gpus)).decode(batch, context)
+    r = _sm(model, gpu, gpus).decode(batch, context)
     return f"{fmt_number(r.arithmetic_intensity, 1)} FLOP/B"
 
 
@@ -86,11 +91,12 @@ def decode_bound(model: str, gpu: str, batch: int, context: int, gpus: int = 1) 
     >>> decode_bound("llama-3.1-8b", "h100-sxm", batch=1024, context=128)
     'compute-bound'
     """
-    return f"{StepModel(Deployment(model=model, gpu=gpu, gpus=gpus)).decode(batch, context).bound}-bound"
+    return f"{_sm(model, gpu, gpus).decode(batch, context).bound}-bound"
 
 
 def crossover(model: str, gpu: str, context: int, gpus: int = 1) -> str:
-    """Smallest decode batch that is compute-bound, or a sentence saying none is.
+    """Smallest decode batch whose linear layers are compute-bound (the same at
+    every context), or a sentence saying none is.
 
     >>> crossover("llama-3.1-8b", "h100-sxm", context=128)
     '215'
@@ -101,6 +107,16 @@ def crossover(model: str, gpu: str, context: int, gpus: int = 1) -> str:
     return "none up to 65,536" if b is None else fmt_int(b)
 
 
+def attention_share(model: str, gpu: str, batch: int, context: int, gpus: int = 1) -> str:
+    """Share of a decode step spent in attention (reading the KV cache).
+
+    >>> attention_share("llama-3.1-8b", "h100-sxm", batch=256, context=4096)
+    '88.1 %'
+    """
+    r = _sm(model, gpu, gpus).decode(batch, context)
+    return fmt_percent(r.attention_s / r.seconds)
+
+
 def decode_step_time(model: str, gpu: str, batch: int, context: int, gpus: int = 1,
                      digits: int = 1) -> str:
     """One decode step of ``batch`` sequences at ``context`` tokens each.
@@ -108,7 +124,7 @@ def decode_step_time(model: str, gpu: str, batch: int, context: int, gpus: int =
     >>> decode_step_time("llama-3.1-8b", "h100-sxm", batch=64, context=2048)
     '15.8 ms'
     """
-    return fmt_duration(StepModel(Deployment(model=model, gpu=gpu, gpus=gpus)).decode(batch, context).seconds, "ms",
+    return fmt_duration(_sm(model, gpu, gpus).decode(batch, context).seconds, "ms",
                         digits)
 
 
@@ -118,7 +134,7 @@ def decode_tokens_per_s(model: str, gpu: str, batch: int, context: int, gpus: in
     >>> decode_tokens_per_s("llama-3.1-8b", "h100-sxm", batch=64, context=2048)
     '4,050 tok/s'
     """
-    r = StepModel(Deployment(model=model, gpu=gpu, gpus=gpus)).decode(batch, context)
+    r = _sm(model, gpu, gpus).decode(batch, context)
     return f"{fmt_number(batch / r.seconds, 0)} tok/s"
 
 
