@@ -260,6 +260,7 @@ class OutputView {
     this.waiting = "";
     this.onDrained = null;
     this.cleared = false;
+    this.ended = false;
   }
 
   append(text) {
@@ -279,20 +280,22 @@ class OutputView {
       this.el.classList.add("cell-output-long"); // scrolls in its own box
       this.cleared = true;
     }
-    if (this.waiting) {
-      let cut = Math.min(this.waiting.length, OutputView.PIECE);
-      if (cut < this.waiting.length) {
-        const newline = this.waiting.lastIndexOf("\n", cut - 1);
-        if (newline > 0) cut = newline + 1;
-      }
+    // Whole lines only (a line longer than a piece is cut), until the run ends.
+    let cut = 0;
+    if (this.waiting.length > OutputView.PIECE) {
+      cut = this.waiting.lastIndexOf("\n", OutputView.PIECE - 1) + 1 || OutputView.PIECE;
+    } else {
+      cut = this.ended ? this.waiting.length : this.waiting.lastIndexOf("\n") + 1;
+    }
+    if (cut) {
       const block = document.createElement("span");
       block.className = "cell-output-piece";
       block.textContent = this.waiting.slice(0, cut).replace(/\n$/, "");
       this.el.append(block);
       this.waiting = this.waiting.slice(cut);
     }
-    if (this.waiting) this.schedule();
-    else if (this.onDrained) this.onDrained();
+    if (this.waiting && (this.ended || this.waiting.length > OutputView.PIECE)) this.schedule();
+    else if (!this.waiting && this.onDrained) this.onDrained();
   }
 
   /** The run ended: show its error under the output, then call `done`. */
@@ -306,6 +309,7 @@ class OutputView {
       done();
       return;
     }
+    this.ended = true;
     this.waiting = this.waiting.replace(/\n+$/, "");
     if (error) this.waiting += `\n${error}`;
     this.onDrained = () => { this.onDrained = null; done(); };
