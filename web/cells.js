@@ -147,8 +147,9 @@ class Runtime {
       clearTimeout(job.timer);
       // Long computations (the simulator) have no limit: they end with Stop.
       if (Number.isFinite(job.timeoutS)) {
+        const what = job.message.type === "calc" ? "computation" : "cell";
         job.timer = setTimeout(
-          () => this.restart(`Stopped: the cell ran longer than its ${job.timeoutS} s limit, so Python was restarted.`),
+          () => this.restart(`Stopped: the ${what} ran longer than its ${job.timeoutS} s limit, so Python was restarted.`),
           job.timeoutS * 1000,
         );
       }
