@@ -19,10 +19,14 @@ REQUIRED_MODELS = [
     "llama-2-7b", "llama-2-13b", "llama-2-70b", "llama-3.1-8b", "llama-3.1-70b",
     "llama-3.1-405b", "mistral-7b", "mixtral-8x7b", "qwen2.5-7b", "qwen2.5-72b",
     "gemma-2-9b", "gemma-2-27b", "phi-3-mini", "deepseek-v3", "opt-13b",
+    # 2025 (issue 13)
+    "gpt-oss-120b", "gpt-oss-20b", "qwen3-235b-a22b", "qwen3-32b", "gemma-3-27b",
+    "llama-4-scout", "deepseek-r1", "kimi-k2", "qwen3-next-80b-a3b",
 ]
 REQUIRED_GPUS = [
     "a100-40gb", "a100-80gb", "h100-sxm", "h100-pcie", "h200", "b200", "l4", "l40s",
     "a10g", "mi300x", "tpu-v5e",
+    "b300", "gb200", "mi325x", "mi355x", "h20", "rtx-pro-6000", "tpu-v6e",
 ]
 
 
@@ -30,7 +34,7 @@ REQUIRED_GPUS = [
 
 
 def test_catalog_has_required_models_and_a_recent_family() -> None:
-    assert len(MODELS) >= 16
+    assert len(MODELS) >= 25
     for model in REQUIRED_MODELS:
         assert model in MODELS
     assert any(m.startswith("qwen3-") for m in MODELS)
@@ -105,7 +109,12 @@ def test_moe_fields() -> None:
         {"norm": "batchnorm"},
         {"experts_per_token": 2},       # without experts
         {"sliding_window": 4096},       # without window layers
-        {"sliding_window_layers": 40, "sliding_window": 10},
+        {"layer_types": ("sliding_attention",) * 40, "sliding_window": 10},  # 40 != 32 layers
+        {"layer_types": ("sliding_attention",) * 32},                          # no window
+        {"layer_types": ("local",) * 32},
+        {"layer_types": ("chunked_attention",) * 32},                          # no chunk size
+        {"layer_types": ("linear_attention",) * 32},                           # no state sizes
+        {"linear_num_key_heads": 16},                                          # no linear layers
         {"tie_word_embeddings": 1},
         {"id": ""},
         {"hidden_size": 4096.0},
@@ -120,7 +129,7 @@ def test_model_spec_validates(changes: dict) -> None:
 
 
 def test_catalog_has_required_gpus() -> None:
-    assert len(GPUS) >= 10
+    assert len(GPUS) >= 16
     for gpu in REQUIRED_GPUS:
         assert gpu in GPUS
 
@@ -132,16 +141,41 @@ def test_gpu_entries_are_well_formed(spec: GpuSpec) -> None:
     assert spec.bf16_flops_per_s > 0 and spec.hbm_bandwidth_bytes_per_s > 0
 
 
-def test_memory_bytes_as_reported() -> None:
-    # Values named in the project brief (CUDA / nvidia-smi totals).
+def test_memory_bytes_follow_one_convention() -> None:
+    # One convention: the total the runtime reports (CUDA's totalGlobalMem in public
+    # deviceQuery logs: A100-SXM4-80GB 81,158 MiB, A100-SXM4-40GB 40,339 MiB,
+    # L4 22,518 MiB, L40S 45,373 MiB); memory_source says how each value was found.
     assert get_gpu("h100-sxm").memory_bytes == 85_017_493_504
     assert get_gpu("h200").memory_bytes == 150_109_880_320
-    assert get_gpu("a100-80gb").memory_bytes == 81920 * 2**20 == 85_899_345_920
-    # nvidia-smi totals seen in public logs: 40,960 / 23,034 / 46,068 / 23,028 MiB
-    assert get_gpu("a100-40gb").memory_bytes == 40960 * 2**20
-    assert get_gpu("l4").memory_bytes == 23034 * 2**20
-    assert get_gpu("l40s").memory_bytes == 46068 * 2**20
+    assert get_gpu("a100-80gb").memory_bytes == 85_100_068_864
+    assert get_gpu("a100-40gb").memory_bytes == 42_298_834_944
+    assert get_gpu("l4").memory_bytes == 23_612_293_120
+    assert get_gpu("l40s").memory_bytes == 47_576_711_168
+    # Estimates where no runtime log was found: nvidia-smi totals (MiB) or datasheets.
     assert get_gpu("a10g").memory_bytes == 23028 * 2**20
+    assert get_gpu("rtx-pro-6000").memory_bytes == 97887 * 2**20
+    assert get_gpu("mi355x").memory_bytes == 288 * 10**9
+    for gpu in GPUS.values():
+        assert gpu.memory_source in ("runtime", "nvidia-smi", "datasheet")
+        if gpu.memory_source != "runtime":
+            assert "memory_bytes =" in gpu.status
+    # The issue-13 inversion is gone: an A100-80GB no longer reports more than an H100.
+    assert get_gpu("a100-80gb").memory_bytes > get_gpu("h100-sxm").memory_bytes - 2**30
+    assert abs(get_gpu("a100-80gb").memory_bytes / get_gpu("h100-sxm").memory_bytes - 1) < 0.002
+
+
+def test_fp4_peaks_are_dense() -> None:
+    # HGX B200: FP4 144 PFLOPS with sparsity for 8 GPUs -> 9 PFLOPS dense per GPU.
+    assert get_gpu("b200").fp4_flops_per_s == 9e15
+    # GB200 NVL72: 720 PFLOPS dense FP4 over 72 GPUs.
+    assert get_gpu("gb200").fp4_flops_per_s == 10e15
+    # MI355X: MXFP4 10.1 PFLOPS dense, four times its BF16 peak.
+    assert get_gpu("mi355x").fp4_flops_per_s == pytest.approx(4 * get_gpu("mi355x").bf16_flops_per_s,
+                                                                 rel=1e-4)
+    for gpu in ("h100-sxm", "h200", "mi325x", "l40s", "tpu-v6e"):
+        assert get_gpu(gpu).fp4_flops_per_s == 0
+        with pytest.raises(ValueError, match="no tensor-core support"):
+            get_gpu(gpu).peak_flops_per_s("fp4")
 
 
 def test_dense_flops_are_half_the_sparsity_figures() -> None:
