@@ -10,7 +10,7 @@ import pytest
 
 from servecalc.gpus import GPUS, GpuSpec, get_gpu
 from servecalc.hf_config import from_hf_config
-from servecalc.kv import kv_bytes_per_sequence, kv_bytes_per_token
+from servecalc.kv import kv_bytes_per_sequence, kv_bytes_per_token, linear_state_bytes
 from servecalc.models import MODELS, ModelSpec, get_model
 from servecalc.params import param_count
 from servecalc.prices import PRICES, PriceSpec, get_price, prices_for
@@ -296,6 +296,54 @@ HF_CONFIGS = {
         "vocab_size": 151936, "tie_word_embeddings": False, "sliding_window": None,
         "use_sliding_window": False, "max_position_embeddings": 40960,
     },
+    # Field names as in the public config.json files (issue 13's families).
+    "gpt-oss-120b": {
+        "model_type": "gpt_oss", "num_hidden_layers": 36, "hidden_size": 2880,
+        "num_attention_heads": 64, "num_key_value_heads": 8, "head_dim": 64,
+        "intermediate_size": 2880, "num_local_experts": 128, "num_experts_per_tok": 4,
+        "experts_per_token": 4, "vocab_size": 201088, "sliding_window": 128,
+        "layer_types": ["sliding_attention", "full_attention"] * 18, "attention_bias": True,
+        "tie_word_embeddings": False, "max_position_embeddings": 131072,
+    },
+    "qwen3-next-80b-a3b": {
+        "model_type": "qwen3_next", "num_hidden_layers": 48, "hidden_size": 2048,
+        "num_attention_heads": 16, "num_key_value_heads": 2, "head_dim": 256,
+        "intermediate_size": 5120, "moe_intermediate_size": 512, "num_experts": 512,
+        "num_experts_per_tok": 10, "shared_expert_intermediate_size": 512,
+        "decoder_sparse_step": 1, "mlp_only_layers": [], "full_attention_interval": 4,
+        "linear_num_key_heads": 16, "linear_num_value_heads": 32, "linear_key_head_dim": 128,
+        "linear_value_head_dim": 128, "linear_conv_kernel_dim": 4, "vocab_size": 151936,
+        "tie_word_embeddings": False, "max_position_embeddings": 262144,
+    },
+    "llama-4-scout": {
+        "model_type": "llama4", "text_config": {
+            "model_type": "llama4_text", "num_hidden_layers": 48, "hidden_size": 5120,
+            "num_attention_heads": 40, "num_key_value_heads": 8, "head_dim": 128,
+            "intermediate_size": 8192, "intermediate_size_mlp": 16384, "num_local_experts": 16,
+            "num_experts_per_tok": 1, "interleave_moe_layer_step": 1,
+            "no_rope_layers": [1, 1, 1, 0] * 12, "attention_chunk_size": 8192,
+            "vocab_size": 202048, "max_position_embeddings": 10485760,
+            "tie_word_embeddings": False, "use_qk_norm": True,
+        },
+    },
+    "gemma-3-27b": {
+        "model_type": "gemma3", "text_config": {
+            "model_type": "gemma3_text", "num_hidden_layers": 62, "hidden_size": 5376,
+            "num_attention_heads": 32, "num_key_value_heads": 16, "head_dim": 128,
+            "intermediate_size": 21504, "vocab_size": 262208, "sliding_window": 1024,
+            "sliding_window_pattern": 6, "max_position_embeddings": 131072,
+        },
+    },
+    "kimi-k2": {
+        "model_type": "kimi_k2", "num_hidden_layers": 61, "hidden_size": 7168,
+        "num_attention_heads": 64, "num_key_value_heads": 64, "intermediate_size": 18432,
+        "moe_intermediate_size": 2048, "n_routed_experts": 384, "n_shared_experts": 1,
+        "num_experts_per_tok": 8, "first_k_dense_replace": 1, "moe_layer_freq": 1,
+        "kv_lora_rank": 512, "q_lora_rank": 1536, "qk_nope_head_dim": 128,
+        "qk_rope_head_dim": 64, "v_head_dim": 128, "vocab_size": 163840,
+        "topk_method": "noaux_tc", "tie_word_embeddings": False,
+        "max_position_embeddings": 131072,
+    },
 }
 
 
@@ -307,9 +355,43 @@ def test_hf_config_reproduces_catalog(model: str) -> None:
     assert kv_bytes_per_token(built) == kv_bytes_per_token(catalog)
     for context in (1000, 8192, 40000):
         assert kv_bytes_per_sequence(built, context) == kv_bytes_per_sequence(catalog, context)
+    assert linear_state_bytes(built) == linear_state_bytes(catalog)
     for field in ("num_layers", "head_dim", "num_kv_heads", "sliding_window",
-                  "sliding_window_layers", "num_experts", "experts_per_token"):
+                  "sliding_window_layers", "num_experts", "experts_per_token", "layer_types",
+                  "attention_chunk_size"):
         assert getattr(built, field) == getattr(catalog, field), field
+
+
+def test_hf_config_gemma3_layer_types_list_equals_its_pattern() -> None:
+    # Newer Gemma-3 configs list layer_types instead of sliding_window_pattern.
+    text = dict(HF_CONFIGS["gemma-3-27b"]["text_config"])
+    del text["sliding_window_pattern"]
+    text["layer_types"] = (["sliding_attention"] * 5 + ["full_attention"]) * 10 + [
+        "sliding_attention"] * 2
+    assert from_hf_config({"text_config": text}).layer_types == get_model("gemma-3-27b").layer_types
+
+
+@pytest.mark.parametrize(
+    "changes, message",
+    [
+        ({"hybrid_override_pattern": "M-M*-"}, "mamba"),
+        ({"layer_types": ["full_attention", "mamba"] * 24}, "not supported"),
+        ({"layer_types": ["full_attention"] * 47}, "48"),
+        ({"linear_num_key_heads": None}, "Gated DeltaNet"),
+        ({"mamba_ssm_dtype": "float8"}, "mamba_ssm_dtype"),
+    ],
+)
+def test_hf_config_refuses_what_it_cannot_model(changes: dict, message: str) -> None:
+    config = {**HF_CONFIGS["qwen3-next-80b-a3b"], **changes}
+    config = {k: v for k, v in config.items() if v is not None}
+    with pytest.raises(ValueError, match=message):
+        from_hf_config(config)
+
+
+def test_hf_config_refuses_llama4_maverick_interleaving() -> None:
+    text = {**HF_CONFIGS["llama-4-scout"]["text_config"], "interleave_moe_layer_step": 2}
+    with pytest.raises(ValueError, match="interleave_moe_layer_step"):
+        from_hf_config({"text_config": text})
 
 
 def test_hf_config_from_file(tmp_path) -> None:

@@ -60,37 +60,10 @@ from servecalc.speculative import speedup
 from servecalc.units import GB, GiB, KiB
 from servecalc.validate import choice
 
+from .validation_cards import CARD_CASES
+from .validation_case import Source, ValidationCase
+
 KINDS = ("exact", "measured")
-
-
-@dataclass(frozen=True, kw_only=True)
-class Source:
-    """Where a published number comes from."""
-
-    title: str
-    url: str
-    section: str
-
-
-@dataclass(frozen=True, kw_only=True)
-class ValidationCase:
-    """One published number and how the library computes the same quantity.
-
-    ``compute`` takes no arguments and returns the library's value in
-    ``unit``. ``setup`` states the conditions (model, hardware, software,
-    precision, lengths) as the source gives them, and any assumption made to
-    map them onto the library.
-    """
-
-    id: str
-    description: str
-    source: Source
-    kind: str
-    published_value: float
-    unit: str
-    compute: Callable[[], float]
-    rel_error_bound: float
-    setup: str = ""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -525,6 +498,8 @@ CASES: tuple[ValidationCase, ...] = (
     ),
 )
 
+
+CASES = CASES + CARD_CASES  # model-card figures for the 2025 catalog entries
 
 def evaluate(cases: Iterable[ValidationCase] = CASES) -> list[ValidationRow]:
     """Compute every case: library value, signed relative error, within bound.

@@ -35,6 +35,7 @@ from typing import Any
 
 from . import __version__
 from .units import fmt_bytes, fmt_duration, fmt_int, fmt_number, fmt_usd
+from .precision import KV_DTYPES as _KV_DTYPES, WEIGHT_DTYPES as _DTYPES
 
 Run = Callable[[argparse.Namespace], "tuple[Any, str]"]
 Configure = Callable[[argparse.ArgumentParser], None]
@@ -48,9 +49,6 @@ class _Parser(argparse.ArgumentParser):
 
 
 # --------------------------------------------------------------------------- helpers
-
-_DTYPES = ("fp32", "bf16", "fp16", "fp8", "int8", "int4", "fp4")
-
 
 def _table(headers: Sequence[str], rows: Sequence[Sequence[str]], right: set[int]) -> str:
     widths = [max(len(str(c)) for c in column) for column in zip(headers, *rows)]
@@ -104,7 +102,7 @@ def _add_gpu(p: argparse.ArgumentParser, gpus: bool = True) -> None:
 def _add_dtypes(p: argparse.ArgumentParser) -> None:
     p.add_argument("--weight-dtype", default="bf16", choices=_DTYPES, metavar="D",
                    help="weight precision: %(choices)s (default: bf16)")
-    p.add_argument("--kv-dtype", default="bf16", choices=_DTYPES, metavar="D",
+    p.add_argument("--kv-dtype", default="bf16", choices=_KV_DTYPES, metavar="D",
                    help="KV-cache precision (default: bf16)")
 
 

@@ -295,16 +295,21 @@ def param_count(model: str | ModelSpec) -> int:
     return sum(g.params for g in weight_groups(model))
 
 
-def active_param_count(model: str | ModelSpec) -> int:
+def active_param_count(model: str | ModelSpec, *, embeddings: bool = True) -> int:
     """Parameters one token uses: routed experts count ``experts_per_token`` times.
 
     Embeddings and ``lm_head`` are included, as in Mistral's 12.9B for
-    Mixtral-8x7B. Dense models: equal to :func:`param_count`.
+    Mixtral-8x7B. Model cards differ on the input embedding table (a look-up,
+    no multiply): ``embeddings=False`` leaves it out, as gpt-oss's card does.
+    Dense models: equal to :func:`param_count` (with embeddings).
 
     >>> active_param_count("llama-2-7b") == param_count("llama-2-7b")
     True
+    >>> active_param_count("gpt-oss-120b", embeddings=False)     # the card: 5.13B
+    5132849472
     """
-    return sum(g.active_params for g in weight_groups(model))
+    groups = weight_groups(model)
+    return sum(g.active_params for g in groups if embeddings or g.kind != "embedding")
 
 
 def layer_param_count(model: str | ModelSpec, layer: int) -> int:

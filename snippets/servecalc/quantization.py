@@ -46,6 +46,8 @@ DEFAULT_CONFIGS: tuple[tuple[str, str], ...] = (
     ("int8", "bf16"),
     ("int4", "bf16"),
     ("int4", "fp8"),
+    ("mxfp4", "bf16"),
+    ("nvfp4", "fp8"),
 )
 
 

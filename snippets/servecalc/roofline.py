@@ -107,7 +107,8 @@ from .gpus import GpuSpec, get_gpu
 from .kv import kv_elements_per_token_per_layer
 from .models import ModelSpec, get_model
 from .params import active_weight_bytes, matmul_params_per_token, weight_bytes, weight_groups
-from .precision import BITS, bits
+from .precision import BITS, COMPUTE_DTYPES, bits
+from .precision import compute_dtype as _pick_compute_dtype
 from .validate import (
     choice,
     fraction,
@@ -125,7 +126,6 @@ DEFAULT_ALLREDUCE_HOP_LATENCY_S = 2.4e-6
 ACTIVATION_BYTES = 2
 
 PHASES = ("prefill", "decode")
-COMPUTE_DTYPES = ("bf16", "fp16", "fp8", "int8")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -164,12 +164,10 @@ def default_compute_dtype(gpu: str | GpuSpec, weight_dtype: str) -> str:
 
     >>> default_compute_dtype("h100-sxm", "fp8"), default_compute_dtype("h100-sxm", "int4")
     ('fp8', 'bf16')
+    >>> default_compute_dtype("b200", "nvfp4"), default_compute_dtype("h100-sxm", "nvfp4")
+    ('fp4', 'bf16')
     """
-    spec = get_gpu(gpu)
-    choice("weight_dtype", weight_dtype, BITS)
-    if weight_dtype == "fp8" and spec.fp8_flops_per_s > 0:
-        return "fp8"
-    return "bf16"
+    return _pick_compute_dtype(weight_dtype, get_gpu(gpu).peaks())  # W8A8 / W4A4 where supported
 
 
 @dataclass(frozen=True)
