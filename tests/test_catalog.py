@@ -85,8 +85,10 @@ def test_windowed_kv_by_hand() -> None:
     assert kv_bytes_per_sequence("mistral-7b", 32768) == 2 * 32 * 8 * 128 * 2 * 4096
 
 
-def test_kv_doctest_values_unchanged() -> None:
-    assert kv_bytes_per_token("llama-3.1-70b", kv_dtype="fp8") == 163840
+def test_kv_fp8_and_a_full_sequence_by_hand() -> None:
+    # Llama-3.1-70B in fp8: 2 (K and V) x 80 layers x 8 KV heads x 128 x 1 byte.
+    assert kv_bytes_per_token("llama-3.1-70b", kv_dtype="fp8") == 2 * 80 * 8 * 128
+    # Llama-2-7B: 2 x 32 x 32 x 128 x 2 B = 512 KiB a token; 4,096 tokens = 2 GiB.
     assert kv_bytes_per_sequence("llama-2-7b", 4096) == 2 * 2**30
 
 

@@ -16,7 +16,8 @@ from servecalc.paging import chunk_blocks
 from servecalc.params import weight_bytes, weight_groups
 from servecalc.precision import bits_per_value, compute_dtype, matrix_bits
 from servecalc.gpus import get_gpu
-from servecalc.roofline import StepModel
+from servecalc.deployment import Deployment
+from servecalc.step import StepModel
 
 
 def test_nvfp4_and_mxfp4_bits_by_hand() -> None:
@@ -65,8 +66,9 @@ def test_compute_dtype_pairings() -> None:
     assert compute_dtype("int4", b200) == "bf16"
     with pytest.raises(ValueError, match="no tensor-core support"):
         compute_dtype("mxfp4", get_gpu("a100-80gb").peaks(), "fp8")
-    sm = StepModel("llama-3.1-8b", "b200", weight_dtype="nvfp4")
+    sm = StepModel(Deployment(model="llama-3.1-8b", gpu="b200", weight_dtype="nvfp4"))
     assert sm.compute_dtype == "fp4"
+    assert Deployment(model="llama-3.1-8b", gpu="h100-sxm", weight_dtype="mxfp4").compute_dtype == "bf16"
 
 
 def test_layer_types_store_what_they_keep() -> None:
