@@ -121,6 +121,8 @@ def deployment_of(values: dict[str, object]) -> Deployment:
     (precisions and efficiencies the form lacks keep their defaults)."""
     given = {k: values[k] for k in ("gpus", "weight_dtype", "kv_dtype", "mbu", "mfu")
              if k in values}
+    if "quantize" in values:  # a select of QUANTIZE_CHOICES: parts joined by "+"
+        given["quantize"] = tuple(str(values["quantize"]).split("+"))
     return Deployment(model=resolve_model(values), gpu=values["gpu"], **given)
 
 

@@ -270,4 +270,4 @@ def fit_deployment(
     """
     d = deployment
     return fit(d.model, d.gpu, d.gpus, context, d.weight_dtype, d.kv_dtype,
-               memory_utilization, reserve_bytes, block_size)
+               memory_utilization, reserve_bytes, block_size, quantize=d.quantize)

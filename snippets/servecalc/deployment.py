@@ -37,6 +37,7 @@ from typing import Any
 
 from .gpus import GpuSpec, get_gpu
 from .models import ModelSpec, get_model
+from .params import QUANTIZABLE, check_quantize
 from .precision import COMPUTE_DTYPES, KV_DTYPES, WEIGHT_DTYPES, compute_dtype
 from .validate import choice, fraction, non_negative_number, positive_int
 
@@ -81,6 +82,7 @@ class Deployment:
     mfu: float | None = None
     overhead_s: float | None = None
     group_size: int = 128
+    quantize: tuple[str, ...] = QUANTIZABLE  # parts stored in weight_dtype (params.weight_bytes)
     calibration: Any = None
 
     def __post_init__(self) -> None:
@@ -91,6 +93,7 @@ class Deployment:
         choice("weight_dtype", self.weight_dtype, WEIGHT_DTYPES)
         choice("kv_dtype", self.kv_dtype, KV_DTYPES)
         positive_int("group_size", self.group_size)
+        setattr_(self, "quantize", tuple(sorted(check_quantize(self.quantize))))
         if not self.compute_dtype:
             setattr_(self, "compute_dtype", default_compute_dtype(self.gpu, self.weight_dtype))
         choice("compute_dtype", self.compute_dtype, COMPUTE_DTYPES)

@@ -343,7 +343,12 @@ def matmul_params_per_token(model: str | ModelSpec) -> int:
 QUANTIZABLE = ("attention", "mlp", "experts")
 
 
-def _check_quantize(quantize: Iterable[str]) -> frozenset[str]:
+def check_quantize(quantize: Iterable[str]) -> frozenset[str]:
+    """The parts named in ``quantize``, each one of :data:`QUANTIZABLE`.
+
+    >>> sorted(check_quantize(["experts", "mlp"]))
+    ['experts', 'mlp']
+    """
     if isinstance(quantize, str):
         raise ValueError(f"quantize must be a list of parts, got {quantize!r}")
     parts = frozenset(quantize)
@@ -358,7 +363,7 @@ def _groups_bytes(
 ) -> int:
     choice("weight_dtype", weight_dtype, WEIGHT_DTYPES)
     positive_int("group_size", group_size)
-    parts = _check_quantize(quantize)
+    parts = check_quantize(quantize)
     if bits(weight_dtype) >= 16:
         return storage_bytes(sum(g.active_params if active else g.params for g in groups),
                              weight_dtype)

@@ -83,7 +83,7 @@ def window_sum(past: int, chunk: int, window: int) -> float:
 def shape_of(d: Deployment) -> Shape:
     """The :class:`Shape` of a deployment (cached by what it depends on)."""
     return _shape(d.model, d.gpu, d.gpus, d.weight_dtype, d.kv_dtype, d.compute_dtype,
-                  d.group_size)
+                  d.group_size, d.quantize)
 
 
 def _head_dims(spec: ModelSpec) -> tuple[int, int, int, int]:
@@ -97,7 +97,7 @@ def _head_dims(spec: ModelSpec) -> tuple[int, int, int, int]:
 
 @lru_cache(maxsize=256)
 def _shape(spec: ModelSpec, gpu: GpuSpec, gpus: int, weight_dtype: str, kv_dtype: str,
-           compute_dtype: str, group_size: int) -> Shape:
+           compute_dtype: str, group_size: int, quantize: tuple[str, ...]) -> Shape:
     heads = spec.num_attention_heads
     qk_prefill, v_prefill, qk_decode, v_decode = _head_dims(spec)
     # Share of the cache each GPU holds: KV heads split over the GPUs, one head
@@ -113,13 +113,13 @@ def _shape(spec: ModelSpec, gpu: GpuSpec, gpus: int, weight_dtype: str, kv_dtype
         lm_head = spec.vocab_size * spec.hidden_size
     matmul = matmul_params_per_token(spec)
 
-    total = weight_bytes(spec, weight_dtype, group_size)
+    total = weight_bytes(spec, weight_dtype, group_size, quantize)
     read_all = total - _embedding_bytes(spec, weight_dtype)
     experts, k = spec.num_experts, spec.experts_per_token
     moe_layers = spec.num_layers - spec.first_dense_layers if experts else 0
     expert_bytes = 0.0
     if experts and experts > k and moe_layers:
-        active = active_weight_bytes(spec, weight_dtype, group_size)
+        active = active_weight_bytes(spec, weight_dtype, group_size, quantize)
         expert_bytes = (total - active) / ((experts - k) * moe_layers)
     dense = read_all - expert_bytes * experts * moe_layers
 
