@@ -13,8 +13,8 @@ Conventions:
   was obtained: ``"runtime"`` (a public log of that very figure),
   ``"nvidia-smi"`` (the total nvidia-smi prints, MiB x 2**20, about 0.6 % more
   than CUDA reports: H100 81,559 against 81,079.5 MiB), or ``"datasheet"``
-  (the vendor's capacity in decimal GB, for parts with no public log; the
-  runtime reports somewhat less). The last two are estimates of the
+  (the vendor's capacity in the unit it states, decimal GB or a TPU's GiB,
+  for parts with no public log; the runtime reports somewhat less). The last two are estimates of the
   convention, not another convention, and the status says so.
 * ``hbm_bandwidth_bytes_per_s`` is the peak memory bandwidth, HBM or GDDR
   (L4, L40S, A10G), in decimal bytes per second as datasheets print it.
