@@ -376,7 +376,9 @@ def test_hf_config_gemma3_layer_types_list_equals_its_pattern() -> None:
 @pytest.mark.parametrize(
     "changes, message",
     [
-        ({"hybrid_override_pattern": "M-M*-"}, "mamba"),
+        ({"hybrid_override_pattern": "M-M*-"}, "Mamba"),
+        ({"attn_type_list": [0, 1] * 24}, "lightning"),
+        ({"index_topk": 2048}, "indexer"),
         ({"layer_types": ["full_attention", "mamba"] * 24}, "not supported"),
         ({"layer_types": ["full_attention"] * 47}, "48"),
         ({"linear_num_key_heads": None}, "Gated DeltaNet"),

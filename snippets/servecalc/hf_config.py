@@ -114,6 +114,15 @@ _GATED_DELTANET = {
     "linear_value_head_dim": "linear_value_head_dim",
     "linear_conv_kernel_dim": "linear_conv_kernel_dim",
 }
+#: Config fields of layer kinds whose cache cannot be described by the layer types here.
+_UNMODELLED = {
+    "hybrid_override_pattern": "Mamba layers (Nemotron-H)",
+    "layers_block_type": "Mamba layers (Jamba)",
+    "attn_layer_period": "Mamba layers (Jamba)",
+    "attn_type_list": "lightning-attention layers (MiniMax)",
+    "index_topk": "a sparse-attention indexer cache (DeepSeek-V3.2)",
+    "compress_ratios": "compressed attention layers",
+}
 _SSM_DTYPES = {"bfloat16": "bf16", "float16": "fp16", "float32": "fp32"}
 
 
@@ -124,10 +133,11 @@ def _every(num_layers: int, interval: int, kind: str, other: str) -> list[str]:
 
 def _layer_list(cfg: dict, model_type: str, num_layers: int) -> list[str]:
     """One Hugging Face layer type per layer, from whichever field the family uses."""
-    if cfg.get("hybrid_override_pattern") or cfg.get("attn_type_list"):
-        raise ValueError("config describes mamba or lightning-attention layers "
-                         "('hybrid_override_pattern' / 'attn_type_list'), which are not "
-                         "supported: only Gated DeltaNet linear attention is modelled")
+    unmodelled = [key for key in _UNMODELLED if cfg.get(key) not in (None, [], "")]
+    if unmodelled:
+        raise ValueError(f"config field {unmodelled[0]!r} describes {_UNMODELLED[unmodelled[0]]}, "
+                         "which is not modelled (supported: full, sliding-window, chunked and "
+                         "Gated DeltaNet linear-attention layers)")
     window = _int(cfg, "sliding_window", default=0)
     layer_types = cfg.get("layer_types")
     if isinstance(layer_types, list) and layer_types:
