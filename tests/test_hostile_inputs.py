@@ -87,6 +87,8 @@ def _good() -> dict[str, object]:
         "weight_dtype": "bf16", "where": "llama-3.1-8b", "past": 0, "number": 3.0,
         "kind": "model", "required": ["id"], "optional": ["source"],
         "key": "a", "table": {"a": 1}, "allowed": ["a", "b"], "blame": "rate",
+        "layer_type": "full_attention", "in_features": 64, "out_features": 32,
+        "peaks": {"bf16": 1e15, "fp8": 2e15}, "quantize": ["attention", "mlp"],
     }
 
 

@@ -234,7 +234,9 @@ class ModelSpec(Sourced):
         >>> get_model("llama-3.1-8b").layer_counts()
         {'full_attention': 32}
         """
-        counts = Counter(self.layer_types or ("full_attention",) * self.num_layers)
+        if not self.layer_types:
+            return {"full_attention": self.num_layers}
+        counts = Counter(self.layer_types)
         return {kind: counts[kind] for kind in LAYER_TYPES if counts[kind]}
 
     @property

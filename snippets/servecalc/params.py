@@ -52,7 +52,7 @@ from dataclasses import dataclass
 
 from .models import ModelSpec, get_model
 from .precision import WEIGHT_DTYPES, bits, matrix_bits, storage_bytes
-from .validate import choice, non_negative_int, positive_int
+from .validate import choice, items, non_negative_int, positive_int
 
 #: Kinds of weight tensors; only ``"linear"`` is quantized below 16 bits.
 KINDS = ("linear", "embedding", "lm_head", "router", "norm", "bias")
@@ -213,6 +213,18 @@ def _layer_kind(spec: ModelSpec, layer: int) -> tuple[bool, bool]:
     return _is_moe_layer(spec, layer), linear
 
 
+def _layer_shapes(spec: ModelSpec) -> list[tuple[int, int]]:
+    """(first layer, number of layers) for each shape of layer the model has
+    (dense or MoE, attention or linear attention), in layer order."""
+    if not spec.layer_types:  # without per-layer types: dense layers first, then MoE
+        dense = spec.first_dense_layers if spec.num_experts else spec.num_layers
+        return [(first, n) for first, n in ((0, dense), (dense, spec.num_layers - dense)) if n]
+    shapes: dict[tuple[bool, bool], list[int]] = {}
+    for layer in range(spec.num_layers):
+        shapes.setdefault(_layer_kind(spec, layer), []).append(layer)
+    return [(layers[0], len(layers)) for layers in shapes.values()]
+
+
 def layer_weight_groups(model: str | ModelSpec, layer: int) -> tuple[WeightGroup, ...]:
     """Weight tensors of decoder layer ``layer`` (0-based).
 
@@ -260,14 +272,8 @@ def weight_groups(model: str | ModelSpec) -> tuple[WeightGroup, ...]:
     spec = _check_spec(get_model(model))
     h = spec.hidden_size
     merged: dict[str, WeightGroup] = {}
-    # Layers come in a few shapes (dense or MoE, attention or linear attention):
-    # build one layer of each shape and count how many layers share it.
-    shapes: dict[tuple[bool, bool], list[int]] = {}
-    for layer in range(spec.num_layers):
-        shapes.setdefault(_layer_kind(spec, layer), []).append(layer)
-    for layers in shapes.values():
-        repeats = len(layers)
-        for g in layer_weight_groups(spec, layers[0]):
+    for first, repeats in _layer_shapes(spec):
+        for g in layer_weight_groups(spec, first):
             prior = merged.get(g.name)
             merged[g.name] = _group(
                 g.name, g.kind, g.in_features, g.out_features,
@@ -348,13 +354,17 @@ def check_quantize(quantize: Iterable[str]) -> frozenset[str]:
 
     >>> sorted(check_quantize(["experts", "mlp"]))
     ['experts', 'mlp']
+    >>> check_quantize("experts")
+    Traceback (most recent call last):
+        ...
+    ValueError: quantize must be a list, got 'experts'
     """
     if isinstance(quantize, str):
-        raise ValueError(f"quantize must be a list of parts, got {quantize!r}")
-    parts = frozenset(quantize)
+        raise ValueError(f"quantize must be a list, got {quantize!r}")
+    parts = items("quantize", quantize)
     for part in parts:
         choice("quantize", part, QUANTIZABLE)
-    return parts
+    return frozenset(parts)
 
 
 def _groups_bytes(
