@@ -33,25 +33,22 @@ for batch in [1, 64]:
 # --8<-- [end:tp_scaling]
 
 # --8<-- [start:replicas_vs_tp]
-from servecalc.capacity import fit
-from servecalc.roofline import StepModel
+from servecalc.layouts import compare_layouts
 from servecalc.units import fmt_duration, fmt_number
 
 model_id, gpu = "llama-3.1-70b", "h100-sxm"
 total_gpus = 8
 context = 4_096        # average tokens each running sequence attends to
 
+# Each layout at the largest batch it holds (pass batch=... to fix the batch).
+rows = compare_layouts(model_id, gpu, total_gpus=total_gpus, tps=[2, 4, 8], context=context)
 print(f"{'layout':>9} {'batch/replica':>14} {'TPOT':>9} {'fleet tok/s':>12}")
-for tp in [2, 4, 8]:
-    replicas = total_gpus // tp
-    batch = fit(model_id, gpu, gpus=tp, context=context).max_batch
-    if batch == 0:
-        print(f"{replicas} x TP{tp}: does not fit")
+for r in rows:
+    if not r.fits:
+        print(f"{r.replicas} x TP{r.tp}: does not fit")
         continue
-    step = StepModel(model_id, gpu, gpus=tp).decode(batch, context)
-    fleet = replicas * batch / step.seconds
-    print(f"{replicas} x TP{tp:<2} {batch:>14,} {fmt_duration(step.seconds, 'ms'):>9} "
-          f"{fmt_number(fleet, 0):>12}")
+    print(f"{r.replicas} x TP{r.tp:<2} {r.batch:>14,} {fmt_duration(r.step_s, 'ms'):>9} "
+          f"{fmt_number(r.fleet_tokens_per_s, 0):>12}")
 # --8<-- [end:replicas_vs_tp]
 
 # --8<-- [start:big_models]

@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 
 from servecalc.batching import chunked_prefill_steps, continuous_batching, max_batch, static_batching
+from servecalc.cudagraph import padded_batch, padding_waste
 from servecalc.gpus import get_gpu
 from servecalc.roofline import StepModel, crossover_batch
 from servecalc.roofline import DEFAULT_MBU, DEFAULT_MFU
@@ -185,3 +186,27 @@ def chunked_prefill_ttft(chunk: int, prompt: int = 8192, decode_batch: int = 32,
     times = chunked_prefill_steps(model, gpu, prompt=prompt, chunk=chunk,
                              decode_batch=decode_batch, decode_context=decode_context)
     return fmt_duration(math.fsum(times), "ms")
+
+
+# --------------------------------------------------------------------------- review fixes, 2026
+
+
+def graph_padded_batch(batch: int) -> str:
+    """The batch vLLM's CUDA graphs run a decode batch of ``batch`` as (default sizes).
+
+    >>> graph_padded_batch(33)
+    '40'
+    """
+    return fmt_int(padded_batch(batch))
+
+
+def graph_padding_waste(batch: int) -> str:
+    """Share of the padded batch that is padding.
+
+    >>> graph_padding_waste(33)
+    '17.5 %'
+    """
+    return fmt_percent(padding_waste(batch))
+
+
+__all__ += ["graph_padded_batch", "graph_padding_waste"]

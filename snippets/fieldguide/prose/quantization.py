@@ -9,6 +9,7 @@
 from __future__ import annotations
 
 from servecalc.capacity import fit
+from servecalc.gpus import GPUS
 from servecalc.params import param_count, weight_bytes
 from servecalc.quantization import compare_precisions
 from servecalc.units import fmt_bytes, fmt_duration, fmt_int, fmt_number
@@ -127,3 +128,32 @@ def min_tp(model: str, gpu: str, weight_dtype: str, context: int, needed: int) -
             return fmt_int(gpus)
     raise ValueError(f"needed={needed} sequences of {context} tokens do not fit on 8 GPUs "
                      f"with {weight_dtype} weights")
+
+
+# --------------------------------------------------------------------------- review fixes, 2026
+
+
+def fp8_parts() -> str:
+    """The catalog's accelerators with FP8 tensor cores, by name.
+
+    >>> "L4" in fp8_parts() and "L40S" in fp8_parts()
+    True
+    """
+    names = [g.name.replace("NVIDIA ", "").replace("AMD Instinct ", "")
+             for g in GPUS.values() if g.fp8_flops_per_s > 0]
+    return ", ".join(names)
+
+
+def fp8_rate_ratio() -> str:
+    """FP8 dense peak over bf16 dense peak across the catalog's FP8 parts (a range if they differ).
+
+    >>> fp8_rate_ratio()
+    '2.0×'
+    """
+    ratios = sorted(g.fp8_flops_per_s / g.bf16_flops_per_s for g in GPUS.values()
+                    if g.fp8_flops_per_s > 0)
+    low, high = fmt_number(ratios[0], 1), fmt_number(ratios[-1], 1)
+    return f"{low}×" if low == high else f"{low}× to {high}×"
+
+
+__all__ += ["fp8_parts", "fp8_rate_ratio"]

@@ -13,6 +13,7 @@ from __future__ import annotations
 from servecalc.capacity import fit
 from servecalc.gpus import get_gpu
 from servecalc.kv import kv_bytes_per_sequence
+from servecalc.layouts import best_layout, compare_layouts
 from servecalc.params import active_param_count, param_count, weight_bytes
 from servecalc.roofline import StepModel, step
 from servecalc.units import fmt_bytes, fmt_duration, fmt_int, fmt_number, fmt_percent
@@ -220,3 +221,65 @@ def prefill_time(model: str, gpu: str, prompt: int, gpus: int = 1, unit: str = "
     """
     r = step(model, gpu, phase="prefill", batch=1, context=prompt, gpus=gpus)
     return fmt_duration(r.seconds, unit)
+
+
+# --------------------------------------------------------------------------- review fixes, 2026
+
+
+def _layouts(model: str, gpu: str, total_gpus: int, context: int, batch: int | None):
+    return compare_layouts(model, gpu, total_gpus=total_gpus, tps=[t for t in (1, 2, 4, 8)
+                                                                    if t <= total_gpus],
+                           context=context, batch=batch)
+
+
+def layout_best(model: str, gpu: str, total_gpus: int = 8, context: int = 4096,
+                batch: int | None = None) -> str:
+    """The layout of ``total_gpus`` GPUs with the most decode tokens per second,
+    at ``batch`` per replica (``None``: the largest batch each layout holds).
+
+    >>> layout_best("llama-3.1-70b", "h100-sxm"), layout_best("llama-3.1-70b", "h100-sxm", batch=32)
+    ('one TP=8 group', 'two TP=4 replicas')
+    """
+    r = best_layout(_layouts(model, gpu, total_gpus, context, batch))
+    if r.replicas == 1:
+        return f"one TP={r.tp} group"
+    words = {2: "two", 4: "four", 8: "eight"}
+    return f"{words.get(r.replicas, fmt_int(r.replicas))} TP={r.tp} replicas"
+
+
+def layout_tokens_per_s(model: str, gpu: str, tp: int, total_gpus: int = 8, context: int = 4096,
+                        batch: int | None = None) -> str:
+    """Fleet decode tokens per second of the layout with groups of ``tp`` GPUs.
+
+    >>> layout_tokens_per_s("llama-3.1-70b", "h100-sxm", 8)
+    '7,418 tokens/s'
+    """
+    rows = compare_layouts(model, gpu, total_gpus=total_gpus, tps=[tp], context=context,
+                           batch=batch)
+    return f"{fmt_int(round(rows[0].fleet_tokens_per_s))} tokens/s"
+
+
+def layout_batch(model: str, gpu: str, tp: int, context: int = 4096) -> str:
+    """The largest batch of ``context``-token sequences one TP group holds.
+
+    >>> layout_batch("llama-3.1-70b", "h100-sxm", 4)
+    '118'
+    """
+    return fit_max_batch(model, gpu, gpus=tp, context=context)
+
+
+def tp_comm_growth(model: str, gpu: str, tp_from: int, tp_to: int, batch: int = 1,
+                   context: int = 2048) -> str:
+    """How many times the all-reduce part of a decode step grows from one TP degree to another.
+
+    >>> tp_comm_growth("llama-3.1-70b", "h100-sxm", 4, 8)
+    '2.33×'
+    """
+    a = step(model, gpu, phase="decode", batch=batch, context=context, gpus=tp_from).comm_s
+    b = step(model, gpu, phase="decode", batch=batch, context=context, gpus=tp_to).comm_s
+    if a <= 0:
+        raise ValueError(f"tp_from must be at least 2 (TP1 has no all-reduce), got {tp_from}")
+    return f"{fmt_number(b / a, 2)}×"
+
+
+__all__ += ["layout_best", "layout_tokens_per_s", "layout_batch", "tp_comm_growth"]
