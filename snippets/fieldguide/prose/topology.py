@@ -13,11 +13,14 @@ from __future__ import annotations
 from servecalc.capacity import fit
 from servecalc.gpus import get_gpu
 from servecalc.kv import kv_bytes_per_sequence
+from servecalc.context_parallel import cp_prefill
 from servecalc.layouts import best_layout, compare_layouts
+from servecalc.moe import all_to_all, attention_layouts, moe_layers
+from servecalc.routing import effective_hit_rate, warmup_misses
 from servecalc.params import active_param_count, param_count, weight_bytes
 from servecalc.roofline import StepModel, step
 from servecalc.units import fmt_bytes, fmt_duration, fmt_int, fmt_number, fmt_percent
-from servecalc.validate import positive_number
+from servecalc.validate import choice, positive_number
 
 __all__ = [
     "weights_gb",
@@ -283,3 +286,94 @@ def tp_comm_growth(model: str, gpu: str, tp_from: int, tp_to: int, batch: int = 
 
 
 __all__ += ["layout_best", "layout_tokens_per_s", "layout_batch", "tp_comm_growth"]
+
+
+# --------------------------------------------------------------------------- MoE, routing, CP (2026)
+
+
+def a2a_bytes_per_layer(model: str, tokens_per_gpu: int, ep: int) -> str:
+    """What one GPU sends per MoE layer (dispatch in fp8 plus combine in bf16), in MB.
+
+    >>> a2a_bytes_per_layer("deepseek-v3", 128, 32)
+    '21.33 MB'
+    """
+    t = all_to_all(model, tokens_per_gpu=tokens_per_gpu, ep=ep, link_bytes_per_s=1e9)
+    return fmt_bytes(t.bytes_per_gpu_per_layer, "MB")
+
+
+def a2a_step_time(model: str, tokens_per_gpu: int, ep: int, link_bytes_per_s: float,
+                  unit: str = "ms") -> str:
+    """All-to-all time of one step over every MoE layer (fixed latency included).
+
+    >>> a2a_step_time("deepseek-v3", 128, 32, 50e9)
+    '25.9 ms'
+    """
+    t = all_to_all(model, tokens_per_gpu=tokens_per_gpu, ep=ep, link_bytes_per_s=link_bytes_per_s)
+    return fmt_duration(t.seconds_per_step, unit)
+
+
+def moe_layer_count(model: str) -> str:
+    """Decoder layers whose MLP is a mixture of experts.
+
+    >>> moe_layer_count("deepseek-v3")
+    '58'
+    """
+    return fmt_int(moe_layers(model))
+
+
+def attention_kv_tokens(model: str, gpu: str, gpus: int, layout: str,
+                        weight_dtype: str = "bf16", kv_dtype: str = "bf16") -> str:
+    """Distinct KV tokens a group holds with 'tp' or 'dp' attention (experts by EP).
+
+    >>> attention_kv_tokens("deepseek-v3", "h200", 8, "dp", weight_dtype="fp8")
+    '3,719,296'
+    """
+    choice("layout", layout, ["tp", "dp"])
+    tp, dp = attention_layouts(model, gpu, gpus, weight_dtype=weight_dtype, kv_dtype=kv_dtype)
+    return fmt_int((tp if layout == "tp" else dp).kv_tokens)
+
+
+def dp_attention_gain(model: str, gpu: str, gpus: int, weight_dtype: str = "bf16",
+                      kv_dtype: str = "bf16") -> str:
+    """How many times more cache data-parallel attention holds than tensor-parallel.
+
+    >>> dp_attention_gain("deepseek-v3", "h200", 8, weight_dtype="fp8")
+    '5.3×'
+    """
+    tp, dp = attention_layouts(model, gpu, gpus, weight_dtype=weight_dtype, kv_dtype=kv_dtype)
+    return f"{fmt_number(dp.kv_tokens / tp.kv_tokens, 1)}×"
+
+
+def routed_hit_rate(hit_rate: float, replicas: int, kv_aware: bool,
+                    affinity: float = 1.0) -> str:
+    """Prefix-cache hit rate a request sees across ``replicas`` replicas.
+
+    >>> routed_hit_rate(0.9, 8, kv_aware=False)
+    '11.2 %'
+    """
+    return fmt_percent(effective_hit_rate(hit_rate, replicas, kv_aware, affinity))
+
+
+def warmup_prefills(prefixes: int, replicas: int, kv_aware: bool) -> str:
+    """Cold prefills of shared prefixes after a fleet restart.
+
+    >>> warmup_prefills(50, 8, kv_aware=False)
+    '400'
+    """
+    return fmt_int(warmup_misses(prefixes, replicas, kv_aware))
+
+
+def cp_prefill_time(model: str, gpu: str, prompt: int, cp: int, link_bytes_per_s: float | None = None,
+                    unit: str = "s") -> str:
+    """Prefill of one ``prompt``-token prompt with context parallelism over ``cp`` GPUs.
+
+    >>> cp_prefill_time("llama-3.1-8b", "h100-sxm", 131072, 1)
+    '14.9 s'
+    """
+    rate = get_gpu(gpu).interconnect_bytes_per_s if link_bytes_per_s is None else link_bytes_per_s
+    r = cp_prefill(model, gpu, prompt=prompt, cp=cp, link_bytes_per_s=rate or 1.0)
+    return fmt_duration(r.seconds, unit)
+
+
+__all__ += ["a2a_bytes_per_layer", "a2a_step_time", "moe_layer_count", "attention_kv_tokens",
+            "dp_attention_gain", "routed_hit_rate", "warmup_prefills", "cp_prefill_time"]
