@@ -195,3 +195,44 @@ for gpu in ["l4", "a100-80gb", "h100-sxm", "h200"]:
         batches = [fit(model_id, gpu, context=c, kv_dtype=kv_dtype).max_batch for c in contexts]
         print(f"{gpu:10} {kv_dtype:>5} " + " ".join(f"{b:>9,}" for b in batches))
 # --8<-- [end:capacity_by_context]
+
+# --8<-- [start:offload_tiers]
+from servecalc.offload import TIERS, reload_or_recompute
+from servecalc.units import fmt_bytes, fmt_duration
+
+model_id, gpu, gpus = "llama-3.1-70b", "h100-sxm", 4
+print(f"{'tier':48} {'GB/s':>6}  " + "  ".join(f"{p:>7,} tok" for p in (512, 8_192, 65_536)))
+for tier in TIERS.values():
+    cells = []
+    for prompt in (512, 8_192, 65_536):
+        r = reload_or_recompute(model_id, gpu, prompt, tier, gpus=gpus)
+        cells.append(f"{fmt_duration(r.reload_s, 'ms'):>11}")
+    print(f"{tier.name:48} {tier.bandwidth_bytes_per_s / 1e9:>6.1f}  " + "  ".join(cells))
+cells = [f"{fmt_duration(reload_or_recompute(model_id, gpu, p, 'cpu-pcie5', gpus=gpus).recompute_s, 'ms'):>11}"
+         for p in (512, 8_192, 65_536)]
+print(f"{'recompute by prefill (' + str(gpus) + ' x ' + gpu + ')':48} {'':>6}  " + "  ".join(cells))
+# --8<-- [end:offload_tiers]
+
+# --8<-- [start:warmup]
+from servecalc.prefix_cache import prefix_cache_effect
+from servecalc.roofline import StepModel
+from servecalc.routing import warmup_misses
+from servecalc.units import fmt_duration, fmt_int
+
+model_id, gpu = "llama-3.1-8b", "h100-sxm"
+system_prompt = 2_000      # tokens shared by every request of one product surface
+surfaces = 50              # distinct shared prefixes (system prompts, tool schemas)
+replicas = 8
+prompt = 2_500             # system prompt + the user's message
+
+warm = prefix_cache_effect(model_id, gpu, prompt=prompt, output=200,
+                           hit_rate=system_prompt / prompt)
+print("TTFT with the prefix cached:", fmt_duration(warm.ttft_s, "ms"),
+      "| cold:", fmt_duration(warm.ttft_s_cold, "ms"))
+one = StepModel(model_id, gpu).prefill_time_s(system_prompt)
+for kv_aware in (False, True):
+    misses = warmup_misses(surfaces, replicas, kv_aware)
+    router = "KV-aware router" if kv_aware else "cache-blind router"
+    print(f"{router:19}: {fmt_int(misses):>4} cold prefills after a restart, "
+          f"{fmt_duration(misses * one, 's')} of GPU time")
+# --8<-- [end:warmup]

@@ -12,6 +12,10 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+from servecalc.offload import TIERS, reload_or_recompute
+from servecalc.roofline import StepModel
+from servecalc.routing import warmup_misses
+from servecalc.validate import lookup
 from servecalc import kv
 from servecalc.capacity import kv_bytes_per_token_per_gpu
 from servecalc.gpus import get_gpu
@@ -208,3 +212,51 @@ def swap_time(model: str, tokens: int, bandwidth_bytes_per_s: float, gpus: int =
     per_gpu = tokens * kv_bytes_per_token_per_gpu(model, gpus, kv_dtype)
     return fmt_duration(per_gpu / rate, unit)
 
+
+
+# --------------------------------------------------------------------------- offload and warm-up (2026)
+
+
+def offload_bandwidth(tier: str) -> str:
+    """A KV offload tier's link bandwidth into one GPU, one direction.
+
+    >>> offload_bandwidth("cpu-pcie5")
+    '63.0 GB/s'
+    """
+    return f"{fmt_bytes(lookup('tier', tier, TIERS).bandwidth_bytes_per_s, 'GB', 1)}/s"
+
+
+def offload_reload_time(model: str, gpu: str, tokens: int, tier: str, gpus: int = 1,
+                        unit: str = "ms") -> str:
+    """Time for a TP group of ``gpus`` GPUs to load ``tokens`` tokens of one sequence's
+    cache back from ``tier`` (each GPU its share, over its own link).
+
+    >>> offload_reload_time("llama-3.1-70b", "h100-sxm", 8192, "nvme-pcie5", gpus=4)
+    '42.7 ms'
+    """
+    r = reload_or_recompute(model, gpu, tokens, tier, gpus=gpus)
+    return fmt_duration(r.reload_s, unit)
+
+
+def offload_vs_recompute(model: str, gpu: str, tokens: int, tier: str, gpus: int = 1) -> str:
+    """How many times faster reloading from ``tier`` is than recomputing by prefill.
+
+    >>> offload_vs_recompute("llama-3.1-8b", "h100-sxm", 512, "remote-rdma-400g")
+    '12.5×'
+    """
+    r = reload_or_recompute(model, gpu, tokens, tier, gpus=gpus)
+    return f"{fmt_number(r.recompute_s / r.reload_s, 1)}×"
+
+
+def warmup_gpu_time(model: str, gpu: str, prefix_tokens: int, prefixes: int, replicas: int,
+                    kv_aware: bool, gpus: int = 1, unit: str = "s") -> str:
+    """GPU time spent recomputing shared prefixes after every replica restarted cold.
+
+    >>> warmup_gpu_time("llama-3.1-8b", "h100-sxm", 2000, 50, 8, kv_aware=False)
+    '27.2 s'
+    """
+    one = StepModel(model, gpu, gpus=gpus).prefill_time_s(prefix_tokens)
+    return fmt_duration(one * warmup_misses(prefixes, replicas, kv_aware), unit)
+
+
+__all__ += ["offload_bandwidth", "offload_reload_time", "offload_vs_recompute", "warmup_gpu_time"]
