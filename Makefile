@@ -71,7 +71,7 @@ bench: deps chromium
 	@echo "==> Simulator: CPython and Pyodide on Node"
 	node bench/bench_simulator_pyodide.mjs --json > build/bench/simulator-pyodide.json
 	@echo "==> Live cells in headless Chromium"
-	$(PY) bench/bench_browser.py --runs 3 --json build/bench/browser.json
+	$(PY) -m bench.bench_browser --runs 3 --json build/bench/browser.json
 	$(PY) bench/report.py
 
 clean:

@@ -10,7 +10,7 @@ cache (a fresh browser context per run), median of RUNS runs:
 * bytes transferred before the reader interacts or scrolls to a live element,
   and how many of them are Pyodide's (should be none).
 
-    .venv/bin/python bench/bench_browser.py [--runs N] [--json FILE]
+    .venv/bin/python -m bench.bench_browser [--runs N] [--json FILE]   (from the repository root)
 """
 
 from __future__ import annotations
@@ -22,11 +22,10 @@ import sys
 import tempfile
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+from tests.browser.helpers import instant_navigate
+from tests.conftest import CHROMIUM, CHROMIUM_ARGS, build_and_serve
 
-from tests.browser.helpers import instant_navigate  # noqa: E402
-from tests.conftest import CHROMIUM, CHROMIUM_ARGS, build_and_serve  # noqa: E402
+ROOT = Path(__file__).resolve().parent.parent
 
 BARE_BOOT = """
 async () => {

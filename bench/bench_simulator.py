@@ -18,10 +18,8 @@ import sys
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "snippets"))
-
-from servecalc.simulate import Engine, saturation_rate, simulate  # noqa: E402
-from servecalc.workload import poisson_workload  # noqa: E402
+from servecalc.simulate import Engine, saturation_rate, simulate
+from servecalc.workload import poisson_workload
 
 MODEL, GPU = "llama-3.1-8b", "h100-sxm"
 PROMPT, OUTPUT, REQUESTS, LOAD, SEED = 512, 256, 10_000, 0.8, 0

@@ -27,16 +27,13 @@ import re
 import textwrap
 from pathlib import Path
 
+from fieldguide.build.numbers import PLACEHOLDER, evaluate
 from fieldguide.calculators import render
 from fieldguide.cells import display_text, run_cell
 
-from tests.hook_modules import numbers_hook
+from tests.snippet_sections import ROOT, snippet_section
 
-PLACEHOLDER, evaluate = numbers_hook.PLACEHOLDER, numbers_hook.evaluate
-
-ROOT = Path(__file__).resolve().parent.parent
 DOCS = ROOT / "docs"
-SNIPPET_BASES = [ROOT / "snippets", DOCS, ROOT]
 GOLDEN = Path(__file__).resolve().parent / "golden"
 
 FENCE = re.compile(r"^(?P<indent>[ \t]*)```(?P<kind>pycell|calculator)[^\n]*\n(?P<body>.*?)^(?P=indent)```[ \t]*$", re.M | re.S)
@@ -55,28 +52,10 @@ def pages() -> list[Path]:
     return [p for p in found if "includes" not in p.relative_to(DOCS).parts]
 
 
-def _section(path: str, section: str | None) -> str:
-    for base in SNIPPET_BASES:
-        file = base / path
-        if file.exists():
-            text = file.read_text(encoding="utf-8")
-            if section is None:
-                return text
-            match = re.search(
-                rf"^# --8<-- \[start:{re.escape(section)}\]\n(.*?)^# --8<-- \[end:{re.escape(section)}\]",
-                text,
-                re.S | re.M,
-            )
-            if not match:
-                raise KeyError(f"{path} has no section {section!r}")
-            return match.group(1)
-    raise FileNotFoundError(path)
-
-
 def expand(body: str) -> tuple[str, str]:
     """A fence's body with its snippet includes expanded, and a label naming them."""
     labels = [m.group(0).split('"')[1] for m in INCLUDE.finditer(body)]
-    code = INCLUDE.sub(lambda m: _section(m.group("path"), m.group("section")), body)
+    code = INCLUDE.sub(lambda m: snippet_section(m.group("path"), m.group("section")), body)
     return code, ", ".join(labels) or "inline"
 
 

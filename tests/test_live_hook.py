@@ -1,4 +1,4 @@
-"""hooks/live.py: build-time cells, calculators and the lock entries it writes."""
+"""fieldguide.build (behind hooks/live.py): build-time cells, calculators, lock entries, caching."""
 
 from __future__ import annotations
 
@@ -8,13 +8,13 @@ import zipfile
 import pytest
 from pymdownx.superfences import SuperFencesException
 
-from tests.test_pyodide_doctests import load_live_hook
-
-live = load_live_hook()
+from fieldguide.build import fences
+from fieldguide.build.cache import inputs_digest
+from fieldguide.build.wheels import wheel_digest, wheel_lock_entry
 
 
 def cell(source: str, **options) -> str:
-    return live.format_cell(source, "pycell", "pycell", options, None)
+    return fences.format_cell(source, "pycell", "pycell", options, None)
 
 
 def test_cell_output_is_computed_at_build_time_and_escaped():
@@ -34,15 +34,15 @@ def test_a_failing_cell_stops_the_build_unless_the_error_is_expected():
 
 def test_fence_options_are_validated():
     options: dict = {}
-    assert live._validate_cell("pycell", {"timeout": "30"}, options, {}, None)
+    assert fences.validate_cell("pycell", {"timeout": "30"}, options, {}, None)
     assert options == {"timeout": 30}
-    assert not live._validate_cell("pycell", {"timeout": "-1"}, {}, {}, None)
-    assert not live._validate_cell("pycell", {"color": "red"}, {}, {}, None)
+    assert not fences.validate_cell("pycell", {"timeout": "-1"}, {}, {}, None)
+    assert not fences.validate_cell("pycell", {"color": "red"}, {}, {}, None)
 
 
 def test_unknown_calculator_stops_the_build():
     with pytest.raises(SuperFencesException, match="calculator 'nope'"):
-        live.format_calculator("nope\n", "calculator", "calculator", {}, None)
+        fences.format_calculator("nope\n", "calculator", "calculator", {}, None)
 
 
 def test_lock_entry_records_hash_imports_and_unconditional_dependencies(tmp_path):
@@ -55,9 +55,55 @@ def test_lock_entry_records_hash_imports_and_unconditional_dependencies(tmp_path
             "Name: demo-pkg\nRequires-Dist: zipp>=3\nRequires-Dist: Lazy_Importer; "
             'python_version < "3.15"\nRequires-Dist: pytest; extra == "test"\n',
         )
-    entry = live.wheel_lock_entry(wheel, "wheels/abc/demo_pkg-1.2.0-py3-none-any.whl")
+    entry = wheel_lock_entry(wheel, "wheels/abc/demo_pkg-1.2.0-py3-none-any.whl")
     assert entry["name"] == "demo-pkg" and entry["version"] == "1.2.0"
     assert entry["sha256"] == hashlib.sha256(wheel.read_bytes()).hexdigest()
     assert entry["imports"] == ["demo_pkg", "helper"]
     assert entry["depends"] == ["lazy-importer", "zipp"]
     assert entry["install_dir"] == "site" and entry["package_type"] == "package"
+
+
+def _tree(root):
+    for name, text in {
+        "pyproject.toml": "[project]\nname = 'x'\n",
+        "README.md": "readme",
+        "snippets/servecalc/kv.py": "A = 1\n",
+        "snippets/fieldguide/prose/kv.py": "B = 2\n",
+    }.items():
+        (root / name).parent.mkdir(parents=True, exist_ok=True)
+        (root / name).write_text(text)
+
+
+def test_wheel_is_rebuilt_only_when_its_sources_change(tmp_path, monkeypatch):
+    from fieldguide.build import wheels
+
+    _tree(tmp_path)
+    built = []
+
+    def fake_build(root, out_dir):
+        built.append(out_dir.name)
+        (out_dir / "servecalc-0.1.0-py3-none-any.whl").write_bytes(b"wheel")
+        return out_dir / "servecalc-0.1.0-py3-none-any.whl"
+
+    monkeypatch.setattr(wheels, "build_wheel", fake_build)
+    cache = tmp_path / "build" / "cache"
+    first = wheels.cached_wheel(tmp_path, cache)
+    # A byte-code cache is not a source: same digest, no rebuild.
+    (tmp_path / "snippets/servecalc/__pycache__").mkdir()
+    (tmp_path / "snippets/servecalc/__pycache__/kv.cpython-311.pyc").write_bytes(b"\0")
+    assert wheels.cached_wheel(tmp_path, cache) == first
+    assert len(built) == 1
+    (tmp_path / "snippets/fieldguide/prose/kv.py").write_text("B = 3\n")
+    second = wheels.cached_wheel(tmp_path, cache)
+    assert len(built) == 2 and second != first and not first.exists()
+
+
+def test_inputs_digest_names_files_relative_to_the_root(tmp_path):
+    _tree(tmp_path)
+    other = tmp_path / "copy"
+    other.mkdir()
+    _tree(other)
+    # The same tree elsewhere has the same digest; a changed version string does not.
+    assert wheel_digest(tmp_path) == wheel_digest(other)
+    files = [tmp_path / "README.md"]
+    assert inputs_digest(tmp_path, files, "esbuild 1") != inputs_digest(tmp_path, files, "esbuild 2")

@@ -2,23 +2,18 @@
 
 from __future__ import annotations
 
-import importlib.util
-from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
 from mkdocs.exceptions import PluginError
 
-ROOT = Path(__file__).resolve().parent.parent
-spec = importlib.util.spec_from_file_location("numbers_hook", ROOT / "hooks" / "numbers.py")
-numbers = importlib.util.module_from_spec(spec)
-spec.loader.exec_module(numbers)
+from fieldguide.build.hooks import on_page_markdown
 
 PAGE = SimpleNamespace(file=SimpleNamespace(src_path="chapter.md"))
 
 
 def render(markdown: str) -> str:
-    return numbers.on_page_markdown(markdown, PAGE, {}, None)
+    return on_page_markdown(markdown, PAGE, {}, None)
 
 
 def test_placeholder_is_replaced_by_the_library_value():

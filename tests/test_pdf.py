@@ -19,6 +19,7 @@ import pytest
 
 from tests.conftest import CHROMIUM_ARGS, ROOT
 from tools import pdf as pdftool
+from servecalc.deployment import Deployment
 
 pytestmark = pytest.mark.browser
 
@@ -47,8 +48,8 @@ def _notebook_fp8_x4_capacity() -> str:
     from servecalc.units import fmt_number
 
     slo = make_slo("assistant", ttft_s=2.0, tpot_s=0.05)
-    best = best_under_slo("llama-3.1-70b", "h100-sxm", gpus=4, prompt=2500, output=400,
-                          slo=slo, weight_dtype="fp8").best
+    best = best_under_slo(Deployment(model="llama-3.1-70b", gpu="h100-sxm", gpus=4, weight_dtype="fp8"),
+                          prompt=2500, output=400, slo=slo).best
     return fmt_number(best.requests_per_s)
 
 
@@ -149,14 +150,9 @@ def expected_number(spec) -> str:
     """What the chapter prints for ``spec`` (a placeholder call or a function)."""
     if callable(spec):
         return spec()
-    import importlib.util
+    from fieldguide.build.numbers import evaluate
 
-    # hooks/numbers.py evaluates placeholders for the build; "numbers" is also a
-    # standard-library module, so load the file under another name.
-    loader = importlib.util.spec_from_file_location("pdf_test_numbers_hook", ROOT / "hooks" / "numbers.py")
-    module = importlib.util.module_from_spec(loader)
-    loader.loader.exec_module(module)
-    return module.evaluate(spec.removeprefix("{{").removesuffix("}}").strip())
+    return evaluate(spec.removeprefix("{{").removesuffix("}}").strip())
 
 
 def placeholder_hint(file: str) -> str:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
 import re
 import shutil
 import subprocess
@@ -10,21 +9,16 @@ from pathlib import Path
 
 import pytest
 
+from fieldguide.build.wheels import build_wheel
+
 ROOT = Path(__file__).resolve().parent.parent
 
 pytestmark = pytest.mark.pyodide
 
 
-def load_live_hook():
-    spec = importlib.util.spec_from_file_location("live_hook", ROOT / "hooks" / "live.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
 def test_doctests_pass_inside_pyodide(tmp_path):
     assert shutil.which("node"), "node is required (Node 20)"
-    wheel = load_live_hook().build_wheel(tmp_path)
+    wheel = build_wheel(ROOT, tmp_path)
     proc = subprocess.run(
         ["node", "tests/pyodide/run_doctests.mjs", str(wheel)],
         cwd=ROOT, capture_output=True, text=True, timeout=300,

@@ -17,6 +17,7 @@ from servecalc import (
     quality, routing, structured, tail_bounds,
 )
 from servecalc.capacity import fit
+from servecalc.deployment import Deployment
 from servecalc.speculative import speculative_break_even_batch, speculative_decode
 
 
@@ -61,7 +62,8 @@ def test_ep_weights_split_only_the_experts():
 
 
 def test_dp_attention_holds_more_mla_cache_than_tp():
-    tp, dp = moe.attention_layouts("deepseek-v3", "h200", 8, weight_dtype="fp8")
+    tp, dp = moe.attention_layouts(Deployment(model="deepseek-v3", gpu="h200", gpus=8,
+                                              weight_dtype="fp8"))
     # TP attention replicates the MLA latent: the group holds what fit() says one GPU holds.
     assert tp.kv_tokens == fit("deepseek-v3", "h200", gpus=8, weight_dtype="fp8").kv_token_capacity
     # DP attention: each GPU its own sequences; its weights are bigger (non-experts whole).
@@ -86,8 +88,9 @@ def test_reload_time_of_an_8k_prompt():
 
 
 def test_reload_or_recompute_splits_the_load_over_tp():
-    r1 = offload.reload_or_recompute("llama-3.1-70b", "h100-sxm", 4096, "cpu-pcie5", gpus=2)
-    r4 = offload.reload_or_recompute("llama-3.1-70b", "h100-sxm", 4096, "cpu-pcie5", gpus=4)
+    d = Deployment(model="llama-3.1-70b", gpu="h100-sxm", gpus=2)
+    r1 = offload.reload_or_recompute(d, tokens=4096, tier="cpu-pcie5")
+    r4 = offload.reload_or_recompute(d.replace(gpus=4), tokens=4096, tier="cpu-pcie5")
     t = offload.TIERS["cpu-pcie5"]
     assert (r1.reload_s - t.latency_s) == pytest.approx(2 * (r4.reload_s - t.latency_s))
 
@@ -203,13 +206,12 @@ def test_union_bound_and_a_counterexample_to_summing_p99s():
 
 
 def test_speculation_stops_paying_at_high_batch():
-    b = speculative_break_even_batch("llama-3.1-70b", "llama-3.1-8b", "h100-sxm", gpus=4,
-                                     alpha=0.8, gamma=4, context=2048)
+    d = Deployment(model="llama-3.1-70b", gpu="h100-sxm", gpus=4)
+    b = speculative_break_even_batch(d, "llama-3.1-8b", alpha=0.8, gamma=4, context=2048)
     assert b is not None and b > 1
-    at = speculative_decode("llama-3.1-70b", "llama-3.1-8b", "h100-sxm", gpus=4, alpha=0.8,
-                            gamma=4, context=2048, batch=b)
-    before = speculative_decode("llama-3.1-70b", "llama-3.1-8b", "h100-sxm", gpus=4, alpha=0.8,
-                                gamma=4, context=2048, batch=b // 2)
+    at = speculative_decode(d, "llama-3.1-8b", alpha=0.8, gamma=4, context=2048, batch=b)
+    before = speculative_decode(d, "llama-3.1-8b", alpha=0.8, gamma=4, context=2048,
+                                batch=b // 2)
     assert at.speedup < 1 <= before.speedup
 
 

@@ -7,15 +7,11 @@ the site once, strictly, into a temporary folder.
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 import pytest
 from bs4 import BeautifulSoup
 
-ROOT = Path(__file__).resolve().parent.parent
-if str(ROOT / "snippets") not in sys.path:
-    sys.path.insert(0, str(ROOT / "snippets"))
 
 #: Chapter pages (source paths under docs/): each must show build-time output
 #: and at least one live cell that calls servecalc.

@@ -1,6 +1,14 @@
-"""fieldguide: the site's presentation layer on top of servecalc.
+"""fieldguide: the site layer on top of servecalc.
 
-Calculator forms, result tables and pygal charts. The same functions render
-the build-time HTML (hooks/live.py) and re-render it in the browser's Pyodide
-worker when a reader changes a control. Unlike servecalc it needs pygal.
+A formula goes in ``servecalc``; a sentence or a page goes here:
+
+* ``prose/``: the numbers that sentences print (``{{ calc.NAME(...) }}``);
+* ``cells``: runs a page cell, at build time and in the browser's worker;
+* ``calculators`` and its ``calc_*``, ``forms``, ``fields``, ``html``,
+  ``charts`` modules: calculator forms, result tables and pygal charts;
+* ``validation``: published and measured cases with their sources;
+* ``build/``: what the MkDocs hooks run (fences, placeholders, the wheel, the
+  browser assets). It needs MkDocs and is not shipped in the wheel.
+
+The calculators need pygal (``pip install .[charts]``); servecalc needs nothing.
 """

@@ -2,7 +2,7 @@
 
 Each calculator is a list of form fields and a function from typed field
 values to result HTML (tables and charts made by our own code). At build time
-``hooks/live.py`` renders the form and the result for the defaults; in the
+``fieldguide.build.fences`` renders the form and the result for the defaults; in the
 browser, the worker calls :func:`render_json` with the form's (or the URL's)
 raw values whenever a control changes.
 

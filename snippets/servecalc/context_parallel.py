@@ -20,10 +20,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from .deployment import Deployment, as_deployment
 from .gpus import GpuSpec
 from .kv import kv_bytes_per_sequence
 from .models import ModelSpec
-from .roofline import StepModel
+from .step import StepModel
 from .validate import positive_int, positive_number
 
 __all__ = ["CpPrefill", "cp_prefill"]
@@ -48,26 +49,25 @@ class CpPrefill:
 
 
 def cp_prefill(
-    model: str | ModelSpec,
-    gpu: str | GpuSpec,
+    deployment: Deployment | str | ModelSpec,
+    gpu: str | GpuSpec | None = None,
     *,
     prompt: int,
     cp: int,
     link_bytes_per_s: float,
-    weight_dtype: str = "bf16",
-    kv_dtype: str = "bf16",
 ) -> CpPrefill:
-    """Prefill time of a ``prompt``-token prompt over ``cp`` GPUs, each holding the weights.
+    """Prefill time of a ``prompt``-token prompt over ``cp`` replicas of ``deployment``
+    (each holding the weights; usually one GPU each).
 
     >>> cp_prefill("llama-3.1-8b", "h100-sxm", prompt=1024, cp=1, link_bytes_per_s=1e9).transfer_s
     0.0
     """
+    d = as_deployment(deployment, gpu)
     positive_int("prompt", prompt)
     n = positive_int("cp", cp)
     rate = positive_number("link_bytes_per_s", link_bytes_per_s)
-    single = StepModel(model, gpu, weight_dtype=weight_dtype, kv_dtype=kv_dtype) \
-        .prefill_time_s(prompt)
-    sent = (n - 1) / n * kv_bytes_per_sequence(model, prompt, kv_dtype)
+    single = StepModel(d).prefill_time_s(prompt)
+    sent = (n - 1) / n * kv_bytes_per_sequence(d.model, prompt, d.kv_dtype) / d.gpus
     transfer = sent / rate
     compute = single / n
     return CpPrefill(prompt=prompt, cp=n, single_gpu_s=single, compute_s=compute,

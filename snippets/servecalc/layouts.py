@@ -27,9 +27,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from .capacity import fit
+from .deployment import Deployment, as_deployment
 from .gpus import GpuSpec
 from .models import ModelSpec
-from .roofline import StepModel
+from .step import StepModel
 from .validate import positive_int
 
 __all__ = ["LayoutRow", "compare_layouts", "best_layout"]
@@ -53,17 +54,18 @@ class LayoutRow:
 
 
 def compare_layouts(
-    model: str | ModelSpec,
-    gpu: str | GpuSpec,
+    deployment: Deployment | str | ModelSpec,
+    gpu: str | GpuSpec | None = None,
     *,
     total_gpus: int,
     tps: Sequence[int],
     context: int,
     batch: int | None = None,
-    weight_dtype: str = "bf16",
-    kv_dtype: str = "bf16",
 ) -> tuple[LayoutRow, ...]:
     """Decode throughput of each TP degree in ``tps`` on ``total_gpus`` GPUs.
+
+    ``deployment`` gives the model, GPU, precisions and efficiencies; its
+    ``gpus`` is replaced by each degree in ``tps``.
 
     ``batch``: sequences per replica; ``None`` runs each layout at the largest
     batch of ``context``-token sequences it holds (capped by nothing else: the
@@ -75,6 +77,7 @@ def compare_layouts(
         ...
     ValueError: tps must divide total_gpus (8), got 3
     """
+    d = as_deployment(deployment, gpu)
     positive_int("total_gpus", total_gpus)
     positive_int("context", context)
     if batch is not None:
@@ -86,16 +89,15 @@ def compare_layouts(
         positive_int("tps", tp)
         if total_gpus % tp:
             raise ValueError(f"tps must divide total_gpus ({total_gpus}), got {tp}")
-        held = fit(model, gpu, gpus=tp, context=context, weight_dtype=weight_dtype,
-                   kv_dtype=kv_dtype).max_batch
+        held = fit(d.model, d.gpu, gpus=tp, context=context, weight_dtype=d.weight_dtype,
+                   kv_dtype=d.kv_dtype).max_batch
         run = held if batch is None else (batch if batch <= held else 0)
         replicas = total_gpus // tp
         if run == 0:
             rows.append(LayoutRow(tp=tp, replicas=replicas, batch=0, step_s=0.0, comm_s=0.0,
                                   fleet_tokens_per_s=0.0))
             continue
-        step = StepModel(model, gpu, gpus=tp, weight_dtype=weight_dtype,
-                         kv_dtype=kv_dtype).decode(run, context)
+        step = StepModel(d.replace(gpus=tp)).decode(run, context)
         rows.append(LayoutRow(tp=tp, replicas=replicas, batch=run, step_s=step.seconds,
                               comm_s=step.comm_s,
                               fleet_tokens_per_s=replicas * run / step.seconds))

@@ -37,6 +37,7 @@ import math
 from dataclasses import dataclass
 
 from .capacity import DEFAULT_RESERVE_BYTES, fit, usable_bytes
+from .deployment import Deployment, as_deployment
 from .gpus import GpuSpec
 from .kv import kv_bytes_per_token
 from .models import ModelSpec, get_model
@@ -179,32 +180,31 @@ class AttentionLayout:
 
 
 def attention_layouts(
-    model: str | ModelSpec,
-    gpu: str | GpuSpec,
-    gpus: int,
+    deployment: Deployment | str | ModelSpec,
+    gpu: str | GpuSpec | None = None,
     *,
-    weight_dtype: str = "bf16",
-    kv_dtype: str = "bf16",
     memory_utilization: float = 0.9,
     reserve_bytes: int = DEFAULT_RESERVE_BYTES,
     block_size: int = 16,
 ) -> tuple[AttentionLayout, AttentionLayout]:
-    """Tensor-parallel against data-parallel attention on ``gpus`` GPUs (experts: EP).
+    """Tensor-parallel against data-parallel attention on the deployment's ``gpus``
+    GPUs (routed experts split by expert parallelism in both).
 
     TP attention: the capacity model of :func:`servecalc.capacity.fit` (for MLA
     every GPU keeps the whole latent, so the group holds what one GPU holds).
     DP attention: each GPU holds its own sequences next to
     :func:`ep_weight_bytes_per_gpu`.
 
-    >>> tp, dp = attention_layouts("deepseek-v3", "h200", 8, weight_dtype="fp8")
-    >>> dp.kv_tokens > 4 * tp.kv_tokens
-    True
+    >>> d = Deployment(model="deepseek-v3", gpu="h200", gpus=8, weight_dtype="fp8")
+    >>> tp, dp = attention_layouts(d)
+    >>> tp.kv_tokens, dp.kv_tokens
+    (702480, 3719296)
     """
-    spec = _moe(model)
-    positive_int("gpus", gpus)
+    d = as_deployment(deployment, gpu)
+    spec, gpus = _moe(d.model), d.gpus
     fraction("memory_utilization", memory_utilization)
     non_negative_int("reserve_bytes", reserve_bytes)
-    tp = fit(spec, gpu, gpus=gpus, weight_dtype=weight_dtype, kv_dtype=kv_dtype,
+    tp = fit(spec, d.gpu, gpus=gpus, weight_dtype=d.weight_dtype, kv_dtype=d.kv_dtype,
              memory_utilization=memory_utilization, reserve_bytes=reserve_bytes,
              block_size=block_size)
     # With TP every GPU holds its share of every token, so the group holds what one GPU's
@@ -212,9 +212,9 @@ def attention_layouts(
     tp_row = AttentionLayout(layout="tp", gpus=gpus, weight_bytes_per_gpu=tp.weight_bytes / gpus,
                              kv_budget_bytes_per_gpu=tp.kv_budget_bytes // gpus,
                              kv_tokens=tp.kv_token_capacity)
-    weights = ep_weight_bytes_per_gpu(spec, gpus, weight_dtype)
-    budget = max(usable_bytes(gpu, 1, memory_utilization) - weights - reserve_bytes, 0)
-    per_token = kv_bytes_per_token(spec, kv_dtype)
+    weights = ep_weight_bytes_per_gpu(spec, gpus, d.weight_dtype)
+    budget = max(usable_bytes(d.gpu, 1, memory_utilization) - weights - reserve_bytes, 0)
+    per_token = kv_bytes_per_token(spec, d.kv_dtype)
     per_gpu_tokens = budget // (block_size * per_token) * block_size
     dp_row = AttentionLayout(layout="dp", gpus=gpus, weight_bytes_per_gpu=float(weights),
                              kv_budget_bytes_per_gpu=budget, kv_tokens=per_gpu_tokens * gpus)

@@ -24,10 +24,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from .deployment import Deployment, as_deployment
 from .gpus import GpuSpec
 from .kv import kv_bytes_per_sequence
 from .models import ModelSpec
-from .roofline import StepModel
+from .step import StepModel
 from .validate import lookup, positive_int
 
 __all__ = ["OffloadTier", "TIERS", "reload_time_s", "ReloadOrRecompute", "reload_or_recompute"]
@@ -122,30 +123,28 @@ class ReloadOrRecompute:
 
 
 def reload_or_recompute(
-    model: str | ModelSpec,
-    gpu: str | GpuSpec,
+    deployment: Deployment | str | ModelSpec,
+    gpu: str | GpuSpec | None = None,
+    *,
     tokens: int,
     tier: str | OffloadTier,
-    *,
-    gpus: int = 1,
-    weight_dtype: str = "bf16",
-    kv_dtype: str = "bf16",
 ) -> ReloadOrRecompute:
-    """Both ways to get a ``tokens``-token prefix's cache back on ``gpus`` GPUs.
+    """Both ways to get a ``tokens``-token prefix's cache back on a deployment.
 
-    Each of the ``gpus`` tensor-parallel GPUs loads its share over its own
-    link, so the reload divides by ``gpus``; the prefill comes from the step
-    model.
+    Each of the deployment's tensor-parallel GPUs loads its share over its
+    own link, so the reload divides by ``gpus``; the prefill comes from the
+    step model.
 
-    >>> r = reload_or_recompute("llama-3.1-70b", "h100-sxm", 8192, "nvme-pcie5", gpus=4)
+    >>> d = Deployment(model="llama-3.1-70b", gpu="h100-sxm", gpus=4)
+    >>> r = reload_or_recompute(d, tokens=8192, tier="nvme-pcie5")
     >>> r.reload_wins, round(r.reload_s * 1e3, 1)    # 100 us + 2.68 GB / 4 / 15.75 GB/s
     (True, 42.7)
     """
-    n = positive_int("gpus", gpus)
+    d = as_deployment(deployment, gpu)
+    positive_int("tokens", tokens)
     spec = tier if isinstance(tier, OffloadTier) else lookup("tier", tier, TIERS)
-    kv = kv_bytes_per_sequence(model, tokens, kv_dtype)
-    reload = spec.latency_s + kv / n / spec.bandwidth_bytes_per_s
-    prefill = StepModel(model, gpu, gpus=n, weight_dtype=weight_dtype,
-                        kv_dtype=kv_dtype).prefill_time_s(tokens)
+    kv = kv_bytes_per_sequence(d.model, tokens, d.kv_dtype)
+    reload = spec.latency_s + kv / d.gpus / spec.bandwidth_bytes_per_s
+    prefill = StepModel(d).prefill_time_s(tokens)
     return ReloadOrRecompute(tier=spec.id, tokens=tokens, kv_bytes=kv, reload_s=reload,
                              recompute_s=prefill)

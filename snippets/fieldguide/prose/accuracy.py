@@ -3,8 +3,8 @@
 Everything here is read from :func:`fieldguide.validation.evaluate`, so
 adding a case to the library adds a row to the page.
 
->>> int(accuracy_count()) >= 20
-True
+>>> accuracy_count()
+'39'
 >>> accuracy_within() == f"{accuracy_count()} of {accuracy_count()}"
 True
 >>> accuracy_table("exact").strip().splitlines()[0].startswith("| Case |")
@@ -16,7 +16,7 @@ from __future__ import annotations
 import math
 from functools import lru_cache
 
-from servecalc.roofline import (
+from servecalc.step import (
     DEFAULT_ALLREDUCE_HOP_LATENCY_S,
     DEFAULT_MBU,
     DEFAULT_MFU,
@@ -71,8 +71,8 @@ def _value(value: float, unit: str) -> str:
 def accuracy_count(kind: str | None = None) -> str:
     """How many cases there are (of ``kind``: 'exact' or 'measured').
 
-    >>> int(accuracy_count("measured")) > 10
-    True
+    >>> accuracy_count("measured")
+    '19'
     """
     return fmt_int(len(_select(kind)))
 
@@ -107,8 +107,8 @@ def accuracy_median_error(kind: str | None = None) -> str:
 def accuracy_bounds() -> str:
     """The distinct error bounds of the measured cases, as a list.
 
-    >>> accuracy_bounds().count("%") >= 2
-    True
+    >>> accuracy_bounds()
+    '10 %, 35 % and 80 %'
     """
     bounds = sorted({r.rel_error_bound for r in _select("measured")})
     texts = [fmt_percent(b, 0) for b in bounds]

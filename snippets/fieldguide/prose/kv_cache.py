@@ -13,18 +13,19 @@ from __future__ import annotations
 from dataclasses import replace
 
 from servecalc.offload import TIERS, reload_or_recompute
-from servecalc.roofline import StepModel
 from servecalc.routing import warmup_misses
+from servecalc.step import StepModel
 from servecalc.validate import lookup
 from servecalc import kv
 from servecalc.capacity import kv_bytes_per_token_per_gpu
 from servecalc.gpus import get_gpu
 from servecalc.paging import fragmentation
 from servecalc.prefix_cache import prefix_cache_effect
-from servecalc.roofline import step
+from servecalc.step import step
 from servecalc.validate import non_negative_int, positive_number
 from servecalc.models import get_model
 from servecalc.units import GB, GiB, fmt_bytes, fmt_duration, fmt_int, fmt_number, fmt_percent
+from servecalc.deployment import Deployment
 
 __all__ = [
     "kv_bytes_per_token",
@@ -176,7 +177,8 @@ def prefix_ttft(model: str, gpu: str, prompt: int, hit_rate: float, gpus: int = 
     >>> prefix_ttft("llama-3.1-70b", "h100-sxm", 8192, 0.9, gpus=4)
     '85.3 ms'
     """
-    r = prefix_cache_effect(model, gpu, prompt=prompt, output=1, hit_rate=hit_rate, gpus=gpus)
+    r = prefix_cache_effect(Deployment(model=model, gpu=gpu, gpus=gpus),
+                            prompt=prompt, output=1, hit_rate=hit_rate)
     return fmt_duration(r.ttft_s, unit)
 
 
@@ -186,7 +188,8 @@ def prefix_speedup(model: str, gpu: str, prompt: int, hit_rate: float, gpus: int
     >>> prefix_speedup("llama-3.1-70b", "h100-sxm", 8192, 0.9, gpus=4)
     '9.2x'
     """
-    r = prefix_cache_effect(model, gpu, prompt=prompt, output=1, hit_rate=hit_rate, gpus=gpus)
+    r = prefix_cache_effect(Deployment(model=model, gpu=gpu, gpus=gpus),
+                            prompt=prompt, output=1, hit_rate=hit_rate)
     return f"{fmt_number(r.ttft_speedup, 1)}x"
 
 
@@ -196,7 +199,7 @@ def recompute_time(model: str, gpu: str, tokens: int, gpus: int = 1, unit: str =
     >>> recompute_time("llama-3.1-8b", "h100-sxm", 4096)
     '144.7 ms'
     """
-    r = step(model, gpu, phase="prefill", batch=1, context=tokens, gpus=gpus)
+    r = step(Deployment(model=model, gpu=gpu, gpus=gpus), phase="prefill", batch=1, context=tokens)
     return fmt_duration(r.seconds, unit)
 
 
@@ -234,7 +237,7 @@ def offload_reload_time(model: str, gpu: str, tokens: int, tier: str, gpus: int 
     >>> offload_reload_time("llama-3.1-70b", "h100-sxm", 8192, "nvme-pcie5", gpus=4)
     '42.7 ms'
     """
-    r = reload_or_recompute(model, gpu, tokens, tier, gpus=gpus)
+    r = reload_or_recompute(Deployment(model=model, gpu=gpu, gpus=gpus), tokens=tokens, tier=tier)
     return fmt_duration(r.reload_s, unit)
 
 
@@ -244,7 +247,7 @@ def offload_vs_recompute(model: str, gpu: str, tokens: int, tier: str, gpus: int
     >>> offload_vs_recompute("llama-3.1-8b", "h100-sxm", 512, "remote-rdma-400g")
     '12.5×'
     """
-    r = reload_or_recompute(model, gpu, tokens, tier, gpus=gpus)
+    r = reload_or_recompute(Deployment(model=model, gpu=gpu, gpus=gpus), tokens=tokens, tier=tier)
     return f"{fmt_number(r.recompute_s / r.reload_s, 1)}×"
 
 
@@ -255,7 +258,7 @@ def warmup_gpu_time(model: str, gpu: str, prefix_tokens: int, prefixes: int, rep
     >>> warmup_gpu_time("llama-3.1-8b", "h100-sxm", 2000, 50, 8, kv_aware=False)
     '27.2 s'
     """
-    one = StepModel(model, gpu, gpus=gpus).prefill_time_s(prefix_tokens)
+    one = StepModel(Deployment(model=model, gpu=gpu, gpus=gpus)).prefill_time_s(prefix_tokens)
     return fmt_duration(one * warmup_misses(prefixes, replicas, kv_aware), unit)
 
 

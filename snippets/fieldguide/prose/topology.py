@@ -18,9 +18,10 @@ from servecalc.layouts import best_layout, compare_layouts
 from servecalc.moe import all_to_all, attention_layouts, moe_layers
 from servecalc.routing import effective_hit_rate, warmup_misses
 from servecalc.params import active_param_count, param_count, weight_bytes
-from servecalc.roofline import StepModel, step
+from servecalc.step import StepModel, step
 from servecalc.units import fmt_bytes, fmt_duration, fmt_int, fmt_number, fmt_percent
 from servecalc.validate import choice, positive_number
+from servecalc.deployment import Deployment
 
 __all__ = [
     "weights_gb",
@@ -121,7 +122,7 @@ def moe_weight_read_gb(
     >>> moe_weight_read_gb("mixtral-8x7b", 1), moe_weight_read_gb("mixtral-8x7b", 64)
     ('25.50 GB', '93.14 GB')
     """
-    sm = StepModel(model, gpu, weight_dtype=weight_dtype)
+    sm = StepModel(Deployment(model=model, gpu=gpu, weight_dtype=weight_dtype))
     if isinstance(tokens, bool) or not isinstance(tokens, int) or tokens < 1:
         raise ValueError(f"tokens must be an integer >= 1, got {tokens!r}")
     return fmt_bytes(sm.weight_bytes_read(tokens), "GB")
@@ -135,7 +136,8 @@ def tp_decode_step(
     >>> tp_decode_step("llama-3.1-70b", "h100-sxm", 4)
     '19.7 ms'
     """
-    r = step(model, gpu, phase="decode", batch=batch, context=context, gpus=gpus)
+    r = step(Deployment(model=model, gpu=gpu, gpus=gpus),
+             phase="decode", batch=batch, context=context)
     return fmt_duration(r.seconds, "ms", digits)
 
 
@@ -153,7 +155,8 @@ def tp_comm_time(
     >>> tp_comm_time("llama-3.1-70b", "h100-sxm", 8)
     '5.4 ms'
     """
-    r = step(model, gpu, phase=phase, batch=batch, context=context, gpus=gpus)
+    r = step(Deployment(model=model, gpu=gpu, gpus=gpus),
+             phase=phase, batch=batch, context=context)
     return fmt_duration(r.comm_s, "ms", digits)
 
 
@@ -165,7 +168,8 @@ def tp_comm_share(
     >>> tp_comm_share("llama-3.1-70b", "h100-sxm", 8)
     '38.3 %'
     """
-    r = step(model, gpu, phase=phase, batch=batch, context=context, gpus=gpus)
+    r = step(Deployment(model=model, gpu=gpu, gpus=gpus),
+             phase=phase, batch=batch, context=context)
     return fmt_percent(r.comm_s / r.seconds)
 
 
@@ -222,7 +226,7 @@ def prefill_time(model: str, gpu: str, prompt: int, gpus: int = 1, unit: str = "
     >>> prefill_time("llama-3.1-70b", "h100-sxm", 8192, gpus=4)
     '784.6 ms'
     """
-    r = step(model, gpu, phase="prefill", batch=1, context=prompt, gpus=gpus)
+    r = step(Deployment(model=model, gpu=gpu, gpus=gpus), phase="prefill", batch=1, context=prompt)
     return fmt_duration(r.seconds, unit)
 
 
@@ -278,8 +282,10 @@ def tp_comm_growth(model: str, gpu: str, tp_from: int, tp_to: int, batch: int = 
     >>> tp_comm_growth("llama-3.1-70b", "h100-sxm", 4, 8)
     '2.33×'
     """
-    a = step(model, gpu, phase="decode", batch=batch, context=context, gpus=tp_from).comm_s
-    b = step(model, gpu, phase="decode", batch=batch, context=context, gpus=tp_to).comm_s
+    a = step(Deployment(model=model, gpu=gpu, gpus=tp_from), phase="decode", batch=batch,
+             context=context).comm_s
+    b = step(Deployment(model=model, gpu=gpu, gpus=tp_to), phase="decode", batch=batch,
+             context=context).comm_s
     if a <= 0:
         raise ValueError(f"tp_from must be at least 2 (TP1 has no all-reduce), got {tp_from}")
     return f"{fmt_number(b / a, 2)}×"
@@ -329,7 +335,8 @@ def attention_kv_tokens(model: str, gpu: str, gpus: int, layout: str,
     '3,719,296'
     """
     choice("layout", layout, ["tp", "dp"])
-    tp, dp = attention_layouts(model, gpu, gpus, weight_dtype=weight_dtype, kv_dtype=kv_dtype)
+    tp, dp = attention_layouts(Deployment(model=model, gpu=gpu, gpus=gpus,
+                                          weight_dtype=weight_dtype, kv_dtype=kv_dtype))
     return fmt_int((tp if layout == "tp" else dp).kv_tokens)
 
 
@@ -340,7 +347,8 @@ def dp_attention_gain(model: str, gpu: str, gpus: int, weight_dtype: str = "bf16
     >>> dp_attention_gain("deepseek-v3", "h200", 8, weight_dtype="fp8")
     '5.3×'
     """
-    tp, dp = attention_layouts(model, gpu, gpus, weight_dtype=weight_dtype, kv_dtype=kv_dtype)
+    tp, dp = attention_layouts(Deployment(model=model, gpu=gpu, gpus=gpus,
+                                          weight_dtype=weight_dtype, kv_dtype=kv_dtype))
     return f"{fmt_number(dp.kv_tokens / tp.kv_tokens, 1)}×"
 
 
