@@ -231,3 +231,12 @@ def test_layouts_mark_a_batch_that_does_not_fit():
     rows = layouts.compare_layouts("llama-3.1-70b", "h100-sxm", total_gpus=8, tps=[2, 8],
                                    context=4096, batch=64)
     assert [r.fits for r in rows] == [False, True]
+
+
+def test_e4m3_limits_from_the_ocp_spec():
+    from servecalc import fp8
+    # OFP8 1.0, table 1: E4M3 max normal 1.75 x 2^8 = 448, min subnormal 2^-9.
+    assert fp8.E4M3_MAX == 448
+    assert fp8.E4M3_MIN_SUBNORMAL == 1 / 512
+    assert fp8.kv_scale(896.0) == 2.0
+    assert fp8.dynamic_range(0.5) == (1 / 1024, 224.0)

@@ -80,3 +80,40 @@ for weight_dtype in ["int4", "fp8", "bf16"]:
     else:
         print(f"{weight_dtype:>5}: does not reach {needed} sequences on 8 GPUs")
 # --8<-- [end:rollback_capacity]
+
+# --8<-- [start:fp8_kv_scales]
+from servecalc.fp8 import E4M3_MAX, dynamic_range, kv_scale
+from servecalc.units import fmt_number
+
+# The largest |key| or |value| a layer produced on a calibration set, and in production.
+calibrated_amax = 12.0
+for live_amax in [8.0, 12.0, 30.0]:
+    s = kv_scale(calibrated_amax)
+    low, high = dynamic_range(s)
+    clipped = "clips" if live_amax > high else "fits"
+    print(f"scale {fmt_number(s, 4)}: keeps {fmt_number(low, 6)} .. {fmt_number(high, 1)};"
+          f" live max {fmt_number(live_amax, 1)} {clipped}")
+print(f"no scale (1.0): keeps up to {fmt_number(E4M3_MAX, 0)}; small values lose precision:",
+      f"smallest {fmt_number(dynamic_range(1.0)[0], 6)}")
+# --8<-- [end:fp8_kv_scales]
+
+# --8<-- [start:regression_detection]
+from servecalc.quality import eval_questions_needed, flip_rate_resolution, kl_divergence
+from servecalc.units import fmt_int, fmt_number, fmt_percent
+
+# A task eval: how many questions per model to see an accuracy drop (95 %, power 80 %).
+baseline = 0.80
+for drop in [0.05, 0.02, 0.01]:
+    n = eval_questions_needed(baseline, baseline - drop)
+    print(f"detect {fmt_percent(baseline)} -> {fmt_percent(baseline - drop)}: "
+          f"{fmt_int(n):>7} questions per model")
+
+# Logprob diffs on a fixed prompt set: resolution of a 1 % flip rate.
+for tokens in [10_000, 100_000, 1_000_000]:
+    print(f"flip rate 1 % measured over {fmt_int(tokens):>9} tokens: "
+          f"+- {fmt_percent(flip_rate_resolution(tokens, 0.01), 3)}")
+
+# KL divergence of one position's top-3 probabilities (renormalised), baseline vs candidate.
+p, q = [0.70, 0.20, 0.10], [0.60, 0.28, 0.12]
+print("KL(baseline || candidate) at one position:", fmt_number(kl_divergence(p, q), 4), "nats")
+# --8<-- [end:regression_detection]

@@ -9,10 +9,12 @@
 from __future__ import annotations
 
 from servecalc.capacity import fit
+from servecalc.fp8 import E4M3_MAX, E4M3_MAX_RELATIVE_ERROR
+from servecalc.quality import eval_questions_needed, flip_rate_resolution
 from servecalc.gpus import GPUS
 from servecalc.params import param_count, weight_bytes
 from servecalc.quantization import compare_precisions
-from servecalc.units import fmt_bytes, fmt_duration, fmt_int, fmt_number
+from servecalc.units import fmt_bytes, fmt_duration, fmt_int, fmt_number, fmt_percent
 from servecalc.deployment import Deployment
 
 __all__ = [
@@ -159,3 +161,59 @@ def fp8_rate_ratio() -> str:
 
 
 __all__ += ["fp8_parts", "fp8_rate_ratio"]
+
+
+# --------------------------------------------------------------------------- FP8 scales, regressions (2026)
+
+
+def e4m3_max() -> str:
+    """The largest finite FP8 E4M3 magnitude.
+
+    >>> e4m3_max()
+    '448'
+    """
+    return fmt_number(E4M3_MAX, 0)
+
+
+def e4m3_relative_error() -> str:
+    """Worst relative rounding error of a normal E4M3 value.
+
+    >>> e4m3_relative_error()
+    '6.25 %'
+    """
+    return fmt_percent(E4M3_MAX_RELATIVE_ERROR, 2)
+
+
+def eval_size(baseline_accuracy: float, candidate_accuracy: float) -> str:
+    """Questions per model an unpaired eval needs to detect the drop (95 %, power 80 %).
+
+    >>> eval_size(0.80, 0.78)
+    '6,507'
+    """
+    return fmt_int(eval_questions_needed(baseline_accuracy, candidate_accuracy))
+
+
+def flip_resolution(tokens: int, flip_rate_value: float) -> str:
+    """95 % half-width of a token flip rate measured over ``tokens`` positions.
+
+    >>> flip_resolution(100_000, 0.01)
+    '0.06 %'
+    """
+    return fmt_percent(flip_rate_resolution(tokens, flip_rate_value), 2)
+
+
+__all__ += ["e4m3_max", "e4m3_relative_error", "eval_size", "flip_resolution"]
+
+
+def percent(share: float, digits: int = 0) -> str:
+    """A share given as a fraction, as a percentage (for inputs named in sentences).
+
+    >>> percent(0.8), percent(0.015, 1)
+    ('80 %', '1.5 %')
+    """
+    if isinstance(share, bool) or not isinstance(share, (int, float)) or not 0 <= share <= 1:
+        raise ValueError(f"share must be a number in [0, 1], got {share!r}")
+    return fmt_percent(share, digits)
+
+
+__all__ += ["percent"]
