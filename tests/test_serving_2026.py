@@ -240,3 +240,45 @@ def test_e4m3_limits_from_the_ocp_spec():
     assert fp8.E4M3_MIN_SUBNORMAL == 1 / 512
     assert fp8.kv_scale(896.0) == 2.0
     assert fp8.dynamic_range(0.5) == (1 / 1024, 224.0)
+
+
+# --------------------------------------------------------------------------- CLI
+
+
+def _cli_json(capsys, argv):
+    import json
+
+    from servecalc.cli import main
+    assert main(argv + ["--json"]) == 0
+    return json.loads(capsys.readouterr().out)
+
+
+def test_cli_moe_and_own(capsys):
+    data = _cli_json(capsys, ["moe", "--model", "mixtral-8x7b", "--tokens-per-gpu", "10",
+                              "--ep", "4", "--link-gbps", "800"])
+    # 10 tokens x 2 experts x 3/4 remote x 4096 x 3 bytes = 184,320 bytes per layer.
+    assert data["bytes_per_gpu_per_layer"] == 184_320
+    own = _cli_json(capsys, ["own", "--server-usd", "87600", "--gpus-per-server", "2",
+                             "--years", "1", "--power-kw", "2", "--pue", "1.5",
+                             "--usd-per-kwh", "0.5", "--rented-usd-per-gpu-hour", "10"])
+    # (87,600 / 8,760 + 2 x 1.5 x 0.5) / 2 = (10 + 1.5) / 2 = 5.75 $/GPU-hour.
+    assert own["owned_usd_per_gpu_hour"] == pytest.approx(5.75)
+    assert own["break_even_utilization"] == pytest.approx(0.575)
+
+
+def test_cli_refuses_bad_input_with_status_2(capsys):
+    from servecalc.cli import main
+    assert main(["moe", "--model", "llama-3.1-8b", "--tokens-per-gpu", "1", "--ep", "1",
+                 "--link-gbps", "1"]) == 2
+    assert "mixture of experts" in capsys.readouterr().err
+    assert main(["offload", "--model", "llama-3.1-8b", "--gpu", "h100-sxm", "--tokens",
+                 "0"]) == 2
+
+
+def test_cli_layouts_agrees_with_the_library(capsys):
+    data = _cli_json(capsys, ["layouts", "--model", "llama-3.1-70b", "--gpu", "h100-sxm",
+                              "--context", "4096"])
+    rows = layouts.compare_layouts("llama-3.1-70b", "h100-sxm", total_gpus=8,
+                                   tps=[1, 2, 4, 8], context=4096)
+    assert data["best_tp"] == layouts.best_layout(rows).tp
+    assert [r["batch"] for r in data["rows"]] == [r.batch for r in rows]

@@ -32,7 +32,7 @@ import sys
 from collections.abc import Sequence
 
 from .. import __version__
-from . import catalog, memory, simulate, timing
+from . import catalog, fleet, memory, simulate, timing
 from .common import Command, Configure, Parser, Run, parent
 
 COMMANDS: dict[str, Command] = {}
@@ -40,6 +40,7 @@ COMMANDS.update(catalog.COMMANDS)
 COMMANDS.update(memory.COMMANDS)
 COMMANDS.update(timing.COMMANDS)
 COMMANDS.update(simulate.COMMANDS)
+COMMANDS.update(fleet.COMMANDS)
 
 __all__ = ["COMMANDS", "Command", "build_parser", "main", "register_command"]
 
