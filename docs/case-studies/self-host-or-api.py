@@ -217,6 +217,6 @@ for scale in [0.1, 0.3, 1, 3, 10]:
 # Say which option wins at today's traffic, by how much, and at what traffic
 # the answer flips, using the break-even utilization from step 2 and the
 # scaling table from step 4. Then name the assumptions that would change it
-# most: the precision (it doubles a replica's capacity), the latency target (it
+# most: the precision (compare the replica rows of step 2), the latency target (it
 # sets the batch and so the capacity), the committed price, and the ratio of
 # peak to mean traffic (it sets the utilization of anything you own).
