@@ -25,7 +25,7 @@ from .gpus import GpuSpec
 from .kv import kv_bytes_per_sequence
 from .models import ModelSpec
 from .step import StepModel
-from .validate import positive_int, positive_number
+from .validate import finite_result, positive_int, positive_number
 
 __all__ = ["CpPrefill", "cp_prefill"]
 
@@ -68,7 +68,7 @@ def cp_prefill(
     rate = positive_number("link_bytes_per_s", link_bytes_per_s)
     single = StepModel(d).prefill_time_s(prompt)
     sent = (n - 1) / n * kv_bytes_per_sequence(d.model, prompt, d.kv_dtype) / d.gpus
-    transfer = sent / rate
+    transfer = finite_result("KV transfer time", sent / rate, "link_bytes_per_s")
     compute = single / n
     return CpPrefill(prompt=prompt, cp=n, single_gpu_s=single, compute_s=compute,
                      kv_bytes_sent_per_gpu=sent, transfer_s=transfer,

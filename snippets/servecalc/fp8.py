@@ -24,7 +24,7 @@ fp8``; its ``calculate_kv_scales`` option computes them from the first batch).
 
 from __future__ import annotations
 
-from .validate import positive_number
+from .validate import finite_result, positive_number
 
 __all__ = ["E4M3_MAX", "E4M3_MIN_SUBNORMAL", "E4M3_MAX_RELATIVE_ERROR", "kv_scale", "clip_ratio",
            "dynamic_range"]
@@ -43,7 +43,7 @@ def kv_scale(amax: float) -> float:
     >>> kv_scale(448.0)
     1.0
     """
-    return positive_number("amax", amax) / E4M3_MAX
+    return finite_result("scale", positive_number("amax", amax) / E4M3_MAX, "amax")
 
 
 def clip_ratio(calibrated_amax: float, live_amax: float) -> float:
@@ -52,8 +52,9 @@ def clip_ratio(calibrated_amax: float, live_amax: float) -> float:
     >>> clip_ratio(calibrated_amax=448.0, live_amax=448.0)
     1.0
     """
-    return positive_number("calibrated_amax", calibrated_amax) / \
+    ratio = positive_number("calibrated_amax", calibrated_amax) / \
         positive_number("live_amax", live_amax)
+    return finite_result("clip ratio", ratio, "calibrated_amax and live_amax")
 
 
 def dynamic_range(scale: float) -> tuple[float, float]:
@@ -63,4 +64,4 @@ def dynamic_range(scale: float) -> tuple[float, float]:
     (0.001953125, 448.0)
     """
     s = positive_number("scale", scale)
-    return E4M3_MIN_SUBNORMAL * s, E4M3_MAX * s
+    return E4M3_MIN_SUBNORMAL * s, finite_result("largest value", E4M3_MAX * s, "scale")

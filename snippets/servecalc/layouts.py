@@ -31,7 +31,7 @@ from .deployment import Deployment, as_deployment
 from .gpus import GpuSpec
 from .models import ModelSpec
 from .step import StepModel
-from .validate import positive_int
+from .validate import instance, items, positive_int
 
 __all__ = ["LayoutRow", "compare_layouts", "best_layout"]
 
@@ -82,10 +82,9 @@ def compare_layouts(
     positive_int("context", context)
     if batch is not None:
         positive_int("batch", batch)
-    if not tps:
-        raise ValueError("tps must name at least one tensor-parallel degree, got an empty list")
+    degrees = items("tps", tps)
     rows = []
-    for tp in tps:
+    for tp in degrees:
         positive_int("tps", tp)
         if total_gpus % tp:
             raise ValueError(f"tps must divide total_gpus ({total_gpus}), got {tp}")
@@ -112,7 +111,8 @@ def best_layout(rows: Sequence[LayoutRow]) -> LayoutRow:
         ...
     ValueError: rows must hold at least one layout that fits, got none
     """
-    fitting = [r for r in rows if r.fits]
+    fitting = [r for r in items("rows", rows, empty=True)
+               if instance("rows", r, LayoutRow) and r.fits]
     if not fitting:
         raise ValueError("rows must hold at least one layout that fits, got none")
     return max(fitting, key=lambda r: (r.fleet_tokens_per_s, -r.tp))

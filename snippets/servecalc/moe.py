@@ -43,8 +43,8 @@ from .kv import kv_bytes_per_token
 from .models import ModelSpec, get_model
 from .params import _groups_bytes, weight_groups
 from .precision import BITS, bits
-from .validate import choice, fraction, non_negative_int, non_negative_number, positive_int, \
-    positive_number
+from .validate import choice, finite_result, fraction, non_negative_int, non_negative_number, \
+    positive_int, positive_number
 
 __all__ = [
     "DEFAULT_A2A_LATENCY_S",
@@ -128,7 +128,8 @@ def all_to_all(
     remote = (ep - 1) / ep
     pairs = tokens * spec.experts_per_token * remote
     per_layer = pairs * spec.hidden_size * (bits(dispatch_dtype) + bits(combine_dtype)) / 8
-    seconds = per_layer / rate + (2 * fixed if ep > 1 else 0.0)
+    seconds = finite_result("all-to-all time", per_layer / rate + (2 * fixed if ep > 1 else 0.0),
+                            "link_bytes_per_s and latency_s")
     layers = moe_layers(spec)
     return AllToAll(ep=ep, tokens_per_gpu=tokens, moe_layers=layers,
                     bytes_per_gpu_per_layer=per_layer, seconds_per_layer=seconds,

@@ -33,7 +33,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from .validate import non_negative_number, positive_int, positive_number
+from .validate import finite_result, non_negative_number, positive_int, positive_number
 
 __all__ = ["HOURS_PER_YEAR", "owned_usd_per_gpu_hour", "owning_break_even_utilization",
            "NodePacking", "node_packing"]
@@ -72,7 +72,8 @@ def owned_usd_per_gpu_hour(
     rate = non_negative_number("usd_per_kwh", usd_per_kwh)
     other = non_negative_number("other_usd_per_year", other_usd_per_year)
     per_server_hour = capex / (life * HOURS_PER_YEAR) + kw * pue * rate + other / HOURS_PER_YEAR
-    return per_server_hour / n
+    return finite_result("cost per GPU-hour", per_server_hour / n,
+                         "server_usd, power_kw, usd_per_kwh or other_usd_per_year")
 
 
 def owning_break_even_utilization(owned_usd_per_gpu_hour: float,
@@ -86,7 +87,7 @@ def owning_break_even_utilization(owned_usd_per_gpu_hour: float,
     """
     own = positive_number("owned_usd_per_gpu_hour", owned_usd_per_gpu_hour)
     rent = positive_number("rented_usd_per_gpu_hour", rented_usd_per_gpu_hour)
-    return own / rent
+    return finite_result("break-even utilization", own / rent, "the two prices")
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -35,17 +35,13 @@ import math
 from collections.abc import Sequence
 from statistics import NormalDist
 
-from .validate import fraction
+from .validate import fraction, items, numbers, positive_int
 
 __all__ = ["kl_divergence", "flip_rate", "eval_questions_needed", "flip_rate_resolution"]
 
 
 def _distribution(name: str, values: Sequence[float]) -> list[float]:
-    out = []
-    for v in values:
-        if isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v) or v < 0:
-            raise ValueError(f"{name} must hold probabilities >= 0, got {v!r}")
-        out.append(float(v))
+    out = [float(v) for v in numbers(name, values)]
     total = math.fsum(out)
     if not out or abs(total - 1) > 1e-6:
         raise ValueError(f"{name} must sum to 1, got {total!r}")
@@ -83,12 +79,14 @@ def flip_rate(baseline: Sequence[int], candidate: Sequence[int]) -> float:
         ...
     ValueError: baseline must hold at least one token, got 0
     """
-    if len(baseline) != len(candidate):
+    base = items("baseline", baseline, empty=True)
+    cand = items("candidate", candidate, empty=True)
+    if len(base) != len(cand):
         raise ValueError(f"baseline and candidate must have the same length, "
-                         f"got {len(baseline)} and {len(candidate)}")
-    if not baseline:
+                         f"got {len(base)} and {len(cand)}")
+    if not base:
         raise ValueError("baseline must hold at least one token, got 0")
-    return sum(a != b for a, b in zip(baseline, candidate)) / len(baseline)
+    return sum(a != b for a, b in zip(base, cand)) / len(base)
 
 
 def eval_questions_needed(baseline_accuracy: float, candidate_accuracy: float,
@@ -117,8 +115,7 @@ def flip_rate_resolution(tokens: int, flip_rate_value: float, confidence: float 
     >>> round(flip_rate_resolution(100_000, 0.01), 5)
     0.00062
     """
-    if isinstance(tokens, bool) or not isinstance(tokens, int) or tokens < 1:
-        raise ValueError(f"tokens must be an integer >= 1, got {tokens!r}")
+    positive_int("tokens", tokens)
     p = fraction("flip_rate_value", flip_rate_value)
     z = NormalDist().inv_cdf(1 - (1 - fraction("confidence", confidence)) / 2)
     return z * math.sqrt(p * (1 - p) / tokens)

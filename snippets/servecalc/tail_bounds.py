@@ -21,17 +21,15 @@ at quantile ``p``: for a p99 over two stages, sum the stages' p99.5s.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 
-from .validate import positive_int
+from .validate import is_number, numbers, positive_int
 
 __all__ = ["stage_quantile_for_total", "prob_any_stage_slow"]
 
 
 def _quantile(name: str, value: object) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) \
-            or not 0 < value < 1:
+    if not is_number(value) or not 0 < value < 1:
         raise ValueError(f"{name} must be a number in (0, 1), got {value!r}")
     return float(value)
 
@@ -67,12 +65,12 @@ def prob_any_stage_slow(probabilities: Sequence[float]) -> float:
         ...
     ValueError: probabilities must list at least one stage, got []
     """
-    if not probabilities:
-        raise ValueError(f"probabilities must list at least one stage, got {list(probabilities)!r}")
+    listed = numbers("probabilities", probabilities)
+    if not listed:
+        raise ValueError("probabilities must list at least one stage, got []")
     fast = 1.0
-    for p in probabilities:
-        if isinstance(p, bool) or not isinstance(p, (int, float)) or not math.isfinite(p) \
-                or not 0 <= p <= 1:
+    for p in listed:
+        if p > 1:
             raise ValueError(f"probabilities must be numbers in [0, 1], got {p!r}")
         fast *= 1 - p
     return 1 - fast

@@ -20,15 +20,16 @@ import argparse
 from typing import Any
 
 from ..units import fmt_bytes, fmt_duration, fmt_int, fmt_percent, fmt_usd
+from .checks import count, number
 from .common import Command, deployment_from_args, jsonable, pairs, table
 
 
 def _configure_layouts(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--total-gpus", type=int, default=8, metavar="N",
+    p.add_argument("--total-gpus", type=count("total_gpus"), default=8, metavar="N",
                    help="GPUs to split into replicas (default: 8)")
-    p.add_argument("--context", type=int, required=True, metavar="T",
+    p.add_argument("--context", type=count("context"), required=True, metavar="T",
                    help="tokens each running sequence attends to")
-    p.add_argument("--batch", type=int, default=None, metavar="B",
+    p.add_argument("--batch", type=count("batch"), default=None, metavar="B",
                    help="sequences per replica (default: the largest each layout holds)")
 
 
@@ -53,11 +54,11 @@ def _run_layouts(args: argparse.Namespace) -> tuple[Any, str]:
 
 def _configure_moe(p: argparse.ArgumentParser) -> None:
     p.add_argument("--model", required=True, metavar="ID", help="a mixture-of-experts model ID")
-    p.add_argument("--tokens-per-gpu", type=int, required=True, metavar="N",
+    p.add_argument("--tokens-per-gpu", type=count("tokens_per_gpu", zero=True), required=True, metavar="N",
                    help="tokens each GPU holds in one step")
-    p.add_argument("--ep", type=int, required=True, metavar="N",
+    p.add_argument("--ep", type=count("ep"), required=True, metavar="N",
                    help="GPUs the routed experts are spread over")
-    p.add_argument("--link-gbps", type=float, required=True, metavar="G",
+    p.add_argument("--link-gbps", type=number("link_gbps"), required=True, metavar="G",
                    help="what one GPU sends per second, in gigabits (400 for one NDR NIC; "
                    "7200 for NVLink 5)")
 
@@ -76,7 +77,7 @@ def _run_moe(args: argparse.Namespace) -> tuple[Any, str]:
 
 
 def _configure_offload(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--tokens", type=int, required=True, metavar="T",
+    p.add_argument("--tokens", type=count("tokens"), required=True, metavar="T",
                    help="tokens of cached prefix to bring back")
 
 
@@ -95,19 +96,19 @@ def _run_offload(args: argparse.Namespace) -> tuple[Any, str]:
 
 
 def _configure_own(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--server-usd", type=float, required=True, metavar="USD",
+    p.add_argument("--server-usd", type=number("server_usd", zero=True), required=True, metavar="USD",
                    help="purchase price of one server")
-    p.add_argument("--gpus-per-server", type=int, default=8, metavar="N", help="(default: 8)")
-    p.add_argument("--years", type=float, default=4, metavar="Y",
+    p.add_argument("--gpus-per-server", type=count("gpus_per_server"), default=8, metavar="N", help="(default: 8)")
+    p.add_argument("--years", type=number("years"), default=4, metavar="Y",
                    help="straight-line depreciation period (default: 4)")
-    p.add_argument("--power-kw", type=float, required=True, metavar="KW",
+    p.add_argument("--power-kw", type=number("power_kw", zero=True), required=True, metavar="KW",
                    help="server power draw at the wall")
-    p.add_argument("--pue", type=float, default=1.3, metavar="X",
+    p.add_argument("--pue", type=number("pue"), default=1.3, metavar="X",
                    help="facility power usage effectiveness (default: 1.3)")
-    p.add_argument("--usd-per-kwh", type=float, required=True, metavar="USD")
-    p.add_argument("--other-usd-per-year", type=float, default=0.0, metavar="USD",
+    p.add_argument("--usd-per-kwh", type=number("usd_per_kwh", zero=True), required=True, metavar="USD")
+    p.add_argument("--other-usd-per-year", type=number("other_usd_per_year", zero=True), default=0.0, metavar="USD",
                    help="space, support and network per server-year (default: 0)")
-    p.add_argument("--rented-usd-per-gpu-hour", type=float, default=None, metavar="USD",
+    p.add_argument("--rented-usd-per-gpu-hour", type=number("rented_usd_per_gpu_hour"), default=None, metavar="USD",
                    help="a rental price to compare with")
 
 
