@@ -33,6 +33,7 @@ from hypothesis import strategies as st
 import servecalc
 import servecalc.layouts
 from servecalc import batching, cost, kv, sim_stats, simulate, units, workload
+from servecalc.calibration import read_measurements
 from servecalc.deployment import Deployment
 from servecalc.models import get_model
 from servecalc.prices import PriceSpec
@@ -91,7 +92,7 @@ def _good() -> dict[str, object]:
         # the 2026 modules (MoE, offload, routing, cost, quality, serving features)
         "ttft_slo_s": 2.0, "prefill_s": 0.2, "requests_per_s": 5.0,
         "prefill_tokens_per_s": 10_000.0, "answer": 100, "input_usd_per_m": 1.0,
-        "output_usd_per_m": 8.0, "cp": 2, "link_bytes_per_s": 1e11, "amax": 10.0,
+        "output_usd_per_m": 8.0, "cp": 2, "amax": 10.0,
         "calibrated_amax": 10.0, "live_amax": 12.0, "scale": 0.5, "total_gpus": 8,
         "tps": [1, 2], "rank": 8, "distinct_adapters": 2, "tokens_per_gpu": 16, "ep": 2,
         "baseline": [1, 2, 3], "candidate": [1, 2, 4], "baseline_accuracy": 0.8,
@@ -101,8 +102,13 @@ def _good() -> dict[str, object]:
         "rented_usd_per_gpu_hour": 3.0, "replica_gpus": 2, "gpu_step_s": 0.01,
         "mask_s_per_sequence": 1e-4, "vocab_size": 32_000, "quantile": 0.99, "stages": 2,
         "probabilities": [0.01, 0.02], "tier": "cpu-pcie5",
+        "mbu": 0.6, "mfu": 0.45, "overhead_s": 0.0003, "message_bytes": 1e6,
+        "total_bytes": 1e9, "link_bytes_per_s": 450e9,
     }
 
+
+MEASUREMENT = ('{"model": "llama-3.1-8b", "gpu": "h100-sxm", "phase": "decode", '
+               '"batch": 1, "context": 512, "seconds": 0.007}')
 
 #: Where one function needs another valid value than GOOD's.
 OVERRIDES: dict[str, dict[str, object]] = {
@@ -117,6 +123,7 @@ OVERRIDES: dict[str, dict[str, object]] = {
     "servecalc.validate.unit_interval": {"name": "share", "value": 0.5},
     "servecalc.workload.Choice": {"values": [128, 512]},
     "servecalc.validate.text": {"value": "x"},
+    "servecalc.validate.json_value": {"value": "[1, 2]"},
     "servecalc.validate.instance": {"value": "x", "kind": str},
     "servecalc.catalog.entries": {"name": "prices"},
     "servecalc.capacity.fit_deployment": {
@@ -131,6 +138,13 @@ OVERRIDES: dict[str, dict[str, object]] = {
     "servecalc.layouts.best_layout": {"rows": [
         servecalc.layouts.LayoutRow(tp=2, replicas=4, batch=8, step_s=0.01, comm_s=0.001,
                                     fleet_tokens_per_s=3200.0)]},
+    "servecalc.calibration.Calibration": {"gpus": ("h100-sxm",)},
+    "servecalc.calibration.load_calibration": {
+        "text": '{"parameters": {"mbu": 0.6, "mfu": 0.45, "overhead_s": 0.0003}}'},
+    "servecalc.calibration.read_measurements": {"text": MEASUREMENT},
+    "servecalc.calibration.calibrate": {"points": read_measurements(MEASUREMENT)},
+    "servecalc.calibration.fit_efficiencies": {
+        "predict": [p.predict_s for p in read_measurements(MEASUREMENT)], "measured": [0.007]},
 }
 
 

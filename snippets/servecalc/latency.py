@@ -19,9 +19,9 @@ and a GPU, for a deployment with the step model's defaults).
 >>> from servecalc.units import fmt_duration, fmt_number
 >>> r = request_latency("llama-3.1-8b", "h100-sxm", prompt=1000, output=200)
 >>> fmt_duration(r.ttft_s, "ms"), fmt_duration(r.tpot_s, "ms", digits=2)
-('33.4 ms', '7.54 ms')
+('32.8 ms', '7.60 ms')
 >>> fmt_duration(r.e2e_s, "s", digits=2), fmt_number(r.tokens_per_s, 0)
-('1.53 s', '133')
+('1.54 s', '132')
 """
 
 from __future__ import annotations

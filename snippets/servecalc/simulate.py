@@ -67,7 +67,7 @@ step-by-step engine.
 (200, 0)
 >>> from servecalc.units import fmt_duration
 >>> fmt_duration(r.ttft_s.p50, "ms"), fmt_duration(r.tpot_s.p50, "ms", digits=2)
-('20.9 ms', '8.18 ms')
+('21.2 ms', '8.24 ms')
 >>> s = simulate(engine, work, policy="static")
 >>> s.e2e_s.p99 > r.e2e_s.p99
 True

@@ -125,7 +125,7 @@ def dayof_capacity(model: str, gpu: str, prompt: int, output: int, slo: str, fie
 
     >>> dayof_capacity("llama-3.1-70b", "h100-sxm", 1024, 256, "mlperf-llama2-70b-interactive",
     ...                "batch", gpus=4)
-    '47'
+    '48'
     """
     choice("field", field, ["batch", "requests_per_s", "tokens_per_s", "tpot", "ttft",
                             "max_fit"])
@@ -225,7 +225,7 @@ def shed_prompt_tokens(model: str, gpu: str, gpus: int, prompt: int, ttft_slo_s:
     ahead of a ``prompt``-token arrival that still lets it meet ``ttft_slo_s``.
 
     >>> shed_prompt_tokens("llama-3.1-70b", "h100-sxm", 4, 2000, 2.0)
-    '19,767'
+    '20,040'
     """
     own = _prefill(model, gpu, gpus, prompt)
     return fmt_int(max_queued_prompt_tokens(ttft_slo_s=ttft_slo_s, prefill_s=own,
@@ -236,7 +236,7 @@ def shed_queue_requests(model: str, gpu: str, gpus: int, prompt: int, ttft_slo_s
     """The same bound in requests of ``prompt`` tokens each.
 
     >>> shed_queue_requests("llama-3.1-70b", "h100-sxm", 4, 2000, 2.0)
-    '9'
+    '10'
     """
     own = _prefill(model, gpu, gpus, prompt)
     return fmt_int(max_queue_requests(ttft_slo_s=ttft_slo_s, prefill_s=own,

@@ -18,7 +18,7 @@ from servecalc.layouts import best_layout, compare_layouts
 from servecalc.moe import all_to_all, attention_layouts, moe_layers
 from servecalc.routing import effective_hit_rate, warmup_misses
 from servecalc.params import active_param_count, param_count, weight_bytes
-from servecalc.step import StepModel, step
+from servecalc.step import StepModel, step, transfer_per_link_s
 from servecalc.units import fmt_bytes, fmt_duration, fmt_int, fmt_number, fmt_percent
 from servecalc.validate import choice, positive_number
 from servecalc.deployment import Deployment
@@ -38,6 +38,7 @@ __all__ = [
     "bandwidth",
     "weight_load_time",
     "kv_transfer_time",
+    "tp_fleet_tokens_per_s",
     "prefill_time",
 ]
 
@@ -134,7 +135,7 @@ def tp_decode_step(
     """Decode step time with tensor parallelism over ``gpus`` GPUs.
 
     >>> tp_decode_step("llama-3.1-70b", "h100-sxm", 4)
-    '19.7 ms'
+    '17.9 ms'
     """
     r = step(Deployment(model=model, gpu=gpu, gpus=gpus),
              phase="decode", batch=batch, context=context)
@@ -150,10 +151,10 @@ def tp_comm_time(
     phase: str = "decode",
     digits: int = 1,
 ) -> str:
-    """All-reduce time inside one step (two all-reduces per layer, ring).
+    """All-reduce time inside one step (two all-reduces per layer, one-shot or ring).
 
     >>> tp_comm_time("llama-3.1-70b", "h100-sxm", 8)
-    '5.4 ms'
+    '1.0 ms'
     """
     r = step(Deployment(model=model, gpu=gpu, gpus=gpus),
              phase=phase, batch=batch, context=context)
@@ -166,7 +167,7 @@ def tp_comm_share(
     """Share of a step spent in tensor-parallel all-reduces.
 
     >>> tp_comm_share("llama-3.1-70b", "h100-sxm", 8)
-    '38.3 %'
+    '10.3 %'
     """
     r = step(Deployment(model=model, gpu=gpu, gpus=gpus),
              phase=phase, batch=batch, context=context)
@@ -210,21 +211,43 @@ def kv_transfer_time(
     bandwidth_bytes_per_s: float,
     kv_dtype: str = "bf16",
     unit: str = "ms",
+    gpus: int = 1,
 ) -> str:
-    """Time to move one prompt's KV cache from a prefill to a decode worker.
+    """Time to move one prompt's KV cache from a prefill to a decode worker when the
+    cache is sharded over ``gpus`` GPUs (tensor parallelism), each sending its shard
+    over its own link of ``bandwidth_bytes_per_s``.
 
     >>> kv_transfer_time("llama-3.1-70b", 8192, bandwidth_bytes_per_s=450e9)
     '6.0 ms'
+    >>> kv_transfer_time("llama-3.1-70b", 8192, bandwidth_bytes_per_s=50e9, gpus=4)
+    '13.4 ms'
     """
     rate = positive_number("bandwidth_bytes_per_s", bandwidth_bytes_per_s)
-    return fmt_duration(kv_bytes_per_sequence(model, prompt, kv_dtype) / rate, unit)
+    kv = kv_bytes_per_sequence(model, prompt, kv_dtype)
+    return fmt_duration(transfer_per_link_s(kv, gpus, rate), unit)
+
+
+def tp_fleet_tokens_per_s(model: str, gpu: str, tp: int, total_gpus: int = 8,
+                          context: int = 4096, batch: int | None = None) -> str:
+    """Decode tokens/s of ``total_gpus`` GPUs run as replicas of TP ``tp``, each at the
+    largest batch of ``context``-token sequences that fits (or at ``batch``).
+
+    >>> tp_fleet_tokens_per_s("llama-3.1-70b", "h100-sxm", 4)
+    '5,946 tok/s'
+    """
+    (row,) = compare_layouts(model, gpu, total_gpus=total_gpus, tps=[tp], context=context,
+                             batch=batch)
+    if not row.fits:
+        raise ValueError(f"tp must leave room for the batch of {context}-token sequences of "
+                         f"{model} on {gpu}, got {tp}")
+    return f"{fmt_number(row.fleet_tokens_per_s, 0)} tok/s"
 
 
 def prefill_time(model: str, gpu: str, prompt: int, gpus: int = 1, unit: str = "ms") -> str:
     """Time of one prefill step over a whole prompt (no queueing).
 
     >>> prefill_time("llama-3.1-70b", "h100-sxm", 8192, gpus=4)
-    '784.6 ms'
+    '771.9 ms'
     """
     r = step(Deployment(model=model, gpu=gpu, gpus=gpus), phase="prefill", batch=1, context=prompt)
     return fmt_duration(r.seconds, unit)
@@ -254,18 +277,6 @@ def layout_best(model: str, gpu: str, total_gpus: int = 8, context: int = 4096,
     return f"{words.get(r.replicas, fmt_int(r.replicas))} TP={r.tp} replicas"
 
 
-def layout_tokens_per_s(model: str, gpu: str, tp: int, total_gpus: int = 8, context: int = 4096,
-                        batch: int | None = None) -> str:
-    """Fleet decode tokens per second of the layout with groups of ``tp`` GPUs.
-
-    >>> layout_tokens_per_s("llama-3.1-70b", "h100-sxm", 8)
-    '7,418 tokens/s'
-    """
-    rows = compare_layouts(model, gpu, total_gpus=total_gpus, tps=[tp], context=context,
-                           batch=batch)
-    return f"{fmt_int(round(rows[0].fleet_tokens_per_s))} tokens/s"
-
-
 def layout_batch(model: str, gpu: str, tp: int, context: int = 4096) -> str:
     """The largest batch of ``context``-token sequences one TP group holds.
 
@@ -275,23 +286,7 @@ def layout_batch(model: str, gpu: str, tp: int, context: int = 4096) -> str:
     return fit_max_batch(model, gpu, gpus=tp, context=context)
 
 
-def tp_comm_growth(model: str, gpu: str, tp_from: int, tp_to: int, batch: int = 1,
-                   context: int = 2048) -> str:
-    """How many times the all-reduce part of a decode step grows from one TP degree to another.
-
-    >>> tp_comm_growth("llama-3.1-70b", "h100-sxm", 4, 8)
-    '2.33×'
-    """
-    a = step(Deployment(model=model, gpu=gpu, gpus=tp_from), phase="decode", batch=batch,
-             context=context).comm_s
-    b = step(Deployment(model=model, gpu=gpu, gpus=tp_to), phase="decode", batch=batch,
-             context=context).comm_s
-    if a <= 0:
-        raise ValueError(f"tp_from must be at least 2 (TP1 has no all-reduce), got {tp_from}")
-    return f"{fmt_number(b / a, 2)}×"
-
-
-__all__ += ["layout_best", "layout_tokens_per_s", "layout_batch", "tp_comm_growth"]
+__all__ += ["layout_best", "layout_batch"]
 
 
 # --------------------------------------------------------------------------- MoE, routing, CP (2026)
@@ -376,7 +371,7 @@ def cp_prefill_time(model: str, gpu: str, prompt: int, cp: int, link_bytes_per_s
     """Prefill of one ``prompt``-token prompt with context parallelism over ``cp`` GPUs.
 
     >>> cp_prefill_time("llama-3.1-8b", "h100-sxm", 131072, 1)
-    '14.9 s'
+    '14.2 s'
     """
     rate = get_gpu(gpu).interconnect_bytes_per_s if link_bytes_per_s is None else link_bytes_per_s
     r = cp_prefill(model, gpu, prompt=prompt, cp=cp, link_bytes_per_s=rate or 1.0)

@@ -89,6 +89,9 @@ def _efficiency_options(p: argparse.ArgumentParser) -> None:
                    help="FLOP utilization in (0, 1] (default: the step model's)")
     p.add_argument("--overhead-s", type=number("overhead_s", zero=True), default=None, metavar="S",
                    help="fixed seconds per step (default: the step model's)")
+    p.add_argument("--calibration", default=None, metavar="FILE",
+                   help="calibration JSON from `servecalc calibrate --json`: its fitted MBU, "
+                   "MFU and overhead replace the defaults (explicit options still win)")
 
 
 def parent(options: str) -> argparse.ArgumentParser:
@@ -100,12 +103,28 @@ def parent(options: str) -> argparse.ArgumentParser:
     return p
 
 
+def read_file(path: str, what: str) -> str:
+    """The text of ``path``; a missing or unreadable file is a ValueError naming it."""
+    try:
+        with open(path, encoding="utf-8") as f:
+            return f.read()
+    except (OSError, ValueError) as exc:  # ValueError: undecodable bytes, a NUL in the path
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+        raise ValueError(f"{what} {path!r} cannot be read: {reason}") from None
+
+
 def deployment_from_args(args: argparse.Namespace) -> Deployment:
     """The :class:`Deployment` the shared options describe (built once per command)."""
+    calibration = None
+    if args.calibration is not None:
+        from ..calibration import load_calibration
+
+        calibration = load_calibration(read_file(args.calibration, "--calibration"),
+                                       name=args.calibration)
     return Deployment(
         model=args.model, gpu=args.gpu, gpus=args.gpus, weight_dtype=args.weight_dtype,
         kv_dtype=args.kv_dtype, compute_dtype=args.compute_dtype, mbu=args.mbu,
-        mfu=args.mfu, overhead_s=args.overhead_s,
+        mfu=args.mfu, overhead_s=args.overhead_s, calibration=calibration,
     )
 
 

@@ -34,9 +34,10 @@ class Shape:
     hidden: int
     linear_flops_per_token: float  # without lm_head
     lm_head_flops_per_token: float
+    lm_head_bytes: float  # the output projection's weights (read by the logits term)
     pair_flops_prefill: float  # per (query, key) pair, per layer
     pair_flops_decode: float
-    dense_weight_bytes: float  # read every step (routed experts excluded)
+    dense_weight_bytes: float  # read every step (routed experts and lm_head excluded)
     expert_bytes: float  # one routed expert in one MoE layer
     moe_layers: int
     num_experts: int
@@ -48,6 +49,12 @@ class Shape:
     interconnect_bytes_per_s: float
 
 
+def _kept_bytes_per_param(weight_dtype: str) -> float:
+    """Bytes per parameter of tables that stay in 16 bits under <= 8-bit weights."""
+    width = bits(weight_dtype)
+    return 2 if width <= 8 else width / 8
+
+
 def _embedding_bytes(spec: ModelSpec, weight_dtype: str) -> float:
     """Bytes of the input embedding tables that a step does not read.
 
@@ -55,8 +62,7 @@ def _embedding_bytes(spec: ModelSpec, weight_dtype: str) -> float:
     weights are quantized to 8 bits or fewer. A tied table is read by the
     output projection, so only position tables are skipped then.
     """
-    width = bits(weight_dtype)
-    per_param = 2 if width <= 8 else width / 8
+    per_param = _kept_bytes_per_param(weight_dtype)
     skipped = 0
     for group in weight_groups(spec):
         if group.kind != "embedding":
@@ -126,7 +132,8 @@ def _shape(spec: ModelSpec, gpu: GpuSpec, gpus: int, weight_dtype: str, kv_dtype
     if experts and experts > k and moe_layers:
         active = active_weight_bytes(spec, weight_dtype, group_size)
         expert_bytes = (total - active) / ((experts - k) * moe_layers)
-    dense = read_all - expert_bytes * experts * moe_layers
+    lm_head_bytes = lm_head * _kept_bytes_per_param(weight_dtype)
+    dense = read_all - expert_bytes * experts * moe_layers - lm_head_bytes
 
     window_layers = spec.sliding_window_layers if spec.sliding_window else 0
     return Shape(
@@ -136,6 +143,7 @@ def _shape(spec: ModelSpec, gpu: GpuSpec, gpus: int, weight_dtype: str, kv_dtype
         hidden=spec.hidden_size,
         linear_flops_per_token=2.0 * (matmul - lm_head),
         lm_head_flops_per_token=2.0 * lm_head,
+        lm_head_bytes=lm_head_bytes,
         pair_flops_prefill=2.0 * heads * (qk_prefill + v_prefill),
         pair_flops_decode=2.0 * heads * (qk_decode + v_decode),
         dense_weight_bytes=float(dense),
