@@ -104,6 +104,8 @@ def _good() -> dict[str, object]:
         "probabilities": [0.01, 0.02], "tier": "cpu-pcie5",
         "mbu": 0.6, "mfu": 0.45, "overhead_s": 0.0003, "message_bytes": 1e6,
         "total_bytes": 1e9, "link_bytes_per_s": 450e9,
+        "layer_type": "full_attention", "in_features": 64, "out_features": 32,
+        "peaks": {"bf16": 1e15, "fp8": 2e15}, "quantize": ["attention", "mlp"],
     }
 
 
@@ -124,6 +126,7 @@ OVERRIDES: dict[str, dict[str, object]] = {
     "servecalc.workload.Choice": {"values": [128, 512]},
     "servecalc.validate.text": {"value": "x"},
     "servecalc.validate.json_value": {"value": "[1, 2]"},
+    "servecalc.validate.json_depth": {"value": "[1, 2]"},
     "servecalc.validate.instance": {"value": "x", "kind": str},
     "servecalc.catalog.entries": {"name": "prices"},
     "servecalc.capacity.fit_deployment": {
@@ -362,7 +365,7 @@ def test_reported_failures_raise_value_error(call_, match):
 def test_deeply_nested_config_is_a_value_error(tmp_path):
     from servecalc.hf_config import from_hf_config
 
-    with guarded(), pytest.raises(ValueError, match="nested too deeply"):
+    with guarded(), pytest.raises(ValueError, match="levels deep; at most 64 are read"):
         from_hf_config(_nested_config(tmp_path))
 
 
