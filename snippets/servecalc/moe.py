@@ -41,7 +41,7 @@ from .deployment import Deployment, as_deployment
 from .gpus import GpuSpec
 from .kv import kv_bytes_per_token
 from .models import ModelSpec, get_model
-from .params import _groups_bytes, weight_groups
+from .params import QUANTIZABLE, _groups_bytes, weight_bytes, weight_groups
 from .precision import BITS, bits
 from .validate import choice, finite_result, fraction, non_negative_int, non_negative_number, \
     positive_int, positive_number
@@ -146,7 +146,7 @@ def routed_expert_bytes(model: str | ModelSpec, weight_dtype: str = "bf16",
     """
     _moe(model)
     experts = tuple(g for g in weight_groups(model) if g.name.startswith("moe.experts."))
-    return _groups_bytes(experts, weight_dtype, group_size, active=False)
+    return _groups_bytes(experts, weight_dtype, group_size, False, QUANTIZABLE)
 
 
 def ep_weight_bytes_per_gpu(model: str | ModelSpec, ep: int, weight_dtype: str = "bf16",
@@ -164,7 +164,7 @@ def ep_weight_bytes_per_gpu(model: str | ModelSpec, ep: int, weight_dtype: str =
     spec = _moe(model)
     if spec.num_experts % ep:
         raise ValueError(f"ep must divide num_experts ({spec.num_experts}) of {spec.id}, got {ep}")
-    everything = _groups_bytes(weight_groups(spec), weight_dtype, group_size, active=False)
+    everything = weight_bytes(spec, weight_dtype, group_size)
     experts = routed_expert_bytes(spec, weight_dtype, group_size)
     return everything - experts + math.ceil(experts / ep)
 
