@@ -117,3 +117,31 @@ for tokens in [10_000, 100_000, 1_000_000]:
 p, q = [0.70, 0.20, 0.10], [0.60, 0.28, 0.12]
 print("KL(baseline || candidate) at one position:", fmt_number(kl_divergence(p, q), 4), "nats")
 # --8<-- [end:regression_detection]
+
+# --8<-- [start:fp4_formats]
+from servecalc.deployment import Deployment
+from servecalc.params import weight_bytes
+from servecalc.precision import bits_per_value
+from servecalc.quantization import compare_precisions
+from servecalc.units import fmt_bytes, fmt_duration, fmt_int
+
+for fmt in ["bf16", "fp8", "int4", "mxfp4", "nvfp4"]:
+    print(f"{fmt:>6}: {bits_per_value(fmt):>6.3f} bits per value; Llama-3.1-70B weights "
+          f"{fmt_bytes(weight_bytes('llama-3.1-70b', fmt), 'GB')}")
+
+# W4A4 where the part has FP4 tensor cores, W4A8/W4A16 where it does not.
+# A third entry in a config forces the math precision (W4A8: fp8 activations).
+configs = [("fp8", "fp8"), ("nvfp4", "fp8"), ("nvfp4", "fp8", "fp8")]
+print(f"\n{'GPU':>12} {'weights':>7} {'math':>5} {'fit 8K':>7} {'prefill 8K':>11} {'TPOT b=1':>9}")
+for gpu, gpus in [("h100-sxm", 2), ("b200", 1)]:
+    rows = compare_precisions(Deployment(model="llama-3.1-70b", gpu=gpu, gpus=gpus), context=8192,
+                              configs=configs)
+    for r in rows:
+        print(f"{str(gpus) + ' x ' + gpu:>12} {r.weight_dtype:>7} {r.compute_dtype:>5} {fmt_int(r.max_batch):>7} "
+              f"{fmt_duration(r.prefill_s, 'ms', 0):>11} {fmt_duration(r.tpot_s, 'ms'):>9}")
+
+# What stays in 16 bits is a choice: gpt-oss ships only its experts in MXFP4.
+for parts in [("experts",), ("attention", "mlp", "experts")]:
+    size = weight_bytes("gpt-oss-120b", "mxfp4", quantize=parts)
+    print(f"gpt-oss-120b, {' + '.join(parts)} in mxfp4: {fmt_bytes(size, 'GB')}")
+# --8<-- [end:fp4_formats]

@@ -12,8 +12,10 @@ from servecalc.capacity import fit
 from servecalc.fp8 import E4M3_MAX, E4M3_MAX_RELATIVE_ERROR
 from servecalc.quality import eval_questions_needed, flip_rate_resolution
 from servecalc.gpus import GPUS
-from servecalc.params import param_count, weight_bytes
+from servecalc.params import QUANTIZABLE, param_count, weight_bytes
+from servecalc.precision import bits_per_value
 from servecalc.quantization import compare_precisions
+from servecalc.validate import choice, lookup
 from servecalc.units import fmt_bytes, fmt_duration, fmt_int, fmt_number, fmt_percent
 from servecalc.deployment import Deployment
 
@@ -137,30 +139,34 @@ def min_tp(model: str, gpu: str, weight_dtype: str, context: int, needed: int) -
 # --------------------------------------------------------------------------- review fixes, 2026
 
 
-def fp8_parts() -> str:
-    """The catalog's accelerators with FP8 tensor cores, by name.
+def parts_with(compute_dtype: str) -> str:
+    """The catalog's accelerators with tensor cores for ``compute_dtype`` ('fp8' or 'fp4').
 
-    >>> "L4" in fp8_parts() and "L40S" in fp8_parts()
-    True
+    >>> "L4" in parts_with("fp8") and "L40S" in parts_with("fp8"), "H100" in parts_with("fp4")
+    (True, False)
     """
+    choice("compute_dtype", compute_dtype, ["fp8", "fp4"])
     names = [g.name.replace("NVIDIA ", "").replace("AMD Instinct ", "")
-             for g in GPUS.values() if g.fp8_flops_per_s > 0]
+             for g in GPUS.values() if g.peaks().get(compute_dtype, 0) > 0]
     return ", ".join(names)
 
 
-def fp8_rate_ratio() -> str:
-    """FP8 dense peak over bf16 dense peak across the catalog's FP8 parts (a range if they differ).
+def peak_ratio(compute_dtype: str, over: str) -> str:
+    """Dense peak of ``compute_dtype`` over that of ``over`` across the parts that have both
+    (one figure, or a range if the parts differ).
 
-    >>> fp8_rate_ratio()
+    >>> peak_ratio("fp8", "bf16")
     '2.0×'
     """
-    ratios = sorted(g.fp8_flops_per_s / g.bf16_flops_per_s for g in GPUS.values()
-                    if g.fp8_flops_per_s > 0)
+    choice("compute_dtype", compute_dtype, ["fp8", "fp4"])
+    choice("over", over, ["bf16", "fp8"])
+    ratios = sorted(g.peaks()[compute_dtype] / g.peaks()[over] for g in GPUS.values()
+                    if g.peaks().get(compute_dtype, 0) > 0 and g.peaks().get(over, 0) > 0)
     low, high = fmt_number(ratios[0], 1), fmt_number(ratios[-1], 1)
     return f"{low}×" if low == high else f"{low}× to {high}×"
 
 
-__all__ += ["fp8_parts", "fp8_rate_ratio"]
+__all__ += ["parts_with", "peak_ratio"]
 
 
 # --------------------------------------------------------------------------- FP8 scales, regressions (2026)
@@ -217,3 +223,29 @@ def percent(share: float, digits: int = 0) -> str:
 
 
 __all__ += ["percent"]
+
+
+# --------------------------------------------------------------------------- FP4 (2026)
+
+
+def format_bits(weight_dtype: str) -> str:
+    """Stored bits per value of a weight format, block scales included.
+
+    >>> format_bits("nvfp4"), format_bits("mxfp4")
+    ('4.5 bits', '4.25 bits')
+    """
+    return f"{fmt_number(bits_per_value(weight_dtype), 3).rstrip('0').rstrip('.')} bits"
+
+
+def weights_parts_gb(model: str, weight_dtype: str, parts: str = "all") -> str:
+    """Weights with only ``parts`` quantized ('all', 'experts' or 'mlp+experts'); the rest bf16.
+
+    >>> weights_parts_gb("gpt-oss-120b", "mxfp4", "experts")
+    '65.25 GB'
+    """
+    chosen = {"all": QUANTIZABLE, "experts": ("experts",), "mlp+experts": ("mlp", "experts")}
+    quantize = lookup("parts", parts, chosen)
+    return fmt_bytes(weight_bytes(model, weight_dtype, quantize=quantize), "GB")
+
+
+__all__ += ["format_bits", "weights_parts_gb"]
