@@ -240,3 +240,26 @@ for kv_aware in (False, True):
     print(f"{router:19}: {fmt_int(misses):>4} cold prefills after a restart, "
           f"{fmt_duration(misses * one, 's')} of GPU time")
 # --8<-- [end:warmup]
+
+# --8<-- [start:hybrid_attention]
+from servecalc.capacity import fit
+from servecalc.kv import cache_bytes_per_sequence, linear_state_bytes
+from servecalc.models import get_model
+from servecalc.units import fmt_bytes, fmt_int
+
+contexts = [8_192, 32_768, 131_072]
+models = ["llama-3.1-70b", "qwen3-235b-a22b", "gemma-3-27b", "llama-4-scout", "gpt-oss-120b",
+          "qwen3-next-80b-a3b"]
+print(f"{'model':19} {'layer types':20} " + " ".join(f"{c // 1024:>8}K" for c in contexts))
+for m in models:
+    mix = ", ".join(f"{n} {kind.split('_')[0]}" for kind, n in get_model(m).layer_counts().items())
+    sizes = " ".join(f"{fmt_bytes(cache_bytes_per_sequence(m, c), 'GiB'):>9}" for c in contexts)
+    print(f"{m:19} {mix:20} {sizes}")
+print("qwen3-next-80b-a3b keeps", fmt_bytes(linear_state_bytes("qwen3-next-80b-a3b"), "MiB"),
+      "of linear-attention state per sequence, whatever its length")
+
+# What that buys: 128K-token sequences next to fp8 weights on one B200.
+for m in ["llama-3.1-70b", "gemma-3-27b", "gpt-oss-120b", "qwen3-next-80b-a3b"]:
+    r = fit(m, "b200", context=131_072, weight_dtype="fp8")
+    print(f"{m:19} {fmt_int(r.max_batch):>5} sequences of 128K tokens")
+# --8<-- [end:hybrid_attention]

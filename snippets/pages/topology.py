@@ -137,7 +137,7 @@ tokens_per_gpu = 128       # decode tokens each GPU holds in one step
 layouts = [
     ("EP8, one HGX node (NVLink)", 8, get_gpu("h200").interconnect_bytes_per_s),
     ("EP32, four nodes (400G NIC)", 32, 50e9),
-    ("EP64, one NVL72 rack (NVLink 5)", 64, get_gpu("b200").interconnect_bytes_per_s),
+    ("EP64, one GB200 NVL72 rack (NVLink 5)", 64, get_gpu("gb200").interconnect_bytes_per_s),
 ]
 print(f"{'layout':34} {'sent per layer':>15} {'per step':>9}")
 for name, ep, link in layouts:

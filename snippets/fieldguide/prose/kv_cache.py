@@ -263,3 +263,41 @@ def warmup_gpu_time(model: str, gpu: str, prefix_tokens: int, prefixes: int, rep
 
 
 __all__ += ["offload_bandwidth", "offload_reload_time", "offload_vs_recompute", "warmup_gpu_time"]
+
+
+# --------------------------------------------------------------------------- hybrid attention (2026)
+
+
+def cache_gib(model: str, context: int, kv_dtype: str = "bf16") -> str:
+    """One sequence's cache in GiB: KV of the layers that keep tokens (each as its type keeps
+    them) plus the fixed state of linear-attention layers.
+
+    >>> cache_gib("llama-3.1-70b", 131072)
+    '40.00 GiB'
+    """
+    return fmt_bytes(kv.cache_bytes_per_sequence(model, context, kv_dtype), "GiB")
+
+
+def state_mib(model: str) -> str:
+    """Fixed per-sequence state of a model's linear-attention layers, in MiB.
+
+    >>> state_mib("qwen3-next-80b-a3b")
+    '37.69 MiB'
+    """
+    return fmt_bytes(kv.linear_state_bytes(model), "MiB")
+
+
+def layer_mix(model: str) -> str:
+    """How many layers of each attention type a model has, in words.
+
+    >>> layer_mix("gemma-3-27b")
+    '10 full-attention and 52 sliding-window layers'
+    """
+    words = {"full_attention": "full-attention", "sliding_attention": "sliding-window",
+             "chunked_attention": "chunked-attention", "linear_attention": "linear-attention"}
+    counts = get_model(model).layer_counts()
+    parts = [f"{n} {words.get(kind, kind)}" for kind, n in counts.items() if n]
+    return (", ".join(parts[:-1]) + " and " + parts[-1] if len(parts) > 1 else parts[0]) + " layers"
+
+
+__all__ += ["cache_gib", "state_mib", "layer_mix"]

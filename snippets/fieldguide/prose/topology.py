@@ -302,14 +302,16 @@ def a2a_bytes_per_layer(model: str, tokens_per_gpu: int, ep: int) -> str:
     return fmt_bytes(t.bytes_per_gpu_per_layer, "MB")
 
 
-def a2a_step_time(model: str, tokens_per_gpu: int, ep: int, link_bytes_per_s: float,
+def a2a_step_time(model: str, tokens_per_gpu: int, ep: int, link: float | str,
                   unit: str = "ms") -> str:
-    """All-to-all time of one step over every MoE layer (fixed latency included).
+    """All-to-all time of one step over every MoE layer (fixed latency included), over
+    ``link`` bytes per second or a catalog GPU's scale-up link.
 
-    >>> a2a_step_time("deepseek-v3", 128, 32, 50e9)
-    '25.9 ms'
+    >>> a2a_step_time("deepseek-v3", 128, 32, 50e9), a2a_step_time("deepseek-v3", 128, 64, "gb200")
+    ('25.9 ms', '2.6 ms')
     """
-    t = all_to_all(model, tokens_per_gpu=tokens_per_gpu, ep=ep, link_bytes_per_s=link_bytes_per_s)
+    rate = get_gpu(link).interconnect_bytes_per_s if isinstance(link, str) else link
+    t = all_to_all(model, tokens_per_gpu=tokens_per_gpu, ep=ep, link_bytes_per_s=rate)
     return fmt_duration(t.seconds_per_step, unit)
 
 
