@@ -31,6 +31,12 @@ class NoNumber:
     reason: str
 
 
+def _limit_requests() -> str:
+    from servecalc.validate import REQUESTS
+
+    return f"{REQUESTS.high:,}"  # the limits table's row for request counts
+
+
 # One number per chapter, computed here the way the chapter computes it: a
 # placeholder call as pages write it (evaluated by hooks/numbers.py) or a
 # function returning the text a cell prints.
@@ -43,14 +49,15 @@ def _notebook_weights_fp8() -> str:
 
 
 def _notebook_fp8_x4_capacity() -> str:
-    # self-host-or-api.py: requests/s of the fp8 x4 replica at its best batch under the SLO.
-    from servecalc.slo import best_under_slo, make_slo
+    # self-host-or-api.py: requests/s of the fp8 x4 replica under the SLO (simulated).
+    from servecalc.slo import make_slo
+    from servecalc.slo_capacity import max_rate_under_slo
     from servecalc.units import fmt_number
 
     slo = make_slo("assistant", ttft_s=2.0, tpot_s=0.05)
-    best = best_under_slo(Deployment(model="llama-3.1-70b", gpu="h100-sxm", gpus=4, weight_dtype="fp8"),
-                          prompt=2500, output=400, slo=slo).best
-    return fmt_number(best.requests_per_s)
+    cap = max_rate_under_slo(Deployment(model="llama-3.1-70b", gpu="h100-sxm", gpus=4,
+                                        weight_dtype="fp8"), slo=slo, prompt=2500, output=400)
+    return fmt_number(cap.max_rate_requests_per_s)
 
 
 def _calculator_weights() -> str:
@@ -59,6 +66,12 @@ def _calculator_weights() -> str:
     from servecalc.units import fmt_bytes
 
     return fmt_bytes(weight_bytes("llama-3.1-70b"), "GiB")
+
+
+def _limit_requests() -> str:
+    from servecalc.validate import REQUESTS
+
+    return f"{REQUESTS.high:,}"  # the limits table's row for request counts
 
 
 # One number per chapter, computed here the way the chapter computes it: a
@@ -82,6 +95,7 @@ CHAPTER_NUMBERS: dict[str, object] = {
     "simulator.md": 'calc.sim_kv_blocks("llama-3.1-8b", "h100-sxm")',
     "reference/models.md": 'calc.kv_kib_per_token("qwen2.5-7b")',
     "reference/gpus.md": 'calc.gpu_memory_gib("h100-sxm")',
+    "reference/limits.md": _limit_requests,
     "reference/glossary.md": NoNumber("definitions only"),
     "reference/bibliography.md": NoNumber("citations only"),
     "accuracy.md": 'calc.accuracy_max_error("exact")',
@@ -410,7 +424,7 @@ def test_every_build_time_output_and_drill_answer_is_printed(guide):
 
 def test_no_interactive_chrome(guide):
     text = "\n".join(guide["texts"])
-    for chrome in ["Python: not started", "Python: loading", "Python: ready", "Copy to clipboard",
+    for chrome in ["Python: starts when you use a cell", "Python: loading", "Python: ready", "Copy to clipboard",
                    "Copied!"]:
         assert chrome not in text, f"interactive chrome in the PDF: {chrome!r}"
     assert "pyodide" not in " ".join(guide["record"]["requests"]).lower(), "Pyodide was loaded"

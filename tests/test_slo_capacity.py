@@ -98,7 +98,7 @@ def test_progress_is_reported_and_ends_at_one():
 
 
 @pytest.mark.parametrize("kwargs, message", [
-    (dict(requests=100), "requests must be an integer >= 200"),
+    (dict(requests=100), "requests must be an integer from 200"),
     (dict(policy="dynamic"), "policy must be one of"),
     (dict(trace="azure-chat"), "trace 'azure-chat' is not one of 'azure-conv-2023'"),
     (dict(arrival_cv=0), "arrival_cv must be a finite number > 0, got 0"),

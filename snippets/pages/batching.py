@@ -27,24 +27,32 @@ sm = StepModel(model_id, gpu)
 print("peak bf16:", fmt_number(spec.bf16_flops_per_s / 1e12, 0), "TFLOP/s;",
       "HBM:", fmt_number(spec.hbm_bandwidth_bytes_per_s / 1e12, 2), "TB/s;",
       "ridge:", fmt_number(sm.ridge_point, 0), "FLOP/B")
-print(f"{'batch':>6} {'context':>8} {'FLOP/B':>8} {'achieved TFLOP/s':>17} {'bound':>8}")
+print(f"{'batch':>6} {'context':>8} {'FLOP/B':>8} {'achieved TFLOP/s':>17} {'linear':>8} "
+      f"{'attention':>10}")
 for context in [128, 4_096]:
     for batch in [1, 4, 16, 64, 256, 1_024]:
         r = sm.decode(batch, context)
         achieved = r.flops / r.seconds / 1e12
         print(f"{batch:>6,} {context:>8,} {fmt_number(r.arithmetic_intensity, 1):>8} "
-              f"{fmt_number(achieved, 1):>17} {r.bound:>8}")
+              f"{fmt_number(achieved, 1):>17} {r.linear_bound:>8} {r.attention_bound:>10}")
 # --8<-- [end:roofline_chart_data]
 
 # --8<-- [start:crossover]
-from servecalc.step import crossover_batch
 from servecalc.deployment import Deployment
+from servecalc.step import StepModel, crossover_batch
+from servecalc.units import fmt_duration, fmt_percent
 
+# The linear layers turn compute-bound at the same batch whatever the context;
+# attention stays bandwidth-bound. What share of the step is each, at that batch?
 for model_id, gpus in [("llama-3.1-8b", 1), ("llama-3.1-70b", 4)]:
+    d = Deployment(model=model_id, gpu="h100-sxm", gpus=gpus)
+    sm = StepModel(d)
     for context in [128, 1_024, 4_096]:
-        b = crossover_batch(Deployment(model=model_id, gpu="h100-sxm", gpus=gpus), context=context)
-        where = f"compute-bound from batch {b:,}" if b else "memory-bound at every batch"
-        print(f"{model_id:14} TP{gpus} context {context:>5,}: {where}")
+        b = crossover_batch(d, context=context)
+        r = sm.decode(b, context)
+        print(f"{model_id:14} TP{gpus} context {context:>5,}: linear compute-bound from batch "
+              f"{b:,}; there the step is {fmt_duration(r.seconds, 'ms')}, "
+              f"{fmt_percent(r.attention_s / r.seconds, 0)} of it attention")
 # --8<-- [end:crossover]
 
 # --8<-- [start:throughput_chart_data]
@@ -110,3 +118,51 @@ for chunk in [256, 512, 1_024, 2_048, 8_192]:
     print(f"{chunk:>6,} {len(times):>6} {fmt_duration(max(times), 'ms'):>13} "
           f"{fmt_duration(math.fsum(times), 'ms'):>18}")
 # --8<-- [end:chunked_prefill]
+
+# --8<-- [start:speculative_batch]
+from servecalc.deployment import Deployment
+from servecalc.speculative import speculative_break_even_batch, speculative_decode
+from servecalc.units import fmt_duration, fmt_number
+
+d = Deployment(model="llama-3.1-70b", gpu="h100-sxm", gpus=4)
+draft, gamma, context = "llama-3.1-8b", 4, 2048
+print(f"{'batch':>5} {'TPOT plain':>11} {'with draft':>11} {'speedup':>8}")
+for batch in [1, 16, 64, 128, 256]:
+    r = speculative_decode(d, draft, alpha=0.8, gamma=gamma, context=context, batch=batch)
+    print(f"{batch:>5} {fmt_duration(r.baseline_tpot_s, 'ms'):>11} "
+          f"{fmt_duration(r.tpot_s, 'ms'):>11} {fmt_number(r.speedup):>7}x")
+for alpha in [0.6, 0.8, 0.9]:
+    b = speculative_break_even_batch(d, draft, alpha=alpha, gamma=gamma, context=context)
+    print(f"acceptance {fmt_number(alpha, 1)}: stops paying at batch {b}")
+# --8<-- [end:speculative_batch]
+
+# --8<-- [start:structured_output]
+from servecalc.step import StepModel
+from servecalc.structured import bitmask_bytes, constrained_step_s
+from servecalc.units import fmt_bytes, fmt_duration
+
+sm = StepModel("llama-3.1-8b", "h100-sxm")
+mask_s = 0.5e-3          # CPU time for one sequence's mask: measure your grammar engine
+threads = 8              # CPU threads computing masks
+for batch in [16, 64, 256]:
+    gpu = sm.decode_time_s(batch, batch * 1024)
+    overlapped = constrained_step_s(gpu, batch, mask_s, threads, overlap=True)
+    serial = constrained_step_s(gpu, batch, mask_s, threads, overlap=False)
+    print(f"batch {batch:>3}: GPU step {fmt_duration(gpu, 'ms'):>8}, overlapped "
+          f"{fmt_duration(overlapped, 'ms'):>8}, serial {fmt_duration(serial, 'ms'):>8}, "
+          f"bitmask {fmt_bytes(bitmask_bytes(batch, sm.model.vocab_size), 'MB')}")
+# --8<-- [end:structured_output]
+
+# --8<-- [start:multi_lora]
+from servecalc.lora import adapters_step_bytes, lora_bytes
+from servecalc.step import StepModel
+from servecalc.units import fmt_bytes, fmt_percent
+
+model_id, rank, batch, context = "llama-3.1-8b", 16, 32, 2048
+sm = StepModel(model_id, "h100-sxm")
+print("one adapter, all projections, rank", rank, ":", fmt_bytes(lora_bytes(model_id, rank), "MB"))
+plain = sm.decode_time_s(batch, batch * context)
+for adapters in [1, 8, 32]:
+    extra = adapters_step_bytes(model_id, rank, adapters) / (sm.mbu * sm.gpu.hbm_bandwidth_bytes_per_s)
+    print(f"{adapters:>2} distinct adapters in a batch of {batch}: step +{fmt_percent(extra / plain)}")
+# --8<-- [end:multi_lora]

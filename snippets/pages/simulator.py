@@ -33,7 +33,7 @@ print(f"engine:        {fmt_number(r.mean_batch, 1)} sequences on average (peak 
 from servecalc.sim import Engine, LogNormal, poisson_workload, simulate
 from servecalc.units import fmt_number, fmt_percent
 
-# A burst: the arrival rate doubles for the middle third of the run.
+# A burst: the arrival rate rises from 12 to 40 requests/s, then falls back.
 engine = Engine("llama-3.1-8b", "h100-sxm", kv_blocks=10_000)   # a smaller KV pool
 calm = poisson_workload(12.0, 400, output=LogNormal(256, 1.0, high=4096), seed=1)
 busy = poisson_workload(40.0, 800, output=LogNormal(256, 1.0, high=4096), seed=2)

@@ -25,7 +25,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from .sim import Engine, poisson_workload, saturation_rate, simulate
-from .validate import non_negative_number, positive_int, positive_number
+from .validate import finite_result, non_negative_number, positive_int, positive_number
 
 
 def kingman_wait_s(rho: float, *, service_s: float, ca: float = 1.0, cs: float = 0.0) -> float:
@@ -40,17 +40,23 @@ def kingman_wait_s(rho: float, *, service_s: float, ca: float = 1.0, cs: float =
         raise ValueError(f"rho must be a number in (0, 1), got {rho!r}")
     s = positive_number("service_s", service_s)
     a, c = non_negative_number("ca", ca), non_negative_number("cs", cs)
-    return rho / (1 - rho) * (a * a + c * c) / 2 * s
+    return finite_result("mean wait", rho / (1 - rho) * (a * a + c * c) / 2 * s,
+                         "service_s, ca and cs")
 
 
 def exponential_tail_s(mean_wait_s: float, rho: float, percentile: float) -> float:
     """The ``percentile``-th wait if waits are exponential given a wait (as in M/M/1):
     a share ``rho`` of requests waits, with mean ``mean_wait_s / rho``."""
-    positive_number("percentile", percentile)
-    tail = 1 - percentile / 100
+    wait = non_negative_number("mean_wait_s", mean_wait_s)
+    if isinstance(rho, bool) or not isinstance(rho, (int, float)) or not 0 < rho < 1:
+        raise ValueError(f"rho must be a number in (0, 1), got {rho!r}")
+    level = positive_number("percentile", percentile)
+    if level >= 100:
+        raise ValueError(f"percentile must be a number in (0, 100), got {percentile!r}")
+    tail = 1 - level / 100
     if tail >= rho:
         return 0.0
-    return mean_wait_s / rho * math.log(rho / tail)
+    return finite_result("p99 wait", wait / rho * math.log(rho / tail), "mean_wait_s")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -82,6 +88,14 @@ def load_curve(engine: Engine, *, prompt: int, output: int, policy: str = "conti
     """
     positive_int("prompt", prompt)
     positive_int("output", output)
+    if positive_int("requests", requests) > 100_000:
+        raise ValueError(f"requests must be an integer from 1 to 100,000, got {requests}")
+    levels = list(loads) if isinstance(loads, (list, tuple)) else None
+    if not levels or len(levels) > 20:
+        raise ValueError(f"loads must be a list of 1 to 20 shares of saturation, got {loads!r}")
+    for load in levels:
+        if isinstance(load, bool) or not isinstance(load, (int, float)) or not 0 < load < 1:
+            raise ValueError(f"loads must hold numbers in (0, 1), got {load!r}")
     mu = saturation_rate(engine, policy=policy, prompt=prompt, output=output)
     alone = simulate(engine, poisson_workload(mu / 1000, 20, prompt=prompt, output=output),
                      policy=policy, chart_points=1).ttft_s.mean

@@ -34,7 +34,7 @@ from .sim import Engine
 from .sim.lengths import Lengths
 from .slo import Slo, get_slo
 from .slo_capacity import DEFAULT_REQUESTS, CapacityResult, max_rate_under_slo
-from .validate import positive_int, positive_number, unit_interval
+from .validate import finite_result, positive_int, positive_number, unit_interval
 
 #: Tensor-parallel sizes tried unless told otherwise.
 DEFAULT_GPU_COUNTS = (1, 2, 4, 8)
@@ -169,7 +169,8 @@ def usd_per_million_tokens_at_rate(usd_per_hour: float, requests_per_s: float,
     hourly = positive_number("usd_per_hour", usd_per_hour)
     tokens_per_hour = (positive_number("requests_per_s", requests_per_s)
                        * positive_number("tokens_per_request", tokens_per_request) * 3600)
-    return hourly / tokens_per_hour * 1e6
+    return finite_result("cost", hourly / tokens_per_hour * 1e6,
+                         "usd_per_hour, requests_per_s and tokens_per_request")
 
 
 def _option(gpu: str, gpus: int, dtype: str, cap: CapacityResult, load: float, spare: float

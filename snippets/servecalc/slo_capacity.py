@@ -71,6 +71,8 @@ from .validate import choice, non_negative_int, positive_int, positive_number
 
 #: Requests simulated at each candidate rate (see the module docstring).
 DEFAULT_REQUESTS = 2000
+#: The most requests per rate a search accepts.
+MAX_REQUESTS = 20_000
 #: Bisection stops when the bracket is this narrow, relative to its low end.
 RATE_TOLERANCE = 0.02
 #: ... or when the best rate's SLO ratio is this close below 1.
@@ -345,8 +347,10 @@ def _max_rate(model, gpu, *, slo, policy, prompt, output, trace, arrival_cv, req
     target = get_slo(slo)
     choice("policy", policy, POLICIES)
     count = positive_int("requests", requests)
-    if count < 200:
-        raise ValueError(f"requests must be an integer >= 200 (a p99 needs a tail), got {count}")
+    if not 200 <= count <= MAX_REQUESTS:
+        raise ValueError(f"requests must be an integer from 200 (a p99 needs a tail) to "
+                         f"{MAX_REQUESTS:,} (the checks run {CHECKS * LONGER} times as many), "
+                         f"got {count}")
     seed = non_negative_int("seed", seed)
     cv = positive_number("arrival_cv", arrival_cv)
     if progress is not None and not callable(progress):

@@ -9,17 +9,20 @@ the page says so with :func:`cost_example_price`.
 >>> cost_per_m("llama-3.1-8b", "h100-sxm", "output")
 '$0.20'
 >>> cost_per_m("llama-3.1-8b", "h100-sxm", "output", utilization=0.5)
-'$0.40'
+'$0.39'
 """
 
 from __future__ import annotations
 
 import math
 
+from servecalc.api_pricing import request_usd
 from servecalc.cost import break_even_vs_api, cost_per_million_tokens
+from servecalc.latency import request_latency
+from servecalc.ownership import node_packing, owned_usd_per_gpu_hour, owning_break_even_utilization
 from servecalc.prices import get_price
 from servecalc.plan import usd_per_million_tokens_at_rate
-from servecalc.units import fmt_int, fmt_number, fmt_percent, fmt_usd
+from servecalc.units import fmt_duration, fmt_int, fmt_number, fmt_percent, fmt_usd
 from servecalc.validate import choice
 from servecalc.deployment import Deployment
 
@@ -116,7 +119,7 @@ def cost_output_over_input(model: str, gpu: str, gpus: int = 1, batch: int = 64,
     """How many times more an output token costs than an input token.
 
     >>> cost_output_over_input("llama-3.1-8b", "h100-sxm")
-    '5.7×'
+    '5.9×'
     """
     c = _cost(model, gpu, gpus, batch, prompt, output, 1.0, None, weight_dtype)
     return f"{fmt_number(c.usd_per_million_output_tokens / c.usd_per_million_input_tokens, 1)}×"
@@ -128,7 +131,7 @@ def cost_tokens_per_s(model: str, gpu: str, gpus: int = 1, batch: int = 64, prom
     """Output tokens per second the cluster delivers, averaged over paid time.
 
     >>> cost_tokens_per_s("llama-3.1-8b", "h100-sxm")
-    '3,095 tokens/s'
+    '3,165 tokens/s'
     """
     c = _cost(model, gpu, gpus, batch, prompt, output, utilization, None, weight_dtype)
     return f"{fmt_int(round(c.output_tokens_per_s))} tokens/s"
@@ -140,7 +143,7 @@ def cost_requests_per_hour(model: str, gpu: str, gpus: int = 1, batch: int = 64,
     """Requests per hour one cluster (one replica) serves.
 
     >>> cost_requests_per_hour("llama-3.1-8b", "h100-sxm")
-    '44,573'
+    '45,570'
     """
     c = _cost(model, gpu, gpus, batch, prompt, output, utilization, None, weight_dtype)
     return fmt_int(round(c.requests_per_hour))
@@ -182,7 +185,7 @@ def cost_break_even(model: str, gpu: str, api_input: float, api_output: float, f
     * 'api_per_request' / 'self_per_request': dollars per request.
 
     >>> cost_break_even("llama-3.1-70b", "h100-sxm", 0.6, 0.6, "utilization", gpus=4)
-    '100.7 %'
+    '99.5 %'
     >>> cost_break_even("llama-3.1-70b", "h100-sxm", 0.6, 0.6, "requests_per_day", gpus=4)
     '483,840'
     """
@@ -241,3 +244,83 @@ def cost_under_slo(model: str, gpu: str, slo: str, field: str, gpus: int = 1,
     if field == "busy_usd_per_m":
         return fmt_usd(busy)
     return fmt_percent(at_slo / busy - 1)
+
+
+# --------------------------------------------------------------------------- reasoning, owning, nodes (2026)
+
+#: The cost chapter's owned-server example (assumptions, see the page cell for sources).
+OWNED_EXAMPLE = dict(server_usd=250_000, gpus_per_server=8, years=4, power_kw=10.2, pue=1.3,
+                     usd_per_kwh=0.08, other_usd_per_year=20_000)
+
+
+def reasoning_usd(answer: int, reasoning: int, cached_share: float = 0.0, prompt: int = 2000,
+                  input_usd_per_m: float = 1.0, cached_input_usd_per_m: float = 0.1,
+                  output_usd_per_m: float = 8.0) -> str:
+    """Dollars per request at an illustrative per-token quote, with reasoning and caching.
+
+    >>> reasoning_usd(500, 0), reasoning_usd(500, 4000)
+    ('$0.0060', '$0.0380')
+    """
+    return fmt_usd(request_usd(prompt=prompt, answer=answer, reasoning=reasoning,
+                               cached_share=cached_share, input_usd_per_m=input_usd_per_m,
+                               cached_input_usd_per_m=cached_input_usd_per_m,
+                               output_usd_per_m=output_usd_per_m), 4)
+
+
+def answer_time(model: str, gpu: str, answer: int, reasoning: int, gpus: int = 1,
+                prompt: int = 2000) -> str:
+    """When the visible answer is complete: prefill, reasoning tokens, then the answer.
+
+    >>> answer_time("llama-3.1-70b", "h100-sxm", 500, 0, gpus=4)
+    '9.1 s'
+    """
+    r = request_latency(Deployment(model=model, gpu=gpu, gpus=gpus), prompt=prompt,
+                        output=answer + reasoning)
+    return fmt_duration(r.e2e_s, "s")
+
+
+def owned_gpu_hour() -> str:
+    """The owned-server example's cost per GPU-hour, busy or not.
+
+    >>> owned_gpu_hour()
+    '$1.31'
+    """
+    return fmt_usd(owned_usd_per_gpu_hour(**OWNED_EXAMPLE))
+
+
+def owning_break_even(gpu: str = "h100-sxm") -> str:
+    """Busy share above which the owned example beats renting ``gpu`` at its catalog price.
+
+    >>> owning_break_even()
+    '34.7 %'
+    """
+    own = owned_usd_per_gpu_hour(**OWNED_EXAMPLE)
+    return fmt_percent(owning_break_even_utilization(own, get_price(gpu).price_usd_per_hour))
+
+
+def node_paid_over_used(replica_gpus: int, replicas: int, gpus_per_node: int = 8) -> str:
+    """GPUs paid for over GPUs used when replicas of ``replica_gpus`` GPUs fill whole nodes.
+
+    >>> node_paid_over_used(3, 4)
+    '1.33×'
+    """
+    p = node_packing(replica_gpus=replica_gpus, replicas=replicas, gpus_per_node=gpus_per_node)
+    return f"{fmt_number(p.paid_over_used, 2)}×"
+
+
+__all__ += ["reasoning_usd", "answer_time", "owned_gpu_hour", "owning_break_even",
+            "node_paid_over_used"]
+
+
+def usd(amount: float, digits: int = 2) -> str:
+    """A dollar amount given as a number (for quotes named in sentences).
+
+    >>> usd(8), usd(0.125, 3)
+    ('$8.00', '$0.125')
+    """
+    if isinstance(amount, bool) or not isinstance(amount, (int, float)) or amount < 0:
+        raise ValueError(f"amount must be a number >= 0, got {amount!r}")
+    return fmt_usd(amount, digits)
+
+
+__all__ += ["usd"]

@@ -6,6 +6,7 @@ import argparse
 from typing import Any
 
 from ..units import fmt_duration, fmt_int, fmt_number, fmt_usd
+from .checks import count, number
 from .common import Command, deployment_from_args, pairs, table
 
 
@@ -22,21 +23,23 @@ def add_traffic_options(p: argparse.ArgumentParser, *, rate_scale: bool) -> None
     p.add_argument("--trace", default=None, metavar="NAME",
                    help="replay recorded traffic instead: " + ", ".join(TRACES))
     if rate_scale:
-        p.add_argument("--rate-scale", type=float, default=1.0, metavar="X",
+        p.add_argument("--rate-scale", type=number("rate_scale"), default=1.0, metavar="X",
                        help="with --trace: replay X times as fast (default: 1)")
-    p.add_argument("--arrival-cv", type=float, default=1.0, metavar="CV",
+    p.add_argument("--arrival-cv", type=number("arrival_cv"), default=1.0, metavar="CV",
                    help="coefficient of variation of the gaps between arrivals: 1 is Poisson "
                    "(default), above 1 bursty (gamma gaps; vLLM's --burstiness is 1/CV^2)")
-    p.add_argument("--seed", type=int, default=0, metavar="S", help="random seed (default: 0)")
+    p.add_argument("--seed", type=count("seed", zero=True), default=0, metavar="S",
+                   help="random seed (default: 0)")
 
 
 def add_engine_options(p: argparse.ArgumentParser) -> None:
     """``--policy --max-batch --max-batched-tokens``."""
     p.add_argument("--policy", default="continuous", choices=("static", "continuous", "chunked"),
                    help="batching policy: %(choices)s (default: continuous)")
-    p.add_argument("--max-batch", type=int, default=256, metavar="B",
+    p.add_argument("--max-batch", type=count("max_batch"), default=256, metavar="B",
                    help="most sequences in the engine at once (default: 256)")
-    p.add_argument("--max-batched-tokens", type=int, default=None, metavar="T",
+    p.add_argument("--max-batched-tokens", type=count("max_batched_tokens"), default=None,
+                   metavar="T",
                    help="token budget per step: prompt tokens per prefill step for continuous "
                    "(default: no limit), all tokens per step for chunked (default: 2048)")
 
@@ -74,8 +77,8 @@ def _configure_capacity(p: argparse.ArgumentParser) -> None:
     add_engine_options(p)
     add_traffic_options(p, rate_scale=False)
     _add_slo(p)
-    p.add_argument("--requests", type=int, default=None, metavar="N",
-                   help="requests simulated at each rate tried (default: 4000)")
+    p.add_argument("--requests", type=count("requests"), default=None, metavar="N",
+                   help="requests simulated at each rate tried (default: 2000)")
     p.add_argument("--calibration", default=None, metavar="FILE",
                    help="fitted step-model constants (JSON) for this deployment")
 
@@ -127,7 +130,7 @@ def _configure_plan(p: argparse.ArgumentParser) -> None:
     from ..precision import BITS
 
     p.add_argument("--model", required=True, metavar="ID", help="model ID from `servecalc models`")
-    p.add_argument("--rate", type=float, required=True, metavar="R",
+    p.add_argument("--rate", type=number("rate"), required=True, metavar="R",
                    help="requests per second the fleet must serve")
     p.add_argument("--gpu", action="append", default=None, metavar="ID",
                    help="accelerator to consider (repeat; default: every GPU with a price)")

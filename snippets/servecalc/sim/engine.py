@@ -160,13 +160,13 @@ def check_fits(engine: Engine, work: Workload) -> None:
     >>> check_fits(Engine("llama-3.1-8b", "h100-sxm", kv_blocks=4), make_workload([0.0], [60], [6]))
     Traceback (most recent call last):
         ...
-    ValueError: request 0 needs 65 tokens of KV cache (prompt 60 + output 6 - 1) but the engine holds 64 (4 blocks of 16): lower the lengths or add memory
+    ValueError: prompt + output of request 0 need 65 tokens of KV cache (60 + 6 - 1) but the engine holds 64 (4 blocks of 16): lower the lengths or add memory
     """
     limit = engine.kv_tokens
     for index, (p, o) in enumerate(zip(work.prompts, work.outputs)):
         if p + o - 1 > limit:
             raise ValueError(
-                f"request {index} needs {p + o - 1} tokens of KV cache (prompt {p} + output "
-                f"{o} - 1) but the engine holds {limit} ({engine.kv_blocks} blocks of "
+                f"prompt + output of request {index} need {p + o - 1} tokens of KV cache "
+                f"({p} + {o} - 1) but the engine holds {limit} ({engine.kv_blocks} blocks of "
                 f"{engine.block_size}): lower the lengths or add memory"
             )

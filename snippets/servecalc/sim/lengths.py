@@ -26,7 +26,8 @@ import math
 import random
 from dataclasses import dataclass
 
-from ..validate import positive_int, positive_number
+from ..validate import (ANY_NUMBER, describe, is_number, non_negative_number, positive_int,
+                        positive_number)
 
 #: 4 exp(-1/2) / sqrt(2), the constant of the Kinderman-Monahan normal sampler.
 _NV_MAGICCONST = 4 * math.exp(-0.5) / math.sqrt(2.0)
@@ -59,11 +60,9 @@ def normal(rng: random.Random, mu: float = 0.0, sigma: float = 1.0) -> float:
     1
     """
     _check_rng(rng)
-    if isinstance(mu, bool) or not isinstance(mu, (int, float)) or not math.isfinite(mu):
-        raise ValueError(f"mu must be a finite number, got {mu!r}")
-    if isinstance(sigma, bool) or not isinstance(sigma, (int, float)) or not math.isfinite(sigma) \
-            or sigma < 0:
-        raise ValueError(f"sigma must be a finite number >= 0, got {sigma!r}")
+    if not is_number(mu) or abs(mu) > ANY_NUMBER.high:
+        raise ValueError(f"mu must be a finite number, got {describe(mu)}")
+    sigma = non_negative_number("sigma", sigma)
     while True:
         u1 = rng.random()
         u2 = 1.0 - rng.random()
@@ -149,7 +148,7 @@ class Uniform:
 
     def __post_init__(self) -> None:
         positive_int("low", self.low)
-        if not isinstance(self.high, int) or isinstance(self.high, bool) or self.high < self.low:
+        if positive_int("high", self.high) < self.low:
             raise ValueError(f"high must be an integer >= low ({self.low}), got {self.high!r}")
 
     @property
@@ -193,7 +192,7 @@ class LogNormal:
         positive_number("mean_tokens", self.mean_tokens)
         positive_number("sigma", self.sigma)
         positive_int("low", self.low)
-        if not isinstance(self.high, int) or isinstance(self.high, bool) or self.high < self.low:
+        if positive_int("high", self.high) < self.low:
             raise ValueError(f"high must be an integer >= low ({self.low}), got {self.high!r}")
 
     @property
@@ -279,6 +278,8 @@ def as_lengths(name: str, value: int | str | Lengths) -> Lengths:
         ...
     ValueError: prompt must be a token count or one of 'N', 'uniform:LOW-HIGH', 'lognormal:MEAN,SIGMA', 'list:A,B,...', got 'normal:5'
     """
+    if not isinstance(name, str):
+        raise ValueError(f"name must be the argument's name, got {describe(name)}")
     if isinstance(value, (Fixed, Uniform, LogNormal, Choice)):
         return value
     if isinstance(value, int) and not isinstance(value, bool):

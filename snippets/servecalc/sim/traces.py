@@ -41,7 +41,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
 
-from ..validate import non_negative_int, positive_int, positive_number
+from ..validate import describe, non_negative_int, positive_int, positive_number
 from .workload import Workload
 
 #: Trace name -> (file in ``servecalc/sim/data``, what it is).
@@ -73,9 +73,9 @@ class TraceInfo:
 
 
 def _check(name: str) -> str:
-    if name not in TRACES:
+    if not isinstance(name, str) or name not in TRACES:
         listed = ", ".join(repr(k) for k in TRACES)
-        raise ValueError(f"trace {name!r} is not one of {listed}")
+        raise ValueError(f"trace {describe(name)} is not one of {listed}")
     return name
 
 

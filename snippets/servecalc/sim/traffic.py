@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import math
 
-from .lengths import Fixed, Lengths
+from .lengths import Fixed, Lengths, as_lengths
 from .traces import trace_info, trace_workload
 from .workload import Workload, gamma_workload
 
@@ -36,8 +36,9 @@ class Traffic:
     """The workload at any rate: unit-rate arrivals scaled, the same lengths (common
     random numbers across rates), from a seed or a stretch of a trace."""
 
-    def __init__(self, *, prompt: Lengths, output: Lengths, trace: str | None, cv: float,
-                 requests: int, seed: int) -> None:
+    def __init__(self, *, prompt: int | str | Lengths, output: int | str | Lengths,
+                 trace: str | None, cv: float, requests: int, seed: int) -> None:
+        prompt, output = as_lengths("prompt", prompt), as_lengths("output", output)
         if trace is not None:
             info = trace_info(trace)
             start = (seed * requests) % info.requests

@@ -36,7 +36,7 @@ import random
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from ..validate import non_negative_int, positive_int, positive_number
+from ..validate import DURATION, describe, is_number, items, non_negative_int, positive_int, positive_number
 from .lengths import Fixed, Lengths, Uniform, as_lengths, gamma
 
 
@@ -77,6 +77,8 @@ def make_workload(
         ...
     ValueError: arrivals must be finite, >= 0 and sorted, got 0.5 after 1.0 at index 1
     """
+    arrivals, prompts, outputs = (items("arrivals", arrivals), items("prompts", prompts),
+                                  items("outputs", outputs))
     if not (len(arrivals) == len(prompts) == len(outputs)) or not arrivals:
         raise ValueError(
             "arrivals, prompts and outputs must be non-empty and of equal length, got "
@@ -84,10 +86,10 @@ def make_workload(
         )
     last = 0.0
     for index, t in enumerate(arrivals):
-        if isinstance(t, bool) or not isinstance(t, (int, float)) or not math.isfinite(t) \
-                or t < last:
+        if not is_number(t) or t < last or t > DURATION.high:
             raise ValueError(
-                f"arrivals must be finite, >= 0 and sorted, got {t!r} after {last!r} at index {index}"
+                f"arrivals must be finite, >= 0 and sorted, got {describe(t)} after {last!r} at "
+                f"index {index}"
             )
         last = t
     for index, (p, o) in enumerate(zip(prompts, outputs)):
@@ -163,10 +165,16 @@ def gamma_workload(
     Traceback (most recent call last):
         ...
     ValueError: cv must be a finite number > 0, got 0
+    >>> gamma_workload(2.0, 3, cv=50)
+    Traceback (most recent call last):
+        ...
+    ValueError: cv must be a number from 0.05 to 20, got 50
     """
     lam = positive_number("rate", rate)
     n = positive_int("requests", requests)
     spread = positive_number("cv", cv)
+    if not 0.05 <= spread <= 20:
+        raise ValueError(f"cv must be a number from 0.05 to 20, got {describe(cv)}")
     seed = non_negative_int("seed", seed)
     prompts_spec = as_lengths("prompt", prompt)
     outputs_spec = as_lengths("output", output)

@@ -21,6 +21,7 @@ from ..kv import kv_elements_per_token_per_layer
 from ..models import ModelSpec
 from ..params import active_weight_bytes, matmul_params_per_token, weight_bytes, weight_groups
 from ..precision import bits
+from ..validate import instance, non_negative_int, positive_int
 
 
 @dataclass(frozen=True)
@@ -33,9 +34,10 @@ class Shape:
     hidden: int
     linear_flops_per_token: float  # without lm_head
     lm_head_flops_per_token: float
+    lm_head_bytes: float  # the output projection's weights (read by the logits term)
     pair_flops_prefill: float  # per (query, key) pair, per layer
     pair_flops_decode: float
-    dense_weight_bytes: float  # read every step (routed experts excluded)
+    dense_weight_bytes: float  # read every step (routed experts and lm_head excluded)
     expert_bytes: float  # one routed expert in one MoE layer
     moe_layers: int
     num_experts: int
@@ -47,6 +49,12 @@ class Shape:
     interconnect_bytes_per_s: float
 
 
+def _kept_bytes_per_param(weight_dtype: str) -> float:
+    """Bytes per parameter of tables that stay in 16 bits under <= 8-bit weights."""
+    width = bits(weight_dtype)
+    return 2 if width <= 8 else width / 8
+
+
 def _embedding_bytes(spec: ModelSpec, weight_dtype: str) -> float:
     """Bytes of the input embedding tables that a step does not read.
 
@@ -54,8 +62,7 @@ def _embedding_bytes(spec: ModelSpec, weight_dtype: str) -> float:
     weights are quantized to 8 bits or fewer. A tied table is read by the
     output projection, so only position tables are skipped then.
     """
-    width = bits(weight_dtype)
-    per_param = 2 if width <= 8 else width / 8
+    per_param = _kept_bytes_per_param(weight_dtype)
     skipped = 0
     for group in weight_groups(spec):
         if group.kind != "embedding":
@@ -72,6 +79,9 @@ def window_sum(past: int, chunk: int, window: int) -> float:
     >>> window_sum(0, 4, 100), window_sum(0, 4, 2), window_sum(10, 4, 2)
     (10.0, 7.0, 8.0)
     """
+    non_negative_int("past", past)
+    positive_int("chunk", chunk)
+    positive_int("window", window)
     first, last = past + 1, past + chunk
     if last <= window:
         return (first + last) * chunk / 2
@@ -82,8 +92,9 @@ def window_sum(past: int, chunk: int, window: int) -> float:
 
 def shape_of(d: Deployment) -> Shape:
     """The :class:`Shape` of a deployment (cached by what it depends on)."""
+    instance("d", d, Deployment)
     return _shape(d.model, d.gpu, d.gpus, d.weight_dtype, d.kv_dtype, d.compute_dtype,
-                  d.group_size)
+                  d.group_size, d.quantize)
 
 
 def _head_dims(spec: ModelSpec) -> tuple[int, int, int, int]:
@@ -97,7 +108,7 @@ def _head_dims(spec: ModelSpec) -> tuple[int, int, int, int]:
 
 @lru_cache(maxsize=256)
 def _shape(spec: ModelSpec, gpu: GpuSpec, gpus: int, weight_dtype: str, kv_dtype: str,
-           compute_dtype: str, group_size: int) -> Shape:
+           compute_dtype: str, group_size: int, quantize: tuple[str, ...]) -> Shape:
     heads = spec.num_attention_heads
     qk_prefill, v_prefill, qk_decode, v_decode = _head_dims(spec)
     # Share of the cache each GPU holds: KV heads split over the GPUs, one head
@@ -113,24 +124,30 @@ def _shape(spec: ModelSpec, gpu: GpuSpec, gpus: int, weight_dtype: str, kv_dtype
         lm_head = spec.vocab_size * spec.hidden_size
     matmul = matmul_params_per_token(spec)
 
-    total = weight_bytes(spec, weight_dtype, group_size)
+    total = weight_bytes(spec, weight_dtype, group_size, quantize)
     read_all = total - _embedding_bytes(spec, weight_dtype)
     experts, k = spec.num_experts, spec.experts_per_token
     moe_layers = spec.num_layers - spec.first_dense_layers if experts else 0
     expert_bytes = 0.0
     if experts and experts > k and moe_layers:
-        active = active_weight_bytes(spec, weight_dtype, group_size)
+        active = active_weight_bytes(spec, weight_dtype, group_size, quantize)
         expert_bytes = (total - active) / ((experts - k) * moe_layers)
-    dense = read_all - expert_bytes * experts * moe_layers
+    lm_head_bytes = lm_head * _kept_bytes_per_param(weight_dtype)
+    dense = read_all - expert_bytes * experts * moe_layers - lm_head_bytes
 
-    window_layers = spec.sliding_window_layers if spec.sliding_window else 0
+    # Layers by what they attend to (servecalc.kv.cached_tokens): a chunked layer
+    # attends to at most one chunk, counted as a window of that size (an upper
+    # bound); linear-attention layers keep no KV cache to read.
+    counts = spec.layer_counts()
+    window_layers = counts.get("sliding_attention", 0) + counts.get("chunked_attention", 0)
     return Shape(
-        layers_full=spec.num_layers - window_layers,
+        layers_full=counts.get("full_attention", 0),
         layers_window=window_layers,
-        window=spec.sliding_window,
+        window=max(spec.sliding_window, spec.attention_chunk_size),
         hidden=spec.hidden_size,
         linear_flops_per_token=2.0 * (matmul - lm_head),
         lm_head_flops_per_token=2.0 * lm_head,
+        lm_head_bytes=lm_head_bytes,
         pair_flops_prefill=2.0 * heads * (qk_prefill + v_prefill),
         pair_flops_decode=2.0 * heads * (qk_decode + v_decode),
         dense_weight_bytes=float(dense),
