@@ -84,7 +84,7 @@ def load_curve(engine: Engine, *, prompt: int, output: int, policy: str = "conti
     >>> pts = load_curve(Engine("llama-3.1-8b", "h100-sxm"), prompt=500, output=50,
     ...                  loads=[0.5, 0.9], requests=500)
     >>> [round(p.rate_requests_per_s, 1) for p in pts]
-    [25.4, 45.8]
+    [26.0, 46.9]
     """
     positive_int("prompt", prompt)
     positive_int("output", output)

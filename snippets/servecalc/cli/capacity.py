@@ -67,20 +67,12 @@ def slo_from_args(args: argparse.Namespace) -> Any:
     return make_slo("custom", args.ttft_p99, args.tpot_p99)
 
 
-def _check_calibration(args: argparse.Namespace) -> None:
-    if getattr(args, "calibration", None) is not None:
-        raise ValueError("--calibration needs servecalc.calibration, which this build does not "
-                         f"have yet; got {args.calibration!r}")
-
-
 def _configure_capacity(p: argparse.ArgumentParser) -> None:
     add_engine_options(p)
     add_traffic_options(p, rate_scale=False)
     _add_slo(p)
     p.add_argument("--requests", type=count("requests"), default=None, metavar="N",
                    help="requests simulated at each rate tried (default: 2000)")
-    p.add_argument("--calibration", default=None, metavar="FILE",
-                   help="fitted step-model constants (JSON) for this deployment")
 
 
 def _latency_rows(r: Any) -> list[tuple[str, str]]:
@@ -95,7 +87,6 @@ def _latency_rows(r: Any) -> list[tuple[str, str]]:
 def _run_capacity(args: argparse.Namespace) -> tuple[Any, str]:
     from ..slo_capacity import DEFAULT_REQUESTS, max_rate_under_slo
 
-    _check_calibration(args)
     r = max_rate_under_slo(
         deployment_from_args(args), slo=slo_from_args(args), policy=args.policy,
         prompt=args.prompt, output=args.output, trace=args.trace, arrival_cv=args.arrival_cv,

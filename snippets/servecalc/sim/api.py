@@ -8,7 +8,7 @@
 (200, 0)
 >>> from servecalc.units import fmt_duration
 >>> fmt_duration(r.ttft_s.p50, "ms"), fmt_duration(r.tpot_s.p50, "ms", digits=2)
-('20.9 ms', '8.18 ms')
+('21.2 ms', '8.24 ms')
 >>> s = simulate(engine, work, policy="static")
 >>> fmt_duration(s.e2e_s.p99, "s"), fmt_duration(r.e2e_s.p99, "s")
 ('2.1 s', '1.1 s')
