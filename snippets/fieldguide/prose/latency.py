@@ -126,7 +126,7 @@ def slo_capacity_rate(model: str, gpu: str, gpus: int, prompt: int, output: int,
     (simulated, :func:`servecalc.slo_capacity.max_rate_under_slo`).
 
     >>> slo_capacity_rate("llama-3.1-70b", "h100-sxm", 4, 1024, 256, "mlperf-llama2-70b-interactive")
-    '3.30 requests/s'
+    '3.40 requests/s'
     """
     r = capacity(model, gpu, gpus, prompt, output, slo)
     return f"{fmt_number(r.max_rate_requests_per_s, 2)} requests/s"
@@ -137,7 +137,7 @@ def slo_capacity_tokens(model: str, gpu: str, gpus: int, prompt: int, output: in
     """Output tokens per second at that rate.
 
     >>> slo_capacity_tokens("llama-3.1-70b", "h100-sxm", 4, 1024, 256, "mlperf-llama2-70b-server")
-    '1,802 tok/s'
+    '1,797 tok/s'
     """
     r = capacity(model, gpu, gpus, prompt, output, slo)
     return f"{fmt_number(r.output_tokens_per_s, 0)} tok/s"
@@ -148,7 +148,7 @@ def slo_capacity_batch(model: str, gpu: str, gpus: int, prompt: int, output: int
     """Mean number of sequences in the engine at that rate (time-weighted, simulated).
 
     >>> slo_capacity_batch("llama-3.1-70b", "h100-sxm", 4, 1024, 256, "mlperf-llama2-70b-interactive")
-    '25'
+    '26'
     """
     return fmt_number(capacity(model, gpu, gpus, prompt, output, slo).mean_batch, 0)
 
@@ -159,7 +159,7 @@ def slo_capacity_ratio(model: str, gpu: str, gpus: int, prompt: int, output: int
 
     >>> slo_capacity_ratio("llama-3.1-70b", "h100-sxm", 4, 1024, 256,
     ...                    "mlperf-llama2-70b-interactive", "mlperf-llama2-70b-server")
-    '46.8 %'
+    '48.4 %'
     """
     a = capacity(model, gpu, gpus, prompt, output, strict).max_rate_requests_per_s
     b = capacity(model, gpu, gpus, prompt, output, loose).max_rate_requests_per_s
@@ -171,7 +171,7 @@ def slo_bound_gap(model: str, gpu: str, gpus: int, prompt: int, output: int, slo
     overstates the simulated capacity, as a share of the simulated one.
 
     >>> slo_bound_gap("llama-3.1-70b", "h100-sxm", 4, 1024, 256, "mlperf-llama2-70b-interactive")
-    '41.1 %'
+    '39.8 %'
     """
     simulated = capacity(model, gpu, gpus, prompt, output, slo).max_rate_requests_per_s
     bound = steady_state_bound(model, gpu, gpus, prompt, output, slo)
@@ -182,7 +182,7 @@ def slo_bound_rate(model: str, gpu: str, gpus: int, prompt: int, output: int, sl
     """The steady-state formula's requests per second (an upper bound).
 
     >>> slo_bound_rate("llama-3.1-70b", "h100-sxm", 4, 1024, 256, "mlperf-llama2-70b-interactive")
-    '4.65 requests/s'
+    '4.75 requests/s'
     """
     return f"{fmt_number(steady_state_bound(model, gpu, gpus, prompt, output, slo), 2)} requests/s"
 
