@@ -48,7 +48,8 @@ from typing import Any
 
 from .deployment import Deployment
 from .step import DEFAULT_MBU, DEFAULT_MFU, DEFAULT_OVERHEAD_S, StepModel
-from .validate import choice, positive_int, positive_number
+from .validate import choice, instance, is_number, items, positive_int, positive_number
+from .validate import text as validate_text
 
 #: Allowed range of each fitted parameter (inclusive).
 BOUNDS: dict[str, tuple[float, float]] = {
@@ -97,10 +98,13 @@ class Measurement:
         return sm.prefill_time_s(self.context, 0, self.batch)
 
 
-def measurement(*, model: str = "llama-3.1-8b", gpu: str = "h100-sxm", **fields: Any
-                ) -> Measurement:
+def measurement(*, phase: str, batch: int, context: int, seconds: float,
+                model: str = "llama-3.1-8b", gpu: str = "h100-sxm", gpus: int = 1,
+                weight_dtype: str = "bf16", kv_dtype: str = "bf16") -> Measurement:
     """A :class:`Measurement` with a default model and GPU (for examples and tests)."""
-    return Measurement(model=model, gpu=gpu, **fields)
+    return Measurement(model=model, gpu=gpu, gpus=gpus, phase=phase, batch=batch,
+                       context=context, seconds=seconds, weight_dtype=weight_dtype,
+                       kv_dtype=kv_dtype)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -130,10 +134,14 @@ class Calibration:
     def __post_init__(self) -> None:
         for name, (low, high) in BOUNDS.items():
             value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, (int, float)) or not (
-                    math.isfinite(value) and low <= value <= high):
+            if not is_number(value) or not low <= value <= high:
                 raise ValueError(f"calibration {name} must be a number in [{low}, {high}], "
                                  f"got {value!r}")
+        if not isinstance(self.points, tuple) or not all(
+                isinstance(p, PointError) for p in self.points):
+            raise ValueError(f"points must be a tuple of PointError, got {self.points!r:.60}")
+        if not isinstance(self.gpus, tuple) or not all(isinstance(g, str) for g in self.gpus):
+            raise ValueError(f"gpus must be a tuple of GPU IDs, got {self.gpus!r:.60}")
 
     @property
     def median_abs_error(self) -> float:
@@ -179,6 +187,7 @@ def load_calibration(text: str, *, name: str = "calibration") -> Calibration:
         ...
     ValueError: cal.json: calibration parameters must include mbu, mfu, overhead_s; missing mfu, overhead_s
     """
+    text = validate_text("text", text)
     try:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
@@ -205,7 +214,7 @@ def read_measurements(text: str, *, name: str = "measurements") -> list[Measurem
     ValueError: m.jsonl line 1: batch must be an integer >= 1, got 0
     """
     points = []
-    for number, line in enumerate(text.splitlines(), start=1):
+    for number, line in enumerate(validate_text("text", text).splitlines(), start=1):
         if not line.strip():
             continue
         where = f"{name} line {number}"
@@ -259,11 +268,16 @@ def fit_efficiencies(predict: Sequence[Predict], measured: Sequence[float], *,
     minimising squared log errors plus a small pull towards the defaults; it
     stops when the mbu step falls below ``tolerance``.
     """
+    predict = items("predict", predict)
+    measured = items("measured", measured)
+    if not all(callable(f) for f in predict):
+        raise ValueError("predict must hold functions of a Calibration")
     if len(predict) != len(measured) or not predict:
         raise ValueError(f"predict and measured must be equally long and non-empty, got "
                          f"{len(predict)} and {len(measured)}")
     for value in measured:
         positive_number("measured", value)
+    positive_number("tolerance", tolerance)
     names = ("mbu", "mfu", "overhead_s")
     best = (DEFAULT_MBU, DEFAULT_MFU, DEFAULT_OVERHEAD_S)
     steps = [0.2, 0.2, 0.005]
@@ -282,10 +296,13 @@ def fit_efficiencies(predict: Sequence[Predict], measured: Sequence[float], *,
     return Calibration(mbu=best[0], mfu=best[1], overhead_s=best[2])
 
 
-def calibrate(points: list[Measurement]) -> Calibration:
+def calibrate(measurements: list[Measurement]) -> Calibration:
     """Fit ``mbu``, ``mfu`` and ``overhead_s`` to measured steps (module docstring)."""
+    points = items("measurements", measurements)
     if not points:
-        raise ValueError("points must hold at least one measurement, got none")
+        raise ValueError("measurements must hold at least one measurement, got none")
+    for p in points:
+        instance("measurements[i]", p, Measurement)
     fitted = fit_efficiencies([p.predict_s for p in points], [p.seconds for p in points])
     mbu, mfu, overhead = fitted.mbu, fitted.mfu, fitted.overhead_s
     errors = tuple(

@@ -34,7 +34,7 @@ from .deployment import Deployment
 from .gpus import GpuSpec
 from .models import ModelSpec
 from .step import StepModel
-from .validate import positive_int
+from .validate import describe, items, positive_int
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -67,6 +67,8 @@ def latency_from_step_model(
     >>> latency_from_step_model(sm, prompt=1000, output=1).e2e_s == sm.prefill_time_s(1000)
     True
     """
+    if not isinstance(sm, StepModel):
+        raise ValueError(f"sm must be a StepModel, got {describe(sm)}")
     positive_int("prompt", prompt)
     positive_int("output", output)
     positive_int("batch", batch)
@@ -148,7 +150,7 @@ def decode_throughput_curve(
     positive_int("context", context)
     sm = StepModel(deployment, gpu)
     points = []
-    for batch in batches:
+    for batch in items("batches", batches, empty=True):
         result = sm.decode(positive_int("batches[i]", batch), context)
         points.append(
             ThroughputPoint(

@@ -286,8 +286,8 @@ def _check_fits(engine: Engine, work: Workload) -> None:
     for index, (p, o) in enumerate(zip(work.prompts, work.outputs)):
         if p + o - 1 > limit:
             raise ValueError(
-                f"request {index} needs {p + o - 1} tokens of KV cache (prompt {p} + output "
-                f"{o} - 1) but the engine holds {limit} ({engine.kv_blocks} blocks of "
+                f"prompt + output of request {index} need {p + o - 1} tokens of KV cache "
+                f"({p} + {o} - 1) but the engine holds {limit} ({engine.kv_blocks} blocks of "
                 f"{engine.block_size}): lower the lengths or add memory"
             )
 

@@ -28,6 +28,7 @@ from typing import Any
 from ..deployment import COMPUTE_DTYPES, Deployment
 from ..precision import BITS
 from ..units import fmt_number
+from .checks import count, number, share
 
 Run = Callable[[argparse.Namespace], "tuple[Any, str]"]
 Configure = Callable[[argparse.ArgumentParser], None]
@@ -75,18 +76,18 @@ def _model_options(p: argparse.ArgumentParser) -> None:
 def _hardware_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--gpu", required=True, metavar="ID",
                    help="accelerator ID from `servecalc gpus`, e.g. h100-sxm")
-    p.add_argument("--gpus", type=int, default=1, metavar="N",
+    p.add_argument("--gpus", type=count("gpus"), default=1, metavar="N",
                    help="GPUs in one tensor-parallel group (default: 1)")
 
 
 def _efficiency_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--compute-dtype", default="", choices=COMPUTE_DTYPES, metavar="D",
                    help="matmul precision: %(choices)s (default: follows the weights)")
-    p.add_argument("--mbu", type=float, default=None, metavar="X",
+    p.add_argument("--mbu", type=share("mbu"), default=None, metavar="X",
                    help="memory-bandwidth utilization in (0, 1] (default: the step model's)")
-    p.add_argument("--mfu", type=float, default=None, metavar="Y",
+    p.add_argument("--mfu", type=share("mfu"), default=None, metavar="Y",
                    help="FLOP utilization in (0, 1] (default: the step model's)")
-    p.add_argument("--overhead-s", type=float, default=None, metavar="S",
+    p.add_argument("--overhead-s", type=number("overhead_s", zero=True), default=None, metavar="S",
                    help="fixed seconds per step (default: the step model's)")
     p.add_argument("--calibration", default=None, metavar="FILE",
                    help="calibration JSON from `servecalc calibrate --json`: its fitted MBU, "
@@ -107,7 +108,7 @@ def read_file(path: str, what: str) -> str:
     try:
         with open(path, encoding="utf-8") as f:
             return f.read()
-    except (OSError, UnicodeDecodeError) as exc:
+    except (OSError, UnicodeDecodeError, ValueError) as exc:  # ValueError: a NUL in the path
         reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
         raise ValueError(f"{what} {path!r} cannot be read: {reason}") from None
 

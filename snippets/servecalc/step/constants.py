@@ -49,6 +49,7 @@ from __future__ import annotations
 
 from ..deployment import Deployment
 from ..precision import bits
+from ..validate import instance
 
 DEFAULT_MBU = 0.62
 DEFAULT_MFU = 0.45
@@ -66,6 +67,7 @@ def efficiencies(d: Deployment) -> tuple[float, float, float]:
     >>> efficiencies(Deployment(model="llama-3.1-8b", gpu="h100-sxm", mfu=0.5))
     (0.62, 0.5, 0.0003)
     """
+    instance("deployment", d, Deployment)
     cal = d.calibration
     fitted = (cal.mbu, cal.mfu, cal.overhead_s) if cal is not None else (None, None, None)
     chosen = []
@@ -84,4 +86,5 @@ def weight_only(d: Deployment) -> bool:
     >>> weight_only(Deployment(model="llama-3.1-8b", gpu="h100-sxm", weight_dtype="fp8"))
     False
     """
+    instance("deployment", d, Deployment)
     return bits(d.weight_dtype) < bits(d.compute_dtype)

@@ -21,6 +21,8 @@ from ..kv import kv_elements_per_token_per_layer
 from ..models import ModelSpec
 from ..params import active_weight_bytes, matmul_params_per_token, weight_bytes, weight_groups
 from ..precision import bits
+from ..validate import instance, non_negative_int, positive_int
+from ..validate import instance, non_negative_int, positive_int
 
 
 @dataclass(frozen=True)
@@ -78,6 +80,12 @@ def window_sum(past: int, chunk: int, window: int) -> float:
     >>> window_sum(0, 4, 100), window_sum(0, 4, 2), window_sum(10, 4, 2)
     (10.0, 7.0, 8.0)
     """
+    non_negative_int("past", past)
+    positive_int("chunk", chunk)
+    positive_int("window", window)
+    non_negative_int("past", past)
+    positive_int("chunk", chunk)
+    positive_int("window", window)
     first, last = past + 1, past + chunk
     if last <= window:
         return (first + last) * chunk / 2
@@ -88,6 +96,7 @@ def window_sum(past: int, chunk: int, window: int) -> float:
 
 def shape_of(d: Deployment) -> Shape:
     """The :class:`Shape` of a deployment (cached by what it depends on)."""
+    instance("d", d, Deployment)
     return _shape(d.model, d.gpu, d.gpus, d.weight_dtype, d.kv_dtype, d.compute_dtype,
                   d.group_size)
 
