@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
+from servecalc.calibration import load_calibration
 from servecalc.deployment import Deployment
 from servecalc.gpus import GPUS
 from servecalc.models import MODELS, ModelSpec
@@ -92,16 +93,27 @@ def resolve_model(values: Mapping[str, object]) -> ModelSpec | str:
     )
 
 
-def efficiency_fields() -> list[Field]:
-    """MBU and MFU, with the library's published defaults (servecalc.step)."""
-    from servecalc.step import DEFAULT_MBU, DEFAULT_MFU
+def efficiency_fields(calibration: bool = False) -> list[Field]:
+    """MBU and MFU, with the library's defaults (servecalc.step); with ``calibration``,
+    also the per-step overhead and a box for a pasted calibration."""
+    from servecalc.step import DEFAULT_MBU, DEFAULT_MFU, DEFAULT_OVERHEAD_S
 
-    return [
+    fields = [
         Field(name="mbu", label="MBU", kind="float", default=DEFAULT_MBU, min=0.05, max=1.0,
               step=0.01, help="Model bandwidth utilization: achieved / peak memory bandwidth"),
         Field(name="mfu", label="MFU", kind="float", default=DEFAULT_MFU, min=0.05, max=1.0,
               step=0.01, help="Model FLOPs utilization: achieved / peak dense FLOP/s"),
     ]
+    if calibration:
+        fields += [
+            Field(name="overhead_ms", label="Overhead per step", kind="float",
+                  default=DEFAULT_OVERHEAD_S * 1000, min=0.0, max=50.0, step=0.01, unit="ms",
+                  help="Fixed time per step outside the kernels (scheduling, sampling)"),
+            Field(name="calibration", label="Calibration (JSON)", kind="text", default="",
+                  help="Paste the output of `servecalc calibrate --json`; its MBU, MFU "
+                  "and overhead replace the three fields above"),
+        ]
+    return fields
 
 
 def deployment_fields(model: str = "llama-3.1-70b", gpu: str = "h100-sxm", gpus: int = 4) -> list[Field]:
@@ -121,7 +133,28 @@ def deployment_of(values: dict[str, object]) -> Deployment:
     (precisions and efficiencies the form lacks keep their defaults)."""
     given = {k: values[k] for k in ("gpus", "weight_dtype", "kv_dtype", "mbu", "mfu")
              if k in values}
+    if "overhead_ms" in values:
+        given["overhead_s"] = values["overhead_ms"] / 1000
+    pasted = values.get("calibration") or ""
+    if pasted:
+        for k in ("mbu", "mfu", "overhead_s"):
+            given.pop(k, None)
+        given["calibration"] = load_calibration(str(pasted), name="calibration")
     return Deployment(model=resolve_model(values), gpu=values["gpu"], **given)
 
 
 BATCHES = [1, 2, 4, 8, 16, 32, 64, 128, 256]
+
+
+def calibration_note(d: Deployment) -> str:
+    """A note naming the pasted calibration's values ('' without one), so the reader can
+    type them into the MBU, MFU and overhead fields and keep them in the page's link."""
+    from .html import note
+
+    cal = d.calibration
+    if cal is None:
+        return ""
+    return note(
+        f"Calibrated: MBU {cal.mbu:.3f}, MFU {cal.mfu:.3f}, overhead "
+        f"{cal.overhead_s * 1000:.3f} ms per step. Type these into the fields above to keep "
+        "them in this page's link.")
