@@ -32,7 +32,7 @@ from hypothesis import strategies as st
 
 import servecalc
 from servecalc import batching, cost, kv, sim_stats, simulate, units, workload
-from servecalc.calibration import Measurement
+from servecalc.calibration import read_measurements
 from servecalc.deployment import Deployment
 from servecalc.models import get_model
 from servecalc.prices import PriceSpec
@@ -42,8 +42,7 @@ from servecalc.validate import describe
 #: The command line has its own fuzz test (test_cli_fuzz.py).
 SKIP_PACKAGES = ("servecalc.cli", "servecalc.__main__")
 #: Results that are not sizes and may be negative: a normal draw.
-MAY_BE_NEGATIVE = {"servecalc.workload.normal",
-                   "servecalc.calibration.calibrate"}  # signed relative errors
+MAY_BE_NEGATIVE = {"servecalc.workload.normal"}
 #: Checks that hand back what they were given: their result is the caller's input.
 PASS_THROUGH = {"servecalc.validate.items", "servecalc.validate.lookup"}
 
@@ -89,13 +88,13 @@ def _good() -> dict[str, object]:
         "weight_dtype": "bf16", "where": "llama-3.1-8b", "past": 0, "number": 3.0,
         "kind": "model", "required": ["id"], "optional": ["source"],
         "key": "a", "table": {"a": 1}, "allowed": ["a", "b"], "blame": "rate",
-        "mbu": 0.6, "mfu": 0.5, "overhead_s": 0.0005, "message_bytes": 8192.0,
-        "link_bytes_per_s": 450e9, "total_bytes": 1e9, "measured": [0.01],
-        "predict": [lambda cal: 0.01 * 0.6 / cal.mbu],
-        "measurements": [Measurement(model="llama-3.1-8b", gpu="h100-sxm", phase="decode", batch=1,
-                               context=512, seconds=0.008)],
+        "mbu": 0.6, "mfu": 0.45, "overhead_s": 0.0003, "message_bytes": 1e6,
+        "total_bytes": 1e9, "link_bytes_per_s": 450e9,
     }
 
+
+MEASUREMENT = ('{"model": "llama-3.1-8b", "gpu": "h100-sxm", "phase": "decode", '
+               '"batch": 1, "context": 512, "seconds": 0.007}')
 
 #: Where one function needs another valid value than GOOD's.
 OVERRIDES: dict[str, dict[str, object]] = {
@@ -110,18 +109,20 @@ OVERRIDES: dict[str, dict[str, object]] = {
     "servecalc.validate.unit_interval": {"name": "share", "value": 0.5},
     "servecalc.workload.Choice": {"values": [128, 512]},
     "servecalc.validate.text": {"value": "x"},
+    "servecalc.validate.json_value": {"value": "[1, 2]"},
     "servecalc.validate.instance": {"value": "x", "kind": str},
     "servecalc.catalog.entries": {"name": "prices"},
     "servecalc.capacity.fit_deployment": {
         "deployment": Deployment(model="llama-3.1-8b", gpu="h100-sxm")},
     "servecalc.catalog.build": {"name": "prices", "spec": PriceSpec},
     "servecalc.validate.text_fields": {"spec": get_model("llama-3.1-8b")},
-    "servecalc.calibration.Calibration": {"points": (), "gpus": ()},
+    "servecalc.calibration.Calibration": {"gpus": ("h100-sxm",)},
     "servecalc.calibration.load_calibration": {
-        "text": '{"parameters": {"mbu": 0.6, "mfu": 0.5, "overhead_s": 0.0}}'},
-    "servecalc.calibration.read_measurements": {
-        "text": '{"model": "llama-3.1-8b", "gpu": "h100-sxm", "phase": "decode", "batch": 1, '
-                '"context": 8, "seconds": 0.01}'},
+        "text": '{"parameters": {"mbu": 0.6, "mfu": 0.45, "overhead_s": 0.0003}}'},
+    "servecalc.calibration.read_measurements": {"text": MEASUREMENT},
+    "servecalc.calibration.calibrate": {"points": read_measurements(MEASUREMENT)},
+    "servecalc.calibration.fit_efficiencies": {
+        "predict": [p.predict_s for p in read_measurements(MEASUREMENT)], "measured": [0.007]},
 }
 
 

@@ -48,8 +48,9 @@ from typing import Any
 
 from .deployment import Deployment
 from .step import DEFAULT_MBU, DEFAULT_MFU, DEFAULT_OVERHEAD_S, StepModel
-from .validate import choice, instance, is_number, items, positive_int, positive_number
-from .validate import text as validate_text
+from .validate import (choice, describe, instance, is_number, items, json_value, positive_int,
+                       positive_number)
+from .validate import text as validate_text  # "text" is a parameter name below
 
 #: Allowed range of each fitted parameter (inclusive).
 BOUNDS: dict[str, tuple[float, float]] = {
@@ -101,7 +102,11 @@ class Measurement:
 def measurement(*, phase: str, batch: int, context: int, seconds: float,
                 model: str = "llama-3.1-8b", gpu: str = "h100-sxm", gpus: int = 1,
                 weight_dtype: str = "bf16", kv_dtype: str = "bf16") -> Measurement:
-    """A :class:`Measurement` with a default model and GPU (for examples and tests)."""
+    """A :class:`Measurement` with a default model and GPU (for examples and tests).
+
+    >>> measurement(phase="decode", batch=1, context=512, seconds=0.007).deployment().gpus
+    1
+    """
     return Measurement(model=model, gpu=gpu, gpus=gpus, phase=phase, batch=batch,
                        context=context, seconds=seconds, weight_dtype=weight_dtype,
                        kv_dtype=kv_dtype)
@@ -136,12 +141,9 @@ class Calibration:
             value = getattr(self, name)
             if not is_number(value) or not low <= value <= high:
                 raise ValueError(f"calibration {name} must be a number in [{low}, {high}], "
-                                 f"got {value!r}")
-        if not isinstance(self.points, tuple) or not all(
-                isinstance(p, PointError) for p in self.points):
-            raise ValueError(f"points must be a tuple of PointError, got {self.points!r:.60}")
-        if not isinstance(self.gpus, tuple) or not all(isinstance(g, str) for g in self.gpus):
-            raise ValueError(f"gpus must be a tuple of GPU IDs, got {self.gpus!r:.60}")
+                                 f"got {describe(value)}")
+        for gpu in items("gpus", self.gpus, empty=True):
+            validate_text("gpus", gpu)
 
     @property
     def median_abs_error(self) -> float:
@@ -187,11 +189,7 @@ def load_calibration(text: str, *, name: str = "calibration") -> Calibration:
         ...
     ValueError: cal.json: calibration parameters must include mbu, mfu, overhead_s; missing mfu, overhead_s
     """
-    text = validate_text("text", text)
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise ValueError(f"{name}: not JSON ({exc.msg} at line {exc.lineno})") from None
+    data = json_value(name, text)
     try:
         return Calibration.from_dict(data)
     except (TypeError, ValueError) as exc:
@@ -214,14 +212,11 @@ def read_measurements(text: str, *, name: str = "measurements") -> list[Measurem
     ValueError: m.jsonl line 1: batch must be an integer >= 1, got 0
     """
     points = []
-    for number, line in enumerate(validate_text("text", text).splitlines(), start=1):
+    for number, line in enumerate(validate_text(name, text).splitlines(), start=1):
         if not line.strip():
             continue
         where = f"{name} line {number}"
-        try:
-            record = json.loads(line)
-        except json.JSONDecodeError as exc:
-            raise ValueError(f"{where}: not JSON ({exc.msg})") from None
+        record = json_value(where, line)
         if not isinstance(record, dict):
             raise ValueError(f"{where}: must be a JSON object, got {type(record).__name__}")
         unknown = sorted(set(record) - _FIELDS)
@@ -268,16 +263,15 @@ def fit_efficiencies(predict: Sequence[Predict], measured: Sequence[float], *,
     minimising squared log errors plus a small pull towards the defaults; it
     stops when the mbu step falls below ``tolerance``.
     """
-    predict = items("predict", predict)
-    measured = items("measured", measured)
-    if not all(callable(f) for f in predict):
-        raise ValueError("predict must hold functions of a Calibration")
-    if len(predict) != len(measured) or not predict:
+    predict, measured = items("predict", predict), items("measured", measured)
+    for function in predict:
+        if not callable(function):
+            raise ValueError(f"predict must hold functions of a calibration, got {describe(function)}")
+    if len(predict) != len(measured):
         raise ValueError(f"predict and measured must be equally long and non-empty, got "
                          f"{len(predict)} and {len(measured)}")
     for value in measured:
         positive_number("measured", value)
-    positive_number("tolerance", tolerance)
     names = ("mbu", "mfu", "overhead_s")
     best = (DEFAULT_MBU, DEFAULT_MFU, DEFAULT_OVERHEAD_S)
     steps = [0.2, 0.2, 0.005]
@@ -296,13 +290,9 @@ def fit_efficiencies(predict: Sequence[Predict], measured: Sequence[float], *,
     return Calibration(mbu=best[0], mfu=best[1], overhead_s=best[2])
 
 
-def calibrate(measurements: list[Measurement]) -> Calibration:
+def calibrate(points: list[Measurement]) -> Calibration:
     """Fit ``mbu``, ``mfu`` and ``overhead_s`` to measured steps (module docstring)."""
-    points = items("measurements", measurements)
-    if not points:
-        raise ValueError("measurements must hold at least one measurement, got none")
-    for p in points:
-        instance("measurements[i]", p, Measurement)
+    points = [instance("points", p, Measurement) for p in items("points", points)]
     fitted = fit_efficiencies([p.predict_s for p in points], [p.seconds for p in points])
     mbu, mfu, overhead = fitted.mbu, fitted.mfu, fitted.overhead_s
     errors = tuple(

@@ -34,6 +34,7 @@ ValueError: mbu must be at least 0.001 (an efficiency or utilization; see `serve
 from __future__ import annotations
 
 import itertools
+import json
 import math
 import re
 from collections.abc import Iterable
@@ -86,7 +87,8 @@ LIMITS: dict[str, Limit] = {
     **dict.fromkeys(("mbu", "mfu", "utilization", "memory_utilization"), EFFICIENCY),
     **dict.fromkeys(("peak_bytes_per_s", "peak_flops_per_s", "bytes_per_s",
                      "bandwidth_bytes_per_s", "hbm_bandwidth_bytes_per_s", "bf16_flops_per_s",
-                     "fp8_flops_per_s", "int8_ops_per_s", "interconnect_bytes_per_s"),
+                     "fp8_flops_per_s", "int8_ops_per_s", "interconnect_bytes_per_s",
+                     "link_bytes_per_s"),
                     HARDWARE_RATE),
     **dict.fromkeys(("points", "chart_points"), POINTS),
     **dict.fromkeys(("num_layers", "hidden_size", "num_attention_heads", "num_kv_heads",
@@ -278,6 +280,31 @@ def text(name: str, value: object) -> str:
     if not isinstance(value, str):
         raise ValueError(f"{name} must be text, got {describe(value)}")
     return value
+
+
+#: The longest JSON text the library parses (a calibration, a measurement file): a few MB.
+MAX_JSON_CHARS = 10_000_000
+
+
+def json_value(name: str, value: object) -> object:
+    """Parse ``value``, JSON text; malformed, huge or too deeply nested text is a ValueError.
+
+    >>> json_value("calibration", '{"mbu": 0.6}')
+    {'mbu': 0.6}
+    >>> json_value("calibration", "[" * 100_000)
+    Traceback (most recent call last):
+        ...
+    ValueError: calibration is nested too deeply to be JSON this library reads
+    """
+    text(name, value)
+    if len(value) > MAX_JSON_CHARS:
+        raise ValueError(f"{name} must be at most {MAX_JSON_CHARS:,} characters, got {len(value):,}")
+    try:
+        return json.loads(value)
+    except json.JSONDecodeError as exc:
+        raise ValueError(f"{name}: not JSON ({exc.msg} at line {exc.lineno})") from None
+    except RecursionError:
+        raise ValueError(f"{name} is nested too deeply to be JSON this library reads") from None
 
 
 def numbers(name: str, values: object) -> list[float]:

@@ -41,7 +41,7 @@ overlap TP all-reduces at inference), tensor parallelism across nodes
 
 from __future__ import annotations
 
-from ..validate import finite_result, non_negative_number, positive_int, positive_number
+from ..validate import non_negative_number, positive_int, positive_number
 
 ONE_SHOT_BASE_S = 3.0e-6
 ONE_SHOT_PER_GPU_S = 0.35e-6
@@ -54,36 +54,29 @@ PCIE_MAX_BYTES_PER_S = 64e9
 ACTIVATION_BYTES = 2
 
 
-def _check(message_bytes: float, gpus: int, link_bytes_per_s: float) -> None:
+def _checked(message_bytes: float, gpus: int, link_bytes_per_s: float) -> int:
     non_negative_number("message_bytes", message_bytes)
-    positive_int("gpus", gpus)
     positive_number("link_bytes_per_s", link_bytes_per_s)
+    return positive_int("gpus", gpus)
 
 
 def one_shot_s(message_bytes: float, gpus: int, link_bytes_per_s: float) -> float:
     """Seconds of a one-shot (custom) all-reduce of ``message_bytes`` per GPU."""
-    _check(message_bytes, gpus, link_bytes_per_s)
-    n = gpus
-    rate = ONE_SHOT_LINK_FRACTION * link_bytes_per_s
-    seconds = ONE_SHOT_BASE_S + ONE_SHOT_PER_GPU_S * n + (
-        2 * (n - 1) / n * message_bytes / rate if n > 1 else 0.0)
-    return finite_result("all-reduce time", seconds, "message_bytes and link_bytes_per_s")
+    n = _checked(message_bytes, gpus, link_bytes_per_s)
+    return (ONE_SHOT_BASE_S + ONE_SHOT_PER_GPU_S * n
+            + 2 * (n - 1) / n * message_bytes / (ONE_SHOT_LINK_FRACTION * link_bytes_per_s))
 
 
 def ring_s(message_bytes: float, gpus: int, link_bytes_per_s: float) -> float:
     """Seconds of a ring all-reduce of ``message_bytes`` per GPU."""
-    _check(message_bytes, gpus, link_bytes_per_s)
-    n = gpus
-    rate = RING_LINK_FRACTION * link_bytes_per_s
-    seconds = 2 * (n - 1) * RING_HOP_S + (
-        2 * (n - 1) / n * message_bytes / rate if n > 1 else 0.0)
-    return finite_result("all-reduce time", seconds, "message_bytes and link_bytes_per_s")
+    n = _checked(message_bytes, gpus, link_bytes_per_s)
+    return (2 * (n - 1) * RING_HOP_S
+            + 2 * (n - 1) / n * message_bytes / (RING_LINK_FRACTION * link_bytes_per_s))
 
 
 def allreduce_s(message_bytes: float, gpus: int, link_bytes_per_s: float) -> float:
     """Seconds of one all-reduce: the faster algorithm the link allows; 0 on one GPU."""
-    _check(message_bytes, gpus, link_bytes_per_s)
-    if gpus == 1:
+    if _checked(message_bytes, gpus, link_bytes_per_s) == 1:
         return 0.0
     ring = ring_s(message_bytes, gpus, link_bytes_per_s)
     if link_bytes_per_s <= PCIE_MAX_BYTES_PER_S:
@@ -101,5 +94,4 @@ def transfer_per_link_s(total_bytes: float, gpus: int, link_bytes_per_s: float) 
     non_negative_number("total_bytes", total_bytes)
     positive_int("gpus", gpus)
     positive_number("link_bytes_per_s", link_bytes_per_s)
-    return finite_result("transfer time", total_bytes / gpus / link_bytes_per_s,
-                         "total_bytes and link_bytes_per_s")
+    return total_bytes / gpus / link_bytes_per_s

@@ -67,8 +67,7 @@ def efficiencies(d: Deployment) -> tuple[float, float, float]:
     >>> efficiencies(Deployment(model="llama-3.1-8b", gpu="h100-sxm", mfu=0.5))
     (0.62, 0.5, 0.0003)
     """
-    instance("deployment", d, Deployment)
-    cal = d.calibration
+    cal = instance("d", d, Deployment).calibration
     fitted = (cal.mbu, cal.mfu, cal.overhead_s) if cal is not None else (None, None, None)
     chosen = []
     for own, calibrated, default in zip((d.mbu, d.mfu, d.overhead_s), fitted,
@@ -86,5 +85,5 @@ def weight_only(d: Deployment) -> bool:
     >>> weight_only(Deployment(model="llama-3.1-8b", gpu="h100-sxm", weight_dtype="fp8"))
     False
     """
-    instance("deployment", d, Deployment)
+    instance("d", d, Deployment)
     return bits(d.weight_dtype) < bits(d.compute_dtype)
