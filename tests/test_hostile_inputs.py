@@ -115,6 +115,7 @@ OVERRIDES: dict[str, dict[str, object]] = {
     "servecalc.workload.Choice": {"values": [128, 512]},
     "servecalc.validate.text": {"value": "x"},
     "servecalc.validate.json_value": {"value": "[1, 2]"},
+    "servecalc.validate.json_depth": {"value": "[1, 2]"},
     "servecalc.validate.instance": {"value": "x", "kind": str},
     "servecalc.catalog.entries": {"name": "prices"},
     "servecalc.capacity.fit_deployment": {
@@ -349,7 +350,7 @@ def test_reported_failures_raise_value_error(call_, match):
 def test_deeply_nested_config_is_a_value_error(tmp_path):
     from servecalc.hf_config import from_hf_config
 
-    with guarded(), pytest.raises(ValueError, match="nested too deeply"):
+    with guarded(), pytest.raises(ValueError, match="levels deep; at most 64 are read"):
         from_hf_config(_nested_config(tmp_path))
 
 

@@ -33,11 +33,10 @@ Conventions worth knowing:
 
 from __future__ import annotations
 
-import json
 import os
 
 from .models import ModelSpec
-from .validate import describe
+from .validate import describe, json_value
 
 _REQUIRED = {
     "num_hidden_layers": "number of decoder layers",
@@ -65,15 +64,9 @@ def _load(config: object) -> dict:
             if len(text) > _MAX_CONFIG_CHARS:
                 raise ValueError(f"config file {shown} is over {_MAX_CONFIG_CHARS:,} "
                                  "characters; a config.json is a few kB")
-            loaded = json.loads(text)
         except OSError as exc:
             raise ValueError(f"config file {shown} cannot be read: {exc.strerror}") from None
-        except json.JSONDecodeError as exc:
-            raise ValueError(f"config file {shown} is not valid JSON: "
-                             f"{exc.msg} (line {exc.lineno})") from None
-        except RecursionError:
-            raise ValueError(f"config file {shown} is nested too deeply to be a "
-                             "config.json") from None
+        loaded = json_value(f"config file {shown}", text)
         if not isinstance(loaded, dict):
             raise ValueError(f"config file {shown} must hold a JSON object")
         return loaded
