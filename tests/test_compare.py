@@ -92,7 +92,7 @@ def test_burstier_traffic_queues_longer():
 
 
 @pytest.mark.parametrize("text, fragment", [
-    ("{", "not JSON"),
+    ("{", "not valid JSON"),
     ("[]", "must be a JSON object"),
     ('{"request_rate": 1, "completed": 2}', "total_input_tokens"),
     ('{"request_rate": -1, "input_lens": [1], "output_lens": [1]}', "request_rate"),
@@ -126,7 +126,7 @@ def test_cli_compare(tmp_path, capsys):
 
 
 @pytest.mark.parametrize("content, fragment", [
-    (None, "cannot be read"), ("{}", "total_input_tokens"), ("nope", "not JSON")])
+    (None, "cannot be read"), ("{}", "total_input_tokens"), ("nope", "not valid JSON")])
 def test_cli_compare_bad_files_exit_2(tmp_path, capsys, content, fragment):
     path = tmp_path / "run.json"
     if content is not None:
