@@ -169,5 +169,5 @@ def test_calculators_take_a_pasted_calibration():
 def test_calculator_rejects_a_bad_calibration():
     from fieldguide.calculators import render
 
-    with pytest.raises(ValueError, match="calibration: not JSON"):
+    with pytest.raises(ValueError, match="calibration is not valid JSON"):
         render("latency", {"model": "llama-3.1-8b", "gpu": "h100-sxm", "calibration": "{"})

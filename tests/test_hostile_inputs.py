@@ -91,6 +91,8 @@ def _good() -> dict[str, object]:
         "key": "a", "table": {"a": 1}, "allowed": ["a", "b"], "blame": "rate",
         "mbu": 0.6, "mfu": 0.45, "overhead_s": 0.0003, "message_bytes": 1e6,
         "total_bytes": 1e9, "link_bytes_per_s": 450e9,
+        "layer_type": "full_attention", "in_features": 64, "out_features": 32,
+        "peaks": {"bf16": 1e15, "fp8": 2e15}, "quantize": ["attention", "mlp"],
     }
 
 

@@ -19,7 +19,7 @@ from servecalc.paging import fragmentation
 from servecalc.prefix_cache import prefix_cache_effect
 from servecalc.step import step
 from servecalc.validate import non_negative_int, positive_number
-from servecalc.models import get_model
+from servecalc.models import all_full_attention, get_model
 from servecalc.units import GB, GiB, fmt_bytes, fmt_duration, fmt_int, fmt_number, fmt_percent
 from servecalc.deployment import Deployment
 
@@ -141,7 +141,7 @@ def window_saving(model: str, context: int) -> str:
     spec = get_model(model)
     if not spec.sliding_window:
         raise ValueError(f"model must have sliding-window layers, got {spec.id!r}")
-    full = replace(spec, sliding_window=0, sliding_window_layers=0)
+    full = all_full_attention(spec)
     saved = 1 - kv.kv_bytes_per_sequence(spec, context) / kv.kv_bytes_per_sequence(full, context)
     return fmt_percent(saved)
 

@@ -45,12 +45,13 @@ from collections.abc import Iterable
 from servecalc.validate import choice
 
 from .calibrated import leave_one_out
+from .cards import CARD_CASES
 from .core import KINDS, TOLERANCES, Source, ValidationCase, ValidationRow
 from .exact import EXACT
 from .measured import MEASURED
 from .sources import MPT_7B
 
-CASES: tuple[ValidationCase, ...] = EXACT + MEASURED
+CASES: tuple[ValidationCase, ...] = EXACT + MEASURED + CARD_CASES  # cards: the 2025 models
 
 __all__ = ["CASES", "KINDS", "MPT_7B", "TOLERANCES", "Source", "ValidationCase",
            "ValidationRow", "evaluate"]
