@@ -423,7 +423,7 @@ def test_every_build_time_output_and_drill_answer_is_printed(guide):
 
 def test_no_interactive_chrome(guide):
     text = "\n".join(guide["texts"])
-    for chrome in ["Python: not started", "Python: loading", "Python: ready", "Copy to clipboard",
+    for chrome in ["Python: starts when you use a cell", "Python: loading", "Python: ready", "Copy to clipboard",
                    "Copied!"]:
         assert chrome not in text, f"interactive chrome in the PDF: {chrome!r}"
     assert "pyodide" not in " ".join(guide["record"]["requests"]).lower(), "Pyodide was loaded"
