@@ -63,9 +63,10 @@ def _row(model: str, gpu: str, weight_dtype: str, kv_dtype: str, gpus: int, cont
 
 
 def _precision_placeholder(show: Callable[[PrecisionRow], str]) -> Callable[..., str]:
-    """A placeholder that shows one number of the :class:`PrecisionRow` of ``model`` on
-    ``gpus`` x ``gpu`` at one precision, batch 1 and ``context`` tokens (the docstring,
-    name and examples are those of ``show``)."""
+    """The placeholder that shows, with ``show``, one number of the
+    :class:`~servecalc.quantization.PrecisionRow` of ``model`` on ``gpus`` x ``gpu`` at
+    ``context`` tokens and one precision (weights, KV cache, and the matmul precision if
+    given). Its name, docstring and examples are those of ``show``."""
 
     def placeholder(model: str, gpu: str, weight_dtype: str, kv_dtype: str = "bf16",
                     gpus: int = 1, context: int = 8192, compute_dtype: str | None = None) -> str:
