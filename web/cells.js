@@ -56,7 +56,11 @@ class Runtime {
     if (this.worker) return;
     this.boots += 1;
     this.setState("loading");
-    const worker = new Worker(CONFIG.worker, { type: "module", name: "python" });
+    // From a blob: that imports the worker script, so the worker inherits this
+    // page's Content-Security-Policy (a worker loaded from its own URL takes
+    // the policy of its response headers, which a static host cannot set).
+    const stub = new Blob([`import ${JSON.stringify(CONFIG.worker)};`], { type: "text/javascript" });
+    const worker = new Worker(URL.createObjectURL(stub), { type: "module", name: "python" });
     worker.onmessage = (event) => this.onMessage(event.data);
     worker.onerror = (event) =>
       this.fail(`the Python worker could not start (${event.message || "script failed to load"})`);
