@@ -23,7 +23,8 @@ from servecalc.batching import (
     uniform_workload,
 )
 from servecalc.capacity import fit
-from servecalc.roofline import StepModel
+from servecalc.deployment import Deployment
+from servecalc.step import StepModel
 from servecalc.slo import (
     MLPERF_LLAMA2_70B_INTERACTIVE,
     MLPERF_LLAMA2_70B_SERVER,
@@ -165,14 +166,15 @@ def test_operating_point_follows_the_steady_state_model():
 
 
 def test_best_under_slo_meets_the_limits_and_is_best():
-    kw = dict(gpus=4, prompt=1024, output=256)
-    r = best_under_slo("llama-3.1-70b", GPU, slo="mlperf-llama2-70b-interactive", **kw)
+    tp4 = Deployment(model="llama-3.1-70b", gpu=GPU, gpus=4)
+    kw = dict(prompt=1024, output=256)
+    r = best_under_slo(tp4, slo="mlperf-llama2-70b-interactive", **kw)
     assert r.feasible
     assert r.best.ttft_s <= 0.45 and r.best.tpot_s <= 0.04
     # The next batch up breaks the TPOT limit (TPOT grows with batch here).
-    nxt = operating_point("llama-3.1-70b", GPU, batch=r.best.batch + 1, **kw)
+    nxt = operating_point(tp4, batch=r.best.batch + 1, **kw)
     assert nxt.tpot_s > 0.04
-    loose = best_under_slo("llama-3.1-70b", GPU, slo="mlperf-llama2-70b-server", **kw)
+    loose = best_under_slo(tp4, slo="mlperf-llama2-70b-server", **kw)
     assert loose.best.output_tokens_per_s >= r.best.output_tokens_per_s
     assert loose.best.batch <= loose.max_batch_fit
 

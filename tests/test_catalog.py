@@ -343,3 +343,29 @@ def test_hf_config_bad_files(tmp_path) -> None:
     broken.write_text("{not json")
     with pytest.raises(ValueError, match="not valid JSON"):
         from_hf_config(broken)
+
+
+# ------------------------------------------------------------------------- data files
+
+
+def test_catalogs_are_the_data_files_in_file_order() -> None:
+    from servecalc import catalog
+
+    assert list(MODELS) == [e["id"] for e in catalog.entries("models")]
+    assert list(GPUS) == [e["id"] for e in catalog.entries("gpus")]
+    assert [p.instance for p in PRICES] == [e["instance"] for e in catalog.entries("prices")]
+    for name in catalog.NAMES:
+        for entry in catalog.entries(name):
+            assert entry["source"] and (entry.get("source_date") or entry.get("date"))
+
+
+def test_a_bad_data_entry_names_itself(monkeypatch: pytest.MonkeyPatch) -> None:
+    from servecalc import catalog
+
+    good = catalog.entries("models")[0]
+    monkeypatch.setattr(catalog, "entries", lambda name: [{**good, "num_layer": 32}])
+    with pytest.raises(ValueError, match=r"models.json entry 'llama-2-7b'.*num_layer"):
+        catalog.build("models", ModelSpec)
+    monkeypatch.setattr(catalog, "entries", lambda name: [{**good, "num_layers": 0}])
+    with pytest.raises(ValueError, match=r"entry 'llama-2-7b': model.num_layers must be"):
+        catalog.build("models", ModelSpec)

@@ -25,7 +25,7 @@ def run_json(capsys, *argv: str):
     return json.loads(out)
 
 
-EXPECTED_COMMANDS = ["models", "gpus", "memory", "fit", "step", "latency", "cost"]
+EXPECTED_COMMANDS = ["models", "gpus", "memory", "fit", "step", "latency", "cost", "simulate"]
 
 
 def test_all_commands_registered() -> None:
@@ -167,6 +167,28 @@ def test_errors_exit_2_with_message(capsys, argv, fragment) -> None:
     assert out == ""
     assert fragment in err
     assert "Traceback" not in err
+
+
+def test_timing_commands_share_the_deployment_options(capsys) -> None:
+    # Halving the bandwidth utilisation doubles the time spent moving bytes
+    # (memory time = bytes / (mbu x bandwidth)); the option is shared by every command.
+    base = ["--model", "llama-3.1-70b", "--gpu", "h100-sxm", "--gpus", "4"]
+    shape = ["--phase", "decode", "--batch", "8", "--context", "2048"]
+    one = run_json(capsys, "step", *base, *shape, "--mbu", "0.6")
+    two = run_json(capsys, "step", *base, *shape, "--mbu", "0.3")
+    assert two["memory_s"] == pytest.approx(2 * one["memory_s"], rel=1e-12)
+    slow = run_json(capsys, "latency", *base, "--prompt", "100", "--output", "10", "--mbu", "0.3")
+    fast = run_json(capsys, "latency", *base, "--prompt", "100", "--output", "10")
+    assert slow["tpot_s"] > fast["tpot_s"]
+    fp8 = run_json(capsys, "step", "--model", "llama-3.1-8b", "--gpu", "h100-sxm", "--phase",
+                   "prefill", "--batch", "1", "--context", "2048", "--weight-dtype", "fp8")
+    assert fp8["compute_dtype"] == "fp8"
+    forced = run_json(capsys, "step", "--model", "llama-3.1-8b", "--gpu", "h100-sxm", "--phase",
+                      "prefill", "--batch", "1", "--context", "2048", "--weight-dtype", "fp8",
+                      "--compute-dtype", "bf16")
+    assert forced["compute_dtype"] == "bf16"
+    code, _, err = run(capsys, "cost", *base, "--price-per-hour", "2", "--mfu", "1.5")
+    assert code == 2 and "mfu must be a number in (0, 1], got 1.5" in err
 
 
 def test_register_command(capsys) -> None:

@@ -10,15 +10,17 @@ from __future__ import annotations
 import pytest
 
 from servecalc.cost import break_even_vs_api, cost_per_million_tokens, cost_vs_batch
+from servecalc.deployment import Deployment
 from servecalc.latency import request_latency
 
 MODEL, GPU = "llama-3.1-70b", "h100-sxm"
-KW = dict(batch=16, prompt=2000, output=500, gpus=4)
+TP4 = Deployment(model=MODEL, gpu=GPU, gpus=4)
+KW = dict(batch=16, prompt=2000, output=500)
 
 
 def test_split_follows_prefill_and_decode_time():
-    c = cost_per_million_tokens(MODEL, GPU, price_usd_per_hour=2.5, **KW)
-    lat = request_latency(MODEL, GPU, prompt=2000, output=500, batch=16, gpus=4)
+    c = cost_per_million_tokens(TP4, price_usd_per_hour=2.5, **KW)
+    lat = request_latency(TP4, prompt=2000, output=500, batch=16)
     assert c.cluster_usd_per_hour == 10.0                  # 4 GPUs x $2.50
     # Money is conserved: an hour of requests pays exactly the cluster's hour ...
     assert c.usd_per_request * c.requests_per_hour == pytest.approx(10.0, rel=1e-12)
@@ -38,8 +40,8 @@ def test_split_follows_prefill_and_decode_time():
 
 
 def test_utilization_divides_every_cost():
-    full = cost_per_million_tokens(MODEL, GPU, price_usd_per_hour=2.0, **KW)
-    quarter = cost_per_million_tokens(MODEL, GPU, price_usd_per_hour=2.0, utilization=0.25, **KW)
+    full = cost_per_million_tokens(TP4, price_usd_per_hour=2.0, **KW)
+    quarter = cost_per_million_tokens(TP4, price_usd_per_hour=2.0, utilization=0.25, **KW)
     for field in ("usd_per_million_input_tokens", "usd_per_million_output_tokens",
                   "usd_per_request"):
         assert getattr(quarter, field) == pytest.approx(4 * getattr(full, field))
@@ -47,20 +49,20 @@ def test_utilization_divides_every_cost():
 
 
 def test_price_scales_linearly():
-    a = cost_per_million_tokens(MODEL, GPU, price_usd_per_hour=1.0, **KW)
-    b = cost_per_million_tokens(MODEL, GPU, price_usd_per_hour=3.0, **KW)
+    a = cost_per_million_tokens(TP4, price_usd_per_hour=1.0, **KW)
+    b = cost_per_million_tokens(TP4, price_usd_per_hour=3.0, **KW)
     assert b.usd_per_million_output_tokens == pytest.approx(3 * a.usd_per_million_output_tokens)
 
 
 def test_one_output_token_costs_nothing_extra():
-    c = cost_per_million_tokens(MODEL, GPU, price_usd_per_hour=2.0, batch=1, prompt=100,
-                                output=1, gpus=4)
+    c = cost_per_million_tokens(TP4,
+                                price_usd_per_hour=2.0, batch=1, prompt=100, output=1)
     assert c.usd_per_million_output_tokens == 0 and c.decode_s == 0
 
 
 def test_bigger_batches_cost_less_per_token():
-    rows = cost_vs_batch(MODEL, GPU, price_usd_per_hour=2.0, batches=[1, 4, 16, 64],
-                         prompt=1000, output=200, gpus=4)
+    rows = cost_vs_batch(TP4,
+                         price_usd_per_hour=2.0, batches=[1, 4, 16, 64], prompt=1000, output=200)
     out = [r.usd_per_million_output_tokens for r in rows]
     assert out == sorted(out, reverse=True)
     assert out[0] / out[-1] > 10     # weights read once for 64 sequences instead of one
@@ -68,10 +70,10 @@ def test_bigger_batches_cost_less_per_token():
 
 def test_break_even_against_an_api():
     pin, pout = 0.60, 0.80    # $ per million tokens, illustrative
-    b = break_even_vs_api(MODEL, GPU, price_usd_per_hour=2.0, api_usd_per_million_input=pin,
+    b = break_even_vs_api(TP4, price_usd_per_hour=2.0, api_usd_per_million_input=pin,
                           api_usd_per_million_output=pout, **KW)
     api = (2000 * pin + 500 * pout) / 1e6
-    full = cost_per_million_tokens(MODEL, GPU, price_usd_per_hour=2.0, **KW)
+    full = cost_per_million_tokens(TP4, price_usd_per_hour=2.0, **KW)
     assert b.api_usd_per_request == pytest.approx(api)
     assert b.break_even_utilization == pytest.approx(full.usd_per_request / api)
     assert b.break_even_requests_per_hour == pytest.approx(8.0 / api)
@@ -83,9 +85,9 @@ def test_break_even_against_an_api():
 
 
 def test_a_very_cheap_api_wins():
-    b = break_even_vs_api(MODEL, GPU, price_usd_per_hour=2.0, api_usd_per_million_input=1e-6,
-                          api_usd_per_million_output=1e-6, batch=1, prompt=100, output=100,
-                          gpus=4)
+    b = break_even_vs_api(TP4,
+                          price_usd_per_hour=2.0, api_usd_per_million_input=1e-6,
+                          api_usd_per_million_output=1e-6, batch=1, prompt=100, output=100)
     assert not b.self_hosting_can_win and b.break_even_utilization > 1
 
 
@@ -100,11 +102,11 @@ def test_a_very_cheap_api_wins():
 )
 def test_cost_rejects_bad_input(kwargs, fragment):
     with pytest.raises(ValueError) as info:
-        cost_per_million_tokens(MODEL, GPU, **KW, **kwargs)
+        cost_per_million_tokens(TP4, **KW, **kwargs)
     assert fragment in str(info.value)
 
 
 def test_break_even_rejects_a_free_api():
     with pytest.raises(ValueError, match="must not both be 0"):
-        break_even_vs_api(MODEL, GPU, price_usd_per_hour=2.0, api_usd_per_million_input=0,
+        break_even_vs_api(TP4, price_usd_per_hour=2.0, api_usd_per_million_input=0,
                           api_usd_per_million_output=0, **KW)

@@ -13,7 +13,8 @@ import pytest
 
 from servecalc.latency import decode_throughput_curve, request_latency
 from servecalc.prefix_cache import prefix_cache_effect
-from servecalc.roofline import StepModel
+from servecalc.step import StepModel
+from servecalc.deployment import Deployment
 
 
 def test_ttft_is_the_prefill_step():
@@ -43,8 +44,10 @@ def test_single_token_output_has_no_decode():
 
 
 def test_batching_raises_tpot_less_than_it_raises_throughput():
-    one = request_latency("llama-3.1-70b", "h100-sxm", prompt=512, output=128, gpus=4)
-    many = request_latency("llama-3.1-70b", "h100-sxm", prompt=512, output=128, gpus=4, batch=32)
+    one = request_latency(Deployment(model="llama-3.1-70b", gpu="h100-sxm", gpus=4),
+                          prompt=512, output=128)
+    many = request_latency(Deployment(model="llama-3.1-70b", gpu="h100-sxm", gpus=4),
+                           prompt=512, output=128, batch=32)
     assert many.tpot_s > one.tpot_s
     assert many.tokens_per_s / one.tokens_per_s > many.tpot_s / one.tpot_s
 

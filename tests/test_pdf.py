@@ -19,6 +19,7 @@ import pytest
 
 from tests.conftest import CHROMIUM_ARGS, ROOT
 from tools import pdf as pdftool
+from servecalc.deployment import Deployment
 
 pytestmark = pytest.mark.browser
 
@@ -47,8 +48,8 @@ def _notebook_fp8_x4_capacity() -> str:
     from servecalc.units import fmt_number
 
     slo = make_slo("assistant", ttft_s=2.0, tpot_s=0.05)
-    best = best_under_slo("llama-3.1-70b", "h100-sxm", gpus=4, prompt=2500, output=400,
-                          slo=slo, weight_dtype="fp8").best
+    best = best_under_slo(Deployment(model="llama-3.1-70b", gpu="h100-sxm", gpus=4, weight_dtype="fp8"),
+                          prompt=2500, output=400, slo=slo).best
     return fmt_number(best.requests_per_s)
 
 

@@ -19,9 +19,10 @@ from servecalc.cost import cost_per_million_tokens
 from servecalc.gpus import GPUS
 from servecalc.latency import request_latency
 from servecalc.models import MODELS
-from servecalc.roofline import StepModel, step
+from servecalc.step import StepModel, step
 from servecalc.slo import operating_point
 from servecalc.speculative import expected_tokens_per_step, speedup
+from servecalc.deployment import Deployment
 
 models = st.sampled_from(sorted(MODELS))
 gpu_ids = st.sampled_from(sorted(GPUS))
@@ -38,7 +39,7 @@ def setting_ok(model: str, gpus: int) -> bool:
 
 
 def step_model(model, gpu, gpus, weight_dtype, kv_dtype) -> StepModel:
-    return StepModel(model, gpu, gpus=gpus, weight_dtype=weight_dtype, kv_dtype=kv_dtype)
+    return StepModel(Deployment(model=model, gpu=gpu, gpus=gpus, weight_dtype=weight_dtype, kv_dtype=kv_dtype))
 
 
 def finite_non_negative(*values: float) -> bool:
@@ -78,8 +79,10 @@ def test_prefill_time_monotone_in_chunk_and_past(model, gpu, gpus, w, chunk, pas
 @given(model=models, gpu=gpu_ids, b=batches, c=st.integers(1, 20_000),
        mbu=efficiency, mfu=efficiency, lower=st.floats(0.1, 0.99))
 def test_lower_efficiency_is_never_faster(model, gpu, b, c, mbu, mfu, lower):
-    fast = step(model, gpu, phase="decode", batch=b, context=c, mbu=mbu, mfu=mfu)
-    slow = step(model, gpu, phase="decode", batch=b, context=c, mbu=mbu * lower, mfu=mfu)
+    fast = step(Deployment(model=model, gpu=gpu, mbu=mbu, mfu=mfu),
+                phase="decode", batch=b, context=c)
+    slow = step(Deployment(model=model, gpu=gpu, mbu=mbu * lower, mfu=mfu),
+                phase="decode", batch=b, context=c)
     assert slow.seconds >= fast.seconds
 
 
@@ -88,9 +91,10 @@ def test_lower_efficiency_is_never_faster(model, gpu, b, c, mbu, mfu, lower):
        b1=st.integers(1, 256), b2=st.integers(1, 256), prompt=st.integers(1, 8_000),
        output=st.integers(2, 2_000), price=st.floats(0.1, 20), mbu=efficiency)
 def test_cost_falls_as_throughput_rises(model, b1, b2, prompt, output, price, mbu):
-    kw = dict(price_usd_per_hour=price, prompt=prompt, output=output, mbu=mbu)
-    a = cost_per_million_tokens(model, "h100-sxm", batch=b1, **kw)
-    b = cost_per_million_tokens(model, "h100-sxm", batch=b2, **kw)
+    kw = dict(price_usd_per_hour=price, prompt=prompt, output=output)
+    d = Deployment(model=model, gpu="h100-sxm", mbu=mbu)
+    a = cost_per_million_tokens(d, batch=b1, **kw)
+    b = cost_per_million_tokens(d, batch=b2, **kw)
     # Same cluster price: dollars per token times tokens per second is the price per second.
     tokens_a = a.output_tokens_per_s * (prompt + output) / output
     tokens_b = b.output_tokens_per_s * (prompt + output) / output
@@ -141,16 +145,18 @@ not_fraction = st.one_of(
 
 @given(value=not_positive_int, field=st.sampled_from(["batch", "context", "gpus"]))
 def test_bad_counts_raise_value_error(value, field):
-    kwargs = dict(phase="decode", batch=1, context=16, gpus=1)
-    kwargs[field] = value
+    counts = dict(batch=1, context=16, gpus=1)
+    counts[field] = value
     with pytest.raises(ValueError):
-        step("llama-3.1-8b", "h100-sxm", **kwargs)
+        step(Deployment(model="llama-3.1-8b", gpu="h100-sxm", gpus=counts["gpus"]),
+             phase="decode", batch=counts["batch"], context=counts["context"])
 
 
 @given(value=not_fraction, field=st.sampled_from(["mbu", "mfu"]))
 def test_bad_efficiencies_raise_value_error(value, field):
     with pytest.raises(ValueError, match=field):
-        step("llama-3.1-8b", "h100-sxm", phase="decode", batch=1, context=16, **{field: value})
+        step(Deployment(model="llama-3.1-8b", gpu="h100-sxm", **{field: value}), phase="decode",
+             batch=1, context=16)
 
 
 @given(value=st.one_of(st.floats(max_value=0.0), st.just(float("nan")), st.just(float("inf")),
@@ -169,7 +175,7 @@ def test_unknown_names_raise_value_error(value):
     with pytest.raises(ValueError):
         step("llama-3.1-8b", value, phase="decode", batch=1, context=16)
     with pytest.raises(ValueError):
-        StepModel("llama-3.1-8b", "h100-sxm", weight_dtype=value)
+        StepModel(Deployment(model="llama-3.1-8b", gpu="h100-sxm", weight_dtype=value))
 
 
 @given(alpha=st.one_of(st.floats(min_value=1.0), st.floats(max_value=-1e-9),

@@ -12,7 +12,8 @@ from servecalc.capacity import fit
 from servecalc.kv import kv_bytes_per_token
 from servecalc.params import weight_bytes
 from servecalc.quantization import DEFAULT_CONFIGS, compare_precisions
-from servecalc.roofline import StepModel
+from servecalc.step import StepModel
+from servecalc.deployment import Deployment
 
 
 def rows_by_key(rows):
@@ -20,7 +21,8 @@ def rows_by_key(rows):
 
 
 def test_default_rows_and_their_memory():
-    rows = compare_precisions("llama-3.1-70b", "h100-sxm", gpus=2, context=8192)
+    rows = compare_precisions(Deployment(model="llama-3.1-70b", gpu="h100-sxm", gpus=2),
+                              context=8192)
     assert [(r.weight_dtype, r.kv_dtype) for r in rows] == list(DEFAULT_CONFIGS)
     by = rows_by_key(rows)
     # Llama-3.1-70B: 80 layers x 8 KV heads x 128 x 2 (K and V) values per token.

@@ -2,7 +2,7 @@
 
 Expected values are computed in this file from the architectures (published
 config.json values restated below) and the formulas stated in
-servecalc.roofline's docstring, not taken from the code's output.
+servecalc.step's docstring, not taken from the code's output.
 """
 
 from __future__ import annotations
@@ -11,8 +11,9 @@ import math
 
 import pytest
 
+from servecalc.deployment import Deployment
 from servecalc.models import ModelSpec
-from servecalc.roofline import (
+from servecalc.step import (
     DEFAULT_ALLREDUCE_HOP_LATENCY_S,
     DEFAULT_MBU,
     DEFAULT_MFU,
@@ -133,7 +134,7 @@ def test_moe_expected_distinct_experts():
 
 def test_mla_decode_uses_absorbed_latent_attention():
     # DeepSeek-V3: 128 heads, kv_lora_rank 512, qk_rope 64; 61 layers.
-    sm = StepModel("deepseek-v3", "h200", gpus=8)
+    sm = StepModel(Deployment(model="deepseek-v3", gpu="h200", gpus=8))
     a = sm.decode_total(1, 1000)
     b = sm.decode_total(1, 2000)
     per_token_layer = 2 * 128 * ((512 + 64) + 512)
@@ -144,7 +145,8 @@ def test_mla_decode_uses_absorbed_latent_attention():
 
 def test_tensor_parallel_all_reduce_time():
     tokens = 512
-    r = step("llama-3.1-70b", "h100-sxm", phase="prefill", batch=1, context=tokens, gpus=4)
+    r = step(Deployment(model="llama-3.1-70b", gpu="h100-sxm", gpus=4),
+             phase="prefill", batch=1, context=tokens)
     size = tokens * 8192 * 2
     per_op = 2 * 3 / 4 * size / H100_LINK + 2 * 3 * DEFAULT_ALLREDUCE_HOP_LATENCY_S
     assert r.comm_s == pytest.approx(2 * 80 * per_op, rel=1e-12)
@@ -152,11 +154,14 @@ def test_tensor_parallel_all_reduce_time():
 
 
 def test_tensor_parallel_splits_weights_and_kv_heads():
-    one = step("llama-3.1-70b", "h100-sxm", phase="decode", batch=8, context=4096, gpus=1)
-    four = step("llama-3.1-70b", "h100-sxm", phase="decode", batch=8, context=4096, gpus=4)
+    one = step(Deployment(model="llama-3.1-70b", gpu="h100-sxm", gpus=1),
+               phase="decode", batch=8, context=4096)
+    four = step(Deployment(model="llama-3.1-70b", gpu="h100-sxm", gpus=4),
+                phase="decode", batch=8, context=4096)
     assert four.bytes_per_gpu == pytest.approx(one.bytes_per_gpu / 4, rel=1e-12)
     # 8 KV heads on 16 GPUs: one head each, so each GPU holds 1/8 of the cache.
-    sixteen = step("llama-3.1-70b", "h100-sxm", phase="decode", batch=8, context=4096, gpus=16)
+    sixteen = step(Deployment(model="llama-3.1-70b", gpu="h100-sxm", gpus=16),
+                   phase="decode", batch=8, context=4096)
     kv = sixteen.kv_bytes_read + sixteen.kv_bytes_written
     assert sixteen.bytes_per_gpu == pytest.approx(sixteen.weight_bytes_read / 16 + kv / 8)
 
@@ -166,23 +171,25 @@ def test_compute_precision_follows_weights():
     assert default_compute_dtype("a100-80gb", "fp8") == "bf16"       # no fp8 tensor cores
     assert default_compute_dtype("h100-sxm", "int4") == "bf16"       # weight-only
     bf16 = step("llama-3.1-8b", "h100-sxm", phase="prefill", batch=1, context=4096)
-    fp8 = step("llama-3.1-8b", "h100-sxm", phase="prefill", batch=1, context=4096,
-               weight_dtype="fp8")
-    int4 = step("llama-3.1-8b", "h100-sxm", phase="prefill", batch=1, context=4096,
-                weight_dtype="int4")
+    fp8 = step(Deployment(model="llama-3.1-8b", gpu="h100-sxm", weight_dtype="fp8"),
+               phase="prefill", batch=1, context=4096)
+    int4 = step(Deployment(model="llama-3.1-8b", gpu="h100-sxm", weight_dtype="int4"),
+                phase="prefill", batch=1, context=4096)
     assert fp8.compute_s == pytest.approx(bf16.compute_s * H100_BF16 / H100_FP8, rel=1e-9)
     assert int4.compute_s == pytest.approx(bf16.compute_s, rel=1e-12)
     assert int4.seconds == pytest.approx(bf16.seconds, rel=1e-12)    # compute-bound: no gain
-    w8a8 = step("llama-3.1-8b", "h100-sxm", phase="prefill", batch=1, context=4096,
-                weight_dtype="int8", compute_dtype="int8")
+    w8a8 = step(Deployment(model="llama-3.1-8b", gpu="h100-sxm", weight_dtype="int8", compute_dtype="int8"),
+                phase="prefill", batch=1, context=4096)
     assert w8a8.compute_dtype == "int8" and w8a8.compute_s < bf16.compute_s
 
 
 def test_efficiency_and_overhead_knobs():
     base = step("llama-3.1-8b", "h100-sxm", phase="decode", batch=1, context=100)
-    slow = step("llama-3.1-8b", "h100-sxm", phase="decode", batch=1, context=100, mbu=0.3)
+    slow = step(Deployment(model="llama-3.1-8b", gpu="h100-sxm", mbu=0.3),
+                phase="decode", batch=1, context=100)
     assert slow.memory_s == pytest.approx(2 * base.memory_s)
-    late = step("llama-3.1-8b", "h100-sxm", phase="decode", batch=1, context=100, overhead_s=0.001)
+    late = step(Deployment(model="llama-3.1-8b", gpu="h100-sxm", overhead_s=0.001),
+                phase="decode", batch=1, context=100)
     assert late.seconds == pytest.approx(base.seconds + 0.001)
 
 
@@ -233,8 +240,9 @@ def test_utilization_helpers():
     ],
 )
 def test_bad_arguments_name_themselves(kwargs, fragment):
+    shape = {k: kwargs.pop(k) for k in ("phase", "batch", "context")}
     with pytest.raises(ValueError) as info:
-        step("llama-3.1-8b", "h100-sxm", **kwargs)
+        step(Deployment(model="llama-3.1-8b", gpu="h100-sxm", **kwargs), **shape)
     assert fragment in str(info.value)
 
 
@@ -244,9 +252,9 @@ def test_multi_gpu_needs_an_interconnect():
     from servecalc.gpus import get_gpu
     lonely = replace(get_gpu("l4"), id="l4-no-link", interconnect_bytes_per_s=0.0)
     with pytest.raises(ValueError, match="interconnect"):
-        StepModel("llama-3.1-8b", lonely, gpus=2)
+        StepModel(Deployment(model="llama-3.1-8b", gpu=lonely, gpus=2))
 
 
 def test_fp8_compute_needs_fp8_tensor_cores():
     with pytest.raises(ValueError, match="compute_dtype 'fp8'"):
-        StepModel("llama-3.1-8b", "a100-80gb", compute_dtype="fp8")
+        StepModel(Deployment(model="llama-3.1-8b", gpu="a100-80gb", compute_dtype="fp8"))

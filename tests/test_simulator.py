@@ -10,7 +10,7 @@ import pytest
 
 from servecalc.batching import static_batching
 from servecalc.latency import request_latency
-from servecalc.roofline import StepModel
+from servecalc.step import StepModel
 from servecalc.simulate import (
     Engine,
     _simulate,

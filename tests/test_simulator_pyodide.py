@@ -13,7 +13,8 @@ import subprocess
 
 import pytest
 
-from tests.test_pyodide_doctests import ROOT, load_live_hook
+from fieldguide.build.wheels import build_wheel
+from tests.test_pyodide_doctests import ROOT
 
 pytestmark = pytest.mark.pyodide
 
@@ -74,7 +75,7 @@ def cpython_results() -> str:
 
 def test_simulations_identical_in_cpython_and_pyodide(tmp_path):
     assert shutil.which("node"), "node is required (Node 20)"
-    wheel = load_live_hook().build_wheel(tmp_path / "wheel")
+    wheel = build_wheel(ROOT, tmp_path / "wheel")
     script = tmp_path / "run.mjs"
     script.write_text(NODE_SCRIPT.format(
         pyodide=json.dumps((ROOT / "node_modules" / "pyodide" / "pyodide.mjs").as_uri()),

@@ -22,7 +22,7 @@ import statistics
 
 import pytest
 
-from servecalc.roofline import StepModel
+from servecalc.step import StepModel
 from servecalc.simulate import Engine, simulate
 from servecalc.workload import poisson_workload
 

@@ -13,8 +13,9 @@ import math
 
 import pytest
 
-from servecalc.roofline import StepModel
+from servecalc.step import StepModel
 from servecalc.speculative import best_gamma, expected_tokens_per_step, speculative_decode, speedup
+from servecalc.deployment import Deployment
 
 
 @pytest.mark.parametrize("alpha", [0.0, 0.3, 0.6, 0.8, 0.95])
@@ -62,10 +63,10 @@ def test_other_bad_arguments():
 
 def test_speculative_decode_with_step_times():
     alpha, gamma, context = 0.8, 4, 2048
-    r = speculative_decode("llama-3.1-70b", "llama-3.1-8b", "h100-sxm", gpus=4, alpha=alpha,
-                           gamma=gamma, context=context)
-    big = StepModel("llama-3.1-70b", "h100-sxm", gpus=4)
-    small = StepModel("llama-3.1-8b", "h100-sxm", gpus=4)
+    r = speculative_decode(Deployment(model="llama-3.1-70b", gpu="h100-sxm", gpus=4),
+                           "llama-3.1-8b", alpha=alpha, gamma=gamma, context=context)
+    big = StepModel(Deployment(model="llama-3.1-70b", gpu="h100-sxm", gpus=4))
+    small = StepModel(Deployment(model="llama-3.1-8b", gpu="h100-sxm", gpus=4))
     draft = small.decode_time_s(1, context)
     verify = big.prefill_time_s(gamma + 1, context - 1)
     tokens = (1 - alpha ** (gamma + 1)) / (1 - alpha)

@@ -35,6 +35,7 @@
 # not.
 
 # %%
+from servecalc.deployment import Deployment
 from servecalc.slo import make_slo
 from servecalc.units import fmt_int, fmt_number, fmt_percent, fmt_usd
 
@@ -74,8 +75,8 @@ replicas = {}
 print(f"{'config':>8} {'batch':>6} {'req/s':>6} {'$/request':>10} "
       f"{'break-even, on-demand':>22} {'reserved':>9}")
 for dtype, gpus in CONFIGS:
-    point = best_under_slo(MODEL, GPU, gpus=gpus, prompt=PROMPT, output=OUTPUT, slo=SLO,
-                           weight_dtype=dtype).best
+    point = best_under_slo(Deployment(model=MODEL, gpu=GPU, gpus=gpus, weight_dtype=dtype),
+                           prompt=PROMPT, output=OUTPUT, slo=SLO).best
     capacity = point.requests_per_s
     per_request = {
         price: gpus * price / (capacity * 3600)

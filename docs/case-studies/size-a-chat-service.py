@@ -41,6 +41,7 @@
 # first token and time per output token.
 
 # %%
+from servecalc.deployment import Deployment
 from servecalc.slo import make_slo
 from servecalc.units import fmt_duration, fmt_int, fmt_number, fmt_usd
 
@@ -92,7 +93,8 @@ from servecalc.latency import request_latency
 
 CANDIDATES = [("bf16", 4), ("bf16", 8), ("fp8", 2), ("fp8", 4)]
 for dtype, gpus in CANDIDATES:
-    r = request_latency(MODEL, GPU, prompt=PROMPT, output=OUTPUT, gpus=gpus, weight_dtype=dtype)
+    r = request_latency(Deployment(model=MODEL, gpu=GPU, gpus=gpus, weight_dtype=dtype),
+                        prompt=PROMPT, output=OUTPUT)
     ok = r.ttft_s <= SLO.ttft_s and r.tpot_s <= SLO.tpot_s
     print(f"{dtype} x{gpus}: TTFT {fmt_duration(r.ttft_s, 'ms'):>9}, TPOT {fmt_duration(r.tpot_s, 'ms'):>8}, "
           f"end to end {fmt_duration(r.e2e_s, 's', 2):>7}  {'meets' if ok else 'MISSES'} the SLO")
@@ -121,14 +123,15 @@ plans = []
 print(f"{'config':>8} {'batch':>6} {'req/s':>7} {'replicas':>9} {'GPUs':>5} "
       f"{'per month':>11} {'$/1M tok':>9}")
 for dtype, gpus in CANDIDATES:
-    res = best_under_slo(MODEL, GPU, gpus=gpus, prompt=PROMPT, output=OUTPUT, slo=SLO,
-                         weight_dtype=dtype)
+    res = best_under_slo(Deployment(model=MODEL, gpu=GPU, gpus=gpus, weight_dtype=dtype),
+                         prompt=PROMPT, output=OUTPUT, slo=SLO)
     p = res.best
     replicas = math.ceil(PEAK_REQUESTS_PER_S / (p.requests_per_s * (1 - HEADROOM)))
     total_gpus = replicas * gpus
     monthly = total_gpus * PRICE_USD_PER_GPU_HOUR * HOURS_PER_MONTH
-    c = cost_per_million_tokens(MODEL, GPU, gpus=gpus, price_usd_per_hour=PRICE_USD_PER_GPU_HOUR,
-                                batch=p.batch, prompt=PROMPT, output=OUTPUT, weight_dtype=dtype)
+    c = cost_per_million_tokens(Deployment(model=MODEL, gpu=GPU, gpus=gpus, weight_dtype=dtype),
+                                price_usd_per_hour=PRICE_USD_PER_GPU_HOUR, batch=p.batch,
+                                prompt=PROMPT, output=OUTPUT)
     plans.append((dtype, gpus, p, replicas, total_gpus, monthly))
     print(f"{dtype + ' x' + str(gpus):>8} {p.batch:>6} {fmt_number(p.requests_per_s):>7} "
           f"{replicas:>9} {total_gpus:>5} {fmt_usd(monthly, 0):>11} "
@@ -167,8 +170,8 @@ scenarios = {
     "both": (2 * PROMPT, 2 * OUTPUT),
 }
 for name, (prompt, output) in scenarios.items():
-    res = best_under_slo(MODEL, GPU, gpus=gpus, prompt=prompt, output=output, slo=SLO,
-                         weight_dtype=dtype)
+    res = best_under_slo(Deployment(model=MODEL, gpu=GPU, gpus=gpus, weight_dtype=dtype),
+                         prompt=prompt, output=output, slo=SLO)
     if res.best is None:
         print(f"{name:>15}: no batch meets the SLO ({res.reason})")
         continue
@@ -199,8 +202,8 @@ from servecalc.batching import continuous_batching
 
 rng = random.Random(7)
 work = [(PROMPT, rng.randint(OUTPUT // 4, 2 * OUTPUT)) for _ in range(4 * best[2].batch)]
-sim = continuous_batching(MODEL, GPU, requests=work, batch=best[2].batch, gpus=gpus,
-                          weight_dtype=dtype)
+sim = continuous_batching(Deployment(model=MODEL, gpu=GPU, gpus=gpus, weight_dtype=dtype),
+                          requests=work, batch=best[2].batch)
 print(f"simulated: {fmt_int(round(sim.output_tokens_per_s))} output tokens/s, "
       f"{fmt_number(sim.requests_per_s)} requests/s, mean TTFT {fmt_duration(sim.mean_ttft_s, 's', 2)}")
 print(f"planned:   {fmt_int(round(best[2].output_tokens_per_s))} output tokens/s, "

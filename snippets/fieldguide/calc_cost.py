@@ -11,7 +11,7 @@ from servecalc.prices import get_price
 from servecalc.units import fmt_usd
 
 from . import charts
-from .fields import Calculator, deployment_fields, efficiency_fields, resolve_model
+from .fields import Calculator, deployment_fields, deployment_of, efficiency_fields
 from .forms import Field
 from .html import key_values, note
 
@@ -19,12 +19,10 @@ UTILIZATIONS = [0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0]
 
 
 def cost(**v) -> str:
-    model = resolve_model(v)
+    d = deployment_of(v)
     common = dict(price_usd_per_hour=v["price_usd_per_hour"], batch=v["batch"],
-                  prompt=v["prompt"], output=v["output"], gpus=v["gpus"],
-                  weight_dtype=v["weight_dtype"], kv_dtype=v["kv_dtype"],
-                  mbu=v["mbu"], mfu=v["mfu"])
-    r = cost_per_million_tokens(model, v["gpu"], utilization=v["utilization"], **common)
+                  prompt=v["prompt"], output=v["output"])
+    r = cost_per_million_tokens(d, utilization=v["utilization"], **common)
     rows = [
         ("Cluster price", f"{fmt_usd(r.cluster_usd_per_hour)} per hour"),
         ("Cost per million output tokens", fmt_usd(r.usd_per_million_output_tokens)),
@@ -32,7 +30,7 @@ def cost(**v) -> str:
         ("Cost per request", fmt_usd(r.usd_per_request, 4)),
         ("Requests per hour at this utilization", f"{r.requests_per_hour:,.0f}"),
     ]
-    curve = [cost_per_million_tokens(model, v["gpu"], utilization=u, **common) for u in UTILIZATIONS]
+    curve = [cost_per_million_tokens(d, utilization=u, **common) for u in UTILIZATIONS]
     chart = charts.category_chart(
         title="Cost per million tokens against utilization",
         x_title="utilization (share of the hour the GPUs do useful work)",

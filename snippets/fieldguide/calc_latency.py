@@ -6,22 +6,19 @@ True
 
 from __future__ import annotations
 
-from servecalc.capacity import fit
+from servecalc.capacity import fit_deployment
 from servecalc.latency import request_latency
 from servecalc.units import fmt_duration, fmt_number
 
 from . import charts
-from .fields import BATCHES, Calculator, deployment_fields, efficiency_fields, resolve_model
+from .fields import BATCHES, Calculator, deployment_fields, deployment_of, efficiency_fields
 from .forms import Field
 from .html import key_values, note
 
 
 def latency(**v) -> str:
-    model = resolve_model(v)
-    deploy = dict(gpus=v["gpus"], weight_dtype=v["weight_dtype"], kv_dtype=v["kv_dtype"],
-                  mbu=v["mbu"], mfu=v["mfu"])
-    r = request_latency(model, v["gpu"], prompt=v["prompt"], output=v["output"],
-                        batch=v["batch"], **deploy)
+    d = deployment_of(v)
+    r = request_latency(d, prompt=v["prompt"], output=v["output"], batch=v["batch"])
     rows = [
         ("Time to first token (TTFT)", f"{fmt_duration(r.ttft_s, 'ms')} ({r.prefill_bound}-bound)"),
         ("Time per output token (TPOT)", f"{fmt_duration(r.tpot_s, 'ms', 2)} ({r.decode_bound}-bound)"),
@@ -29,13 +26,12 @@ def latency(**v) -> str:
         ("Decode throughput, whole batch", f"{fmt_number(r.tokens_per_s, 0)} tokens/s"),
         ("Per request", f"{fmt_number(1 / r.tpot_s, 1)} tokens/s"),
     ]
-    capacity = fit(model, v["gpu"], gpus=v["gpus"], context=v["prompt"] + v["output"],
-                   weight_dtype=v["weight_dtype"], kv_dtype=v["kv_dtype"]).max_batch
+    capacity = fit_deployment(d, context=v["prompt"] + v["output"]).max_batch
     warn = "" if capacity >= v["batch"] else note(
         f"Only {capacity} such requests fit in memory: a batch of {v['batch']} would not run.",
         "warning")
-    curve = [request_latency(model, v["gpu"], prompt=v["prompt"], output=v["output"],
-                             batch=b, **deploy) if b <= capacity else None for b in BATCHES]
+    curve = [request_latency(d, prompt=v["prompt"], output=v["output"], batch=b)
+             if b <= capacity else None for b in BATCHES]
     labels = [str(b) for b in BATCHES]
     throughput = charts.category_chart(
         title="Decode throughput against batch size",

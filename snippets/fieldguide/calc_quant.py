@@ -10,15 +10,14 @@ from servecalc.quantization import compare_precisions
 from servecalc.units import fmt_bytes, fmt_duration, fmt_int, fmt_number
 
 from . import charts
-from .fields import Calculator, custom_model_fields, efficiency_fields, gpu_field, model_field, resolve_model
+from .fields import (Calculator, custom_model_fields, deployment_of, efficiency_fields, gpu_field,
+                     model_field)
 from .forms import Field
 from .html import table
 
 
 def quantization(**v) -> str:
-    model = resolve_model(v)
-    rows = compare_precisions(model, v["gpu"], context=v["context"], batch=v["batch"],
-                              gpus=v["gpus"], mbu=v["mbu"], mfu=v["mfu"])
+    rows = compare_precisions(deployment_of(v), context=v["context"], batch=v["batch"])
     labels = [f"W {r.weight_dtype} / KV {r.kv_dtype} / compute {r.compute_dtype}" for r in rows]
     body = [
         (

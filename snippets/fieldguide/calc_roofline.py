@@ -7,19 +7,17 @@ True
 from __future__ import annotations
 
 from servecalc.gpus import get_gpu
-from servecalc.roofline import StepModel
+from servecalc.step import StepModel
 from servecalc.units import fmt_number
 
 from . import charts
-from .fields import BATCHES, Calculator, deployment_fields, efficiency_fields, resolve_model
+from .fields import BATCHES, Calculator, deployment_fields, deployment_of, efficiency_fields
 from .forms import Field
 from .html import key_values, table
 
 
 def roofline(**v) -> str:
-    model = resolve_model(v)
-    sm = StepModel(model, v["gpu"], gpus=v["gpus"], weight_dtype=v["weight_dtype"],
-                   kv_dtype=v["kv_dtype"], mbu=v["mbu"], mfu=v["mfu"])
+    sm = StepModel(deployment_of(v))
     device = get_gpu(v["gpu"])
     steps = [sm.decode(b, v["context"]) for b in BATCHES]
     peak = device.peak_flops_per_s(steps[0].compute_dtype)

@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
+from servecalc.deployment import Deployment
 from servecalc.gpus import GPUS
 from servecalc.models import MODELS, ModelSpec
 
@@ -92,8 +93,8 @@ def resolve_model(values: Mapping[str, object]) -> ModelSpec | str:
 
 
 def efficiency_fields() -> list[Field]:
-    """MBU and MFU, with the library's published defaults (servecalc.roofline)."""
-    from servecalc.roofline import DEFAULT_MBU, DEFAULT_MFU
+    """MBU and MFU, with the library's published defaults (servecalc.step)."""
+    from servecalc.step import DEFAULT_MBU, DEFAULT_MFU
 
     return [
         Field(name="mbu", label="MBU", kind="float", default=DEFAULT_MBU, min=0.05, max=1.0,
@@ -113,6 +114,14 @@ def deployment_fields(model: str = "llama-3.1-70b", gpu: str = "h100-sxm", gpus:
         dtype_field("weight_dtype", "Weights", "bf16", ["bf16", "fp8", "int8", "int4"]),
         dtype_field("kv_dtype", "KV cache", "bf16", ["bf16", "fp8", "int8", "int4"]),
     ]
+
+
+def deployment_of(values: dict[str, object]) -> Deployment:
+    """The :class:`~servecalc.deployment.Deployment` a calculator's form describes
+    (precisions and efficiencies the form lacks keep their defaults)."""
+    given = {k: values[k] for k in ("gpus", "weight_dtype", "kv_dtype", "mbu", "mfu")
+             if k in values}
+    return Deployment(model=resolve_model(values), gpu=values["gpu"], **given)
 
 
 BATCHES = [1, 2, 4, 8, 16, 32, 64, 128, 256]

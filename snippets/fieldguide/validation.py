@@ -15,7 +15,7 @@ Two kinds of case:
     exact value.
 ``measured``
     A latency or throughput measured on real hardware. The library predicts it
-    with its default efficiencies (:mod:`servecalc.roofline`), which come from
+    with its default efficiencies (:mod:`servecalc.step`), which come from
     other measurements; nothing here was tuned to these cases. The bound is
     stated in advance and is the same for every case of a kind:
 
@@ -54,11 +54,12 @@ from servecalc.kv import kv_bytes_per_batch, kv_bytes_per_sequence, kv_bytes_per
 from servecalc.latency import request_latency
 from servecalc.models import ModelSpec
 from servecalc.params import active_param_count, param_count, weight_bytes
-from servecalc.roofline import StepModel, bandwidth_utilization
+from servecalc.step import StepModel, bandwidth_utilization
 from servecalc.slo import PRESETS
 from servecalc.speculative import speedup
 from servecalc.units import GB, GiB, KiB
 from servecalc.validate import choice
+from servecalc.deployment import Deployment
 
 KINDS = ("exact", "measured")
 
@@ -209,7 +210,7 @@ MPT_7B = ModelSpec(
 
 def _step_model(model: str | ModelSpec, gpu: str, gpus: int, weights: str = "fp16",
                 kv: str = "fp16") -> StepModel:
-    return StepModel(model, gpu, gpus=gpus, weight_dtype=weights, kv_dtype=kv)
+    return StepModel(Deployment(model=model, gpu=gpu, gpus=gpus, weight_dtype=weights, kv_dtype=kv))
 
 
 def _kipply_prefill_ms(gpus: int) -> float:
@@ -226,8 +227,8 @@ def _ttft_ms(model: str | ModelSpec, gpus: int) -> float:
 
 
 def _static_rps(batch: int) -> float:
-    return static_batching(MPT_7B, "a100-40gb", requests=[(512, 64)] * batch, batch=batch,
-                           weight_dtype="fp16", kv_dtype="fp16").requests_per_s
+    return static_batching(Deployment(model=MPT_7B, gpu="a100-40gb", weight_dtype="fp16", kv_dtype="fp16"),
+                           requests=[(512, 64)] * batch, batch=batch).requests_per_s
 
 
 def _h100_over_a100(batch: int) -> float:
@@ -237,8 +238,8 @@ def _h100_over_a100(batch: int) -> float:
 
 
 def _nim(prompt: int, output: int, field: str) -> float:
-    r = request_latency("llama-3.1-70b", "h100-sxm", prompt=prompt, output=output, gpus=2,
-                        weight_dtype="fp8", kv_dtype="fp8")
+    r = request_latency(Deployment(model="llama-3.1-70b", gpu="h100-sxm", gpus=2, weight_dtype="fp8", kv_dtype="fp8"),
+                        prompt=prompt, output=output)
     return 1000 * getattr(r, field)
 
 

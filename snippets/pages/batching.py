@@ -18,7 +18,7 @@ print("ridge point of the GPU:", fmt_number(get_gpu(gpu).ridge_point("bf16"), 0)
 
 # --8<-- [start:roofline_chart_data]
 from servecalc.gpus import get_gpu
-from servecalc.roofline import StepModel
+from servecalc.step import StepModel
 from servecalc.units import fmt_number
 
 model_id, gpu = "llama-3.1-8b", "h100-sxm"
@@ -37,11 +37,12 @@ for context in [128, 4_096]:
 # --8<-- [end:roofline_chart_data]
 
 # --8<-- [start:crossover]
-from servecalc.roofline import crossover_batch
+from servecalc.step import crossover_batch
+from servecalc.deployment import Deployment
 
 for model_id, gpus in [("llama-3.1-8b", 1), ("llama-3.1-70b", 4)]:
     for context in [128, 1_024, 4_096]:
-        b = crossover_batch(model_id, "h100-sxm", context=context, gpus=gpus)
+        b = crossover_batch(Deployment(model=model_id, gpu="h100-sxm", gpus=gpus), context=context)
         where = f"compute-bound from batch {b:,}" if b else "memory-bound at every batch"
         print(f"{model_id:14} TP{gpus} context {context:>5,}: {where}")
 # --8<-- [end:crossover]
@@ -78,7 +79,7 @@ for batch in [8, 16, 32]:
 # --8<-- [end:static_vs_continuous]
 
 # --8<-- [start:interference]
-from servecalc.roofline import StepModel
+from servecalc.step import StepModel
 from servecalc.units import fmt_duration, fmt_number
 
 sm = StepModel("llama-3.1-8b", "h100-sxm")

@@ -45,13 +45,14 @@ print("servecalc: input", fmt_usd(c.usd_per_million_input_tokens, 4),
 # --8<-- [start:input_output]
 from servecalc.cost import cost_per_million_tokens
 from servecalc.units import fmt_number, fmt_usd
+from servecalc.deployment import Deployment
 
 # Same model and GPU; three request shapes.
 shapes = {"chat": (1000, 250), "summarize": (8000, 200), "generate": (200, 1500)}
 print(f"{'shape':10} {'in':>6} {'out':>6} {'$/1M in':>9} {'$/1M out':>9} {'out/in':>7} {'$/1M all':>9}")
 for name, (prompt, output) in shapes.items():
-    c = cost_per_million_tokens("llama-3.1-70b", "h100-sxm", gpus=4, price_usd_per_hour=3.78,
-                                batch=32, prompt=prompt, output=output)
+    c = cost_per_million_tokens(Deployment(model="llama-3.1-70b", gpu="h100-sxm", gpus=4),
+                                price_usd_per_hour=3.78, batch=32, prompt=prompt, output=output)
     ratio = c.usd_per_million_output_tokens / c.usd_per_million_input_tokens
     print(f"{name:10} {prompt:>6,} {output:>6,} {fmt_usd(c.usd_per_million_input_tokens, 3):>9} "
           f"{fmt_usd(c.usd_per_million_output_tokens, 3):>9} {fmt_number(ratio, 1):>6}x "
@@ -63,17 +64,19 @@ from servecalc.capacity import fit
 from servecalc.cost import cost_vs_batch
 from servecalc.latency import request_latency
 from servecalc.units import fmt_duration, fmt_usd
+from servecalc.deployment import Deployment
 
 model, gpu, gpus = "llama-3.1-70b", "h100-sxm", 4
 prompt, output = 1000, 250
 fits = fit(model, gpu, gpus=gpus, context=prompt + output).max_batch
 batches = [1, 4, 16, 64, 128, 256]
-rows = cost_vs_batch(model, gpu, gpus=gpus, price_usd_per_hour=3.78, batches=batches,
-                     prompt=prompt, output=output)
+rows = cost_vs_batch(Deployment(model=model, gpu=gpu, gpus=gpus),
+                     price_usd_per_hour=3.78, batches=batches, prompt=prompt, output=output)
 print(f"at most {fits} sequences of {prompt + output:,} tokens fit on {gpus} GPUs")
 print(f"{'batch':>5} {'TPOT':>9} {'$/1M out':>10} {'$/1M all':>10}")
 for b, r in zip(batches, rows):
-    tpot = request_latency(model, gpu, gpus=gpus, prompt=prompt, output=output, batch=b).tpot_s
+    tpot = request_latency(Deployment(model=model, gpu=gpu, gpus=gpus),
+                           prompt=prompt, output=output, batch=b).tpot_s
     print(f"{b:>5} {fmt_duration(tpot, 'ms'):>9} {fmt_usd(r.usd_per_million_output_tokens, 3):>10} "
           f"{fmt_usd(r.usd_per_million_tokens, 3):>10}")
 # --8<-- [end:batch_sweep]
@@ -82,22 +85,24 @@ for b, r in zip(batches, rows):
 from servecalc.cost import cost_per_million_tokens
 from servecalc.slo import best_under_slo, get_slo
 from servecalc.units import fmt_duration, fmt_usd
+from servecalc.deployment import Deployment
 
 model, gpu, gpus = "llama-3.1-70b", "h100-sxm", 4
 slo = get_slo("mlperf-llama2-70b-interactive")   # or make_slo("chat", ttft_s=1.0, tpot_s=0.05)
-r = best_under_slo(model, gpu, gpus=gpus, prompt=1000, output=250, slo=slo)
+r = best_under_slo(Deployment(model=model, gpu=gpu, gpus=gpus), prompt=1000, output=250, slo=slo)
 print("SLO:", fmt_duration(slo.ttft_s, "ms", 0), "TTFT,", fmt_duration(slo.tpot_s, "ms", 0), "TPOT")
 print("best batch under it:", r.best.batch, "of", r.max_batch_fit, "that fit",
       "| TPOT", fmt_duration(r.best.tpot_s, "ms"), "| TTFT", fmt_duration(r.best.ttft_s, "ms"))
 for batch in [r.best.batch, r.max_batch_fit]:
-    c = cost_per_million_tokens(model, gpu, gpus=gpus, price_usd_per_hour=3.78, batch=batch,
-                                prompt=1000, output=250)
+    c = cost_per_million_tokens(Deployment(model=model, gpu=gpu, gpus=gpus),
+                                price_usd_per_hour=3.78, batch=batch, prompt=1000, output=250)
     print(f"batch {batch:>3}: {fmt_usd(c.usd_per_million_tokens, 3)} per 1M tokens")
 # --8<-- [end:slo_batch]
 
 # --8<-- [start:cost_chart_data]
 from servecalc.cost import cost_vs_batch
 from servecalc.units import fmt_usd
+from servecalc.deployment import Deployment
 
 # Data for a chart: $ per 1M tokens (input and output together) against batch
 # size, one series per utilization. Llama-3.1-70B on 4 x H100, 1,000 in / 250 out.
@@ -105,8 +110,9 @@ batches = [1, 2, 4, 8, 16, 32, 64, 128, 256]
 utilizations = [1.0, 0.6, 0.3]
 print("batch " + " ".join(f"{'util ' + format(u, '.0%'):>11}" for u in utilizations))
 series = {
-    u: cost_vs_batch("llama-3.1-70b", "h100-sxm", gpus=4, price_usd_per_hour=3.78,
-                     batches=batches, prompt=1000, output=250, utilization=u)
+    u: cost_vs_batch(Deployment(model="llama-3.1-70b", gpu="h100-sxm", gpus=4),
+                     price_usd_per_hour=3.78, batches=batches, prompt=1000, output=250,
+                     utilization=u)
     for u in utilizations
 }
 for i, b in enumerate(batches):
@@ -117,14 +123,13 @@ for i, b in enumerate(batches):
 # --8<-- [start:break_even]
 from servecalc.cost import break_even_vs_api
 from servecalc.units import fmt_int, fmt_percent, fmt_usd
+from servecalc.deployment import Deployment
 
 # An API quote to compare with: replace with yours (dollars per 1M tokens).
 api_input, api_output = 0.60, 0.60
-b = break_even_vs_api(
-    "llama-3.1-70b", "h100-sxm", gpus=4, price_usd_per_hour=3.78,
-    api_usd_per_million_input=api_input, api_usd_per_million_output=api_output,
-    batch=256, prompt=1000, output=250,
-)
+b = break_even_vs_api(Deployment(model="llama-3.1-70b", gpu="h100-sxm", gpus=4),
+                      price_usd_per_hour=3.78, api_usd_per_million_input=api_input,
+                      api_usd_per_million_output=api_output, batch=256, prompt=1000, output=250)
 print("API, per request:              ", fmt_usd(b.api_usd_per_request, 5))
 print("self-hosted, fully busy:       ", fmt_usd(b.self_hosted_usd_per_request_at_full_load, 5))
 print("break-even utilization:        ", fmt_percent(b.break_even_utilization))
@@ -138,8 +143,9 @@ from servecalc.cost import cost_per_million_tokens
 from servecalc.params import weight_bytes
 from servecalc.gpus import get_gpu
 from servecalc.kv import kv_bytes_per_batch
-from servecalc.roofline import bandwidth_utilization
+from servecalc.step import bandwidth_utilization
 from servecalc.units import fmt_duration, fmt_percent, fmt_usd
+from servecalc.deployment import Deployment
 
 # Your benchmark: the TPOT you measured at a batch and average context.
 measured_tpot_s = 0.030   # replace with your measurement (seconds)
@@ -148,7 +154,7 @@ moved = weight_bytes("llama-3.1-70b") + kv_bytes_per_batch("llama-3.1-70b", avg_
 mbu = bandwidth_utilization(moved / gpus, measured_tpot_s, get_gpu("h100-sxm").hbm_bandwidth_bytes_per_s)
 print("measured TPOT", fmt_duration(measured_tpot_s, "ms"), "means MBU =", fmt_percent(mbu))
 for label, value in [("library default", None), ("calibrated", mbu)]:
-    c = cost_per_million_tokens("llama-3.1-70b", "h100-sxm", gpus=gpus, price_usd_per_hour=3.78,
-                                batch=batch, prompt=1000, output=250, mbu=value)
+    c = cost_per_million_tokens(Deployment(model="llama-3.1-70b", gpu="h100-sxm", gpus=gpus, mbu=value),
+                                price_usd_per_hour=3.78, batch=batch, prompt=1000, output=250)
     print(f"{label:16} {fmt_usd(c.usd_per_million_output_tokens, 3)} per 1M output tokens")
 # --8<-- [end:calibrate]

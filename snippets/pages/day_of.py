@@ -7,6 +7,7 @@ import math
 from servecalc.capacity import fit
 from servecalc.slo import best_under_slo, get_slo
 from servecalc.units import fmt_bytes, fmt_duration, fmt_number
+from servecalc.deployment import Deployment
 
 # The release: the model, the hardware, the traffic you expect at peak.
 model, gpu, gpus = "llama-3.1-70b", "h100-sxm", 4
@@ -18,7 +19,8 @@ slo = get_slo("mlperf-llama2-70b-interactive")
 f = fit(model, gpu, gpus=gpus, context=prompt + output)
 print("fits:", f.reason)
 print("KV budget:", fmt_bytes(f.kv_budget_bytes, "GiB"), "| weights:", fmt_bytes(f.weight_bytes, "GiB"))
-r = best_under_slo(model, gpu, gpus=gpus, prompt=prompt, output=output, slo=slo)
+r = best_under_slo(Deployment(model=model, gpu=gpu, gpus=gpus),
+                   prompt=prompt, output=output, slo=slo)
 if r.best is None:
     print("NO-GO:", r.reason)
 else:
@@ -67,11 +69,13 @@ for share in [0.01, 0.05, 0.25, 0.5]:
 from servecalc.latency import request_latency
 from servecalc.slo import get_slo
 from servecalc.units import fmt_duration
+from servecalc.deployment import Deployment
 
 slo = get_slo("mlperf-llama2-70b-interactive")
 # Symptom: p99 TTFT doubled. Did prompts get longer (a new client, a RAG change)?
 print(f"{'prompt':>7} {'TTFT':>10} {'within SLO':>11}")
 for prompt in [1024, 2048, 4096, 8192]:
-    r = request_latency("llama-3.1-70b", "h100-sxm", gpus=4, prompt=prompt, output=256)
+    r = request_latency(Deployment(model="llama-3.1-70b", gpu="h100-sxm", gpus=4),
+                        prompt=prompt, output=256)
     print(f"{prompt:>7,} {fmt_duration(r.ttft_s, 'ms'):>10} {str(r.ttft_s <= slo.ttft_s):>11}")
 # --8<-- [end:incident_whatif]

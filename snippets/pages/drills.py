@@ -12,6 +12,7 @@ from servecalc.latency import request_latency
 from servecalc.params import weight_bytes
 from servecalc.slo import best_under_slo, make_slo
 from servecalc.units import fmt_bytes, fmt_duration, fmt_int, fmt_number, fmt_usd
+from servecalc.deployment import Deployment
 
 # 1. Restate: the question's numbers, as you wrote them on the board.
 model, gpu = "llama-3.1-70b", "h100-sxm"
@@ -29,17 +30,19 @@ for gpus in [1, 2, 4, 8]:
 
 # 3. Estimate: latency alone, then the best batch under the SLO.
 gpus = 4
-alone = request_latency(model, gpu, gpus=gpus, prompt=prompt, output=output)
+alone = request_latency(Deployment(model=model, gpu=gpu, gpus=gpus), prompt=prompt, output=output)
 print("alone: TTFT", fmt_duration(alone.ttft_s, "ms"), "| TPOT", fmt_duration(alone.tpot_s, "ms"),
       "| end to end", fmt_duration(alone.e2e_s, "s", 2))
-best = best_under_slo(model, gpu, gpus=gpus, prompt=prompt, output=output, slo=slo).best
+best = best_under_slo(Deployment(model=model, gpu=gpu, gpus=gpus),
+                      prompt=prompt, output=output, slo=slo).best
 replicas = math.ceil(peak_requests_per_s / best.requests_per_s)
 print(f"under the SLO: batch {best.batch}, {fmt_number(best.requests_per_s)} requests/s per replica,"
       f" {replicas} replicas = {replicas * gpus} GPUs")
 
 # 4. Trade-offs: what the answer costs.
-c = cost_per_million_tokens(model, gpu, gpus=gpus, price_usd_per_hour=price_usd_per_hour,
-                            batch=best.batch, prompt=prompt, output=output)
+c = cost_per_million_tokens(Deployment(model=model, gpu=gpu, gpus=gpus),
+                            price_usd_per_hour=price_usd_per_hour, batch=best.batch, prompt=prompt,
+                            output=output)
 print("cost at that batch:", fmt_usd(c.usd_per_million_input_tokens, 3), "per 1M input,",
       fmt_usd(c.usd_per_million_output_tokens, 3), "per 1M output tokens")
 # 5. Monitor: TTFT/TPOT p99 against the SLO, KV occupancy, queue depth, cost per 1M tokens.
@@ -58,13 +61,14 @@ for drill_id in DRILLS:
 # --8<-- [end:boe_all]
 
 # --8<-- [start:tp_vs_replicas]
-from servecalc.roofline import StepModel
+from servecalc.step import StepModel
 from servecalc.units import fmt_duration, fmt_int, fmt_percent
+from servecalc.deployment import Deployment
 
 # Llama-3.1-70B on 8 x H100: one TP=8 group, or two TP=4 replicas?
 context = 2048
 for tp, replicas in [(8, 1), (4, 2)]:
-    sm = StepModel("llama-3.1-70b", "h100-sxm", gpus=tp)
+    sm = StepModel(Deployment(model="llama-3.1-70b", gpu="h100-sxm", gpus=tp))
     for batch in [1, 32]:
         r = sm.decode(batch, context)
         total = replicas * batch / r.seconds
@@ -98,7 +102,7 @@ for run in [static_batching, continuous_batching]:
 # --8<-- [end:static_vs_continuous]
 
 # --8<-- [start:chunked_prefill]
-from servecalc.roofline import StepModel
+from servecalc.step import StepModel
 from servecalc.units import fmt_duration
 
 sm = StepModel("llama-3.1-8b", "h100-sxm")
@@ -116,8 +120,9 @@ for chunk in [512, 1024]:
 # --8<-- [start:precisions]
 from servecalc.quantization import compare_precisions
 from servecalc.units import fmt_bytes, fmt_duration, fmt_int
+from servecalc.deployment import Deployment
 
-rows = compare_precisions("llama-3.1-70b", "h100-sxm", gpus=2, context=4096)
+rows = compare_precisions(Deployment(model="llama-3.1-70b", gpu="h100-sxm", gpus=2), context=4096)
 print(f"{'weights':>7} {'KV':>5} {'math':>5} {'weights':>10} {'fit':>5} {'TPOT b=1':>9} {'prefill 4K':>10}")
 for r in rows:
     print(f"{r.weight_dtype:>7} {r.kv_dtype:>5} {r.compute_dtype:>5} "
@@ -128,14 +133,17 @@ for r in rows:
 # --8<-- [start:speculative]
 from servecalc.speculative import best_gamma, expected_tokens_per_step, speculative_decode
 from servecalc.units import fmt_duration, fmt_number
+from servecalc.deployment import Deployment
 
 target, draft, gpu, gpus, context = "llama-3.1-70b", "llama-3.1-8b", "h100-sxm", 4, 2048
 # What one draft step costs relative to one target step, on these GPUs.
-c = speculative_decode(target, draft, gpu, gpus=gpus, alpha=0.5, gamma=1, context=context).cost_ratio
+c = speculative_decode(Deployment(model=target, gpu=gpu, gpus=gpus),
+                       draft, alpha=0.5, gamma=1, context=context).cost_ratio
 print("draft step / target step:", fmt_number(c))
 for alpha in [0.6, 0.8, 0.9]:
     gamma = best_gamma(alpha, cost_ratio=c)
-    r = speculative_decode(target, draft, gpu, gpus=gpus, alpha=alpha, gamma=gamma, context=context)
+    r = speculative_decode(Deployment(model=target, gpu=gpu, gpus=gpus),
+                           draft, alpha=alpha, gamma=gamma, context=context)
     print(f"acceptance {fmt_number(alpha, 1)}: gamma {gamma}, "
           f"{fmt_number(expected_tokens_per_step(alpha, gamma))} tokens per target step, "
           f"TPOT {fmt_duration(r.baseline_tpot_s, 'ms')} -> {fmt_duration(r.tpot_s, 'ms')} "

@@ -153,14 +153,15 @@ for block_size in [1, 8, 16, 32, 128, 512]:
 # --8<-- [start:prefix_cache]
 from servecalc.prefix_cache import prefix_cache_effect
 from servecalc.units import fmt_duration, fmt_int, fmt_number, fmt_percent
+from servecalc.deployment import Deployment
 
 model_id, gpu, gpus = "llama-3.1-70b", "h100-sxm", 4
 prompt, output = 8_192, 256     # e.g. a long system prompt and conversation history
 
 print(f"{'hit rate':>8} {'cached':>7} {'computed':>9} {'TTFT':>10} {'speed-up':>9} {'E2E':>8}")
 for hit_rate in [0.0, 0.5, 0.9, 0.99]:
-    r = prefix_cache_effect(model_id, gpu, gpus=gpus, prompt=prompt, output=output,
-                            hit_rate=hit_rate)
+    r = prefix_cache_effect(Deployment(model=model_id, gpu=gpu, gpus=gpus),
+                            prompt=prompt, output=output, hit_rate=hit_rate)
     print(f"{fmt_percent(hit_rate, 0):>8} {fmt_int(r.cached_tokens):>7} {fmt_int(r.computed_tokens):>9} "
           f"{fmt_duration(r.ttft_s, 'ms'):>10} {fmt_number(r.ttft_speedup, 1):>8}x "
           f"{fmt_duration(r.e2e_s, 's', 2):>8}")
@@ -168,8 +169,9 @@ for hit_rate in [0.0, 0.5, 0.9, 0.99]:
 
 # --8<-- [start:preemption]
 from servecalc.capacity import kv_bytes_per_token_per_gpu
-from servecalc.roofline import step
+from servecalc.step import step
 from servecalc.units import fmt_bytes, fmt_duration
+from servecalc.deployment import Deployment
 
 model_id, gpu, gpus = "llama-3.1-70b", "h100-sxm", 4
 host_link = 50e9   # assumption: achieved PCIe Gen5 x16 bytes per second, one direction, per GPU
@@ -177,7 +179,8 @@ host_link = 50e9   # assumption: achieved PCIe Gen5 x16 bytes per second, one di
 print(f"{'tokens':>7} {'KV per GPU':>11} {'recompute':>10} {'swap in':>9}")
 for tokens in [1_024, 8_192, 32_768]:
     kv_per_gpu = tokens * kv_bytes_per_token_per_gpu(model_id, gpus)
-    recompute = step(model_id, gpu, phase="prefill", batch=1, context=tokens, gpus=gpus)
+    recompute = step(Deployment(model=model_id, gpu=gpu, gpus=gpus),
+                     phase="prefill", batch=1, context=tokens)
     print(f"{tokens:>7,} {fmt_bytes(kv_per_gpu, 'GiB'):>11} "
           f"{fmt_duration(recompute.seconds, 'ms', 0):>10} "
           f"{fmt_duration(kv_per_gpu / host_link, 'ms', 0):>9}")

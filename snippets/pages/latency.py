@@ -18,12 +18,14 @@ print("tokens per second one user sees:", fmt_number(1 / r.tpot_s, 0))
 # --8<-- [start:lengths]
 from servecalc.latency import request_latency
 from servecalc.units import fmt_duration
+from servecalc.deployment import Deployment
 
 model_id, gpu, gpus = "llama-3.1-70b", "h100-sxm", 4
 
 print(f"{'prompt':>7} {'output':>7} {'TTFT':>10} {'TPOT':>9} {'end to end':>11}")
 for prompt, output in [(256, 256), (4_096, 256), (16_384, 256), (1_024, 64), (1_024, 1_024)]:
-    r = request_latency(model_id, gpu, prompt=prompt, output=output, gpus=gpus)
+    r = request_latency(Deployment(model=model_id, gpu=gpu, gpus=gpus),
+                        prompt=prompt, output=output)
     print(f"{prompt:>7,} {output:>7,} {fmt_duration(r.ttft_s, 'ms'):>10} "
           f"{fmt_duration(r.tpot_s, 'ms'):>9} {fmt_duration(r.e2e_s, 's', 2):>11}")
 # --8<-- [end:lengths]
@@ -31,13 +33,15 @@ for prompt, output in [(256, 256), (4_096, 256), (16_384, 256), (1_024, 64), (1_
 # --8<-- [start:latency_throughput_chart_data]
 from servecalc.slo import operating_point
 from servecalc.units import fmt_duration, fmt_number
+from servecalc.deployment import Deployment
 
 model_id, gpu, gpus = "llama-3.1-70b", "h100-sxm", 4
 prompt, output = 1_024, 256
 
 print(f"{'batch':>5} {'TTFT':>9} {'TPOT':>9} {'output tok/s':>13} {'requests/s':>11}")
 for batch in [1, 8, 16, 32, 64, 128, 256]:
-    p = operating_point(model_id, gpu, gpus=gpus, batch=batch, prompt=prompt, output=output)
+    p = operating_point(Deployment(model=model_id, gpu=gpu, gpus=gpus),
+                        batch=batch, prompt=prompt, output=output)
     print(f"{batch:>5} {fmt_duration(p.ttft_s, 'ms'):>9} {fmt_duration(p.tpot_s, 'ms'):>9} "
           f"{fmt_number(p.output_tokens_per_s, 0):>13} {fmt_number(p.requests_per_s, 2):>11}")
 # --8<-- [end:latency_throughput_chart_data]
@@ -55,12 +59,14 @@ for key, slo in PRESETS.items():
 # --8<-- [start:best_under_slo]
 from servecalc.slo import best_under_slo
 from servecalc.units import fmt_duration, fmt_number
+from servecalc.deployment import Deployment
 
 model_id, gpu, gpus = "llama-3.1-70b", "h100-sxm", 4
 prompt, output = 1_024, 256
 
 for preset in ["mlperf-llama2-70b-server", "mlperf-llama2-70b-interactive"]:
-    r = best_under_slo(model_id, gpu, gpus=gpus, prompt=prompt, output=output, slo=preset)
+    r = best_under_slo(Deployment(model=model_id, gpu=gpu, gpus=gpus),
+                       prompt=prompt, output=output, slo=preset)
     if not r.feasible:
         print(f"{preset}: {r.reason}")
         continue
@@ -74,6 +80,7 @@ for preset in ["mlperf-llama2-70b-server", "mlperf-llama2-70b-interactive"]:
 # --8<-- [start:goodput]
 from servecalc.slo import get_slo, operating_point
 from servecalc.units import fmt_duration, fmt_number
+from servecalc.deployment import Deployment
 
 model_id, gpu, gpus = "llama-3.1-70b", "h100-sxm", 4
 prompt, output = 1_024, 256
@@ -81,7 +88,8 @@ slo = get_slo("mlperf-llama2-70b-interactive")
 
 print(f"{'batch':>5} {'TPOT':>9} {'throughput req/s':>17} {'goodput req/s':>14}")
 for batch in [16, 32, 48, 64, 128]:
-    p = operating_point(model_id, gpu, gpus=gpus, batch=batch, prompt=prompt, output=output)
+    p = operating_point(Deployment(model=model_id, gpu=gpu, gpus=gpus),
+                        batch=batch, prompt=prompt, output=output)
     met = p.ttft_s <= slo.ttft_s and p.tpot_s <= slo.tpot_s
     # Identical requests: either all of them meet the SLO or none does.
     goodput = p.requests_per_s if met else 0.0
@@ -105,13 +113,14 @@ from servecalc.batching import littles_law_concurrency
 from servecalc.kv import kv_bytes_per_sequence
 from servecalc.slo import best_under_slo
 from servecalc.units import fmt_bytes, fmt_duration, fmt_number
+from servecalc.deployment import Deployment
 
 model_id, gpu, gpus = "llama-3.1-70b", "h100-sxm", 4
 prompt, output = 1_024, 256
 arrival_rate = 20.0           # requests per second the service must absorb
 
-point = best_under_slo(model_id, gpu, gpus=gpus, prompt=prompt, output=output,
-                       slo="mlperf-llama2-70b-interactive").best
+point = best_under_slo(Deployment(model=model_id, gpu=gpu, gpus=gpus),
+                       prompt=prompt, output=output, slo="mlperf-llama2-70b-interactive").best
 in_flight = littles_law_concurrency(arrival_rate, point.e2e_s)
 replicas = math.ceil(arrival_rate / point.requests_per_s)
 print("per replica:", point.batch, "sequences,", fmt_number(point.requests_per_s, 2),
@@ -127,6 +136,7 @@ import math
 
 from servecalc.latency import request_latency
 from servecalc.units import fmt_duration, fmt_percent
+from servecalc.deployment import Deployment
 
 budget_s = 1.0                 # target for the first token the user sees, per request
 
@@ -145,7 +155,8 @@ stages = {
 system_tokens, question_tokens = 400, 60
 passages, tokens_per_passage = 8, 300
 prompt = system_tokens + question_tokens + passages * tokens_per_passage
-llm = request_latency("llama-3.1-70b", "h100-sxm", prompt=prompt, output=1, gpus=4)
+llm = request_latency(Deployment(model="llama-3.1-70b", gpu="h100-sxm", gpus=4),
+                      prompt=prompt, output=1)
 stages[f"LLM prefill ({prompt:,} tokens)"] = llm.ttft_s
 
 for name, seconds in stages.items():
@@ -157,6 +168,7 @@ print(f"{'left of the budget':32} {fmt_duration(budget_s - spent, 'ms'):>10}")
 print()
 for n in [4, 8, 20, 50]:
     longer = system_tokens + question_tokens + n * tokens_per_passage
-    r = request_latency("llama-3.1-70b", "h100-sxm", prompt=longer, output=1, gpus=4)
+    r = request_latency(Deployment(model="llama-3.1-70b", gpu="h100-sxm", gpus=4),
+                        prompt=longer, output=1)
     print(f"{n:>3} passages: {longer:>6,} prompt tokens, prefill {fmt_duration(r.ttft_s, 'ms')}")
 # --8<-- [end:rag_budget]

@@ -30,6 +30,7 @@ for group_size in [32, 64, 128, 256, 1_024]:
 # --8<-- [start:side_by_side]
 from servecalc.quantization import compare_precisions
 from servecalc.units import fmt_bytes, fmt_duration, fmt_number
+from servecalc.deployment import Deployment
 
 model_id, gpu, gpus = "llama-3.1-70b", "h100-sxm", 2
 context = 8_192
@@ -40,7 +41,8 @@ configs = [("bf16", "bf16"), ("fp8", "bf16"), ("fp8", "fp8"),
            ("int4", "bf16"), ("int4", "fp8")]
 print(f"{'weights':>7} {'KV':>5} {'matmul':>6} {'weights':>10} {'batch':>5} "
       f"{'prefill':>10} {'TPOT b=1':>9} {'tok/s at max batch':>19}")
-for r in compare_precisions(model_id, gpu, gpus=gpus, context=context, configs=configs):
+for r in compare_precisions(Deployment(model=model_id, gpu=gpu, gpus=gpus),
+                            context=context, configs=configs):
     print(f"{r.weight_dtype:>7} {r.kv_dtype:>5} {r.compute_dtype:>6} "
           f"{fmt_bytes(r.weight_bytes, 'GB'):>10} {r.max_batch:>5} "
           f"{fmt_duration(r.prefill_s, 'ms', 0):>10} {fmt_duration(r.tpot_s, 'ms'):>9} "

@@ -82,16 +82,17 @@ print(sum(r.within_bound for r in rows), "of", len(rows), "cases within their bo
 # --8<-- [end:validation]
 
 # --8<-- [start:calibrate_case]
-from servecalc.roofline import StepModel
+from servecalc.step import StepModel
 from servecalc.units import fmt_duration, fmt_percent
+from servecalc.deployment import Deployment
 
 # kipply's 13B decode on one A100 (40GB): 22.0 ms measured. The library's
 # default MBU predicts slower; what MBU does the measurement imply?
 measured_s = 0.022
-default = StepModel("opt-13b", "a100-40gb", weight_dtype="fp16", kv_dtype="fp16")
+default = StepModel(Deployment(model="opt-13b", gpu="a100-40gb", weight_dtype="fp16", kv_dtype="fp16"))
 step = default.decode(1, 512)
 implied_mbu = default.mbu * step.seconds / measured_s
 print("default MBU", fmt_percent(default.mbu, 0), "->", fmt_duration(step.seconds, "ms"))
-calibrated = StepModel("opt-13b", "a100-40gb", weight_dtype="fp16", kv_dtype="fp16", mbu=implied_mbu)
+calibrated = StepModel(Deployment(model="opt-13b", gpu="a100-40gb", weight_dtype="fp16", kv_dtype="fp16", mbu=implied_mbu))
 print("implied MBU", fmt_percent(implied_mbu), "->", fmt_duration(calibrated.decode(1, 512).seconds, "ms"))
 # --8<-- [end:calibrate_case]

@@ -104,7 +104,7 @@ for label, output in [("fixed 256", 256), ("uniform 16-1,024", Uniform(16, 1024)
 # --8<-- [start:md1]
 import math
 
-from servecalc.roofline import StepModel
+from servecalc.step import StepModel
 from servecalc.simulate import Engine, simulate
 from servecalc.units import fmt_duration, fmt_percent
 from servecalc.workload import poisson_workload

@@ -17,8 +17,9 @@ for model_id in ["llama-3.1-8b", "llama-3.1-70b", "mixtral-8x7b"]:
 # --8<-- [end:fit_matrix]
 
 # --8<-- [start:tp_scaling]
-from servecalc.roofline import StepModel
+from servecalc.step import StepModel
 from servecalc.units import fmt_duration, fmt_percent
+from servecalc.deployment import Deployment
 
 model_id, gpu = "llama-3.1-70b", "h100-sxm"
 context = 2_048
@@ -26,7 +27,7 @@ context = 2_048
 print(f"{'TP':>3} {'batch':>5} {'step':>9} {'HBM part':>9} {'all-reduce':>11} {'comm share':>11}")
 for batch in [1, 64]:
     for gpus in [2, 4, 8]:
-        r = StepModel(model_id, gpu, gpus=gpus).decode(batch, context)
+        r = StepModel(Deployment(model=model_id, gpu=gpu, gpus=gpus)).decode(batch, context)
         print(f"{gpus:>3} {batch:>5} {fmt_duration(r.seconds, 'ms'):>9} "
               f"{fmt_duration(r.memory_s, 'ms'):>9} {fmt_duration(r.comm_s, 'ms'):>11} "
               f"{fmt_percent(r.comm_s / r.seconds):>11}")
@@ -34,8 +35,9 @@ for batch in [1, 64]:
 
 # --8<-- [start:replicas_vs_tp]
 from servecalc.capacity import fit
-from servecalc.roofline import StepModel
+from servecalc.step import StepModel
 from servecalc.units import fmt_duration, fmt_number
+from servecalc.deployment import Deployment
 
 model_id, gpu = "llama-3.1-70b", "h100-sxm"
 total_gpus = 8
@@ -48,7 +50,7 @@ for tp in [2, 4, 8]:
     if batch == 0:
         print(f"{replicas} x TP{tp}: does not fit")
         continue
-    step = StepModel(model_id, gpu, gpus=tp).decode(batch, context)
+    step = StepModel(Deployment(model=model_id, gpu=gpu, gpus=tp)).decode(batch, context)
     fleet = replicas * batch / step.seconds
     print(f"{replicas} x TP{tp:<2} {batch:>14,} {fmt_duration(step.seconds, 'ms'):>9} "
           f"{fmt_number(fleet, 0):>12}")
@@ -69,11 +71,12 @@ for model_id, weight_dtype in [("llama-3.1-405b", "bf16"), ("llama-3.1-405b", "f
 
 # --8<-- [start:moe_reads]
 from servecalc.params import active_param_count, param_count
-from servecalc.roofline import StepModel
+from servecalc.step import StepModel
 from servecalc.units import fmt_bytes, fmt_number
+from servecalc.deployment import Deployment
 
 model_id = "deepseek-v3"
-sm = StepModel(model_id, "h200", weight_dtype="fp8")
+sm = StepModel(Deployment(model=model_id, gpu="h200", weight_dtype="fp8"))
 print(f"{model_id}: {fmt_number(param_count(model_id) / 1e9, 0)} billion parameters, "
       f"{fmt_number(active_param_count(model_id) / 1e9, 1)} billion per token")
 print(f"{'tokens in step':>15} {'weights read':>13}")
@@ -84,8 +87,9 @@ for tokens in [1, 8, 32, 128, 512]:
 # --8<-- [start:kv_transfer]
 from servecalc.gpus import get_gpu
 from servecalc.kv import kv_bytes_per_sequence
-from servecalc.roofline import step
+from servecalc.step import step
 from servecalc.units import fmt_bytes, fmt_duration
+from servecalc.deployment import Deployment
 
 model_id, gpu, tp = "llama-3.1-70b", "h100-sxm", 4
 nvlink = get_gpu(gpu).interconnect_bytes_per_s   # from the catalog, one direction
@@ -94,7 +98,8 @@ network = 50e9     # assumption: one 400 Gb/s NIC per GPU, in bytes per second
 print(f"{'prompt':>7} {'KV to move':>11} {'prefill':>9} {'NVLink':>8} {'network':>9}")
 for prompt in [1_024, 8_192, 32_768]:
     kv = kv_bytes_per_sequence(model_id, prompt)
-    prefill = step(model_id, gpu, phase="prefill", batch=1, context=prompt, gpus=tp)
+    prefill = step(Deployment(model=model_id, gpu=gpu, gpus=tp),
+                   phase="prefill", batch=1, context=prompt)
     print(f"{prompt:>7,} {fmt_bytes(kv, 'GB'):>11} {fmt_duration(prefill.seconds, 'ms', 0):>9} "
           f"{fmt_duration(kv / nvlink, 'ms'):>8} {fmt_duration(kv / network, 'ms'):>9}")
 # --8<-- [end:kv_transfer]

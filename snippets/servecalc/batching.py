@@ -2,7 +2,7 @@
 
 A workload is a list of requests, each ``(prompt_tokens, output_tokens)``, all
 waiting at time zero. Both schemes below step through it with the same step
-model (:class:`servecalc.roofline.StepModel`), so the difference between them
+model (:class:`servecalc.step.StepModel`), so the difference between them
 is the scheduling alone:
 
 Static batching
@@ -37,10 +37,11 @@ import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from .capacity import fit
+from .capacity import fit_deployment
+from .deployment import Deployment, as_deployment
 from .gpus import GpuSpec
 from .models import ModelSpec
-from .roofline import StepModel
+from .step import StepModel
 from .validate import non_negative_number, positive_int, positive_number
 
 
@@ -147,17 +148,11 @@ def _summary(scheme: str, batch: int, timings: list[RequestTiming], total_s: flo
 
 
 def static_batching(
-    model: str | ModelSpec,
-    gpu: str | GpuSpec,
+    deployment: Deployment | str | ModelSpec,
+    gpu: str | GpuSpec | None = None,
     *,
     requests: Sequence[tuple[int, int]],
     batch: int,
-    gpus: int = 1,
-    weight_dtype: str = "bf16",
-    kv_dtype: str = "bf16",
-    mbu: float | None = None,
-    mfu: float | None = None,
-    overhead_s: float | None = None,
 ) -> BatchingResult:
     """Run ``requests`` in fixed groups of ``batch`` (see the module docstring).
 
@@ -170,8 +165,7 @@ def static_batching(
     """
     work = _check_requests(requests)
     positive_int("batch", batch)
-    sm = StepModel(model, gpu, gpus=gpus, weight_dtype=weight_dtype, kv_dtype=kv_dtype,
-                   mbu=mbu, mfu=mfu, overhead_s=overhead_s)
+    sm = StepModel(deployment, gpu)
     clock = _Clock()
     timings: list[RequestTiming] = []
     for start in range(0, len(work), batch):
@@ -188,17 +182,11 @@ def static_batching(
 
 
 def continuous_batching(
-    model: str | ModelSpec,
-    gpu: str | GpuSpec,
+    deployment: Deployment | str | ModelSpec,
+    gpu: str | GpuSpec | None = None,
     *,
     requests: Sequence[tuple[int, int]],
     batch: int,
-    gpus: int = 1,
-    weight_dtype: str = "bf16",
-    kv_dtype: str = "bf16",
-    mbu: float | None = None,
-    mfu: float | None = None,
-    overhead_s: float | None = None,
 ) -> BatchingResult:
     """Run ``requests`` with iteration-level scheduling (see the module docstring).
 
@@ -209,8 +197,7 @@ def continuous_batching(
     """
     work = _check_requests(requests)
     positive_int("batch", batch)
-    sm = StepModel(model, gpu, gpus=gpus, weight_dtype=weight_dtype, kv_dtype=kv_dtype,
-                   mbu=mbu, mfu=mfu, overhead_s=overhead_s)
+    sm = StepModel(deployment, gpu)
     clock = _Clock()
     ttft = [0.0] * len(work)
     done = [0.0] * len(work)
@@ -253,13 +240,10 @@ def continuous_batching(
 
 
 def max_batch(
-    model: str | ModelSpec,
-    gpu: str | GpuSpec,
+    deployment: Deployment | str | ModelSpec,
+    gpu: str | GpuSpec | None = None,
     *,
     context: int,
-    gpus: int = 1,
-    weight_dtype: str = "bf16",
-    kv_dtype: str = "bf16",
     memory_utilization: float = 0.9,
     reserve_bytes: int | None = None,
     block_size: int = 16,
@@ -273,24 +257,20 @@ def max_batch(
     >>> max_batch("llama-3.1-70b", "h100-sxm", context=4096)
     0
     """
-    return fit(
-        model, gpu, gpus=gpus, context=context, weight_dtype=weight_dtype, kv_dtype=kv_dtype,
-        memory_utilization=memory_utilization, reserve_bytes=reserve_bytes,
-        block_size=block_size,
+    return fit_deployment(
+        as_deployment(deployment, gpu), context=context, memory_utilization=memory_utilization,
+        reserve_bytes=reserve_bytes, block_size=block_size,
     ).max_batch
 
 
 def chunked_prefill_steps(
-    model: str | ModelSpec,
-    gpu: str | GpuSpec,
+    deployment: Deployment | str | ModelSpec,
+    gpu: str | GpuSpec | None = None,
     *,
     prompt: int,
     chunk: int,
     decode_batch: int,
     decode_context: int,
-    gpus: int = 1,
-    weight_dtype: str = "bf16",
-    kv_dtype: str = "bf16",
 ) -> list[float]:
     """Step times while a ``prompt`` is prefilled in chunks of ``chunk`` tokens.
 
@@ -308,7 +288,7 @@ def chunked_prefill_steps(
     positive_int("prompt", prompt)
     positive_int("chunk", chunk)
     positive_int("decode_context", decode_context)
-    sm = StepModel(model, gpu, gpus=gpus, weight_dtype=weight_dtype, kv_dtype=kv_dtype)
+    sm = StepModel(deployment, gpu)
     times, past = [], 0
     while past < prompt:
         size = min(chunk, prompt - past)

@@ -37,6 +37,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+from .deployment import Deployment
 from .gpus import GpuSpec, get_gpu
 from .kv import kv_elements_per_token_per_layer
 from .models import ModelSpec, get_model
@@ -239,3 +240,23 @@ def fit(
         max_batch=max_batch,
         reason=reason,
     )
+
+
+def fit_deployment(
+    deployment: Deployment,
+    *,
+    context: int = 4096,
+    memory_utilization: float = 0.9,
+    reserve_bytes: int | None = None,
+    block_size: int = 16,
+) -> FitResult:
+    """:func:`fit` for a :class:`~servecalc.deployment.Deployment` (its model, GPU,
+    GPU count and precisions).
+
+    >>> from servecalc.deployment import Deployment
+    >>> fit_deployment(Deployment(model="llama-3.1-8b", gpu="l4"), context=8192).max_batch
+    3
+    """
+    d = deployment
+    return fit(d.model, d.gpu, d.gpus, context, d.weight_dtype, d.kv_dtype,
+               memory_utilization, reserve_bytes, block_size)

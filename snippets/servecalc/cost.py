@@ -34,10 +34,11 @@ import math
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from .deployment import Deployment
 from .gpus import GpuSpec
 from .latency import latency_from_step_model
 from .models import ModelSpec
-from .roofline import StepModel
+from .step import StepModel
 from .validate import fraction, non_negative_number, positive_int, positive_number
 
 SECONDS_PER_HOUR = 3600
@@ -95,20 +96,14 @@ def _cost(sm: StepModel, price_usd_per_hour: float, batch: int, prompt: int, out
 
 
 def cost_per_million_tokens(
-    model: str | ModelSpec,
-    gpu: str | GpuSpec,
+    deployment: Deployment | str | ModelSpec,
+    gpu: str | GpuSpec | None = None,
     *,
     price_usd_per_hour: float,
     batch: int,
     prompt: int,
     output: int,
-    gpus: int = 1,
     utilization: float = 1.0,
-    weight_dtype: str = "bf16",
-    kv_dtype: str = "bf16",
-    mbu: float | None = None,
-    mfu: float | None = None,
-    overhead_s: float | None = None,
 ) -> CostResult:
     """Dollars per million input and output tokens (split in the module docstring).
 
@@ -121,26 +116,19 @@ def cost_per_million_tokens(
     positive_int("batch", batch)
     positive_int("prompt", prompt)
     positive_int("output", output)
-    sm = StepModel(model, gpu, gpus=gpus, weight_dtype=weight_dtype, kv_dtype=kv_dtype,
-                   mbu=mbu, mfu=mfu, overhead_s=overhead_s)
+    sm = StepModel(deployment, gpu)
     return _cost(sm, price_usd_per_hour, batch, prompt, output, utilization)
 
 
 def cost_vs_batch(
-    model: str | ModelSpec,
-    gpu: str | GpuSpec,
+    deployment: Deployment | str | ModelSpec,
+    gpu: str | GpuSpec | None = None,
     *,
     price_usd_per_hour: float,
     batches: Iterable[int],
     prompt: int,
     output: int,
-    gpus: int = 1,
     utilization: float = 1.0,
-    weight_dtype: str = "bf16",
-    kv_dtype: str = "bf16",
-    mbu: float | None = None,
-    mfu: float | None = None,
-    overhead_s: float | None = None,
 ) -> list[CostResult]:
     """:func:`cost_per_million_tokens` for each batch size (for charts).
 
@@ -152,8 +140,7 @@ def cost_vs_batch(
     """
     positive_int("prompt", prompt)
     positive_int("output", output)
-    sm = StepModel(model, gpu, gpus=gpus, weight_dtype=weight_dtype, kv_dtype=kv_dtype,
-                   mbu=mbu, mfu=mfu, overhead_s=overhead_s)
+    sm = StepModel(deployment, gpu)
     rows = [
         _cost(sm, price_usd_per_hour, positive_int("batches[i]", b), prompt, output, utilization)
         for b in batches
@@ -182,8 +169,8 @@ class BreakEven:
 
 
 def break_even_vs_api(
-    model: str | ModelSpec,
-    gpu: str | GpuSpec,
+    deployment: Deployment | str | ModelSpec,
+    gpu: str | GpuSpec | None = None,
     *,
     price_usd_per_hour: float,
     api_usd_per_million_input: float,
@@ -191,12 +178,6 @@ def break_even_vs_api(
     batch: int,
     prompt: int,
     output: int,
-    gpus: int = 1,
-    weight_dtype: str = "bf16",
-    kv_dtype: str = "bf16",
-    mbu: float | None = None,
-    mfu: float | None = None,
-    overhead_s: float | None = None,
 ) -> BreakEven:
     """Traffic at which renting GPUs costs the same as paying an API per token.
 
@@ -220,8 +201,7 @@ def break_even_vs_api(
             "api_usd_per_million_input and api_usd_per_million_output must not both be 0 "
             f"(a free API always wins), got {pin!r} and {pout!r}"
         )
-    sm = StepModel(model, gpu, gpus=gpus, weight_dtype=weight_dtype, kv_dtype=kv_dtype,
-                   mbu=mbu, mfu=mfu, overhead_s=overhead_s)
+    sm = StepModel(deployment, gpu)
     full = _cost(sm, price_usd_per_hour, batch, prompt, output, 1.0)
     ratio = full.usd_per_request / api
     return BreakEven(

@@ -13,7 +13,8 @@ steps. Decode step j (j = 1 ... O - 1) attends to P + j tokens.
 * ``tokens_per_s``: decode tokens per second of the whole batch,
   ``batch / tpot_s``.
 
-Defaults for MBU, MFU and overhead are those of :mod:`servecalc.roofline`.
+Every function takes a :class:`~servecalc.deployment.Deployment` (or a model
+and a GPU, for a deployment with the step model's defaults).
 
 >>> from servecalc.units import fmt_duration, fmt_number
 >>> r = request_latency("llama-3.1-8b", "h100-sxm", prompt=1000, output=200)
@@ -29,9 +30,10 @@ import math
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from .deployment import Deployment
 from .gpus import GpuSpec
 from .models import ModelSpec
-from .roofline import StepModel
+from .step import StepModel
 from .validate import positive_int
 
 
@@ -59,7 +61,7 @@ def _average_context(prompt: int, output: int) -> float:
 def latency_from_step_model(
     sm: StepModel, *, prompt: int, output: int, batch: int = 1
 ) -> LatencyResult:
-    """:func:`request_latency` on a prepared :class:`~servecalc.roofline.StepModel`.
+    """:func:`request_latency` on a prepared :class:`~servecalc.step.StepModel`.
 
     >>> sm = StepModel("llama-3.1-8b", "h100-sxm")
     >>> latency_from_step_model(sm, prompt=1000, output=1).e2e_s == sm.prefill_time_s(1000)
@@ -88,23 +90,17 @@ def latency_from_step_model(
 
 
 def request_latency(
-    model: str | ModelSpec,
-    gpu: str | GpuSpec,
+    deployment: Deployment | str | ModelSpec,
+    gpu: str | GpuSpec | None = None,
     *,
     prompt: int,
     output: int,
     batch: int = 1,
-    gpus: int = 1,
-    weight_dtype: str = "bf16",
-    kv_dtype: str = "bf16",
-    mbu: float | None = None,
-    mfu: float | None = None,
-    overhead_s: float | None = None,
-    compute_dtype: str | None = None,
 ) -> LatencyResult:
     """TTFT, TPOT and end-to-end latency of a request (see the module docstring).
 
-    >>> r = request_latency("llama-3.1-70b", "h100-sxm", prompt=512, output=128, gpus=4)
+    >>> d = Deployment(model="llama-3.1-70b", gpu="h100-sxm", gpus=4)
+    >>> r = request_latency(d, prompt=512, output=128)
     >>> r.prefill_bound, r.decode_bound
     ('compute', 'memory')
     >>> request_latency("llama-3.1-8b", "h100-sxm", prompt=0, output=8)
@@ -115,10 +111,7 @@ def request_latency(
     positive_int("prompt", prompt)
     positive_int("output", output)
     positive_int("batch", batch)
-    sm = StepModel(
-        model, gpu, gpus=gpus, weight_dtype=weight_dtype, kv_dtype=kv_dtype,
-        compute_dtype=compute_dtype, mbu=mbu, mfu=mfu, overhead_s=overhead_s,
-    )
+    sm = StepModel(deployment, gpu)
     return latency_from_step_model(sm, prompt=prompt, output=output, batch=batch)
 
 
@@ -134,17 +127,11 @@ class ThroughputPoint:
 
 
 def decode_throughput_curve(
-    model: str | ModelSpec,
-    gpu: str | GpuSpec,
+    deployment: Deployment | str | ModelSpec,
+    gpu: str | GpuSpec | None = None,
     *,
     batches: Iterable[int],
     context: int,
-    gpus: int = 1,
-    weight_dtype: str = "bf16",
-    kv_dtype: str = "bf16",
-    mbu: float | None = None,
-    mfu: float | None = None,
-    overhead_s: float | None = None,
 ) -> list[ThroughputPoint]:
     """Decode tokens/s against batch size, every sequence at ``context`` tokens.
 
@@ -159,10 +146,7 @@ def decode_throughput_curve(
     True
     """
     positive_int("context", context)
-    sm = StepModel(
-        model, gpu, gpus=gpus, weight_dtype=weight_dtype, kv_dtype=kv_dtype,
-        mbu=mbu, mfu=mfu, overhead_s=overhead_s,
-    )
+    sm = StepModel(deployment, gpu)
     points = []
     for batch in batches:
         result = sm.decode(positive_int("batches[i]", batch), context)

@@ -24,14 +24,13 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+from .cost import MILLION, SECONDS_PER_HOUR
+from .deployment import Deployment
 from .gpus import GpuSpec
 from .latency import latency_from_step_model
 from .models import ModelSpec
-from .roofline import StepModel
+from .step import StepModel
 from .validate import positive_int, positive_number, unit_interval
-
-SECONDS_PER_HOUR = 3600
-MILLION = 1_000_000
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -57,20 +56,14 @@ class PrefixCacheResult:
 
 
 def prefix_cache_effect(
-    model: str | ModelSpec,
-    gpu: str | GpuSpec,
+    deployment: Deployment | str | ModelSpec,
+    gpu: str | GpuSpec | None = None,
     *,
     prompt: int,
     output: int,
     hit_rate: float,
     batch: int = 1,
-    gpus: int = 1,
     price_usd_per_hour: float | None = None,
-    weight_dtype: str = "bf16",
-    kv_dtype: str = "bf16",
-    mbu: float | None = None,
-    mfu: float | None = None,
-    overhead_s: float | None = None,
 ) -> PrefixCacheResult:
     """TTFT, prefill FLOPs and (with a price per GPU-hour) input-token cost,
     cold and with ``hit_rate`` of the prompt served from the prefix cache.
@@ -92,8 +85,7 @@ def prefix_cache_effect(
     rate = unit_interval("hit_rate", hit_rate)
     price = None if price_usd_per_hour is None else positive_number(
         "price_usd_per_hour", price_usd_per_hour)
-    sm = StepModel(model, gpu, gpus=gpus, weight_dtype=weight_dtype, kv_dtype=kv_dtype,
-                   mbu=mbu, mfu=mfu, overhead_s=overhead_s)
+    sm = StepModel(deployment, gpu)
     cached = min(math.floor(rate * prompt), prompt - 1)
     computed = prompt - cached
     cold = latency_from_step_model(sm, prompt=prompt, output=output, batch=batch)

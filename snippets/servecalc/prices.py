@@ -21,13 +21,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from .catalog import build
 from .gpus import GpuSpec, get_gpu
 from .validate import positive_number
-
-_VIA_TECHBYTES = (
-    "not read from the vendor page here: as listed in techbytes.app's 'Serverless GPU Pricing "
-    "Matrix', which states the prices were verified from official vendor pages on 2026-05-07"
-)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -47,71 +43,8 @@ class PriceSpec:
         get_gpu(self.gpu)  # unknown IDs raise, naming the closest
 
 
-PRICES: tuple[PriceSpec, ...] = (
-    PriceSpec(
-        provider="Lambda",
-        instance="1x H100 SXM (on-demand)",
-        gpu="h100-sxm",
-        price_usd_per_hour=3.78,
-        date="2026-05-07",
-        source="https://lambda.ai/pricing",
-        status=_VIA_TECHBYTES,
-    ),
-    PriceSpec(
-        provider="Modal",
-        instance="H100 (serverless, billed per second)",
-        gpu="h100-sxm",
-        price_usd_per_hour=3.9492,
-        date="2026-05-07",
-        source="https://modal.com/pricing",
-        status=_VIA_TECHBYTES,
-    ),
-    PriceSpec(
-        provider="Lambda",
-        instance="1x H100 PCIe (on-demand)",
-        gpu="h100-pcie",
-        price_usd_per_hour=2.86,
-        date="2026-05-07",
-        source="https://lambda.ai/pricing",
-        status=_VIA_TECHBYTES,
-    ),
-    PriceSpec(
-        provider="Lambda",
-        instance="1x A100 40GB (on-demand)",
-        gpu="a100-40gb",
-        price_usd_per_hour=1.48,
-        date="2026-05-07",
-        source="https://lambda.ai/pricing",
-        status=_VIA_TECHBYTES,
-    ),
-    PriceSpec(
-        provider="Modal",
-        instance="A100 80GB (serverless, billed per second)",
-        gpu="a100-80gb",
-        price_usd_per_hour=2.4984,
-        date="2026-05-07",
-        source="https://modal.com/pricing",
-        status=_VIA_TECHBYTES,
-    ),
-    PriceSpec(
-        provider="Modal",
-        instance="L40S (serverless, billed per second)",
-        gpu="l40s",
-        price_usd_per_hour=1.9512,
-        date="2026-05-07",
-        source="https://modal.com/pricing",
-        status=_VIA_TECHBYTES,
-    ),
-    PriceSpec(
-        provider="Modal",
-        instance="L4 (serverless, billed per second)",
-        gpu="l4",
-        price_usd_per_hour=0.7992,
-        date="2026-05-07",
-        source="https://modal.com/pricing",
-        status=_VIA_TECHBYTES,
-    ),
-)
+#: The example prices, from ``catalog/prices.json``.
+PRICES: tuple[PriceSpec, ...] = tuple(build("prices", PriceSpec))
 
 
 def prices_for(gpu: str | GpuSpec) -> tuple[PriceSpec, ...]:

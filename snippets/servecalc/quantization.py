@@ -15,7 +15,9 @@ Three precisions are independent knobs:
 Accuracy is not modelled: a precision that fits and is fast may still be too
 lossy for a task.
 
->>> rows = compare_precisions("llama-3.1-70b", "h100-sxm", gpus=2, context=8192)
+>>> from servecalc.deployment import Deployment
+>>> rows = compare_precisions(Deployment(model="llama-3.1-70b", gpu="h100-sxm", gpus=2),
+...                           context=8192)
 >>> [(r.weight_dtype, r.kv_dtype, r.compute_dtype) for r in rows][:3]
 [('bf16', 'bf16', 'bf16'), ('fp8', 'bf16', 'fp8'), ('fp8', 'fp8', 'fp8')]
 >>> base, fp8 = rows[0], rows[1]
@@ -30,12 +32,13 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from .capacity import fit
-from .gpus import GpuSpec, get_gpu
+from .capacity import fit_deployment
+from .deployment import Deployment, as_deployment
+from .gpus import GpuSpec
 from .kv import kv_bytes_per_token
-from .models import ModelSpec, get_model
+from .models import ModelSpec
 from .params import weight_bytes
-from .roofline import StepModel
+from .step import StepModel
 from .validate import positive_int
 
 #: (weight, KV) precisions compared by default; compute follows the weights.
@@ -83,18 +86,18 @@ def _config(index: int, item: Sequence[str]) -> tuple[str, str, str | None]:
 
 
 def compare_precisions(
-    model: str | ModelSpec,
-    gpu: str | GpuSpec,
+    deployment: Deployment | str | ModelSpec,
+    gpu: str | GpuSpec | None = None,
     *,
     context: int,
     batch: int = 1,
-    gpus: int = 1,
     configs: Iterable[Sequence[str]] = DEFAULT_CONFIGS,
-    mbu: float | None = None,
-    mfu: float | None = None,
     memory_utilization: float = 0.9,
 ) -> list[PrecisionRow]:
     """One row per precision setting: memory, capacity and step times.
+
+    Each row is the deployment with that row's precisions (its GPU count
+    and efficiency factors are kept).
 
     >>> rows = compare_precisions("llama-3.1-8b", "l4", context=4096,
     ...                           configs=[("bf16", "bf16"), ("int4", "bf16", "bf16")])
@@ -106,17 +109,17 @@ def compare_precisions(
         ...
     ValueError: weight_dtype must be one of 'fp32', 'bf16', ..., got 'int3'
     """
-    spec = get_model(model)
-    device = get_gpu(gpu)
+    base = as_deployment(deployment, gpu)
+    spec = base.model
     positive_int("context", context)
     positive_int("batch", batch)
     rows = []
     for index, item in enumerate(configs):
         weight_dtype, kv_dtype, compute = _config(index, item)
-        sm = StepModel(spec, device, gpus=gpus, weight_dtype=weight_dtype, kv_dtype=kv_dtype,
-                       compute_dtype=compute, mbu=mbu, mfu=mfu)
-        fitted = fit(spec, device, gpus=gpus, context=context, weight_dtype=weight_dtype,
-                     kv_dtype=kv_dtype, memory_utilization=memory_utilization)
+        sm = StepModel(base.replace(weight_dtype=weight_dtype, kv_dtype=kv_dtype,
+                                    compute_dtype=compute or ""))
+        fitted = fit_deployment(sm.deployment, context=context,
+                                memory_utilization=memory_utilization)
         tpot = sm.decode_time_s(batch, batch * context)
         full = 0.0
         if fitted.max_batch:

@@ -10,7 +10,7 @@ The engine
 ----------
 
 * **Step times** come from the roofline step model
-  (:class:`servecalc.roofline.StepModel`), so they move with the model, GPU,
+  (:class:`servecalc.step.StepModel`), so they move with the model, GPU,
   precision, tensor parallelism and the MBU/MFU assumptions.
 * **KV memory** is the budget of :func:`servecalc.capacity.fit` (GPU memory x
   ``memory_utilization``, minus weights and a reserve) cut into blocks of
@@ -81,10 +81,11 @@ from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from .capacity import fit
+from .capacity import fit_deployment
+from .deployment import Deployment
 from .gpus import GpuSpec
 from .models import ModelSpec
-from .roofline import StepModel
+from .step import StepModel
 from .sim_stats import Percentiles, TimelinePoint, summarize, timeline, within_slo
 from .slo import Slo, get_slo
 from .validate import choice, positive_int, positive_number
@@ -123,8 +124,8 @@ class Engine:
 
     def __init__(
         self,
-        model: str | ModelSpec,
-        gpu: str | GpuSpec,
+        model: Deployment | str | ModelSpec,
+        gpu: str | GpuSpec | None = None,
         *,
         gpus: int = 1,
         weight_dtype: str = "bf16",
@@ -139,18 +140,20 @@ class Engine:
         mfu: float | None = None,
         overhead_s: float | None = None,
     ) -> None:
-        self.step_model = StepModel(model, gpu, gpus=gpus, weight_dtype=weight_dtype,
-                                    kv_dtype=kv_dtype, mbu=mbu, mfu=mfu, overhead_s=overhead_s)
+        if not isinstance(model, Deployment):
+            model = Deployment(model=model, gpu=gpu, gpus=gpus, weight_dtype=weight_dtype,
+                               kv_dtype=kv_dtype, mbu=mbu, mfu=mfu, overhead_s=overhead_s)
+            gpu = None
+        self.step_model = StepModel(model, gpu)
         self.max_batch = positive_int("max_batch", max_batch)
         self.block_size = positive_int("block_size", block_size)
         if max_batched_tokens is not None:
             positive_int("max_batched_tokens", max_batched_tokens)
         self.max_batched_tokens = max_batched_tokens
         if kv_blocks is None:
-            fitted = fit(self.step_model.model, self.step_model.gpu, gpus=gpus,
-                         context=block_size, weight_dtype=weight_dtype, kv_dtype=kv_dtype,
-                         memory_utilization=memory_utilization, reserve_bytes=reserve_bytes,
-                         block_size=block_size)
+            fitted = fit_deployment(self.step_model.deployment, context=block_size,
+                                    memory_utilization=memory_utilization,
+                                    reserve_bytes=reserve_bytes, block_size=block_size)
             kv_blocks = fitted.kv_token_capacity // block_size
             if kv_blocks == 0:
                 raise ValueError(f"no KV blocks fit: {fitted.reason}")
@@ -798,8 +801,8 @@ def saturation_rate(
 
 
 def simulate_poisson(
-    model: str | ModelSpec,
-    gpu: str | GpuSpec,
+    model: Deployment | str | ModelSpec,
+    gpu: str | GpuSpec | None = None,
     *,
     rate: float,
     requests: int,

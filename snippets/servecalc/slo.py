@@ -43,10 +43,11 @@ import math
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from .capacity import fit
+from .capacity import fit_deployment
+from .deployment import Deployment
 from .gpus import GpuSpec
 from .models import ModelSpec
-from .roofline import StepModel
+from .step import StepModel
 from .validate import lookup, non_negative_number, positive_int, positive_number
 
 _MLPERF_CONF = (
@@ -153,18 +154,12 @@ class OperatingPoint:
 
 
 def operating_point(
-    model: str | ModelSpec,
-    gpu: str | GpuSpec,
+    deployment: Deployment | str | ModelSpec,
+    gpu: str | GpuSpec | None = None,
     *,
     batch: int,
     prompt: int,
     output: int,
-    gpus: int = 1,
-    weight_dtype: str = "bf16",
-    kv_dtype: str = "bf16",
-    mbu: float | None = None,
-    mfu: float | None = None,
-    overhead_s: float | None = None,
 ) -> OperatingPoint:
     """TTFT, TPOT and throughput at ``batch`` (model in the module docstring).
 
@@ -174,8 +169,7 @@ def operating_point(
     >>> math.isclose(p.requests_per_s * (p.output - 1) * p.tpot_s, 32)   # Little's law
     True
     """
-    sm = StepModel(model, gpu, gpus=gpus, weight_dtype=weight_dtype, kv_dtype=kv_dtype,
-                   mbu=mbu, mfu=mfu, overhead_s=overhead_s)
+    sm = StepModel(deployment, gpu)
     return _point(sm, batch, prompt, output)
 
 
@@ -223,18 +217,12 @@ class SloResult:
 
 
 def best_under_slo(
-    model: str | ModelSpec,
-    gpu: str | GpuSpec,
+    deployment: Deployment | str | ModelSpec,
+    gpu: str | GpuSpec | None = None,
     *,
     prompt: int,
     output: int,
     slo: str | Slo,
-    gpus: int = 1,
-    weight_dtype: str = "bf16",
-    kv_dtype: str = "bf16",
-    mbu: float | None = None,
-    mfu: float | None = None,
-    overhead_s: float | None = None,
     memory_utilization: float = 0.9,
     max_batch: int | None = None,
 ) -> SloResult:
@@ -243,23 +231,20 @@ def best_under_slo(
     Batches from 1 up to what fits (sequences of ``prompt + output`` tokens,
     :func:`servecalc.capacity.fit`), or up to ``max_batch``, are tried.
 
-    >>> r = best_under_slo("llama-3.1-70b", "h100-sxm", gpus=4, prompt=1024, output=256,
-    ...                    slo="mlperf-llama2-70b-interactive")
+    >>> d = Deployment(model="llama-3.1-70b", gpu="h100-sxm", gpus=4)
+    >>> r = best_under_slo(d, prompt=1024, output=256, slo="mlperf-llama2-70b-interactive")
     >>> r.feasible, r.best.tpot_s <= 0.04, r.best.ttft_s <= 0.45
     (True, True, True)
-    >>> loose = best_under_slo("llama-3.1-70b", "h100-sxm", gpus=4, prompt=1024, output=256,
-    ...                        slo="mlperf-llama2-70b-server")
+    >>> loose = best_under_slo(d, prompt=1024, output=256, slo="mlperf-llama2-70b-server")
     >>> loose.best.output_tokens_per_s > r.best.output_tokens_per_s
     True
     """
     target = get_slo(slo)
     positive_int("prompt", prompt)
     positive_int("output", output)
-    sm = StepModel(model, gpu, gpus=gpus, weight_dtype=weight_dtype, kv_dtype=kv_dtype,
-                   mbu=mbu, mfu=mfu, overhead_s=overhead_s)
-    fitted = fit(sm.model, sm.gpu, gpus=gpus, context=prompt + output,
-                 weight_dtype=weight_dtype, kv_dtype=kv_dtype,
-                 memory_utilization=memory_utilization)
+    sm = StepModel(deployment, gpu)
+    fitted = fit_deployment(sm.deployment, context=prompt + output,
+                            memory_utilization=memory_utilization)
     cap = fitted.max_batch
     if max_batch is not None:
         cap = min(cap, positive_int("max_batch", max_batch))

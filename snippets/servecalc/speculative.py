@@ -30,9 +30,10 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+from .deployment import Deployment
 from .gpus import GpuSpec
 from .models import ModelSpec
-from .roofline import StepModel
+from .step import StepModel
 from .validate import non_negative_number, positive_int
 
 
@@ -100,28 +101,26 @@ class SpeculativeResult:
 
 
 def speculative_decode(
-    target: str | ModelSpec,
+    target: Deployment | str | ModelSpec,
     draft: str | ModelSpec,
-    gpu: str | GpuSpec,
+    gpu: str | GpuSpec | None = None,
     *,
     alpha: float,
     gamma: int,
     context: int,
     batch: int = 1,
-    gpus: int = 1,
-    weight_dtype: str = "bf16",
-    kv_dtype: str = "bf16",
-    mbu: float | None = None,
-    mfu: float | None = None,
 ) -> SpeculativeResult:
     """TPOT with a draft model, both models on the same GPUs.
+
+    ``target`` is the target model's deployment (or a model ID with
+    ``gpu``); the draft runs on the same deployment.
 
     One speculative iteration is ``gamma`` draft decode steps plus one target
     step over ``gamma + 1`` tokens per sequence; it yields
     :func:`expected_tokens_per_step` tokens per sequence.
 
-    >>> r = speculative_decode("llama-3.1-70b", "llama-3.1-8b", "h100-sxm", gpus=4,
-    ...                        alpha=0.8, gamma=4, context=2048)
+    >>> d = Deployment(model="llama-3.1-70b", gpu="h100-sxm", gpus=4)
+    >>> r = speculative_decode(d, "llama-3.1-8b", alpha=0.8, gamma=4, context=2048)
     >>> 1.5 < r.speedup < r.expected_tokens_per_step
     True
     >>> r.verify_step_s > r.baseline_tpot_s
@@ -131,10 +130,8 @@ def speculative_decode(
     g = positive_int("gamma", gamma)
     positive_int("context", context)
     positive_int("batch", batch)
-    big = StepModel(target, gpu, gpus=gpus, weight_dtype=weight_dtype, kv_dtype=kv_dtype,
-                    mbu=mbu, mfu=mfu)
-    small = StepModel(draft, gpu, gpus=gpus, weight_dtype=weight_dtype, kv_dtype=kv_dtype,
-                      mbu=mbu, mfu=mfu)
+    big = StepModel(target, gpu)
+    small = StepModel(big.deployment.replace(model=draft))
     baseline = big.decode_time_s(batch, batch * context)
     draft_step = small.decode_time_s(batch, batch * context)
     verify = big.prefill_time_s(g + 1, context - 1, batch) if context > 1 else \

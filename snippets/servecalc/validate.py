@@ -71,6 +71,25 @@ def unit_interval(name: str, value: object) -> float:
     return float(value)
 
 
+def text_fields(kind: str, spec: object, required: Iterable[str], optional: Iterable[str]) -> None:
+    """Check that ``spec``'s ``required`` fields are non-empty strings and ``optional`` strings.
+
+    >>> class Spec: id, source = "", "paper"
+    >>> text_fields("model", Spec(), ["id"], ["source"])
+    Traceback (most recent call last):
+        ...
+    ValueError: model.id must be a non-empty string, got ''
+    """
+    for field in required:
+        value = getattr(spec, field)
+        if not isinstance(value, str) or not value:
+            raise ValueError(f"{kind}.{field} must be a non-empty string, got {value!r}")
+    for field in optional:
+        value = getattr(spec, field)
+        if not isinstance(value, str):
+            raise ValueError(f"{kind}.{field} must be a string, got {value!r}")
+
+
 def choice(name: str, value: object, allowed: Iterable[str]) -> str:
     """Return ``value`` if it is one of ``allowed``.
 

@@ -16,7 +16,7 @@ from __future__ import annotations
 import math
 from functools import lru_cache
 
-from servecalc.roofline import (
+from servecalc.step import (
     DEFAULT_ALLREDUCE_HOP_LATENCY_S,
     DEFAULT_MBU,
     DEFAULT_MFU,

@@ -12,9 +12,10 @@ import math
 
 from servecalc.batching import chunked_prefill_steps, continuous_batching, max_batch, static_batching
 from servecalc.gpus import get_gpu
-from servecalc.roofline import StepModel, crossover_batch
-from servecalc.roofline import DEFAULT_MBU, DEFAULT_MFU
+from servecalc.step import StepModel, crossover_batch
+from servecalc.step import DEFAULT_MBU, DEFAULT_MFU
 from servecalc.units import fmt_duration, fmt_int, fmt_number, fmt_percent
+from servecalc.deployment import Deployment
 
 __all__ = [
     "ridge_point",
@@ -54,7 +55,7 @@ def effective_ridge_point(gpu: str, compute_dtype: str = "bf16") -> str:
     >>> effective_ridge_point("h100-sxm")
     '212 FLOP/B'
     """
-    sm = StepModel("llama-3.1-8b", gpu, compute_dtype=compute_dtype)
+    sm = StepModel(Deployment(model="llama-3.1-8b", gpu=gpu, compute_dtype=compute_dtype))
     return f"{fmt_number(sm.ridge_point * sm.mfu / sm.mbu, 0)} FLOP/B"
 
 
@@ -75,7 +76,7 @@ def decode_intensity(model: str, gpu: str, batch: int, context: int, gpus: int =
     >>> decode_intensity("llama-3.1-8b", "h100-sxm", batch=256, context=128)
     '199.6 FLOP/B'
     """
-    r = StepModel(model, gpu, gpus=gpus).decode(batch, context)
+    r = StepModel(Deployment(model=model, gpu=gpu, gpus=gpus)).decode(batch, context)
     return f"{fmt_number(r.arithmetic_intensity, 1)} FLOP/B"
 
 
@@ -85,7 +86,7 @@ def decode_bound(model: str, gpu: str, batch: int, context: int, gpus: int = 1) 
     >>> decode_bound("llama-3.1-8b", "h100-sxm", batch=1024, context=128)
     'compute-bound'
     """
-    return f"{StepModel(model, gpu, gpus=gpus).decode(batch, context).bound}-bound"
+    return f"{StepModel(Deployment(model=model, gpu=gpu, gpus=gpus)).decode(batch, context).bound}-bound"
 
 
 def crossover(model: str, gpu: str, context: int, gpus: int = 1) -> str:
@@ -96,7 +97,7 @@ def crossover(model: str, gpu: str, context: int, gpus: int = 1) -> str:
     >>> crossover("llama-3.1-8b", "h100-sxm", context=4096)
     'none up to 65,536'
     """
-    b = crossover_batch(model, gpu, context=context, gpus=gpus)
+    b = crossover_batch(Deployment(model=model, gpu=gpu, gpus=gpus), context=context)
     return "none up to 65,536" if b is None else fmt_int(b)
 
 
@@ -107,7 +108,7 @@ def decode_step_time(model: str, gpu: str, batch: int, context: int, gpus: int =
     >>> decode_step_time("llama-3.1-8b", "h100-sxm", batch=64, context=2048)
     '16.0 ms'
     """
-    return fmt_duration(StepModel(model, gpu, gpus=gpus).decode(batch, context).seconds, "ms",
+    return fmt_duration(StepModel(Deployment(model=model, gpu=gpu, gpus=gpus)).decode(batch, context).seconds, "ms",
                         digits)
 
 
@@ -117,7 +118,7 @@ def decode_tokens_per_s(model: str, gpu: str, batch: int, context: int, gpus: in
     >>> decode_tokens_per_s("llama-3.1-8b", "h100-sxm", batch=64, context=2048)
     '3,995 tok/s'
     """
-    r = StepModel(model, gpu, gpus=gpus).decode(batch, context)
+    r = StepModel(Deployment(model=model, gpu=gpu, gpus=gpus)).decode(batch, context)
     return f"{fmt_number(batch / r.seconds, 0)} tok/s"
 
 
@@ -127,7 +128,7 @@ def batch_that_fits(model: str, gpu: str, context: int, gpus: int = 1) -> str:
     >>> batch_that_fits("llama-3.1-8b", "h100-sxm", context=2048)
     '219'
     """
-    return fmt_int(max_batch(model, gpu, context=context, gpus=gpus))
+    return fmt_int(max_batch(Deployment(model=model, gpu=gpu, gpus=gpus), context=context))
 
 
 def _schemes(model: str, gpu: str, batch: int, copies: int):

@@ -21,6 +21,7 @@ from servecalc.prices import get_price
 from servecalc.slo import best_under_slo
 from servecalc.units import fmt_int, fmt_number, fmt_percent, fmt_usd
 from servecalc.validate import choice
+from servecalc.deployment import Deployment
 
 __all__ = [
     "cost_example_price",
@@ -84,10 +85,9 @@ def cost_cluster_per_month(gpu: str, gpus: int = 1, price: float | None = None,
 
 
 def _cost(model, gpu, gpus, batch, prompt, output, utilization, price, weight_dtype):
-    return cost_per_million_tokens(
-        model, gpu, price_usd_per_hour=_price(gpu, price), batch=batch, prompt=prompt,
-        output=output, gpus=gpus, utilization=utilization, weight_dtype=weight_dtype,
-    )
+    return cost_per_million_tokens(Deployment(model=model, gpu=gpu, gpus=gpus, weight_dtype=weight_dtype),
+                                   price_usd_per_hour=_price(gpu, price), batch=batch,
+                                   prompt=prompt, output=output, utilization=utilization)
 
 
 def cost_per_m(model: str, gpu: str, field: str, gpus: int = 1, batch: int = 64,
@@ -186,11 +186,11 @@ def cost_break_even(model: str, gpu: str, api_input: float, api_output: float, f
     """
     choice("field", field, ["utilization", "requests_per_hour", "capacity", "requests_per_day",
                             "api_per_request", "self_per_request"])
-    b = break_even_vs_api(
-        model, gpu, price_usd_per_hour=_price(gpu, price), api_usd_per_million_input=api_input,
-        api_usd_per_million_output=api_output, batch=batch, prompt=prompt, output=output,
-        gpus=gpus, weight_dtype=weight_dtype,
-    )
+    b = break_even_vs_api(Deployment(model=model, gpu=gpu, gpus=gpus, weight_dtype=weight_dtype),
+                          price_usd_per_hour=_price(gpu, price),
+                          api_usd_per_million_input=api_input,
+                          api_usd_per_million_output=api_output, batch=batch, prompt=prompt,
+                          output=output)
     if field == "utilization":
         return fmt_percent(b.break_even_utilization)
     if field == "requests_per_hour":
@@ -222,8 +222,8 @@ def cost_under_slo(model: str, gpu: str, slo: str, field: str, gpus: int = 1,
     '78.3 %'
     """
     choice("field", field, ["batch", "max_fit", "usd_per_m", "max_fit_usd_per_m", "premium"])
-    r = best_under_slo(model, gpu, gpus=gpus, prompt=prompt, output=output, slo=slo,
-                       weight_dtype=weight_dtype)
+    r = best_under_slo(Deployment(model=model, gpu=gpu, gpus=gpus, weight_dtype=weight_dtype),
+                       prompt=prompt, output=output, slo=slo)
     if r.best is None:
         raise ValueError(f"no batch meets {slo} here: {r.reason}")
     if field == "batch":

@@ -23,6 +23,7 @@ from servecalc.capacity import fit
 from servecalc.slo import best_under_slo, get_slo
 from servecalc.units import fmt_duration, fmt_int, fmt_number, fmt_percent
 from servecalc.validate import choice, fraction, positive_int, positive_number
+from servecalc.deployment import Deployment
 
 __all__ = [
     "dayof_error_budget",
@@ -111,8 +112,8 @@ def dayof_slo_limit(slo: str, which: str) -> str:
 
 
 def _best(model, gpu, gpus, prompt, output, slo, weight_dtype):
-    return best_under_slo(model, gpu, gpus=gpus, prompt=prompt, output=output, slo=slo,
-                          weight_dtype=weight_dtype)
+    return best_under_slo(Deployment(model=model, gpu=gpu, gpus=gpus, weight_dtype=weight_dtype),
+                          prompt=prompt, output=output, slo=slo)
 
 
 def dayof_capacity(model: str, gpu: str, prompt: int, output: int, slo: str, field: str,

@@ -37,11 +37,12 @@ from servecalc.params import active_param_count, param_count, weight_bytes
 from servecalc.prefix_cache import prefix_cache_effect
 from servecalc.prices import get_price
 from servecalc.quantization import compare_precisions
-from servecalc.roofline import DEFAULT_MBU, DEFAULT_MFU, StepModel, crossover_batch
+from servecalc.step import DEFAULT_MBU, DEFAULT_MFU, StepModel, crossover_batch
 from servecalc.speculative import expected_tokens_per_step, speculative_decode, speedup
 from servecalc.cost import cost_per_million_tokens
 from servecalc.units import GB, fmt_bytes, fmt_duration, fmt_int, fmt_number, fmt_percent, fmt_usd
 from servecalc.validate import choice, lookup
+from servecalc.deployment import Deployment
 
 __all__ = [
     "boe_question",
@@ -454,7 +455,7 @@ def drill_kv_budget(model: str, gpu: str, gpus: int = 1, weight_dtype: str = "bf
 
 
 def _sm(model, gpu, gpus=1, weight_dtype="bf16", kv_dtype="bf16") -> StepModel:
-    return StepModel(model, gpu, gpus=gpus, weight_dtype=weight_dtype, kv_dtype=kv_dtype)
+    return StepModel(Deployment(model=model, gpu=gpu, gpus=gpus, weight_dtype=weight_dtype, kv_dtype=kv_dtype))
 
 
 def drill_decode_step(model: str, gpu: str, gpus: int = 1, batch: int = 1, context: int = 2048,
@@ -521,8 +522,8 @@ def drill_latency(model: str, gpu: str, prompt: int, output: int, field: str, gp
     '1.5 s'
     """
     choice("field", field, ["ttft", "tpot", "e2e", "decode_share"])
-    r = request_latency(model, gpu, prompt=prompt, output=output, gpus=gpus, batch=batch,
-                        weight_dtype=weight_dtype)
+    r = request_latency(Deployment(model=model, gpu=gpu, gpus=gpus, weight_dtype=weight_dtype),
+                        prompt=prompt, output=output, batch=batch)
     if field == "decode_share":
         return fmt_percent((r.e2e_s - r.ttft_s) / r.e2e_s)
     return fmt_duration(getattr(r, f"{field}_s"), unit)
@@ -563,7 +564,7 @@ def drill_crossover(model: str, gpu: str, context: int, gpus: int = 1) -> str:
     >>> drill_crossover("llama-3.1-8b", "h100-sxm", 1024)
     'none up to 65,536 sequences'
     """
-    b = crossover_batch(model, gpu, context=context, gpus=gpus)
+    b = crossover_batch(Deployment(model=model, gpu=gpu, gpus=gpus), context=context)
     return "none up to 65,536 sequences" if b is None else fmt_int(b)
 
 
@@ -608,8 +609,8 @@ def drill_prefix(model: str, gpu: str, prompt: int, hit_rate: float, field: str,
     '8.9×'
     """
     choice("field", field, ["ttft_cold", "ttft", "speedup"])
-    r = prefix_cache_effect(model, gpu, prompt=prompt, output=output, hit_rate=hit_rate,
-                            gpus=gpus)
+    r = prefix_cache_effect(Deployment(model=model, gpu=gpu, gpus=gpus),
+                            prompt=prompt, output=output, hit_rate=hit_rate)
     if field == "speedup":
         return f"{fmt_number(r.ttft_speedup, 1)}×"
     return fmt_duration(r.ttft_s_cold if field == "ttft_cold" else r.ttft_s, "ms")
@@ -624,8 +625,8 @@ def drill_precision(model: str, gpu: str, weight_dtype: str, kv_dtype: str, fiel
     '82'
     """
     choice("field", field, ["weights", "max_batch", "tpot", "prefill", "max_batch_tps"])
-    (row,) = compare_precisions(model, gpu, context=context, batch=batch, gpus=gpus,
-                                configs=[(weight_dtype, kv_dtype)])
+    (row,) = compare_precisions(Deployment(model=model, gpu=gpu, gpus=gpus),
+                                context=context, batch=batch, configs=[(weight_dtype, kv_dtype)])
     if field == "weights":
         return fmt_bytes(row.weight_bytes, "GB")
     if field == "max_batch":
@@ -656,8 +657,8 @@ def drill_speculative(field: str, alpha: float = 0.8, gamma: int = 4,
                             "baseline_tpot"])
     if field == "tokens_per_step":
         return fmt_number(expected_tokens_per_step(alpha, gamma), 2)
-    r = speculative_decode(target, draft, gpu, alpha=alpha, gamma=gamma, context=context,
-                           gpus=gpus)
+    r = speculative_decode(Deployment(model=target, gpu=gpu, gpus=gpus),
+                           draft, alpha=alpha, gamma=gamma, context=context)
     ratio = r.cost_ratio if cost_ratio is None else cost_ratio
     if field == "cost_ratio":
         return fmt_number(ratio, 2)

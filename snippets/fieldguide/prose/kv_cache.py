@@ -17,10 +17,11 @@ from servecalc.capacity import kv_bytes_per_token_per_gpu
 from servecalc.gpus import get_gpu
 from servecalc.paging import fragmentation
 from servecalc.prefix_cache import prefix_cache_effect
-from servecalc.roofline import step
+from servecalc.step import step
 from servecalc.validate import non_negative_int, positive_number
 from servecalc.models import get_model
 from servecalc.units import GB, GiB, fmt_bytes, fmt_duration, fmt_int, fmt_number, fmt_percent
+from servecalc.deployment import Deployment
 
 __all__ = [
     "kv_bytes_per_token",
@@ -172,7 +173,8 @@ def prefix_ttft(model: str, gpu: str, prompt: int, hit_rate: float, gpus: int = 
     >>> prefix_ttft("llama-3.1-70b", "h100-sxm", 8192, 0.9, gpus=4)
     '85.3 ms'
     """
-    r = prefix_cache_effect(model, gpu, prompt=prompt, output=1, hit_rate=hit_rate, gpus=gpus)
+    r = prefix_cache_effect(Deployment(model=model, gpu=gpu, gpus=gpus),
+                            prompt=prompt, output=1, hit_rate=hit_rate)
     return fmt_duration(r.ttft_s, unit)
 
 
@@ -182,7 +184,8 @@ def prefix_speedup(model: str, gpu: str, prompt: int, hit_rate: float, gpus: int
     >>> prefix_speedup("llama-3.1-70b", "h100-sxm", 8192, 0.9, gpus=4)
     '9.2x'
     """
-    r = prefix_cache_effect(model, gpu, prompt=prompt, output=1, hit_rate=hit_rate, gpus=gpus)
+    r = prefix_cache_effect(Deployment(model=model, gpu=gpu, gpus=gpus),
+                            prompt=prompt, output=1, hit_rate=hit_rate)
     return f"{fmt_number(r.ttft_speedup, 1)}x"
 
 
@@ -192,7 +195,7 @@ def recompute_time(model: str, gpu: str, tokens: int, gpus: int = 1, unit: str =
     >>> recompute_time("llama-3.1-8b", "h100-sxm", 4096)
     '144.7 ms'
     """
-    r = step(model, gpu, phase="prefill", batch=1, context=tokens, gpus=gpus)
+    r = step(Deployment(model=model, gpu=gpu, gpus=gpus), phase="prefill", batch=1, context=tokens)
     return fmt_duration(r.seconds, unit)
 
 

@@ -13,6 +13,7 @@ from servecalc.latency import request_latency
 from servecalc.slo import best_under_slo, get_slo, operating_point
 from servecalc.units import fmt_duration, fmt_int, fmt_number, fmt_percent
 from servecalc.validate import choice
+from servecalc.deployment import Deployment
 
 __all__ = [
     "ttft",
@@ -34,8 +35,8 @@ __all__ = [
 
 
 def _latency(model, gpu, prompt, output, gpus, batch, weight_dtype):
-    return request_latency(model, gpu, prompt=prompt, output=output, gpus=gpus, batch=batch,
-                           weight_dtype=weight_dtype)
+    return request_latency(Deployment(model=model, gpu=gpu, gpus=gpus, weight_dtype=weight_dtype),
+                           prompt=prompt, output=output, batch=batch)
 
 
 def ttft(model: str, gpu: str, prompt: int, output: int = 1, gpus: int = 1, batch: int = 1,
@@ -114,7 +115,8 @@ def slo_percentile(slo: str) -> str:
 
 
 def _best(model, gpu, gpus, prompt, output, slo):
-    r = best_under_slo(model, gpu, gpus=gpus, prompt=prompt, output=output, slo=slo)
+    r = best_under_slo(Deployment(model=model, gpu=gpu, gpus=gpus),
+                       prompt=prompt, output=output, slo=slo)
     if r.best is None:
         raise ValueError(f"no batch meets {slo}: {r.reason}")
     return r.best
@@ -159,7 +161,8 @@ def point_tpot(model: str, gpu: str, batch: int, prompt: int, output: int,
     >>> point_tpot("llama-3.1-70b", "h100-sxm", 1, 1024, 256, gpus=4)
     '20.0 ms'
     """
-    p = operating_point(model, gpu, batch=batch, prompt=prompt, output=output, gpus=gpus)
+    p = operating_point(Deployment(model=model, gpu=gpu, gpus=gpus),
+                        batch=batch, prompt=prompt, output=output)
     return fmt_duration(p.tpot_s, "ms")
 
 
@@ -170,7 +173,8 @@ def point_throughput(model: str, gpu: str, batch: int, prompt: int, output: int,
     >>> point_throughput("llama-3.1-70b", "h100-sxm", 1, 1024, 256, gpus=4)
     '50 tok/s'
     """
-    p = operating_point(model, gpu, batch=batch, prompt=prompt, output=output, gpus=gpus)
+    p = operating_point(Deployment(model=model, gpu=gpu, gpus=gpus),
+                        batch=batch, prompt=prompt, output=output)
     return f"{fmt_number(p.output_tokens_per_s, 0)} tok/s"
 
 

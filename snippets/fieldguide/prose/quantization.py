@@ -12,6 +12,7 @@ from servecalc.capacity import fit
 from servecalc.params import param_count, weight_bytes
 from servecalc.quantization import compare_precisions
 from servecalc.units import fmt_bytes, fmt_duration, fmt_int, fmt_number
+from servecalc.deployment import Deployment
 
 __all__ = [
     "bits_per_param",
@@ -50,7 +51,8 @@ def _row(model: str, gpu: str, weight_dtype: str, kv_dtype: str, gpus: int, cont
          compute_dtype: str | None):
     config = (weight_dtype, kv_dtype) if compute_dtype is None else (
         weight_dtype, kv_dtype, compute_dtype)
-    return compare_precisions(model, gpu, gpus=gpus, context=context, configs=[config])[0]
+    return compare_precisions(Deployment(model=model, gpu=gpu, gpus=gpus),
+                              context=context, configs=[config])[0]
 
 
 def q_prefill(model: str, gpu: str, weight_dtype: str, kv_dtype: str = "bf16", gpus: int = 1,

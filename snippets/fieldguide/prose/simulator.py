@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-from servecalc.roofline import StepModel
+from servecalc.step import StepModel
 from servecalc.simulate import DEFAULT_MAX_BATCH, Engine, saturation_rate, simulate
 from servecalc.units import fmt_duration, fmt_number
 from servecalc.validate import choice, positive_int

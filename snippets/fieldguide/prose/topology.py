@@ -14,9 +14,10 @@ from servecalc.capacity import fit
 from servecalc.gpus import get_gpu
 from servecalc.kv import kv_bytes_per_sequence
 from servecalc.params import active_param_count, param_count, weight_bytes
-from servecalc.roofline import StepModel, step
+from servecalc.step import StepModel, step
 from servecalc.units import fmt_bytes, fmt_duration, fmt_int, fmt_number, fmt_percent
 from servecalc.validate import positive_number
+from servecalc.deployment import Deployment
 
 __all__ = [
     "weights_gb",
@@ -117,7 +118,7 @@ def moe_weight_read_gb(
     >>> moe_weight_read_gb("mixtral-8x7b", 1), moe_weight_read_gb("mixtral-8x7b", 64)
     ('25.50 GB', '93.14 GB')
     """
-    sm = StepModel(model, gpu, weight_dtype=weight_dtype)
+    sm = StepModel(Deployment(model=model, gpu=gpu, weight_dtype=weight_dtype))
     if isinstance(tokens, bool) or not isinstance(tokens, int) or tokens < 1:
         raise ValueError(f"tokens must be an integer >= 1, got {tokens!r}")
     return fmt_bytes(sm.weight_bytes_read(tokens), "GB")
@@ -131,7 +132,8 @@ def tp_decode_step(
     >>> tp_decode_step("llama-3.1-70b", "h100-sxm", 4)
     '19.7 ms'
     """
-    r = step(model, gpu, phase="decode", batch=batch, context=context, gpus=gpus)
+    r = step(Deployment(model=model, gpu=gpu, gpus=gpus),
+             phase="decode", batch=batch, context=context)
     return fmt_duration(r.seconds, "ms", digits)
 
 
@@ -149,7 +151,8 @@ def tp_comm_time(
     >>> tp_comm_time("llama-3.1-70b", "h100-sxm", 8)
     '5.4 ms'
     """
-    r = step(model, gpu, phase=phase, batch=batch, context=context, gpus=gpus)
+    r = step(Deployment(model=model, gpu=gpu, gpus=gpus),
+             phase=phase, batch=batch, context=context)
     return fmt_duration(r.comm_s, "ms", digits)
 
 
@@ -161,7 +164,8 @@ def tp_comm_share(
     >>> tp_comm_share("llama-3.1-70b", "h100-sxm", 8)
     '38.3 %'
     """
-    r = step(model, gpu, phase=phase, batch=batch, context=context, gpus=gpus)
+    r = step(Deployment(model=model, gpu=gpu, gpus=gpus),
+             phase=phase, batch=batch, context=context)
     return fmt_percent(r.comm_s / r.seconds)
 
 
@@ -218,5 +222,5 @@ def prefill_time(model: str, gpu: str, prompt: int, gpus: int = 1, unit: str = "
     >>> prefill_time("llama-3.1-70b", "h100-sxm", 8192, gpus=4)
     '784.6 ms'
     """
-    r = step(model, gpu, phase="prefill", batch=1, context=prompt, gpus=gpus)
+    r = step(Deployment(model=model, gpu=gpu, gpus=gpus), phase="prefill", batch=1, context=prompt)
     return fmt_duration(r.seconds, unit)

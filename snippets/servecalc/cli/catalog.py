@@ -1,0 +1,64 @@
+"""``servecalc models`` and ``servecalc gpus``: the catalogs."""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+from ..units import fmt_bytes, fmt_number
+from .common import Command, billions, jsonable, table
+
+
+def _run_models(args: argparse.Namespace) -> tuple[Any, str]:
+    from ..models import MODELS
+    from ..params import active_param_count, param_count
+
+    data, rows = [], []
+    for spec in MODELS.values():
+        total, active = param_count(spec), active_param_count(spec)
+        data.append({**jsonable(spec), "attention": spec.attention, "params": total,
+                     "active_params": active})
+        rows.append([
+            spec.id, spec.name, billions(total), billions(active), str(spec.num_layers),
+            str(spec.hidden_size), f"{spec.num_attention_heads}/{spec.num_kv_heads}",
+            str(spec.head_dim), spec.attention,
+            "confirmed" if spec.status == "confirmed" else "see status",
+        ])
+    text = table(
+        ["id", "name", "params", "active", "layers", "hidden", "heads/kv", "head_dim",
+         "attention", "source check"],
+        rows, right={2, 3, 4, 5, 7},
+    )
+    return data, text
+
+
+def _run_gpus(args: argparse.Namespace) -> tuple[Any, str]:
+    from ..gpus import GPUS
+
+    data, rows = [], []
+    for g in GPUS.values():
+        data.append({**jsonable(g), "ridge_point_bf16": g.ridge_point("bf16")})
+        rows.append([
+            g.id, g.name, fmt_bytes(g.memory_bytes, "GiB", 1),
+            f"{fmt_number(g.hbm_bandwidth_bytes_per_s / 1e12, 2)} TB/s",
+            f"{fmt_number(g.bf16_flops_per_s / 1e12, 0)} TFLOP/s",
+            f"{fmt_number(g.fp8_flops_per_s / 1e12, 0)} TFLOP/s" if g.fp8_flops_per_s else "-",
+            "confirmed" if g.status == "confirmed" else "see status",
+        ])
+    text = table(["id", "name", "memory", "bandwidth", "bf16 dense", "fp8 dense",
+                  "source check"], rows, right={2, 3, 4, 5})
+    return data, text
+
+
+COMMANDS = {
+    "models": Command(
+        help="list the model catalog",
+        description="List every model in the catalog with its parameter count and attention "
+        "layout. --json gives all architecture fields and sources.",
+        run=_run_models),
+    "gpus": Command(
+        help="list the accelerator catalog",
+        description="List every accelerator with memory (as the runtime reports it), "
+        "bandwidth and dense peak FLOP/s. --json gives sources and status.",
+        run=_run_gpus),
+}

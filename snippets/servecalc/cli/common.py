@@ -1,0 +1,147 @@
+"""What every command shares: the parser class, the option groups that build
+a :class:`~servecalc.deployment.Deployment`, and text/JSON helpers.
+
+Options come in three nested groups, each an argparse parent parser:
+
+* ``model``: ``--model --weight-dtype --kv-dtype``;
+* ``hardware``: the above and ``--gpu --gpus``;
+* ``deployment``: the above and ``--compute-dtype --mbu --mfu --overhead-s``
+  (every command that times a step).
+
+:func:`deployment_from_args` turns the parsed options into one Deployment.
+
+>>> p = argparse.ArgumentParser(parents=[parent("deployment")])
+>>> d = deployment_from_args(p.parse_args(["--model", "llama-3.1-70b", "--gpu", "h100-sxm",
+...                                         "--gpus", "4", "--mbu", "0.7"]))
+>>> d.model.id, d.gpus, d.mbu, d.mfu
+('llama-3.1-70b', 4, 0.7, None)
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import math
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from ..deployment import COMPUTE_DTYPES, Deployment
+from ..precision import BITS
+from ..units import fmt_number
+
+Run = Callable[[argparse.Namespace], "tuple[Any, str]"]
+Configure = Callable[[argparse.ArgumentParser], None]
+
+#: The option groups a command can ask for (see the module docstring).
+OPTION_GROUPS = ("", "model", "hardware", "deployment")
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class Command:
+    """One subcommand: its help line, description, shared options and two functions.
+
+    ``options`` names one of :data:`OPTION_GROUPS` ("" for none);
+    ``configure(parser)`` adds the command's own options; ``run(args)``
+    returns ``(data, text)``: JSON-ready data and the human-readable text.
+    """
+
+    help: str
+    description: str
+    run: Run
+    configure: Configure = lambda parser: None
+    options: str = ""
+
+    def __post_init__(self) -> None:
+        if self.options not in OPTION_GROUPS:
+            raise ValueError(f"options must be one of {OPTION_GROUPS!r}, got {self.options!r}")
+
+
+class Parser(argparse.ArgumentParser):
+    """Argument errors: one line on stderr, exit status 2 (no usage dump)."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        self.exit(2, f"servecalc: error: {message} (see `{self.prog} --help`)\n")
+
+
+def _model_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--model", required=True, metavar="ID",
+                   help="model ID from `servecalc models`, e.g. llama-3.1-70b")
+    p.add_argument("--weight-dtype", default="bf16", choices=tuple(BITS), metavar="D",
+                   help="weight precision: %(choices)s (default: bf16)")
+    p.add_argument("--kv-dtype", default="bf16", choices=tuple(BITS), metavar="D",
+                   help="KV-cache precision (default: bf16)")
+
+
+def _hardware_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--gpu", required=True, metavar="ID",
+                   help="accelerator ID from `servecalc gpus`, e.g. h100-sxm")
+    p.add_argument("--gpus", type=int, default=1, metavar="N",
+                   help="GPUs in one tensor-parallel group (default: 1)")
+
+
+def _efficiency_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--compute-dtype", default="", choices=COMPUTE_DTYPES, metavar="D",
+                   help="matmul precision: %(choices)s (default: follows the weights)")
+    p.add_argument("--mbu", type=float, default=None, metavar="X",
+                   help="memory-bandwidth utilization in (0, 1] (default: the step model's)")
+    p.add_argument("--mfu", type=float, default=None, metavar="Y",
+                   help="FLOP utilization in (0, 1] (default: the step model's)")
+    p.add_argument("--overhead-s", type=float, default=None, metavar="S",
+                   help="fixed seconds per step (default: the step model's)")
+
+
+def parent(options: str) -> argparse.ArgumentParser:
+    """The parent parser for one of :data:`OPTION_GROUPS` (``""`` has no options)."""
+    p = argparse.ArgumentParser(add_help=False)
+    groups = (_model_options, _hardware_options, _efficiency_options)
+    for add in groups[: OPTION_GROUPS.index(options)]:
+        add(p)
+    return p
+
+
+def deployment_from_args(args: argparse.Namespace) -> Deployment:
+    """The :class:`Deployment` the shared options describe (built once per command)."""
+    return Deployment(
+        model=args.model, gpu=args.gpu, gpus=args.gpus, weight_dtype=args.weight_dtype,
+        kv_dtype=args.kv_dtype, compute_dtype=args.compute_dtype, mbu=args.mbu,
+        mfu=args.mfu, overhead_s=args.overhead_s,
+    )
+
+
+def table(headers: Sequence[str], rows: Sequence[Sequence[str]], right: set[int]) -> str:
+    """A plain-text table; columns in ``right`` are right-aligned."""
+    widths = [max(len(str(c)) for c in column) for column in zip(headers, *rows)]
+
+    def line(cells: Sequence[str]) -> str:
+        parts = [
+            str(c).rjust(w) if i in right else str(c).ljust(w)
+            for i, (c, w) in enumerate(zip(cells, widths))
+        ]
+        return "  ".join(parts).rstrip()
+
+    rule = "  ".join("-" * w for w in widths)
+    return "\n".join([line(headers), rule, *(line(r) for r in rows)])
+
+
+def pairs(rows: Sequence[tuple[str, str]]) -> str:
+    """``name  value`` lines, names padded to one width."""
+    width = max(len(k) for k, _ in rows)
+    return "\n".join(f"{k.ljust(width)}  {v}" for k, v in rows)
+
+
+def billions(n: int) -> str:
+    """``6.74 B`` for 6,738,415,616."""
+    return f"{fmt_number(n / 1e9, 2)} B"
+
+
+def jsonable(obj: Any) -> Any:
+    """Dataclass or mapping -> plain JSON types; a non-finite float is an error."""
+    if dataclasses.is_dataclass(obj) and not isinstance(obj, type):
+        obj = dataclasses.asdict(obj)
+    if isinstance(obj, dict):
+        return {k: jsonable(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [jsonable(v) for v in obj]
+    if isinstance(obj, float) and not math.isfinite(obj):
+        raise ValueError(f"a result is not a finite number ({obj!r}); check the inputs")
+    return obj

@@ -1,0 +1,102 @@
+"""``servecalc step``, ``latency`` and ``cost``: times and dollars of a deployment."""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+from ..units import fmt_bytes, fmt_duration, fmt_int, fmt_number, fmt_usd
+from .common import Command, deployment_from_args, jsonable, pairs
+
+
+def _configure_step(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--phase", required=True, choices=("decode", "prefill"),
+                   help="decode (one token per sequence) or prefill (the whole prompt)")
+    p.add_argument("--batch", type=int, required=True, metavar="B", help="sequences in the step")
+    p.add_argument("--context", type=int, required=True, metavar="T",
+                   help="tokens per sequence (prompt length for prefill)")
+
+
+def _run_step(args: argparse.Namespace) -> tuple[Any, str]:
+    from ..step import step
+
+    r = step(deployment_from_args(args), phase=args.phase, batch=args.batch,
+             context=args.context)
+    data = jsonable(r)
+    text = pairs([
+        ("time", fmt_duration(r.seconds, "ms", 3)),
+        ("FLOPs", f"{fmt_number(r.flops / 1e12, 3)} TFLOP"),
+        ("bytes moved", fmt_bytes(r.bytes, "GB", 3)),
+        ("bound by", r.bound),
+    ])
+    return data, text
+
+
+def _configure_latency(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--prompt", type=int, required=True, metavar="P", help="prompt tokens")
+    p.add_argument("--output", type=int, required=True, metavar="O", help="generated tokens")
+    p.add_argument("--batch", type=int, default=1, metavar="B",
+                   help="sequences decoded together (default: 1)")
+
+
+def _run_latency(args: argparse.Namespace) -> tuple[Any, str]:
+    from ..latency import request_latency
+
+    r = request_latency(deployment_from_args(args), prompt=args.prompt, output=args.output,
+                        batch=args.batch)
+    text = pairs([
+        ("time to first token", fmt_duration(r.ttft_s, "ms")),
+        ("time per output token", fmt_duration(r.tpot_s, "ms", 2)),
+        ("end to end", fmt_duration(r.e2e_s, "s", 3)),
+        ("tokens per second", fmt_number(r.tokens_per_s, 1)),
+    ])
+    return jsonable(r), text
+
+
+def _configure_cost(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--price-per-hour", type=float, required=True, metavar="P",
+                   help="US dollars per GPU-hour (dated examples: servecalc.prices)")
+    p.add_argument("--batch", type=int, default=32, metavar="B",
+                   help="concurrent sequences (default: 32)")
+    p.add_argument("--prompt", type=int, default=1024, metavar="P",
+                   help="prompt tokens per request (default: 1024)")
+    p.add_argument("--output", type=int, default=256, metavar="O",
+                   help="generated tokens per request (default: 256)")
+    p.add_argument("--utilization", type=float, default=1.0, metavar="U",
+                   help="fraction of paid hours spent serving (default: 1.0)")
+
+
+def _run_cost(args: argparse.Namespace) -> tuple[Any, str]:
+    from ..cost import cost_per_million_tokens
+
+    d = deployment_from_args(args)
+    r = cost_per_million_tokens(d, price_usd_per_hour=args.price_per_hour, batch=args.batch,
+                                prompt=args.prompt, output=args.output,
+                                utilization=args.utilization)
+    text = (
+        f"{fmt_usd(args.price_per_hour)} per GPU-hour x {d.gpus} GPU(s), batch "
+        f"{fmt_int(args.batch)}, {fmt_int(args.prompt)} prompt + {fmt_int(args.output)} "
+        f"output tokens per request\n"
+        + pairs([
+            ("per million output tokens", fmt_usd(r.usd_per_million_output_tokens)),
+            ("per million input tokens", fmt_usd(r.usd_per_million_input_tokens, 4)),
+        ])
+    )
+    return jsonable(r), text
+
+
+COMMANDS = {
+    "step": Command(
+        help="roofline time of one prefill or decode step",
+        description="FLOPs, bytes and time of one forward step, and whether compute or "
+        "memory bandwidth bounds it.",
+        options="deployment", configure=_configure_step, run=_run_step),
+    "latency": Command(
+        help="time to first token, per token and end to end",
+        description="Latency of one request of PROMPT input and OUTPUT generated tokens.",
+        options="deployment", configure=_configure_latency, run=_run_latency),
+    "cost": Command(
+        help="dollars per million tokens",
+        description="Cost per million input and output tokens at a given price per GPU-hour.",
+        options="deployment", configure=_configure_cost, run=_run_cost),
+}

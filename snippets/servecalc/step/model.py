@@ -1,0 +1,298 @@
+"""StepModel: seconds of a prefill, decode or mixed step for one deployment.
+
+``seconds = max(compute_s, memory_s) + comm_s + overhead_s`` (see
+:mod:`servecalc.step` for what is counted).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ..deployment import Deployment, as_deployment
+from ..gpus import GpuSpec
+from ..models import ModelSpec
+from ..validate import non_negative_int, positive_int
+from .constants import (
+    ACTIVATION_BYTES,
+    DEFAULT_ALLREDUCE_HOP_LATENCY_S,
+    DEFAULT_MBU,
+    DEFAULT_MFU,
+    DEFAULT_OVERHEAD_S,
+)
+from .shape import shape_of, window_sum
+
+
+@dataclass(frozen=True, slots=True)
+class StepTerms:
+    """The named terms of one step (bytes and FLOPs are totals over all GPUs,
+    except ``bytes_per_gpu``)."""
+
+    seconds: float
+    flops: float
+    weight_bytes: float
+    kv_read_bytes: float
+    kv_write_bytes: float
+    bytes_per_gpu: float
+    compute_s: float
+    memory_s: float
+    comm_s: float
+
+
+@dataclass(frozen=True, kw_only=True)
+class StepResult:
+    """One step: what it computes, what it moves, how long it takes.
+
+    ``flops`` and ``bytes`` are totals over all GPUs; ``bytes_per_gpu`` is
+    what one GPU reads and writes (it sets ``memory_s``).
+    """
+
+    phase: str
+    batch: int
+    tokens: int
+    seconds: float
+    flops: float
+    bytes: float
+    bytes_per_gpu: float
+    weight_bytes_read: float
+    kv_bytes_read: float
+    kv_bytes_written: float
+    compute_s: float
+    memory_s: float
+    comm_s: float
+    overhead_s: float
+    bound: str
+    arithmetic_intensity: float
+    ridge_point: float
+    compute_dtype: str
+    mbu: float
+    mfu: float
+    gpus: int
+
+
+def _chunk(chunk: object) -> tuple[int, int]:
+    if not isinstance(chunk, (tuple, list)) or len(chunk) != 2:
+        raise ValueError(
+            f"prefill_chunks must hold (chunk_tokens, past_tokens) pairs, got {chunk!r}"
+        )
+    return positive_int("chunk_tokens", chunk[0]), non_negative_int("past_tokens", chunk[1])
+
+
+class StepModel:
+    """Step times for one :class:`~servecalc.deployment.Deployment`.
+
+    Everything that does not depend on the batch is computed once, so the
+    methods below cost a few float operations: a simulator can call them
+    hundreds of thousands of times. ``StepModel(model, gpu)`` is short for
+    ``StepModel(Deployment(model=model, gpu=gpu))``.
+
+    >>> sm = StepModel("llama-3.1-8b", "h100-sxm")
+    >>> from servecalc.units import fmt_duration
+    >>> fmt_duration(sm.decode_time_s(1, 1024), "ms", digits=2)
+    '7.53 ms'
+    >>> fmt_duration(sm.decode_time_s(64, 64 * 1024), "ms", digits=2)
+    '11.75 ms'
+    >>> fmt_duration(sm.prefill_time_s(2048), "ms")
+    '69.8 ms'
+    """
+
+    def __init__(self, deployment: Deployment | str | ModelSpec,
+                 gpu: str | GpuSpec | None = None) -> None:
+        d = self.deployment = as_deployment(deployment, gpu)
+        self.model, self.gpu, self.gpus = d.model, d.gpu, d.gpus
+        self.weight_dtype, self.kv_dtype, self.compute_dtype = (
+            d.weight_dtype, d.kv_dtype, d.compute_dtype)
+        self.mbu = DEFAULT_MBU if d.mbu is None else d.mbu
+        self.mfu = DEFAULT_MFU if d.mfu is None else d.mfu
+        self.overhead_s = DEFAULT_OVERHEAD_S if d.overhead_s is None else d.overhead_s
+        c = self._c = shape_of(d)
+        self._flops_per_s = self.mfu * c.peak_flops_per_s * self.gpus
+        self._bytes_per_s = self.mbu * c.bandwidth_bytes_per_s
+        self.ridge_point = c.peak_flops_per_s / c.bandwidth_bytes_per_s
+        self._layers = c.layers_full + c.layers_window
+        self._comm_per_token = self._comm_fixed = 0.0
+        if self.gpus > 1:
+            n = self.gpus
+            per_byte = 2 * (n - 1) / n / c.interconnect_bytes_per_s
+            per_op = 2 * (n - 1) * DEFAULT_ALLREDUCE_HOP_LATENCY_S
+            ops = 2 * self._layers
+            self._comm_per_token = ops * per_byte * c.hidden * ACTIVATION_BYTES
+            self._comm_fixed = ops * per_op
+
+    # -- what a step moves and computes -------------------------------------------------
+
+    def weight_bytes_read(self, tokens: int) -> float:
+        """Weight bytes read by a step over ``tokens`` tokens (all GPUs).
+
+        >>> from servecalc.deployment import Deployment
+        >>> sm = StepModel(Deployment(model="mixtral-8x7b", gpu="h100-sxm", gpus=2))
+        >>> [round(sm.weight_bytes_read(t) / 1e9, 1) for t in (1, 8, 512)]
+        [25.5, 84.1, 93.1]
+        """
+        c = self._c
+        if not c.expert_bytes:
+            return c.dense_weight_bytes
+        e, k = c.num_experts, c.experts_per_token
+        distinct = e * (1.0 - (1.0 - k / e) ** tokens)
+        return c.dense_weight_bytes + c.expert_bytes * c.moe_layers * distinct
+
+    def _kv_token_layers(self, tokens_full: float, tokens_window: float) -> float:
+        c = self._c
+        return c.layers_full * tokens_full + c.layers_window * tokens_window
+
+    def _decode_token_layers(self, batch: int, total_context: int) -> float:
+        """KV token-layers a decode step reads; with sliding-window layers the
+        window is applied to the average context."""
+        c = self._c
+        windowed = batch * min(total_context / batch, c.window) if c.layers_window else 0.0
+        return self._kv_token_layers(total_context, windowed)
+
+    def _prefill_work(self, tokens: int, past: int) -> tuple[float, float]:
+        """(attention FLOPs, KV token-layers read) for one chunk."""
+        c = self._c
+        pairs_full = past * tokens + tokens * (tokens + 1) / 2
+        pairs_window = window_sum(past, tokens, c.window) if c.layers_window else 0.0
+        flops = self._kv_token_layers(pairs_full, pairs_window) * c.pair_flops_prefill
+        read_window = min(past, c.window) if c.layers_window else 0
+        return flops, self._kv_token_layers(past, read_window)
+
+    def _time(self, *, tokens: int, logits_tokens: int, pair_flops: float,
+              kv_read_tokens_layers: float, kv_write_tokens: int) -> StepTerms:
+        c = self._c
+        flops = (
+            tokens * c.linear_flops_per_token
+            + logits_tokens * c.lm_head_flops_per_token
+            + pair_flops
+        )
+        weights = self.weight_bytes_read(tokens)
+        kv_read = kv_read_tokens_layers * c.kv_bytes_per_token_layer
+        kv_write = kv_write_tokens * self._layers * c.kv_bytes_per_token_layer
+        per_gpu = weights / self.gpus + (kv_read + kv_write) * c.kv_gpu_fraction
+        compute_s = flops / self._flops_per_s
+        memory_s = per_gpu / self._bytes_per_s
+        comm_s = self._comm_fixed + self._comm_per_token * tokens if self.gpus > 1 else 0.0
+        seconds = max(compute_s, memory_s) + comm_s + self.overhead_s
+        return StepTerms(seconds, flops, weights, kv_read, kv_write, per_gpu, compute_s,
+                         memory_s, comm_s)
+
+    def _decode(self, batch: int, total_context: int) -> StepTerms:
+        token_layers = self._decode_token_layers(batch, total_context)
+        return self._time(tokens=batch, logits_tokens=batch,
+                          pair_flops=token_layers * self._c.pair_flops_decode,
+                          kv_read_tokens_layers=token_layers, kv_write_tokens=batch)
+
+    def _prefill(self, tokens: int, past: int, sequences: int) -> StepTerms:
+        attn, kv_read = self._prefill_work(tokens, past)
+        return self._time(tokens=tokens * sequences, logits_tokens=sequences,
+                          pair_flops=attn * sequences, kv_read_tokens_layers=kv_read * sequences,
+                          kv_write_tokens=tokens * sequences)
+
+    # -- fast paths -----------------------------------------------------------------------
+
+    def decode_time_s(self, batch: int, total_context_tokens: int) -> float:
+        """Seconds for one decode step of ``batch`` sequences.
+
+        ``total_context_tokens`` is the sum over the batch of the tokens each
+        sequence attends to (its new token included).
+        """
+        positive_int("batch", batch)
+        non_negative_int("total_context_tokens", total_context_tokens)
+        return self._decode(batch, total_context_tokens).seconds
+
+    def prefill_time_s(self, tokens: int, past_tokens: int = 0, sequences: int = 1) -> float:
+        """Seconds for a prefill step of ``sequences`` chunks of ``tokens`` each,
+        every one following ``past_tokens`` tokens already in the cache.
+
+        The output projection runs once per sequence (for its last token).
+        """
+        positive_int("tokens", tokens)
+        non_negative_int("past_tokens", past_tokens)
+        positive_int("sequences", sequences)
+        return self._prefill(tokens, past_tokens, sequences).seconds
+
+    def mixed_time_s(
+        self,
+        decode_batch: int,
+        decode_context_tokens: int,
+        prefill_chunks: tuple[tuple[int, int], ...] | list[tuple[int, int]] = (),
+    ) -> float:
+        """Seconds for one step that mixes decode tokens and prefill chunks
+        (chunked prefill, as in vLLM and Sarathi-Serve).
+
+        ``prefill_chunks`` holds ``(chunk_tokens, past_tokens)`` pairs; a chunk
+        produces logits only if it is the last of its prompt, which this
+        method assumes (one logits row per chunk).
+
+        >>> sm = StepModel("llama-3.1-8b", "h100-sxm")
+        >>> from servecalc.units import fmt_duration
+        >>> [fmt_duration(s, "ms", 2) for s in (sm.decode_time_s(32, 32 * 2000),
+        ...                                      sm.mixed_time_s(32, 32 * 2000, [(512, 0)]))]
+        ['11.64 ms', '18.17 ms']
+        >>> sm.mixed_time_s(0, 0, [(512, 0)]) == sm.prefill_time_s(512)
+        True
+        """
+        non_negative_int("decode_batch", decode_batch)
+        non_negative_int("decode_context_tokens", decode_context_tokens)
+        attn = kv_read = 0.0
+        if decode_batch:
+            kv_read = self._decode_token_layers(decode_batch, decode_context_tokens)
+            attn = kv_read * self._c.pair_flops_decode
+        elif decode_context_tokens:
+            raise ValueError(
+                "decode_context_tokens must be 0 when decode_batch is 0, "
+                f"got {decode_context_tokens!r}"
+            )
+        tokens = logits = decode_batch
+        for chunk in prefill_chunks:
+            size, past = _chunk(chunk)
+            chunk_attn, chunk_read = self._prefill_work(size, past)
+            attn += chunk_attn
+            kv_read += chunk_read
+            tokens += size
+            logits += 1
+        if tokens == 0:
+            raise ValueError(
+                "a step needs at least one token: decode_batch and prefill_chunks are empty"
+            )
+        return self._time(tokens=tokens, logits_tokens=logits, pair_flops=attn,
+                          kv_read_tokens_layers=kv_read, kv_write_tokens=tokens).seconds
+
+    # -- full results ---------------------------------------------------------------------
+
+    def _result(self, phase: str, batch: int, tokens: int, t: StepTerms) -> StepResult:
+        moved = t.weight_bytes + t.kv_read_bytes + t.kv_write_bytes
+        return StepResult(
+            phase=phase, batch=batch, tokens=tokens, seconds=t.seconds, flops=t.flops,
+            bytes=moved, bytes_per_gpu=t.bytes_per_gpu, weight_bytes_read=t.weight_bytes,
+            kv_bytes_read=t.kv_read_bytes, kv_bytes_written=t.kv_write_bytes,
+            compute_s=t.compute_s, memory_s=t.memory_s, comm_s=t.comm_s,
+            overhead_s=self.overhead_s,
+            bound="compute" if t.compute_s >= t.memory_s else "memory",
+            arithmetic_intensity=t.flops / moved, ridge_point=self.ridge_point,
+            compute_dtype=self.compute_dtype, mbu=self.mbu, mfu=self.mfu, gpus=self.gpus,
+        )
+
+    def decode(self, batch: int, context: int) -> StepResult:
+        """Full :class:`StepResult` of a decode step, every sequence at ``context``."""
+        positive_int("batch", batch)
+        positive_int("context", context)
+        return self._result("decode", batch, batch, self._decode(batch, batch * context))
+
+    def decode_total(self, batch: int, total_context_tokens: int) -> StepResult:
+        """Full :class:`StepResult` of a decode step (see :meth:`decode_time_s`)."""
+        positive_int("batch", batch)
+        non_negative_int("total_context_tokens", total_context_tokens)
+        return self._result("decode", batch, batch, self._decode(batch, total_context_tokens))
+
+    def prefill(self, tokens: int, past_tokens: int = 0, sequences: int = 1) -> StepResult:
+        """Full :class:`StepResult` of a prefill step (see :meth:`prefill_time_s`)."""
+        positive_int("tokens", tokens)
+        non_negative_int("past_tokens", past_tokens)
+        positive_int("sequences", sequences)
+        return self._result(
+            "prefill", sequences, tokens * sequences, self._prefill(tokens, past_tokens, sequences)
+        )
+
+    def compute_bound_decode(self, batch: int, context: int) -> bool:
+        """Whether a decode step of ``batch`` sequences at ``context`` is compute-bound."""
+        t = self._decode(batch, batch * context)
+        return t.compute_s >= t.memory_s
