@@ -76,7 +76,7 @@ def test_no_pyodide_bytes_before_a_live_element_is_visible(site, browser):
     assert not [u for u in requests if "/assets/pyodide/" in u]
     # Scrolling a cell into view boots Python.
     page.locator("[data-live-cell]").first.scroll_into_view_if_needed()
-    page.wait_for_function("window.liveRuntime.state === 'ready'", timeout=BOOT_TIMEOUT_MS)
+    page.wait_for_function("() => window.liveRuntime.state === 'ready'", timeout=BOOT_TIMEOUT_MS)
     assert [u for u in requests if u.endswith("pyodide.asm.wasm")]
     context.close()
 

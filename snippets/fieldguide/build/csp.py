@@ -125,8 +125,8 @@ def policy(scripts: Iterable[str] = (), styles: Iterable[str] = (), *, serving: 
 def with_policy(page_html: str, text: str) -> str:
     """The page with its policy right after ``<meta charset>``, before any script or style.
 
-    >>> with_policy('<head><meta charset="utf-8"><script src="a.js"></script>', "default-src 'none'")
-    '<head><meta charset="utf-8"><meta http-equiv="Content-Security-Policy" content="default-src \'none\'"><script src="a.js"></script>'
+    >>> print(with_policy('<head><meta charset="utf-8"><script src="a.js"></script>', "default-src 'none'"))
+    <head><meta charset="utf-8"><meta http-equiv="Content-Security-Policy" content="default-src 'none'"><script src="a.js"></script>
     """
     if CHARSET not in page_html:
         raise ValueError(f"the page has no {CHARSET} to put its Content-Security-Policy after")

@@ -13,7 +13,9 @@ from any installed copy of this package. In build order:
   print page of the PDF gets the same HTML;
 * ``on_post_page``: a notebook page links the notebooks' style sheet;
 * ``on_post_build``: copies the runtime into the site, writes the notebooks'
-  style sheet, and puts the Content-Security-Policy into every page.
+  style sheet, and puts the Content-Security-Policy into every page (not in
+  the print site of the PDF, which is never served to readers and whose
+  Paged.js layout writes inline styles).
 """
 
 from __future__ import annotations
@@ -48,7 +50,8 @@ def on_config(config):
         runtime = assets.prepare(root, {"math.css": typesetter.css(), "charts.css": chart_css()})
     except BuildError as exc:
         raise PluginError(str(exc)) from None
-    _state.update(runtime=runtime, typesetter=typesetter, notebook_styles=[])
+    _state.pop("notebook_css", None)
+    _state.update(runtime=runtime, typesetter=typesetter, notebook_styles=[], notebook_classes=set())
     config.extra["live"] = runtime.urls()
     fences.register(config.mdx_configs)
     return config
@@ -69,6 +72,7 @@ def on_page_content(html, page, config, files):
         html = formulas.typeset(html, _state["typesetter"])
         if notebooks.is_notebook(html):
             html = notebooks.strip_page_styles(html, _state["notebook_styles"])
+            _state["notebook_classes"] |= notebooks.classes(html)
             html = formulas.typeset_notebook(html, _state["typesetter"])
     except BuildError as exc:
         raise PluginError(f"{page.file.src_path}: {exc}") from None
@@ -76,7 +80,9 @@ def on_page_content(html, page, config, files):
 
 
 def _notebook_css() -> tuple[str, str]:
-    return notebooks.stylesheet(_state["notebook_styles"])
+    if "notebook_css" not in _state:  # once per build: every notebook's classes are known
+        _state["notebook_css"] = notebooks.stylesheet(_state["notebook_styles"], _state["notebook_classes"])
+    return _state["notebook_css"]
 
 
 def on_post_page(output, page, config):
@@ -95,4 +101,5 @@ def on_post_build(config):
         name, text = _notebook_css()
         (site / NOTEBOOK_CSS_DIR).mkdir(parents=True, exist_ok=True)
         (site / NOTEBOOK_CSS_DIR / name).write_text(text, encoding="utf-8")
-    csp.apply_to_site(site, serving=_state["serving"])
+    if "print-site" not in config.plugins:
+        csp.apply_to_site(site, serving=_state["serving"])
