@@ -44,11 +44,12 @@ def test_activation_precision_sets_prefill_speed():
     assert by["fp8", "bf16"].compute_dtype == "fp8"
     assert by["int4", "bf16"].compute_dtype == "bf16"
     # Prefill of 4,096 tokens is compute-bound: W8A8 fp8 runs at the fp8 peak
-    # (1,978.9 against 989.4 dense TFLOP/s on an H100 SXM), about half the time;
-    # weight-only int4 runs at the bf16 peak, so it gains nothing.
+    # (1,978.9 against 989.4 dense TFLOP/s on an H100 SXM), about half the time (the
+    # KV writes and the fixed per-step overhead do not halve); weight-only int4 runs
+    # at the bf16 peak and dequantizes on top, so it is slower, not faster.
     assert by["fp8", "bf16"].prefill_s == pytest.approx(
-        by["bf16", "bf16"].prefill_s * 989.4 / 1978.9, rel=1e-9)
-    assert by["int4", "bf16"].prefill_s == pytest.approx(by["bf16", "bf16"].prefill_s, rel=1e-12)
+        by["bf16", "bf16"].prefill_s * 989.4 / 1978.9, rel=0.02)
+    assert by["int4", "bf16"].prefill_s > by["bf16", "bf16"].prefill_s
 
 
 def test_weight_precision_sets_decode_speed_at_batch_1():
@@ -56,9 +57,11 @@ def test_weight_precision_sets_decode_speed_at_batch_1():
     sm = StepModel("llama-3.1-8b", "h100-sxm")
     embedding = 128256 * 4096 * 2       # not read in decode, kept in 16 bits
     kv = 1025 * kv_bytes_per_token("llama-3.1-8b")
+    row = 4096 * 2                      # the new token's embedding row, looked up
     for w in ("bf16", "fp8", "int4"):
-        moved = weight_bytes("llama-3.1-8b", w) - embedding + kv
-        assert by[w, "bf16"].tpot_s == pytest.approx(moved / (sm.mbu * 3.35e12), rel=1e-9)
+        moved = weight_bytes("llama-3.1-8b", w) - embedding + kv + row
+        assert by[w, "bf16"].tpot_s == pytest.approx(
+            moved / (sm.mbu * 3.35e12) + sm.overhead_s, rel=1e-9)
     assert by["int4", "bf16"].tpot_s < by["fp8", "bf16"].tpot_s < by["bf16", "bf16"].tpot_s
 
 

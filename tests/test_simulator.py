@@ -337,7 +337,7 @@ def test_inputs_are_checked(engine):
         simulate(engine, work, slo="fast")
     with pytest.raises(ValueError, match="max_batch must be an integer >= 1, got 0"):
         Engine(MODEL, GPU, max_batch=0)
-    with pytest.raises(ValueError, match="request 0 needs 2047 tokens"):
+    with pytest.raises(ValueError, match=r"prompt \+ output of request 0 need 2047 tokens"):
         simulate(Engine(MODEL, GPU, kv_blocks=10), make_workload([0.0], [1024], [1024]))
     with pytest.raises(ValueError, match="max_batched_tokens must be >= max_batch"):
         simulate(Engine(MODEL, GPU, max_batch=64, max_batched_tokens=32), work, policy="chunked")

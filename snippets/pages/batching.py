@@ -27,24 +27,32 @@ sm = StepModel(model_id, gpu)
 print("peak bf16:", fmt_number(spec.bf16_flops_per_s / 1e12, 0), "TFLOP/s;",
       "HBM:", fmt_number(spec.hbm_bandwidth_bytes_per_s / 1e12, 2), "TB/s;",
       "ridge:", fmt_number(sm.ridge_point, 0), "FLOP/B")
-print(f"{'batch':>6} {'context':>8} {'FLOP/B':>8} {'achieved TFLOP/s':>17} {'bound':>8}")
+print(f"{'batch':>6} {'context':>8} {'FLOP/B':>8} {'achieved TFLOP/s':>17} {'linear':>8} "
+      f"{'attention':>10}")
 for context in [128, 4_096]:
     for batch in [1, 4, 16, 64, 256, 1_024]:
         r = sm.decode(batch, context)
         achieved = r.flops / r.seconds / 1e12
         print(f"{batch:>6,} {context:>8,} {fmt_number(r.arithmetic_intensity, 1):>8} "
-              f"{fmt_number(achieved, 1):>17} {r.bound:>8}")
+              f"{fmt_number(achieved, 1):>17} {r.linear_bound:>8} {r.attention_bound:>10}")
 # --8<-- [end:roofline_chart_data]
 
 # --8<-- [start:crossover]
-from servecalc.step import crossover_batch
 from servecalc.deployment import Deployment
+from servecalc.step import StepModel, crossover_batch
+from servecalc.units import fmt_duration, fmt_percent
 
+# The linear layers turn compute-bound at the same batch whatever the context;
+# attention stays bandwidth-bound. What share of the step is each, at that batch?
 for model_id, gpus in [("llama-3.1-8b", 1), ("llama-3.1-70b", 4)]:
+    d = Deployment(model=model_id, gpu="h100-sxm", gpus=gpus)
+    sm = StepModel(d)
     for context in [128, 1_024, 4_096]:
-        b = crossover_batch(Deployment(model=model_id, gpu="h100-sxm", gpus=gpus), context=context)
-        where = f"compute-bound from batch {b:,}" if b else "memory-bound at every batch"
-        print(f"{model_id:14} TP{gpus} context {context:>5,}: {where}")
+        b = crossover_batch(d, context=context)
+        r = sm.decode(b, context)
+        print(f"{model_id:14} TP{gpus} context {context:>5,}: linear compute-bound from batch "
+              f"{b:,}; there the step is {fmt_duration(r.seconds, 'ms')}, "
+              f"{fmt_percent(r.attention_s / r.seconds, 0)} of it attention")
 # --8<-- [end:crossover]
 
 # --8<-- [start:throughput_chart_data]

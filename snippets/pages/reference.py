@@ -62,8 +62,9 @@ from servecalc.gpus import GPUS
 from servecalc.units import fmt_number
 
 # A bf16 decode step at batch b does 2 FLOPs per weight per sequence and reads
-# each 2-byte weight once: about b FLOPs per byte. It turns compute-bound only
-# once b passes the GPU's ridge point (KV reads push that point further out).
+# each 2-byte weight once: about b FLOPs per byte. Its linear layers turn
+# compute-bound once b passes the ridge point (times MFU / MBU in practice);
+# attention never does: every sequence reads its own KV cache.
 print(f"{'GPU':28} {'ridge (FLOP/byte)':>18}")
 for gpu in sorted(GPUS.values(), key=lambda g: g.ridge_point("bf16")):
     print(f"{gpu.name:28} {fmt_number(gpu.ridge_point('bf16'), 0):>18}")
@@ -82,17 +83,24 @@ print(sum(r.within_bound for r in rows), "of", len(rows), "cases within their bo
 # --8<-- [end:validation]
 
 # --8<-- [start:calibrate_case]
-from servecalc.step import StepModel
+from servecalc.calibration import calibrate, measurement
 from servecalc.units import fmt_duration, fmt_percent
-from servecalc.deployment import Deployment
 
-# kipply's 13B decode on one A100 (40GB): 22.0 ms measured. The library's
-# default MBU predicts slower; what MBU does the measurement imply?
-measured_s = 0.022
-default = StepModel(Deployment(model="opt-13b", gpu="a100-40gb", weight_dtype="fp16", kv_dtype="fp16"))
-step = default.decode(1, 512)
-implied_mbu = default.mbu * step.seconds / measured_s
-print("default MBU", fmt_percent(default.mbu, 0), "->", fmt_duration(step.seconds, "ms"))
-calibrated = StepModel(Deployment(model="opt-13b", gpu="a100-40gb", weight_dtype="fp16", kv_dtype="fp16", mbu=implied_mbu))
-print("implied MBU", fmt_percent(implied_mbu), "->", fmt_duration(calibrated.decode(1, 512).seconds, "ms"))
+# kipply's FasterTransformer measurements of a 13B model (the OPT-13B shape) on
+# A100-40GB, fp16: decode after a 512-token context, and a 512-token prefill.
+# Calibrate on three of them, then predict the fourth.
+ft = dict(model="opt-13b", gpu="a100-40gb", weight_dtype="fp16", kv_dtype="fp16")
+fit_on = [measurement(**ft, gpus=1, phase="decode", batch=1, context=517, seconds=0.022),
+          measurement(**ft, gpus=2, phase="decode", batch=1, context=517, seconds=0.0135),
+          measurement(**ft, gpus=2, phase="prefill", batch=1, context=512, seconds=0.04545)]
+cal = calibrate(fit_on)
+print(f"fitted: MBU {fmt_percent(cal.mbu)}, MFU {fmt_percent(cal.mfu)}, "
+      f"overhead {fmt_duration(cal.overhead_s, 'ms', 2)} per step")
+for p in cal.points:
+    print(f"  {p.phase:7} measured {fmt_duration(p.measured_s, 'ms'):>8}  "
+          f"defaults {fmt_percent(p.default_rel_error):>8}  calibrated {fmt_percent(p.rel_error):>8}")
+held_out = measurement(**ft, gpus=1, phase="prefill", batch=1, context=512, seconds=0.06317)
+print(f"held out: prefill on 1 GPU, measured {fmt_duration(held_out.seconds, 'ms')}, "
+      f"predicted {fmt_duration(held_out.predict_s(cal), 'ms')} "
+      f"(defaults {fmt_duration(held_out.predict_s(), 'ms')})")
 # --8<-- [end:calibrate_case]

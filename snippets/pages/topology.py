@@ -17,19 +17,21 @@ for model_id in ["llama-3.1-8b", "llama-3.1-70b", "mixtral-8x7b"]:
 # --8<-- [end:fit_matrix]
 
 # --8<-- [start:tp_scaling]
+from servecalc.deployment import Deployment
 from servecalc.step import StepModel
 from servecalc.units import fmt_duration, fmt_percent
-from servecalc.deployment import Deployment
 
 model_id, gpu = "llama-3.1-70b", "h100-sxm"
 context = 2_048
 
-print(f"{'TP':>3} {'batch':>5} {'step':>9} {'HBM part':>9} {'all-reduce':>11} {'comm share':>11}")
+print(f"{'TP':>3} {'batch':>5} {'step':>9} {'matmuls+KV':>11} {'all-reduce':>11} "
+      f"{'comm share':>11}")
 for batch in [1, 64]:
     for gpus in [2, 4, 8]:
         r = StepModel(Deployment(model=model_id, gpu=gpu, gpus=gpus)).decode(batch, context)
+        kernels = r.linear_s + r.attention_s + r.kv_write_s + r.logits_s
         print(f"{gpus:>3} {batch:>5} {fmt_duration(r.seconds, 'ms'):>9} "
-              f"{fmt_duration(r.memory_s, 'ms'):>9} {fmt_duration(r.comm_s, 'ms'):>11} "
+              f"{fmt_duration(kernels, 'ms'):>11} {fmt_duration(r.comm_s, 'ms'):>11} "
               f"{fmt_percent(r.comm_s / r.seconds):>11}")
 # --8<-- [end:tp_scaling]
 
@@ -85,23 +87,26 @@ for tokens in [1, 8, 32, 128, 512]:
 # --8<-- [end:moe_reads]
 
 # --8<-- [start:kv_transfer]
+from servecalc.deployment import Deployment
 from servecalc.gpus import get_gpu
 from servecalc.kv import kv_bytes_per_sequence
-from servecalc.step import step
+from servecalc.step import step, transfer_per_link_s
 from servecalc.units import fmt_bytes, fmt_duration
-from servecalc.deployment import Deployment
 
 model_id, gpu, tp = "llama-3.1-70b", "h100-sxm", 4
 nvlink = get_gpu(gpu).interconnect_bytes_per_s   # from the catalog, one direction
 network = 50e9     # assumption: one 400 Gb/s NIC per GPU, in bytes per second
 
+# The cache is split over the TP group: each GPU sends its own shard over its own
+# link, in parallel, so the transfer takes (cache / tp) / link.
 print(f"{'prompt':>7} {'KV to move':>11} {'prefill':>9} {'NVLink':>8} {'network':>9}")
 for prompt in [1_024, 8_192, 32_768]:
     kv = kv_bytes_per_sequence(model_id, prompt)
     prefill = step(Deployment(model=model_id, gpu=gpu, gpus=tp),
                    phase="prefill", batch=1, context=prompt)
     print(f"{prompt:>7,} {fmt_bytes(kv, 'GB'):>11} {fmt_duration(prefill.seconds, 'ms', 0):>9} "
-          f"{fmt_duration(kv / nvlink, 'ms'):>8} {fmt_duration(kv / network, 'ms'):>9}")
+          f"{fmt_duration(transfer_per_link_s(kv, tp, nvlink), 'ms'):>8} "
+          f"{fmt_duration(transfer_per_link_s(kv, tp, network), 'ms'):>9}")
 # --8<-- [end:kv_transfer]
 
 # --8<-- [start:cold_start]

@@ -42,7 +42,7 @@ from .deployment import Deployment, as_deployment
 from .gpus import GpuSpec
 from .models import ModelSpec
 from .step import StepModel
-from .validate import non_negative_number, positive_int, positive_number
+from .validate import items, non_negative_int, non_negative_number, positive_int, positive_number
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -92,7 +92,7 @@ def uniform_workload(prompt: int, output: int, count: int) -> list[tuple[int, in
 
 def _check_requests(requests: Iterable[tuple[int, int]]) -> list[tuple[int, int]]:
     checked = []
-    for index, item in enumerate(requests):
+    for index, item in enumerate(items("requests", requests, empty=True)):
         if not isinstance(item, (tuple, list)) or len(item) != 2:
             raise ValueError(
                 f"requests[{index}] must be a (prompt_tokens, output_tokens) pair, got {item!r}"
@@ -288,6 +288,7 @@ def chunked_prefill_steps(
     positive_int("prompt", prompt)
     positive_int("chunk", chunk)
     positive_int("decode_context", decode_context)
+    non_negative_int("decode_batch", decode_batch)
     sm = StepModel(deployment, gpu)
     times, past = [], 0
     while past < prompt:

@@ -45,7 +45,7 @@ from .paging import _paged_slots
 from .params import weight_bytes
 from .precision import BITS, storage_bytes
 from .units import GiB, fmt_bytes, fmt_int  # noqa: F401 - fmt_int used by the doctests
-from .validate import choice, fraction, non_negative_int, positive_int
+from .validate import choice, fraction, instance, non_negative_int, positive_int
 
 #: Per-GPU memory kept for activations, CUDA context, NCCL and allocator slack.
 DEFAULT_RESERVE_BYTES = 3 * GiB // 2
@@ -257,6 +257,6 @@ def fit_deployment(
     >>> fit_deployment(Deployment(model="llama-3.1-8b", gpu="l4"), context=8192).max_batch
     3
     """
-    d = deployment
+    d = instance("deployment", deployment, Deployment)
     return fit(d.model, d.gpu, d.gpus, context, d.weight_dtype, d.kv_dtype,
                memory_utilization, reserve_bytes, block_size)

@@ -39,7 +39,7 @@ from .gpus import GpuSpec
 from .latency import latency_from_step_model
 from .models import ModelSpec
 from .step import StepModel
-from .validate import fraction, non_negative_number, positive_int, positive_number
+from .validate import fraction, items, non_negative_number, positive_int, positive_number
 
 SECONDS_PER_HOUR = 3600
 MILLION = 1_000_000
@@ -143,7 +143,7 @@ def cost_vs_batch(
     sm = StepModel(deployment, gpu)
     rows = [
         _cost(sm, price_usd_per_hour, positive_int("batches[i]", b), prompt, output, utilization)
-        for b in batches
+        for b in items("batches", batches, empty=True)
     ]
     if not rows:
         raise ValueError("batches must hold at least one batch size, got none")

@@ -85,7 +85,7 @@ class Deployment:
     mfu: float | None = None
     overhead_s: float | None = None
     group_size: int = 128
-    calibration: Any = None
+    calibration: Any = None  # a servecalc.calibration.Calibration
 
     def __post_init__(self) -> None:
         setattr_ = object.__setattr__
@@ -103,6 +103,10 @@ class Deployment:
                 fraction(name, getattr(self, name))
         if self.overhead_s is not None:
             non_negative_number("overhead_s", self.overhead_s)
+        if self.calibration is not None and not all(
+                hasattr(self.calibration, k) for k in ("mbu", "mfu", "overhead_s")):
+            raise ValueError("calibration must be a servecalc.calibration.Calibration, "
+                             f"got {type(self.calibration).__name__}")
         if self.gpus > 1 and self.gpu.interconnect_bytes_per_s <= 0:
             raise ValueError(
                 f"gpus must be 1 for {self.gpu.name}: it lists no GPU-to-GPU interconnect "

@@ -37,6 +37,7 @@ import json
 import os
 
 from .models import ModelSpec
+from .validate import describe
 
 _REQUIRED = {
     "num_hidden_layers": "number of decoder layers",
@@ -49,23 +50,34 @@ _TIED_BY_DEFAULT = {"gemma2", "gemma", "opt"}
 _MISSING = object()
 
 
+#: A real config.json is a few kB; anything far larger is not one.
+_MAX_CONFIG_CHARS = 10**6
+
+
 def _load(config: object) -> dict:
     if isinstance(config, dict):
         return config
     if isinstance(config, (str, os.PathLike)):
+        shown = describe(os.fspath(config))
         try:
             with open(config, encoding="utf-8") as handle:
-                loaded = json.load(handle)
+                text = handle.read(_MAX_CONFIG_CHARS + 1)
+            if len(text) > _MAX_CONFIG_CHARS:
+                raise ValueError(f"config file {shown} is over {_MAX_CONFIG_CHARS:,} "
+                                 "characters; a config.json is a few kB")
+            loaded = json.loads(text)
         except OSError as exc:
-            raise ValueError(f"config file {os.fspath(config)!r} cannot be read: "
-                             f"{exc.strerror}") from None
+            raise ValueError(f"config file {shown} cannot be read: {exc.strerror}") from None
         except json.JSONDecodeError as exc:
-            raise ValueError(f"config file {os.fspath(config)!r} is not valid JSON: "
+            raise ValueError(f"config file {shown} is not valid JSON: "
                              f"{exc.msg} (line {exc.lineno})") from None
+        except RecursionError:
+            raise ValueError(f"config file {shown} is nested too deeply to be a "
+                             "config.json") from None
         if not isinstance(loaded, dict):
-            raise ValueError(f"config file {os.fspath(config)!r} must hold a JSON object")
+            raise ValueError(f"config file {shown} must hold a JSON object")
         return loaded
-    raise ValueError(f"config must be a dict or a path to config.json, got {config!r}")
+    raise ValueError(f"config must be a dict or a path to config.json, got {describe(config)}")
 
 
 def _get(cfg: dict, *keys: str, default: object = _MISSING) -> object:
@@ -83,14 +95,14 @@ def _get(cfg: dict, *keys: str, default: object = _MISSING) -> object:
 def _int(cfg: dict, *keys: str, default: object = _MISSING) -> int:
     value = _get(cfg, *keys, default=default)
     if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-        raise ValueError(f"config field {keys[0]!r} must be an integer >= 0, got {value!r}")
+        raise ValueError(f"config field {keys[0]!r} must be an integer >= 0, got {describe(value)}")
     return value
 
 
 def _bool(cfg: dict, key: str, default: bool) -> bool:
     value = _get(cfg, key, default=default)
     if not isinstance(value, bool):
-        raise ValueError(f"config field {key!r} must be true or false, got {value!r}")
+        raise ValueError(f"config field {key!r} must be true or false, got {describe(value)}")
     return value
 
 

@@ -19,9 +19,9 @@ and a GPU, for a deployment with the step model's defaults).
 >>> from servecalc.units import fmt_duration, fmt_number
 >>> r = request_latency("llama-3.1-8b", "h100-sxm", prompt=1000, output=200)
 >>> fmt_duration(r.ttft_s, "ms"), fmt_duration(r.tpot_s, "ms", digits=2)
-('33.4 ms', '7.54 ms')
+('32.8 ms', '7.60 ms')
 >>> fmt_duration(r.e2e_s, "s", digits=2), fmt_number(r.tokens_per_s, 0)
-('1.53 s', '133')
+('1.54 s', '132')
 """
 
 from __future__ import annotations
@@ -34,7 +34,7 @@ from .deployment import Deployment
 from .gpus import GpuSpec
 from .models import ModelSpec
 from .step import StepModel
-from .validate import positive_int
+from .validate import describe, items, positive_int
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -67,6 +67,8 @@ def latency_from_step_model(
     >>> latency_from_step_model(sm, prompt=1000, output=1).e2e_s == sm.prefill_time_s(1000)
     True
     """
+    if not isinstance(sm, StepModel):
+        raise ValueError(f"sm must be a StepModel, got {describe(sm)}")
     positive_int("prompt", prompt)
     positive_int("output", output)
     positive_int("batch", batch)
@@ -148,7 +150,7 @@ def decode_throughput_curve(
     positive_int("context", context)
     sm = StepModel(deployment, gpu)
     points = []
-    for batch in batches:
+    for batch in items("batches", batches, empty=True):
         result = sm.decode(positive_int("batches[i]", batch), context)
         points.append(
             ThroughputPoint(

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 
 from .catalog import build
 from .gpus import GpuSpec, get_gpu
-from .validate import positive_number
+from .validate import positive_number, text
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -40,6 +40,8 @@ class PriceSpec:
 
     def __post_init__(self) -> None:
         positive_number("price_usd_per_hour", self.price_usd_per_hour)
+        for name in ("provider", "instance", "date", "source", "status"):
+            text(name, getattr(self, name))
         get_gpu(self.gpu)  # unknown IDs raise, naming the closest
 
 

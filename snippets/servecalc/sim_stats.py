@@ -22,7 +22,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from .slo import Slo, get_slo
-from .validate import positive_int
+from .validate import describe, is_number, numbers, positive_int, positive_number
 
 
 def percentile(values: Sequence[float], p: float) -> float:
@@ -41,11 +41,12 @@ def percentile(values: Sequence[float], p: float) -> float:
         ...
     ValueError: p must be a number in [0, 100], got 101
     """
-    if isinstance(p, bool) or not isinstance(p, (int, float)) or not 0 <= p <= 100:
-        raise ValueError(f"p must be a number in [0, 100], got {p!r}")
-    if not values:
+    if not is_number(p) or not 0 <= p <= 100:
+        raise ValueError(f"p must be a number in [0, 100], got {describe(p)}")
+    checked = numbers("values", values)
+    if not checked:
         raise ValueError("values must hold at least one number, got none")
-    ordered = sorted(values)
+    ordered = sorted(checked)
     return _interpolate(ordered, p)
 
 
@@ -91,9 +92,10 @@ def summarize(values: Sequence[float]) -> Percentiles:
     >>> summarize([]).count
     0
     """
-    if not values:
+    checked = numbers("values", values)
+    if not checked:
         return EMPTY
-    ordered = sorted(values)
+    ordered = sorted(checked)
     return Percentiles(
         p50=_interpolate(ordered, 50),
         p90=_interpolate(ordered, 90),
@@ -144,10 +146,10 @@ def timeline(
     """
     n = positive_int("points", points)
     positive_int("kv_blocks", kv_blocks)
-    if isinstance(end_s, bool) or not isinstance(end_s, (int, float)) or not end_s > 0 \
-            or not math.isfinite(end_s):
-        raise ValueError(f"end_s must be a finite number > 0, got {end_s!r}")
-    width = end_s / n
+    width = positive_number("end_s", end_s) / n
+    starts, durations = numbers("starts", starts), numbers("durations", durations)
+    batches, kv_blocks_used = numbers("batches", batches), numbers("kv_blocks_used", kv_blocks_used)
+    waiting = numbers("waiting", waiting)
     batch_sum = [0.0] * n
     kv_sum = [0.0] * n
     wait_sum = [0.0] * n
@@ -199,6 +201,7 @@ def within_slo(ttfts: Sequence[float], tpots: Sequence[float], slo: str | Slo) -
     1
     """
     target = get_slo(slo)
+    ttfts, tpots = numbers("ttfts", ttfts), numbers("tpots", tpots)
     if len(ttfts) != len(tpots) or not ttfts:
         raise ValueError(
             f"ttfts and tpots must be non-empty and of equal length, got {len(ttfts)} and {len(tpots)}"

@@ -67,7 +67,7 @@ step-by-step engine.
 (200, 0)
 >>> from servecalc.units import fmt_duration
 >>> fmt_duration(r.ttft_s.p50, "ms"), fmt_duration(r.tpot_s.p50, "ms", digits=2)
-('20.9 ms', '8.18 ms')
+('21.2 ms', '8.24 ms')
 >>> s = simulate(engine, work, policy="static")
 >>> s.e2e_s.p99 > r.e2e_s.p99
 True
@@ -286,8 +286,8 @@ def _check_fits(engine: Engine, work: Workload) -> None:
     for index, (p, o) in enumerate(zip(work.prompts, work.outputs)):
         if p + o - 1 > limit:
             raise ValueError(
-                f"request {index} needs {p + o - 1} tokens of KV cache (prompt {p} + output "
-                f"{o} - 1) but the engine holds {limit} ({engine.kv_blocks} blocks of "
+                f"prompt + output of request {index} need {p + o - 1} tokens of KV cache "
+                f"({p} + {o} - 1) but the engine holds {limit} ({engine.kv_blocks} blocks of "
                 f"{engine.block_size}): lower the lengths or add memory"
             )
 

@@ -48,7 +48,7 @@ from .deployment import Deployment
 from .gpus import GpuSpec
 from .models import ModelSpec
 from .step import StepModel
-from .validate import lookup, non_negative_number, positive_int, positive_number
+from .validate import items, lookup, non_negative_number, positive_int, positive_number
 
 _MLPERF_CONF = (
     "MLCommons MLPerf Inference, loadgen/mlperf.conf "
@@ -269,7 +269,7 @@ def best_under_slo(
 
 def _pairs(timings: Iterable[object]) -> list[tuple[float, float]]:
     pairs = []
-    for index, item in enumerate(timings):
+    for index, item in enumerate(items("timings", timings, empty=True)):
         if isinstance(item, (tuple, list)) and len(item) == 2:
             ttft, tpot = item
         elif hasattr(item, "ttft_s") and hasattr(item, "tpot_s"):

@@ -34,13 +34,12 @@ from .deployment import Deployment
 from .gpus import GpuSpec
 from .models import ModelSpec
 from .step import StepModel
-from .validate import non_negative_number, positive_int
+from .validate import describe, is_number, non_negative_number, positive_int
 
 
 def _alpha(alpha: float) -> float:
-    if isinstance(alpha, bool) or not isinstance(alpha, (int, float)) or not math.isfinite(alpha) \
-            or not 0 <= alpha < 1:
-        raise ValueError(f"alpha must be a number in [0, 1), got {alpha!r}")
+    if not is_number(alpha) or not 0 <= alpha < 1:
+        raise ValueError(f"alpha must be a number in [0, 1), got {describe(alpha)}")
     return float(alpha)
 
 

@@ -13,11 +13,22 @@ unit explicitly, so "GB" always means 10**9 bytes and "GiB" always 2**30.
 '12.3 ms'
 >>> fmt_usd(1.5)
 '$1.50'
+
+Every formatter checks its number first: NaN, infinities, huge values (over
+``1e30``) and non-numbers raise ``ValueError`` instead of printing ``'nan ms'``
+or a 309-digit figure; byte counts and durations must also be >= 0 (a signed
+difference goes through :func:`fmt_number`, :func:`fmt_percent` or
+:func:`fmt_usd`).
+
+>>> fmt_duration(float("nan"))
+Traceback (most recent call last):
+    ...
+ValueError: seconds must be a finite number >= 0, got nan
 """
 
 from __future__ import annotations
 
-from .validate import choice, non_negative_int
+from .validate import ANY_NUMBER, choice, describe, is_number
 
 KB = 10**3
 MB = 10**6
@@ -43,6 +54,15 @@ BYTE_UNITS: dict[str, int] = {
 DURATION_UNITS: dict[str, float] = {"s": 1.0, "ms": 1e-3, "us": 1e-6}
 
 
+def _checked(name: str, value: object, signed: bool = False) -> int | float:
+    """``value`` if it is a finite number in [0, 1e30] (or [-1e30, 1e30] if ``signed``)."""
+    low = -ANY_NUMBER.high if signed else 0
+    if not is_number(value) or not low <= value <= ANY_NUMBER.high:  # type: ignore[operator]
+        wanted = "a finite number" if signed else "a finite number >= 0"
+        raise ValueError(f"{name} must be {wanted}, got {describe(value)}")
+    return value  # type: ignore[return-value]
+
+
 def fmt_int(value: int) -> str:
     """Format an integer with thousands separators.
 
@@ -50,8 +70,8 @@ def fmt_int(value: int) -> str:
     '85,017,493,504'
     """
     if isinstance(value, bool) or not isinstance(value, int):
-        raise ValueError(f"value must be an integer, got {value!r}")
-    return f"{value:,}"
+        raise ValueError(f"value must be an integer, got {describe(value)}")
+    return f"{_checked('value', value, signed=True):,}"
 
 
 def fmt_number(value: float, digits: int = 2) -> str:
@@ -62,8 +82,9 @@ def fmt_number(value: float, digits: int = 2) -> str:
     >>> fmt_number(3, digits=0)
     '3'
     """
-    non_negative_int("digits", digits)
-    return f"{value:,.{digits}f}"
+    if not isinstance(digits, int) or isinstance(digits, bool) or not 0 <= digits <= 12:
+        raise ValueError(f"digits must be an integer in [0, 12], got {describe(digits)}")
+    return f"{_checked('value', value, signed=True):,.{digits}f}"
 
 
 def fmt_bytes(value: int | float, unit: str = "GiB", digits: int = 2) -> str:
@@ -78,8 +99,7 @@ def fmt_bytes(value: int | float, unit: str = "GiB", digits: int = 2) -> str:
         ...
     ValueError: unit must be one of 'B', 'KB', 'MB', 'GB', 'TB', 'KiB', 'MiB', 'GiB', 'TiB', got 'GiB-ish'
     """
-    choice("unit", unit, BYTE_UNITS)
-    return f"{fmt_number(value / BYTE_UNITS[unit], digits)} {unit}"
+    return f"{fmt_number(to_unit(value, unit), digits)} {unit}"
 
 
 def to_unit(value: int | float, unit: str) -> float:
@@ -89,7 +109,7 @@ def to_unit(value: int | float, unit: str) -> float:
     3.0
     """
     choice("unit", unit, BYTE_UNITS)
-    return value / BYTE_UNITS[unit]
+    return _checked("value", value) / BYTE_UNITS[unit]
 
 
 def fmt_duration(seconds: float, unit: str = "ms", digits: int = 1) -> str:
@@ -99,7 +119,7 @@ def fmt_duration(seconds: float, unit: str = "ms", digits: int = 1) -> str:
     '1.25 s'
     """
     choice("unit", unit, DURATION_UNITS)
-    return f"{fmt_number(seconds / DURATION_UNITS[unit], digits)} {unit}"
+    return f"{fmt_number(_checked('seconds', seconds) / DURATION_UNITS[unit], digits)} {unit}"
 
 
 def fmt_percent(ratio: float, digits: int = 1) -> str:
@@ -108,7 +128,7 @@ def fmt_percent(ratio: float, digits: int = 1) -> str:
     >>> fmt_percent(0.25)
     '25.0 %'
     """
-    return f"{fmt_number(ratio * 100, digits)} %"
+    return f"{fmt_number(_checked('ratio', ratio, signed=True) * 100, digits)} %"
 
 
 def fmt_usd(amount: float, digits: int = 2) -> str:
@@ -117,4 +137,4 @@ def fmt_usd(amount: float, digits: int = 2) -> str:
     >>> fmt_usd(1234.5)
     '$1,234.50'
     """
-    return f"${fmt_number(amount, digits)}"
+    return f"${fmt_number(_checked('amount', amount, signed=True), digits)}"

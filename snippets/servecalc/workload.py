@@ -42,7 +42,17 @@ import random
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from .validate import non_negative_int, positive_int, positive_number
+from .validate import (
+    ANY_NUMBER,
+    DURATION,
+    describe,
+    is_number,
+    items,
+    non_negative_int,
+    non_negative_number,
+    positive_int,
+    positive_number,
+)
 
 #: 4 exp(-1/2) / sqrt(2), the constant of the Kinderman-Monahan normal sampler.
 _NV_MAGICCONST = 4 * math.exp(-0.5) / math.sqrt(2.0)
@@ -75,11 +85,9 @@ def normal(rng: random.Random, mu: float = 0.0, sigma: float = 1.0) -> float:
     1
     """
     _check_rng(rng)
-    if isinstance(mu, bool) or not isinstance(mu, (int, float)) or not math.isfinite(mu):
-        raise ValueError(f"mu must be a finite number, got {mu!r}")
-    if isinstance(sigma, bool) or not isinstance(sigma, (int, float)) or not math.isfinite(sigma) \
-            or sigma < 0:
-        raise ValueError(f"sigma must be a finite number >= 0, got {sigma!r}")
+    if not is_number(mu) or abs(mu) > ANY_NUMBER.high:
+        raise ValueError(f"mu must be a finite number, got {describe(mu)}")
+    sigma = non_negative_number("sigma", sigma)
     while True:
         u1 = rng.random()
         u2 = 1.0 - rng.random()
@@ -133,7 +141,7 @@ class Uniform:
 
     def __post_init__(self) -> None:
         positive_int("low", self.low)
-        if not isinstance(self.high, int) or isinstance(self.high, bool) or self.high < self.low:
+        if positive_int("high", self.high) < self.low:
             raise ValueError(f"high must be an integer >= low ({self.low}), got {self.high!r}")
 
     @property
@@ -177,7 +185,7 @@ class LogNormal:
         positive_number("mean_tokens", self.mean_tokens)
         positive_number("sigma", self.sigma)
         positive_int("low", self.low)
-        if not isinstance(self.high, int) or isinstance(self.high, bool) or self.high < self.low:
+        if positive_int("high", self.high) < self.low:
             raise ValueError(f"high must be an integer >= low ({self.low}), got {self.high!r}")
 
     @property
@@ -263,6 +271,8 @@ def as_lengths(name: str, value: int | str | Lengths) -> Lengths:
         ...
     ValueError: prompt must be a token count or one of 'N', 'uniform:LOW-HIGH', 'lognormal:MEAN,SIGMA', 'list:A,B,...', got 'normal:5'
     """
+    if not isinstance(name, str):
+        raise ValueError(f"name must be the argument's name, got {describe(name)}")
     if isinstance(value, (Fixed, Uniform, LogNormal, Choice)):
         return value
     if isinstance(value, int) and not isinstance(value, bool):
@@ -328,6 +338,8 @@ def make_workload(
         ...
     ValueError: arrivals must be finite, >= 0 and sorted, got 0.5 after 1.0 at index 1
     """
+    arrivals, prompts, outputs = (items("arrivals", arrivals), items("prompts", prompts),
+                                  items("outputs", outputs))
     if not (len(arrivals) == len(prompts) == len(outputs)) or not arrivals:
         raise ValueError(
             "arrivals, prompts and outputs must be non-empty and of equal length, got "
@@ -335,10 +347,10 @@ def make_workload(
         )
     last = 0.0
     for index, t in enumerate(arrivals):
-        if isinstance(t, bool) or not isinstance(t, (int, float)) or not math.isfinite(t) \
-                or t < last:
+        if not is_number(t) or t < last or t > DURATION.high:
             raise ValueError(
-                f"arrivals must be finite, >= 0 and sorted, got {t!r} after {last!r} at index {index}"
+                f"arrivals must be finite, >= 0 and sorted, got {describe(t)} after {last!r} at "
+                f"index {index}"
             )
         last = t
     for index, (p, o) in enumerate(zip(prompts, outputs)):

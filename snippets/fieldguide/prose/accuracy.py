@@ -16,22 +16,21 @@ from __future__ import annotations
 import math
 from functools import lru_cache
 
-from servecalc.step import (
-    DEFAULT_ALLREDUCE_HOP_LATENCY_S,
-    DEFAULT_MBU,
-    DEFAULT_MFU,
-    DEFAULT_OVERHEAD_S,
-)
+from servecalc.step import DEFAULT_MBU, DEFAULT_MFU, DEFAULT_OVERHEAD_S
+from servecalc.step.comm import ONE_SHOT_BASE_S, ONE_SHOT_PER_GPU_S, RING_HOP_S
 from servecalc.units import fmt_duration, fmt_int, fmt_number, fmt_percent
 from servecalc.validate import choice
-from fieldguide.validation import KINDS, ValidationRow, evaluate
+from fieldguide.validation import KINDS, TOLERANCES, ValidationRow, evaluate
 
 __all__ = [
     "accuracy_count",
     "accuracy_within",
     "accuracy_max_error",
     "accuracy_median_error",
-    "accuracy_bounds",
+    "accuracy_tolerance",
+    "accuracy_strict",
+    "accuracy_worst",
+    "accuracy_explained",
     "accuracy_table",
     "accuracy_setups",
     "accuracy_default",
@@ -92,27 +91,73 @@ def accuracy_max_error(kind: str | None = None) -> str:
     return fmt_percent(max(abs(r.rel_error) for r in _select(kind)))
 
 
-def accuracy_median_error(kind: str | None = None) -> str:
-    """The median absolute relative error.
-
-    >>> accuracy_median_error("exact")
-    '0.0 %'
-    """
-    errors = sorted(abs(r.rel_error) for r in _select(kind))
+def _median(values: list[float]) -> float:
+    errors = sorted(values)
     mid = len(errors) // 2
-    median = errors[mid] if len(errors) % 2 else (errors[mid - 1] + errors[mid]) / 2
-    return fmt_percent(median)
+    return errors[mid] if len(errors) % 2 else (errors[mid - 1] + errors[mid]) / 2
 
 
-def accuracy_bounds() -> str:
-    """The distinct error bounds of the measured cases, as a list.
+def accuracy_median_error(kind: str | None = None, quantity: str | None = None,
+                          calibrated: bool = False) -> str:
+    """The median absolute relative error (of measured cases of one ``quantity``, with
+    the defaults or after the leave-one-out calibration).
 
-    >>> accuracy_bounds()
-    '10 %, 35 % and 80 %'
+    >>> accuracy_median_error("exact"), accuracy_median_error("measured", "decode")
+    ('0.0 %', '4.9 %')
+    >>> accuracy_median_error("measured", "decode", calibrated=True)
+    '2.5 %'
     """
-    bounds = sorted({r.rel_error_bound for r in _select("measured")})
-    texts = [fmt_percent(b, 0) for b in bounds]
-    return texts[0] if len(texts) == 1 else ", ".join(texts[:-1]) + " and " + texts[-1]
+    rows = [r for r in _select(kind) if quantity is None or r.quantity == quantity]
+    if calibrated:
+        return fmt_percent(_median([abs(r.calibrated_rel_error) for r in rows
+                                    if r.calibrated_rel_error is not None]))
+    return fmt_percent(_median([abs(r.rel_error) for r in rows]))
+
+
+def accuracy_tolerance(quantity: str) -> str:
+    """The tolerance stated in advance for one measured quantity.
+
+    >>> accuracy_tolerance("decode"), accuracy_tolerance("prefill")
+    ('15 %', '20 %')
+    """
+    choice("quantity", quantity, TOLERANCES)
+    return fmt_percent(TOLERANCES[quantity], 0)
+
+
+def accuracy_strict(kind: str = "measured") -> str:
+    """How many cases meet their quantity's tolerance itself, 'N of M'.
+
+    >>> accuracy_strict()
+    '12 of 19'
+    """
+    rows = _select(kind)
+    met = sum(abs(r.rel_error) <= TOLERANCES[r.quantity] for r in rows)
+    return f"{met} of {len(rows)}"
+
+
+def accuracy_worst(kind: str = "measured") -> str:
+    """The case with the largest error, as 'description (error)'.
+
+    >>> accuracy_worst()
+    '13B model, prefill of 512 tokens, 1 x A100 40GB (48.5 %)'
+    """
+    worst = max(_select(kind), key=lambda r: abs(r.rel_error))
+    return f"{worst.description} ({fmt_percent(worst.rel_error)})"
+
+
+def accuracy_explained() -> str:
+    """The measured cases outside their tolerance, each with the reason (a list).
+
+    >>> "server time" in accuracy_explained()
+    True
+    """
+    seen: dict[str, list[str]] = {}
+    for r in _select("measured"):
+        if r.explained:
+            seen.setdefault(r.explained, []).append(
+                f"{r.description} ({fmt_percent(r.rel_error)})")
+    items = [f"- **{'; '.join(cases)}.** {_cell(reason)}" for reason, cases in seen.items()]
+    return "\n\n" + "\n".join(items) + "\n\n"
 
 
 def _cell(text: str) -> str:
@@ -120,23 +165,30 @@ def _cell(text: str) -> str:
 
 
 def accuracy_table(kind: str) -> str:
-    """Every case of ``kind`` as a Markdown table: source, published, library, error, bound.
+    """Every case of ``kind`` as a Markdown table: source, published, library, error,
+    bound (and, for measured cases, the error after calibration).
 
     >>> row = [r for r in accuracy_table("exact").splitlines() if "524,288 B" in r][0]
     >>> "0.0 %" in row
     True
     """
-    lines = [
-        "| Case | Source | Published | Library | Error | Bound | Within |",
-        "| :-- | :-- | --: | --: | --: | --: | :-: |",
-    ]
+    measured = kind == "measured"
+    head = "| Case | Source | Published | Library | Error | Bound | Within |"
+    rule = "| :-- | :-- | --: | --: | --: | --: | :-: |"
+    if measured:
+        head, rule = head + " Calibrated |", rule + " --: |"
+    lines = [head, rule]
     for r in _select(kind):
         source = f"[{_cell(r.source_title)}]({r.source_url}), {_cell(r.source_section)}"
-        lines.append(
+        line = (
             f"| {_cell(r.description)} | {source} | {_value(r.published_value, r.unit)} | "
             f"{_value(r.library_value, r.unit)} | {fmt_percent(r.rel_error)} | "
             f"{fmt_percent(r.rel_error_bound)} | {'yes' if r.within_bound else '**no**'} |"
         )
+        if measured:
+            after = r.calibrated_rel_error
+            line += f" {'–' if after is None else fmt_percent(after)} |"
+        lines.append(line)
     return "\n\n" + "\n".join(lines) + "\n\n"
 
 
@@ -153,17 +205,21 @@ def accuracy_setups(kind: str = "measured") -> str:
 
 
 def accuracy_default(name: str) -> str:
-    """A default efficiency factor of the step model: 'mbu', 'mfu', 'overhead' or
-    'hop_latency'.
+    """A default of the step model: 'mbu', 'mfu', 'overhead', 'hop_latency' (ring,
+    per hop) or 'one_shot_latency' (a small one-shot all-reduce on 8 GPUs).
 
     >>> accuracy_default("mbu"), accuracy_default("hop_latency")
-    ('60 %', '2.4 us')
+    ('62 %', '2.4 us')
+    >>> accuracy_default("overhead"), accuracy_default("one_shot_latency")
+    ('0.3 ms', '5.8 us')
     """
-    choice("name", name, ["mbu", "mfu", "overhead", "hop_latency"])
+    choice("name", name, ["mbu", "mfu", "overhead", "hop_latency", "one_shot_latency"])
     if name == "mbu":
         return fmt_percent(DEFAULT_MBU, 0)
     if name == "mfu":
         return fmt_percent(DEFAULT_MFU, 0)
     if name == "overhead":
-        return fmt_duration(DEFAULT_OVERHEAD_S, "ms", 0)
-    return fmt_duration(DEFAULT_ALLREDUCE_HOP_LATENCY_S, "us", 1)
+        return fmt_duration(DEFAULT_OVERHEAD_S, "ms", 1)
+    if name == "one_shot_latency":
+        return fmt_duration(ONE_SHOT_BASE_S + 8 * ONE_SHOT_PER_GPU_S, "us", 1)
+    return fmt_duration(RING_HOP_S, "us", 1)

@@ -24,6 +24,7 @@ __all__ = [
     "decode_intensity",
     "decode_bound",
     "crossover",
+    "attention_share",
     "decode_step_time",
     "decode_tokens_per_s",
     "batch_that_fits",
@@ -35,6 +36,10 @@ __all__ = [
 
 #: The mixed workload of the batching chapter's static-vs-continuous cell.
 MIXED_WORKLOAD = ((512, 32), (1024, 512), (256, 128), (2048, 64))
+
+
+def _sm(model: str, gpu: str, gpus: int = 1) -> StepModel:
+    return StepModel(Deployment(model=model, gpu=gpu, gpus=gpus))
 
 
 def ridge_point(gpu: str, compute_dtype: str = "bf16") -> str:
@@ -53,7 +58,7 @@ def effective_ridge_point(gpu: str, compute_dtype: str = "bf16") -> str:
     bandwidth), i.e. at an intensity of ridge x MFU / MBU.
 
     >>> effective_ridge_point("h100-sxm")
-    '212 FLOP/B'
+    '214 FLOP/B'
     """
     sm = StepModel(Deployment(model="llama-3.1-8b", gpu=gpu, compute_dtype=compute_dtype))
     return f"{fmt_number(sm.ridge_point * sm.mfu / sm.mbu, 0)} FLOP/B"
@@ -63,7 +68,7 @@ def step_utilisation(which: str) -> str:
     """The step model's default efficiency: 'mfu' (FLOPs) or 'mbu' (bandwidth).
 
     >>> step_utilisation("mfu"), step_utilisation("mbu")
-    ('43 %', '60 %')
+    ('45 %', '62 %')
     """
     if which not in ("mfu", "mbu"):
         raise ValueError(f"which must be one of 'mfu', 'mbu', got {which!r}")
@@ -76,7 +81,7 @@ def decode_intensity(model: str, gpu: str, batch: int, context: int, gpus: int =
     >>> decode_intensity("llama-3.1-8b", "h100-sxm", batch=256, context=128)
     '199.6 FLOP/B'
     """
-    r = StepModel(Deployment(model=model, gpu=gpu, gpus=gpus)).decode(batch, context)
+    r = _sm(model, gpu, gpus).decode(batch, context)
     return f"{fmt_number(r.arithmetic_intensity, 1)} FLOP/B"
 
 
@@ -86,19 +91,30 @@ def decode_bound(model: str, gpu: str, batch: int, context: int, gpus: int = 1) 
     >>> decode_bound("llama-3.1-8b", "h100-sxm", batch=1024, context=128)
     'compute-bound'
     """
-    return f"{StepModel(Deployment(model=model, gpu=gpu, gpus=gpus)).decode(batch, context).bound}-bound"
+    return f"{_sm(model, gpu, gpus).decode(batch, context).bound}-bound"
 
 
 def crossover(model: str, gpu: str, context: int, gpus: int = 1) -> str:
-    """Smallest decode batch that is compute-bound, or a sentence saying none is.
+    """Smallest decode batch whose linear layers are compute-bound (the same at
+    every context), or a sentence saying none is.
 
     >>> crossover("llama-3.1-8b", "h100-sxm", context=128)
-    '277'
+    '215'
     >>> crossover("llama-3.1-8b", "h100-sxm", context=4096)
-    'none up to 65,536'
+    '215'
     """
     b = crossover_batch(Deployment(model=model, gpu=gpu, gpus=gpus), context=context)
     return "none up to 65,536" if b is None else fmt_int(b)
+
+
+def attention_share(model: str, gpu: str, batch: int, context: int, gpus: int = 1) -> str:
+    """Share of a decode step spent in attention (reading the KV cache).
+
+    >>> attention_share("llama-3.1-8b", "h100-sxm", batch=256, context=4096)
+    '88.1 %'
+    """
+    r = _sm(model, gpu, gpus).decode(batch, context)
+    return fmt_percent(r.attention_s / r.seconds)
 
 
 def decode_step_time(model: str, gpu: str, batch: int, context: int, gpus: int = 1,
@@ -106,9 +122,9 @@ def decode_step_time(model: str, gpu: str, batch: int, context: int, gpus: int =
     """One decode step of ``batch`` sequences at ``context`` tokens each.
 
     >>> decode_step_time("llama-3.1-8b", "h100-sxm", batch=64, context=2048)
-    '16.0 ms'
+    '15.8 ms'
     """
-    return fmt_duration(StepModel(Deployment(model=model, gpu=gpu, gpus=gpus)).decode(batch, context).seconds, "ms",
+    return fmt_duration(_sm(model, gpu, gpus).decode(batch, context).seconds, "ms",
                         digits)
 
 
@@ -116,9 +132,9 @@ def decode_tokens_per_s(model: str, gpu: str, batch: int, context: int, gpus: in
     """Decode throughput of the whole batch: batch / step time.
 
     >>> decode_tokens_per_s("llama-3.1-8b", "h100-sxm", batch=64, context=2048)
-    '3,995 tok/s'
+    '4,050 tok/s'
     """
-    r = StepModel(Deployment(model=model, gpu=gpu, gpus=gpus)).decode(batch, context)
+    r = _sm(model, gpu, gpus).decode(batch, context)
     return f"{fmt_number(batch / r.seconds, 0)} tok/s"
 
 
@@ -142,7 +158,7 @@ def scheme_throughput(scheme: str, batch: int = 16, model: str = "llama-3.1-8b",
     """Output tokens/s of 'static' or 'continuous' batching on the chapter's mixed workload.
 
     >>> scheme_throughput("static"), scheme_throughput("continuous")
-    ('478 tok/s', '1,089 tok/s')
+    ('482 tok/s', '1,092 tok/s')
     """
     if scheme not in ("static", "continuous"):
         raise ValueError(f"scheme must be one of 'static', 'continuous', got {scheme!r}")
@@ -168,7 +184,7 @@ def chunked_prefill_stall(chunk: int, prompt: int = 8192, decode_batch: int = 32
     """Longest step the running decodes wait through while the prompt is prefilled.
 
     >>> chunked_prefill_stall(8192), chunked_prefill_stall(512)
-    ('311.3 ms', '23.0 ms')
+    ('298.8 ms', '22.8 ms')
     """
     times = chunked_prefill_steps(model, gpu, prompt=prompt, chunk=chunk,
                              decode_batch=decode_batch, decode_context=decode_context)
@@ -181,7 +197,7 @@ def chunked_prefill_ttft(chunk: int, prompt: int = 8192, decode_batch: int = 32,
     """Time until the whole prompt is prefilled (its first token), in chunks.
 
     >>> chunked_prefill_ttft(512)
-    '329.5 ms'
+    '355.3 ms'
     """
     times = chunked_prefill_steps(model, gpu, prompt=prompt, chunk=chunk,
                              decode_batch=decode_batch, decode_context=decode_context)

@@ -9,7 +9,7 @@ the page says so with :func:`cost_example_price`.
 >>> cost_per_m("llama-3.1-8b", "h100-sxm", "output")
 '$0.20'
 >>> cost_per_m("llama-3.1-8b", "h100-sxm", "output", utilization=0.5)
-'$0.40'
+'$0.39'
 """
 
 from __future__ import annotations
@@ -114,7 +114,7 @@ def cost_output_over_input(model: str, gpu: str, gpus: int = 1, batch: int = 64,
     """How many times more an output token costs than an input token.
 
     >>> cost_output_over_input("llama-3.1-8b", "h100-sxm")
-    '5.7×'
+    '5.9×'
     """
     c = _cost(model, gpu, gpus, batch, prompt, output, 1.0, None, weight_dtype)
     return f"{fmt_number(c.usd_per_million_output_tokens / c.usd_per_million_input_tokens, 1)}×"
@@ -126,7 +126,7 @@ def cost_tokens_per_s(model: str, gpu: str, gpus: int = 1, batch: int = 64, prom
     """Output tokens per second the cluster delivers, averaged over paid time.
 
     >>> cost_tokens_per_s("llama-3.1-8b", "h100-sxm")
-    '3,095 tokens/s'
+    '3,165 tokens/s'
     """
     c = _cost(model, gpu, gpus, batch, prompt, output, utilization, None, weight_dtype)
     return f"{fmt_int(round(c.output_tokens_per_s))} tokens/s"
@@ -138,7 +138,7 @@ def cost_requests_per_hour(model: str, gpu: str, gpus: int = 1, batch: int = 64,
     """Requests per hour one cluster (one replica) serves.
 
     >>> cost_requests_per_hour("llama-3.1-8b", "h100-sxm")
-    '44,573'
+    '45,570'
     """
     c = _cost(model, gpu, gpus, batch, prompt, output, utilization, None, weight_dtype)
     return fmt_int(round(c.requests_per_hour))
@@ -180,7 +180,7 @@ def cost_break_even(model: str, gpu: str, api_input: float, api_output: float, f
     * 'api_per_request' / 'self_per_request': dollars per request.
 
     >>> cost_break_even("llama-3.1-70b", "h100-sxm", 0.6, 0.6, "utilization", gpus=4)
-    '100.7 %'
+    '99.5 %'
     >>> cost_break_even("llama-3.1-70b", "h100-sxm", 0.6, 0.6, "requests_per_day", gpus=4)
     '483,840'
     """
@@ -216,10 +216,10 @@ def cost_under_slo(model: str, gpu: str, slo: str, field: str, gpus: int = 1,
 
     >>> cost_under_slo("llama-3.1-70b", "h100-sxm", "mlperf-llama2-70b-interactive", "batch",
     ...                gpus=4)
-    '47'
+    '48'
     >>> cost_under_slo("llama-3.1-70b", "h100-sxm", "mlperf-llama2-70b-interactive", "premium",
     ...                gpus=4)
-    '78.3 %'
+    '64.2 %'
     """
     choice("field", field, ["batch", "max_fit", "usd_per_m", "max_fit_usd_per_m", "premium"])
     r = best_under_slo(Deployment(model=model, gpu=gpu, gpus=gpus, weight_dtype=weight_dtype),

@@ -123,7 +123,7 @@ def dayof_capacity(model: str, gpu: str, prompt: int, output: int, slo: str, fie
 
     >>> dayof_capacity("llama-3.1-70b", "h100-sxm", 1024, 256, "mlperf-llama2-70b-interactive",
     ...                "batch", gpus=4)
-    '47'
+    '48'
     """
     choice("field", field, ["batch", "requests_per_s", "tokens_per_s", "tpot", "ttft",
                             "max_fit"])

@@ -171,7 +171,7 @@ def prefix_ttft(model: str, gpu: str, prompt: int, hit_rate: float, gpus: int = 
     """TTFT when ``hit_rate`` of the prompt's tokens come from the prefix cache.
 
     >>> prefix_ttft("llama-3.1-70b", "h100-sxm", 8192, 0.9, gpus=4)
-    '85.3 ms'
+    '84.3 ms'
     """
     r = prefix_cache_effect(Deployment(model=model, gpu=gpu, gpus=gpus),
                             prompt=prompt, output=1, hit_rate=hit_rate)
@@ -193,7 +193,7 @@ def recompute_time(model: str, gpu: str, tokens: int, gpus: int = 1, unit: str =
     """Rebuilding ``tokens`` of evicted cache by prefill (recompute preemption).
 
     >>> recompute_time("llama-3.1-8b", "h100-sxm", 4096)
-    '144.7 ms'
+    '139.4 ms'
     """
     r = step(Deployment(model=model, gpu=gpu, gpus=gpus), phase="prefill", batch=1, context=tokens)
     return fmt_duration(r.seconds, unit)

@@ -3,7 +3,7 @@
 >>> bits_per_param("llama-3.1-70b", "int4")
 '4.48 bits'
 >>> q_tpot("llama-3.1-70b", "h100-sxm", "int4", gpus=2)
-'10.7 ms'
+'10.6 ms'
 """
 
 from __future__ import annotations
@@ -60,7 +60,7 @@ def q_prefill(model: str, gpu: str, weight_dtype: str, kv_dtype: str = "bf16", g
     """Prefill time of one ``context``-token prompt at that precision.
 
     >>> q_prefill("llama-3.1-70b", "h100-sxm", "fp8", gpus=2)
-    '759.2 ms'
+    '741.0 ms'
     """
     r = _row(model, gpu, weight_dtype, kv_dtype, gpus, context, compute_dtype)
     return fmt_duration(r.prefill_s, "ms")
@@ -71,7 +71,7 @@ def q_tpot(model: str, gpu: str, weight_dtype: str, kv_dtype: str = "bf16", gpus
     """Decode step time at batch 1 and ``context`` tokens at that precision.
 
     >>> q_tpot("llama-3.1-70b", "h100-sxm", "bf16", gpus=2)
-    '36.0 ms'
+    '35.0 ms'
     """
     r = _row(model, gpu, weight_dtype, kv_dtype, gpus, context, compute_dtype)
     return fmt_duration(r.tpot_s, "ms")
@@ -92,7 +92,7 @@ def q_throughput(model: str, gpu: str, weight_dtype: str, kv_dtype: str = "bf16"
     """Decode tokens/s with as many ``context``-token sequences as fit.
 
     >>> q_throughput("llama-3.1-70b", "h100-sxm", "bf16", gpus=2)
-    '80 tok/s'
+    '82 tok/s'
     """
     r = _row(model, gpu, weight_dtype, kv_dtype, gpus, context, compute_dtype)
     return f"{fmt_number(r.max_batch_tokens_per_s, 0)} tok/s"
@@ -104,9 +104,9 @@ def q_speedup(model: str, gpu: str, weight_dtype: str, kv_dtype: str = "bf16", g
     or 'prefill'.
 
     >>> q_speedup("llama-3.1-70b", "h100-sxm", "int4", gpus=2)
-    '3.4x'
+    '3.3x'
     >>> q_speedup("llama-3.1-70b", "h100-sxm", "int4", gpus=2, metric="prefill")
-    '1.0x'
+    '0.8x'
     """
     if metric not in ("tpot", "prefill"):
         raise ValueError(f"metric must be one of 'tpot', 'prefill', got {metric!r}")

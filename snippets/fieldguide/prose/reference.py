@@ -24,6 +24,7 @@ from servecalc.models import MODELS
 from servecalc.params import active_param_count, param_count
 from servecalc.prices import PRICES
 from servecalc.units import fmt_bytes, fmt_int, fmt_number, fmt_usd
+from servecalc.validate import ANY_NUMBER, limit_rows, show_number
 
 __all__ = [
     "model_table",
@@ -33,6 +34,7 @@ __all__ = [
     "price_table",
     "catalog_count",
     "gpu_datasheet_memory",
+    "limits_table",
 ]
 
 _URL = re.compile(r"https?://[^\s;,)]+")
@@ -201,3 +203,15 @@ def gpu_datasheet_memory(gpu: str) -> str:
     '80 GB HBM3'
     """
     return get_gpu(gpu).datasheet_memory
+
+
+def limits_table() -> str:
+    """The documented input limits of :mod:`servecalc.validate`, as a Markdown table.
+
+    >>> "| 1 ... 1,000,000 | requests in one simulation or workload |" in limits_table()
+    True
+    """
+    rows = [[bounds, what, ", ".join(f"`{n}`" for n in names.split(", "))]
+            for names, bounds, what in limit_rows()]
+    rows.append([f"at most {show_number(ANY_NUMBER.high)}", "any other number (finite)", ""])
+    return _table(["Allowed", "What", "Arguments"], ["r", "l", "l"], rows)

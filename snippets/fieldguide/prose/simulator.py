@@ -7,7 +7,7 @@ times simulates it once. Lengths are given as in the CLI: ``512``,
 to 4,096 tokens here, as on the page).
 
 >>> sim_capacity("llama-3.1-8b", "h100-sxm", policy="static", output="uniform:16-1024")
-'8.70 requests/s'
+'8.49 requests/s'
 >>> sim_capacity_ratio("llama-3.1-8b", "h100-sxm", output="uniform:16-1024")
 '1.9x'
 """
@@ -70,7 +70,7 @@ def sim_capacity(model: str, gpu: str, *, policy: str = "continuous", prompt: in
     """Requests per second the policy sustains with a backlog (its capacity).
 
     >>> sim_capacity("llama-3.1-8b", "h100-sxm", policy="continuous", output=256)
-    '28.52 requests/s'
+    '28.21 requests/s'
     """
     return f"{fmt_number(_capacity(model, gpu, policy, prompt, output, seed, max_batch), 2)} requests/s"
 
@@ -82,7 +82,7 @@ def sim_capacity_ratio(model: str, gpu: str, *, prompt: int | str = 512,
     """Capacity of ``policy`` over that of ``over``, e.g. '1.9x'.
 
     >>> sim_capacity_ratio("llama-3.1-8b", "h100-sxm", output="lognormal:256,1.0")
-    '12.6x'
+    '12.1x'
     """
     ratio = (_capacity(model, gpu, policy, prompt, output, seed, max_batch)
              / _capacity(model, gpu, over, prompt, output, seed, max_batch))
@@ -111,7 +111,7 @@ def sim_latency(model: str, gpu: str, *, policy: str, metric: str = "e2e", stat:
     Durations under a second print in ms, longer ones in s.
 
     >>> sim_latency("llama-3.1-8b", "h100-sxm", policy="continuous", metric="ttft", stat="p50")
-    '25.7 ms'
+    '25.5 ms'
     >>> sim_latency("llama-3.1-8b", "h100-sxm", policy="continuous", metric="speed")
     Traceback (most recent call last):
         ...
@@ -130,7 +130,7 @@ def sim_latency_ratio(model: str, gpu: str, *, metric: str = "e2e", stat: str = 
     """How many times longer ``policy``'s statistic is than ``over``'s, same arrivals.
 
     >>> sim_latency_ratio("llama-3.1-8b", "h100-sxm", output="uniform:16-1024")
-    '2.8x'
+    '2.9x'
     """
     a = _stat(model, gpu, policy, metric, stat, prompt, output, load, load_of, requests, seed,
               max_batch)
@@ -143,7 +143,7 @@ def sim_service_time(model: str, gpu: str, *, prompt: int = 512, output: int = 6
     """Time one request occupies the engine alone: prefill plus ``output - 1`` decode steps.
 
     >>> sim_service_time("llama-3.1-8b", "h100-sxm")
-    '489.7 ms'
+    '493.4 ms'
     """
     import math
 

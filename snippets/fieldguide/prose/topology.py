@@ -10,11 +10,11 @@
 
 from __future__ import annotations
 
-from servecalc.capacity import fit
+from servecalc.capacity import fit, fit_deployment
 from servecalc.gpus import get_gpu
 from servecalc.kv import kv_bytes_per_sequence
 from servecalc.params import active_param_count, param_count, weight_bytes
-from servecalc.step import StepModel, step
+from servecalc.step import StepModel, step, transfer_per_link_s
 from servecalc.units import fmt_bytes, fmt_duration, fmt_int, fmt_number, fmt_percent
 from servecalc.validate import positive_number
 from servecalc.deployment import Deployment
@@ -34,6 +34,7 @@ __all__ = [
     "bandwidth",
     "weight_load_time",
     "kv_transfer_time",
+    "tp_fleet_tokens_per_s",
     "prefill_time",
 ]
 
@@ -130,7 +131,7 @@ def tp_decode_step(
     """Decode step time with tensor parallelism over ``gpus`` GPUs.
 
     >>> tp_decode_step("llama-3.1-70b", "h100-sxm", 4)
-    '19.7 ms'
+    '17.9 ms'
     """
     r = step(Deployment(model=model, gpu=gpu, gpus=gpus),
              phase="decode", batch=batch, context=context)
@@ -146,10 +147,10 @@ def tp_comm_time(
     phase: str = "decode",
     digits: int = 1,
 ) -> str:
-    """All-reduce time inside one step (two all-reduces per layer, ring).
+    """All-reduce time inside one step (two all-reduces per layer, one-shot or ring).
 
     >>> tp_comm_time("llama-3.1-70b", "h100-sxm", 8)
-    '5.4 ms'
+    '1.0 ms'
     """
     r = step(Deployment(model=model, gpu=gpu, gpus=gpus),
              phase=phase, batch=batch, context=context)
@@ -162,7 +163,7 @@ def tp_comm_share(
     """Share of a step spent in tensor-parallel all-reduces.
 
     >>> tp_comm_share("llama-3.1-70b", "h100-sxm", 8)
-    '38.3 %'
+    '10.3 %'
     """
     r = step(Deployment(model=model, gpu=gpu, gpus=gpus),
              phase=phase, batch=batch, context=context)
@@ -206,21 +207,44 @@ def kv_transfer_time(
     bandwidth_bytes_per_s: float,
     kv_dtype: str = "bf16",
     unit: str = "ms",
+    gpus: int = 1,
 ) -> str:
-    """Time to move one prompt's KV cache from a prefill to a decode worker.
+    """Time to move one prompt's KV cache from a prefill to a decode worker when the
+    cache is sharded over ``gpus`` GPUs (tensor parallelism), each sending its shard
+    over its own link of ``bandwidth_bytes_per_s``.
 
     >>> kv_transfer_time("llama-3.1-70b", 8192, bandwidth_bytes_per_s=450e9)
     '6.0 ms'
+    >>> kv_transfer_time("llama-3.1-70b", 8192, bandwidth_bytes_per_s=50e9, gpus=4)
+    '13.4 ms'
     """
     rate = positive_number("bandwidth_bytes_per_s", bandwidth_bytes_per_s)
-    return fmt_duration(kv_bytes_per_sequence(model, prompt, kv_dtype) / rate, unit)
+    kv = kv_bytes_per_sequence(model, prompt, kv_dtype)
+    return fmt_duration(transfer_per_link_s(kv, gpus, rate), unit)
+
+
+def tp_fleet_tokens_per_s(model: str, gpu: str, tp: int, total_gpus: int = 8,
+                          context: int = 4096) -> str:
+    """Decode tokens/s of ``total_gpus`` GPUs run as replicas of TP ``tp``, each at the
+    largest batch of ``context``-token sequences that fits.
+
+    >>> tp_fleet_tokens_per_s("llama-3.1-70b", "h100-sxm", 4)
+    '5,946 tok/s'
+    """
+    d = Deployment(model=model, gpu=gpu, gpus=tp)
+    batch = fit_deployment(d, context=context).max_batch
+    if batch == 0:
+        raise ValueError(f"tp must leave room for one {context}-token sequence of {model} on "
+                         f"{gpu}, got {tp}")
+    step_s = StepModel(d).decode_time_s(batch, batch * context)
+    return f"{fmt_number(total_gpus // tp * batch / step_s, 0)} tok/s"
 
 
 def prefill_time(model: str, gpu: str, prompt: int, gpus: int = 1, unit: str = "ms") -> str:
     """Time of one prefill step over a whole prompt (no queueing).
 
     >>> prefill_time("llama-3.1-70b", "h100-sxm", 8192, gpus=4)
-    '784.6 ms'
+    '771.9 ms'
     """
     r = step(Deployment(model=model, gpu=gpu, gpus=gpus), phase="prefill", batch=1, context=prompt)
     return fmt_duration(r.seconds, unit)

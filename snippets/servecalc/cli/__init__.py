@@ -15,7 +15,7 @@ prints one line on stderr and exits with status 2.
 >>> import contextlib, sys
 >>> with contextlib.redirect_stderr(sys.stdout):
 ...     main(["fit", "--model", "llama-3.1-70b", "--gpu", "h100"])
-servecalc: error: gpu 'h100' is not in the catalog; closest: 'h100-sxm', 'h100-pcie', 'h200' (list them all with `servecalc gpus`)
+servecalc: error: argument --gpu: gpu 'h100' is not in the catalog; closest: 'h100-sxm', 'h100-pcie', 'h200' (list them all with `servecalc gpus`)
 2
 
 Adding a command: write a module in this package with a ``COMMANDS`` dict of
@@ -27,12 +27,15 @@ before :func:`main` runs.
 
 from __future__ import annotations
 
+import argparse
 import json
 import sys
 from collections.abc import Sequence
 
 from .. import __version__
-from . import catalog, memory, simulate, timing
+from . import calibrate, catalog, memory, simulate, timing
+from ..validate import describe
+from .checks import blame, limits_text
 from .common import Command, Configure, Parser, Run, parent
 
 COMMANDS: dict[str, Command] = {}
@@ -40,6 +43,7 @@ COMMANDS.update(catalog.COMMANDS)
 COMMANDS.update(memory.COMMANDS)
 COMMANDS.update(timing.COMMANDS)
 COMMANDS.update(simulate.COMMANDS)
+COMMANDS.update(calibrate.COMMANDS)
 
 __all__ = ["COMMANDS", "Command", "build_parser", "main", "register_command"]
 
@@ -61,6 +65,8 @@ def build_parser() -> Parser:
         prog="servecalc",
         description="Serving math for large language models: memory, capacity, roofline "
         "latency and cost, from the servecalc library behind the LLM Serving Field Guide.",
+        epilog=limits_text(),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--version", action="version", version=f"servecalc {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=Parser)
@@ -70,15 +76,45 @@ def build_parser() -> Parser:
         if cmd.options not in parents:
             parents[cmd.options] = parent(cmd.options)
         p = sub.add_parser(name, help=cmd.help, description=cmd.description,
-                           parents=[parents[cmd.options]])
+                           parents=[parents[cmd.options]],
+                           epilog="Limits on every number: `servecalc limits`.")
         p.add_argument("--json", action="store_true", help="print JSON instead of text")
         cmd.configure(p)
         p.set_defaults(_run=cmd.run)
     return parser
 
 
+def _options(parser: argparse.ArgumentParser, command: str) -> dict[str, str]:
+    """argparse destination -> option as typed, for ``command``'s options."""
+    sub = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+    return {a.dest: a.option_strings[-1] for a in sub.choices[command]._actions
+            if a.option_strings}
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run the command line; return the exit status (0 ok, 2 bad input)."""
+    """Run the command line; return the exit status (0 ok, 2 bad input, 1 internal error).
+
+    Nothing escapes as a traceback: a bad value names its option and exits 2.
+
+    >>> import contextlib, sys
+    >>> with contextlib.redirect_stderr(sys.stdout):
+    ...     main(["simulate", "--model", "llama-2-7b", "--gpu", "h100-sxm", "--rate", "1",
+    ...           "--requests", "100000000000"])
+    servecalc: error: argument --requests: requests must be at most 1,000,000 (requests in one simulation or workload; see `servecalc limits`), got 100000000000 (see `servecalc simulate --help`)
+    2
+    """
+    try:
+        return _main(argv)
+    except KeyboardInterrupt:
+        print("servecalc: interrupted", file=sys.stderr)
+        return 130
+    except Exception as exc:  # noqa: BLE001 - a bug must still not print a traceback
+        print(f"servecalc: internal error: {type(exc).__name__}: {describe(str(exc))} "
+              "(please report it with the command line)", file=sys.stderr)
+        return 1
+
+
+def _main(argv: Sequence[str] | None) -> int:
     parser = build_parser()
     try:
         args = parser.parse_args(list(argv) if argv is not None else None)
@@ -88,7 +124,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         data, text = args._run(args)
         out = json.dumps(data, indent=2, allow_nan=False) if args.json else text
     except ValueError as exc:
-        print(f"servecalc: error: {exc}", file=sys.stderr)
+        print(f"servecalc: error: {blame(str(exc), _options(parser, args.command))}",
+              file=sys.stderr)
         return 2
     try:
         print(out)

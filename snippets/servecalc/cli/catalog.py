@@ -5,7 +5,9 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from ..units import fmt_bytes, fmt_number
+from ..units import fmt_bytes, fmt_duration, fmt_number
+from ..validate import limit_rows
+from .checks import limits_text
 from .common import Command, billions, jsonable, table
 
 
@@ -50,6 +52,21 @@ def _run_gpus(args: argparse.Namespace) -> tuple[Any, str]:
     return data, text
 
 
+def _run_slos(args: argparse.Namespace) -> tuple[Any, str]:
+    from ..slo import PRESETS
+
+    data = [{"id": key, **jsonable(slo)} for key, slo in PRESETS.items()]
+    rows = [[key, fmt_duration(slo.ttft_s, "ms", 0), fmt_duration(slo.tpot_s, "ms", 0),
+             f"p{fmt_number(slo.percentile, 0)}", slo.name] for key, slo in PRESETS.items()]
+    return data, table(["id", "TTFT", "TPOT", "percentile", "name"], rows, right={1, 2})
+
+
+def _run_limits(args: argparse.Namespace) -> tuple[Any, str]:
+    data = [{"arguments": names.split(", "), "range": bounds, "what": what}
+            for names, bounds, what in limit_rows()]
+    return data, limits_text()
+
+
 COMMANDS = {
     "models": Command(
         help="list the model catalog",
@@ -61,4 +78,14 @@ COMMANDS = {
         description="List every accelerator with memory (as the runtime reports it), "
         "bandwidth and dense peak FLOP/s. --json gives sources and status.",
         run=_run_gpus),
+    "slos": Command(
+        help="list the SLO presets for --slo",
+        description="List the latency targets (TTFT, TPOT, percentile) that `simulate --slo` "
+        "accepts, with their sources in --json.",
+        run=_run_slos),
+    "limits": Command(
+        help="list the documented input limits",
+        description="The largest (and smallest) values each argument accepts: sizes no "
+        "deployment reaches are refused before any work starts.",
+        run=_run_limits),
 }

@@ -28,6 +28,7 @@ from typing import Any
 from ..deployment import COMPUTE_DTYPES, Deployment
 from ..precision import BITS
 from ..units import fmt_number
+from .checks import count, number, share
 
 Run = Callable[[argparse.Namespace], "tuple[Any, str]"]
 Configure = Callable[[argparse.ArgumentParser], None]
@@ -75,19 +76,22 @@ def _model_options(p: argparse.ArgumentParser) -> None:
 def _hardware_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--gpu", required=True, metavar="ID",
                    help="accelerator ID from `servecalc gpus`, e.g. h100-sxm")
-    p.add_argument("--gpus", type=int, default=1, metavar="N",
+    p.add_argument("--gpus", type=count("gpus"), default=1, metavar="N",
                    help="GPUs in one tensor-parallel group (default: 1)")
 
 
 def _efficiency_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--compute-dtype", default="", choices=COMPUTE_DTYPES, metavar="D",
                    help="matmul precision: %(choices)s (default: follows the weights)")
-    p.add_argument("--mbu", type=float, default=None, metavar="X",
+    p.add_argument("--mbu", type=share("mbu"), default=None, metavar="X",
                    help="memory-bandwidth utilization in (0, 1] (default: the step model's)")
-    p.add_argument("--mfu", type=float, default=None, metavar="Y",
+    p.add_argument("--mfu", type=share("mfu"), default=None, metavar="Y",
                    help="FLOP utilization in (0, 1] (default: the step model's)")
-    p.add_argument("--overhead-s", type=float, default=None, metavar="S",
+    p.add_argument("--overhead-s", type=number("overhead_s", zero=True), default=None, metavar="S",
                    help="fixed seconds per step (default: the step model's)")
+    p.add_argument("--calibration", default=None, metavar="FILE",
+                   help="calibration JSON from `servecalc calibrate --json`: its fitted MBU, "
+                   "MFU and overhead replace the defaults (explicit options still win)")
 
 
 def parent(options: str) -> argparse.ArgumentParser:
@@ -99,12 +103,28 @@ def parent(options: str) -> argparse.ArgumentParser:
     return p
 
 
+def read_file(path: str, what: str) -> str:
+    """The text of ``path``; a missing or unreadable file is a ValueError naming it."""
+    try:
+        with open(path, encoding="utf-8") as f:
+            return f.read()
+    except (OSError, ValueError) as exc:  # ValueError: undecodable bytes, a NUL in the path
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+        raise ValueError(f"{what} {path!r} cannot be read: {reason}") from None
+
+
 def deployment_from_args(args: argparse.Namespace) -> Deployment:
     """The :class:`Deployment` the shared options describe (built once per command)."""
+    calibration = None
+    if args.calibration is not None:
+        from ..calibration import load_calibration
+
+        calibration = load_calibration(read_file(args.calibration, "--calibration"),
+                                       name=args.calibration)
     return Deployment(
         model=args.model, gpu=args.gpu, gpus=args.gpus, weight_dtype=args.weight_dtype,
         kv_dtype=args.kv_dtype, compute_dtype=args.compute_dtype, mbu=args.mbu,
-        mfu=args.mfu, overhead_s=args.overhead_s,
+        mfu=args.mfu, overhead_s=args.overhead_s, calibration=calibration,
     )
 
 

@@ -6,13 +6,14 @@ import argparse
 from typing import Any
 
 from ..units import fmt_bytes, fmt_int
+from .checks import count, share
 from .common import Command, billions, jsonable, pairs
 
 
 def _configure_memory(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--context", type=int, default=4096, metavar="N",
+    p.add_argument("--context", type=count("context"), default=4096, metavar="N",
                    help="tokens per sequence (default: 4096)")
-    p.add_argument("--batch", type=int, default=1, metavar="B",
+    p.add_argument("--batch", type=count("batch"), default=1, metavar="B",
                    help="concurrent sequences (default: 1)")
 
 
@@ -55,13 +56,15 @@ def _run_memory(args: argparse.Namespace) -> tuple[Any, str]:
 
 
 def _configure_fit(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--context", type=int, default=4096, metavar="N",
+    p.add_argument("--context", type=count("context"), default=4096, metavar="N",
                    help="tokens per sequence (default: 4096)")
-    p.add_argument("--memory-utilization", type=float, default=0.9, metavar="U",
+    p.add_argument("--memory-utilization", type=share("memory_utilization"), default=0.9,
+                   metavar="U",
                    help="fraction of GPU memory the server may use (default: 0.9)")
-    p.add_argument("--reserve-bytes", type=int, default=None, metavar="BYTES",
+    p.add_argument("--reserve-bytes", type=count("reserve_bytes", zero=True), default=None,
+                   metavar="BYTES",
                    help="per-GPU reserve for activations and runtime (default: 1.5 GiB)")
-    p.add_argument("--block-size", type=int, default=16, metavar="T",
+    p.add_argument("--block-size", type=count("block_size"), default=16, metavar="T",
                    help="tokens per KV block (default: 16)")
 
 

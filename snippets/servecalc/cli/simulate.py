@@ -6,13 +6,15 @@ import argparse
 from typing import Any
 
 from ..units import fmt_duration, fmt_int, fmt_number
+from .checks import count, number
 from .common import Command, deployment_from_args, jsonable, pairs
 
 
 def _configure_simulate(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--rate", type=float, required=True, metavar="R",
+    p.add_argument("--rate", type=number("rate"), required=True, metavar="R",
                    help="arrivals per second (Poisson)")
-    p.add_argument("--requests", type=int, required=True, metavar="N", help="requests to run")
+    p.add_argument("--requests", type=count("requests"), required=True,
+                   metavar="N", help="requests to run")
     p.add_argument("--policy", default="continuous", choices=("static", "continuous", "chunked"),
                    help="batching policy: %(choices)s (default: continuous)")
     p.add_argument("--prompt", default="512", metavar="P",
@@ -20,14 +22,16 @@ def _configure_simulate(p: argparse.ArgumentParser) -> None:
                    "list:A,B,... (default: 512)")
     p.add_argument("--output", default="256", metavar="O",
                    help="output tokens, same forms as --prompt (default: 256)")
-    p.add_argument("--seed", type=int, default=0, metavar="S", help="random seed (default: 0)")
-    p.add_argument("--max-batch", type=int, default=256, metavar="B",
+    p.add_argument("--seed", type=count("seed", zero=True), default=0,
+                   metavar="S", help="random seed (default: 0)")
+    p.add_argument("--max-batch", type=count("max_batch"), default=256, metavar="B",
                    help="most sequences in the engine at once (default: 256)")
-    p.add_argument("--max-batched-tokens", type=int, default=None, metavar="T",
+    p.add_argument("--max-batched-tokens", type=count("max_batched_tokens"), default=None,
+                   metavar="T",
                    help="token budget per step: prompt tokens per prefill step for continuous "
                    "(default: no limit), all tokens per step for chunked (default: 2048)")
     p.add_argument("--slo", default="mlperf-llama2-70b-server", metavar="NAME",
-                   help="SLO preset for goodput, from servecalc.slo.PRESETS "
+                   help="SLO preset for goodput, from `servecalc slos` "
                    "(default: mlperf-llama2-70b-server)")
 
 
@@ -40,6 +44,8 @@ def _run_simulate(args: argparse.Namespace) -> tuple[Any, str]:
                          max_batched_tokens=args.max_batched_tokens)
 
     def row(name: str, s: Any, unit: str, digits: int) -> tuple[str, str]:
+        if s.count == 0:  # TPOT needs two tokens: every output here was one token long
+            return (name, "n/a (no request produced more than one token)")
         return (name, "  ".join(f"{k} {fmt_duration(getattr(s, k), unit, digits)}"
                                 for k in ("p50", "p90", "p99")))
 

@@ -6,14 +6,16 @@ import argparse
 from typing import Any
 
 from ..units import fmt_bytes, fmt_duration, fmt_int, fmt_number, fmt_usd
+from .checks import count, number, share
 from .common import Command, deployment_from_args, jsonable, pairs
 
 
 def _configure_step(p: argparse.ArgumentParser) -> None:
     p.add_argument("--phase", required=True, choices=("decode", "prefill"),
                    help="decode (one token per sequence) or prefill (the whole prompt)")
-    p.add_argument("--batch", type=int, required=True, metavar="B", help="sequences in the step")
-    p.add_argument("--context", type=int, required=True, metavar="T",
+    p.add_argument("--batch", type=count("batch"), required=True,
+                   metavar="B", help="sequences in the step")
+    p.add_argument("--context", type=count("context"), required=True, metavar="T",
                    help="tokens per sequence (prompt length for prefill)")
 
 
@@ -33,9 +35,11 @@ def _run_step(args: argparse.Namespace) -> tuple[Any, str]:
 
 
 def _configure_latency(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--prompt", type=int, required=True, metavar="P", help="prompt tokens")
-    p.add_argument("--output", type=int, required=True, metavar="O", help="generated tokens")
-    p.add_argument("--batch", type=int, default=1, metavar="B",
+    p.add_argument("--prompt", type=count("prompt"), required=True,
+                   metavar="P", help="prompt tokens")
+    p.add_argument("--output", type=count("output"), required=True,
+                   metavar="O", help="generated tokens")
+    p.add_argument("--batch", type=count("batch"), default=1, metavar="B",
                    help="sequences decoded together (default: 1)")
 
 
@@ -54,15 +58,16 @@ def _run_latency(args: argparse.Namespace) -> tuple[Any, str]:
 
 
 def _configure_cost(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--price-per-hour", type=float, required=True, metavar="P",
+    p.add_argument("--price-per-hour", type=number("price_usd_per_hour"), required=True,
+                   metavar="P",
                    help="US dollars per GPU-hour (dated examples: servecalc.prices)")
-    p.add_argument("--batch", type=int, default=32, metavar="B",
+    p.add_argument("--batch", type=count("batch"), default=32, metavar="B",
                    help="concurrent sequences (default: 32)")
-    p.add_argument("--prompt", type=int, default=1024, metavar="P",
+    p.add_argument("--prompt", type=count("prompt"), default=1024, metavar="P",
                    help="prompt tokens per request (default: 1024)")
-    p.add_argument("--output", type=int, default=256, metavar="O",
+    p.add_argument("--output", type=count("output"), default=256, metavar="O",
                    help="generated tokens per request (default: 256)")
-    p.add_argument("--utilization", type=float, default=1.0, metavar="U",
+    p.add_argument("--utilization", type=share("utilization"), default=1.0, metavar="U",
                    help="fraction of paid hours spent serving (default: 1.0)")
 
 

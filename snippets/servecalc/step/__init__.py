@@ -2,19 +2,31 @@
 
 A serving engine advances in steps. A *prefill* step runs the prompt (or a
 chunk of it) through the model; a *decode* step runs one new token for each
-sequence in the batch. This package counts what a step does and turns it into
-seconds with a roofline:
+sequence in the batch; a *mixed* step (chunked prefill) does both. One
+function times all three, term by term, each term bounded by its own
+roofline, then sums them:
 
-``seconds = max(compute_s, memory_s) + comm_s + overhead_s``
+``seconds = linear_s + attention_s + kv_write_s + logits_s + comm_s + overhead_s``
 
-where
+* ``linear_s = max(linear FLOPs / (mfu x peak x gpus), weight bytes per GPU /
+  (mbu x bandwidth))``: the weight matmuls turn compute-bound once a step
+  carries more tokens than about ``ridge x mfu / mbu`` (the linear layers'
+  ridge, a few hundred tokens on H100 in bf16);
+* ``attention_s = max(attention FLOPs / (mfu x peak x gpus), KV bytes read per
+  GPU / (mbu x bandwidth))``: in decode every sequence reads its own cache,
+  so attention stays bandwidth-bound whatever the batch; causal prefill is
+  compute-bound;
+* ``kv_write_s``: the new tokens' cache entries;
+* ``logits_s``: the output projection (for one position per sequence) and
+  the embedding look-ups;
+* ``comm_s``: two tensor-parallel all-reduces per layer of ``tokens x
+  hidden_size x 2`` bytes, one-shot on NVLink for small messages, ring for
+  large ones and on PCIe (:mod:`servecalc.step.comm`);
+* ``overhead_s``: a fixed per-step cost (scheduling, launches, sampling).
 
-* ``compute_s = flops / (mfu * peak_flops_per_s * gpus)``,
-* ``memory_s = bytes_per_gpu / (mbu * hbm_bandwidth_bytes_per_s)``,
-* ``comm_s`` is the tensor-parallel all-reduce time (two all-reduces per layer
-  of ``tokens x hidden_size x 2`` bytes; ring: ``2 (n-1)/n x size / link
-  bandwidth`` plus ``2 (n-1)`` hops of latency),
-* ``overhead_s`` is a fixed per-step cost (scheduling, kernel launches).
+Summing separately bounded terms, rather than taking one ``max`` over the
+whole step, keeps the compute-bound matmuls from hiding behind the KV reads
+at large batch.
 
 What is counted
 ---------------
@@ -57,8 +69,12 @@ the heads are replicated), and an MLA latent is replicated on every GPU.
 
 Compute precision follows the weights: fp8 weights with fp8 activations use
 the fp8 peak (where the GPU has one); weight-only int8/int4/fp4 dequantize to
-bf16 and use the bf16 peak. Pass ``compute_dtype`` to override (``"int8"`` for
-W8A8 SmoothQuant-style kernels).
+bf16 inside the GEMM, which reaches :data:`WEIGHT_ONLY_COMPUTE_FRACTION` of
+the bf16 rate when compute-bound (so their compute-bound batch comes
+earlier). Set the deployment's ``compute_dtype`` to ``"int8"`` or ``"fp8"``
+for W8A8 kernels (the int8/fp8 peak). Not modelled: kernel-level effects of
+shapes (tile quantization), overlap of communication with compute,
+pipeline and expert parallelism.
 
 Efficiency defaults and their sources are in :mod:`servecalc.step.constants`;
 the per-deployment numbers a step needs (FLOPs per token, weight and KV bytes)
@@ -70,27 +86,28 @@ one-call forms in :mod:`servecalc.step.api`.
 >>> r.bound
 'memory'
 >>> fmt_duration(r.seconds, "ms", digits=2)
-'7.53 ms'
+'7.59 ms'
 >>> p = step("llama-3.1-8b", "h100-sxm", phase="prefill", batch=1, context=4096)
 >>> p.bound, fmt_number(p.arithmetic_intensity, 0)
 ('compute', '3,961')
 """
 
 from .api import bandwidth_utilization, crossover_batch, flops_utilization, prefill_chunk, step
+from .comm import allreduce_s, transfer_per_link_s
 from .constants import (
-    ACTIVATION_BYTES,
-    DEFAULT_ALLREDUCE_HOP_LATENCY_S,
     DEFAULT_MBU,
     DEFAULT_MFU,
     DEFAULT_OVERHEAD_S,
     PHASES,
+    WEIGHT_ONLY_COMPUTE_FRACTION,
+    efficiencies,
 )
 from .model import StepModel, StepResult, StepTerms
 from ..deployment import COMPUTE_DTYPES, Deployment, default_compute_dtype
 
 __all__ = [
-    "ACTIVATION_BYTES", "COMPUTE_DTYPES", "DEFAULT_ALLREDUCE_HOP_LATENCY_S", "DEFAULT_MBU",
-    "DEFAULT_MFU", "DEFAULT_OVERHEAD_S", "PHASES", "Deployment", "StepModel", "StepResult",
-    "StepTerms", "bandwidth_utilization", "crossover_batch", "default_compute_dtype",
-    "flops_utilization", "prefill_chunk", "step",
+    "COMPUTE_DTYPES", "DEFAULT_MBU", "DEFAULT_MFU", "DEFAULT_OVERHEAD_S", "PHASES",
+    "WEIGHT_ONLY_COMPUTE_FRACTION", "Deployment", "StepModel", "StepResult", "StepTerms",
+    "allreduce_s", "bandwidth_utilization", "crossover_batch", "default_compute_dtype",
+    "efficiencies", "flops_utilization", "prefill_chunk", "step", "transfer_per_link_s",
 ]

@@ -22,7 +22,7 @@ def step(deployment: Deployment | str | ModelSpec, gpu: str | GpuSpec | None = N
     >>> r = step(Deployment(model="llama-3.1-70b", gpu="h100-sxm", gpus=2), phase="decode",
     ...          batch=1, context=2048)
     >>> r.bound, r.gpus, fmt_duration(r.comm_s, "us", 1)
-    ('memory', 2, '773.8 us')
+    ('memory', 2, '630.8 us')
     >>> step("llama-3.1-8b", "h100-sxm", phase="train", batch=1, context=8)
     Traceback (most recent call last):
         ...
@@ -91,20 +91,22 @@ def flops_utilization(flops_per_step: float, step_s: float, peak_flops_per_s: fl
 def crossover_batch(deployment: Deployment | str | ModelSpec,
                     gpu: str | GpuSpec | None = None, *, context: int,
                     max_batch: int = 65536) -> int | None:
-    """Smallest decode batch whose step is compute-bound, or None up to ``max_batch``.
+    """Smallest decode batch whose linear layers are compute-bound (the ridge of the
+    weight matmuls), or None up to ``max_batch``. Attention never gets there: it reads
+    its own KV cache for every sequence.
 
     >>> crossover_batch("llama-3.1-8b", "h100-sxm", context=128)
-    277
+    215
     """
     positive_int("context", context)
     positive_int("max_batch", max_batch)
     sm = StepModel(deployment, gpu)
-    if not sm.compute_bound_decode(max_batch, context):
+    if not sm.linear_compute_bound_decode(max_batch, context):
         return None
     low, high = 1, max_batch
     while low < high:
         mid = (low + high) // 2
-        if sm.compute_bound_decode(mid, context):
+        if sm.linear_compute_bound_decode(mid, context):
             high = mid
         else:
             low = mid + 1

@@ -1,33 +1,41 @@
 """StepModel: seconds of a prefill, decode or mixed step for one deployment.
 
-``seconds = max(compute_s, memory_s) + comm_s + overhead_s`` (see
-:mod:`servecalc.step` for what is counted).
+One function times every step (:meth:`StepModel._time`): linear layers,
+attention, KV writes and embeddings/logits each bounded by their own
+roofline, plus tensor-parallel communication and a fixed per-step overhead,
+summed (see :mod:`servecalc.step` for what is counted).
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 from ..deployment import Deployment, as_deployment
 from ..gpus import GpuSpec
 from ..models import ModelSpec
 from ..validate import non_negative_int, positive_int
-from .constants import (
-    ACTIVATION_BYTES,
-    DEFAULT_ALLREDUCE_HOP_LATENCY_S,
-    DEFAULT_MBU,
-    DEFAULT_MFU,
-    DEFAULT_OVERHEAD_S,
-)
+from .comm import ACTIVATION_BYTES, allreduce_s
+from .constants import WEIGHT_ONLY_COMPUTE_FRACTION, efficiencies, weight_only
 from .shape import shape_of, window_sum
 
 
 @dataclass(frozen=True, slots=True)
 class StepTerms:
-    """The named terms of one step (bytes and FLOPs are totals over all GPUs,
-    except ``bytes_per_gpu``)."""
+    """The named terms of one step. Each time is bounded by its own roofline
+    (the slower of its FLOPs at ``mfu`` x peak and its bytes at ``mbu`` x
+    bandwidth); ``seconds`` is their sum. FLOPs and bytes are totals over all
+    GPUs, except ``bytes_per_gpu``."""
 
     seconds: float
+    linear_s: float
+    attention_s: float
+    kv_write_s: float
+    logits_s: float
+    comm_s: float
+    overhead_s: float
+    linear_compute_bound: bool
+    attention_compute_bound: bool
     flops: float
     weight_bytes: float
     kv_read_bytes: float
@@ -35,21 +43,31 @@ class StepTerms:
     bytes_per_gpu: float
     compute_s: float
     memory_s: float
-    comm_s: float
 
 
 @dataclass(frozen=True, kw_only=True)
 class StepResult:
-    """One step: what it computes, what it moves, how long it takes.
+    """One step: what it computes, what it moves, how long each term takes.
 
     ``flops`` and ``bytes`` are totals over all GPUs; ``bytes_per_gpu`` is
-    what one GPU reads and writes (it sets ``memory_s``).
+    what one GPU reads and writes. ``linear_s``, ``attention_s``,
+    ``kv_write_s``, ``logits_s``, ``comm_s`` and ``overhead_s`` add up to
+    ``seconds``. ``compute_s`` and ``memory_s`` are the step's FLOPs and bytes
+    at ``mfu`` x peak and ``mbu`` x bandwidth (the single roofline of the
+    whole step, for comparison); ``bound`` says which kind of term takes
+    more of the step, ``linear_bound`` and ``attention_bound`` each term's.
     """
 
     phase: str
     batch: int
     tokens: int
     seconds: float
+    linear_s: float
+    attention_s: float
+    kv_write_s: float
+    logits_s: float
+    comm_s: float
+    overhead_s: float
     flops: float
     bytes: float
     bytes_per_gpu: float
@@ -58,9 +76,9 @@ class StepResult:
     kv_bytes_written: float
     compute_s: float
     memory_s: float
-    comm_s: float
-    overhead_s: float
     bound: str
+    linear_bound: str
+    attention_bound: str
     arithmetic_intensity: float
     ridge_point: float
     compute_dtype: str
@@ -88,11 +106,11 @@ class StepModel:
     >>> sm = StepModel("llama-3.1-8b", "h100-sxm")
     >>> from servecalc.units import fmt_duration
     >>> fmt_duration(sm.decode_time_s(1, 1024), "ms", digits=2)
-    '7.53 ms'
+    '7.59 ms'
     >>> fmt_duration(sm.decode_time_s(64, 64 * 1024), "ms", digits=2)
-    '11.75 ms'
+    '11.67 ms'
     >>> fmt_duration(sm.prefill_time_s(2048), "ms")
-    '69.8 ms'
+    '67.6 ms'
     """
 
     def __init__(self, deployment: Deployment | str | ModelSpec,
@@ -101,39 +119,48 @@ class StepModel:
         self.model, self.gpu, self.gpus = d.model, d.gpu, d.gpus
         self.weight_dtype, self.kv_dtype, self.compute_dtype = (
             d.weight_dtype, d.kv_dtype, d.compute_dtype)
-        self.mbu = DEFAULT_MBU if d.mbu is None else d.mbu
-        self.mfu = DEFAULT_MFU if d.mfu is None else d.mfu
-        self.overhead_s = DEFAULT_OVERHEAD_S if d.overhead_s is None else d.overhead_s
+        self.mbu, self.mfu, self.overhead_s = efficiencies(d)
         c = self._c = shape_of(d)
-        self._flops_per_s = self.mfu * c.peak_flops_per_s * self.gpus
+        n = self.gpus
+        peak = c.peak_flops_per_s * n * self.mfu
+        self._flops_per_s = peak
+        # Weight-only quantized kernels dequantize in the GEMM: slower when compute-bound.
+        self._linear_flops_per_s = peak * (WEIGHT_ONLY_COMPUTE_FRACTION
+                                           if weight_only(d) else 1.0)
         self._bytes_per_s = self.mbu * c.bandwidth_bytes_per_s
         self.ridge_point = c.peak_flops_per_s / c.bandwidth_bytes_per_s
         self._layers = c.layers_full + c.layers_window
-        self._comm_per_token = self._comm_fixed = 0.0
-        if self.gpus > 1:
-            n = self.gpus
-            per_byte = 2 * (n - 1) / n / c.interconnect_bytes_per_s
-            per_op = 2 * (n - 1) * DEFAULT_ALLREDUCE_HOP_LATENCY_S
-            ops = 2 * self._layers
-            self._comm_per_token = ops * per_byte * c.hidden * ACTIVATION_BYTES
-            self._comm_fixed = ops * per_op
+        self._allreduces = 2 * self._layers if n > 1 else 0
+        self._message_per_token = c.hidden * ACTIVATION_BYTES
 
     # -- what a step moves and computes -------------------------------------------------
 
     def weight_bytes_read(self, tokens: int) -> float:
-        """Weight bytes read by a step over ``tokens`` tokens (all GPUs).
+        """Weight bytes read by a step over ``tokens`` tokens (all GPUs, output
+        projection included).
 
         >>> from servecalc.deployment import Deployment
         >>> sm = StepModel(Deployment(model="mixtral-8x7b", gpu="h100-sxm", gpus=2))
         >>> [round(sm.weight_bytes_read(t) / 1e9, 1) for t in (1, 8, 512)]
         [25.5, 84.1, 93.1]
         """
+        return self._linear_weight_bytes(tokens) + self._c.lm_head_bytes
+
+    def _linear_weight_bytes(self, tokens: int) -> float:
         c = self._c
         if not c.expert_bytes:
             return c.dense_weight_bytes
         e, k = c.num_experts, c.experts_per_token
         distinct = e * (1.0 - (1.0 - k / e) ** tokens)
         return c.dense_weight_bytes + c.expert_bytes * c.moe_layers * distinct
+
+    def comm_time_s(self, tokens: int) -> float:
+        """Seconds of the step's tensor-parallel all-reduces (two per layer) over
+        ``tokens`` tokens; 0 on one GPU."""
+        if not self._allreduces:
+            return 0.0
+        return self._allreduces * allreduce_s(tokens * self._message_per_token, self.gpus,
+                                              self._c.interconnect_bytes_per_s)
 
     def _kv_token_layers(self, tokens_full: float, tokens_window: float) -> float:
         c = self._c
@@ -157,22 +184,37 @@ class StepModel:
 
     def _time(self, *, tokens: int, logits_tokens: int, pair_flops: float,
               kv_read_tokens_layers: float, kv_write_tokens: int) -> StepTerms:
-        c = self._c
-        flops = (
-            tokens * c.linear_flops_per_token
-            + logits_tokens * c.lm_head_flops_per_token
-            + pair_flops
-        )
-        weights = self.weight_bytes_read(tokens)
+        """The one step function: every term bounded by its own roofline, then summed."""
+        c, n, per_byte = self._c, self.gpus, 1.0 / self._bytes_per_s
+        linear_flops = tokens * c.linear_flops_per_token
+        linear_bytes = self._linear_weight_bytes(tokens) / n
+        linear_compute = linear_flops / self._linear_flops_per_s
+        linear_memory = linear_bytes * per_byte
         kv_read = kv_read_tokens_layers * c.kv_bytes_per_token_layer
         kv_write = kv_write_tokens * self._layers * c.kv_bytes_per_token_layer
-        per_gpu = weights / self.gpus + (kv_read + kv_write) * c.kv_gpu_fraction
-        compute_s = flops / self._flops_per_s
-        memory_s = per_gpu / self._bytes_per_s
-        comm_s = self._comm_fixed + self._comm_per_token * tokens if self.gpus > 1 else 0.0
-        seconds = max(compute_s, memory_s) + comm_s + self.overhead_s
-        return StepTerms(seconds, flops, weights, kv_read, kv_write, per_gpu, compute_s,
-                         memory_s, comm_s)
+        attention_compute = pair_flops / self._flops_per_s
+        attention_memory = kv_read * c.kv_gpu_fraction * per_byte
+        kv_write_s = kv_write * c.kv_gpu_fraction * per_byte
+        logits_flops = logits_tokens * c.lm_head_flops_per_token
+        # Output projection split over the GPUs; embedding rows looked up per token.
+        logits_bytes = c.lm_head_bytes / n + tokens * self._message_per_token
+        logits_s = max(logits_flops / self._flops_per_s, logits_bytes * per_byte)
+        linear_s = max(linear_compute, linear_memory)
+        attention_s = max(attention_compute, attention_memory)
+        comm_s = self.comm_time_s(tokens)
+        seconds = math.fsum((linear_s, attention_s, kv_write_s, logits_s, comm_s,
+                             self.overhead_s))
+        flops = linear_flops + pair_flops + logits_flops
+        per_gpu = linear_bytes + logits_bytes + (kv_read + kv_write) * c.kv_gpu_fraction
+        return StepTerms(
+            seconds=seconds, linear_s=linear_s, attention_s=attention_s, kv_write_s=kv_write_s,
+            logits_s=logits_s, comm_s=comm_s, overhead_s=self.overhead_s,
+            linear_compute_bound=linear_compute >= linear_memory,
+            attention_compute_bound=attention_compute >= attention_memory,
+            flops=flops, weight_bytes=self.weight_bytes_read(tokens), kv_read_bytes=kv_read,
+            kv_write_bytes=kv_write, bytes_per_gpu=per_gpu,
+            compute_s=flops / self._flops_per_s, memory_s=per_gpu * per_byte,
+        )
 
     def _decode(self, batch: int, total_context: int) -> StepTerms:
         token_layers = self._decode_token_layers(batch, total_context)
@@ -226,7 +268,7 @@ class StepModel:
         >>> from servecalc.units import fmt_duration
         >>> [fmt_duration(s, "ms", 2) for s in (sm.decode_time_s(32, 32 * 2000),
         ...                                      sm.mixed_time_s(32, 32 * 2000, [(512, 0)]))]
-        ['11.64 ms', '18.17 ms']
+        ['11.57 ms', '21.94 ms']
         >>> sm.mixed_time_s(0, 0, [(512, 0)]) == sm.prefill_time_s(512)
         True
         """
@@ -260,13 +302,19 @@ class StepModel:
 
     def _result(self, phase: str, batch: int, tokens: int, t: StepTerms) -> StepResult:
         moved = t.weight_bytes + t.kv_read_bytes + t.kv_write_bytes
+        compute_time = (t.linear_s if t.linear_compute_bound else 0.0) + (
+            t.attention_s if t.attention_compute_bound else 0.0)
+        memory_time = (t.linear_s + t.attention_s + t.kv_write_s) - compute_time
         return StepResult(
-            phase=phase, batch=batch, tokens=tokens, seconds=t.seconds, flops=t.flops,
-            bytes=moved, bytes_per_gpu=t.bytes_per_gpu, weight_bytes_read=t.weight_bytes,
+            phase=phase, batch=batch, tokens=tokens, seconds=t.seconds, linear_s=t.linear_s,
+            attention_s=t.attention_s, kv_write_s=t.kv_write_s, logits_s=t.logits_s,
+            comm_s=t.comm_s, overhead_s=t.overhead_s, flops=t.flops, bytes=moved,
+            bytes_per_gpu=t.bytes_per_gpu, weight_bytes_read=t.weight_bytes,
             kv_bytes_read=t.kv_read_bytes, kv_bytes_written=t.kv_write_bytes,
-            compute_s=t.compute_s, memory_s=t.memory_s, comm_s=t.comm_s,
-            overhead_s=self.overhead_s,
-            bound="compute" if t.compute_s >= t.memory_s else "memory",
+            compute_s=t.compute_s, memory_s=t.memory_s,
+            bound="compute" if compute_time >= memory_time else "memory",
+            linear_bound="compute" if t.linear_compute_bound else "memory",
+            attention_bound="compute" if t.attention_compute_bound else "memory",
             arithmetic_intensity=t.flops / moved, ridge_point=self.ridge_point,
             compute_dtype=self.compute_dtype, mbu=self.mbu, mfu=self.mfu, gpus=self.gpus,
         )
@@ -292,7 +340,7 @@ class StepModel:
             "prefill", sequences, tokens * sequences, self._prefill(tokens, past_tokens, sequences)
         )
 
-    def compute_bound_decode(self, batch: int, context: int) -> bool:
-        """Whether a decode step of ``batch`` sequences at ``context`` is compute-bound."""
-        t = self._decode(batch, batch * context)
-        return t.compute_s >= t.memory_s
+    def linear_compute_bound_decode(self, batch: int, context: int) -> bool:
+        """Whether the linear layers of a decode step of ``batch`` sequences at
+        ``context`` are compute-bound (attention reads its KV cache whatever the batch)."""
+        return self._decode(batch, batch * context).linear_compute_bound
