@@ -98,7 +98,8 @@ def test_a_cell_and_a_calculator_run_with_no_violation_and_nothing_leaves_the_or
     page = context.new_page()
     page.goto(site["url"] + "kv-cache/")
     cell = page.locator("[data-live-cell]").first
-    page.locator("[data-live-cell][data-editor=ready]").first.wait_for()
+    cell.hover()  # intent: Python and the editor start loading
+    page.locator("[data-live-cell][data-editor=ready]").first.wait_for(timeout=BOOT_TIMEOUT_MS)
     with other_origin() as (outside, hits):
         # The page itself may not reach another origin ...
         refused = page.evaluate(
