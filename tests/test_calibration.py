@@ -70,7 +70,7 @@ def test_calibration_reaches_the_step_model_through_the_deployment():
 def test_json_round_trip_and_bad_calibrations():
     cal = calibrate(timed(SHAPES))
     assert load_calibration(json.dumps(cal.to_dict())) == cal
-    with pytest.raises(ValueError, match="not JSON"):
+    with pytest.raises(ValueError, match="not valid JSON"):
         load_calibration("{mbu: 1}", name="c.json")
     with pytest.raises(ValueError, match=r"mbu must be a number in \[0.05, 1.0\], got 1.7"):
         load_calibration('{"parameters": {"mbu": 1.7, "mfu": 0.5, "overhead_s": 0}}')
@@ -80,7 +80,7 @@ def test_json_round_trip_and_bad_calibrations():
 
 @pytest.mark.parametrize("text, fragment", [
     ("", "no measurements"),
-    ("not json", "line 1: not JSON"),
+    ("not json", "line 1 is not valid JSON"),
     ('[1]', "line 1: must be a JSON object"),
     ('{"model": "llama-3.1-8b", "gpu": "h100-sxm", "phase": "decode", "batch": 1, '
      '"context": 8}', "line 1: missing seconds"),
@@ -128,7 +128,7 @@ def test_cli_calibrate_then_use_the_calibration(tmp_path, capsys):
 
 @pytest.mark.parametrize("content, fragment", [
     (None, "cannot be read"),
-    ("{", "not JSON"),
+    ("{", "not valid JSON"),
     ('{"parameters": {"mbu": 0.5}}', "missing mfu, overhead_s"),
 ])
 def test_cli_bad_calibration_files_exit_2(tmp_path, capsys, content, fragment):

@@ -10,7 +10,7 @@ import pytest
 
 from servecalc.gpus import GPUS, GpuSpec, get_gpu
 from servecalc.hf_config import from_hf_config
-from servecalc.kv import kv_bytes_per_sequence, kv_bytes_per_token
+from servecalc.kv import kv_bytes_per_sequence, kv_bytes_per_token, linear_state_bytes
 from servecalc.models import MODELS, ModelSpec, get_model
 from servecalc.params import param_count
 from servecalc.prices import PRICES, PriceSpec, get_price, prices_for
@@ -19,10 +19,14 @@ REQUIRED_MODELS = [
     "llama-2-7b", "llama-2-13b", "llama-2-70b", "llama-3.1-8b", "llama-3.1-70b",
     "llama-3.1-405b", "mistral-7b", "mixtral-8x7b", "qwen2.5-7b", "qwen2.5-72b",
     "gemma-2-9b", "gemma-2-27b", "phi-3-mini", "deepseek-v3", "opt-13b",
+    # 2025 (issue 13)
+    "gpt-oss-120b", "gpt-oss-20b", "qwen3-235b-a22b", "qwen3-32b", "gemma-3-27b",
+    "llama-4-scout", "deepseek-r1", "kimi-k2", "qwen3-next-80b-a3b",
 ]
 REQUIRED_GPUS = [
     "a100-40gb", "a100-80gb", "h100-sxm", "h100-pcie", "h200", "b200", "l4", "l40s",
     "a10g", "mi300x", "tpu-v5e",
+    "b300", "gb200", "mi325x", "mi355x", "h20", "rtx-pro-6000", "tpu-v6e",
 ]
 
 
@@ -30,7 +34,7 @@ REQUIRED_GPUS = [
 
 
 def test_catalog_has_required_models_and_a_recent_family() -> None:
-    assert len(MODELS) >= 16
+    assert len(MODELS) >= 25
     for model in REQUIRED_MODELS:
         assert model in MODELS
     assert any(m.startswith("qwen3-") for m in MODELS)
@@ -107,7 +111,12 @@ def test_moe_fields() -> None:
         {"norm": "batchnorm"},
         {"experts_per_token": 2},       # without experts
         {"sliding_window": 4096},       # without window layers
-        {"sliding_window_layers": 40, "sliding_window": 10},
+        {"layer_types": ("sliding_attention",) * 40, "sliding_window": 10},  # 40 != 32 layers
+        {"layer_types": ("sliding_attention",) * 32},                          # no window
+        {"layer_types": ("local",) * 32},
+        {"layer_types": ("chunked_attention",) * 32},                          # no chunk size
+        {"layer_types": ("linear_attention",) * 32},                           # no state sizes
+        {"linear_num_key_heads": 16},                                          # no linear layers
         {"tie_word_embeddings": 1},
         {"id": ""},
         {"hidden_size": 4096.0},
@@ -122,7 +131,7 @@ def test_model_spec_validates(changes: dict) -> None:
 
 
 def test_catalog_has_required_gpus() -> None:
-    assert len(GPUS) >= 10
+    assert len(GPUS) >= 16
     for gpu in REQUIRED_GPUS:
         assert gpu in GPUS
 
@@ -134,16 +143,41 @@ def test_gpu_entries_are_well_formed(spec: GpuSpec) -> None:
     assert spec.bf16_flops_per_s > 0 and spec.hbm_bandwidth_bytes_per_s > 0
 
 
-def test_memory_bytes_as_reported() -> None:
-    # Values named in the project brief (CUDA / nvidia-smi totals).
+def test_memory_bytes_follow_one_convention() -> None:
+    # One convention: the total the runtime reports (CUDA's totalGlobalMem in public
+    # deviceQuery logs: A100-SXM4-80GB 81,158 MiB, A100-SXM4-40GB 40,339 MiB,
+    # L4 22,518 MiB, L40S 45,373 MiB); memory_source says how each value was found.
     assert get_gpu("h100-sxm").memory_bytes == 85_017_493_504
     assert get_gpu("h200").memory_bytes == 150_109_880_320
-    assert get_gpu("a100-80gb").memory_bytes == 81920 * 2**20 == 85_899_345_920
-    # nvidia-smi totals seen in public logs: 40,960 / 23,034 / 46,068 / 23,028 MiB
-    assert get_gpu("a100-40gb").memory_bytes == 40960 * 2**20
-    assert get_gpu("l4").memory_bytes == 23034 * 2**20
-    assert get_gpu("l40s").memory_bytes == 46068 * 2**20
+    assert get_gpu("a100-80gb").memory_bytes == 85_100_068_864
+    assert get_gpu("a100-40gb").memory_bytes == 42_298_834_944
+    assert get_gpu("l4").memory_bytes == 23_612_293_120
+    assert get_gpu("l40s").memory_bytes == 47_576_711_168
+    # Estimates where no runtime log was found: nvidia-smi totals (MiB) or datasheets.
     assert get_gpu("a10g").memory_bytes == 23028 * 2**20
+    assert get_gpu("rtx-pro-6000").memory_bytes == 97887 * 2**20
+    assert get_gpu("mi355x").memory_bytes == 288 * 10**9
+    for gpu in GPUS.values():
+        assert gpu.memory_source in ("runtime", "nvidia-smi", "datasheet")
+        if gpu.memory_source != "runtime":
+            assert "memory_bytes =" in gpu.status
+    # The issue-13 inversion is gone: an A100-80GB no longer reports more than an H100.
+    assert get_gpu("a100-80gb").memory_bytes > get_gpu("h100-sxm").memory_bytes - 2**30
+    assert abs(get_gpu("a100-80gb").memory_bytes / get_gpu("h100-sxm").memory_bytes - 1) < 0.002
+
+
+def test_fp4_peaks_are_dense() -> None:
+    # HGX B200: FP4 144 PFLOPS with sparsity for 8 GPUs -> 9 PFLOPS dense per GPU.
+    assert get_gpu("b200").fp4_flops_per_s == 9e15
+    # GB200 NVL72: 720 PFLOPS dense FP4 over 72 GPUs.
+    assert get_gpu("gb200").fp4_flops_per_s == 10e15
+    # MI355X: MXFP4 10.1 PFLOPS dense, four times its BF16 peak.
+    assert get_gpu("mi355x").fp4_flops_per_s == pytest.approx(4 * get_gpu("mi355x").bf16_flops_per_s,
+                                                                 rel=1e-4)
+    for gpu in ("h100-sxm", "h200", "mi325x", "l40s", "tpu-v6e"):
+        assert get_gpu(gpu).fp4_flops_per_s == 0
+        with pytest.raises(ValueError, match="no tensor-core support"):
+            get_gpu(gpu).peak_flops_per_s("fp4")
 
 
 def test_dense_flops_are_half_the_sparsity_figures() -> None:
@@ -264,6 +298,54 @@ HF_CONFIGS = {
         "vocab_size": 151936, "tie_word_embeddings": False, "sliding_window": None,
         "use_sliding_window": False, "max_position_embeddings": 40960,
     },
+    # Field names as in the public config.json files (issue 13's families).
+    "gpt-oss-120b": {
+        "model_type": "gpt_oss", "num_hidden_layers": 36, "hidden_size": 2880,
+        "num_attention_heads": 64, "num_key_value_heads": 8, "head_dim": 64,
+        "intermediate_size": 2880, "num_local_experts": 128, "num_experts_per_tok": 4,
+        "experts_per_token": 4, "vocab_size": 201088, "sliding_window": 128,
+        "layer_types": ["sliding_attention", "full_attention"] * 18, "attention_bias": True,
+        "tie_word_embeddings": False, "max_position_embeddings": 131072,
+    },
+    "qwen3-next-80b-a3b": {
+        "model_type": "qwen3_next", "num_hidden_layers": 48, "hidden_size": 2048,
+        "num_attention_heads": 16, "num_key_value_heads": 2, "head_dim": 256,
+        "intermediate_size": 5120, "moe_intermediate_size": 512, "num_experts": 512,
+        "num_experts_per_tok": 10, "shared_expert_intermediate_size": 512,
+        "decoder_sparse_step": 1, "mlp_only_layers": [], "full_attention_interval": 4,
+        "linear_num_key_heads": 16, "linear_num_value_heads": 32, "linear_key_head_dim": 128,
+        "linear_value_head_dim": 128, "linear_conv_kernel_dim": 4, "vocab_size": 151936,
+        "tie_word_embeddings": False, "max_position_embeddings": 262144,
+    },
+    "llama-4-scout": {
+        "model_type": "llama4", "text_config": {
+            "model_type": "llama4_text", "num_hidden_layers": 48, "hidden_size": 5120,
+            "num_attention_heads": 40, "num_key_value_heads": 8, "head_dim": 128,
+            "intermediate_size": 8192, "intermediate_size_mlp": 16384, "num_local_experts": 16,
+            "num_experts_per_tok": 1, "interleave_moe_layer_step": 1,
+            "no_rope_layers": [1, 1, 1, 0] * 12, "attention_chunk_size": 8192,
+            "vocab_size": 202048, "max_position_embeddings": 10485760,
+            "tie_word_embeddings": False, "use_qk_norm": True,
+        },
+    },
+    "gemma-3-27b": {
+        "model_type": "gemma3", "text_config": {
+            "model_type": "gemma3_text", "num_hidden_layers": 62, "hidden_size": 5376,
+            "num_attention_heads": 32, "num_key_value_heads": 16, "head_dim": 128,
+            "intermediate_size": 21504, "vocab_size": 262208, "sliding_window": 1024,
+            "sliding_window_pattern": 6, "max_position_embeddings": 131072,
+        },
+    },
+    "kimi-k2": {
+        "model_type": "kimi_k2", "num_hidden_layers": 61, "hidden_size": 7168,
+        "num_attention_heads": 64, "num_key_value_heads": 64, "intermediate_size": 18432,
+        "moe_intermediate_size": 2048, "n_routed_experts": 384, "n_shared_experts": 1,
+        "num_experts_per_tok": 8, "first_k_dense_replace": 1, "moe_layer_freq": 1,
+        "kv_lora_rank": 512, "q_lora_rank": 1536, "qk_nope_head_dim": 128,
+        "qk_rope_head_dim": 64, "v_head_dim": 128, "vocab_size": 163840,
+        "topk_method": "noaux_tc", "tie_word_embeddings": False,
+        "max_position_embeddings": 131072,
+    },
 }
 
 
@@ -275,9 +357,45 @@ def test_hf_config_reproduces_catalog(model: str) -> None:
     assert kv_bytes_per_token(built) == kv_bytes_per_token(catalog)
     for context in (1000, 8192, 40000):
         assert kv_bytes_per_sequence(built, context) == kv_bytes_per_sequence(catalog, context)
+    assert linear_state_bytes(built) == linear_state_bytes(catalog)
     for field in ("num_layers", "head_dim", "num_kv_heads", "sliding_window",
-                  "sliding_window_layers", "num_experts", "experts_per_token"):
+                  "sliding_window_layers", "num_experts", "experts_per_token", "layer_types",
+                  "attention_chunk_size"):
         assert getattr(built, field) == getattr(catalog, field), field
+
+
+def test_hf_config_gemma3_layer_types_list_equals_its_pattern() -> None:
+    # Newer Gemma-3 configs list layer_types instead of sliding_window_pattern.
+    text = dict(HF_CONFIGS["gemma-3-27b"]["text_config"])
+    del text["sliding_window_pattern"]
+    text["layer_types"] = (["sliding_attention"] * 5 + ["full_attention"]) * 10 + [
+        "sliding_attention"] * 2
+    assert from_hf_config({"text_config": text}).layer_types == get_model("gemma-3-27b").layer_types
+
+
+@pytest.mark.parametrize(
+    "changes, message",
+    [
+        ({"hybrid_override_pattern": "M-M*-"}, "Mamba"),
+        ({"attn_type_list": [0, 1] * 24}, "lightning"),
+        ({"index_topk": 2048}, "indexer"),
+        ({"layer_types": ["full_attention", "mamba"] * 24}, "not supported"),
+        ({"layer_types": ["full_attention"] * 47}, "48"),
+        ({"linear_num_key_heads": None}, "Gated DeltaNet"),
+        ({"mamba_ssm_dtype": "float8"}, "mamba_ssm_dtype"),
+    ],
+)
+def test_hf_config_refuses_what_it_cannot_model(changes: dict, message: str) -> None:
+    config = {**HF_CONFIGS["qwen3-next-80b-a3b"], **changes}
+    config = {k: v for k, v in config.items() if v is not None}
+    with pytest.raises(ValueError, match=message):
+        from_hf_config(config)
+
+
+def test_hf_config_refuses_llama4_maverick_interleaving() -> None:
+    text = {**HF_CONFIGS["llama-4-scout"]["text_config"], "interleave_moe_layer_step": 2}
+    with pytest.raises(ValueError, match="interleave_moe_layer_step"):
+        from_hf_config({"text_config": text})
 
 
 def test_hf_config_from_file(tmp_path) -> None:

@@ -31,6 +31,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import servecalc
+import servecalc.layouts
 from servecalc import batching, cost, kv, sim_stats, simulate, units, workload
 from servecalc.calibration import read_measurements
 from servecalc.deployment import Deployment
@@ -88,8 +89,23 @@ def _good() -> dict[str, object]:
         "weight_dtype": "bf16", "where": "llama-3.1-8b", "past": 0, "number": 3.0,
         "kind": "model", "required": ["id"], "optional": ["source"],
         "key": "a", "table": {"a": 1}, "allowed": ["a", "b"], "blame": "rate",
+        # the 2026 modules (MoE, offload, routing, cost, quality, serving features)
+        "ttft_slo_s": 2.0, "prefill_s": 0.2, "requests_per_s": 5.0,
+        "prefill_tokens_per_s": 10_000.0, "answer": 100, "input_usd_per_m": 1.0,
+        "output_usd_per_m": 8.0, "cp": 2, "amax": 10.0,
+        "calibrated_amax": 10.0, "live_amax": 12.0, "scale": 0.5, "total_gpus": 8,
+        "tps": [1, 2], "rank": 8, "distinct_adapters": 2, "tokens_per_gpu": 16, "ep": 2,
+        "baseline": [1, 2, 3], "candidate": [1, 2, 4], "baseline_accuracy": 0.8,
+        "candidate_accuracy": 0.7, "flip_rate_value": 0.01, "replicas": 4, "kv_aware": True,
+        "prefixes": 10, "server_usd": 100_000.0, "gpus_per_server": 8, "years": 4.0,
+        "power_kw": 10.0, "pue": 1.3, "usd_per_kwh": 0.1, "owned_usd_per_gpu_hour": 1.0,
+        "rented_usd_per_gpu_hour": 3.0, "replica_gpus": 2, "gpu_step_s": 0.01,
+        "mask_s_per_sequence": 1e-4, "vocab_size": 32_000, "quantile": 0.99, "stages": 2,
+        "probabilities": [0.01, 0.02], "tier": "cpu-pcie5",
         "mbu": 0.6, "mfu": 0.45, "overhead_s": 0.0003, "message_bytes": 1e6,
         "total_bytes": 1e9, "link_bytes_per_s": 450e9,
+        "layer_type": "full_attention", "in_features": 64, "out_features": 32,
+        "peaks": {"bf16": 1e15, "fp8": 2e15}, "quantize": ["attention", "mlp"],
     }
 
 
@@ -110,12 +126,21 @@ OVERRIDES: dict[str, dict[str, object]] = {
     "servecalc.workload.Choice": {"values": [128, 512]},
     "servecalc.validate.text": {"value": "x"},
     "servecalc.validate.json_value": {"value": "[1, 2]"},
+    "servecalc.validate.json_depth": {"value": "[1, 2]"},
     "servecalc.validate.instance": {"value": "x", "kind": str},
     "servecalc.catalog.entries": {"name": "prices"},
     "servecalc.capacity.fit_deployment": {
         "deployment": Deployment(model="llama-3.1-8b", gpu="h100-sxm")},
     "servecalc.catalog.build": {"name": "prices", "spec": PriceSpec},
     "servecalc.validate.text_fields": {"spec": get_model("llama-3.1-8b")},
+    **{f"servecalc.moe.{name}": {"model": "mixtral-8x7b"} for name in
+       ("moe_layers", "all_to_all", "routed_expert_bytes", "ep_weight_bytes_per_gpu")},
+    "servecalc.moe.attention_layouts": {
+        "deployment": Deployment(model="mixtral-8x7b", gpu="h100-sxm", gpus=2), "gpu": None},
+    "servecalc.quality.kl_divergence": {"p": [0.5, 0.5], "q": [0.4, 0.6]},
+    "servecalc.layouts.best_layout": {"rows": [
+        servecalc.layouts.LayoutRow(tp=2, replicas=4, batch=8, step_s=0.01, comm_s=0.001,
+                                    fleet_tokens_per_s=3200.0)]},
     "servecalc.calibration.Calibration": {"gpus": ("h100-sxm",)},
     "servecalc.calibration.load_calibration": {
         "text": '{"parameters": {"mbu": 0.6, "mfu": 0.45, "overhead_s": 0.0003}}'},
@@ -340,7 +365,7 @@ def test_reported_failures_raise_value_error(call_, match):
 def test_deeply_nested_config_is_a_value_error(tmp_path):
     from servecalc.hf_config import from_hf_config
 
-    with guarded(), pytest.raises(ValueError, match="nested too deeply"):
+    with guarded(), pytest.raises(ValueError, match="levels deep; at most 64 are read"):
         from_hf_config(_nested_config(tmp_path))
 
 

@@ -31,6 +31,12 @@ class NoNumber:
     reason: str
 
 
+def _limit_requests() -> str:
+    from servecalc.validate import REQUESTS
+
+    return f"{REQUESTS.high:,}"  # the limits table's row for request counts
+
+
 # One number per chapter, computed here the way the chapter computes it: a
 # placeholder call as pages write it (evaluated by hooks/numbers.py) or a
 # function returning the text a cell prints.
@@ -61,6 +67,12 @@ def _calculator_weights() -> str:
     return fmt_bytes(weight_bytes("llama-3.1-70b"), "GiB")
 
 
+def _limit_requests() -> str:
+    from servecalc.validate import REQUESTS
+
+    return f"{REQUESTS.high:,}"  # the limits table's row for request counts
+
+
 # One number per chapter, computed here the way the chapter computes it: a
 # placeholder call as pages write it (evaluated by hooks/numbers.py) or a
 # function returning the text a cell prints.
@@ -82,6 +94,7 @@ CHAPTER_NUMBERS: dict[str, object] = {
     "simulator.md": 'calc.sim_kv_blocks("llama-3.1-8b", "h100-sxm")',
     "reference/models.md": 'calc.kv_kib_per_token("qwen2.5-7b")',
     "reference/gpus.md": 'calc.gpu_memory_gib("h100-sxm")',
+    "reference/limits.md": _limit_requests,
     "reference/glossary.md": NoNumber("definitions only"),
     "reference/bibliography.md": NoNumber("citations only"),
     "accuracy.md": 'calc.accuracy_max_error("exact")',
@@ -410,7 +423,7 @@ def test_every_build_time_output_and_drill_answer_is_printed(guide):
 
 def test_no_interactive_chrome(guide):
     text = "\n".join(guide["texts"])
-    for chrome in ["Python: not started", "Python: loading", "Python: ready", "Copy to clipboard",
+    for chrome in ["Python: starts when you use a cell", "Python: loading", "Python: ready", "Copy to clipboard",
                    "Copied!"]:
         assert chrome not in text, f"interactive chrome in the PDF: {chrome!r}"
     assert "pyodide" not in " ".join(guide["record"]["requests"]).lower(), "Pyodide was loaded"

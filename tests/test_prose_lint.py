@@ -20,6 +20,18 @@ TFLOP/s, TFLOPS, PFLOP/s, PFLOPS, GB/s, TB/s, %, and $ before a number. Bytes
 solid ("7B", "Llama-2-70B") the B means billions of parameters, a model's name
 or size class, which is not a computed value.
 
+Numbers in words count too. The linter also flags:
+
+* a spelled-out number with a unit word ("a hundred and forty gigabytes",
+  "five milliseconds", "room for three sequences", "two and a half seconds"),
+  and a numeral with a byte or sub-second unit word ("50 milliseconds");
+* an approximate multiplier ("roughly doubles", "more than triples", "nearly
+  halves", "about 3 times");
+* a multiplier with a number ("four times the", "2.6 times", "ten-fold").
+
+Bare "one", "a" and "an" are not numbers here ("one token", "a second"), and
+"per million tokens" is a pricing unit, not a result.
+
 A second test checks that every source cited in a footnote anywhere in the
 guide is listed in the bibliography.
 """
@@ -43,6 +55,14 @@ ALLOWLIST: list[tuple[str, str]] = [
      "definition of the binary unit (2^30 bytes), not a computed value"),
     (r"\b1 GB = 10\s*9\s+bytes",
      "definition of the decimal unit (10^9 bytes), not a computed value"),
+    (r"a bf16 weight is two bytes|Two bytes per parameter in bf16",
+     "bf16 is a 16-bit format: two bytes per value by definition"),
+    (r"reported two to four times the throughput",
+     "the vLLM paper's own result, quoted and cited in the same sentence"),
+    (r"reports up to 2\.6 times the serving",
+     "the Sarathi-Serve paper's own result, quoted and cited in the same sentence"),
+    (r"(?:Anyscale measured up to |^\s*)23 times the|Orca reported 36\.9 times the",
+     "published benchmark results (Orca, Anyscale), quoted and cited in the same sentence"),
 ]
 
 _SPACE = r"[ \t\u00a0\u202f]"
@@ -55,6 +75,42 @@ UNIT_AFTER_NUMBER = re.compile(
     rf"{_NUMBER}(?:{_SPACE}?(?:{_UNITS})(?![\w/])|{_SPACE}?%|{_SPACE}+B(?![\w/]))"
 )
 DOLLAR_NUMBER = re.compile(rf"\${_SPACE}?\d")
+
+_WORD_NUMBER = (
+    r"(?:two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|"
+    r"fifteen|sixteen|seventeen|eighteen|nineteen|twenty|thirty|forty|fifty|sixty|"
+    r"seventy|eighty|ninety|hundred|thousand|dozen)"
+)
+#: "three", "a hundred and forty", "two and a half", "one hundred", "twenty-five".
+SPELLED_NUMBER = (
+    rf"(?:\b(?:a|an|one)[ -](?=(?:hundred|thousand|dozen)\b)|\b)"
+    rf"{_WORD_NUMBER}(?:(?:[ -]|[ -]and[ -])(?:a[ -]half|{_WORD_NUMBER}))*\b"
+)
+_MEASURE_WORDS = (
+    r"(?:bytes?|kilobytes?|megabytes?|gigabytes?|terabytes?|kibibytes?|mebibytes?|gibibytes?|"
+    r"milliseconds?|microseconds?|nanoseconds?)"
+)
+_UNIT_WORDS = (
+    rf"(?:{_MEASURE_WORDS}|seconds?|minutes?|hours?|percent|per[ -]?cent|dollars?|cents?|"
+    r"sequences|tokens (?:a|per) second)"
+)
+SPELLED_WITH_UNIT = re.compile(
+    rf"(?i:{SPELLED_NUMBER}(?:[ -]to[ -]{SPELLED_NUMBER})?)[ -](?:\w+[ -])?(?i:{_UNIT_WORDS})\b"
+    rf"|{_NUMBER}[ -](?i:{_MEASURE_WORDS})\b"
+)
+_MULTIPLIER = (
+    r"(?:doubles?|doubling|doubled|triples?|tripling|tripled|quadruples?|quadrupled|halves|"
+    r"halving|halved|twice|thrice|an order of magnitude|(?:\w+[ -])?(?:times|fold)\b)"
+)
+APPROX_MULTIPLIER = re.compile(
+    rf"(?i)\b(?:roughly|about|nearly|almost|more than|less than|approximately|around|"
+    rf"close to|over|under|at least|at most|up to)[ -]{_MULTIPLIER}"
+)
+NUMBER_TIMES = re.compile(
+    rf"(?:(?i:{SPELLED_NUMBER})|{_NUMBER})(?:[ -]to[ -](?:(?i:{SPELLED_NUMBER})|{_NUMBER}))?"
+    rf"(?:[ -](?i:times)\b|-?(?i:fold)\b)"
+)
+PATTERNS = (UNIT_AFTER_NUMBER, DOLLAR_NUMBER, SPELLED_WITH_UNIT, APPROX_MULTIPLIER, NUMBER_TIMES)
 
 _FENCE = re.compile(r"^(?P<indent>\s*)(?P<fence>`{3,}|~{3,})")
 _FOOTNOTE_DEF = re.compile(r"^\s{0,3}\[\^[^\]]+\]:")
@@ -130,7 +186,7 @@ def lint_markdown(markdown: str, path: str = "<text>") -> list[Violation]:
     """Every hand-typed number with a unit in ``markdown``'s prose."""
     found = []
     for number, text in prose_lines(markdown):
-        for pattern in (UNIT_AFTER_NUMBER, DOLLAR_NUMBER):
+        for pattern in PATTERNS:
             for m in pattern.finditer(text):
                 if not allowed(text, m.start(), m.end()):
                     found.append(Violation(path, number, m.group(0), text))
@@ -219,6 +275,32 @@ def test_linter_ignores_names_counts_code_placeholders_and_citations():
         "[^a]: 3 ms.\n"
     )
     assert lint_markdown(clean) == []
+
+
+WORDS_SAMPLE = """\
+The weights take about a hundred and forty gigabytes, so two GPUs at least.
+A step of five milliseconds, or 50 milliseconds, or two and a half seconds.
+A model that fits with room for three sequences; a hundred tokens a second.
+Double the prompt, roughly double the TTFT; the rate more than triples.
+The paper reports four times the throughput, and 2.6 times the goodput.
+One token per sequence, a second GPU, $-free: per million tokens, two GPUs.
+"""
+
+
+def test_linter_finds_numbers_in_words_and_approximate_multipliers():
+    found = [(v.line, v.match) for v in lint_markdown(WORDS_SAMPLE)]
+    assert found == [
+        (1, "a hundred and forty gigabytes"),
+        (2, "50 milliseconds"),
+        (2, "five milliseconds"),
+        (2, "two and a half seconds"),
+        (3, "a hundred tokens a second"),
+        (3, "three sequences"),
+        (4, "more than triples"),
+        (4, "roughly double"),
+        (5, "2.6 times"),
+        (5, "four times"),
+    ]
 
 
 def test_notebook_markdown_cells_are_linted():

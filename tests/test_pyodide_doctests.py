@@ -42,7 +42,7 @@ def cpython_example_count() -> int:
 
     names = [i.name for i in pkgutil.walk_packages(servecalc.__path__, "servecalc.")]
     names += [i.name for i in pkgutil.walk_packages(fieldguide.prose.__path__, "fieldguide.prose.")]
-    names += ["fieldguide.cells", "fieldguide.prose", "fieldguide.validation"]
+    names += ["fieldguide.cells", "fieldguide.isolation", "fieldguide.prose", "fieldguide.validation"]
     finder = doctest.DocTestFinder()
     count = 0
     for name in names:

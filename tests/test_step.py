@@ -103,7 +103,7 @@ def test_causal_attention_is_about_half_the_square():
 
 
 def test_sliding_window_caps_pairs_and_reads():
-    spec = tiny(sliding_window=8, sliding_window_layers=1)
+    spec = tiny(sliding_window=8, layer_types=("sliding_attention", "full_attention"))
     r = prefill_chunk(spec, "h100-sxm", chunk_tokens=20, past_tokens=0)
     full_pairs = 20 * 21 // 2                               # 210
     window_pairs = sum(min(x, 8) for x in range(1, 21))     # 36 + 12 x 8 = 132

@@ -1,14 +1,22 @@
 // Live cells: turns each build-time cell ([data-live-cell]) into an editor with
 // Run, Stop and Reset, and runs the code in one Python worker per tab.
 //
-// * Nothing Pyodide-related loads with the page: the worker boots when a live
-//   cell scrolls into view or on the first interaction.
+// * Python loads only on intent: the pointer entering a live cell or a
+//   calculator, focus on one, Run, or a link whose URL carries calculator
+//   values. After 10 s on a page with a live element in view, and unless the
+//   browser asks to save data, it loads while the reader reads.
 // * The worker lives as long as the tab: Material's instant navigation swaps
 //   pages without reloading this script, and document$ tells us to set up the
-//   new page's cells.
-// * A cell's time limit starts when Python starts running it (the worker says
-//   "started"), never at the click, so a slow boot cannot trip it. A cell past
-//   its limit is stopped by terminating the worker; a fresh one boots.
+//   new page's cells. Leaving a page cancels its jobs.
+// * A cell's time limit (the page's data-timeout-s) starts when Python starts
+//   running it, never at the click, so a slow boot cannot trip it. A cell past
+//   its limit is stopped by terminating the worker; a fresh one boots and the
+//   cells queued behind it run there.
+// * What a cell prints arrives in pieces and is drawn a piece per frame, so
+//   the page stays responsive whatever it prints (Python caps it).
+// * The worker answers through a MessagePort that Python cannot reach.
+//   Calculators' HTML is inserted only from a worker in which no edited code
+//   has run: before a calculator runs in such a worker, Python restarts.
 
 const script = document.getElementById("live-runtime");
 const absolute = (url) => new URL(url, document.baseURI).href;
@@ -19,24 +27,33 @@ const CONFIG = {
   lock: absolute(script.dataset.lock),
 };
 
-const BOOT_LIMIT_S = 90;
+const BOOT_LIMIT_S = 90; // a download that stalls without failing
+const START_LIMIT_S = 15; // a ready worker that does not start a job is stuck
+const CALC_LIMIT_S = 30;
+const IDLE_PREFETCH_S = 10;
+const MAX_URL_VALUE_CHARS = 64;
 
 const STATUS_TEXT = {
-  idle: "Python: not started",
+  idle: "Python: starts when you use a cell",
   loading: "Python: loading…",
   ready: "Python: ready",
   error: "Python: unavailable",
 };
 
+// ------------------------------------------------------------------- runtime
+
 class Runtime {
   constructor() {
     this.worker = null;
+    this.port = null;
     this.state = "idle";
     this.error = null;
     this.boots = 0;
     this.bootMs = null;
     this.nextId = 1;
-    this.pending = new Map();
+    this.queue = []; // jobs not yet sent: the worker gets one at a time
+    this.current = null; // the job the worker has
+    this.tainted = false; // code other than the pages' own has run in this worker
     this.listeners = new Set();
   }
 
@@ -61,12 +78,20 @@ class Runtime {
     // the policy of its response headers, which a static host cannot set).
     const stub = new Blob([`import ${JSON.stringify(CONFIG.worker)};`], { type: "text/javascript" });
     const worker = new Worker(URL.createObjectURL(stub), { type: "module", name: "python" });
-    worker.onmessage = (event) => this.onMessage(event.data);
-    worker.onerror = (event) =>
-      this.fail(`the Python worker could not start (${event.message || "script failed to load"})`);
-    worker.postMessage({ type: "boot", indexURL: CONFIG.pyodideIndex, lockURL: CONFIG.lock });
+    const channel = new MessageChannel();
+    // Python can post on the worker's own channel: only the port is listened to.
+    channel.port1.onmessage = (event) => { if (this.worker === worker) this.onMessage(event.data); };
+    worker.onerror = (event) => {
+      if (this.worker === worker) {
+        this.fail(`the Python worker could not start (${event.message || "script failed to load"})`);
+      }
+    };
+    worker.postMessage(
+      { type: "boot", indexURL: CONFIG.pyodideIndex, lockURL: CONFIG.lock, port: channel.port2 },
+      [channel.port2],
+    );
     this.worker = worker;
-    // A download that stalls must not leave the page saying "loading" forever.
+    this.port = channel.port1;
     clearTimeout(this.bootTimer);
     this.bootTimer = setTimeout(() => {
       if (this.worker === worker && this.state === "loading") {
@@ -75,15 +100,37 @@ class Runtime {
     }, BOOT_LIMIT_S * 1000);
   }
 
-  /** Run a request ({type: "run", code} or {type: "call", ...}); resolves to the worker's result. */
-  request(message, { timeoutS = 10, onStart, onProgress } = {}) {
+  /**
+   * Queue a job ({type: "run", code} or {type: "calc", name, values}); resolves
+   * to the worker's result, rejects when it is stopped. `owner` (a cell) and
+   * `page` let Stop and navigation find it; `taints` marks reader-edited code;
+   * `clean` asks for a worker where no such code has run.
+   */
+  request(message, { timeoutS, owner, page, taints = false, clean = false, onStart, onOutput, onProgress }) {
     if (this.state === "error") this.reset();
-    this.ensure();
-    const id = this.nextId++;
     return new Promise((resolve, reject) => {
-      this.pending.set(id, { resolve, reject, timeoutS, onStart, onProgress, timer: null });
-      this.worker.postMessage({ ...message, id });
+      this.queue.push({
+        message, id: this.nextId++, timeoutS, owner, page, taints, clean,
+        onStart, onOutput, onProgress, resolve, reject, timer: null,
+      });
+      this.ensure();
+      this.pump();
     });
+  }
+
+  pump() {
+    if (this.current || this.state !== "ready" || !this.queue.length) return;
+    if (this.queue[0].clean && this.tainted) {
+      this.replaceWorker();
+      return;
+    }
+    const job = (this.current = this.queue.shift());
+    this.tainted = this.tainted || job.taints;
+    this.worker.postMessage({ ...job.message, id: job.id });
+    job.timer = setTimeout(
+      () => this.restart(`Python did not start the job within ${START_LIMIT_S} s, so it was restarted.`),
+      START_LIMIT_S * 1000,
+    );
   }
 
   onMessage(msg) {
@@ -91,67 +138,196 @@ class Runtime {
       clearTimeout(this.bootTimer);
       this.bootMs = msg.bootMs;
       this.setState("ready");
+      this.pump();
       return;
     }
     if (msg.type === "boot-error") {
       this.fail(msg.message);
       return;
     }
-    const job = this.pending.get(msg.id);
-    if (!job) return;
+    const job = this.current;
+    if (!job || msg.id !== job.id) return;
     if (msg.type === "started") {
+      clearTimeout(job.timer);
       // Long computations (the simulator) have no limit: they end with Stop.
       if (Number.isFinite(job.timeoutS)) {
+        const what = job.message.type === "calc" ? "computation" : "cell";
         job.timer = setTimeout(
-          () => this.restart(`Stopped: the cell ran longer than its ${job.timeoutS} s limit, so Python was restarted.`),
+          () => this.restart(`Stopped: the ${what} ran longer than its ${job.timeoutS} s limit, so Python was restarted.`),
           job.timeoutS * 1000,
         );
       }
       if (job.onStart) job.onStart();
+    } else if (msg.type === "output") {
+      if (job.onOutput) job.onOutput(msg.text);
     } else if (msg.type === "progress") {
       if (job.onProgress) job.onProgress(msg.fraction);
     } else if (msg.type === "result") {
       clearTimeout(job.timer);
-      this.pending.delete(msg.id);
+      this.current = null;
       job.resolve(msg);
+      this.pump();
     }
   }
 
-  /** Reject every pending job with `message`, drop the worker. */
-  terminate(message) {
+  /** Drop the worker; the current job fails with `message`, queued ones wait for the next. */
+  replaceWorker(message = "Python was restarted.") {
     if (this.worker) this.worker.terminate();
+    if (this.port) this.port.close();
     this.worker = null;
-    for (const job of this.pending.values()) {
+    this.port = null;
+    this.tainted = false;
+    const job = this.current;
+    this.current = null;
+    if (job) {
       clearTimeout(job.timer);
       job.reject(new Error(message));
     }
-    this.pending.clear();
+    if (this.queue.length) this.ensure();
+    else this.setState("idle");
   }
 
-  /** Stop whatever runs (user's Stop or a time limit) and boot a fresh worker. */
+  /** Stop what runs (Stop, a time limit) and boot a fresh worker for what is queued and next. */
   restart(message) {
-    this.terminate(message);
+    this.replaceWorker(message);
     this.ensure();
   }
 
+  /**
+   * Stop the jobs `match` selects: a queued one is dropped with `queued`, the
+   * running one stops Python with `running`.
+   */
+  cancel(match, { running, queued }) {
+    for (const job of this.queue.filter(match)) {
+      this.queue.splice(this.queue.indexOf(job), 1);
+      job.reject(new Error(queued));
+    }
+    if (this.current && match(this.current)) this.restart(running);
+  }
+
   fail(message) {
-    this.terminate(`Python could not start in this browser: ${message}`);
+    const jobs = [...this.queue, ...(this.current ? [this.current] : [])];
+    this.queue = [];
+    this.replaceWorker(`Python could not start in this browser: ${message}`);
+    for (const job of jobs) job.reject(new Error(`Python could not start in this browser: ${message}`));
     this.setState("error", message);
   }
 
   reset() {
-    this.terminate("Python was restarted.");
-    this.setState("idle");
+    this.replaceWorker();
   }
 }
 
 const runtime = (window.liveRuntime = window.liveRuntime || new Runtime());
 
+// The editor (CodeMirror) loads with Python, on intent: until then a cell
+// shows its highlighted code, and Run runs it as it is.
 let editorModule = null;
+let editorLoaded;
+const editorReady = new Promise((resolve) => { editorLoaded = resolve; });
 function loadEditor() {
-  editorModule = editorModule || import(CONFIG.editor);
+  if (!editorModule) {
+    editorModule = import(CONFIG.editor);
+    editorModule.then(editorLoaded, () => {}); // without it, cells keep their static code
+  }
   return editorModule;
 }
+
+/** The reader showed interest in Python (or stayed long enough): start loading. */
+function intent() {
+  runtime.ensure();
+  loadEditor();
+}
+
+// ---------------------------------------------------------------- cell output
+
+/**
+ * Draws a cell's output as it arrives: pieces of at most PIECE characters,
+ * one per animation frame, each in its own block so the browser lays out only
+ * the new one. A short final output is written as one text node.
+ */
+class OutputView {
+  static PIECE = 16_384; // characters drawn per frame
+
+  constructor(el) {
+    this.el = el;
+    this.parts = [];
+    this.waiting = "";
+    this.frame = null;
+    this.onDrained = null;
+  }
+
+  begin() {
+    cancelAnimationFrame(this.frame);
+    this.frame = null;
+    this.el.classList.remove("cell-output-long");
+    this.parts = [];
+    this.waiting = "";
+    this.onDrained = null;
+    this.cleared = false;
+    this.ended = false;
+  }
+
+  append(text) {
+    this.parts.push(text);
+    this.waiting += text;
+    this.schedule();
+  }
+
+  schedule() {
+    if (!this.frame) this.frame = requestAnimationFrame(() => this.draw());
+  }
+
+  draw() {
+    this.frame = null;
+    if (!this.cleared) {
+      this.el.textContent = "";
+      this.el.classList.add("cell-output-long"); // scrolls in its own box
+      this.cleared = true;
+    }
+    // Whole lines only (a line longer than a piece is cut), until the run ends.
+    let cut = 0;
+    if (this.waiting.length > OutputView.PIECE) {
+      cut = this.waiting.lastIndexOf("\n", OutputView.PIECE - 1) + 1 || OutputView.PIECE;
+    } else {
+      cut = this.ended ? this.waiting.length : this.waiting.lastIndexOf("\n") + 1;
+    }
+    if (cut) {
+      const block = document.createElement("span");
+      block.className = "cell-output-piece";
+      block.textContent = this.waiting.slice(0, cut).replace(/\n$/, "");
+      this.el.append(block);
+      this.waiting = this.waiting.slice(cut);
+    }
+    if (this.waiting && (this.ended || this.waiting.length > OutputView.PIECE)) this.schedule();
+    else if (!this.waiting && this.onDrained) this.onDrained();
+  }
+
+  /** The run ended: show its error under the output, then call `done`. */
+  finish(error, done) {
+    const text = displayText(this.parts.join(""), error);
+    if (text.length <= OutputView.PIECE) {
+      cancelAnimationFrame(this.frame);
+      this.frame = null;
+      this.el.classList.remove("cell-output-long");
+      this.el.textContent = text;
+      done();
+      return;
+    }
+    this.ended = true;
+    this.waiting = this.waiting.replace(/\n+$/, "");
+    if (error) this.waiting += `\n${error}`;
+    this.onDrained = () => { this.onDrained = null; done(); };
+    this.schedule();
+  }
+}
+
+/** What the page shows under a cell (fieldguide.cells.display_text). */
+function displayText(stdout, error) {
+  return [stdout.replace(/\n+$/, ""), error].filter(Boolean).join("\n");
+}
+
+// -------------------------------------------------------------------- toolbar
 
 function button(action, label, title) {
   const el = document.createElement("button");
@@ -185,13 +361,16 @@ function toolbar(host, before, label, runLabel, titles) {
   return { run, stop, reset, status };
 }
 
-function setupCell(cell) {
-  if (cell.dataset.liveReady) return;
+// ---------------------------------------------------------------------- cells
+
+function setupCell(cell, page) {
+  if (cell.dataset.liveReady) return null;
   cell.dataset.liveReady = "1";
   const codeBlock = cell.querySelector(".highlight");
   const output = cell.querySelector("[data-output]");
   const original = cell.querySelector("code").textContent.replace(/\n$/, "");
   const staticOutput = { text: output.textContent, state: output.dataset.state };
+  const view = new OutputView(output);
   let editor = null;
   let running = false;
 
@@ -221,42 +400,54 @@ function setupCell(cell) {
     const before = { text: output.textContent, state: output.dataset.state };
     output.dataset.state = "pending";
     output.setAttribute("aria-busy", "true");
+    view.begin();
+    const source = code();
+    const finish = (error, state) => view.finish(error, () => {
+      output.dataset.state = state;
+      output.removeAttribute("aria-busy");
+    });
     try {
-      const result = await runtime.request(
-        { type: "run", code: code() },
-        { timeoutS: Number(cell.dataset.timeoutS) || 10, onStart: () => (output.dataset.state = "running") },
-      );
-      output.textContent = result.text;
-      output.dataset.state = result.error ? "error" : "done";
+      const timeoutS = Number(cell.dataset.timeoutS);
+      if (!(timeoutS > 0)) throw new Error(`this cell has no valid time limit (data-timeout-s="${cell.dataset.timeoutS}")`);
+      const pageCode = source === original;
+      const result = await runtime.request({ type: "run", code: source, pageCode }, {
+        timeoutS, owner: cell, page, taints: !pageCode,
+        onStart: () => (output.dataset.state = "running"),
+        onOutput: (text) => view.append(text),
+      });
+      finish(result.error, result.error ? "error" : "done");
     } catch (err) {
       if (runtime.state === "error") {
         // Python could not start: keep the build-time output; the status says why.
+        view.begin();
         output.textContent = before.text;
         output.dataset.state = before.state;
+        output.removeAttribute("aria-busy");
       } else {
-        output.textContent = err.message; // stopped, or past the time limit
-        output.dataset.state = "error";
+        finish(err.message, "error"); // stopped, past the time limit, or not run
       }
     } finally {
       running = false;
       run.disabled = false;
       stop.disabled = true;
-      output.removeAttribute("aria-busy");
     }
   }
 
   run.addEventListener("click", runCell);
-  stop.addEventListener("click", () => runtime.restart("Stopped: you stopped the cell, so Python was restarted."));
+  stop.addEventListener("click", () => runtime.cancel((job) => job.owner === cell, {
+    running: "Stopped: you stopped the cell, so Python was restarted.",
+    queued: "Stopped before it ran.",
+  }));
   reset.addEventListener("click", () => {
     if (editor) editor.setCode(original);
+    view.begin();
     output.textContent = staticOutput.text;
     output.dataset.state = staticOutput.state;
+    // Edited code may have changed Python in ways no run undoes: start afresh.
+    if (runtime.tainted) runtime.replaceWorker("Stopped: Reset restarted Python.");
   });
-  // Any interaction with the cell starts Python, before the first Run.
-  cell.addEventListener("pointerdown", () => runtime.ensure(), { once: true });
-  cell.addEventListener("focusin", () => runtime.ensure(), { once: true });
 
-  loadEditor().then(({ createEditor }) => {
+  editorReady.then(({ createEditor }) => {
     if (!cell.isConnected) return;
     const host = document.createElement("div");
     host.className = "cell-editor";
@@ -268,14 +459,136 @@ function setupCell(cell) {
   return unsubscribe;
 }
 
-// ------------------------------------------------------------------ calculators
+// ---------------------------------------------------------------- calculators
 //
 // A calculator's values live in the URL (?kv_fit.context=65536&...): a link
 // reproduces the calculation. They are values only, checked again by Python
 // (fieldguide.forms.parse_values) before use; nothing from the URL is run.
 
-function setupCalculator(box) {
-  if (box.dataset.liveReady) return;
+/**
+ * This calculator's part of the URL. `read` puts the URL's values into the
+ * controls; a value a control cannot hold (a number input drops "1e309", a
+ * select an unknown option) and an unknown field are kept as they are, so that
+ * Python names them in its error. Values longer than 64 characters are refused.
+ */
+function urlState(name, byName, defaults) {
+  const prefix = `${name}.`;
+  return {
+    read() {
+      const raw = new Map();
+      const refused = [];
+      let found = false;
+      for (const [key, value] of new URLSearchParams(location.search)) {
+        if (!key.startsWith(prefix)) continue;
+        const field = key.slice(prefix.length);
+        if (value.length > MAX_URL_VALUE_CHARS) {
+          refused.push(`${key} in the link is ${value.length} characters long; at most ${MAX_URL_VALUE_CHARS} are read`);
+          continue;
+        }
+        found = true;
+        const el = byName.get(field);
+        if (el) el.value = value;
+        if (!el || el.value !== value) raw.set(field, value);
+      }
+      return { found, raw, refused };
+    },
+    write(values) {
+      const params = new URLSearchParams(location.search);
+      for (const key of [...params.keys()]) if (key.startsWith(prefix)) params.delete(key);
+      for (const [key, value] of Object.entries(values)) {
+        if (value !== defaults.get(key)) params.set(prefix + key, value);
+      }
+      const query = params.toString();
+      history.replaceState(history.state, "", `${location.pathname}${query ? `?${query}` : ""}${location.hash}`);
+    },
+  };
+}
+
+/** Sliders mirror their number inputs; fields with data-show-when follow their condition. */
+function bindControls(form, changed) {
+  const sliders = [...form.querySelectorAll("input[type=range][data-slider-for]")];
+  for (const slider of sliders) {
+    const number = form.elements[slider.dataset.sliderFor];
+    slider.addEventListener("input", () => { number.value = slider.value; changed(); });
+    number.addEventListener("input", () => { slider.value = number.value; });
+  }
+  return {
+    syncSliders() {
+      for (const slider of sliders) slider.value = form.elements[slider.dataset.sliderFor].value;
+    },
+    syncVisibility() {
+      for (const field of form.querySelectorAll("[data-show-when]")) {
+        const [other, value] = field.dataset.showWhen.split("=");
+        field.hidden = !form.elements[other] || form.elements[other].value !== value;
+      }
+    },
+  };
+}
+
+/**
+ * Runs the calculator and shows its result; only the latest request's answer
+ * is shown. Returns {compute, forget, showError}.
+ */
+function calculatorRunner({ box, name, page, longRunning, result, status, buttons, values }) {
+  let latest = 0;
+  const showError = (message) => {
+    status.dataset.kind = "error";
+    status.textContent = message;
+    result.dataset.state = "stale";
+  };
+  async function compute() {
+    const id = ++latest;
+    result.dataset.state = "recomputing";
+    result.setAttribute("aria-busy", "true");
+    buttons.run.disabled = !longRunning;
+    buttons.stop.disabled = false;
+    status.dataset.kind = "";
+    status.textContent = runtime.state === "ready" ? "Computing…" : "Starting Python…";
+    try {
+      const reply = await runtime.request({ type: "calc", name, values: values() }, {
+        timeoutS: longRunning ? Infinity : CALC_LIMIT_S, owner: box, page, clean: true,
+        onStart: () => { if (id === latest) status.textContent = "Computing…"; },
+        onProgress: (f) => { if (id === latest) status.textContent = `Computing… ${Math.round(f * 100)} %`; },
+      });
+      if (id !== latest) return;
+      if (reply.error) {
+        showError(reply.error);
+      } else {
+        // Made by our own table and chart code, in a worker where no edited
+        // code has run, and received on the worker's private port.
+        result.innerHTML = reply.html;
+        result.dataset.state = "done";
+        status.textContent = "";
+      }
+    } catch (err) {
+      if (id === latest) showError(err.message);
+    } finally {
+      if (id === latest) {
+        result.removeAttribute("aria-busy");
+        buttons.run.disabled = false;
+        buttons.stop.disabled = true;
+      }
+    }
+  }
+  return { compute, showError, forget: () => { latest += 1; } };
+}
+
+/** The runtime's state in the toolbar; a failed start also on the status line. */
+function showCalculatorRuntime(toolbarStatus, status) {
+  const show = (state, error) => {
+    toolbarStatus.dataset.state = state;
+    toolbarStatus.textContent = STATUS_TEXT[state];
+    if (state === "error") {
+      status.dataset.kind = "error";
+      status.textContent = `Python could not start: ${error}. The result shown was computed when the site was built.`;
+    }
+  };
+  show(runtime.state, runtime.error);
+  return runtime.onChange(show);
+}
+
+function setupCalculator(box, page) {
+  if (box.dataset.liveReady) return null;
   box.dataset.liveReady = "1";
   const name = box.dataset.calculator;
   const longRunning = box.dataset.longRunning === "1";
@@ -284,165 +597,117 @@ function setupCalculator(box) {
   const status = box.querySelector("[data-calc-status]");
   const staticHTML = result.innerHTML;
   const controls = [...form.elements].filter((el) => el.name);
+  const byName = new Map(controls.map((el) => [el.name, el]));
   const defaults = new Map(controls.map((el) => [el.name, el.value]));
-  const prefix = `${name}.`;
-  let latest = 0;
-  let timer = null;
+  let fromURL = new Map(); // values a link gave that no control could hold
 
-  const { run, stop, reset, status: state } = toolbar(
+  const buttons = toolbar(
     box, status, "Calculator", longRunning ? "Run" : "Recompute",
     { run: "Compute with these values", stop: "Stop the computation", reset: "Restore the default values" },
   );
-  const showState = (s, error) => {
-    state.dataset.state = s;
-    state.textContent = s === "error" ? "Python: unavailable" : STATUS_TEXT[s];
-    if (s === "error") {
-      status.dataset.kind = "error";
-      status.textContent = `Python could not start: ${error}. The result shown was computed when the site was built.`;
-    }
-  };
-  showState(runtime.state, runtime.error);
-  const unsubscribe = runtime.onChange(showState);
+  const unsubscribe = showCalculatorRuntime(buttons.status, status);
 
-  const sliders = [...form.querySelectorAll("input[type=range][data-slider-for]")];
-  for (const slider of sliders) {
-    const number = form.elements[slider.dataset.sliderFor];
-    slider.addEventListener("input", () => { number.value = slider.value; changed(); });
-    number.addEventListener("input", () => { slider.value = number.value; });
-  }
-  function syncVisibility() {
-    for (const field of form.querySelectorAll("[data-show-when]")) {
-      const [other, value] = field.dataset.showWhen.split("=");
-      field.hidden = !form.elements[other] || form.elements[other].value !== value;
-    }
-  }
-
-  const values = () => Object.fromEntries(
-    controls.filter((el) => !el.closest("[hidden]")).map((el) => [el.name, el.value]),
-  );
-
-  function writeURL() {
-    const params = new URLSearchParams(location.search);
-    for (const key of [...params.keys()]) if (key.startsWith(prefix)) params.delete(key);
-    for (const [key, value] of Object.entries(values())) {
-      if (value !== defaults.get(key)) params.set(prefix + key, value);
-    }
-    const query = params.toString();
-    history.replaceState(history.state, "", `${location.pathname}${query ? `?${query}` : ""}${location.hash}`);
-  }
-
-  /** Values from the URL: only this calculator's known fields, as plain strings. */
-  function readURL() {
-    const params = new URLSearchParams(location.search);
-    let found = false;
-    for (const [key, value] of params) {
-      if (!key.startsWith(prefix)) continue;
-      const el = form.elements[key.slice(prefix.length)];
-      if (!el || !el.name || typeof value !== "string" || value.length > 64) continue;
-      el.value = value;
-      const slider = form.querySelector(`input[type=range][data-slider-for="${el.name}"]`);
-      if (slider) slider.value = value;
-      found = true;
-    }
-    return found;
-  }
-
-  async function compute() {
-    const id = ++latest;
-    result.dataset.state = "recomputing";
-    result.setAttribute("aria-busy", "true");
-    run.disabled = !longRunning;
-    stop.disabled = false;
-    status.dataset.kind = "";
-    status.textContent = runtime.state === "ready" ? "Computing…" : "Starting Python…";
-    try {
-      const reply = await runtime.request(
-        { type: "calc", name, values: values() },
-        {
-          timeoutS: longRunning ? Infinity : 30,
-          onStart: () => { if (id === latest) status.textContent = "Computing…"; },
-          onProgress: (f) => { if (id === latest) status.textContent = `Computing… ${Math.round(f * 100)} %`; },
-        },
-      );
-      if (id !== latest) return;
-      if (reply.error) {
-        status.dataset.kind = "error";
-        status.textContent = reply.error;
-        result.dataset.state = "stale";
-      } else {
-        result.innerHTML = reply.html; // made by our own table and chart code
-        result.dataset.state = "done";
-        status.textContent = "";
-      }
-    } catch (err) {
-      if (id !== latest) return;
-      status.dataset.kind = "error";
-      status.textContent = err.message;
-      result.dataset.state = "stale";
-    } finally {
-      if (id === latest) {
-        result.removeAttribute("aria-busy");
-        run.disabled = false;
-        stop.disabled = true;
-      }
-    }
-  }
-
-  function changed() {
-    syncVisibility();
-    writeURL();
+  const values = () => ({
+    ...Object.fromEntries(controls.filter((el) => !el.closest("[hidden]")).map((el) => [el.name, el.value])),
+    ...Object.fromEntries(fromURL),
+  });
+  const url = urlState(name, byName, defaults);
+  const runner = calculatorRunner({ box, name, page, longRunning, result, status, buttons, values });
+  let timer = null;
+  const changed = () => {
+    fromURL = new Map(); // the reader took over from the link
+    view.syncVisibility();
+    url.write(values());
     clearTimeout(timer);
-    timer = setTimeout(compute, 300);
-  }
+    timer = setTimeout(runner.compute, 300);
+  };
+  const view = bindControls(form, changed);
 
   form.addEventListener("input", (event) => { if (event.target.type !== "range") changed(); });
   form.addEventListener("change", changed);
-  form.addEventListener("submit", (event) => { event.preventDefault(); compute(); });
-  run.addEventListener("click", compute);
-  stop.addEventListener("click", () => runtime.restart("Stopped: you stopped the computation, so Python was restarted."));
-  reset.addEventListener("click", () => {
+  form.addEventListener("submit", (event) => { event.preventDefault(); runner.compute(); });
+  buttons.run.addEventListener("click", runner.compute);
+  buttons.stop.addEventListener("click", () => runtime.cancel((job) => job.owner === box, {
+    running: "Stopped: you stopped the computation, so Python was restarted.",
+    queued: "Stopped before it ran.",
+  }));
+  buttons.reset.addEventListener("click", () => {
+    fromURL = new Map();
     for (const el of controls) el.value = defaults.get(el.name);
-    for (const slider of sliders) slider.value = form.elements[slider.dataset.sliderFor].value;
-    syncVisibility();
-    latest += 1;
+    view.syncSliders();
+    view.syncVisibility();
+    runner.forget();
     result.innerHTML = staticHTML;
     result.dataset.state = "static";
+    status.dataset.kind = "";
     status.textContent = "";
-    writeURL();
+    url.write(values());
   });
-  box.addEventListener("pointerdown", () => runtime.ensure(), { once: true });
-  box.addEventListener("focusin", () => runtime.ensure(), { once: true });
 
-  // A link with values counts as an interaction: boot now and recompute.
-  if (readURL()) {
-    syncVisibility();
-    compute();
-  } else {
-    syncVisibility();
-  }
+  // A link with values counts as intent: boot now and recompute.
+  const link = url.read();
+  fromURL = link.raw;
+  view.syncSliders();
+  view.syncVisibility();
+  if (link.refused.length) runner.showError(`${link.refused.join("; ")}.`);
+  else if (link.found) runner.compute();
   return unsubscribe;
 }
 
-let observer = null;
+// ---------------------------------------------------------------------- pages
+
+const saveData = () =>
+  Boolean(navigator.connection && navigator.connection.saveData)
+  || matchMedia("(prefers-reduced-data: reduce)").matches;
+
+/**
+ * Intent listeners on every live element, and the idle prefetch: after
+ * IDLE_PREFETCH_S seconds with a live element in view (the timer restarts when
+ * none is), unless the browser asks to save data.
+ */
+function watchIntent(elements) {
+  for (const el of elements) {
+    el.addEventListener("pointerenter", intent, { once: true });
+    el.addEventListener("focusin", intent, { once: true });
+  }
+  let timer = null;
+  const inView = new Set();
+  const observer = new IntersectionObserver((entries) => {
+    for (const entry of entries) {
+      if (entry.isIntersecting) inView.add(entry.target);
+      else inView.delete(entry.target);
+    }
+    if (inView.size && !timer && !saveData()) {
+      timer = setTimeout(() => { observer.disconnect(); intent(); }, IDLE_PREFETCH_S * 1000);
+    } else if (!inView.size && timer) {
+      clearTimeout(timer);
+      timer = null;
+    }
+  });
+  for (const el of elements) observer.observe(el);
+  return () => { observer.disconnect(); clearTimeout(timer); };
+}
+
+let pageNumber = 0;
 let cleanups = [];
 
 function setupPage() {
+  const left = pageNumber;
+  pageNumber += 1;
   for (const cleanup of cleanups) cleanup();
   cleanups = [];
-  if (observer) observer.disconnect();
-  const cells = [...document.querySelectorAll("[data-live-cell], [data-calculator]")];
-  if (!cells.length) return;
-  cleanups = cells
-    .map((el) => (el.hasAttribute("data-calculator") ? setupCalculator(el) : setupCell(el)))
-    .filter(Boolean);
-  // Boot lazily: the first live cell that scrolls into view starts Python.
-  observer = new IntersectionObserver((entries) => {
-    if (entries.some((entry) => entry.isIntersecting)) {
-      runtime.ensure();
-      observer.disconnect();
-    }
+  // Leaving a page stops what its cells asked for, so the next page's cells do not wait.
+  runtime.cancel((job) => job.page === left, {
+    running: "Stopped: you left the page, so Python was restarted.",
+    queued: "Not run: you left the page.",
   });
-  for (const cell of cells) observer.observe(cell);
+  const elements = [...document.querySelectorAll("[data-live-cell], [data-calculator]")];
+  if (!elements.length) return;
+  const page = pageNumber;
+  cleanups = elements
+    .map((el) => (el.hasAttribute("data-calculator") ? setupCalculator(el, page) : setupCell(el, page)))
+    .filter(Boolean);
+  cleanups.push(watchIntent(elements));
 }
 
 if (typeof document$ !== "undefined") {

@@ -2,23 +2,41 @@
 // self-hosted Pyodide core with the wheels registered in the site's
 // pyodide-lock.json (the browser checks each one's sha256).
 //
-// Messages in:  {type: "boot", indexURL, lockURL}
-//               {type: "run", id, code}            -> fieldguide.cells.run_cell
+// Messages in:  {type: "boot", indexURL, lockURL, port}   (port: a MessagePort)
+//               {type: "run", id, code, pageCode}  -> fieldguide.cells.run_cell_json
 //               {type: "calc", id, name, values}   -> fieldguide.calculators.render_json
-// Messages out: {type: "ready", bootMs} | {type: "boot-error", message}
-//               {type: "started", id} | {type: "result", id, ...} | {type: "progress", id, ...}
+// Messages out, on `port` only: {type: "ready", bootMs} | {type: "boot-error", message}
+//               {type: "started", id} | {type: "output", id, text}
+//               {type: "progress", id, fraction} | {type: "result", id, ...}
+//
+// Python in this worker can call `postMessage` (through its `js` module), so
+// the page ignores the worker's own message channel: every answer goes through
+// the MessagePort the page sent with "boot". Only this module's closures hold
+// that port; Python cannot reach it.
 
 let pyodide = null;
 let cells = null;
+let port = null;
 const queue = [];
 let busy = false;
 
+// Python can replace globals and prototypes (MessagePort.prototype.postMessage,
+// JSON.parse...) through `js`: keep our own references, taken before it runs.
+const { apply } = Reflect;
+const portPost = MessagePort.prototype.postMessage;
+const parseJSON = JSON.parse;
+const post = (message) => apply(portPost, port, [message]);
+
 // Installed synchronously, before any await: a message that arrives while the
 // worker is still loading must not be lost. Messages are handled in order.
-self.onmessage = (event) => {
+// addEventListener, not onmessage: a cell that overwrites `onmessage` cannot
+// take the page's requests away from us, and one it dispatches itself
+// (not trusted) is ignored.
+self.addEventListener("message", (event) => {
+  if (!event.isTrusted) return;
   queue.push(event.data);
   pump();
-};
+});
 
 async function pump() {
   if (busy) return;
@@ -28,15 +46,38 @@ async function pump() {
     try {
       await handle(msg);
     } catch (err) {
-      self.postMessage({ type: "result", id: msg.id, stdout: "", error: `${err.name}: ${err.message}`, text: `${err.name}: ${err.message}` });
+      const text = `${err.name}: ${err.message}`;
+      post({ type: "result", id: msg.id, stdout: "", error: text, text });
     }
   }
   busy = false;
 }
 
 // When a core asset fails to download, Emscripten logs the error and
-// loadPyodide never settles: turn the failure into a boot error.
+// loadPyodide never settles: turn the failure into a boot error at once,
+// naming the file. fetch is watched only while Python starts.
 let bootFailed = null;
+const realFetch = self.fetch;
+
+function watchedFetch(indexURL) {
+  return async (input, init) => {
+    const url = typeof input === "string" ? input : input.url || String(input);
+    const ours = url.startsWith(indexURL);
+    const fileName = url.slice(indexURL.length).split("?")[0];
+    let response;
+    try {
+      response = await realFetch.call(self, input, init);
+    } catch (err) {
+      if (ours && bootFailed) bootFailed(new Error(`could not download ${fileName} (${err.message})`));
+      throw err;
+    }
+    if (ours && !response.ok && bootFailed) {
+      bootFailed(new Error(`could not download ${fileName} (HTTP ${response.status})`));
+    }
+    return response;
+  };
+}
+
 self.addEventListener("unhandledrejection", (event) => {
   if (!pyodide && bootFailed) {
     const why = event.reason && event.reason.message ? event.reason.message : String(event.reason);
@@ -49,25 +90,28 @@ self.addEventListener("unhandledrejection", (event) => {
  * refuses bytes whose sha256 differs from the lock's (what loadPackage does).
  */
 async function fetchLockedWheel(lockURL, name) {
-  const lock = await (await fetch(lockURL)).json();
+  const lock = await (await realFetch.call(self, lockURL)).json();
   const entry = lock.packages[name];
   if (!entry) throw new Error(`${name} is not registered in ${lockURL}`);
   const digest = btoa(String.fromCharCode(...entry.sha256.match(/../g).map((h) => parseInt(h, 16))));
-  const response = await fetch(new URL(entry.file_name, lockURL), { integrity: `sha256-${digest}` });
+  const response = await realFetch.call(self, new URL(entry.file_name, lockURL), { integrity: `sha256-${digest}` });
   if (!response.ok) throw new Error(`${entry.file_name}: HTTP ${response.status}`);
   return { fileName: entry.file_name.split("/").pop(), bytes: new Uint8Array(await response.arrayBuffer()) };
 }
 
-async function boot({ indexURL, lockURL }) {
+async function boot({ indexURL, lockURL, port: replyPort }) {
+  if (port) return; // booted once; a second "boot" cannot take the port over
+  port = replyPort;
   const t0 = performance.now();
+  self.fetch = watchedFetch(indexURL);
   try {
     // servecalc downloads while Pyodide starts; it is installed by unpacking
     // the wheel, which skips the package loader's start-up (about 0.2 s here).
     // Charts' wheels (pygal...) go through pyodide.loadPackage on first use.
     const wheel = fetchLockedWheel(lockURL, "servecalc");
     wheel.catch(() => {}); // reported below, once Pyodide is up
-    const { loadPyodide } = await import(`${indexURL}pyodide.mjs`);
     const failed = new Promise((_, reject) => { bootFailed = reject; });
+    const { loadPyodide } = await Promise.race([import(`${indexURL}pyodide.mjs`), failed]);
     pyodide = await Promise.race([
       loadPyodide({ indexURL, lockFileURL: lockURL, stdout: () => {}, stderr: () => {} }),
       failed,
@@ -82,20 +126,26 @@ site = next(p for p in sys.path if p.endswith("site-packages"))
 zipfile.ZipFile("/tmp/${fileName}").extractall(site)
 `);
     cells = pyodide.pyimport("fieldguide.cells");
-    self.postMessage({ type: "ready", bootMs: performance.now() - t0 });
+    post({ type: "ready", bootMs: performance.now() - t0 });
     setTimeout(warmUp, 0);
   } catch (err) {
     pyodide = null;
-    self.postMessage({ type: "boot-error", message: err && err.message ? err.message : String(err) });
+    post({ type: "boot-error", message: err && err.message ? err.message : String(err) });
+  } finally {
+    self.fetch = realFetch;
+    bootFailed = null;
   }
 }
 
-function run({ id, code }) {
+function run({ id, code, pageCode }) {
   if (!cells) return; // boot failed; the page already said so
-  self.postMessage({ type: "started", id });
+  post({ type: "started", id });
   const t0 = performance.now();
-  const result = JSON.parse(cells.run_cell_json(code));
-  self.postMessage({ type: "result", id, ms: performance.now() - t0, ...result });
+  // What the cell prints reaches the page in pieces while it runs (at most
+  // 64 K characters each, capped in Python), so a flood never arrives at once.
+  const sink = (text) => post({ type: "output", id, text });
+  const result = parseJSON(cells.run_cell_json(code, sink, Boolean(pageCode)));
+  post({ type: "result", id, ms: performance.now() - t0, ...result });
 }
 
 // While the reader reads, import servecalc's modules one at a time, so the
@@ -127,9 +177,11 @@ function warmUp() {
 let calculators = null;
 
 // Calculators draw pygal charts: pygal and its imports load on first use, not
-// at boot, so a page with only code cells never pays for them.
+// at boot, so a page with only code cells never pays for them. The page runs
+// calculators only in a worker where no reader's code has run (cells.js).
 async function calc({ id, name, values }) {
   if (!pyodide) return;
+  post({ type: "started", id });
   if (!calculators) {
     const errors = [];
     await pyodide.loadPackage("pygal", {
@@ -139,11 +191,10 @@ async function calc({ id, name, values }) {
     if (errors.length) throw new Error(`could not load the chart library: ${errors.join("; ")}`);
     calculators = pyodide.pyimport("fieldguide.calculators");
   }
-  self.postMessage({ type: "started", id });
   const t0 = performance.now();
-  const progress = (fraction) => self.postMessage({ type: "progress", id, fraction });
-  const result = JSON.parse(calculators.render_json(name, JSON.stringify(values), progress));
-  self.postMessage({ type: "result", id, ms: performance.now() - t0, ...result });
+  const progress = (fraction) => post({ type: "progress", id, fraction });
+  const result = parseJSON(calculators.render_json(name, JSON.stringify(values), progress));
+  post({ type: "result", id, ms: performance.now() - t0, ...result });
 }
 
 async function handle(msg) {

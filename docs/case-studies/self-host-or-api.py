@@ -65,7 +65,7 @@ print(f"API: {fmt_usd(api_per_request, 5)} per request")
 # the latency target, not the throughput of the largest batch that fits. The
 # cell compares three replica shapes. For each, the break-even utilization is
 # the busy fraction above which the replica serves a request more cheaply than
-# the API; above one hundred percent, it never does.
+# the API; a break-even above full utilization means it never does.
 
 # %%
 from servecalc.slo import best_under_slo
@@ -95,25 +95,30 @@ print(f"cheapest per request: {DTYPE} weights on {GPUS} GPUs, "
 # %% [markdown]
 # <div class="admonition warning">
 # <p class="admonition-title">Check the precision before you bank the saving</p>
-# <p>Fp8 weights roughly double what a replica can serve, which is most of the
-# difference between the rows. The library does not model accuracy: evaluate the
+# <p>Compare the bf16 and fp8 rows on four GPUs: the fp8 weights raise what a
+# replica can serve, which is most of the difference between the rows. The library does not model accuracy: evaluate the
 # fp8 build on your own tasks before the comparison below counts.</p>
 # </div>
 #
 # ## 3. Four ways to serve the day
 #
-# With the cheapest replica shape:
+# With the cheapest replica shape, and the same rules for every fleet: no
+# replica is loaded beyond the same headroom (a replica run at full capacity
+# queues and misses the latency target), and a fleet that runs its own replicas
+# keeps at least two of them, so one failure does not take the service down.
+# What differs is only how the replicas follow the traffic and how they are
+# paid for:
 #
 # - **API**: every request at the API's price.
-# - **Fixed fleet**: enough on-demand replicas for the peak hour with headroom,
-#   all day.
-# - **Autoscaled fleet**: each hour, the on-demand replicas that hour needs with
-#   headroom (never fewer than two, for redundancy). This is optimistic: real
-#   autoscaling lags the traffic and a new replica takes minutes to load its
-#   weights.
-# - **Hybrid**: a base of reserved replicas running full, and the API for
-#   whatever exceeds their capacity. The cell picks the base that minimizes the
-#   day's cost.
+# - **Fixed fleet**: enough replicas for the peak hour, all day, priced once
+#   on demand and once at the reserved rate (a fixed fleet is what a commitment
+#   buys).
+# - **Autoscaled fleet**: each hour, the on-demand replicas that hour needs.
+#   This is optimistic: real autoscaling lags the traffic and a new replica
+#   takes minutes to load its weights.
+# - **Hybrid**: a base of reserved replicas, loaded like the others, and the
+#   API for whatever exceeds their capacity. The cell picks the base (none, or
+#   two or more) that minimizes the day's cost.
 
 # %%
 import math
@@ -122,57 +127,64 @@ HEADROOM = 0.3
 MIN_REPLICAS = 2
 
 
+def replicas_for(rate: float) -> int:
+    """Replicas that serve ``rate`` requests/s within the headroom, never fewer than the floor."""
+    return max(MIN_REPLICAS, math.ceil(rate / (CAPACITY * (1 - HEADROOM))))
+
+
 def day_costs(rates: list[float]) -> dict[str, tuple[float, str]]:
     """Each option's cost for a day of hourly request rates, with a short note."""
     usable = CAPACITY * (1 - HEADROOM)
     on_demand_hour = GPUS * ON_DEMAND_USD_PER_GPU_HOUR
     reserved_hour = GPUS * RESERVED_USD_PER_GPU_HOUR
     api = sum(rate * 3600 for rate in rates) * api_per_request
-    peak_replicas = math.ceil(max(rates) / usable)
-    fixed = peak_replicas * on_demand_hour * 24
-    hourly = [max(MIN_REPLICAS, math.ceil(rate / usable)) for rate in rates]
-    scaled = sum(hourly) * on_demand_hour
+    peak_replicas = replicas_for(max(rates))
+    hourly = [replicas_for(rate) for rate in rates]
 
     def hybrid(base: int) -> float:
-        overflow = sum(max(0.0, rate - base * CAPACITY) * 3600 for rate in rates)
+        overflow = sum(max(0.0, rate - base * usable) * 3600 for rate in rates)
         return base * reserved_hour * 24 + overflow * api_per_request
 
-    base = min(range(0, peak_replicas + 1), key=hybrid)
+    base = min([0] + list(range(MIN_REPLICAS, peak_replicas + 1)), key=hybrid)
     return {
         "API": (api, ""),
-        "fixed": (fixed, f"{peak_replicas} replicas"),
-        "autoscaled": (scaled, f"{min(hourly)} to {max(hourly)} replicas"),
+        "fixed": (peak_replicas * on_demand_hour * 24, f"{peak_replicas} replicas"),
+        "fixed, reserved": (peak_replicas * reserved_hour * 24, f"{peak_replicas} replicas"),
+        "autoscaled": (sum(hourly) * on_demand_hour, f"{min(hourly)} to {max(hourly)} replicas"),
         "hybrid": (hybrid(base), f"{base} reserved + API"),
     }
 
 
 today = day_costs(HOURLY_REQUESTS_PER_S)
-print(f"{'option':>11} {'per day':>10} {'per month':>11}  shape")
+print(f"{'option':>15} {'per day':>10} {'per month':>11}  shape")
 for name, (cost, note) in today.items():
-    print(f"{name:>11} {fmt_usd(cost, 0):>10} {fmt_usd(cost * 30, 0):>11}  {note}")
-peak_replicas = math.ceil(max(HOURLY_REQUESTS_PER_S) / (CAPACITY * (1 - HEADROOM)))
+    print(f"{name:>15} {fmt_usd(cost, 0):>10} {fmt_usd(cost * 30, 0):>11}  {note}")
+peak_replicas = replicas_for(max(HOURLY_REQUESTS_PER_S))
 fixed_busy = requests_per_day / (peak_replicas * CAPACITY * 86_400)
 print(f"the fixed fleet is busy {fmt_percent(fixed_busy)} of the day")
 
 # %% [markdown]
 # The fixed fleet pays for the peak all day, so its utilization is the ratio of
-# mean to peak traffic, reduced again by the headroom. Autoscaling recovers much
-# of the idle time, on paper. The hybrid keeps only replicas that stay busy
-# around the clock, at the committed price, and buys the peaks per token: the
-# shape that usually wins when the peak is far above the trough.
+# mean to peak traffic, reduced again by the headroom; the reserved price lowers
+# the bill but not the idle time. Autoscaling recovers much of the idle time, on
+# paper. The hybrid keeps only replicas that stay busy around the clock, at the
+# committed price and the same headroom as the others, and buys the peaks per
+# token: the shape that usually wins when the peak is far above the trough. If
+# one of its base replicas fails, its traffic overflows to the API, which is the
+# hybrid's redundancy on top of the two-replica floor.
 #
 # ## 4. How the answer moves with traffic
 #
 # The same day, scaled down and up.
 
 # %%
-print(f"{'traffic':>8} {'API':>10} {'fixed':>10} {'autoscaled':>11} {'hybrid':>10}  cheapest")
+COLUMNS = [("API", 9), ("fixed", 9), ("fixed, reserved", 15), ("autoscaled", 10), ("hybrid", 9)]
+print(f"{'traffic':>8} " + " ".join(f"{name:>{width}}" for name, width in COLUMNS) + "  cheapest")
 for scale in [0.1, 0.3, 1, 3, 10]:
     costs = day_costs([rate * scale for rate in HOURLY_REQUESTS_PER_S])
     winner = min(costs, key=lambda name: costs[name][0])
     print(f"{fmt_number(scale, 1) + 'x':>8} " + " ".join(
-        f"{fmt_usd(costs[name][0], 0):>{width}}"
-        for name, width in [("API", 10), ("fixed", 10), ("autoscaled", 11), ("hybrid", 10)])
+        f"{fmt_usd(costs[name][0], 0):>{width}}" for name, width in COLUMNS)
         + f"  {winner} ({costs[winner][1] or 'per token'})")
 
 # %% [markdown]
@@ -205,6 +217,6 @@ for scale in [0.1, 0.3, 1, 3, 10]:
 # Say which option wins at today's traffic, by how much, and at what traffic
 # the answer flips, using the break-even utilization from step 2 and the
 # scaling table from step 4. Then name the assumptions that would change it
-# most: the precision (it doubles a replica's capacity), the latency target (it
+# most: the precision (compare the replica rows of step 2), the latency target (it
 # sets the batch and so the capacity), the committed price, and the ratio of
 # peak to mean traffic (it sets the utilization of anything you own).

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from servecalc.capacity import fit
-from servecalc.kv import kv_bytes_per_batch, kv_bytes_per_token
+from servecalc.kv import kv_bytes_per_batch, kv_bytes_per_token, linear_state_bytes
 from servecalc.units import fmt_bytes, fmt_int
 
 from . import charts
-from .fields import Calculator, custom_model_fields, dtype_field, gpu_field, model_field, resolve_model
+from .fields import (Calculator, custom_model_fields, gpu_field, model_field, precision_fields,
+                     resolve_model)
 from .forms import Field
 from .html import key_values, note
 
@@ -31,6 +32,11 @@ def kv_fit(**v) -> str:
         ("KV token capacity", f"{fmt_int(result.kv_token_capacity)} tokens"),
         ("Sequences that fit", fmt_int(result.max_batch)),
     ]
+    state = linear_state_bytes(model)
+    if state:  # hybrid models: linear-attention layers keep a fixed state, not tokens
+        rows.insert(3, ("Linear-attention state", f"{fmt_bytes(state, 'MiB')} per sequence "
+                                                  f"({fmt_bytes(state * v['batch'], 'GiB')} "
+                                                  "for the batch)"))
     fits = result.max_batch >= v["batch"]
     verdict = (
         note(f"The batch of {fmt_int(v['batch'])} fits: {result.reason}.")
@@ -66,8 +72,7 @@ KV_FIT = Calculator(
               max=1_048_576, step=1, unit="tokens", slider=True),
         Field(name="batch", label="Batch", kind="int", default=8, min=1, max=4096,
               unit="sequences", slider=True),
-        dtype_field("weight_dtype", "Weights", "bf16", ["bf16", "fp8", "int8", "int4"]),
-        dtype_field("kv_dtype", "KV cache", "bf16", ["bf16", "fp8", "int8", "int4"]),
+        *precision_fields(),
         Field(name="memory_utilization", label="Memory utilization", kind="float",
               default=0.9, min=0.1, max=1.0, step=0.01,
               help="Fraction of GPU memory the server may use (vLLM's gpu_memory_utilization)"),

@@ -16,6 +16,15 @@ from .forms import Field
 from .html import table
 
 
+#: Which decoder layers a quantized checkpoint stores in the low precision; embeddings,
+#: output head, norms and routers always stay in bf16 (servecalc.params).
+QUANTIZE_CHOICES = [
+    ("attention+experts+mlp", "attention, MLP and experts"),
+    ("experts+mlp", "MLP and experts (attention in bf16)"),
+    ("experts", "routed experts only (as gpt-oss's MXFP4 checkpoint)"),
+]
+
+
 def quantization(**v) -> str:
     rows = compare_precisions(deployment_of(v), context=v["context"], batch=v["batch"])
     labels = [f"W {r.weight_dtype} / KV {r.kv_dtype} / compute {r.compute_dtype}" for r in rows]
@@ -56,6 +65,8 @@ QUANTIZATION = Calculator(
               unit="tokens"),
         Field(name="batch", label="Batch", kind="int", default=16, min=1, max=4096,
               unit="sequences"),
+        Field(name="quantize", label="Quantized layers (the rest stay bf16)", kind="select",
+              default="attention+experts+mlp", options=QUANTIZE_CHOICES),
         *efficiency_fields(),
     ],
     compute=quantization,

@@ -111,7 +111,15 @@ def deployment_fields(model: str = "llama-3.1-70b", gpu: str = "h100-sxm", gpus:
         *custom_model_fields(),
         gpu_field(gpu),
         Field(name="gpus", label="GPUs (tensor parallel)", kind="int", default=gpus, min=1, max=64),
-        dtype_field("weight_dtype", "Weights", "bf16", ["bf16", "fp8", "int8", "int4"]),
+        *precision_fields(),
+    ]
+
+
+def precision_fields() -> list[Field]:
+    """Weight and KV-cache precision selects (the common formats of each)."""
+    return [
+        dtype_field("weight_dtype", "Weights", "bf16",
+                    ["bf16", "fp8", "int8", "int4", "nvfp4", "mxfp4"]),
         dtype_field("kv_dtype", "KV cache", "bf16", ["bf16", "fp8", "int8", "int4"]),
     ]
 
@@ -121,6 +129,8 @@ def deployment_of(values: dict[str, object]) -> Deployment:
     (precisions and efficiencies the form lacks keep their defaults)."""
     given = {k: values[k] for k in ("gpus", "weight_dtype", "kv_dtype", "mbu", "mfu")
              if k in values}
+    if "quantize" in values:  # a select of QUANTIZE_CHOICES: parts joined by "+"
+        given["quantize"] = tuple(str(values["quantize"]).split("+"))
     return Deployment(model=resolve_model(values), gpu=values["gpu"], **given)
 
 

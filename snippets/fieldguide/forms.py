@@ -12,6 +12,12 @@ arguments, and it rejects anything outside the field's options or range with a
 Traceback (most recent call last):
     ...
 ValueError: batch must be a whole number from 1 to 1,024, got '0'
+>>> g = Field(name="n", label="N", kind="select", default="a",
+...           options=[(f"o{i}", "") for i in range(14)])
+>>> parse_values([g], {"n": "0"})
+Traceback (most recent call last):
+    ...
+ValueError: n must be one of 'o0', 'o1', 'o2', 'o3', 'o4', 'o5', 'o6', 'o7', 'o8', 'o9', 'o10', 'o11', … (14 in all), got '0'
 """
 
 from __future__ import annotations
@@ -20,6 +26,9 @@ import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from html import escape
+
+
+LISTED_OPTIONS = 12  # an error about a select names this many of its options
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -57,7 +66,9 @@ def parse_value(f: Field, raw: object) -> object:
     if f.kind == "select":
         allowed = [value for value, _ in f.options]
         if text not in allowed:
-            listed = ", ".join(repr(a) for a in allowed[:12])
+            listed = ", ".join(repr(a) for a in allowed[:LISTED_OPTIONS])
+            if len(allowed) > LISTED_OPTIONS:
+                listed += f", … ({len(allowed)} in all)"
             raise ValueError(f"{f.name} must be one of {listed}, got {text!r}")
         return text
     try:

@@ -118,3 +118,51 @@ for chunk in [256, 512, 1_024, 2_048, 8_192]:
     print(f"{chunk:>6,} {len(times):>6} {fmt_duration(max(times), 'ms'):>13} "
           f"{fmt_duration(math.fsum(times), 'ms'):>18}")
 # --8<-- [end:chunked_prefill]
+
+# --8<-- [start:speculative_batch]
+from servecalc.deployment import Deployment
+from servecalc.speculative import speculative_break_even_batch, speculative_decode
+from servecalc.units import fmt_duration, fmt_number
+
+d = Deployment(model="llama-3.1-70b", gpu="h100-sxm", gpus=4)
+draft, gamma, context = "llama-3.1-8b", 4, 2048
+print(f"{'batch':>5} {'TPOT plain':>11} {'with draft':>11} {'speedup':>8}")
+for batch in [1, 16, 64, 128, 256]:
+    r = speculative_decode(d, draft, alpha=0.8, gamma=gamma, context=context, batch=batch)
+    print(f"{batch:>5} {fmt_duration(r.baseline_tpot_s, 'ms'):>11} "
+          f"{fmt_duration(r.tpot_s, 'ms'):>11} {fmt_number(r.speedup):>7}x")
+for alpha in [0.6, 0.8, 0.9]:
+    b = speculative_break_even_batch(d, draft, alpha=alpha, gamma=gamma, context=context)
+    print(f"acceptance {fmt_number(alpha, 1)}: stops paying at batch {b}")
+# --8<-- [end:speculative_batch]
+
+# --8<-- [start:structured_output]
+from servecalc.step import StepModel
+from servecalc.structured import bitmask_bytes, constrained_step_s
+from servecalc.units import fmt_bytes, fmt_duration
+
+sm = StepModel("llama-3.1-8b", "h100-sxm")
+mask_s = 0.5e-3          # CPU time for one sequence's mask: measure your grammar engine
+threads = 8              # CPU threads computing masks
+for batch in [16, 64, 256]:
+    gpu = sm.decode_time_s(batch, batch * 1024)
+    overlapped = constrained_step_s(gpu, batch, mask_s, threads, overlap=True)
+    serial = constrained_step_s(gpu, batch, mask_s, threads, overlap=False)
+    print(f"batch {batch:>3}: GPU step {fmt_duration(gpu, 'ms'):>8}, overlapped "
+          f"{fmt_duration(overlapped, 'ms'):>8}, serial {fmt_duration(serial, 'ms'):>8}, "
+          f"bitmask {fmt_bytes(bitmask_bytes(batch, sm.model.vocab_size), 'MB')}")
+# --8<-- [end:structured_output]
+
+# --8<-- [start:multi_lora]
+from servecalc.lora import adapters_step_bytes, lora_bytes
+from servecalc.step import StepModel
+from servecalc.units import fmt_bytes, fmt_percent
+
+model_id, rank, batch, context = "llama-3.1-8b", 16, 32, 2048
+sm = StepModel(model_id, "h100-sxm")
+print("one adapter, all projections, rank", rank, ":", fmt_bytes(lora_bytes(model_id, rank), "MB"))
+plain = sm.decode_time_s(batch, batch * context)
+for adapters in [1, 8, 32]:
+    extra = adapters_step_bytes(model_id, rank, adapters) / (sm.mbu * sm.gpu.hbm_bandwidth_bytes_per_s)
+    print(f"{adapters:>2} distinct adapters in a batch of {batch}: step +{fmt_percent(extra / plain)}")
+# --8<-- [end:multi_lora]

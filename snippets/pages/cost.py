@@ -158,3 +158,63 @@ for label, value in [("library default", None), ("calibrated", mbu)]:
                                 price_usd_per_hour=3.78, batch=batch, prompt=1000, output=250)
     print(f"{label:16} {fmt_usd(c.usd_per_million_output_tokens, 3)} per 1M output tokens")
 # --8<-- [end:calibrate]
+
+# --8<-- [start:reasoning_tokens]
+from servecalc.api_pricing import request_usd
+from servecalc.deployment import Deployment
+from servecalc.latency import request_latency
+from servecalc.units import fmt_duration, fmt_usd
+
+# An illustrative quote in dollars per million tokens; cached input at a tenth of the
+# input price, the discount several providers publish. Replace with your provider's.
+quote = dict(input_usd_per_m=1.00, cached_input_usd_per_m=0.10, output_usd_per_m=8.00)
+prompt, answer = 2_000, 500
+print(f"{'reasoning':>9} {'cached':>7} {'$/request':>10} {'answer done (self-hosted 70B, 4 x H100)':>40}")
+for reasoning in [0, 2_000, 8_000]:
+    done = request_latency(Deployment(model="llama-3.1-70b", gpu="h100-sxm", gpus=4),
+                           prompt=prompt, output=answer + reasoning)
+    for cached in [0.0, 0.8]:
+        usd = request_usd(prompt=prompt, answer=answer, reasoning=reasoning, cached_share=cached,
+                          **quote)
+        print(f"{reasoning:>9,} {cached:>7.0%} {fmt_usd(usd, 4):>10} {fmt_duration(done.e2e_s, 's'):>40}")
+# --8<-- [end:reasoning_tokens]
+
+# --8<-- [start:owned_vs_rented]
+from servecalc.ownership import owned_usd_per_gpu_hour, owning_break_even_utilization
+from servecalc.prices import get_price
+from servecalc.units import fmt_percent, fmt_usd
+
+# One 8-GPU H100 server. Every input is an assumption to replace with your quotes:
+owned = owned_usd_per_gpu_hour(
+    server_usd=250_000,        # purchase price of the server (illustrative)
+    gpus_per_server=8,
+    years=4,                   # straight-line depreciation
+    power_kw=10.2,             # NVIDIA DGX H100 datasheet: ~10.2 kW max system power
+    pue=1.3,                   # facility overhead (cooling, power conversion)
+    usd_per_kwh=0.08,          # electricity price (illustrative)
+    other_usd_per_year=20_000, # space, support contract, network share (illustrative)
+)
+rented = get_price("h100-sxm")
+print(f"owned: {fmt_usd(owned)} per GPU-hour, every hour, busy or idle")
+print(f"rented: {fmt_usd(rented.price_usd_per_hour)} per GPU-hour ({rented.provider}, {rented.date})")
+print(f"owning wins above {fmt_percent(owning_break_even_utilization(owned, rented.price_usd_per_hour))}"
+      " of hours busy (if rented GPUs are released when idle)")
+for years in [3, 4, 5]:
+    cost = owned_usd_per_gpu_hour(server_usd=250_000, gpus_per_server=8, years=years,
+                                  power_kw=10.2, pue=1.3, usd_per_kwh=0.08,
+                                  other_usd_per_year=20_000)
+    print(f"  written off over {years} years: {fmt_usd(cost)} per GPU-hour")
+# --8<-- [end:owned_vs_rented]
+
+# --8<-- [start:node_packing]
+from servecalc.ownership import node_packing
+from servecalc.prices import get_price
+from servecalc.units import fmt_usd
+
+per_gpu = get_price("h100-sxm").price_usd_per_hour
+print(f"{'replica':>8} {'replicas':>8} {'nodes':>5} {'idle GPUs':>9} {'paid/used':>9} {'$/hour':>9}")
+for tp, replicas in [(2, 5), (4, 3), (4, 5), (8, 2)]:
+    p = node_packing(replica_gpus=tp, replicas=replicas, gpus_per_node=8)
+    print(f"{'TP' + str(tp):>8} {replicas:>8} {p.nodes:>5} {p.stranded_gpus:>9} "
+          f"{p.paid_over_used:>8.2f}x {fmt_usd(p.nodes * 8 * per_gpu, 0):>9}")
+# --8<-- [end:node_packing]

@@ -79,3 +79,43 @@ for prompt in [1024, 2048, 4096, 8192]:
                         prompt=prompt, output=256)
     print(f"{prompt:>7,} {fmt_duration(r.ttft_s, 'ms'):>10} {str(r.ttft_s <= slo.ttft_s):>11}")
 # --8<-- [end:incident_whatif]
+
+# --8<-- [start:shadow_diff]
+from statistics import fmean
+
+from servecalc.quality import flip_rate, flip_rate_resolution, kl_divergence
+from servecalc.units import fmt_number, fmt_percent
+
+# Greedy tokens of a shadowed request on the baseline and the candidate, fed the
+# baseline's prefix (token IDs), and each position's top-3 probabilities.
+baseline = [791, 1217, 374, 264, 3160, 315, 279, 1917, 13, 578]
+candidate = [791, 1217, 374, 264, 3160, 315, 1057, 1917, 13, 578]
+p_base = [[0.91, 0.06, 0.03]] * 6 + [[0.48, 0.45, 0.07]] + [[0.95, 0.03, 0.02]] * 3
+p_cand = [[0.90, 0.07, 0.03]] * 6 + [[0.44, 0.49, 0.07]] + [[0.95, 0.03, 0.02]] * 3
+kl = [kl_divergence(p, q) for p, q in zip(p_base, p_cand)]
+print("flip rate:", fmt_percent(flip_rate(baseline, candidate)),
+      "| mean KL:", fmt_number(fmean(kl), 4), "nats | worst position KL:",
+      fmt_number(max(kl), 4))
+# How many shadowed tokens a day tells a 0.5 % flip rate from a 1 % one?
+for tokens in [10_000, 100_000, 1_000_000]:
+    print(f"{tokens:>9,} tokens: 1 % flip rate +- {fmt_percent(flip_rate_resolution(tokens, 0.01), 3)}")
+# --8<-- [end:shadow_diff]
+
+# --8<-- [start:load_shedding]
+from servecalc.admission import max_queue_requests, max_queued_prompt_tokens
+from servecalc.deployment import Deployment
+from servecalc.step import StepModel
+from servecalc.units import fmt_duration, fmt_int
+
+d = Deployment(model="llama-3.1-70b", gpu="h100-sxm", gpus=4)
+ttft_slo_s = 2.0
+sm = StepModel(d)
+print(f"{'prompt':>7} {'own prefill':>12} {'shed above (requests)':>22} {'(queued prompt tokens)':>23}")
+for prompt in [500, 2_000, 8_000]:
+    own = sm.prefill_time_s(prompt)
+    rate = prompt / own                     # this replica's prefill rate, tokens/s
+    requests = max_queue_requests(ttft_slo_s=ttft_slo_s, prefill_s=own, requests_per_s=1 / own)
+    tokens = max_queued_prompt_tokens(ttft_slo_s=ttft_slo_s, prefill_s=own,
+                                      prefill_tokens_per_s=rate)
+    print(f"{prompt:>7,} {fmt_duration(own, 'ms'):>12} {fmt_int(requests):>22} {fmt_int(tokens):>23}")
+# --8<-- [end:load_shedding]

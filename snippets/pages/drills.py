@@ -61,20 +61,21 @@ for drill_id in DRILLS:
 # --8<-- [end:boe_all]
 
 # --8<-- [start:tp_vs_replicas]
-from servecalc.step import StepModel
+from servecalc.layouts import best_layout, compare_layouts
 from servecalc.units import fmt_duration, fmt_int, fmt_percent
-from servecalc.deployment import Deployment
 
 # Llama-3.1-70B on 8 x H100: one TP=8 group, or two TP=4 replicas?
-context = 2048
-for tp, replicas in [(8, 1), (4, 2)]:
-    sm = StepModel(Deployment(model="llama-3.1-70b", gpu="h100-sxm", gpus=tp))
-    for batch in [1, 32]:
-        r = sm.decode(batch, context)
-        total = replicas * batch / r.seconds
-        print(f"TP={tp} x {replicas}: batch {batch:>2} per replica  TPOT {fmt_duration(r.seconds, 'ms'):>8}"
-              f"  all-reduce {fmt_percent(r.comm_s / r.seconds):>7}"
-              f"  total {fmt_int(round(total)):>6} tokens/s")
+context = 4096
+for batch in [1, 32, None]:          # None: the largest batch each layout holds
+    rows = compare_layouts("llama-3.1-70b", "h100-sxm", total_gpus=8, tps=[8, 4],
+                           context=context, batch=batch)
+    for r in rows:
+        print(f"TP={r.tp} x {r.replicas}: batch {r.batch:>3} per replica"
+              f"  TPOT {fmt_duration(r.step_s, 'ms'):>8}"
+              f"  all-reduce {fmt_percent(r.comm_s / r.step_s):>7}"
+              f"  total {fmt_int(round(r.fleet_tokens_per_s)):>6} tokens/s")
+    print("  -> more tokens/s:", f"TP={best_layout(rows).tp}",
+          "(same batch)" if batch else "(largest batch each holds)")
 # --8<-- [end:tp_vs_replicas]
 
 # --8<-- [start:decode_batch_sweep]

@@ -198,3 +198,68 @@ for gpu in ["l4", "a100-80gb", "h100-sxm", "h200"]:
         batches = [fit(model_id, gpu, context=c, kv_dtype=kv_dtype).max_batch for c in contexts]
         print(f"{gpu:10} {kv_dtype:>5} " + " ".join(f"{b:>9,}" for b in batches))
 # --8<-- [end:capacity_by_context]
+
+# --8<-- [start:offload_tiers]
+from servecalc.deployment import Deployment
+from servecalc.offload import TIERS, reload_or_recompute
+from servecalc.units import fmt_duration
+
+d = Deployment(model="llama-3.1-70b", gpu="h100-sxm", gpus=4)
+print(f"{'tier':48} {'GB/s':>6}  " + "  ".join(f"{p:>7,} tok" for p in (512, 8_192, 65_536)))
+for tier in TIERS.values():
+    cells = []
+    for prompt in (512, 8_192, 65_536):
+        r = reload_or_recompute(d, tokens=prompt, tier=tier)
+        cells.append(f"{fmt_duration(r.reload_s, 'ms'):>11}")
+    print(f"{tier.name:48} {tier.bandwidth_bytes_per_s / 1e9:>6.1f}  " + "  ".join(cells))
+cells = [f"{fmt_duration(reload_or_recompute(d, tokens=p, tier='cpu-pcie5').recompute_s, 'ms'):>11}"
+         for p in (512, 8_192, 65_536)]
+print(f"{f'recompute by prefill ({d.gpus} x {d.gpu.id})':48} {'':>6}  " + "  ".join(cells))
+# --8<-- [end:offload_tiers]
+
+# --8<-- [start:warmup]
+from servecalc.prefix_cache import prefix_cache_effect
+from servecalc.routing import warmup_misses
+from servecalc.step import StepModel
+from servecalc.units import fmt_duration, fmt_int
+
+model_id, gpu = "llama-3.1-8b", "h100-sxm"
+system_prompt = 2_000      # tokens shared by every request of one product surface
+surfaces = 50              # distinct shared prefixes (system prompts, tool schemas)
+replicas = 8
+prompt = 2_500             # system prompt + the user's message
+
+warm = prefix_cache_effect(model_id, gpu, prompt=prompt, output=200,
+                           hit_rate=system_prompt / prompt)
+print("TTFT with the prefix cached:", fmt_duration(warm.ttft_s, "ms"),
+      "| cold:", fmt_duration(warm.ttft_s_cold, "ms"))
+one = StepModel(model_id, gpu).prefill_time_s(system_prompt)
+for kv_aware in (False, True):
+    misses = warmup_misses(surfaces, replicas, kv_aware)
+    router = "KV-aware router" if kv_aware else "cache-blind router"
+    print(f"{router:19}: {fmt_int(misses):>4} cold prefills after a restart, "
+          f"{fmt_duration(misses * one, 's')} of GPU time")
+# --8<-- [end:warmup]
+
+# --8<-- [start:hybrid_attention]
+from servecalc.capacity import fit
+from servecalc.kv import cache_bytes_per_sequence, linear_state_bytes
+from servecalc.models import get_model
+from servecalc.units import fmt_bytes, fmt_int
+
+contexts = [8_192, 32_768, 131_072]
+models = ["llama-3.1-70b", "qwen3-235b-a22b", "gemma-3-27b", "llama-4-scout", "gpt-oss-120b",
+          "qwen3-next-80b-a3b"]
+print(f"{'model':19} {'layer types':20} " + " ".join(f"{c // 1024:>8}K" for c in contexts))
+for m in models:
+    mix = ", ".join(f"{n} {kind.split('_')[0]}" for kind, n in get_model(m).layer_counts().items())
+    sizes = " ".join(f"{fmt_bytes(cache_bytes_per_sequence(m, c), 'GiB'):>9}" for c in contexts)
+    print(f"{m:19} {mix:20} {sizes}")
+print("qwen3-next-80b-a3b keeps", fmt_bytes(linear_state_bytes("qwen3-next-80b-a3b"), "MiB"),
+      "of linear-attention state per sequence, whatever its length")
+
+# What that buys: 128K-token sequences next to fp8 weights on one B200.
+for m in ["llama-3.1-70b", "gemma-3-27b", "gpt-oss-120b", "qwen3-next-80b-a3b"]:
+    r = fit(m, "b200", context=131_072, weight_dtype="fp8")
+    print(f"{m:19} {fmt_int(r.max_batch):>5} sequences of 128K tokens")
+# --8<-- [end:hybrid_attention]

@@ -80,3 +80,68 @@ for weight_dtype in ["int4", "fp8", "bf16"]:
     else:
         print(f"{weight_dtype:>5}: does not reach {needed} sequences on 8 GPUs")
 # --8<-- [end:rollback_capacity]
+
+# --8<-- [start:fp8_kv_scales]
+from servecalc.fp8 import E4M3_MAX, dynamic_range, kv_scale
+from servecalc.units import fmt_number
+
+# The largest |key| or |value| a layer produced on a calibration set, and in production.
+calibrated_amax = 12.0
+for live_amax in [8.0, 12.0, 30.0]:
+    s = kv_scale(calibrated_amax)
+    low, high = dynamic_range(s)
+    clipped = "clips" if live_amax > high else "fits"
+    print(f"scale {fmt_number(s, 4)}: keeps {fmt_number(low, 6)} .. {fmt_number(high, 1)};"
+          f" live max {fmt_number(live_amax, 1)} {clipped}")
+print(f"no scale (1.0): keeps up to {fmt_number(E4M3_MAX, 0)}; small values lose precision:",
+      f"smallest {fmt_number(dynamic_range(1.0)[0], 6)}")
+# --8<-- [end:fp8_kv_scales]
+
+# --8<-- [start:regression_detection]
+from servecalc.quality import eval_questions_needed, flip_rate_resolution, kl_divergence
+from servecalc.units import fmt_int, fmt_number, fmt_percent
+
+# A task eval: how many questions per model to see an accuracy drop (95 %, power 80 %).
+baseline = 0.80
+for drop in [0.05, 0.02, 0.01]:
+    n = eval_questions_needed(baseline, baseline - drop)
+    print(f"detect {fmt_percent(baseline)} -> {fmt_percent(baseline - drop)}: "
+          f"{fmt_int(n):>7} questions per model")
+
+# Logprob diffs on a fixed prompt set: resolution of a 1 % flip rate.
+for tokens in [10_000, 100_000, 1_000_000]:
+    print(f"flip rate 1 % measured over {fmt_int(tokens):>9} tokens: "
+          f"+- {fmt_percent(flip_rate_resolution(tokens, 0.01), 3)}")
+
+# KL divergence of one position's top-3 probabilities (renormalised), baseline vs candidate.
+p, q = [0.70, 0.20, 0.10], [0.60, 0.28, 0.12]
+print("KL(baseline || candidate) at one position:", fmt_number(kl_divergence(p, q), 4), "nats")
+# --8<-- [end:regression_detection]
+
+# --8<-- [start:fp4_formats]
+from servecalc.deployment import Deployment
+from servecalc.params import weight_bytes
+from servecalc.precision import bits_per_value
+from servecalc.quantization import compare_precisions
+from servecalc.units import fmt_bytes, fmt_duration, fmt_int
+
+for fmt in ["bf16", "fp8", "int4", "mxfp4", "nvfp4"]:
+    print(f"{fmt:>6}: {bits_per_value(fmt):>6.3f} bits per value; Llama-3.1-70B weights "
+          f"{fmt_bytes(weight_bytes('llama-3.1-70b', fmt), 'GB')}")
+
+# W4A4 where the part has FP4 tensor cores, W4A8/W4A16 where it does not.
+# A third entry in a config forces the math precision (W4A8: fp8 activations).
+configs = [("fp8", "fp8"), ("nvfp4", "fp8"), ("nvfp4", "fp8", "fp8")]
+print(f"\n{'GPU':>12} {'weights':>7} {'math':>5} {'fit 8K':>7} {'prefill 8K':>11} {'TPOT b=1':>9}")
+for gpu, gpus in [("h100-sxm", 2), ("b200", 1)]:
+    rows = compare_precisions(Deployment(model="llama-3.1-70b", gpu=gpu, gpus=gpus), context=8192,
+                              configs=configs)
+    for r in rows:
+        print(f"{str(gpus) + ' x ' + gpu:>12} {r.weight_dtype:>7} {r.compute_dtype:>5} {fmt_int(r.max_batch):>7} "
+              f"{fmt_duration(r.prefill_s, 'ms', 0):>11} {fmt_duration(r.tpot_s, 'ms'):>9}")
+
+# What stays in 16 bits is a choice: gpt-oss ships only its experts in MXFP4.
+for parts in [("experts",), ("attention", "mlp", "experts")]:
+    size = weight_bytes("gpt-oss-120b", "mxfp4", quantize=parts)
+    print(f"gpt-oss-120b, {' + '.join(parts)} in mxfp4: {fmt_bytes(size, 'GB')}")
+# --8<-- [end:fp4_formats]

@@ -35,7 +35,7 @@ from servecalc.simulate import Engine, simulate
 from servecalc.units import fmt_number, fmt_percent
 from servecalc.workload import LogNormal, poisson_workload
 
-# A burst: the arrival rate doubles for the middle third of the run.
+# A burst: the arrival rate rises from 12 to 40 requests/s, then falls back.
 engine = Engine("llama-3.1-8b", "h100-sxm", kv_blocks=10_000)   # a smaller KV pool
 calm = poisson_workload(12.0, 400, output=LogNormal(256, 1.0, high=4096), seed=1)
 busy = poisson_workload(40.0, 800, output=LogNormal(256, 1.0, high=4096), seed=2)

@@ -36,26 +36,22 @@ for batch in [1, 64]:
 # --8<-- [end:tp_scaling]
 
 # --8<-- [start:replicas_vs_tp]
-from servecalc.capacity import fit
-from servecalc.step import StepModel
+from servecalc.layouts import compare_layouts
 from servecalc.units import fmt_duration, fmt_number
-from servecalc.deployment import Deployment
 
 model_id, gpu = "llama-3.1-70b", "h100-sxm"
 total_gpus = 8
 context = 4_096        # average tokens each running sequence attends to
 
+# Each layout at the largest batch it holds (pass batch=... to fix the batch).
+rows = compare_layouts(model_id, gpu, total_gpus=total_gpus, tps=[2, 4, 8], context=context)
 print(f"{'layout':>9} {'batch/replica':>14} {'TPOT':>9} {'fleet tok/s':>12}")
-for tp in [2, 4, 8]:
-    replicas = total_gpus // tp
-    batch = fit(model_id, gpu, gpus=tp, context=context).max_batch
-    if batch == 0:
-        print(f"{replicas} x TP{tp}: does not fit")
+for r in rows:
+    if not r.fits:
+        print(f"{r.replicas} x TP{r.tp}: does not fit")
         continue
-    step = StepModel(Deployment(model=model_id, gpu=gpu, gpus=tp)).decode(batch, context)
-    fleet = replicas * batch / step.seconds
-    print(f"{replicas} x TP{tp:<2} {batch:>14,} {fmt_duration(step.seconds, 'ms'):>9} "
-          f"{fmt_number(fleet, 0):>12}")
+    print(f"{r.replicas} x TP{r.tp:<2} {r.batch:>14,} {fmt_duration(r.step_s, 'ms'):>9} "
+          f"{fmt_number(r.fleet_tokens_per_s, 0):>12}")
 # --8<-- [end:replicas_vs_tp]
 
 # --8<-- [start:big_models]
@@ -128,3 +124,69 @@ for model_id, weight_dtype in [("llama-3.1-8b", "bf16"), ("llama-3.1-70b", "bf16
                       for name, rate in sources.items())
     print(f"{model_id:14} {weight_dtype:5} {fmt_bytes(size, 'GB'):>10}  {times}")
 # --8<-- [end:cold_start]
+
+# --8<-- [start:moe_all_to_all]
+from servecalc.gpus import get_gpu
+from servecalc.moe import all_to_all
+from servecalc.units import fmt_bytes, fmt_duration
+
+model_id = "deepseek-v3"
+tokens_per_gpu = 128       # decode tokens each GPU holds in one step
+# Link each GPU sends over (one direction). Across nodes: one 400 Gb/s NIC per GPU,
+# pessimistic by the share of traffic that stays inside a node.
+layouts = [
+    ("EP8, one HGX node (NVLink)", 8, get_gpu("h200").interconnect_bytes_per_s),
+    ("EP32, four nodes (400G NIC)", 32, 50e9),
+    ("EP64, one GB200 NVL72 rack (NVLink 5)", 64, get_gpu("gb200").interconnect_bytes_per_s),
+]
+print(f"{'layout':34} {'sent per layer':>15} {'per step':>9}")
+for name, ep, link in layouts:
+    t = all_to_all(model_id, tokens_per_gpu=tokens_per_gpu, ep=ep, link_bytes_per_s=link)
+    print(f"{name:34} {fmt_bytes(t.bytes_per_gpu_per_layer, 'MB'):>15} "
+          f"{fmt_duration(t.seconds_per_step, 'ms'):>9}")
+print(f"({t.moe_layers} MoE layers, dispatch fp8 + combine bf16, per GPU)")
+# --8<-- [end:moe_all_to_all]
+
+# --8<-- [start:dp_attention]
+from servecalc.deployment import Deployment
+from servecalc.moe import attention_layouts
+from servecalc.units import fmt_bytes, fmt_int
+
+d = Deployment(model="deepseek-v3", gpu="h200", gpus=8, weight_dtype="fp8", kv_dtype="bf16")
+print(f"{'attention':>9} {'weights/GPU':>12} {'KV budget/GPU':>14} {'KV tokens (group)':>18}")
+for r in attention_layouts(d):
+    print(f"{r.layout.upper():>9} {fmt_bytes(r.weight_bytes_per_gpu, 'GB'):>12} "
+          f"{fmt_bytes(r.kv_budget_bytes_per_gpu, 'GiB'):>14} {fmt_int(r.kv_tokens):>18}")
+# --8<-- [end:dp_attention]
+
+# --8<-- [start:kv_aware_routing]
+from servecalc.prefix_cache import prefix_cache_effect
+from servecalc.routing import effective_hit_rate
+from servecalc.units import fmt_duration, fmt_percent
+
+model_id, gpu = "llama-3.1-8b", "h100-sxm"
+prompt = 8_000           # a long conversation: earlier turns are the shared prefix
+one_replica_hit = 0.9    # what a single replica would find cached
+print(f"{'replicas':>8} {'router':>10} {'hit rate':>9} {'TTFT':>9}")
+for replicas in [1, 4, 16]:
+    for kv_aware in [False, True]:
+        h = effective_hit_rate(one_replica_hit, replicas, kv_aware)
+        r = prefix_cache_effect(model_id, gpu, prompt=prompt, output=200, hit_rate=h)
+        router = "KV-aware" if kv_aware else "blind"
+        print(f"{replicas:>8} {router:>10} {fmt_percent(h):>9} {fmt_duration(r.ttft_s, 'ms'):>9}")
+# --8<-- [end:kv_aware_routing]
+
+# --8<-- [start:context_parallel]
+from servecalc.context_parallel import cp_prefill
+from servecalc.gpus import get_gpu
+from servecalc.units import fmt_bytes, fmt_duration, fmt_number
+
+model_id, gpu = "llama-3.1-8b", "h100-sxm"
+link = get_gpu(gpu).interconnect_bytes_per_s
+print(f"{'prompt':>8} {'CP':>3} {'prefill':>9} {'KV sent/GPU':>12} {'speedup':>8}")
+for prompt in [32_768, 131_072]:
+    for cp in [1, 4, 8]:
+        r = cp_prefill(model_id, gpu, prompt=prompt, cp=cp, link_bytes_per_s=link)
+        print(f"{prompt:>8,} {cp:>3} {fmt_duration(r.seconds, 's', 2):>9} "
+              f"{fmt_bytes(r.kv_bytes_sent_per_gpu, 'GB'):>12} {fmt_number(r.speedup, 1):>7}x")
+# --8<-- [end:context_parallel]

@@ -35,15 +35,16 @@ vLLM prints these quantities in GiB (2**30 bytes); compare with
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from .deployment import Deployment
 from .gpus import GpuSpec, get_gpu
-from .kv import kv_elements_per_token_per_layer
+from .kv import kv_elements_per_token_per_layer, linear_state_bytes
 from .models import ModelSpec, get_model
 from .paging import _paged_slots
-from .params import weight_bytes
-from .precision import BITS, storage_bytes
+from .params import QUANTIZABLE, weight_bytes
+from .precision import KV_DTYPES, WEIGHT_DTYPES, storage_bytes
 from .units import GiB, fmt_bytes, fmt_int  # noqa: F401 - fmt_int used by the doctests
 from .validate import choice, fraction, instance, non_negative_int, positive_int
 
@@ -88,9 +89,9 @@ def kv_bytes_per_token_per_gpu(
     65536
     """
     spec = get_model(model)
-    choice("kv_dtype", kv_dtype, BITS)
+    choice("kv_dtype", kv_dtype, KV_DTYPES)
     per_layer = kv_elements_per_token_per_layer_per_gpu(spec, gpus)
-    return storage_bytes(per_layer * spec.num_layers, kv_dtype)
+    return storage_bytes(per_layer * spec.kv_layers, kv_dtype)
 
 
 def _reserve(reserve_bytes: int | None) -> int:
@@ -120,10 +121,14 @@ def kv_budget_bytes(
     weight_dtype: str = "bf16",
     memory_utilization: float = 0.9,
     reserve_bytes: int | None = None,
+    *,
+    quantize: Iterable[str] = QUANTIZABLE,
 ) -> int:
     """Bytes left for the KV cache across all ``gpus`` (0 when nothing is left).
 
-    ``reserve_bytes`` is per GPU (default :data:`DEFAULT_RESERVE_BYTES`).
+    ``reserve_bytes`` is per GPU (default :data:`DEFAULT_RESERVE_BYTES`);
+    ``quantize`` names the parts stored in ``weight_dtype``
+    (:func:`servecalc.params.weight_bytes`).
 
     >>> kv_budget_bytes("llama-3.1-70b", "h100-sxm", gpus=1)
     0
@@ -133,7 +138,8 @@ def kv_budget_bytes(
     spec = get_model(model)
     _check_tp(spec, gpus)
     usable = usable_bytes(gpu, gpus, memory_utilization)
-    left = usable - weight_bytes(spec, weight_dtype) - gpus * _reserve(reserve_bytes)
+    weights = weight_bytes(spec, weight_dtype, quantize=quantize)
+    left = usable - weights - gpus * _reserve(reserve_bytes)
     return max(left, 0)
 
 
@@ -172,13 +178,16 @@ def fit(
     memory_utilization: float = 0.9,
     reserve_bytes: int | None = None,
     block_size: int = 16,
+    *,
+    quantize: Iterable[str] = QUANTIZABLE,
 ) -> FitResult:
     """Concurrent sequences of ``context`` tokens and KV tokens that fit.
 
     ``kv_token_capacity`` counts whole blocks of ``block_size`` tokens that
     fit in each GPU's share of the budget (vLLM's "GPU KV cache size: N
     tokens"). ``max_batch`` counts sequences of ``context`` tokens, each
-    holding whole blocks (sliding-window layers only their window's).
+    holding whole blocks (sliding-window layers only their window's, chunked
+    layers the most one chunk held) plus any linear-attention state.
 
     >>> fit("llama-3.1-8b", "l4", context=8192).max_batch
     3
@@ -194,17 +203,19 @@ def fit(
     _check_tp(spec, gpus)
     positive_int("context", context)
     positive_int("block_size", block_size)
-    choice("weight_dtype", weight_dtype, BITS)
-    choice("kv_dtype", kv_dtype, BITS)
+    choice("weight_dtype", weight_dtype, WEIGHT_DTYPES)
+    choice("kv_dtype", kv_dtype, KV_DTYPES)
     reserve = _reserve(reserve_bytes)
     usable = usable_bytes(device, gpus, memory_utilization)
-    weights = weight_bytes(spec, weight_dtype)
-    budget = kv_budget_bytes(spec, device, gpus, weight_dtype, memory_utilization, reserve)
+    weights = weight_bytes(spec, weight_dtype, quantize=quantize)
+    budget = kv_budget_bytes(spec, device, gpus, weight_dtype, memory_utilization, reserve,
+                             quantize=quantize)
     per_gpu_budget = budget // gpus
     per_token = kv_bytes_per_token_per_gpu(spec, gpus, kv_dtype)
     capacity = per_gpu_budget // (block_size * per_token) * block_size
     per_layer = kv_elements_per_token_per_layer_per_gpu(spec, gpus)
-    per_sequence = storage_bytes(per_layer * _paged_slots(spec, context, block_size), kv_dtype)
+    slots = _paged_slots(spec, context, block_size, peak=True)
+    per_sequence = storage_bytes(per_layer * slots, kv_dtype) + linear_state_bytes(spec, gpus)
     max_batch = per_gpu_budget // per_sequence
     where = f"on {gpus} x {device.name}"
     if budget == 0:
@@ -259,4 +270,4 @@ def fit_deployment(
     """
     d = instance("deployment", deployment, Deployment)
     return fit(d.model, d.gpu, d.gpus, context, d.weight_dtype, d.kv_dtype,
-               memory_utilization, reserve_bytes, block_size)
+               memory_utilization, reserve_bytes, block_size, quantize=d.quantize)

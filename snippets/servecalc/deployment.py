@@ -37,11 +37,9 @@ from typing import Any
 
 from .gpus import GpuSpec, get_gpu
 from .models import ModelSpec, get_model
-from .precision import BITS
+from .params import QUANTIZABLE, check_quantize
+from .precision import COMPUTE_DTYPES, KV_DTYPES, WEIGHT_DTYPES, compute_dtype
 from .validate import choice, fraction, non_negative_number, positive_int
-
-#: Precisions a matmul can run in (``int8``: W8A8 SmoothQuant-style kernels).
-COMPUTE_DTYPES = ("bf16", "fp16", "fp8", "int8")
 
 #: The ``Deployment`` fields a command line or a form sets (everything but the calibration).
 FIELDS = ("model", "gpu", "gpus", "weight_dtype", "kv_dtype", "compute_dtype", "mbu", "mfu",
@@ -51,19 +49,18 @@ FIELDS = ("model", "gpu", "gpus", "weight_dtype", "kv_dtype", "compute_dtype", "
 def default_compute_dtype(gpu: str | GpuSpec, weight_dtype: str) -> str:
     """Precision the matmuls run in for ``weight_dtype`` on ``gpu``.
 
-    fp8 weights run fp8 matmuls where the GPU has an fp8 peak; weight-only
-    int8/int4/fp4 dequantize to bf16.
+    fp8 weights run fp8 matmuls where the GPU has an fp8 peak, nvfp4/mxfp4
+    weights FP4 matmuls (W4A4) where it has an FP4 peak; weight-only formats
+    dequantize to bf16 (see :func:`servecalc.precision.compute_dtype`).
 
     >>> default_compute_dtype("h100-sxm", "fp8"), default_compute_dtype("h100-sxm", "int4")
     ('fp8', 'bf16')
     >>> default_compute_dtype("a100-80gb", "fp8")
     'bf16'
+    >>> default_compute_dtype("b200", "nvfp4"), default_compute_dtype("h100-sxm", "nvfp4")
+    ('fp4', 'bf16')
     """
-    spec = get_gpu(gpu)
-    choice("weight_dtype", weight_dtype, BITS)
-    if weight_dtype == "fp8" and spec.fp8_flops_per_s > 0:
-        return "fp8"
-    return "bf16"
+    return compute_dtype(weight_dtype, get_gpu(gpu).peaks())
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -85,6 +82,7 @@ class Deployment:
     mfu: float | None = None
     overhead_s: float | None = None
     group_size: int = 128
+    quantize: tuple[str, ...] = QUANTIZABLE  # parts stored in weight_dtype (params.weight_bytes)
     calibration: Any = None  # a servecalc.calibration.Calibration
 
     def __post_init__(self) -> None:
@@ -92,9 +90,10 @@ class Deployment:
         setattr_(self, "model", get_model(self.model))
         setattr_(self, "gpu", get_gpu(self.gpu))
         positive_int("gpus", self.gpus)
-        choice("weight_dtype", self.weight_dtype, BITS)
-        choice("kv_dtype", self.kv_dtype, BITS)
+        choice("weight_dtype", self.weight_dtype, WEIGHT_DTYPES)
+        choice("kv_dtype", self.kv_dtype, KV_DTYPES)
         positive_int("group_size", self.group_size)
+        setattr_(self, "quantize", tuple(sorted(check_quantize(self.quantize))))
         if not self.compute_dtype:
             setattr_(self, "compute_dtype", default_compute_dtype(self.gpu, self.weight_dtype))
         choice("compute_dtype", self.compute_dtype, COMPUTE_DTYPES)

@@ -1,11 +1,17 @@
 """KV-cache size: bytes per token, per sequence and per batch.
 
 Each layer stores a key and a value vector per KV head for every token it
-attends to. With grouped-query attention (GQA) several query heads share one
-KV head, so the cache shrinks by num_attention_heads / num_kv_heads; with
+keeps. With grouped-query attention (GQA) several query heads share one KV
+head, so the cache shrinks by num_attention_heads / num_kv_heads; with
 multi-query attention (MQA) all query heads share one. Multi-head latent
 attention (MLA) stores one compressed latent of ``kv_lora_rank`` values plus a
 decoupled RoPE key of ``qk_rope_head_dim`` values per layer instead.
+
+How many tokens a layer keeps depends on its type (see
+:mod:`servecalc.models`): a full-attention layer keeps the whole context, a
+sliding-window layer at most its window, a chunked layer the tokens of the
+current chunk, and a linear-attention layer none: it keeps a fixed-size state
+per sequence instead (:func:`linear_state_bytes`).
 
 >>> kv_bytes_per_token("llama-2-7b")          # 2 x 32 layers x 32 heads x 128 x 2 B
 524288
@@ -15,13 +21,13 @@ decoupled RoPE key of ``qk_rope_head_dim`` values per layer instead.
 
 from __future__ import annotations
 
-from .models import ModelSpec, get_model
-from .precision import storage_bytes
-from .validate import non_negative_int, positive_int
+from .models import STATE_DTYPES, ModelSpec, get_model
+from .precision import KV_DTYPES, storage_bytes
+from .validate import choice, non_negative_int, positive_int
 
 
 def kv_elements_per_token_per_layer(model: str | ModelSpec) -> int:
-    """Values one token adds to the cache in one layer.
+    """Values one token adds to the cache in one attention layer.
 
     >>> kv_elements_per_token_per_layer("llama-3.1-8b")   # K and V: 2 x 8 heads x 128
     2048
@@ -33,13 +39,48 @@ def kv_elements_per_token_per_layer(model: str | ModelSpec) -> int:
 
 
 def kv_bytes_per_token(model: str | ModelSpec, kv_dtype: str = "bf16") -> int:
-    """Bytes one token occupies in the cache across all layers (no window).
+    """Bytes one token occupies in the cache across all layers that keep
+    tokens (no window; linear-attention layers keep none).
 
     >>> kv_bytes_per_token("llama-3.1-8b")
     131072
+    >>> kv_bytes_per_token("qwen3-next-80b-a3b")   # 12 of 48 layers: 2 x 2 heads x 256 x 2 B
+    24576
     """
     spec = get_model(model)
-    return storage_bytes(kv_elements_per_token_per_layer(spec) * spec.num_layers, kv_dtype)
+    choice("kv_dtype", kv_dtype, KV_DTYPES)
+    return storage_bytes(kv_elements_per_token_per_layer(spec) * spec.kv_layers, kv_dtype)
+
+
+def cached_tokens(
+    model: str | ModelSpec, layer_type: str, context: int, *, peak: bool = False
+) -> int:
+    """Tokens one layer of ``layer_type`` keeps when a sequence holds ``context``.
+
+    A chunked layer keeps the tokens since the start of the current chunk;
+    ``peak=True`` gives the most it held at any length up to ``context``
+    (what a sequence that grows to ``context`` must be able to hold).
+
+    >>> [cached_tokens("llama-4-scout", "chunked_attention", c) for c in (8192, 8193, 20000)]
+    [8192, 1, 3616]
+    >>> cached_tokens("llama-4-scout", "chunked_attention", 8193, peak=True)
+    8192
+    >>> cached_tokens("gpt-oss-120b", "sliding_attention", 4096)
+    128
+    """
+    spec = get_model(model)
+    non_negative_int("context", context)
+    choice("layer_type", layer_type, spec.layer_counts())
+    if layer_type == "full_attention":
+        return context
+    if layer_type == "sliding_attention":
+        return min(context, spec.sliding_window)
+    if layer_type == "chunked_attention":
+        chunk = spec.attention_chunk_size
+        if peak or context <= chunk:
+            return min(context, chunk)
+        return context - (context - 1) // chunk * chunk
+    return 0  # linear attention: a fixed-size state, no tokens
 
 
 def cached_tokens_per_layer(model: str | ModelSpec, context: int) -> tuple[int, int]:
@@ -54,27 +95,68 @@ def cached_tokens_per_layer(model: str | ModelSpec, context: int) -> tuple[int, 
     return context, window
 
 
-def kv_bytes_per_sequence(
-    model: str | ModelSpec, context: int, kv_dtype: str = "bf16"
-) -> int:
-    """Bytes of cache one sequence of ``context`` tokens holds.
+def linear_state_bytes(model: str | ModelSpec, gpus: int = 1) -> int:
+    """Bytes of the fixed-size state one sequence keeps in the linear-attention
+    layers, on each of ``gpus`` GPUs (heads split across them; 0 for a model
+    without such layers).
 
-    Sliding-window layers keep at most ``sliding_window`` tokens.
+    Per layer (Gated DeltaNet): a recurrent state of ``value heads x key dim x
+    value dim`` values in ``linear_state_dtype``, and a convolution state of
+    ``(conv kernel - 1) x (2 x key heads x key dim + value heads x value dim)``
+    values in 16 bits.
+
+    >>> linear_state_bytes("qwen3-next-80b-a3b")   # 36 x (32 x 128 x 128 x 2 + 3 x 8192 x 2)
+    39518208
+    >>> linear_state_bytes("llama-3.1-8b")
+    0
+    """
+    spec = get_model(model)
+    positive_int("gpus", gpus)
+    layers = spec.layer_counts().get("linear_attention", 0)
+    if not layers:
+        return 0
+    k_heads = -(-spec.linear_num_key_heads // gpus)
+    v_heads = -(-spec.linear_num_value_heads // gpus)
+    recurrent = v_heads * spec.linear_key_head_dim * spec.linear_value_head_dim
+    conv = (spec.linear_conv_kernel_dim - 1) * (
+        2 * k_heads * spec.linear_key_head_dim + v_heads * spec.linear_value_head_dim)
+    per_layer = recurrent * STATE_DTYPES[spec.linear_state_dtype] + conv * 2
+    return layers * per_layer
+
+
+def kv_bytes_per_sequence(
+    model: str | ModelSpec, context: int, kv_dtype: str = "bf16", *, peak: bool = False
+) -> int:
+    """Bytes of KV cache one sequence of ``context`` tokens holds, every layer
+    counted as it stores tokens (see :func:`cached_tokens`; ``peak`` as there).
+    The linear-attention state is not included: see :func:`cache_bytes_per_sequence`.
 
     >>> kv_bytes_per_sequence("llama-2-7b", 4096) == 2 * 2**30   # 2 GiB
     True
+    >>> kv_bytes_per_sequence("gpt-oss-120b", 131072)   # (18 x 131072 + 18 x 128) x 1024 x 2 B
+    4836556800
     >>> kv_bytes_per_sequence("llama-2-7b", -1)
     Traceback (most recent call last):
         ...
     ValueError: context must be an integer >= 0, got -1
     """
     spec = get_model(model)
-    full_tokens, window_tokens = cached_tokens_per_layer(spec, context)
-    full_layers = spec.num_layers - spec.sliding_window_layers
-    elements = kv_elements_per_token_per_layer(spec) * (
-        full_layers * full_tokens + spec.sliding_window_layers * window_tokens
-    )
-    return storage_bytes(elements, kv_dtype)
+    non_negative_int("context", context)
+    choice("kv_dtype", kv_dtype, KV_DTYPES)
+    slots = sum(layers * cached_tokens(spec, kind, context, peak=peak)
+                for kind, layers in spec.layer_counts().items())
+    return storage_bytes(kv_elements_per_token_per_layer(spec) * slots, kv_dtype)
+
+
+def cache_bytes_per_sequence(
+    model: str | ModelSpec, context: int, kv_dtype: str = "bf16", *, peak: bool = False
+) -> int:
+    """KV cache plus linear-attention state: all one sequence keeps.
+
+    >>> cache_bytes_per_sequence("qwen3-next-80b-a3b", 1000)   # 1000 x 24 KiB + the state
+    64094208
+    """
+    return kv_bytes_per_sequence(model, context, kv_dtype, peak=peak) + linear_state_bytes(model)
 
 
 def kv_bytes_per_batch(

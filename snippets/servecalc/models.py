@@ -2,42 +2,71 @@
 
 The entries are data (``catalog/models.json``); every one carries its public
 source (the official configuration file or paper) and that source's
-publication date. Where the official file could not be
-read directly here, ``status`` says how the values were checked.
+publication date. Where the official file could not be read directly here,
+``status`` says how the values were checked.
 
 >>> m = get_model("llama-3.1-70b")
 >>> m.num_layers, m.num_kv_heads, m.head_dim, m.attention
 (80, 8, 128, 'gqa')
 >>> get_model("llama-2-7b").attention
 'mha'
->>> len(MODELS) >= 16
-True
+>>> len(MODELS)
+26
+
+Layers are described the way Hugging Face configs do, one type per layer
+(``layer_types``; empty means every layer is full attention):
+
+* ``"full_attention"`` keeps every token of the context;
+* ``"sliding_attention"`` keeps the last ``sliding_window`` tokens
+  (Mistral-7B, Gemma-2/3, gpt-oss);
+* ``"chunked_attention"`` attends within fixed chunks of
+  ``attention_chunk_size`` tokens and keeps only the current chunk's tokens
+  (Llama 4's local layers);
+* ``"linear_attention"`` keeps no per-token cache but a fixed-size state per
+  sequence (Qwen3-Next's Gated DeltaNet layers: ``linear_*`` fields).
+
+>>> get_model("gemma-3-27b").layer_counts()
+{'full_attention': 10, 'sliding_attention': 52}
+>>> get_model("qwen3-next-80b-a3b").layer_counts()
+{'full_attention': 12, 'linear_attention': 36}
 
 Catalog notes (decisions where a config.json alone is ambiguous):
 
-* Sliding windows: ``sliding_window_layers`` layers keep the last
-  ``sliding_window`` tokens. Gemma-2 alternates local (4096) and global
-  layers, so half its layers have the window; Mistral-7B v0.1 has a 4096
-  window on all layers; Phi-3-mini-4k's config.json says 2047 on all layers
-  and the window is real (llama.cpp and vLLM had to implement it), so it is
-  kept as written (flash-attention backends keep one token more).
-  Mixtral-8x7B attends over its full 32k context (the paper; early config
-  copies said 4096). Qwen2.5 configs carry a window but
-  ``use_sliding_window`` is false.
-* DeepSeek-V3 uses multi-head latent attention: ``head_dim`` is the query/key
-  width (128 + 64) and ``num_kv_heads`` the config's 128, but the cache holds
-  one latent of ``kv_lora_rank + qk_rope_head_dim`` values per layer.
+* Mistral-7B v0.1 has a 4096 window on all layers; Phi-3-mini-4k's
+  config.json says 2047 on all layers and the window is real (llama.cpp and
+  vLLM had to implement it), so it is kept as written (flash-attention
+  backends keep one token more). Mixtral-8x7B attends over its full 32k
+  context (the paper; early config copies said 4096). Qwen2.5 and Qwen3
+  configs carry a window but ``use_sliding_window`` is false.
+* Multi-head latent attention (DeepSeek-V3/R1, Kimi-K2): ``head_dim`` is the
+  query/key width (128 + 64) and ``num_kv_heads`` the config's head count, but
+  the cache holds one latent of ``kv_lora_rank + qk_rope_head_dim`` values
+  per layer.
 * Parameter-count details (OPT's biases, LayerNorm and learned positions,
-  Gemma-2's four norms per layer, Qwen3's q/k norms, DeepSeek-V3's routing
-  bias) are fields with defaults; see params.py.
+  Gemma's four norms per layer, q/k norms, routing biases, gpt-oss's
+  attention sinks, Qwen3-Next's gated attention and shared-expert gate) are
+  fields with defaults; see params.py.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections import Counter
+from dataclasses import dataclass, replace
 
 from .catalog import Sourced, build
 from .validate import choice, lookup, non_negative_int, positive_int, text_fields
+
+#: The layer types a model may mix, as Hugging Face's ``layer_types`` names them.
+LAYER_TYPES = ("full_attention", "sliding_attention", "chunked_attention", "linear_attention")
+
+#: Precisions the recurrent state of linear-attention layers may be kept in.
+STATE_DTYPES = {"bf16": 2, "fp16": 2, "fp32": 4}
+
+_POSITIVE = ("num_layers", "hidden_size", "num_attention_heads", "vocab_size", "norms_per_layer")
+_BOOLS = ("tie_word_embeddings", "qkv_bias", "qk_norm", "linear_bias", "router_bias",
+          "attention_sinks", "attention_output_gate", "shared_expert_gate")
+_LINEAR = ("linear_num_key_heads", "linear_num_value_heads", "linear_key_head_dim",
+           "linear_value_head_dim", "linear_conv_kernel_dim")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -45,7 +74,7 @@ class ModelSpec(Sourced):
     """Architecture of one decoder-only transformer.
 
     ``head_dim`` is always explicit: hidden_size / num_attention_heads is
-    wrong for Gemma-2 and for multi-head latent attention (MLA).
+    wrong for Gemma and for multi-head latent attention (MLA).
     """
 
     id: str
@@ -66,6 +95,8 @@ class ModelSpec(Sourced):
     experts_per_token: int = 0
     moe_intermediate_size: int = 0
     num_shared_experts: int = 0
+    shared_expert_intermediate_size: int = 0  # 0: moe_intermediate_size (DeepSeek)
+    shared_expert_gate: bool = False  # a sigmoid gate on the shared expert (Qwen2-MoE, Qwen3-Next)
     first_dense_layers: int = 0
     # Multi-head latent attention (kv_lora_rank == 0 means none).
     kv_lora_rank: int = 0
@@ -75,33 +106,41 @@ class ModelSpec(Sourced):
     v_head_dim: int = 0
     # Details that only the parameter count needs (see params.py).
     norm: str = "rms"  # "rms" (weight only) or "layernorm" (weight and bias)
-    norms_per_layer: int = 2  # Gemma-2 has 4: pre/post attention and pre/post MLP
-    qk_norm: bool = False  # RMSNorm over each query and key head (Qwen3)
-    linear_bias: bool = False  # every attention and MLP projection has a bias (OPT)
+    norms_per_layer: int = 2  # Gemma-2/3 have 4: pre/post attention and pre/post MLP
+    qk_norm: bool = False  # RMSNorm over each query and key head (Qwen3, Gemma-3)
+    linear_bias: bool = False  # every attention and MLP projection has a bias (OPT, gpt-oss)
     position_embeddings: int = 0  # rows of a learned absolute position table (OPT)
-    router_bias: bool = False  # per-expert routing bias (DeepSeek-V3 e_score_correction_bias)
-    # Sliding-window attention: ``sliding_window_layers`` layers keep only the
-    # last ``sliding_window`` tokens.
+    router_bias: bool = False  # per-expert routing bias (DeepSeek-V3, gpt-oss)
+    attention_sinks: bool = False  # one learned sink logit per query head (gpt-oss)
+    attention_output_gate: bool = False  # q_proj also yields a gate (Qwen3-Next)
+    # Per-layer attention types (see the module docstring).
+    layer_types: tuple[str, ...] = ()
     sliding_window: int = 0
-    sliding_window_layers: int = 0
+    attention_chunk_size: int = 0
+    # Linear-attention (Gated DeltaNet) layers: their fixed-size state.
+    linear_num_key_heads: int = 0
+    linear_num_value_heads: int = 0
+    linear_key_head_dim: int = 0
+    linear_value_head_dim: int = 0
+    linear_conv_kernel_dim: int = 0
+    linear_state_dtype: str = "bf16"  # the recurrent state (HF ``mamba_ssm_dtype``)
 
     def __post_init__(self) -> None:
         text_fields("model", self, ("id", "name"), ("source", "source_date", "status"))
         choice("model.mlp", self.mlp, ["gated", "plain"])
         choice("model.norm", self.norm, ["rms", "layernorm"])
-        for field in ("num_layers", "hidden_size", "num_attention_heads", "vocab_size",
-                      "norms_per_layer"):
+        choice("model.linear_state_dtype", self.linear_state_dtype, STATE_DTYPES)
+        for field in _POSITIVE:
             positive_int(f"model.{field}", getattr(self, field))
         for field in (
             "num_kv_heads", "head_dim", "intermediate_size", "max_position_embeddings",
             "num_experts", "experts_per_token", "moe_intermediate_size", "num_shared_experts",
-            "first_dense_layers", "kv_lora_rank", "q_lora_rank", "qk_nope_head_dim",
-            "qk_rope_head_dim", "v_head_dim", "sliding_window", "sliding_window_layers",
-            "position_embeddings",
+            "shared_expert_intermediate_size", "first_dense_layers", "kv_lora_rank",
+            "q_lora_rank", "qk_nope_head_dim", "qk_rope_head_dim", "v_head_dim",
+            "sliding_window", "attention_chunk_size", "position_embeddings", *_LINEAR,
         ):
             non_negative_int(f"model.{field}", getattr(self, field))
-        for field in ("tie_word_embeddings", "qkv_bias", "qk_norm", "linear_bias",
-                      "router_bias"):
+        for field in _BOOLS:
             if not isinstance(getattr(self, field), bool):
                 raise ValueError(
                     f"model.{field} must be True or False, got {getattr(self, field)!r}"
@@ -117,6 +156,10 @@ class ModelSpec(Sourced):
                     "model.num_kv_heads must divide num_attention_heads "
                     f"({self.num_attention_heads}), got {self.num_kv_heads}"
                 )
+        self._check_moe()
+        self._check_layers()
+
+    def _check_moe(self) -> None:
         if self.num_experts:
             positive_int("model.experts_per_token", self.experts_per_token)
             if self.experts_per_token > self.num_experts:
@@ -129,10 +172,11 @@ class ModelSpec(Sourced):
                                  f"got {self.mlp!r}")
             positive_int("model.moe_intermediate_size",
                          self.moe_intermediate_size or self.intermediate_size)
-        elif self.experts_per_token or self.num_shared_experts or self.first_dense_layers:
+        elif (self.experts_per_token or self.num_shared_experts or self.first_dense_layers
+              or self.shared_expert_gate):
             raise ValueError(
-                "model.experts_per_token, num_shared_experts and first_dense_layers need "
-                f"num_experts > 0, got num_experts={self.num_experts}"
+                "model.experts_per_token, num_shared_experts, shared_expert_gate and "
+                f"first_dense_layers need num_experts > 0, got num_experts={self.num_experts}"
             )
         if self.first_dense_layers > self.num_layers:
             raise ValueError(
@@ -141,16 +185,31 @@ class ModelSpec(Sourced):
             )
         if self.first_dense_layers or not self.num_experts:
             positive_int("model.intermediate_size", self.intermediate_size)
-        if self.sliding_window_layers > self.num_layers:
-            raise ValueError(
-                f"model.sliding_window_layers must be <= num_layers ({self.num_layers}), "
-                f"got {self.sliding_window_layers}"
-            )
-        if bool(self.sliding_window) != bool(self.sliding_window_layers):
-            raise ValueError(
-                "model.sliding_window and sliding_window_layers must both be 0 or both > 0, "
-                f"got {self.sliding_window} and {self.sliding_window_layers}"
-            )
+
+    def _check_layers(self) -> None:
+        types = self.layer_types
+        if not isinstance(types, (tuple, list)) or any(t not in LAYER_TYPES for t in types):
+            listed = ", ".join(repr(t) for t in LAYER_TYPES)
+            raise ValueError(f"model.layer_types must be a list of {listed}, got {types!r}")
+        object.__setattr__(self, "layer_types", tuple(types))  # lists from JSON; hashable
+        if types and len(types) != self.num_layers:
+            raise ValueError(f"model.layer_types must name num_layers ({self.num_layers}) "
+                             f"layers, got {len(types)}")
+        for kind, field in (("sliding_attention", "sliding_window"),
+                            ("chunked_attention", "attention_chunk_size")):
+            if (kind in types) != bool(getattr(self, field)):
+                raise ValueError(f"model.{field} must be > 0 exactly when layer_types has "
+                                 f"{kind!r} layers, got {getattr(self, field)}")
+        linear = "linear_attention" in types
+        for field in _LINEAR:
+            if linear:
+                positive_int(f"model.{field}", getattr(self, field))
+            elif getattr(self, field):
+                raise ValueError(f"model.{field} needs 'linear_attention' layers, "
+                                 f"got {getattr(self, field)}")
+        if linear and self.linear_num_value_heads % self.linear_num_key_heads:
+            raise ValueError("model.linear_num_key_heads must divide linear_num_value_heads "
+                             f"({self.linear_num_value_heads}), got {self.linear_num_key_heads}")
 
     @property
     def attention(self) -> str:
@@ -167,8 +226,55 @@ class ModelSpec(Sourced):
     def is_moe(self) -> bool:
         return self.num_experts > 0
 
+    def layer_counts(self) -> dict[str, int]:
+        """Layers of each type present, in :data:`LAYER_TYPES` order.
 
-MODELS: dict[str, ModelSpec] = {m.id: m for m in build("models", ModelSpec)}
+        >>> get_model("gpt-oss-120b").layer_counts()
+        {'full_attention': 18, 'sliding_attention': 18}
+        >>> get_model("llama-3.1-8b").layer_counts()
+        {'full_attention': 32}
+        """
+        if not self.layer_types:
+            return {"full_attention": self.num_layers}
+        counts = Counter(self.layer_types)
+        return {kind: counts[kind] for kind in LAYER_TYPES if counts[kind]}
+
+    @property
+    def sliding_window_layers(self) -> int:
+        """Layers that keep only the last ``sliding_window`` tokens."""
+        return self.layer_counts().get("sliding_attention", 0)
+
+    @property
+    def kv_layers(self) -> int:
+        """Layers that keep a per-token KV cache (every type but linear attention)."""
+        return self.num_layers - self.layer_counts().get("linear_attention", 0)
+
+
+def all_full_attention(model: str | ModelSpec) -> ModelSpec:
+    """``model`` with every windowed or chunked layer made full attention
+    (linear-attention layers stay): what the windows save is the difference.
+
+    >>> all_full_attention("gemma-2-9b").layer_counts()
+    {'full_attention': 42}
+    """
+    spec = get_model(model)
+    types = tuple("linear_attention" if t == "linear_attention" else "full_attention"
+                  for t in spec.layer_types)
+    return replace(spec, layer_types=types, sliding_window=0, attention_chunk_size=0)
+
+
+def _from_catalog(*, layer_pattern: list[str] | None = None, **fields: object) -> ModelSpec:
+    """A catalog entry; ``layer_pattern`` (a short list) repeats to ``num_layers`` layers."""
+    if layer_pattern is not None:
+        layers = fields.get("num_layers")
+        if not isinstance(layers, int) or not isinstance(layer_pattern, list) or not layer_pattern:
+            raise ValueError(f"model.layer_pattern must be a non-empty list, got {layer_pattern!r}")
+        fields["layer_types"] = tuple(layer_pattern[i % len(layer_pattern)]
+                                      for i in range(layers))
+    return ModelSpec(**fields)  # type: ignore[arg-type]
+
+
+MODELS: dict[str, ModelSpec] = {m.id: m for m in build("models", _from_catalog)}
 
 
 def get_model(model: str | ModelSpec) -> ModelSpec:

@@ -8,7 +8,9 @@ longest allowed sequence up front and wastes ``reserved - used``.
 
 Sliding-window layers keep only the blocks that overlap the last
 ``sliding_window`` tokens; a window that is not aligned to block boundaries
-straddles one block more than ``ceil(window / block_size)``.
+straddles one block more than ``ceil(window / block_size)``. Chunked layers
+keep the blocks of the current chunk; linear-attention layers hold no blocks
+(their fixed-size state is counted by :func:`servecalc.kv.linear_state_bytes`).
 
 >>> blocks_per_sequence(1000, block_size=16)      # ceil(1000 / 16)
 63
@@ -25,7 +27,7 @@ from dataclasses import dataclass
 
 from .kv import kv_bytes_per_sequence, kv_elements_per_token_per_layer
 from .models import ModelSpec, get_model
-from .precision import BITS, storage_bytes
+from .precision import KV_DTYPES, storage_bytes
 from .units import fmt_percent  # noqa: F401 - used by the doctests
 from .validate import choice, non_negative_int, positive_int
 
@@ -62,14 +64,42 @@ def window_blocks(context: int, window: int, block_size: int = 16) -> int:
     return last - first + 1
 
 
-def _paged_slots(spec: ModelSpec, context: int, block_size: int) -> int:
+def chunk_blocks(context: int, chunk: int, block_size: int = 16, *, peak: bool = False) -> int:
+    """Blocks a chunked-attention layer holds after ``context`` tokens: those
+    of the current chunk; ``peak=True`` gives the most it held at any length
+    up to ``context``.
+
+    >>> chunk_blocks(8192, 8192), chunk_blocks(8193, 8192), chunk_blocks(8193, 8192, peak=True)
+    (512, 1, 512)
+    """
+    non_negative_int("context", context)
+    positive_int("chunk", chunk)
+    positive_int("block_size", block_size)
+
+    def held(tokens: int) -> int:
+        start = (tokens - 1) // chunk * chunk
+        return (tokens - 1) // block_size - start // block_size + 1 if tokens else 0
+
+    if not peak or context <= chunk:
+        return held(context)
+    # The most is held at the end of a full chunk (or now); chunk ends repeat
+    # their alignment with blocks at most block_size times.
+    ends = range(chunk, min(context, chunk * block_size) + 1, chunk)
+    return max([held(context)] + [held(end) for end in ends])
+
+
+def _paged_slots(spec: ModelSpec, context: int, block_size: int, peak: bool = False) -> int:
     """Token slots summed over layers (each layer's blocks x block_size)."""
-    full_layers = spec.num_layers - spec.sliding_window_layers
-    slots = full_layers * blocks_per_sequence(context, block_size) * block_size
-    if spec.sliding_window_layers:
-        slots += (spec.sliding_window_layers
-                  * window_blocks(context, spec.sliding_window, block_size) * block_size)
-    return slots
+    blocks = {
+        "full_attention": blocks_per_sequence(context, block_size),
+        "sliding_attention": (window_blocks(context, spec.sliding_window, block_size)
+                              if spec.sliding_window else 0),
+        "chunked_attention": (chunk_blocks(context, spec.attention_chunk_size, block_size,
+                                           peak=peak) if spec.attention_chunk_size else 0),
+        "linear_attention": 0,
+    }
+    return sum(layers * blocks[kind] * block_size
+               for kind, layers in spec.layer_counts().items())
 
 
 def paged_kv_bytes(
@@ -83,7 +113,7 @@ def paged_kv_bytes(
     spec = get_model(model)
     non_negative_int("context", context)
     positive_int("block_size", block_size)
-    choice("kv_dtype", kv_dtype, BITS)
+    choice("kv_dtype", kv_dtype, KV_DTYPES)
     elements = kv_elements_per_token_per_layer(spec) * _paged_slots(spec, context, block_size)
     return storage_bytes(elements, kv_dtype)
 

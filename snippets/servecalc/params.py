@@ -4,9 +4,10 @@ The count is built from the architecture, tensor by tensor, the way the
 checkpoint stores it: token embeddings, an untied ``lm_head``, learned
 position embeddings (OPT), per-layer attention (with query/key/value biases
 where the model has them, or the low-rank projections and norms of multi-head
-latent attention), the MLP (gated: three matrices; plain: two, plus biases for
-OPT), mixture-of-experts experts, router and shared experts, dense first
-layers, and every norm.
+latent attention, or the projections of a linear-attention layer), the MLP
+(gated: three matrices; plain: two; biases for OPT and gpt-oss),
+mixture-of-experts experts, router and shared experts, dense first layers,
+attention sinks, and every norm.
 
 >>> param_count("llama-2-7b")
 6738415616
@@ -21,13 +22,19 @@ Quantized weights (``weight_dtype`` of 8 bits or fewer) follow the common
 weight-only convention (GPTQ, AWQ, fp8 checkpoints):
 
 * the linear layers of the decoder blocks (attention projections, MLP and
-  expert matrices) are stored in ``weight_dtype``;
-* embeddings, the ``lm_head``, norms, biases and MoE routers stay in 16 bits
-  (2 bytes each);
+  expert matrices) are stored in ``weight_dtype``; ``quantize`` names which
+  parts (``"attention"``, ``"mlp"``, ``"experts"``; all three by default) so
+  that, for example, gpt-oss's MXFP4 checkpoint (experts only) is exact;
+* embeddings, the ``lm_head``, norms, biases, convolution weights and MoE
+  routers stay in 16 bits (2 bytes each), as every published 4- and 8-bit
+  checkpoint keeps them;
 * 4-bit formats (``int4``, ``fp4``) add one fp16 scale per ``group_size``
   consecutive input weights of each output row of a quantized matrix
   (``out_features * ceil(in_features / group_size)`` scales per matrix); zero
   points are not counted (symmetric quantization);
+* ``nvfp4`` and ``mxfp4`` carry their own block scales (one FP8 E4M3 per 16
+  values plus an FP32 per tensor; one E8M0 per 32 values): see
+  :mod:`servecalc.precision`; ``group_size`` does not apply to them;
 * 8-bit formats carry per-tensor or per-channel scales, under 0.1 % of the
   weights, which are not counted.
 
@@ -40,16 +47,17 @@ For ``weight_dtype`` of 16 or 32 bits every parameter is stored in that type.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from .models import ModelSpec, get_model
-from .precision import BITS, bits, storage_bytes
-from .validate import choice, non_negative_int, positive_int
+from .precision import WEIGHT_DTYPES, bits, matrix_bits, storage_bytes
+from .validate import choice, items, non_negative_int, positive_int
 
 #: Kinds of weight tensors; only ``"linear"`` is quantized below 16 bits.
 KINDS = ("linear", "embedding", "lm_head", "router", "norm", "bias")
 
-_HALF_BYTES = 2  # bf16/fp16: what unquantized parts and 4-bit scales use
+_HALF_BITS = 16  # bf16/fp16: what the parts left unquantized are stored in
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -66,6 +74,7 @@ class WeightGroup:
     out_features: int
     count: int
     active_count: int
+    part: str = ""  # for matrices: "attention", "mlp" or "experts" (see QUANTIZABLE)
 
     @property
     def params(self) -> int:
@@ -82,6 +91,12 @@ def _group(
     name: str, kind: str, in_features: int, out_features: int, count: int = 1,
     active_count: int | None = None,
 ) -> WeightGroup:
+    part = ""
+    if kind == "linear":
+        part = {"attn": "attention", "linear_attn": "attention", "moe": "experts"}.get(
+            name.split(".", 1)[0], "mlp")
+        if name.startswith("moe.shared"):
+            part = "mlp"
     return WeightGroup(
         name=name,
         kind=kind,
@@ -89,6 +104,7 @@ def _group(
         out_features=out_features,
         count=count,
         active_count=count if active_count is None else active_count,
+        part=part,
     )
 
 
@@ -123,8 +139,9 @@ def _attention_groups(spec: ModelSpec) -> list[WeightGroup]:
         return groups
     q_width = heads * spec.head_dim
     kv_width = spec.num_kv_heads * spec.head_dim
+    q_out = 2 * q_width if spec.attention_output_gate else q_width  # query and its gate
     groups = [
-        _group("attn.q_proj", "linear", h, q_width),
+        _group("attn.q_proj", "linear", h, q_out),
         _group("attn.k_proj", "linear", h, kv_width),
         _group("attn.v_proj", "linear", h, kv_width),
         _group("attn.o_proj", "linear", q_width, h),
@@ -135,7 +152,26 @@ def _attention_groups(spec: ModelSpec) -> list[WeightGroup]:
         groups.append(_group("attn.o_bias", "bias", 1, h))
     if spec.qk_norm:
         groups.append(_group("attn.qk_norm", "norm", 1, 2 * _norm_size(spec, spec.head_dim)))
+    if spec.attention_sinks:
+        groups.append(_group("attn.sinks", "bias", 1, heads))
     return groups
+
+
+def _linear_attention_groups(spec: ModelSpec) -> list[WeightGroup]:
+    """A Gated DeltaNet layer (Qwen3-Next): projections, short convolution,
+    per-head decay and step parameters, and a gated norm over each value head."""
+    h = spec.hidden_size
+    key = spec.linear_num_key_heads * spec.linear_key_head_dim
+    value = spec.linear_num_value_heads * spec.linear_value_head_dim
+    v_heads = spec.linear_num_value_heads
+    return [
+        _group("linear_attn.in_proj_qkvz", "linear", h, 2 * key + 2 * value),
+        _group("linear_attn.in_proj_ba", "linear", h, 2 * v_heads),
+        _group("linear_attn.conv1d", "bias", spec.linear_conv_kernel_dim, 2 * key + value),
+        _group("linear_attn.dt_bias_a_log", "bias", 1, 2 * v_heads),
+        _group("linear_attn.norm", "norm", 1, spec.linear_value_head_dim),
+        _group("linear_attn.out_proj", "linear", value, h),
+    ]
 
 
 def _mlp_groups(
@@ -153,8 +189,9 @@ def _mlp_groups(
             _group(f"{prefix}.fc1", "linear", h, width, count, active_count),
             _group(f"{prefix}.fc2", "linear", width, h, count, active_count),
         ]
-    if spec.linear_bias:
-        groups.append(_group(f"{prefix}.bias", "bias", 1, width + h, count, active_count))
+    if spec.linear_bias:  # gated: gate and up biases (2 x width); plain: fc1's (width)
+        first = 2 * width if spec.mlp == "gated" else width
+        groups.append(_group(f"{prefix}.bias", "bias", 1, first + h, count, active_count))
     return groups
 
 
@@ -168,6 +205,24 @@ def _check_spec(spec: ModelSpec) -> ModelSpec:
 
 def _is_moe_layer(spec: ModelSpec, layer: int) -> bool:
     return spec.num_experts > 0 and layer >= spec.first_dense_layers
+
+
+def _layer_kind(spec: ModelSpec, layer: int) -> tuple[bool, bool]:
+    """(MoE layer?, linear-attention layer?): what decides a layer's tensors."""
+    linear = bool(spec.layer_types) and spec.layer_types[layer] == "linear_attention"
+    return _is_moe_layer(spec, layer), linear
+
+
+def _layer_shapes(spec: ModelSpec) -> list[tuple[int, int]]:
+    """(first layer, number of layers) for each shape of layer the model has
+    (dense or MoE, attention or linear attention), in layer order."""
+    if not spec.layer_types:  # without per-layer types: dense layers first, then MoE
+        dense = spec.first_dense_layers if spec.num_experts else spec.num_layers
+        return [(first, n) for first, n in ((0, dense), (dense, spec.num_layers - dense)) if n]
+    shapes: dict[tuple[bool, bool], list[int]] = {}
+    for layer in range(spec.num_layers):
+        shapes.setdefault(_layer_kind(spec, layer), []).append(layer)
+    return [(layers[0], len(layers)) for layers in shapes.values()]
 
 
 def layer_weight_groups(model: str | ModelSpec, layer: int) -> tuple[WeightGroup, ...]:
@@ -185,8 +240,9 @@ def layer_weight_groups(model: str | ModelSpec, layer: int) -> tuple[WeightGroup
             f"layer must be an integer in [0, {spec.num_layers - 1}] for {spec.id}, got {layer!r}"
         )
     h = spec.hidden_size
-    groups = _attention_groups(spec)
-    if _is_moe_layer(spec, layer):
+    moe, linear = _layer_kind(spec, layer)
+    groups = _linear_attention_groups(spec) if linear else _attention_groups(spec)
+    if moe:
         width = spec.moe_intermediate_size or spec.intermediate_size
         groups.append(_group("moe.router", "router", h, spec.num_experts))
         if spec.router_bias:
@@ -195,7 +251,10 @@ def layer_weight_groups(model: str | ModelSpec, layer: int) -> tuple[WeightGroup
             spec, "moe.experts", width, spec.num_experts, spec.experts_per_token
         )
         if spec.num_shared_experts:
-            groups += _mlp_groups(spec, "moe.shared_experts", width, spec.num_shared_experts)
+            shared = spec.shared_expert_intermediate_size or width
+            groups += _mlp_groups(spec, "moe.shared_experts", shared, spec.num_shared_experts)
+        if spec.shared_expert_gate:
+            groups.append(_group("moe.shared_expert_gate", "router", h, 1))
     else:
         groups += _mlp_groups(spec, "mlp", spec.intermediate_size)
     groups.append(_group("norms", "norm", 1, spec.norms_per_layer * _norm_size(spec, h)))
@@ -213,13 +272,8 @@ def weight_groups(model: str | ModelSpec) -> tuple[WeightGroup, ...]:
     spec = _check_spec(get_model(model))
     h = spec.hidden_size
     merged: dict[str, WeightGroup] = {}
-    # Layers come in at most two shapes (dense, MoE): build one of each.
-    dense = spec.first_dense_layers if spec.num_experts else spec.num_layers
-    moe = spec.num_layers - dense
-    for first_layer, repeats in ((0, dense), (dense, moe)):
-        if not repeats:
-            continue
-        for g in layer_weight_groups(spec, first_layer):
+    for first, repeats in _layer_shapes(spec):
+        for g in layer_weight_groups(spec, first):
             prior = merged.get(g.name)
             merged[g.name] = _group(
                 g.name, g.kind, g.in_features, g.out_features,
@@ -247,16 +301,21 @@ def param_count(model: str | ModelSpec) -> int:
     return sum(g.params for g in weight_groups(model))
 
 
-def active_param_count(model: str | ModelSpec) -> int:
+def active_param_count(model: str | ModelSpec, *, embeddings: bool = True) -> int:
     """Parameters one token uses: routed experts count ``experts_per_token`` times.
 
     Embeddings and ``lm_head`` are included, as in Mistral's 12.9B for
-    Mixtral-8x7B. Dense models: equal to :func:`param_count`.
+    Mixtral-8x7B. Model cards differ on the input embedding table (a look-up,
+    no multiply): ``embeddings=False`` leaves it out, as gpt-oss's card does.
+    Dense models: equal to :func:`param_count` (with embeddings).
 
     >>> active_param_count("llama-2-7b") == param_count("llama-2-7b")
     True
+    >>> active_param_count("gpt-oss-120b", embeddings=False)     # the card: 5.13B
+    5132849472
     """
-    return sum(g.active_params for g in weight_groups(model))
+    groups = weight_groups(model)
+    return sum(g.active_params for g in groups if embeddings or g.kind != "embedding")
 
 
 def layer_param_count(model: str | ModelSpec, layer: int) -> int:
@@ -285,41 +344,56 @@ def matmul_params_per_token(model: str | ModelSpec) -> int:
     return total
 
 
-def _check_dtype(weight_dtype: str, group_size: int) -> int:
-    choice("weight_dtype", weight_dtype, BITS)
-    width = bits(weight_dtype)
-    positive_int("group_size", group_size)
-    return width
+#: Parts whose matrices a quantized checkpoint stores in ``weight_dtype`` by
+#: default; pass ``quantize`` to keep some in 16 bits (gpt-oss keeps attention).
+QUANTIZABLE = ("attention", "mlp", "experts")
+
+
+def check_quantize(quantize: Iterable[str]) -> frozenset[str]:
+    """The parts named in ``quantize``, each one of :data:`QUANTIZABLE`.
+
+    >>> sorted(check_quantize(["experts", "mlp"]))
+    ['experts', 'mlp']
+    >>> check_quantize("experts")
+    Traceback (most recent call last):
+        ...
+    ValueError: quantize must be a list, got 'experts'
+    """
+    if isinstance(quantize, str):
+        raise ValueError(f"quantize must be a list, got {quantize!r}")
+    parts = items("quantize", quantize)
+    for part in parts:
+        choice("quantize", part, QUANTIZABLE)
+    return frozenset(parts)
 
 
 def _groups_bytes(
-    groups: tuple[WeightGroup, ...], weight_dtype: str, group_size: int, active: bool
+    groups: tuple[WeightGroup, ...], weight_dtype: str, group_size: int, active: bool,
+    quantize: Iterable[str],
 ) -> int:
-    width = _check_dtype(weight_dtype, group_size)
-
-    def n(g: WeightGroup) -> int:
-        return g.active_count if active else g.count
-
-    if width >= 16:
-        return storage_bytes(sum(g.in_features * g.out_features * n(g) for g in groups),
+    choice("weight_dtype", weight_dtype, WEIGHT_DTYPES)
+    positive_int("group_size", group_size)
+    parts = check_quantize(quantize)
+    if bits(weight_dtype) >= 16:
+        return storage_bytes(sum(g.active_params if active else g.params for g in groups),
                              weight_dtype)
-    quantized = sum(g.in_features * g.out_features * n(g) for g in groups if g.kind == "linear")
-    kept = sum(g.in_features * g.out_features * n(g) for g in groups if g.kind != "linear")
-    scales = 0
-    if width <= 4:
-        scales = sum(
-            g.out_features * -(-g.in_features // group_size) * n(g)
-            for g in groups
-            if g.kind == "linear"
-        )
-    return storage_bytes(quantized, weight_dtype) + _HALF_BYTES * (kept + scales)
+    total_bits = 0
+    for g in groups:
+        count = g.active_count if active else g.count
+        if g.kind == "linear" and g.part in parts:
+            total_bits += count * matrix_bits(g.in_features, g.out_features, weight_dtype,
+                                              group_size)
+        else:
+            total_bits += count * g.in_features * g.out_features * _HALF_BITS
+    return -(-total_bits // 8)
 
 
 def weight_bytes(
-    model: str | ModelSpec, weight_dtype: str = "bf16", group_size: int = 128
+    model: str | ModelSpec, weight_dtype: str = "bf16", group_size: int = 128,
+    quantize: Iterable[str] = QUANTIZABLE,
 ) -> int:
     """Bytes of all weights in ``weight_dtype`` (see the module docstring for
-    what is quantized and the 4-bit scale overhead).
+    what is quantized and what the scales cost).
 
     >>> weight_bytes("llama-2-7b", "fp32") == 4 * 6738415616
     True
@@ -327,12 +401,16 @@ def weight_bytes(
     Traceback (most recent call last):
         ...
     ValueError: group_size must be an integer >= 1, got 0
+    >>> from servecalc.units import fmt_bytes
+    >>> fmt_bytes(weight_bytes("gpt-oss-120b", "mxfp4", quantize=["experts"]), "GiB")
+    '60.77 GiB'
     """
-    return _groups_bytes(weight_groups(model), weight_dtype, group_size, active=False)
+    return _groups_bytes(weight_groups(model), weight_dtype, group_size, False, quantize)
 
 
 def active_weight_bytes(
-    model: str | ModelSpec, weight_dtype: str = "bf16", group_size: int = 128
+    model: str | ModelSpec, weight_dtype: str = "bf16", group_size: int = 128,
+    quantize: Iterable[str] = QUANTIZABLE,
 ) -> int:
     """Bytes of the weights one token uses (MoE: ``experts_per_token`` experts).
 
@@ -343,16 +421,17 @@ def active_weight_bytes(
     >>> fmt_bytes(active_weight_bytes("mixtral-8x7b"), "GB")
     '25.76 GB'
     """
-    return _groups_bytes(weight_groups(model), weight_dtype, group_size, active=True)
+    return _groups_bytes(weight_groups(model), weight_dtype, group_size, True, quantize)
 
 
 def layer_weight_bytes(
-    model: str | ModelSpec, layer: int, weight_dtype: str = "bf16", group_size: int = 128
+    model: str | ModelSpec, layer: int, weight_dtype: str = "bf16", group_size: int = 128,
+    quantize: Iterable[str] = QUANTIZABLE,
 ) -> int:
     """Bytes of decoder layer ``layer`` (0-based) in ``weight_dtype``.
 
     >>> layer_weight_bytes("llama-2-7b", 0) == 2 * 202383360
     True
     """
-    return _groups_bytes(layer_weight_groups(model, layer), weight_dtype, group_size,
-                         active=False)
+    return _groups_bytes(layer_weight_groups(model, layer), weight_dtype, group_size, False,
+                         quantize)

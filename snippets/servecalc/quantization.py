@@ -49,6 +49,8 @@ DEFAULT_CONFIGS: tuple[tuple[str, str], ...] = (
     ("int8", "bf16"),
     ("int4", "bf16"),
     ("int4", "fp8"),
+    ("mxfp4", "bf16"),
+    ("nvfp4", "fp8"),
 )
 
 
@@ -130,7 +132,7 @@ def compare_precisions(
                 weight_dtype=weight_dtype,
                 kv_dtype=kv_dtype,
                 compute_dtype=sm.compute_dtype,
-                weight_bytes=weight_bytes(spec, weight_dtype),
+                weight_bytes=weight_bytes(spec, weight_dtype, base.group_size, base.quantize),
                 kv_bytes_per_token=kv_bytes_per_token(spec, kv_dtype),
                 fits=fitted.fits,
                 max_batch=fitted.max_batch,

@@ -148,3 +148,38 @@ def speculative_decode(
         speedup=baseline / tpot,
         cost_ratio=draft_step / baseline,
     )
+
+
+def speculative_break_even_batch(
+    target: Deployment | str | ModelSpec,
+    draft: str | ModelSpec,
+    gpu: str | GpuSpec | None = None,
+    *,
+    alpha: float,
+    gamma: int,
+    context: int,
+    max_batch: int = 1024,
+) -> int | None:
+    """Smallest batch (powers of two up to ``max_batch``) at which speculation stops paying.
+
+    At batch 1 the verify step costs about one decode step (both read the
+    weights once); as the batch grows the step turns compute-bound, verifying
+    ``gamma + 1`` tokens per sequence costs up to ``gamma + 1`` times a decode
+    step, and the draft steps grow too. Returns the first batch whose
+    :func:`speculative_decode` speedup is below 1, or ``None`` if none up to
+    ``max_batch`` is.
+
+    >>> d = Deployment(model="llama-3.1-70b", gpu="h100-sxm", gpus=4)
+    >>> speculative_break_even_batch(d, "llama-3.1-8b", alpha=0.8, gamma=4, context=2048,
+    ...                              max_batch=1) is None
+    True
+    """
+    positive_int("max_batch", max_batch)
+    batch = 1
+    while batch <= max_batch:
+        r = speculative_decode(target, draft, gpu, alpha=alpha, gamma=gamma, context=context,
+                               batch=batch)
+        if r.speedup < 1:
+            return batch
+        batch *= 2
+    return None

@@ -284,6 +284,25 @@ def text(name: str, value: object) -> str:
 
 #: The longest JSON text the library parses (a calibration, a measurement file): a few MB.
 MAX_JSON_CHARS = 10_000_000
+#: The deepest nesting of JSON arrays and objects it parses. A config.json is a few levels
+#: deep; checked before parsing because in Pyodide very deep nesting overflows the
+#: JavaScript stack (a fatal error) before Python's RecursionError is raised.
+MAX_JSON_DEPTH = 64
+_JSON_STRING = re.compile(r'"(?:[^"\\]|\\.)*"')
+_JSON_BRACKET = re.compile(r"[\[\]{}]")
+
+
+def json_depth(value: str) -> int:
+    """How deeply the arrays and objects of JSON text nest (brackets in strings ignored).
+
+    >>> json_depth('{"a": [1, {"b": "[[["}]}')
+    3
+    """
+    depth = deepest = 0
+    for match in _JSON_BRACKET.finditer(_JSON_STRING.sub('""', text("value", value))):
+        depth += 1 if match.group() in "[{" else -1
+        deepest = max(deepest, depth)
+    return deepest
 
 
 def json_value(name: str, value: object) -> object:
@@ -294,17 +313,18 @@ def json_value(name: str, value: object) -> object:
     >>> json_value("calibration", "[" * 100_000)
     Traceback (most recent call last):
         ...
-    ValueError: calibration is nested too deeply to be JSON this library reads
+    ValueError: calibration is nested 100,000 levels deep; at most 64 are read
     """
     text(name, value)
     if len(value) > MAX_JSON_CHARS:
         raise ValueError(f"{name} must be at most {MAX_JSON_CHARS:,} characters, got {len(value):,}")
+    depth = json_depth(value)
+    if depth > MAX_JSON_DEPTH:
+        raise ValueError(f"{name} is nested {depth:,} levels deep; at most {MAX_JSON_DEPTH} are read")
     try:
         return json.loads(value)
     except json.JSONDecodeError as exc:
-        raise ValueError(f"{name}: not JSON ({exc.msg} at line {exc.lineno})") from None
-    except RecursionError:
-        raise ValueError(f"{name} is nested too deeply to be JSON this library reads") from None
+        raise ValueError(f"{name} is not valid JSON: {exc.msg} (line {exc.lineno})") from None
 
 
 def numbers(name: str, values: object) -> list[float]:

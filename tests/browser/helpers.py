@@ -7,9 +7,23 @@ from urllib.parse import urlparse
 BOOT_TIMEOUT_MS = 120_000
 DONE = '[data-output][data-state="done"], [data-output][data-state="error"]'
 
+# Records the page's main-thread tasks over 50 ms (Chromium's long tasks) in window.longTasks.
+WATCH_LONG_TASKS = """() => {
+  window.longTasks = [];
+  new PerformanceObserver((list) => window.longTasks.push(...list.getEntries().map((e) => e.duration)))
+    .observe({ type: "longtask" });
+}"""
+
+
+def wait_for_editor(cell) -> None:
+    """Point at a cell (the reader's intent loads the editor and Python), wait for the editor."""
+    cell.hover()
+    cell.locator(".cm-content").wait_for()
+
 
 def edit_cell(page, cell, code: str) -> None:
-    """Replace a live cell's code the way a reader would: click, select all, type."""
+    """Replace a live cell's code the way a reader would: point, click, select all, type."""
+    wait_for_editor(cell)
     cell.locator(".cm-content").click()
     page.keyboard.press("ControlOrMeta+a")
     page.keyboard.insert_text(code)

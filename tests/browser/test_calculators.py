@@ -105,3 +105,25 @@ def test_long_simulation_reports_progress_and_ends_with_stop(site, context):
     page.fill("#simulator-requests", "40")
     box.locator(RESULT_DONE).wait_for(timeout=BOOT_TIMEOUT_MS)
     assert box.locator("[data-calc-result] svg").count() == 2
+
+
+@pytest.mark.parametrize(
+    ("query", "message"),
+    [
+        ("kv_fit.context=1e309", "context must be a whole number from 1 to"),
+        ("kv_fit.0=x", "unknown field '0'"),
+        ("kv_fit.model=nope", "in all), got 'nope'"),
+        ("kv_fit.context=" + "1" * 65,
+         "kv_fit.context in the link is 65 characters long; at most 64 are read."),
+    ],
+)
+def test_a_bad_link_is_refused_naming_the_value(site, context, query, message):
+    page = context.new_page()
+    page.goto(site["url"] + "calculators/?" + query)
+    box = page.locator('[data-calculator="kv_fit"]')
+    status = box.locator('[data-calc-status][data-kind="error"]')
+    status.wait_for(timeout=BOOT_TIMEOUT_MS)
+    assert message in status.inner_text()
+    if "1e309" in query:
+        assert status.inner_text().endswith("got '1e309'")
+    assert box.locator('[data-calc-result][data-state="stale"]').count() == 1

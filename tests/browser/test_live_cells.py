@@ -30,7 +30,6 @@ def test_edited_cell_runs_in_browser_and_worker_survives_navigation(site, contex
     cell = page.locator("[data-live-cell]").first
     # The build-time output is there before any Python runs in the browser.
     assert "524,288 B per token" in cell.locator("[data-output]").inner_text()
-    page.locator("[data-live-cell][data-editor=ready]").first.wait_for()
 
     edit_cell(page, cell, EDITED)
     shown = run_and_wait(cell)

@@ -8,7 +8,14 @@ from urllib.parse import urlparse
 
 import pytest
 
-from tests.browser.helpers import BOOT_TIMEOUT_MS, edit_cell, instant_navigate, outside_requests, run_and_wait
+from tests.browser.helpers import (
+    BOOT_TIMEOUT_MS,
+    edit_cell,
+    instant_navigate,
+    outside_requests,
+    run_and_wait,
+    wait_for_editor,
+)
 
 pytestmark = pytest.mark.browser
 
@@ -17,7 +24,7 @@ def test_runaway_cell_is_stopped_at_its_limit_and_the_next_run_works(site, conte
     page = context.new_page()
     page.goto(site["url"] + "kv-cache/")
     cell = page.locator("[data-live-cell]").first
-    page.locator("[data-live-cell][data-editor=ready]").first.wait_for()
+    wait_for_editor(cell)
     # Boot first: the limit counts from the moment Python starts the cell.
     run_and_wait(cell)
     cell.evaluate("el => { el.dataset.timeoutS = '2'; }")
@@ -36,7 +43,7 @@ def test_stop_button_interrupts_a_running_cell(site, context):
     page = context.new_page()
     page.goto(site["url"] + "kv-cache/")
     cell = page.locator("[data-live-cell]").first
-    page.locator("[data-live-cell][data-editor=ready]").first.wait_for()
+    wait_for_editor(cell)
     run_and_wait(cell)
     edit_cell(page, cell, "while True:\n    pass\n")
     cell.locator('[data-action="run"]').click()
@@ -48,36 +55,68 @@ def test_stop_button_interrupts_a_running_cell(site, context):
     assert "524,288 B per token" in cell.locator("[data-output]").inner_text()
 
 
-def test_failed_pyodide_asset_keeps_static_outputs_and_says_why(site, context):
+def test_failed_pyodide_asset_is_named_at_once_and_static_outputs_stay(site, context):
     context.route(re.compile(r".*/pyodide\.asm\.wasm$"), lambda route: route.abort())
     page = context.new_page()
     page.goto(site["url"] + "kv-cache/")
     cell = page.locator("[data-live-cell]").first
     static = cell.locator("[data-output]").inner_text()
+    started = page.evaluate("performance.now()")
     cell.locator('[data-action="run"]').click()
     status = cell.locator('[data-status][data-state="error"]')
     status.wait_for(timeout=BOOT_TIMEOUT_MS)
-    assert status.inner_text().startswith("Python could not start:")
+    elapsed_s = (page.evaluate("performance.now()") - started) / 1000
+    assert status.inner_text().startswith("Python could not start: could not download pyodide.asm.wasm")
     assert "computed when the site was built" in status.inner_text()
+    # Reported as soon as the download fails, not after the 90 s boot limit.
+    assert elapsed_s < 20
     assert cell.locator("[data-output]").inner_text() == static
     # The page keeps working: the reader can still scroll, reset and read.
     assert page.locator("h1").inner_text().startswith("KV cache")
 
 
-def test_no_pyodide_bytes_before_a_live_element_is_visible(site, browser):
-    context = browser.new_context(viewport={"width": 1280, "height": 600})
+def pyodide_requests(urls) -> list[str]:
+    return [u for u in urls if "/assets/pyodide/" in u]
+
+
+def test_no_pyodide_bytes_before_intent_even_with_a_live_element_in_view(site, browser):
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
     requests = []
     context.on("request", lambda r: requests.append(r.url))
     page = context.new_page()
     page.goto(site["url"] + "kv-cache/")
+    cell = page.locator("[data-live-cell]").first
+    cell.scroll_into_view_if_needed()
     page.wait_for_load_state("networkidle")
-    page.wait_for_timeout(1_500)
+    page.wait_for_timeout(3_000)
+    # A live cell in view is not intent: nothing of Python, nor the editor, loads.
     assert page.evaluate("window.liveRuntime.boots") == 0
-    assert not [u for u in requests if "/assets/pyodide/" in u]
-    # Scrolling a cell into view boots Python.
-    page.locator("[data-live-cell]").first.scroll_into_view_if_needed()
+    assert pyodide_requests(requests) == []
+    assert not [u for u in requests if "/editor.js" in u]
+    # The pointer entering the cell is: Python starts before any click.
+    cell.hover()
     page.wait_for_function("() => window.liveRuntime.state === 'ready'", timeout=BOOT_TIMEOUT_MS)
     assert [u for u in requests if u.endswith("pyodide.asm.wasm")]
+    page.locator("[data-live-cell][data-editor=ready]").first.wait_for()
+    context.close()
+
+
+@pytest.mark.parametrize("save_data", [False, True])
+def test_idle_prefetch_after_ten_seconds_in_view_unless_saving_data(site, browser, save_data):
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    if save_data:
+        context.add_init_script(
+            "Object.defineProperty(navigator, 'connection', {value: {saveData: true}})"
+        )
+    page = context.new_page()
+    page.clock.install()
+    page.goto(site["url"] + "kv-cache/")
+    page.locator("[data-live-cell]").first.scroll_into_view_if_needed()
+    page.wait_for_timeout(500)  # the intersection observer reports (real time)
+    page.clock.run_for(9_000)
+    assert page.evaluate("window.liveRuntime.boots") == 0
+    page.clock.run_for(2_000)
+    assert page.evaluate("window.liveRuntime.boots") == (0 if save_data else 1)
     context.close()
 
 

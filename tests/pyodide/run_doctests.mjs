@@ -33,7 +33,7 @@ import servecalc
 # The library, and the site layer's modules that need no chart package.
 names = [i.name for i in pkgutil.walk_packages(servecalc.__path__, "servecalc.")]
 names += [i.name for i in pkgutil.walk_packages(fieldguide.prose.__path__, "fieldguide.prose.")]
-names += ["fieldguide.cells", "fieldguide.prose", "fieldguide.validation"]
+names += ["fieldguide.cells", "fieldguide.isolation", "fieldguide.prose", "fieldguide.validation"]
 failed = attempted = 0
 for name in sorted(names):
     if name.endswith("__main__"):

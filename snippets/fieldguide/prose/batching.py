@@ -11,11 +11,16 @@ from __future__ import annotations
 import math
 
 from servecalc.batching import chunked_prefill_steps, continuous_batching, max_batch, static_batching
+from servecalc.cudagraph import padded_batch, padding_waste
 from servecalc.gpus import get_gpu
 from servecalc.step import StepModel, crossover_batch
 from servecalc.step import DEFAULT_MBU, DEFAULT_MFU
-from servecalc.units import fmt_duration, fmt_int, fmt_number, fmt_percent
+from servecalc.units import fmt_bytes, fmt_duration, fmt_int, fmt_number, fmt_percent
 from servecalc.deployment import Deployment
+from servecalc.lora import TARGETS, adapters_step_bytes, lora_bytes
+from servecalc.speculative import speculative_break_even_batch, speculative_decode
+from servecalc.structured import constrained_step_s
+from servecalc.validate import choice
 
 __all__ = [
     "ridge_point",
@@ -202,3 +207,96 @@ def chunked_prefill_ttft(chunk: int, prompt: int = 8192, decode_batch: int = 32,
     times = chunked_prefill_steps(model, gpu, prompt=prompt, chunk=chunk,
                              decode_batch=decode_batch, decode_context=decode_context)
     return fmt_duration(math.fsum(times), "ms")
+
+
+# --------------------------------------------------------------------------- review fixes, 2026
+
+
+def graph_padded_batch(batch: int) -> str:
+    """The batch vLLM's CUDA graphs run a decode batch of ``batch`` as (default sizes).
+
+    >>> graph_padded_batch(33)
+    '40'
+    """
+    return fmt_int(padded_batch(batch))
+
+
+def graph_padding_waste(batch: int) -> str:
+    """Share of the padded batch that is padding.
+
+    >>> graph_padding_waste(33)
+    '17.5 %'
+    """
+    return fmt_percent(padding_waste(batch))
+
+
+__all__ += ["graph_padded_batch", "graph_padding_waste"]
+
+
+# --------------------------------------------------------------------------- speculation, grammars, LoRA (2026)
+
+
+def _spec_deployment(gpus: int) -> Deployment:
+    return Deployment(model="llama-3.1-70b", gpu="h100-sxm", gpus=gpus)
+
+
+def spec_speedup_at(batch: int, alpha: float = 0.8, gamma: int = 4, gpus: int = 4,
+                    context: int = 2048) -> str:
+    """Speculative speedup of Llama-3.1-8B drafting for Llama-3.1-70B at ``batch``.
+
+    >>> spec_speedup_at(1)
+    '2.16×'
+    """
+    r = speculative_decode(_spec_deployment(gpus), "llama-3.1-8b", alpha=alpha, gamma=gamma,
+                           context=context, batch=batch)
+    return f"{fmt_number(r.speedup, 2)}×"
+
+
+def spec_break_even(alpha: float = 0.8, gamma: int = 4, gpus: int = 4, context: int = 2048) -> str:
+    """First power-of-two batch at which speculation is slower than plain decode.
+
+    >>> spec_break_even()
+    '256'
+    """
+    b = speculative_break_even_batch(_spec_deployment(gpus), "llama-3.1-8b", alpha=alpha,
+                                     gamma=gamma, context=context)
+    return "none up to 1,024" if b is None else fmt_int(b)
+
+
+def lora_adapter_size(model: str, rank: int, targets: str = "all") -> str:
+    """One adapter's bytes in bf16; ``targets`` 'all' or 'qv' (q_proj and v_proj).
+
+    >>> lora_adapter_size("llama-3.1-8b", 16, "qv")
+    '13.63 MB'
+    """
+    choice("targets", targets, ["all", "qv"])
+    names = TARGETS if targets == "all" else ("q_proj", "v_proj")
+    return fmt_bytes(lora_bytes(model, rank, names), "MB")
+
+
+def lora_step_overhead(model: str, gpu: str, rank: int, adapters: int, batch: int,
+                       context: int = 2048) -> str:
+    """Share a decode step grows when its batch uses ``adapters`` distinct adapters (all
+    targets): their bytes read at the step model's bandwidth, over the plain step.
+
+    >>> lora_step_overhead("llama-3.1-8b", "h100-sxm", 16, 8, 32)
+    '2.8 %'
+    """
+    sm = StepModel(model, gpu)
+    extra = adapters_step_bytes(model, rank, adapters) / (sm.mbu * sm.gpu.hbm_bandwidth_bytes_per_s)
+    return fmt_percent(extra / sm.decode_time_s(batch, batch * context))
+
+
+def grammar_step(model: str, gpu: str, batch: int, mask_ms: float, threads: int, overlap: bool,
+                 context: int = 1024) -> str:
+    """Decode step with a grammar mask per sequence (see :mod:`servecalc.structured`).
+
+    >>> grammar_step("llama-3.1-8b", "h100-sxm", 64, 0.5, 8, overlap=False)
+    '15.7 ms'
+    """
+    gpu_step = StepModel(model, gpu).decode_time_s(batch, batch * context)
+    return fmt_duration(constrained_step_s(gpu_step, batch, mask_ms / 1e3, threads, overlap), "ms")
+
+
+__all__ += ["spec_speedup_at", "spec_break_even", "lora_adapter_size", "lora_step_overhead",
+            "grammar_step"]

@@ -16,10 +16,13 @@ from __future__ import annotations
 
 import math
 
+from servecalc.api_pricing import request_usd
 from servecalc.cost import break_even_vs_api, cost_per_million_tokens
+from servecalc.latency import request_latency
+from servecalc.ownership import node_packing, owned_usd_per_gpu_hour, owning_break_even_utilization
 from servecalc.prices import get_price
 from servecalc.slo import best_under_slo
-from servecalc.units import fmt_int, fmt_number, fmt_percent, fmt_usd
+from servecalc.units import fmt_duration, fmt_int, fmt_number, fmt_percent, fmt_usd
 from servecalc.validate import choice
 from servecalc.deployment import Deployment
 
@@ -237,3 +240,83 @@ def cost_under_slo(model: str, gpu: str, slo: str, field: str, gpus: int = 1,
     if field == "max_fit_usd_per_m":
         return fmt_usd(most.usd_per_million_tokens)
     return fmt_percent(best.usd_per_million_tokens / most.usd_per_million_tokens - 1)
+
+
+# --------------------------------------------------------------------------- reasoning, owning, nodes (2026)
+
+#: The cost chapter's owned-server example (assumptions, see the page cell for sources).
+OWNED_EXAMPLE = dict(server_usd=250_000, gpus_per_server=8, years=4, power_kw=10.2, pue=1.3,
+                     usd_per_kwh=0.08, other_usd_per_year=20_000)
+
+
+def reasoning_usd(answer: int, reasoning: int, cached_share: float = 0.0, prompt: int = 2000,
+                  input_usd_per_m: float = 1.0, cached_input_usd_per_m: float = 0.1,
+                  output_usd_per_m: float = 8.0) -> str:
+    """Dollars per request at an illustrative per-token quote, with reasoning and caching.
+
+    >>> reasoning_usd(500, 0), reasoning_usd(500, 4000)
+    ('$0.0060', '$0.0380')
+    """
+    return fmt_usd(request_usd(prompt=prompt, answer=answer, reasoning=reasoning,
+                               cached_share=cached_share, input_usd_per_m=input_usd_per_m,
+                               cached_input_usd_per_m=cached_input_usd_per_m,
+                               output_usd_per_m=output_usd_per_m), 4)
+
+
+def answer_time(model: str, gpu: str, answer: int, reasoning: int, gpus: int = 1,
+                prompt: int = 2000) -> str:
+    """When the visible answer is complete: prefill, reasoning tokens, then the answer.
+
+    >>> answer_time("llama-3.1-70b", "h100-sxm", 500, 0, gpus=4)
+    '9.1 s'
+    """
+    r = request_latency(Deployment(model=model, gpu=gpu, gpus=gpus), prompt=prompt,
+                        output=answer + reasoning)
+    return fmt_duration(r.e2e_s, "s")
+
+
+def owned_gpu_hour() -> str:
+    """The owned-server example's cost per GPU-hour, busy or not.
+
+    >>> owned_gpu_hour()
+    '$1.31'
+    """
+    return fmt_usd(owned_usd_per_gpu_hour(**OWNED_EXAMPLE))
+
+
+def owning_break_even(gpu: str = "h100-sxm") -> str:
+    """Busy share above which the owned example beats renting ``gpu`` at its catalog price.
+
+    >>> owning_break_even()
+    '34.7 %'
+    """
+    own = owned_usd_per_gpu_hour(**OWNED_EXAMPLE)
+    return fmt_percent(owning_break_even_utilization(own, get_price(gpu).price_usd_per_hour))
+
+
+def node_paid_over_used(replica_gpus: int, replicas: int, gpus_per_node: int = 8) -> str:
+    """GPUs paid for over GPUs used when replicas of ``replica_gpus`` GPUs fill whole nodes.
+
+    >>> node_paid_over_used(3, 4)
+    '1.33×'
+    """
+    p = node_packing(replica_gpus=replica_gpus, replicas=replicas, gpus_per_node=gpus_per_node)
+    return f"{fmt_number(p.paid_over_used, 2)}×"
+
+
+__all__ += ["reasoning_usd", "answer_time", "owned_gpu_hour", "owning_break_even",
+            "node_paid_over_used"]
+
+
+def usd(amount: float, digits: int = 2) -> str:
+    """A dollar amount given as a number (for quotes named in sentences).
+
+    >>> usd(8), usd(0.125, 3)
+    ('$8.00', '$0.125')
+    """
+    if isinstance(amount, bool) or not isinstance(amount, (int, float)) or amount < 0:
+        raise ValueError(f"amount must be a number >= 0, got {amount!r}")
+    return fmt_usd(amount, digits)
+
+
+__all__ += ["usd"]

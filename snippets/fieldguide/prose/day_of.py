@@ -19,8 +19,10 @@ from __future__ import annotations
 
 import math
 
+from servecalc.admission import max_queue_requests, max_queued_prompt_tokens
 from servecalc.capacity import fit
 from servecalc.slo import best_under_slo, get_slo
+from servecalc.step import StepModel
 from servecalc.units import fmt_duration, fmt_int, fmt_number, fmt_percent
 from servecalc.validate import choice, fraction, positive_int, positive_number
 from servecalc.deployment import Deployment
@@ -209,3 +211,36 @@ def dayof_burn_table(days: int = 30) -> str:
             f"{dayof_exhaustion(rate, days)} | {action} |"
         )
     return "\n\n" + "\n".join(lines) + "\n\n"
+
+
+# --------------------------------------------------------------------------- shedding, shadow (2026)
+
+
+def _prefill(model: str, gpu: str, gpus: int, prompt: int) -> float:
+    return StepModel(Deployment(model=model, gpu=gpu, gpus=gpus)).prefill_time_s(prompt)
+
+
+def shed_prompt_tokens(model: str, gpu: str, gpus: int, prompt: int, ttft_slo_s: float) -> str:
+    """Queued prompt tokens above which a replica should refuse new requests: the work
+    ahead of a ``prompt``-token arrival that still lets it meet ``ttft_slo_s``.
+
+    >>> shed_prompt_tokens("llama-3.1-70b", "h100-sxm", 4, 2000, 2.0)
+    '20,040'
+    """
+    own = _prefill(model, gpu, gpus, prompt)
+    return fmt_int(max_queued_prompt_tokens(ttft_slo_s=ttft_slo_s, prefill_s=own,
+                                            prefill_tokens_per_s=prompt / own))
+
+
+def shed_queue_requests(model: str, gpu: str, gpus: int, prompt: int, ttft_slo_s: float) -> str:
+    """The same bound in requests of ``prompt`` tokens each.
+
+    >>> shed_queue_requests("llama-3.1-70b", "h100-sxm", 4, 2000, 2.0)
+    '10'
+    """
+    own = _prefill(model, gpu, gpus, prompt)
+    return fmt_int(max_queue_requests(ttft_slo_s=ttft_slo_s, prefill_s=own,
+                                      requests_per_s=1 / own))
+
+
+__all__ += ["shed_prompt_tokens", "shed_queue_requests"]

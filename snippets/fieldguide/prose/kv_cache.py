@@ -12,6 +12,10 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+from servecalc.offload import TIERS, reload_or_recompute
+from servecalc.routing import warmup_misses
+from servecalc.step import StepModel
+from servecalc.validate import lookup
 from servecalc import kv
 from servecalc.capacity import kv_bytes_per_token_per_gpu
 from servecalc.gpus import get_gpu
@@ -19,7 +23,7 @@ from servecalc.paging import fragmentation
 from servecalc.prefix_cache import prefix_cache_effect
 from servecalc.step import step
 from servecalc.validate import non_negative_int, positive_number
-from servecalc.models import get_model
+from servecalc.models import all_full_attention, get_model
 from servecalc.units import GB, GiB, fmt_bytes, fmt_duration, fmt_int, fmt_number, fmt_percent
 from servecalc.deployment import Deployment
 
@@ -141,7 +145,7 @@ def window_saving(model: str, context: int) -> str:
     spec = get_model(model)
     if not spec.sliding_window:
         raise ValueError(f"model must have sliding-window layers, got {spec.id!r}")
-    full = replace(spec, sliding_window=0, sliding_window_layers=0)
+    full = all_full_attention(spec)
     saved = 1 - kv.kv_bytes_per_sequence(spec, context) / kv.kv_bytes_per_sequence(full, context)
     return fmt_percent(saved)
 
@@ -211,3 +215,89 @@ def swap_time(model: str, tokens: int, bandwidth_bytes_per_s: float, gpus: int =
     per_gpu = tokens * kv_bytes_per_token_per_gpu(model, gpus, kv_dtype)
     return fmt_duration(per_gpu / rate, unit)
 
+
+
+# --------------------------------------------------------------------------- offload and warm-up (2026)
+
+
+def offload_bandwidth(tier: str) -> str:
+    """A KV offload tier's link bandwidth into one GPU, one direction.
+
+    >>> offload_bandwidth("cpu-pcie5")
+    '63.0 GB/s'
+    """
+    return f"{fmt_bytes(lookup('tier', tier, TIERS).bandwidth_bytes_per_s, 'GB', 1)}/s"
+
+
+def offload_reload_time(model: str, gpu: str, tokens: int, tier: str, gpus: int = 1,
+                        unit: str = "ms") -> str:
+    """Time for a TP group of ``gpus`` GPUs to load ``tokens`` tokens of one sequence's
+    cache back from ``tier`` (each GPU its share, over its own link).
+
+    >>> offload_reload_time("llama-3.1-70b", "h100-sxm", 8192, "nvme-pcie5", gpus=4)
+    '42.7 ms'
+    """
+    r = reload_or_recompute(Deployment(model=model, gpu=gpu, gpus=gpus), tokens=tokens, tier=tier)
+    return fmt_duration(r.reload_s, unit)
+
+
+def offload_vs_recompute(model: str, gpu: str, tokens: int, tier: str, gpus: int = 1) -> str:
+    """How many times faster reloading from ``tier`` is than recomputing by prefill.
+
+    >>> offload_vs_recompute("llama-3.1-8b", "h100-sxm", 512, "remote-rdma-400g")
+    '12.5×'
+    """
+    r = reload_or_recompute(Deployment(model=model, gpu=gpu, gpus=gpus), tokens=tokens, tier=tier)
+    return f"{fmt_number(r.recompute_s / r.reload_s, 1)}×"
+
+
+def warmup_gpu_time(model: str, gpu: str, prefix_tokens: int, prefixes: int, replicas: int,
+                    kv_aware: bool, gpus: int = 1, unit: str = "s") -> str:
+    """GPU time spent recomputing shared prefixes after every replica restarted cold.
+
+    >>> warmup_gpu_time("llama-3.1-8b", "h100-sxm", 2000, 50, 8, kv_aware=False)
+    '26.4 s'
+    """
+    one = StepModel(Deployment(model=model, gpu=gpu, gpus=gpus)).prefill_time_s(prefix_tokens)
+    return fmt_duration(one * warmup_misses(prefixes, replicas, kv_aware), unit)
+
+
+__all__ += ["offload_bandwidth", "offload_reload_time", "offload_vs_recompute", "warmup_gpu_time"]
+
+
+# --------------------------------------------------------------------------- hybrid attention (2026)
+
+
+def cache_gib(model: str, context: int, kv_dtype: str = "bf16") -> str:
+    """One sequence's cache in GiB: KV of the layers that keep tokens (each as its type keeps
+    them) plus the fixed state of linear-attention layers.
+
+    >>> cache_gib("llama-3.1-70b", 131072)
+    '40.00 GiB'
+    """
+    return fmt_bytes(kv.cache_bytes_per_sequence(model, context, kv_dtype), "GiB")
+
+
+def state_mib(model: str) -> str:
+    """Fixed per-sequence state of a model's linear-attention layers, in MiB.
+
+    >>> state_mib("qwen3-next-80b-a3b")
+    '37.69 MiB'
+    """
+    return fmt_bytes(kv.linear_state_bytes(model), "MiB")
+
+
+def layer_mix(model: str) -> str:
+    """How many layers of each attention type a model has, in words.
+
+    >>> layer_mix("gemma-3-27b")
+    '10 full-attention and 52 sliding-window layers'
+    """
+    words = {"full_attention": "full-attention", "sliding_attention": "sliding-window",
+             "chunked_attention": "chunked-attention", "linear_attention": "linear-attention"}
+    counts = get_model(model).layer_counts()
+    parts = [f"{n} {words.get(kind, kind)}" for kind, n in counts.items() if n]
+    return (", ".join(parts[:-1]) + " and " + parts[-1] if len(parts) > 1 else parts[0]) + " layers"
+
+
+__all__ += ["cache_gib", "state_mib", "layer_mix"]

@@ -11,6 +11,7 @@ from __future__ import annotations
 from servecalc.batching import littles_law_concurrency, littles_law_throughput
 from servecalc.latency import request_latency
 from servecalc.slo import best_under_slo, get_slo, operating_point
+from servecalc.tail_bounds import prob_any_stage_slow, stage_quantile_for_total
 from servecalc.units import fmt_duration, fmt_int, fmt_number, fmt_percent
 from servecalc.validate import choice
 from servecalc.deployment import Deployment
@@ -210,3 +211,51 @@ def rag_prefill(passages: int, tokens_per_passage: int = 300, system_tokens: int
         raise ValueError(f"passages must be an integer >= 0, got {passages!r}")
     prompt = system_tokens + question_tokens + passages * tokens_per_passage
     return ttft(model, gpu, prompt=prompt, gpus=gpus)
+
+
+# --------------------------------------------------------------------------- review fixes, 2026
+
+
+def seconds(value_s: float, digits: int = 1) -> str:
+    """A duration given in seconds, as text (for example inputs in sentences).
+
+    >>> seconds(2.5)
+    '2.5 s'
+    """
+    if isinstance(value_s, bool) or not isinstance(value_s, (int, float)) or value_s < 0:
+        raise ValueError(f"value_s must be a number >= 0, got {value_s!r}")
+    return fmt_duration(value_s, "s", digits)
+
+
+def ttft_growth(model: str, gpu: str, prompt_a: int, prompt_b: int, gpus: int = 1) -> str:
+    """How many times TTFT grows from a ``prompt_a``-token to a ``prompt_b``-token prompt.
+
+    >>> ttft_growth("llama-3.1-8b", "h100-sxm", 2048, 4096)
+    '2.06×'
+    """
+    d = Deployment(model=model, gpu=gpu, gpus=gpus)
+    a = request_latency(d, prompt=prompt_a, output=1).ttft_s
+    b = request_latency(d, prompt=prompt_b, output=1).ttft_s
+    return f"{fmt_number(b / a, 2)}×"
+
+
+def stage_quantile(quantile: float, stages: int) -> str:
+    """The per-stage percentile whose sum over ``stages`` stages bounds the total's.
+
+    >>> stage_quantile(0.99, 2)
+    'p99.5'
+    """
+    q = stage_quantile_for_total(quantile, stages) * 100
+    return f"p{fmt_number(q, 3).rstrip('0').rstrip('.')}"
+
+
+def any_stage_slow(probability: float, stages: int) -> str:
+    """Chance that at least one of ``stages`` independent stages is slow.
+
+    >>> any_stage_slow(0.009, 2)
+    '1.79 %'
+    """
+    return fmt_percent(prob_any_stage_slow([probability] * stages), 2)
+
+
+__all__ += ["seconds", "ttft_growth", "stage_quantile", "any_stage_slow"]

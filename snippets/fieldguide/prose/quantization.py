@@ -9,9 +9,14 @@
 from __future__ import annotations
 
 from servecalc.capacity import fit
-from servecalc.params import param_count, weight_bytes
+from servecalc.fp8 import E4M3_MAX, E4M3_MAX_RELATIVE_ERROR
+from servecalc.quality import eval_questions_needed, flip_rate_resolution
+from servecalc.gpus import GPUS
+from servecalc.params import QUANTIZABLE, param_count, weight_bytes
+from servecalc.precision import bits_per_value
 from servecalc.quantization import compare_precisions
-from servecalc.units import fmt_bytes, fmt_duration, fmt_int, fmt_number
+from servecalc.validate import choice, lookup
+from servecalc.units import fmt_bytes, fmt_duration, fmt_int, fmt_number, fmt_percent
 from servecalc.deployment import Deployment
 
 __all__ = [
@@ -129,3 +134,118 @@ def min_tp(model: str, gpu: str, weight_dtype: str, context: int, needed: int) -
             return fmt_int(gpus)
     raise ValueError(f"needed={needed} sequences of {context} tokens do not fit on 8 GPUs "
                      f"with {weight_dtype} weights")
+
+
+# --------------------------------------------------------------------------- review fixes, 2026
+
+
+def parts_with(compute_dtype: str) -> str:
+    """The catalog's accelerators with tensor cores for ``compute_dtype`` ('fp8' or 'fp4').
+
+    >>> "L4" in parts_with("fp8") and "L40S" in parts_with("fp8"), "H100" in parts_with("fp4")
+    (True, False)
+    """
+    choice("compute_dtype", compute_dtype, ["fp8", "fp4"])
+    names = [g.name.replace("NVIDIA ", "").replace("AMD Instinct ", "")
+             for g in GPUS.values() if g.peaks().get(compute_dtype, 0) > 0]
+    return ", ".join(names)
+
+
+def peak_ratio(compute_dtype: str, over: str) -> str:
+    """Dense peak of ``compute_dtype`` over that of ``over`` across the parts that have both
+    (one figure, or a range if the parts differ).
+
+    >>> peak_ratio("fp8", "bf16")
+    '2.0×'
+    """
+    choice("compute_dtype", compute_dtype, ["fp8", "fp4"])
+    choice("over", over, ["bf16", "fp8"])
+    ratios = sorted(g.peaks()[compute_dtype] / g.peaks()[over] for g in GPUS.values()
+                    if g.peaks().get(compute_dtype, 0) > 0 and g.peaks().get(over, 0) > 0)
+    low, high = fmt_number(ratios[0], 1), fmt_number(ratios[-1], 1)
+    return f"{low}×" if low == high else f"{low}× to {high}×"
+
+
+__all__ += ["parts_with", "peak_ratio"]
+
+
+# --------------------------------------------------------------------------- FP8 scales, regressions (2026)
+
+
+def e4m3_max() -> str:
+    """The largest finite FP8 E4M3 magnitude.
+
+    >>> e4m3_max()
+    '448'
+    """
+    return fmt_number(E4M3_MAX, 0)
+
+
+def e4m3_relative_error() -> str:
+    """Worst relative rounding error of a normal E4M3 value.
+
+    >>> e4m3_relative_error()
+    '6.25 %'
+    """
+    return fmt_percent(E4M3_MAX_RELATIVE_ERROR, 2)
+
+
+def eval_size(baseline_accuracy: float, candidate_accuracy: float) -> str:
+    """Questions per model an unpaired eval needs to detect the drop (95 %, power 80 %).
+
+    >>> eval_size(0.80, 0.78)
+    '6,507'
+    """
+    return fmt_int(eval_questions_needed(baseline_accuracy, candidate_accuracy))
+
+
+def flip_resolution(tokens: int, flip_rate_value: float) -> str:
+    """95 % half-width of a token flip rate measured over ``tokens`` positions.
+
+    >>> flip_resolution(100_000, 0.01)
+    '0.06 %'
+    """
+    return fmt_percent(flip_rate_resolution(tokens, flip_rate_value), 2)
+
+
+__all__ += ["e4m3_max", "e4m3_relative_error", "eval_size", "flip_resolution"]
+
+
+def percent(share: float, digits: int = 0) -> str:
+    """A share given as a fraction, as a percentage (for inputs named in sentences).
+
+    >>> percent(0.8), percent(0.015, 1)
+    ('80 %', '1.5 %')
+    """
+    if isinstance(share, bool) or not isinstance(share, (int, float)) or not 0 <= share <= 1:
+        raise ValueError(f"share must be a number in [0, 1], got {share!r}")
+    return fmt_percent(share, digits)
+
+
+__all__ += ["percent"]
+
+
+# --------------------------------------------------------------------------- FP4 (2026)
+
+
+def format_bits(weight_dtype: str) -> str:
+    """Stored bits per value of a weight format, block scales included.
+
+    >>> format_bits("nvfp4"), format_bits("mxfp4")
+    ('4.5 bits', '4.25 bits')
+    """
+    return f"{fmt_number(bits_per_value(weight_dtype), 3).rstrip('0').rstrip('.')} bits"
+
+
+def weights_parts_gb(model: str, weight_dtype: str, parts: str = "all") -> str:
+    """Weights with only ``parts`` quantized ('all', 'experts' or 'mlp+experts'); the rest bf16.
+
+    >>> weights_parts_gb("gpt-oss-120b", "mxfp4", "experts")
+    '65.25 GB'
+    """
+    chosen = {"all": QUANTIZABLE, "experts": ("experts",), "mlp+experts": ("mlp", "experts")}
+    quantize = lookup("parts", parts, chosen)
+    return fmt_bytes(weight_bytes(model, weight_dtype, quantize=quantize), "GB")
+
+
+__all__ += ["format_bits", "weights_parts_gb"]

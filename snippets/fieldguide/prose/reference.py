@@ -19,8 +19,8 @@ from __future__ import annotations
 import re
 
 from servecalc.gpus import GPUS, get_gpu
-from servecalc.kv import kv_bytes_per_token
-from servecalc.models import MODELS
+from servecalc.kv import kv_bytes_per_token, linear_state_bytes
+from servecalc.models import MODELS, get_model
 from servecalc.params import active_param_count, param_count
 from servecalc.prices import PRICES
 from servecalc.units import fmt_bytes, fmt_int, fmt_number, fmt_usd
@@ -60,15 +60,26 @@ def _table(header: list[str], align: list[str], rows: list[list[str]]) -> str:
     return "\n\n" + "\n".join(lines) + "\n\n"
 
 
-def _billions(count: int) -> str:
-    return fmt_number(count / 1e9, 1)
-
-
 def _attention(spec) -> str:
+    """The attention kind and, for mixed models, what each layer type keeps.
+
+    >>> _attention(get_model("gemma-3-27b"))
+    'GQA, window 1,024 on 52/62 layers'
+    >>> _attention(get_model("qwen3-next-80b-a3b"))
+    'GQA on 12/48 layers; linear attention on 36/48 (state 37.69 MiB per sequence)'
+    """
+    counts = spec.layer_counts()
     kind = spec.attention.upper()
-    if spec.sliding_window:
-        kind += f", window {fmt_int(spec.sliding_window)} on {spec.sliding_window_layers}" \
-                f"/{spec.num_layers} layers"
+    layers = f"/{spec.num_layers} layers"
+    if "sliding_attention" in counts:
+        kind += f", window {fmt_int(spec.sliding_window)} on {counts['sliding_attention']}{layers}"
+    if "chunked_attention" in counts:
+        kind += (f", chunks of {fmt_int(spec.attention_chunk_size)} on "
+                 f"{counts['chunked_attention']}{layers}")
+    if "linear_attention" in counts:
+        state = fmt_bytes(linear_state_bytes(spec), "MiB")
+        kind += (f" on {spec.kv_layers}/{spec.num_layers} layers; linear attention on "
+                 f"{counts['linear_attention']}/{spec.num_layers} (state {state} per sequence)")
     return kind
 
 
@@ -76,8 +87,8 @@ def model_table() -> str:
     """Architecture of every catalog model, with parameter counts and KV per token.
 
     >>> row = [r for r in model_table().splitlines() if "Llama-2-7B" in r][0]
-    >>> "6.7" in row and "512 KiB" in row and "MHA" in row
-    True
+    >>> row.split(" | ")[7:9]
+    ['6,738,415,616', '512 KiB']
     """
     rows = []
     for spec in MODELS.values():
@@ -86,7 +97,7 @@ def model_table() -> str:
             heads = f"{spec.num_attention_heads} / latent {spec.kv_lora_rank}"
         total = param_count(spec)
         active = active_param_count(spec)
-        params = _billions(total) if active == total else f"{_billions(total)} ({_billions(active)} active)"
+        params = fmt_int(total) if active == total else f"{fmt_int(total)} ({fmt_int(active)} active)"
         rows.append([
             spec.name,
             f"`{spec.id}`",
@@ -101,7 +112,7 @@ def model_table() -> str:
         ])
     return _table(
         ["Model", "ID", "Layers", "Hidden", "Query / KV heads", "Head dim", "Attention",
-         "Parameters (billions)", "KV per token (bf16)", "Max context (tokens)"],
+         "Parameters (active: per token, embeddings included)", "KV per token (bf16)", "Max context (tokens)"],
         ["l", "l", "r", "r", "r", "r", "l", "r", "r", "r"],
         rows,
     )
@@ -134,19 +145,21 @@ def gpu_table() -> str:
             gpu.name,
             f"`{gpu.id}`",
             fmt_bytes(gpu.memory_bytes, "GiB"),
+            gpu.memory_source,
             gpu.datasheet_memory,
             fmt_number(gpu.hbm_bandwidth_bytes_per_s / 1e12, 2),
             _tflops(gpu.bf16_flops_per_s),
             _tflops(gpu.fp8_flops_per_s),
+            _tflops(gpu.fp4_flops_per_s),
             _tflops(gpu.int8_ops_per_s),
             fmt_number(gpu.interconnect_bytes_per_s / 1e9, 0),
             fmt_number(gpu.ridge_point("bf16"), 0),
         ])
     return _table(
-        ["GPU", "ID", "Memory (runtime)", "Datasheet", "Bandwidth (TB/s)",
-         "BF16 dense (TFLOP/s)", "FP8 dense (TFLOP/s)", "INT8 dense (TOP/s)",
-         "Interconnect, one way (GB/s)", "Ridge point, BF16 (FLOP/byte)"],
-        ["l", "l", "r", "l", "r", "r", "r", "r", "r", "r"],
+        ["GPU", "ID", "Memory (runtime total)", "Memory from", "Datasheet", "Bandwidth (TB/s)",
+         "BF16 dense (TFLOP/s)", "FP8 dense (TFLOP/s)", "FP4 dense (TFLOP/s)",
+         "INT8 dense (TOP/s)", "Interconnect, one way (GB/s)", "Ridge point, BF16 (FLOP/byte)"],
+        ["l", "l", "r", "l", "l", "r", "r", "r", "r", "r", "r", "r"],
         rows,
     )
 
@@ -183,7 +196,7 @@ def catalog_count(catalog: str) -> str:
     """How many entries a catalog holds: 'models', 'gpus' or 'prices'.
 
     >>> catalog_count("gpus")
-    '11'
+    '18'
     >>> catalog_count("cars")
     Traceback (most recent call last):
         ...

@@ -10,13 +10,17 @@
 
 from __future__ import annotations
 
-from servecalc.capacity import fit, fit_deployment
+from servecalc.capacity import fit
 from servecalc.gpus import get_gpu
 from servecalc.kv import kv_bytes_per_sequence
+from servecalc.context_parallel import cp_prefill
+from servecalc.layouts import best_layout, compare_layouts
+from servecalc.moe import all_to_all, attention_layouts, moe_layers
+from servecalc.routing import effective_hit_rate, warmup_misses
 from servecalc.params import active_param_count, param_count, weight_bytes
 from servecalc.step import StepModel, step, transfer_per_link_s
 from servecalc.units import fmt_bytes, fmt_duration, fmt_int, fmt_number, fmt_percent
-from servecalc.validate import positive_number
+from servecalc.validate import choice, positive_number
 from servecalc.deployment import Deployment
 
 __all__ = [
@@ -224,20 +228,19 @@ def kv_transfer_time(
 
 
 def tp_fleet_tokens_per_s(model: str, gpu: str, tp: int, total_gpus: int = 8,
-                          context: int = 4096) -> str:
+                          context: int = 4096, batch: int | None = None) -> str:
     """Decode tokens/s of ``total_gpus`` GPUs run as replicas of TP ``tp``, each at the
-    largest batch of ``context``-token sequences that fits.
+    largest batch of ``context``-token sequences that fits (or at ``batch``).
 
     >>> tp_fleet_tokens_per_s("llama-3.1-70b", "h100-sxm", 4)
     '5,946 tok/s'
     """
-    d = Deployment(model=model, gpu=gpu, gpus=tp)
-    batch = fit_deployment(d, context=context).max_batch
-    if batch == 0:
-        raise ValueError(f"tp must leave room for one {context}-token sequence of {model} on "
-                         f"{gpu}, got {tp}")
-    step_s = StepModel(d).decode_time_s(batch, batch * context)
-    return f"{fmt_number(total_gpus // tp * batch / step_s, 0)} tok/s"
+    (row,) = compare_layouts(model, gpu, total_gpus=total_gpus, tps=[tp], context=context,
+                             batch=batch)
+    if not row.fits:
+        raise ValueError(f"tp must leave room for the batch of {context}-token sequences of "
+                         f"{model} on {gpu}, got {tp}")
+    return f"{fmt_number(row.fleet_tokens_per_s, 0)} tok/s"
 
 
 def prefill_time(model: str, gpu: str, prompt: int, gpus: int = 1, unit: str = "ms") -> str:
@@ -248,3 +251,134 @@ def prefill_time(model: str, gpu: str, prompt: int, gpus: int = 1, unit: str = "
     """
     r = step(Deployment(model=model, gpu=gpu, gpus=gpus), phase="prefill", batch=1, context=prompt)
     return fmt_duration(r.seconds, unit)
+
+
+# --------------------------------------------------------------------------- review fixes, 2026
+
+
+def _layouts(model: str, gpu: str, total_gpus: int, context: int, batch: int | None):
+    return compare_layouts(model, gpu, total_gpus=total_gpus, tps=[t for t in (1, 2, 4, 8)
+                                                                    if t <= total_gpus],
+                           context=context, batch=batch)
+
+
+def layout_best(model: str, gpu: str, total_gpus: int = 8, context: int = 4096,
+                batch: int | None = None) -> str:
+    """The layout of ``total_gpus`` GPUs with the most decode tokens per second,
+    at ``batch`` per replica (``None``: the largest batch each layout holds).
+
+    >>> layout_best("llama-3.1-70b", "h100-sxm"), layout_best("llama-3.1-70b", "h100-sxm", batch=32)
+    ('one TP=8 group', 'two TP=4 replicas')
+    """
+    r = best_layout(_layouts(model, gpu, total_gpus, context, batch))
+    if r.replicas == 1:
+        return f"one TP={r.tp} group"
+    words = {2: "two", 4: "four", 8: "eight"}
+    return f"{words.get(r.replicas, fmt_int(r.replicas))} TP={r.tp} replicas"
+
+
+def layout_batch(model: str, gpu: str, tp: int, context: int = 4096) -> str:
+    """The largest batch of ``context``-token sequences one TP group holds.
+
+    >>> layout_batch("llama-3.1-70b", "h100-sxm", 4)
+    '118'
+    """
+    return fit_max_batch(model, gpu, gpus=tp, context=context)
+
+
+__all__ += ["layout_best", "layout_batch"]
+
+
+# --------------------------------------------------------------------------- MoE, routing, CP (2026)
+
+
+def a2a_bytes_per_layer(model: str, tokens_per_gpu: int, ep: int) -> str:
+    """What one GPU sends per MoE layer (dispatch in fp8 plus combine in bf16), in MB.
+
+    >>> a2a_bytes_per_layer("deepseek-v3", 128, 32)
+    '21.33 MB'
+    """
+    t = all_to_all(model, tokens_per_gpu=tokens_per_gpu, ep=ep, link_bytes_per_s=1e9)
+    return fmt_bytes(t.bytes_per_gpu_per_layer, "MB")
+
+
+def a2a_step_time(model: str, tokens_per_gpu: int, ep: int, link: float | str,
+                  unit: str = "ms") -> str:
+    """All-to-all time of one step over every MoE layer (fixed latency included), over
+    ``link`` bytes per second or a catalog GPU's scale-up link.
+
+    >>> a2a_step_time("deepseek-v3", 128, 32, 50e9), a2a_step_time("deepseek-v3", 128, 64, "gb200")
+    ('25.9 ms', '2.6 ms')
+    """
+    rate = get_gpu(link).interconnect_bytes_per_s if isinstance(link, str) else link
+    t = all_to_all(model, tokens_per_gpu=tokens_per_gpu, ep=ep, link_bytes_per_s=rate)
+    return fmt_duration(t.seconds_per_step, unit)
+
+
+def moe_layer_count(model: str) -> str:
+    """Decoder layers whose MLP is a mixture of experts.
+
+    >>> moe_layer_count("deepseek-v3")
+    '58'
+    """
+    return fmt_int(moe_layers(model))
+
+
+def attention_kv_tokens(model: str, gpu: str, gpus: int, layout: str,
+                        weight_dtype: str = "bf16", kv_dtype: str = "bf16") -> str:
+    """Distinct KV tokens a group holds with 'tp' or 'dp' attention (experts by EP).
+
+    >>> attention_kv_tokens("deepseek-v3", "h200", 8, "dp", weight_dtype="fp8")
+    '3,719,296'
+    """
+    choice("layout", layout, ["tp", "dp"])
+    tp, dp = attention_layouts(Deployment(model=model, gpu=gpu, gpus=gpus,
+                                          weight_dtype=weight_dtype, kv_dtype=kv_dtype))
+    return fmt_int((tp if layout == "tp" else dp).kv_tokens)
+
+
+def dp_attention_gain(model: str, gpu: str, gpus: int, weight_dtype: str = "bf16",
+                      kv_dtype: str = "bf16") -> str:
+    """How many times more cache data-parallel attention holds than tensor-parallel.
+
+    >>> dp_attention_gain("deepseek-v3", "h200", 8, weight_dtype="fp8")
+    '5.3×'
+    """
+    tp, dp = attention_layouts(Deployment(model=model, gpu=gpu, gpus=gpus,
+                                          weight_dtype=weight_dtype, kv_dtype=kv_dtype))
+    return f"{fmt_number(dp.kv_tokens / tp.kv_tokens, 1)}×"
+
+
+def routed_hit_rate(hit_rate: float, replicas: int, kv_aware: bool,
+                    affinity: float = 1.0) -> str:
+    """Prefix-cache hit rate a request sees across ``replicas`` replicas.
+
+    >>> routed_hit_rate(0.9, 8, kv_aware=False)
+    '11.2 %'
+    """
+    return fmt_percent(effective_hit_rate(hit_rate, replicas, kv_aware, affinity))
+
+
+def warmup_prefills(prefixes: int, replicas: int, kv_aware: bool) -> str:
+    """Cold prefills of shared prefixes after a fleet restart.
+
+    >>> warmup_prefills(50, 8, kv_aware=False)
+    '400'
+    """
+    return fmt_int(warmup_misses(prefixes, replicas, kv_aware))
+
+
+def cp_prefill_time(model: str, gpu: str, prompt: int, cp: int, link_bytes_per_s: float | None = None,
+                    unit: str = "s") -> str:
+    """Prefill of one ``prompt``-token prompt with context parallelism over ``cp`` GPUs.
+
+    >>> cp_prefill_time("llama-3.1-8b", "h100-sxm", 131072, 1)
+    '14.2 s'
+    """
+    rate = get_gpu(gpu).interconnect_bytes_per_s if link_bytes_per_s is None else link_bytes_per_s
+    r = cp_prefill(model, gpu, prompt=prompt, cp=cp, link_bytes_per_s=rate or 1.0)
+    return fmt_duration(r.seconds, unit)
+
+
+__all__ += ["a2a_bytes_per_layer", "a2a_step_time", "moe_layer_count", "attention_kv_tokens",
+            "dp_attention_gain", "routed_hit_rate", "warmup_prefills", "cp_prefill_time"]

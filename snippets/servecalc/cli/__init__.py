@@ -33,7 +33,7 @@ import sys
 from collections.abc import Sequence
 
 from .. import __version__
-from . import calibrate, catalog, memory, simulate, timing
+from . import calibrate, catalog, fleet, memory, simulate, timing
 from ..validate import describe
 from .checks import blame, limits_text
 from .common import Command, Configure, Parser, Run, parent
@@ -43,6 +43,7 @@ COMMANDS.update(catalog.COMMANDS)
 COMMANDS.update(memory.COMMANDS)
 COMMANDS.update(timing.COMMANDS)
 COMMANDS.update(simulate.COMMANDS)
+COMMANDS.update(fleet.COMMANDS)
 COMMANDS.update(calibrate.COMMANDS)
 
 __all__ = ["COMMANDS", "Command", "build_parser", "main", "register_command"]

@@ -44,11 +44,12 @@ def _run_gpus(args: argparse.Namespace) -> tuple[Any, str]:
             g.id, g.name, fmt_bytes(g.memory_bytes, "GiB", 1),
             f"{fmt_number(g.hbm_bandwidth_bytes_per_s / 1e12, 2)} TB/s",
             f"{fmt_number(g.bf16_flops_per_s / 1e12, 0)} TFLOP/s",
-            f"{fmt_number(g.fp8_flops_per_s / 1e12, 0)} TFLOP/s" if g.fp8_flops_per_s else "-",
+            *(f"{fmt_number(peak / 1e12, 0)} TFLOP/s" if peak else "-"
+              for peak in (g.fp8_flops_per_s, g.fp4_flops_per_s)),
             "confirmed" if g.status == "confirmed" else "see status",
         ])
-    text = table(["id", "name", "memory", "bandwidth", "bf16 dense", "fp8 dense",
-                  "source check"], rows, right={2, 3, 4, 5})
+    text = table(["id", "name", "memory", "bandwidth", "bf16 dense", "fp8 dense", "fp4 dense",
+                  "source check"], rows, right={2, 3, 4, 5, 6})
     return data, text
 
 

@@ -26,7 +26,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from ..deployment import COMPUTE_DTYPES, Deployment
-from ..precision import BITS
+from ..precision import KV_DTYPES, WEIGHT_DTYPES
 from ..units import fmt_number
 from .checks import count, number, share
 
@@ -67,9 +67,9 @@ class Parser(argparse.ArgumentParser):
 def _model_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--model", required=True, metavar="ID",
                    help="model ID from `servecalc models`, e.g. llama-3.1-70b")
-    p.add_argument("--weight-dtype", default="bf16", choices=tuple(BITS), metavar="D",
+    p.add_argument("--weight-dtype", default="bf16", choices=WEIGHT_DTYPES, metavar="D",
                    help="weight precision: %(choices)s (default: bf16)")
-    p.add_argument("--kv-dtype", default="bf16", choices=tuple(BITS), metavar="D",
+    p.add_argument("--kv-dtype", default="bf16", choices=KV_DTYPES, metavar="D",
                    help="KV-cache precision (default: bf16)")
 
 

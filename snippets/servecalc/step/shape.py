@@ -94,7 +94,7 @@ def shape_of(d: Deployment) -> Shape:
     """The :class:`Shape` of a deployment (cached by what it depends on)."""
     instance("d", d, Deployment)
     return _shape(d.model, d.gpu, d.gpus, d.weight_dtype, d.kv_dtype, d.compute_dtype,
-                  d.group_size)
+                  d.group_size, d.quantize)
 
 
 def _head_dims(spec: ModelSpec) -> tuple[int, int, int, int]:
@@ -108,7 +108,7 @@ def _head_dims(spec: ModelSpec) -> tuple[int, int, int, int]:
 
 @lru_cache(maxsize=256)
 def _shape(spec: ModelSpec, gpu: GpuSpec, gpus: int, weight_dtype: str, kv_dtype: str,
-           compute_dtype: str, group_size: int) -> Shape:
+           compute_dtype: str, group_size: int, quantize: tuple[str, ...]) -> Shape:
     heads = spec.num_attention_heads
     qk_prefill, v_prefill, qk_decode, v_decode = _head_dims(spec)
     # Share of the cache each GPU holds: KV heads split over the GPUs, one head
@@ -124,22 +124,26 @@ def _shape(spec: ModelSpec, gpu: GpuSpec, gpus: int, weight_dtype: str, kv_dtype
         lm_head = spec.vocab_size * spec.hidden_size
     matmul = matmul_params_per_token(spec)
 
-    total = weight_bytes(spec, weight_dtype, group_size)
+    total = weight_bytes(spec, weight_dtype, group_size, quantize)
     read_all = total - _embedding_bytes(spec, weight_dtype)
     experts, k = spec.num_experts, spec.experts_per_token
     moe_layers = spec.num_layers - spec.first_dense_layers if experts else 0
     expert_bytes = 0.0
     if experts and experts > k and moe_layers:
-        active = active_weight_bytes(spec, weight_dtype, group_size)
+        active = active_weight_bytes(spec, weight_dtype, group_size, quantize)
         expert_bytes = (total - active) / ((experts - k) * moe_layers)
     lm_head_bytes = lm_head * _kept_bytes_per_param(weight_dtype)
     dense = read_all - expert_bytes * experts * moe_layers - lm_head_bytes
 
-    window_layers = spec.sliding_window_layers if spec.sliding_window else 0
+    # Layers by what they attend to (servecalc.kv.cached_tokens): a chunked layer
+    # attends to at most one chunk, counted as a window of that size (an upper
+    # bound); linear-attention layers keep no KV cache to read.
+    counts = spec.layer_counts()
+    window_layers = counts.get("sliding_attention", 0) + counts.get("chunked_attention", 0)
     return Shape(
-        layers_full=spec.num_layers - window_layers,
+        layers_full=counts.get("full_attention", 0),
         layers_window=window_layers,
-        window=spec.sliding_window,
+        window=max(spec.sliding_window, spec.attention_chunk_size),
         hidden=spec.hidden_size,
         linear_flops_per_token=2.0 * (matmul - lm_head),
         lm_head_flops_per_token=2.0 * lm_head,
