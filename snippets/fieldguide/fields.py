@@ -70,6 +70,24 @@ def gpu_field(default: str = "h100-sxm") -> Field:
     )
 
 
+def gpus_field(default: int) -> Field:
+    """GPUs in one tensor-parallel group (1 to 64)."""
+    return Field(name="gpus", label="GPUs (tensor parallel)", kind="int", default=default,
+                 min=1, max=64)
+
+
+def context_field(default: int, slider: bool = False) -> Field:
+    """Tokens per sequence (1 to 1,048,576)."""
+    return Field(name="context", label="Context", kind="int", default=default, min=1,
+                 max=1_048_576, unit="tokens", slider=slider)
+
+
+def batch_field(default: int, slider: bool = False) -> Field:
+    """Sequences in one batch (1 to 4,096)."""
+    return Field(name="batch", label="Batch", kind="int", default=default, min=1, max=4096,
+                 unit="sequences", slider=slider)
+
+
 def dtype_field(name: str, label: str, default: str, options: Sequence[str]) -> Field:
     return Field(name=name, label=label, kind="select", default=default,
                  options=[(o, o) for o in options])
@@ -104,15 +122,15 @@ def efficiency_fields() -> list[Field]:
     ]
 
 
+def hardware_fields(model: str = "llama-3.1-70b", gpu: str = "h100-sxm",
+                    gpus: int = 4) -> list[Field]:
+    """Model (or a custom one), GPU and GPU count."""
+    return [model_field(model), *custom_model_fields(), gpu_field(gpu), gpus_field(gpus)]
+
+
 def deployment_fields(model: str = "llama-3.1-70b", gpu: str = "h100-sxm", gpus: int = 4) -> list[Field]:
-    """Model (or a custom one), GPU, GPU count and precisions."""
-    return [
-        model_field(model),
-        *custom_model_fields(),
-        gpu_field(gpu),
-        Field(name="gpus", label="GPUs (tensor parallel)", kind="int", default=gpus, min=1, max=64),
-        *precision_fields(),
-    ]
+    """The :func:`hardware_fields` and the precisions."""
+    return [*hardware_fields(model, gpu, gpus), *precision_fields()]
 
 
 def precision_fields() -> list[Field]:
