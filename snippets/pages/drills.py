@@ -49,7 +49,7 @@ print("cost at that batch:", fmt_usd(c.usd_per_million_input_tokens, 3), "per 1M
 # --8<-- [end:worksheet]
 
 # --8<-- [start:boe_all]
-from fieldguide.prose.drills import DRILLS, drill
+from fieldguide.drills import DRILLS, drill
 from servecalc.units import fmt_percent
 
 # Every back-of-the-envelope drill: the whiteboard line, then the library's figure.

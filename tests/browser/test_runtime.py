@@ -97,7 +97,7 @@ def test_no_pyodide_bytes_before_intent_even_with_a_live_element_in_view(site, b
     assert not [u for u in requests if "/editor.js" in u]
     # The pointer entering the cell is: Python starts before any click.
     cell.hover()
-    page.wait_for_function("window.liveRuntime.state === 'ready'", timeout=BOOT_TIMEOUT_MS)
+    page.wait_for_function("() => window.liveRuntime.state === 'ready'", timeout=BOOT_TIMEOUT_MS)
     assert [u for u in requests if u.endswith("pyodide.asm.wasm")]
     page.locator("[data-live-cell][data-editor=ready]").first.wait_for()
     context.close()
