@@ -4,6 +4,8 @@
 #   make build   build the site into site/ (mkdocs build --strict)
 #   make bench   measure boot, run and simulator speed; writes bench/results.md
 #   make pdf     the whole guide as one offline PDF in dist/ (headless Chromium)
+#   make dist    SITE_URL=<public URL>: the site, precompressed, and the PDF as one archive in dist/
+#   make preview serve dist/site as a static host would (with the CSP header) at http://127.0.0.1:8000
 
 SHELL := /bin/bash
 PYTHON ?= python3
@@ -12,7 +14,7 @@ PY := $(VENV)/bin/python
 PORT ?= 8000
 export NO_MKDOCS_2_WARNING := 1
 
-.PHONY: help deps serve build test pdf bench clean chromium
+.PHONY: help deps serve build test pdf bench dist preview clean chromium
 
 help:
 	@sed -n 's/^#   //p' Makefile
@@ -63,6 +65,20 @@ test: deps chromium
 pdf: deps chromium
 	$(PY) tools/pdf.py
 
+# The publishable site: built for SITE_URL (the address readers will use; the
+# only setting), precompressed, with the PDF in its root, as one archive.
+dist: deps chromium
+	@test -n "$(SITE_URL)" || { echo "make dist needs SITE_URL, e.g. make dist SITE_URL=https://example.org/llm-serving-field-guide/"; exit 2; }
+	rm -rf dist/site
+	SITE_URL=$(SITE_URL) $(PY) -m mkdocs build --strict --site-dir dist/site
+	$(PY) tools/pdf.py -o dist/llm-serving-field-guide.pdf
+	$(PY) -m fieldguide.build.dist --site dist/site --pdf dist/llm-serving-field-guide.pdf \
+	  --archive dist/llm-serving-field-guide.tar.gz
+
+preview:
+	@test -f dist/site/index.html || { echo "run make dist first"; exit 2; }
+	$(PY) -m fieldguide.build.preview dist/site --port $(PORT)
+
 # Measurements, not tests: medians of several runs on this machine, reported on
 # the "How it performs" page (docs/performance.md).
 bench: deps chromium
@@ -74,6 +90,8 @@ bench: deps chromium
 	$(PY) bench/bench_plan.py --json > build/bench/plan.json
 	@echo "==> Live cells in headless Chromium"
 	$(PY) -m bench.bench_browser --runs 3 --json build/bench/browser.json
+	@echo "==> Every page's weight in its first 5 s"
+	$(PY) -m bench.page_weight --json build/bench/weights.json
 	$(PY) bench/report.py
 
 clean:

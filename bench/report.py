@@ -81,9 +81,32 @@ def main() -> int:
         *[f"| {a} | {b} | {c} |" for a, b, c in rows],
         "",
     ]
-    OUT.write_text("\n".join(lines))
+    OUT.write_text("\n".join(lines) + weight_section())
     print(OUT.read_text())
     return 0
+
+
+def weight_section() -> str:
+    """Every page's weight in its first 5 s (build/bench/weights.json), heaviest first."""
+    path = RESULTS / "weights.json"
+    if not path.exists():
+        return ""
+    data = json.loads(path.read_text())
+    pages = sorted(data["pages"], key=lambda p: -p["bytes"])
+    worst = pages[0]
+    lines = [
+        "",
+        f"Weight of every page in its first 5 s with a cold cache, untouched, in gzip bytes as a "
+        f"static host serves them (budget {data['budget_bytes'] / 1000:,.0f} KB on the worst page; "
+        f"worst: /{worst['path']}, {worst['bytes'] / 1000:,.1f} KB):",
+        "",
+        "| Page | First 5 s (gzip) | Of which Pyodide | Largest files (KB) |",
+        "| :-- | --: | --: | :-- |",
+    ]
+    for p in pages:
+        largest = ", ".join(f"{Path(name).name} {size / 1000:,.0f}" for name, size in p["largest"])
+        lines.append(f"| /{p['path']} | {p['bytes'] / 1000:,.1f} KB | {p['pyodide_bytes']:,} B | {largest} |")
+    return "\n".join(lines) + "\n"
 
 
 if __name__ == "__main__":

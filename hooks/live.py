@@ -1,3 +1,9 @@
-"""MkDocs hook: build-time cells and calculators, and the browser runtime (fieldguide.build)."""
+"""MkDocs hook: cells, calculators, formulas, notebooks, the browser runtime and the CSP (fieldguide.build)."""
 
-from fieldguide.build.hooks import on_config, on_post_build  # noqa: F401
+from fieldguide.build.hooks import (  # noqa: F401
+    on_config,
+    on_page_content,
+    on_post_build,
+    on_post_page,
+    on_startup,
+)

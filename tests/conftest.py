@@ -47,15 +47,24 @@ class QuietHandler(http.server.SimpleHTTPRequestHandler):
         pass
 
 
+#: The browser tests serve the site under this sub-path, as a project site on
+#: GitHub Pages is (https://<user>.github.io/<repository>/): nothing may assume
+#: that the site is at the root of its origin.
+SUB_PATH = "llm-serving-field-guide/"
+
+
 @contextlib.contextmanager
-def build_and_serve(site_dir: Path):
+def build_and_serve(host_dir: Path, sub_path: str = ""):
     """Build the site strictly for a free loopback port, serve it, yield its URL.
 
+    The site is built into ``host_dir / sub_path`` and the server serves
+    ``host_dir``, so it lives at ``http://127.0.0.1:<port>/<sub_path>``.
     Instant navigation needs site_url to match the served origin exactly, so the
     port is chosen first and passed to the build through SITE_URL.
     """
     port = free_port()
-    base_url = f"http://127.0.0.1:{port}/"
+    base_url = f"http://127.0.0.1:{port}/{sub_path}"
+    site_dir = host_dir / sub_path if sub_path else host_dir
     proc = subprocess.run(
         [sys.executable, "-m", "mkdocs", "build", "--strict", "--site-dir", str(site_dir)],
         cwd=ROOT,
@@ -64,7 +73,7 @@ def build_and_serve(site_dir: Path):
         text=True,
     )
     assert proc.returncode == 0, f"mkdocs build --strict failed:\n{proc.stdout}\n{proc.stderr}"
-    handler = functools.partial(QuietHandler, directory=str(site_dir))
+    handler = functools.partial(QuietHandler, directory=str(host_dir))
     server = http.server.ThreadingHTTPServer(("127.0.0.1", port), handler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
@@ -83,9 +92,9 @@ def site(tmp_path_factory):
         # example by `make serve`): GUIDE_SITE_URL=http://127.0.0.1:8000/
         yield {"dir": None, "url": os.environ["GUIDE_SITE_URL"]}
         return
-    site_dir = tmp_path_factory.mktemp("site")
-    with build_and_serve(site_dir) as base_url:
-        yield {"dir": site_dir, "url": base_url}
+    host_dir = tmp_path_factory.mktemp("host")
+    with build_and_serve(host_dir, SUB_PATH) as base_url:
+        yield {"dir": host_dir / SUB_PATH, "url": base_url}
 
 
 @pytest.fixture(scope="session")

@@ -146,3 +146,28 @@ def test_cli_bad_measurement_file_exits_2(tmp_path, capsys):
     path.write_text('{"model": "llama-3.1-8b"}\n')
     assert main(["calibrate", "--measurements", str(path)]) == 2
     assert "line 1: missing gpu, phase, batch, context, seconds" in capsys.readouterr().err
+
+
+def test_calculators_take_a_pasted_calibration():
+    from fieldguide.calculators import render
+
+    pasted = json.dumps(calibrate(timed(SHAPES)).to_dict())
+    base = {"model": "llama-3.1-8b", "gpu": "h100-sxm", "gpus": "1", "prompt": "1024",
+            "output": "256", "batch": "16"}
+    plain = render("latency", base)
+    calibrated = render("latency", {**base, "calibration": pasted})
+    assert "Calibrated: MBU 0.550, MFU 0.620, overhead 1.200 ms per step" in calibrated
+    assert calibrated != plain
+    # The same values typed into the fields (as the link keeps them) give the same numbers.
+    typed = render("latency", {**base, "mbu": "0.55", "mfu": "0.62", "overhead_ms": "1.2"})
+    strip = lambda html: html.split("Calibrated:")[0]  # noqa: E731
+    assert strip(calibrated).split("<table")[0] == typed.split("<table")[0]
+    assert "Calibrated:" in render("roofline", {"model": "llama-3.1-8b", "gpu": "h100-sxm",
+                                                "calibration": pasted})
+
+
+def test_calculator_rejects_a_bad_calibration():
+    from fieldguide.calculators import render
+
+    with pytest.raises(ValueError, match="calibration is not valid JSON"):
+        render("latency", {"model": "llama-3.1-8b", "gpu": "h100-sxm", "calibration": "{"})

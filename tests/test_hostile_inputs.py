@@ -37,6 +37,7 @@ from servecalc.sim import api as simulate
 from servecalc.sim import stats as sim_stats
 from servecalc.sim import workload
 from servecalc.calibration import read_measurements
+from servecalc.vllm_result import read_vllm_result
 from servecalc.deployment import Deployment
 from servecalc.models import get_model
 from servecalc.prices import PriceSpec
@@ -115,6 +116,10 @@ def _good() -> dict[str, object]:
     }
 
 
+#: A `vllm bench serve --save-result --save-detailed` file, cut to the keys read.
+VLLM_RESULT = ('{"request_rate": 2.0, "burstiness": 1.0, "max_concurrency": null, '
+               '"completed": 3, "input_lens": [64, 128, 96], "output_lens": [8, 4, 6], '
+               '"errors": ["", "", ""], "mean_ttft_ms": 20.0, "mean_tpot_ms": 8.0}')
 MEASUREMENT = ('{"model": "llama-3.1-8b", "gpu": "h100-sxm", "phase": "decode", '
                '"batch": 1, "context": 512, "seconds": 0.007}')
 
@@ -167,6 +172,10 @@ OVERRIDES: dict[str, dict[str, object]] = {
         "text": '{"parameters": {"mbu": 0.6, "mfu": 0.45, "overhead_s": 0.0003}}'},
     "servecalc.calibration.read_measurements": {"text": MEASUREMENT},
     "servecalc.calibration.calibrate": {"points": read_measurements(MEASUREMENT)},
+    "servecalc.vllm_result.read_vllm_result": {"text": VLLM_RESULT},
+    "servecalc.compare.compare_vllm": {"result": read_vllm_result(VLLM_RESULT), "gpu": None,
+                                       "deployment": Deployment(model="llama-3.1-8b",
+                                                                gpu="h100-sxm")},
     "servecalc.calibration.fit_efficiencies": {
         "predict": [p.predict_s for p in read_measurements(MEASUREMENT)], "measured": [0.007]},
 }

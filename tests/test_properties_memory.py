@@ -138,44 +138,28 @@ bad_fractions = st.one_of(
 bad_dtypes = st.text(max_size=6).filter(lambda s: s not in WEIGHT_DTYPES)
 
 
-@given(model=models, context=bad_counts)
-def test_bad_context_raises(model, context) -> None:
+# Each argument that must be rejected: its bad values and a call taking (model, bad value).
+REJECTS = {
+    "context": (bad_counts, lambda m, v: kv_bytes_per_sequence(m, v)),
+    "context (paged)": (bad_counts, lambda m, v: paged_kv_bytes(m, v)),
+    "batch": (st.one_of(bad_counts, st.just(0)), lambda m, v: kv_bytes_per_batch(m, 128, v)),
+    "weight dtype": (bad_dtypes, lambda m, v: weight_bytes(m, v)),
+    "kv dtype": (bad_dtypes, lambda m, v: kv_bytes_per_token(m, v)),
+    "memory utilization": (bad_fractions,
+                           lambda m, v: fit(m, "h100-sxm", memory_utilization=v)),
+    "gpus": (st.one_of(st.integers(max_value=0), st.booleans(), st.floats()),
+             lambda m, v: kv_budget_bytes(m, "h100-sxm", gpus=v)),
+    "model": (st.text(max_size=12).filter(lambda s: s.lower() not in MODELS),
+              lambda m, v: weight_bytes(v)),
+}
+
+
+@pytest.mark.parametrize("argument", sorted(REJECTS))
+@given(model=models, data=st.data())
+def test_bad_argument_raises(argument, model, data) -> None:
+    bad_values, call = REJECTS[argument]
     with pytest.raises(ValueError):
-        kv_bytes_per_sequence(model, context)
-    with pytest.raises(ValueError):
-        paged_kv_bytes(model, context)
-
-
-@given(model=models, batch=st.one_of(bad_counts, st.just(0)))
-def test_bad_batch_raises(model, batch) -> None:
-    with pytest.raises(ValueError):
-        kv_bytes_per_batch(model, 128, batch)
-
-
-@given(model=models, dtype=bad_dtypes)
-def test_bad_dtype_raises(model, dtype) -> None:
-    with pytest.raises(ValueError):
-        weight_bytes(model, dtype)
-    with pytest.raises(ValueError):
-        kv_bytes_per_token(model, dtype)
-
-
-@given(util=bad_fractions)
-def test_bad_utilization_raises(util) -> None:
-    with pytest.raises(ValueError):
-        fit("llama-3.1-8b", "h100-sxm", memory_utilization=util)
-
-
-@given(name=st.text(max_size=12).filter(lambda s: s.lower() not in MODELS))
-def test_unknown_model_raises(name) -> None:
-    with pytest.raises(ValueError):
-        weight_bytes(name)
-
-
-@given(gpus=st.one_of(st.integers(max_value=0), st.booleans(), st.floats()))
-def test_bad_gpu_count_raises(gpus) -> None:
-    with pytest.raises(ValueError):
-        kv_budget_bytes("llama-3.1-8b", "h100-sxm", gpus=gpus)
+        call(model, data.draw(bad_values, label=argument))
 
 
 def test_precision_order_is_by_bits() -> None:

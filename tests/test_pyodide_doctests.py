@@ -38,11 +38,13 @@ def cpython_example_count() -> int:
     import pkgutil
 
     import fieldguide.prose
+    import fieldguide.validation
     import servecalc
 
     names = [i.name for i in pkgutil.walk_packages(servecalc.__path__, "servecalc.")]
     names += [i.name for i in pkgutil.walk_packages(fieldguide.prose.__path__, "fieldguide.prose.")]
-    names += ["fieldguide.cells", "fieldguide.isolation", "fieldguide.prose", "fieldguide.validation"]
+    names += [i.name for i in pkgutil.walk_packages(fieldguide.validation.__path__, "fieldguide.validation.")]
+    names += ["fieldguide.cells", "fieldguide.drills", "fieldguide.isolation", "fieldguide.prose", "fieldguide.validation"]
     finder = doctest.DocTestFinder()
     count = 0
     for name in names:

@@ -12,7 +12,8 @@ Steps, each a separate stage so that a PDF problem never breaks the site build:
    Debian Chromium through Playwright, keep the build-time cells static (the
    live-cell script is replaced by an empty module), print every ``<details>``
    open (as the admonition it looks like), drop buttons and permalinks, wait
-   for MathJax and the self-hosted fonts, and let Paged.js lay out the pages,
+   for the self-hosted fonts (formulas are SVG already, typeset at build time),
+   and let Paged.js lay out the pages,
    their "page x / y" footers and the contents' page numbers.
 4. Print with ``outline=True, tagged=True`` (PDF bookmarks, internal links).
 
@@ -223,9 +224,6 @@ def serve(site_dir: Path, port: int):
 # the print content in <body> (Material's flex layout does not paginate).
 PREPARE_JS = """
 async (docTitle) => {
-  if (window.MathJax && MathJax.startup && MathJax.startup.promise) {
-    await MathJax.startup.promise;
-  }
   await document.fonts.ready;
   const root = document.querySelector("#print-site-page");
   if (!root) throw new Error("no #print-site-page in the print page");

@@ -73,7 +73,11 @@ class Runtime {
     if (this.worker) return;
     this.boots += 1;
     this.setState("loading");
-    const worker = new Worker(CONFIG.worker, { type: "module", name: "python" });
+    // From a blob: that imports the worker script, so the worker inherits this
+    // page's Content-Security-Policy (a worker loaded from its own URL takes
+    // the policy of its response headers, which a static host cannot set).
+    const stub = new Blob([`import ${JSON.stringify(CONFIG.worker)};`], { type: "text/javascript" });
+    const worker = new Worker(URL.createObjectURL(stub), { type: "module", name: "python" });
     const channel = new MessageChannel();
     // Python can post on the worker's own channel: only the port is listened to.
     channel.port1.onmessage = (event) => { if (this.worker === worker) this.onMessage(event.data); };

@@ -11,7 +11,7 @@ from servecalc.prices import get_price
 from servecalc.units import fmt_usd
 
 from . import charts
-from .fields import Calculator, deployment_fields, deployment_of, efficiency_fields
+from .fields import Calculator, batch_field, deployment_fields, deployment_of, efficiency_fields
 from .forms import Field
 from .html import key_values, note
 
@@ -58,8 +58,7 @@ COST = Calculator(
               default=_default_price(), min=0.01, max=1000, step=0.01, unit="US$"),
         Field(name="utilization", label="Utilization", kind="float", default=0.6, min=0.01,
               max=1.0, step=0.01, slider=True),
-        Field(name="batch", label="Batch", kind="int", default=32, min=1, max=4096,
-              unit="sequences"),
+        batch_field(32),
         Field(name="prompt", label="Prompt", kind="int", default=1024, min=1, max=1_048_576,
               unit="tokens"),
         Field(name="output", label="Output", kind="int", default=256, min=1, max=1_048_576,

@@ -7,7 +7,7 @@ from servecalc.kv import kv_bytes_per_batch, kv_bytes_per_token, linear_state_by
 from servecalc.units import fmt_bytes, fmt_int
 
 from . import charts
-from .fields import (Calculator, custom_model_fields, gpu_field, model_field, precision_fields,
+from .fields import (Calculator, batch_field, context_field, hardware_fields, precision_fields,
                      resolve_model)
 from .forms import Field
 from .html import key_values, note
@@ -64,14 +64,9 @@ KV_FIT = Calculator(
     id="kv_fit",
     title="KV cache and fit",
     fields=[
-        model_field(),
-        *custom_model_fields(),
-        gpu_field(),
-        Field(name="gpus", label="GPUs (tensor parallel)", kind="int", default=4, min=1, max=64),
-        Field(name="context", label="Context", kind="int", default=32768, min=1,
-              max=1_048_576, step=1, unit="tokens", slider=True),
-        Field(name="batch", label="Batch", kind="int", default=8, min=1, max=4096,
-              unit="sequences", slider=True),
+        *hardware_fields(gpus=4),
+        context_field(32768, slider=True),
+        batch_field(8, slider=True),
         *precision_fields(),
         Field(name="memory_utilization", label="Memory utilization", kind="float",
               default=0.9, min=0.1, max=1.0, step=0.01,

@@ -11,7 +11,8 @@ from servecalc.latency import request_latency
 from servecalc.units import fmt_duration, fmt_number
 
 from . import charts
-from .fields import BATCHES, Calculator, deployment_fields, deployment_of, efficiency_fields
+from .fields import (BATCHES, Calculator, calibration_note, deployment_fields, deployment_of,
+                     efficiency_fields)
 from .forms import Field
 from .html import key_values, note
 
@@ -43,7 +44,7 @@ def latency(**v) -> str:
         x_title="batch (concurrent sequences)", y_title="TPOT (ms)",
         labels=labels, series={"TPOT": [c.tpot_s * 1e3 if c else None for c in curve]},
     )
-    return key_values(rows) + warn + throughput + tpot
+    return key_values(rows) + calibration_note(d) + warn + throughput + tpot
 
 
 LATENCY = Calculator(
@@ -57,7 +58,7 @@ LATENCY = Calculator(
               unit="tokens"),
         Field(name="batch", label="Batch", kind="int", default=16, min=1, max=4096,
               unit="sequences", slider=True),
-        *efficiency_fields(),
+        *efficiency_fields(calibration=True),
     ],
     compute=latency,
 )

@@ -10,8 +10,8 @@ from servecalc.quantization import compare_precisions
 from servecalc.units import fmt_bytes, fmt_duration, fmt_int, fmt_number
 
 from . import charts
-from .fields import (Calculator, custom_model_fields, deployment_of, efficiency_fields, gpu_field,
-                     model_field)
+from .fields import (Calculator, batch_field, context_field, deployment_of, efficiency_fields,
+                     hardware_fields)
 from .forms import Field
 from .html import table
 
@@ -57,14 +57,9 @@ QUANTIZATION = Calculator(
     id="quantization",
     title="Quantization side by side",
     fields=[
-        model_field(),
-        *custom_model_fields(),
-        gpu_field(),
-        Field(name="gpus", label="GPUs (tensor parallel)", kind="int", default=2, min=1, max=64),
-        Field(name="context", label="Context", kind="int", default=8192, min=1, max=1_048_576,
-              unit="tokens"),
-        Field(name="batch", label="Batch", kind="int", default=16, min=1, max=4096,
-              unit="sequences"),
+        *hardware_fields(gpus=2),
+        context_field(8192),
+        batch_field(16),
         Field(name="quantize", label="Quantized layers (the rest stay bf16)", kind="select",
               default="attention+experts+mlp", options=QUANTIZE_CHOICES),
         *efficiency_fields(),

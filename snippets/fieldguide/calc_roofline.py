@@ -11,13 +11,15 @@ from servecalc.step import StepModel
 from servecalc.units import fmt_number
 
 from . import charts
-from .fields import BATCHES, Calculator, deployment_fields, deployment_of, efficiency_fields
+from .fields import (BATCHES, Calculator, calibration_note, deployment_fields, deployment_of,
+                     efficiency_fields)
 from .forms import Field
 from .html import key_values, table
 
 
 def roofline(**v) -> str:
-    sm = StepModel(deployment_of(v))
+    d = deployment_of(v)
+    sm = StepModel(d)
     device = get_gpu(v["gpu"])
     steps = [sm.decode(b, v["context"]) for b in BATCHES]
     peak = device.peak_flops_per_s(steps[0].compute_dtype)
@@ -45,7 +47,7 @@ def roofline(**v) -> str:
          fmt_number(s.flops / s.seconds / v["gpus"] / 1e12, 1), s.bound)
         for s in steps
     ]
-    return key_values(rows) + chart + table(
+    return key_values(rows) + calibration_note(d) + chart + table(
         ["batch", "FLOPs per byte", "achieved TFLOP/s per GPU", "bound"], body)
 
 
@@ -56,7 +58,7 @@ ROOFLINE = Calculator(
         *deployment_fields(model="llama-3.1-8b", gpus=1),
         Field(name="context", label="Context", kind="int", default=1024, min=1,
               max=1_048_576, unit="tokens"),
-        *efficiency_fields(),
+        *efficiency_fields(calibration=True),
     ],
     compute=roofline,
 )

@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
+from servecalc.calibration import load_calibration
 from servecalc.deployment import Deployment
 from servecalc.gpus import GPUS
 from servecalc.models import MODELS, ModelSpec
@@ -70,6 +71,24 @@ def gpu_field(default: str = "h100-sxm") -> Field:
     )
 
 
+def gpus_field(default: int) -> Field:
+    """GPUs in one tensor-parallel group (1 to 64)."""
+    return Field(name="gpus", label="GPUs (tensor parallel)", kind="int", default=default,
+                 min=1, max=64)
+
+
+def context_field(default: int, slider: bool = False) -> Field:
+    """Tokens per sequence (1 to 1,048,576)."""
+    return Field(name="context", label="Context", kind="int", default=default, min=1,
+                 max=1_048_576, unit="tokens", slider=slider)
+
+
+def batch_field(default: int, slider: bool = False) -> Field:
+    """Sequences in one batch (1 to 4,096)."""
+    return Field(name="batch", label="Batch", kind="int", default=default, min=1, max=4096,
+                 unit="sequences", slider=slider)
+
+
 def dtype_field(name: str, label: str, default: str, options: Sequence[str]) -> Field:
     return Field(name=name, label=label, kind="select", default=default,
                  options=[(o, o) for o in options])
@@ -92,27 +111,38 @@ def resolve_model(values: Mapping[str, object]) -> ModelSpec | str:
     )
 
 
-def efficiency_fields() -> list[Field]:
-    """MBU and MFU, with the library's published defaults (servecalc.step)."""
-    from servecalc.step import DEFAULT_MBU, DEFAULT_MFU
+def efficiency_fields(calibration: bool = False) -> list[Field]:
+    """MBU and MFU, with the library's defaults (servecalc.step); with ``calibration``,
+    also the per-step overhead and a box for a pasted calibration."""
+    from servecalc.step import DEFAULT_MBU, DEFAULT_MFU, DEFAULT_OVERHEAD_S
 
-    return [
+    fields = [
         Field(name="mbu", label="MBU", kind="float", default=DEFAULT_MBU, min=0.05, max=1.0,
               step=0.01, help="Model bandwidth utilization: achieved / peak memory bandwidth"),
         Field(name="mfu", label="MFU", kind="float", default=DEFAULT_MFU, min=0.05, max=1.0,
               step=0.01, help="Model FLOPs utilization: achieved / peak dense FLOP/s"),
     ]
+    if calibration:
+        fields += [
+            Field(name="overhead_ms", label="Overhead per step", kind="float",
+                  default=DEFAULT_OVERHEAD_S * 1000, min=0.0, max=50.0, step=0.01, unit="ms",
+                  help="Fixed time per step outside the kernels (scheduling, sampling)"),
+            Field(name="calibration", label="Calibration (JSON)", kind="text", default="",
+                  help="Paste the output of `servecalc calibrate --json`; its MBU, MFU "
+                  "and overhead replace the three fields above"),
+        ]
+    return fields
+
+
+def hardware_fields(model: str = "llama-3.1-70b", gpu: str = "h100-sxm",
+                    gpus: int = 4) -> list[Field]:
+    """Model (or a custom one), GPU and GPU count."""
+    return [model_field(model), *custom_model_fields(), gpu_field(gpu), gpus_field(gpus)]
 
 
 def deployment_fields(model: str = "llama-3.1-70b", gpu: str = "h100-sxm", gpus: int = 4) -> list[Field]:
-    """Model (or a custom one), GPU, GPU count and precisions."""
-    return [
-        model_field(model),
-        *custom_model_fields(),
-        gpu_field(gpu),
-        Field(name="gpus", label="GPUs (tensor parallel)", kind="int", default=gpus, min=1, max=64),
-        *precision_fields(),
-    ]
+    """The :func:`hardware_fields` and the precisions."""
+    return [*hardware_fields(model, gpu, gpus), *precision_fields()]
 
 
 def precision_fields() -> list[Field]:
@@ -131,7 +161,28 @@ def deployment_of(values: dict[str, object]) -> Deployment:
              if k in values}
     if "quantize" in values:  # a select of QUANTIZE_CHOICES: parts joined by "+"
         given["quantize"] = tuple(str(values["quantize"]).split("+"))
+    if "overhead_ms" in values:
+        given["overhead_s"] = values["overhead_ms"] / 1000
+    pasted = values.get("calibration") or ""
+    if pasted:
+        for k in ("mbu", "mfu", "overhead_s"):
+            given.pop(k, None)
+        given["calibration"] = load_calibration(str(pasted), name="calibration")
     return Deployment(model=resolve_model(values), gpu=values["gpu"], **given)
 
 
 BATCHES = [1, 2, 4, 8, 16, 32, 64, 128, 256]
+
+
+def calibration_note(d: Deployment) -> str:
+    """A note naming the pasted calibration's values ('' without one), so the reader can
+    type them into the MBU, MFU and overhead fields and keep them in the page's link."""
+    from .html import note
+
+    cal = d.calibration
+    if cal is None:
+        return ""
+    return note(
+        f"Calibrated: MBU {cal.mbu:.3f}, MFU {cal.mfu:.3f}, overhead "
+        f"{cal.overhead_s * 1000:.3f} ms per step. Type these into the fields above to keep "
+        "them in this page's link.")

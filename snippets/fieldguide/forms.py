@@ -33,7 +33,8 @@ LISTED_OPTIONS = 12  # an error about a select names this many of its options
 
 @dataclass(frozen=True, kw_only=True)
 class Field:
-    """One control. ``kind`` is 'select', 'int' or 'float'.
+    """One control. ``kind`` is 'select', 'int', 'float' or 'text' (free text, e.g.
+    a pasted calibration; at most :data:`TEXT_LIMIT` characters).
 
     ``slider`` shows a range input next to the number; ``show_when`` names
     another field and the value it must have for this one to be shown (the
@@ -54,6 +55,10 @@ class Field:
     help: str = field(default="")
 
 
+#: Longest value a 'text' field accepts (a calibration with its points is a few KB).
+TEXT_LIMIT = 20_000
+
+
 def _range_text(f: Field) -> str:
     lo = f"{f.min:,}" if f.min is not None else "-inf"
     hi = f"{f.max:,}" if f.max is not None else "inf"
@@ -63,6 +68,11 @@ def _range_text(f: Field) -> str:
 def parse_value(f: Field, raw: object) -> object:
     """Turn one raw value (a string from the page) into the field's type."""
     text = str(raw).strip()
+    if f.kind == "text":
+        if len(text) > TEXT_LIMIT:
+            raise ValueError(f"{f.name} must be at most {TEXT_LIMIT:,} characters, "
+                             f"got {len(text):,}")
+        return text
     if f.kind == "select":
         allowed = [value for value, _ in f.options]
         if text not in allowed:
@@ -102,6 +112,9 @@ def render_field(f: Field, calc_id: str) -> str:
             for v, lbl in f.options
         )
         control = f"<select {attrs}>{opts}</select>"
+    elif f.kind == "text":
+        control = (f'<textarea {attrs} rows="3" spellcheck="false" '
+                   f'placeholder="{escape(f.help)}">{escape(str(f.default))}</textarea>')
     else:
         bounds = "".join(
             f' {key}="{value}"'

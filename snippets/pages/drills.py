@@ -49,7 +49,7 @@ print("cost at that rate:", fmt_usd(usd, 3), "per 1M tokens, input and output to
 # --8<-- [end:worksheet]
 
 # --8<-- [start:boe_all]
-from fieldguide.prose.drills import DRILLS, drill
+from fieldguide.drills import DRILLS, drill
 from servecalc.units import fmt_percent
 
 # Every back-of-the-envelope drill: the whiteboard line, then the library's figure.

@@ -38,8 +38,16 @@ def run_and_wait(cell, timeout_ms: int = BOOT_TIMEOUT_MS) -> str:
 
 
 def outside_requests(urls) -> list[str]:
-    """Requests to anything but the loopback test server."""
-    return [url for url in urls if urlparse(url).hostname != "127.0.0.1" and not url.startswith("data:")]
+    """Requests to anything but the loopback test server (a blob: URL names its origin inside)."""
+    return [
+        url for url in urls
+        if urlparse(url.removeprefix("blob:")).hostname != "127.0.0.1" and not url.startswith("data:")
+    ]
+
+
+# Pages carry a Content-Security-Policy without 'unsafe-eval': give Playwright's
+# wait_for_function a function ("() => ..."), never an expression string, which
+# it would have to eval in the page.
 
 
 def instant_navigate(page, url: str) -> None:

@@ -109,8 +109,8 @@ FORGER = textwrap.dedent("""\
 
     FORGED = '<img src=x onerror="window.pwned = 1">'
 
-    def forge(*_):
-        for i in range(1, 100):
+    def forge(*_):  # ids of the jobs this page will queue, again and again
+        for i in range(1, 12):
             for kind in ("started", "output", "result"):
                 message = {"type": kind, "id": i, "html": FORGED, "text": FORGED, "error": None}
                 js.postMessage(to_js(message, dict_converter=js.Object.fromEntries))
@@ -119,7 +119,7 @@ FORGER = textwrap.dedent("""\
         js.pwnedPort = this
 
     forge()
-    js.setInterval(create_proxy(forge), 20)
+    js.setInterval(create_proxy(forge), 50)
     js.MessagePort.prototype.postMessage = create_proxy(grab, capture_this=True)
     js.JSON.parse = create_proxy(lambda *a: to_js({"type": "result", "html": FORGED},
                                                    dict_converter=js.Object.fromEntries))

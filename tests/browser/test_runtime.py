@@ -20,15 +20,22 @@ from tests.browser.helpers import (
 pytestmark = pytest.mark.browser
 
 
-def test_runaway_cell_is_stopped_at_its_limit_and_the_next_run_works(site, context):
+def _endless_cell(site, context):
+    """The first cell of the KV-cache page, run once (so Python has booted), then edited
+    into an endless loop: the page and the cell."""
     page = context.new_page()
     page.goto(site["url"] + "kv-cache/")
     cell = page.locator("[data-live-cell]").first
     wait_for_editor(cell)
-    # Boot first: the limit counts from the moment Python starts the cell.
     run_and_wait(cell)
-    cell.evaluate("el => { el.dataset.timeoutS = '2'; }")
     edit_cell(page, cell, "while True:\n    pass\n")
+    return page, cell
+
+
+def test_runaway_cell_is_stopped_at_its_limit_and_the_next_run_works(site, context):
+    # Booted first: the limit counts from the moment Python starts the cell.
+    page, cell = _endless_cell(site, context)
+    cell.evaluate("el => { el.dataset.timeoutS = '2'; }")
     started = page.evaluate("performance.now()")
     shown = run_and_wait(cell, timeout_ms=20_000)
     elapsed_s = (page.evaluate("performance.now()") - started) / 1000
@@ -40,12 +47,7 @@ def test_runaway_cell_is_stopped_at_its_limit_and_the_next_run_works(site, conte
 
 
 def test_stop_button_interrupts_a_running_cell(site, context):
-    page = context.new_page()
-    page.goto(site["url"] + "kv-cache/")
-    cell = page.locator("[data-live-cell]").first
-    wait_for_editor(cell)
-    run_and_wait(cell)
-    edit_cell(page, cell, "while True:\n    pass\n")
+    _, cell = _endless_cell(site, context)
     cell.locator('[data-action="run"]').click()
     cell.locator('[data-output][data-state="running"]').wait_for(timeout=BOOT_TIMEOUT_MS)
     cell.locator('[data-action="stop"]').click()
@@ -95,7 +97,7 @@ def test_no_pyodide_bytes_before_intent_even_with_a_live_element_in_view(site, b
     assert not [u for u in requests if "/editor.js" in u]
     # The pointer entering the cell is: Python starts before any click.
     cell.hover()
-    page.wait_for_function("window.liveRuntime.state === 'ready'", timeout=BOOT_TIMEOUT_MS)
+    page.wait_for_function("() => window.liveRuntime.state === 'ready'", timeout=BOOT_TIMEOUT_MS)
     assert [u for u in requests if u.endswith("pyodide.asm.wasm")]
     page.locator("[data-live-cell][data-editor=ready]").first.wait_for()
     context.close()

@@ -28,12 +28,14 @@ zipfile.ZipFile("/tmp/${basename(wheel)}").extractall(sysconfig.get_paths()["pur
 const summary = pyodide.runPython(`
 import doctest, importlib, pkgutil, sys
 import fieldguide.prose
+import fieldguide.validation
 import servecalc
 
 # The library, and the site layer's modules that need no chart package.
 names = [i.name for i in pkgutil.walk_packages(servecalc.__path__, "servecalc.")]
 names += [i.name for i in pkgutil.walk_packages(fieldguide.prose.__path__, "fieldguide.prose.")]
-names += ["fieldguide.cells", "fieldguide.isolation", "fieldguide.prose", "fieldguide.validation"]
+names += [i.name for i in pkgutil.walk_packages(fieldguide.validation.__path__, "fieldguide.validation.")]
+names += ["fieldguide.cells", "fieldguide.drills", "fieldguide.isolation", "fieldguide.prose", "fieldguide.validation"]
 failed = attempted = 0
 for name in sorted(names):
     if name.endswith("__main__"):

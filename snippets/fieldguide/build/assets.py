@@ -8,7 +8,8 @@
 * the editor bundle (CodeMirror 6, bundled by esbuild, once per change of its
   inputs), the runtime scripts and style sheets from ``web/``, each under a
   URL that carries its content hash;
-* the self-hosted fonts from ``@fontsource``.
+* the self-hosted fonts from ``@fontsource``;
+* style sheets made by the build (the formulas' and the charts'), hashed too.
 
 Nothing here downloads anything: Python packages come from the virtual
 environment, browser assets from ``node_modules`` (``npm ci``).
@@ -44,9 +45,8 @@ FONT_FILES = {
     ],
 }
 #: Files of web/ served as they are under assets/live/.
-WEB_SOURCES = ["cells.js", "worker.js", "cells.css", "fonts.css", "mathjax-config.js"]
-MATHJAX = "mathjax/es5/tex-svg-full.js"
-ESBUILD_ARGS = ["--bundle", "--format=esm", "--minify", "--log-level=warning"]
+WEB_SOURCES = ["cells.js", "worker.js", "cells.css", "fonts.css", "search-on-intent.js"]
+BUNDLER = Path(__file__).with_name("bundle_editor.mjs")
 
 
 def require_node_modules(root: Path) -> None:
@@ -56,11 +56,10 @@ def require_node_modules(root: Path) -> None:
 
 
 def bundle_editor(root: Path, out_file: Path) -> Path:
-    """Bundle CodeMirror 6 and the Python mode into one ES module with esbuild."""
+    """Bundle CodeMirror 6 and the Python mode into one ES module (esbuild; bundle_editor.mjs)."""
     out_file.parent.mkdir(parents=True, exist_ok=True)
     run_tool(
-        [str(root / "node_modules" / ".bin" / "esbuild"), str(root / "web" / "editor.js"),
-         *ESBUILD_ARGS, f"--outfile={out_file}"],
+        ["node", str(BUNDLER), str(root / "web" / "editor.js"), str(out_file)],
         "bundling the editor with esbuild",
         cwd=root,
     )
@@ -68,9 +67,9 @@ def bundle_editor(root: Path, out_file: Path) -> Path:
 
 
 def cached_editor(root: Path, cache_dir: Path) -> Path:
-    """:func:`bundle_editor`, run only when web/editor.js or the npm lock changed."""
+    """:func:`bundle_editor`, run only when web/editor.js, the bundler or the npm lock changed."""
     digest = inputs_digest(
-        root, [root / "web" / "editor.js", root / "package-lock.json"], *ESBUILD_ARGS
+        root, [root / "web" / "editor.js", root / "package-lock.json"], BUNDLER.read_text()
     )
     return cached(cache_dir, digest, lambda folder: bundle_editor(root, folder / "editor.js"))
 
@@ -92,12 +91,15 @@ class Runtime:
         } | {
             "pyodide_index": "assets/pyodide/",
             "lock": f"assets/pyodide/{self.lock[0]}",
-            "mathjax": "assets/vendor/mathjax/tex-svg-full.js",
         }
 
 
-def prepare(root: Path) -> Runtime:
-    """Build (or reuse) the wheel and the editor bundle and register the wheels."""
+def prepare(root: Path, generated: dict[str, str]) -> Runtime:
+    """Build (or reuse) the wheel and the editor bundle and register the wheels.
+
+    ``generated`` maps a file name under assets/live/ to text the build made
+    (a style sheet); it is written under build/generated/.
+    """
     require_node_modules(root)
     build = root / "build"
     wheel = cached_wheel(root, build / "cache" / "wheel")
@@ -109,6 +111,12 @@ def prepare(root: Path) -> Runtime:
     wheels = {w: f"wheels/{sha256(w)[:16]}/{w.name}" for w in [wheel, *extra_wheels]}
     sources = {name: root / "web" / name for name in WEB_SOURCES}
     sources["editor.js"] = cached_editor(root, build / "cache" / "editor")
+    for name, text in generated.items():
+        path = build / "generated" / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if not path.exists() or path.read_text(encoding="utf-8") != text:
+            path.write_text(text, encoding="utf-8")
+        sources[name] = path
     lock = make_lock(
         root / "node_modules" / "pyodide" / "pyodide-lock.json",
         [wheel_lock_entry(w, path) for w, path in wheels.items()],
@@ -136,4 +144,3 @@ def copy_into(runtime: Runtime, site: Path) -> None:
     for folder, names in FONT_FILES.items():
         for name in names:
             _copy(node_modules / folder / name, site / "assets" / "fonts" / name)
-    _copy(node_modules / MATHJAX, site / "assets" / "vendor" / "mathjax" / Path(MATHJAX).name)

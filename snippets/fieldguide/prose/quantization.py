@@ -8,13 +8,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from servecalc.capacity import fit
 from servecalc.fp8 import E4M3_MAX, E4M3_MAX_RELATIVE_ERROR
 from servecalc.quality import eval_questions_needed, flip_rate_resolution
 from servecalc.gpus import GPUS
 from servecalc.params import QUANTIZABLE, param_count, weight_bytes
 from servecalc.precision import bits_per_value
-from servecalc.quantization import compare_precisions
+from servecalc.quantization import PrecisionRow, compare_precisions
 from servecalc.validate import choice, lookup
 from servecalc.units import fmt_bytes, fmt_duration, fmt_int, fmt_number, fmt_percent
 from servecalc.deployment import Deployment
@@ -53,53 +55,65 @@ def scale_overhead(model: str, group_size: int) -> str:
 
 
 def _row(model: str, gpu: str, weight_dtype: str, kv_dtype: str, gpus: int, context: int,
-         compute_dtype: str | None):
+         compute_dtype: str | None) -> PrecisionRow:
     config = (weight_dtype, kv_dtype) if compute_dtype is None else (
         weight_dtype, kv_dtype, compute_dtype)
     return compare_precisions(Deployment(model=model, gpu=gpu, gpus=gpus),
                               context=context, configs=[config])[0]
 
 
-def q_prefill(model: str, gpu: str, weight_dtype: str, kv_dtype: str = "bf16", gpus: int = 1,
-              context: int = 8192, compute_dtype: str | None = None) -> str:
+def _precision_placeholder(show: Callable[[PrecisionRow], str]) -> Callable[..., str]:
+    """The placeholder that shows, with ``show``, one number of the
+    :class:`~servecalc.quantization.PrecisionRow` of ``model`` on ``gpus`` x ``gpu`` at
+    ``context`` tokens and one precision (weights, KV cache, and the matmul precision if
+    given). Its name, docstring and examples are those of ``show``."""
+
+    def placeholder(model: str, gpu: str, weight_dtype: str, kv_dtype: str = "bf16",
+                    gpus: int = 1, context: int = 8192, compute_dtype: str | None = None) -> str:
+        return show(_row(model, gpu, weight_dtype, kv_dtype, gpus, context, compute_dtype))
+
+    for attribute in ("__module__", "__name__", "__qualname__", "__doc__"):
+        setattr(placeholder, attribute, getattr(show, attribute))
+    return placeholder
+
+
+@_precision_placeholder
+def q_prefill(r: PrecisionRow) -> str:
     """Prefill time of one ``context``-token prompt at that precision.
 
     >>> q_prefill("llama-3.1-70b", "h100-sxm", "fp8", gpus=2)
     '741.0 ms'
     """
-    r = _row(model, gpu, weight_dtype, kv_dtype, gpus, context, compute_dtype)
     return fmt_duration(r.prefill_s, "ms")
 
 
-def q_tpot(model: str, gpu: str, weight_dtype: str, kv_dtype: str = "bf16", gpus: int = 1,
-           context: int = 8192, compute_dtype: str | None = None) -> str:
+@_precision_placeholder
+def q_tpot(r: PrecisionRow) -> str:
     """Decode step time at batch 1 and ``context`` tokens at that precision.
 
     >>> q_tpot("llama-3.1-70b", "h100-sxm", "bf16", gpus=2)
     '35.0 ms'
     """
-    r = _row(model, gpu, weight_dtype, kv_dtype, gpus, context, compute_dtype)
     return fmt_duration(r.tpot_s, "ms")
 
 
-def q_max_batch(model: str, gpu: str, weight_dtype: str, kv_dtype: str = "bf16", gpus: int = 1,
-                context: int = 8192) -> str:
+@_precision_placeholder
+def q_max_batch(r: PrecisionRow) -> str:
     """Sequences of ``context`` tokens that fit at that precision.
 
     >>> q_max_batch("llama-3.1-70b", "h100-sxm", "fp8", "fp8", gpus=2)
     '57'
     """
-    return fmt_int(_row(model, gpu, weight_dtype, kv_dtype, gpus, context, None).max_batch)
+    return fmt_int(r.max_batch)
 
 
-def q_throughput(model: str, gpu: str, weight_dtype: str, kv_dtype: str = "bf16", gpus: int = 1,
-                 context: int = 8192, compute_dtype: str | None = None) -> str:
+@_precision_placeholder
+def q_throughput(r: PrecisionRow) -> str:
     """Decode tokens/s with as many ``context``-token sequences as fit.
 
     >>> q_throughput("llama-3.1-70b", "h100-sxm", "bf16", gpus=2)
     '82 tok/s'
     """
-    r = _row(model, gpu, weight_dtype, kv_dtype, gpus, context, compute_dtype)
     return f"{fmt_number(r.max_batch_tokens_per_s, 0)} tok/s"
 
 

@@ -17,6 +17,8 @@ True
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any
 
 from servecalc.gpus import GPUS, get_gpu
 from servecalc.kv import kv_bytes_per_token, linear_state_bytes
@@ -50,14 +52,36 @@ def _cell(text: str) -> str:
     return _URL.sub(lambda m: f"[{m.group(0).split('://', 1)[1]}]({m.group(0)})", text)
 
 
-def _table(header: list[str], align: list[str], rows: list[list[str]]) -> str:
+# One column of a table: its header, its alignment ("l", "r" or "c") and the cell of an entry.
+_Column = tuple[str, str, Callable[[Any], str]]
+
+
+def _table(columns: Sequence[_Column], entries: Iterable[Any]) -> str:
+    """A Markdown table with one row per entry.
+
+    >>> print(_table([("N", "r", str), ("Twice", "l", lambda n: str(2 * n))], [1, 2]).strip())
+    | N | Twice |
+    | --: | :-- |
+    | 1 | 2 |
+    | 2 | 4 |
+    """
     marks = {"l": ":--", "r": "--:", "c": ":-:"}
     lines = [
-        "| " + " | ".join(header) + " |",
-        "| " + " | ".join(marks[a] for a in align) + " |",
+        "| " + " | ".join(header for header, _, _ in columns) + " |",
+        "| " + " | ".join(marks[align] for _, align, _ in columns) + " |",
     ]
-    lines += ["| " + " | ".join(_cell(c) for c in row) + " |" for row in rows]
+    lines += ["| " + " | ".join(_cell(cell(e)) for _, _, cell in columns) + " |" for e in entries]
     return "\n\n" + "\n".join(lines) + "\n\n"
+
+
+def _sources_table(kind: str, entries: Iterable[Any]) -> str:
+    """Name, source, date and status of each catalog entry (models or GPUs)."""
+    return _table([
+        (kind, "l", lambda e: e.name),
+        ("Source", "l", lambda e: e.source),
+        ("Date", "l", lambda e: e.source_date),
+        ("Status", "l", lambda e: e.status),
+    ], entries)
 
 
 def _attention(spec) -> str:
@@ -83,6 +107,18 @@ def _attention(spec) -> str:
     return kind
 
 
+def _heads(spec) -> str:
+    if spec.attention == "mla":
+        return f"{spec.num_attention_heads} / latent {spec.kv_lora_rank}"
+    return f"{spec.num_attention_heads} / {spec.num_kv_heads}"
+
+
+def _params(spec) -> str:
+    total = param_count(spec)
+    active = active_param_count(spec)
+    return fmt_int(total) if active == total else f"{fmt_int(total)} ({fmt_int(active)} active)"
+
+
 def model_table() -> str:
     """Architecture of every catalog model, with parameter counts and KV per token.
 
@@ -90,32 +126,19 @@ def model_table() -> str:
     >>> row.split(" | ")[7:9]
     ['6,738,415,616', '512 KiB']
     """
-    rows = []
-    for spec in MODELS.values():
-        heads = f"{spec.num_attention_heads} / {spec.num_kv_heads}"
-        if spec.attention == "mla":
-            heads = f"{spec.num_attention_heads} / latent {spec.kv_lora_rank}"
-        total = param_count(spec)
-        active = active_param_count(spec)
-        params = fmt_int(total) if active == total else f"{fmt_int(total)} ({fmt_int(active)} active)"
-        rows.append([
-            spec.name,
-            f"`{spec.id}`",
-            fmt_int(spec.num_layers),
-            fmt_int(spec.hidden_size),
-            heads,
-            fmt_int(spec.head_dim),
-            _attention(spec),
-            params,
-            fmt_bytes(kv_bytes_per_token(spec, "bf16"), "KiB", digits=0),
-            fmt_int(spec.max_position_embeddings),
-        ])
-    return _table(
-        ["Model", "ID", "Layers", "Hidden", "Query / KV heads", "Head dim", "Attention",
-         "Parameters (active: per token, embeddings included)", "KV per token (bf16)", "Max context (tokens)"],
-        ["l", "l", "r", "r", "r", "r", "l", "r", "r", "r"],
-        rows,
-    )
+    return _table([
+        ("Model", "l", lambda m: m.name),
+        ("ID", "l", lambda m: f"`{m.id}`"),
+        ("Layers", "r", lambda m: fmt_int(m.num_layers)),
+        ("Hidden", "r", lambda m: fmt_int(m.hidden_size)),
+        ("Query / KV heads", "r", _heads),
+        ("Head dim", "r", lambda m: fmt_int(m.head_dim)),
+        ("Attention", "l", _attention),
+        ("Parameters (active: per token, embeddings included)", "r", _params),
+        ("KV per token (bf16)", "r",
+         lambda m: fmt_bytes(kv_bytes_per_token(m, "bf16"), "KiB", digits=0)),
+        ("Max context (tokens)", "r", lambda m: fmt_int(m.max_position_embeddings)),
+    ], MODELS.values())
 
 
 def model_sources_table() -> str:
@@ -124,8 +147,7 @@ def model_sources_table() -> str:
     >>> "arXiv:2407.21783" in model_sources_table()
     True
     """
-    rows = [[spec.name, spec.source, spec.source_date, spec.status] for spec in MODELS.values()]
-    return _table(["Model", "Source", "Date", "Status"], ["l", "l", "l", "l"], rows)
+    return _sources_table("Model", MODELS.values())
 
 
 def _tflops(value: float) -> str:
@@ -139,29 +161,21 @@ def gpu_table() -> str:
     >>> "79.18 GiB" in row and "3.35" in row and "989.4" in row
     True
     """
-    rows = []
-    for gpu in GPUS.values():
-        rows.append([
-            gpu.name,
-            f"`{gpu.id}`",
-            fmt_bytes(gpu.memory_bytes, "GiB"),
-            gpu.memory_source,
-            gpu.datasheet_memory,
-            fmt_number(gpu.hbm_bandwidth_bytes_per_s / 1e12, 2),
-            _tflops(gpu.bf16_flops_per_s),
-            _tflops(gpu.fp8_flops_per_s),
-            _tflops(gpu.fp4_flops_per_s),
-            _tflops(gpu.int8_ops_per_s),
-            fmt_number(gpu.interconnect_bytes_per_s / 1e9, 0),
-            fmt_number(gpu.ridge_point("bf16"), 0),
-        ])
-    return _table(
-        ["GPU", "ID", "Memory (runtime total)", "Memory from", "Datasheet", "Bandwidth (TB/s)",
-         "BF16 dense (TFLOP/s)", "FP8 dense (TFLOP/s)", "FP4 dense (TFLOP/s)",
-         "INT8 dense (TOP/s)", "Interconnect, one way (GB/s)", "Ridge point, BF16 (FLOP/byte)"],
-        ["l", "l", "r", "l", "l", "r", "r", "r", "r", "r", "r", "r"],
-        rows,
-    )
+    return _table([
+        ("GPU", "l", lambda g: g.name),
+        ("ID", "l", lambda g: f"`{g.id}`"),
+        ("Memory (runtime total)", "r", lambda g: fmt_bytes(g.memory_bytes, "GiB")),
+        ("Memory from", "l", lambda g: g.memory_source),
+        ("Datasheet", "l", lambda g: g.datasheet_memory),
+        ("Bandwidth (TB/s)", "r", lambda g: fmt_number(g.hbm_bandwidth_bytes_per_s / 1e12, 2)),
+        ("BF16 dense (TFLOP/s)", "r", lambda g: _tflops(g.bf16_flops_per_s)),
+        ("FP8 dense (TFLOP/s)", "r", lambda g: _tflops(g.fp8_flops_per_s)),
+        ("FP4 dense (TFLOP/s)", "r", lambda g: _tflops(g.fp4_flops_per_s)),
+        ("INT8 dense (TOP/s)", "r", lambda g: _tflops(g.int8_ops_per_s)),
+        ("Interconnect, one way (GB/s)", "r",
+         lambda g: fmt_number(g.interconnect_bytes_per_s / 1e9, 0)),
+        ("Ridge point, BF16 (FLOP/byte)", "r", lambda g: fmt_number(g.ridge_point("bf16"), 0)),
+    ], GPUS.values())
 
 
 def gpu_sources_table() -> str:
@@ -170,8 +184,7 @@ def gpu_sources_table() -> str:
     >>> "datasheet" in gpu_sources_table()
     True
     """
-    rows = [[g.name, g.source, g.source_date, g.status] for g in GPUS.values()]
-    return _table(["GPU", "Source", "Date", "Status"], ["l", "l", "l", "l"], rows)
+    return _sources_table("GPU", GPUS.values())
 
 
 def price_table() -> str:
@@ -180,16 +193,15 @@ def price_table() -> str:
     >>> "Lambda" in price_table() and "$3.78" in price_table()
     True
     """
-    rows = [
-        [p.provider, p.instance, f"`{p.gpu}`", fmt_usd(p.price_usd_per_hour), p.date, p.source,
-         p.status]
-        for p in PRICES
-    ]
-    return _table(
-        ["Provider", "Instance", "GPU", "Price per GPU-hour", "Date", "Source", "Status"],
-        ["l", "l", "l", "r", "l", "l", "l"],
-        rows,
-    )
+    return _table([
+        ("Provider", "l", lambda p: p.provider),
+        ("Instance", "l", lambda p: p.instance),
+        ("GPU", "l", lambda p: f"`{p.gpu}`"),
+        ("Price per GPU-hour", "r", lambda p: fmt_usd(p.price_usd_per_hour)),
+        ("Date", "l", lambda p: p.date),
+        ("Source", "l", lambda p: p.source),
+        ("Status", "l", lambda p: p.status),
+    ], PRICES)
 
 
 def catalog_count(catalog: str) -> str:
@@ -224,7 +236,11 @@ def limits_table() -> str:
     >>> "| 1 ... 1,000,000 | requests in one simulation or workload |" in limits_table()
     True
     """
-    rows = [[bounds, what, ", ".join(f"`{n}`" for n in names.split(", "))]
+    rows = [(bounds, what, ", ".join(f"`{n}`" for n in names.split(", ")))
             for names, bounds, what in limit_rows()]
-    rows.append([f"at most {show_number(ANY_NUMBER.high)}", "any other number (finite)", ""])
-    return _table(["Allowed", "What", "Arguments"], ["r", "l", "l"], rows)
+    rows.append((f"at most {show_number(ANY_NUMBER.high)}", "any other number (finite)", ""))
+    return _table([
+        ("Allowed", "r", lambda r: r[0]),
+        ("What", "l", lambda r: r[1]),
+        ("Arguments", "l", lambda r: r[2]),
+    ], rows)

@@ -10,6 +10,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from servecalc.capacity import fit
 from servecalc.gpus import get_gpu
 from servecalc.kv import kv_bytes_per_sequence
@@ -63,38 +65,23 @@ def weights_per_gpu_gib(model: str, gpus: int, weight_dtype: str = "bf16") -> st
     return fmt_bytes(weight_bytes(model, weight_dtype) / gpus, "GiB")
 
 
-def fit_max_batch(
-    model: str,
-    gpu: str,
-    gpus: int = 1,
-    context: int = 4096,
-    weight_dtype: str = "bf16",
-    kv_dtype: str = "bf16",
-) -> str:
-    """Sequences of ``context`` tokens that fit next to the weights (0 if none).
+def fit_max_batch(model: str, gpu: str, **fit_options: Any) -> str:
+    """Sequences that fit next to the weights (0 if none); ``fit_options`` are those of
+    :func:`servecalc.capacity.fit` (``gpus``, ``context``, ``weight_dtype``, ``kv_dtype``...).
 
     >>> fit_max_batch("llama-3.1-70b", "h100-sxm", gpus=1)
     '0'
     """
-    r = fit(model, gpu, gpus=gpus, context=context, weight_dtype=weight_dtype, kv_dtype=kv_dtype)
-    return fmt_int(r.max_batch)
+    return fmt_int(fit(model, gpu, **fit_options).max_batch)
 
 
-def fit_reason(
-    model: str,
-    gpu: str,
-    gpus: int = 1,
-    context: int = 4096,
-    weight_dtype: str = "bf16",
-    kv_dtype: str = "bf16",
-) -> str:
-    """The sentence :func:`servecalc.capacity.fit` gives for its answer.
+def fit_reason(model: str, gpu: str, **fit_options: Any) -> str:
+    """The sentence :func:`servecalc.capacity.fit` gives for its answer (same options).
 
     >>> fit_reason("llama-3.1-405b", "h100-sxm", gpus=8, context=8192)
     'weights (755.96 GiB) and reserve (1.50 GiB per GPU) exceed usable memory (570.09 GiB) on 8 x NVIDIA H100 SXM5 80GB'
     """
-    r = fit(model, gpu, gpus=gpus, context=context, weight_dtype=weight_dtype, kv_dtype=kv_dtype)
-    return r.reason
+    return fit(model, gpu, **fit_options).reason
 
 
 def params_billion(model: str, digits: int = 1) -> str:

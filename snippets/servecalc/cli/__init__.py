@@ -33,7 +33,7 @@ import sys
 from collections.abc import Sequence
 
 from .. import __version__
-from . import calibrate, capacity, catalog, fleet, memory, simulate, timing
+from . import calibrate, capacity, catalog, compare, fleet, memory, simulate, timing
 from ..validate import describe
 from .checks import blame, limits_text
 from .common import Command, Configure, Parser, Run, parent
@@ -45,6 +45,7 @@ COMMANDS.update(timing.COMMANDS)
 COMMANDS.update(simulate.COMMANDS)
 COMMANDS.update(fleet.COMMANDS)
 COMMANDS.update(calibrate.COMMANDS)
+COMMANDS.update(compare.COMMANDS)
 COMMANDS.update(capacity.COMMANDS)
 
 __all__ = ["COMMANDS", "Command", "build_parser", "main", "register_command"]

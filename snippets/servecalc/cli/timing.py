@@ -27,6 +27,12 @@ def _run_step(args: argparse.Namespace) -> tuple[Any, str]:
     data = jsonable(r)
     text = pairs([
         ("time", fmt_duration(r.seconds, "ms", 3)),
+        ("  linear layers", f"{fmt_duration(r.linear_s, 'ms', 3)} ({r.linear_bound}-bound)"),
+        ("  attention", f"{fmt_duration(r.attention_s, 'ms', 3)} ({r.attention_bound}-bound)"),
+        ("  KV writes", fmt_duration(r.kv_write_s, "ms", 3)),
+        ("  logits, embeddings", fmt_duration(r.logits_s, "ms", 3)),
+        ("  all-reduces", fmt_duration(r.comm_s, "ms", 3)),
+        ("  overhead", fmt_duration(r.overhead_s, "ms", 3)),
         ("FLOPs", f"{fmt_number(r.flops / 1e12, 3)} TFLOP"),
         ("bytes moved", fmt_bytes(r.bytes, "GB", 3)),
         ("bound by", r.bound),

@@ -1,6 +1,6 @@
 """StepModel: seconds of a prefill, decode or mixed step for one deployment.
 
-One function times every step (:meth:`StepModel._time`): linear layers,
+One function times every step (:meth:`StepModel.terms`, through ``_time``): linear layers,
 attention, KV writes and embeddings/logits each bounded by their own
 roofline, plus tensor-parallel communication and a fixed per-step overhead,
 summed (see :mod:`servecalc.step` for what is counted).
@@ -8,7 +8,6 @@ summed (see :mod:`servecalc.step` for what is counted).
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 
 from ..deployment import Deployment, as_deployment
@@ -87,7 +86,23 @@ class StepResult:
     gpus: int
 
 
+#: Counts below this skip the full checks on the simulator's hot path (a plain int in
+#: range is all they would confirm); anything else goes through servecalc.validate.
+_FAST_COUNT = 1 << 31
+
+
+def _small_counts(*values: object) -> bool:
+    """Whether every value is a plain int in [0, 2**31) (the cheap check)."""
+    for v in values:
+        if type(v) is not int or not 0 <= v < _FAST_COUNT:
+            return False
+    return True
+
+
 def _chunk(chunk: object) -> tuple[int, int]:
+    if (type(chunk) is tuple or type(chunk) is list) and len(chunk) == 2 and _small_counts(
+            *chunk) and chunk[0]:
+        return chunk[0], chunk[1]
     if not isinstance(chunk, (tuple, list)) or len(chunk) != 2:
         raise ValueError(
             f"prefill_chunks must hold (chunk_tokens, past_tokens) pairs, got {chunk!r}"
@@ -128,6 +143,7 @@ class StepModel:
         self._linear_flops_per_s = peak * (WEIGHT_ONLY_COMPUTE_FRACTION
                                            if weight_only(d) else 1.0)
         self._bytes_per_s = self.mbu * c.bandwidth_bytes_per_s
+        self._per_byte = 1.0 / self._bytes_per_s
         self.ridge_point = c.peak_flops_per_s / c.bandwidth_bytes_per_s
         self._layers = c.layers_full + c.layers_window
         self._allreduces = 2 * self._layers if n > 1 else 0
@@ -185,9 +201,10 @@ class StepModel:
     def _time(self, *, tokens: int, logits_tokens: int, pair_flops: float,
               kv_read_tokens_layers: float, kv_write_tokens: int) -> StepTerms:
         """The one step function: every term bounded by its own roofline, then summed."""
-        c, n, per_byte = self._c, self.gpus, 1.0 / self._bytes_per_s
+        c, n, per_byte = self._c, self.gpus, self._per_byte
         linear_flops = tokens * c.linear_flops_per_token
-        linear_bytes = self._linear_weight_bytes(tokens) / n
+        linear_weights = self._linear_weight_bytes(tokens)
+        linear_bytes = linear_weights / n
         linear_compute = linear_flops / self._linear_flops_per_s
         linear_memory = linear_bytes * per_byte
         kv_read = kv_read_tokens_layers * c.kv_bytes_per_token_layer
@@ -201,9 +218,9 @@ class StepModel:
         logits_s = max(logits_flops / self._flops_per_s, logits_bytes * per_byte)
         linear_s = max(linear_compute, linear_memory)
         attention_s = max(attention_compute, attention_memory)
-        comm_s = self.comm_time_s(tokens)
-        seconds = math.fsum((linear_s, attention_s, kv_write_s, logits_s, comm_s,
-                             self.overhead_s))
+        comm_s = self.comm_time_s(tokens) if self._allreduces else 0.0
+        # Plain left-to-right additions: the same result on every Python (not sum()).
+        seconds = linear_s + attention_s + kv_write_s + logits_s + comm_s + self.overhead_s
         flops = linear_flops + pair_flops + logits_flops
         per_gpu = linear_bytes + logits_bytes + (kv_read + kv_write) * c.kv_gpu_fraction
         return StepTerms(
@@ -211,7 +228,7 @@ class StepModel:
             logits_s=logits_s, comm_s=comm_s, overhead_s=self.overhead_s,
             linear_compute_bound=linear_compute >= linear_memory,
             attention_compute_bound=attention_compute >= attention_memory,
-            flops=flops, weight_bytes=self.weight_bytes_read(tokens), kv_read_bytes=kv_read,
+            flops=flops, weight_bytes=linear_weights + c.lm_head_bytes, kv_read_bytes=kv_read,
             kv_write_bytes=kv_write, bytes_per_gpu=per_gpu,
             compute_s=flops / self._flops_per_s, memory_s=per_gpu * per_byte,
         )
@@ -236,8 +253,9 @@ class StepModel:
         ``total_context_tokens`` is the sum over the batch of the tokens each
         sequence attends to (its new token included).
         """
-        positive_int("batch", batch)
-        non_negative_int("total_context_tokens", total_context_tokens)
+        if not _small_counts(batch, total_context_tokens) or not batch:
+            positive_int("batch", batch)
+            non_negative_int("total_context_tokens", total_context_tokens)
         return self._decode(batch, total_context_tokens).seconds
 
     def prefill_time_s(self, tokens: int, past_tokens: int = 0, sequences: int = 1) -> float:
@@ -246,9 +264,10 @@ class StepModel:
 
         The output projection runs once per sequence (for its last token).
         """
-        positive_int("tokens", tokens)
-        non_negative_int("past_tokens", past_tokens)
-        positive_int("sequences", sequences)
+        if not _small_counts(tokens, past_tokens, sequences) or not tokens or not sequences:
+            positive_int("tokens", tokens)
+            non_negative_int("past_tokens", past_tokens)
+            positive_int("sequences", sequences)
         return self._prefill(tokens, past_tokens, sequences).seconds
 
     def mixed_time_s(
@@ -258,11 +277,7 @@ class StepModel:
         prefill_chunks: tuple[tuple[int, int], ...] | list[tuple[int, int]] = (),
     ) -> float:
         """Seconds for one step that mixes decode tokens and prefill chunks
-        (chunked prefill, as in vLLM and Sarathi-Serve).
-
-        ``prefill_chunks`` holds ``(chunk_tokens, past_tokens)`` pairs; a chunk
-        produces logits only if it is the last of its prompt, which this
-        method assumes (one logits row per chunk).
+        (chunked prefill, as in vLLM and Sarathi-Serve): :meth:`terms` ``.seconds``.
 
         >>> sm = StepModel("llama-3.1-8b", "h100-sxm")
         >>> from servecalc.units import fmt_duration
@@ -272,8 +287,32 @@ class StepModel:
         >>> sm.mixed_time_s(0, 0, [(512, 0)]) == sm.prefill_time_s(512)
         True
         """
-        non_negative_int("decode_batch", decode_batch)
-        non_negative_int("decode_context_tokens", decode_context_tokens)
+        return self.terms(decode_batch, decode_context_tokens, prefill_chunks).seconds
+
+    def terms(
+        self,
+        decode_batch: int,
+        decode_context_tokens: int,
+        prefill_chunks: tuple[tuple[int, int], ...] | list[tuple[int, int]] = (),
+    ) -> StepTerms:
+        """The named terms of any step: ``decode_batch`` sequences decoding one token
+        each (attending to ``decode_context_tokens`` in all) plus ``prefill_chunks``,
+        ``(chunk_tokens, past_tokens)`` pairs. A chunk produces logits only if it is
+        the last of its prompt, which this method assumes (one logits row per chunk).
+        Decode-only and prefill-only steps are the two special cases.
+
+        >>> sm = StepModel("llama-3.1-8b", "h100-sxm")
+        >>> t = sm.terms(64, 64 * 4096)
+        >>> t.linear_compute_bound, t.attention_compute_bound
+        (False, False)
+        >>> t.seconds == sm.decode_time_s(64, 64 * 4096)
+        True
+        >>> sm.terms(0, 0, [(4096, 0)]).linear_compute_bound
+        True
+        """
+        if not _small_counts(decode_batch, decode_context_tokens):
+            non_negative_int("decode_batch", decode_batch)
+            non_negative_int("decode_context_tokens", decode_context_tokens)
         attn = kv_read = 0.0
         if decode_batch:
             kv_read = self._decode_token_layers(decode_batch, decode_context_tokens)
@@ -296,7 +335,7 @@ class StepModel:
                 "a step needs at least one token: decode_batch and prefill_chunks are empty"
             )
         return self._time(tokens=tokens, logits_tokens=logits, pair_flops=attn,
-                          kv_read_tokens_layers=kv_read, kv_write_tokens=tokens).seconds
+                          kv_read_tokens_layers=kv_read, kv_write_tokens=tokens)
 
     # -- full results ---------------------------------------------------------------------
 

@@ -22,6 +22,7 @@ from ..models import ModelSpec
 from ..params import active_weight_bytes, matmul_params_per_token, weight_bytes, weight_groups
 from ..precision import bits
 from ..validate import instance, non_negative_int, positive_int
+from ..validate import instance, non_negative_int, positive_int
 
 
 @dataclass(frozen=True)
@@ -79,6 +80,9 @@ def window_sum(past: int, chunk: int, window: int) -> float:
     >>> window_sum(0, 4, 100), window_sum(0, 4, 2), window_sum(10, 4, 2)
     (10.0, 7.0, 8.0)
     """
+    non_negative_int("past", past)
+    positive_int("chunk", chunk)
+    positive_int("window", window)
     non_negative_int("past", past)
     positive_int("chunk", chunk)
     positive_int("window", window)

@@ -1,0 +1,65 @@
+"""``servecalc compare``: a ``vllm bench serve`` result against the simulator's replay."""
+
+from __future__ import annotations
+
+import argparse
+import math
+from typing import Any
+
+from ..units import fmt_int, fmt_number, fmt_percent
+from .checks import count
+from .common import Command, deployment_from_args, read_file, table
+
+
+def _configure(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--vllm-result", required=True, metavar="FILE",
+                   help="JSON written by `vllm bench serve --save-result` (add --save-detailed "
+                   "for per-request lengths)")
+    p.add_argument("--policy", default="continuous", choices=("static", "continuous", "chunked"),
+                   help="batching policy of the replay (default: continuous, as vLLM)")
+    p.add_argument("--seed", type=count("seed", zero=True), default=0, metavar="S",
+                   help="seed of the replayed arrival times (default: 0)")
+    p.add_argument("--max-batch", type=count("max_batch"), default=256, metavar="B",
+                   help="most sequences in the engine at once (vLLM's --max-num-seqs, "
+                   "default: 256)")
+
+
+def _fmt(metric: str, value: float) -> str:
+    return fmt_number(value, 2) + (" ms" if metric.endswith("_ms") else "/s")
+
+
+def _run(args: argparse.Namespace) -> tuple[Any, str]:
+    from ..compare import compare_vllm
+    from ..vllm_result import read_vllm_result
+
+    result = read_vllm_result(read_file(args.vllm_result, "--vllm-result"),
+                              name=args.vllm_result)
+    c = compare_vllm(result, deployment_from_args(args), policy=args.policy, seed=args.seed,
+                     max_batch=args.max_batch)
+    rate = "all at once" if math.isinf(c.request_rate) else f"{fmt_number(c.request_rate, 2)}/s"
+    head = (f"{fmt_int(c.requests)} requests at {rate} (burstiness "
+            f"{fmt_number(c.burstiness, 2)}), {c.policy} batching, seed {c.seed}"
+            + ("" if c.detailed else "; lengths spread evenly from the totals "
+               "(save with --save-detailed for per-request lengths)"))
+    rows = [[r.metric, _fmt(r.metric, r.measured), _fmt(r.metric, r.predicted),
+             fmt_percent(r.rel_error, 1)] for r in c.rows]
+    text = head + "\n" + table(["metric", "measured", "predicted", "error"], rows,
+                               right={1, 2, 3})
+    data = {
+        "requests": c.requests, "request_rate": None if math.isinf(c.request_rate)
+        else c.request_rate, "burstiness": c.burstiness, "policy": c.policy, "seed": c.seed,
+        "detailed_lengths": c.detailed,
+        "metrics": [{"metric": r.metric, "measured": r.measured, "predicted": r.predicted,
+                     "rel_error": r.rel_error} for r in c.rows],
+    }
+    return data, text
+
+
+COMMANDS = {
+    "compare": Command(
+        help="a vllm bench serve result against the simulator",
+        description="Replay the requests of a `vllm bench serve --save-result` JSON (same "
+        "lengths, same rate and burstiness) through the simulator on this deployment and "
+        "print each measured metric next to the prediction.",
+        options="deployment", configure=_configure, run=_run),
+}
