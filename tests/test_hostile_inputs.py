@@ -48,8 +48,10 @@ from servecalc.validate import describe
 SKIP_PACKAGES = ("servecalc.cli", "servecalc.__main__",
                  # the simulator's inner loops, called by servecalc.sim.api with checked input
                  "servecalc.sim.policies", "servecalc.sim.running", "servecalc.sim.single",
-                 "servecalc.sim.result", "servecalc.sim.engine.Recorder",
-                 "servecalc.sim.engine.check_fits")
+                 "servecalc.sim.result")
+#: Single entry points of those loops (same reason), by qualified name.
+SKIP_CALLABLES = {"servecalc.sim.engine.Recorder", "servecalc.sim.engine.check_fits",
+                  "servecalc.sim.api.run_policy"}
 #: Results that are not sizes and may be negative: a normal draw.
 MAY_BE_NEGATIVE = {"servecalc.sim.lengths.normal"}
 #: Checks that hand back what they were given: their result is the caller's input.
@@ -136,8 +138,9 @@ OVERRIDES: dict[str, dict[str, object]] = {
     "servecalc.validate.unit_interval": {"name": "share", "value": 0.5},
     "servecalc.sim.lengths.Choice": {"values": [128, 512]},
     # capacity searches and plans: the smallest sizes that still search
-    "servecalc.slo_capacity.max_rate_under_slo": {"requests": 200, "prompt": 128, "output": 16},
-    "servecalc.plan.plan": {"requests": 200, "gpu_ids": ["h100-sxm"], "gpu_counts": [1]},
+    "servecalc.slo_capacity.max_rate_under_slo": {"requests": 200, "prompt": 32, "output": 4},
+    "servecalc.plan.plan": {"requests": 200, "gpu_ids": ["h100-sxm"], "gpu_counts": [1],
+                            "prompt": 32, "output": 4},
     "servecalc.load_curve.load_curve": {"loads": [0.5], "requests": 50},
     "servecalc.load_curve.kingman_wait_s": {"rho": 0.5, "service_s": 0.1},
     "servecalc.load_curve.exponential_tail_s": {"mean_wait_s": 0.1, "rho": 0.5,
@@ -193,6 +196,8 @@ def public_callables() -> dict[str, object]:
             continue
         module = importlib.import_module(info.name)
         for name, obj in vars(module).items():
+            if f"{info.name}.{name}" in SKIP_CALLABLES:
+                continue
             if name.startswith("_") or getattr(obj, "__module__", None) != module.__name__:
                 continue
             if inspect.isfunction(obj) or (inspect.isclass(obj) and not _is_record(obj)

@@ -62,6 +62,7 @@ from .gpus import GpuSpec
 from .models import ModelSpec
 from .sim import POLICIES, Engine, saturation_rate
 from .sim.api import run_policy
+from .sim.engine import check_fits
 from .sim.single import single_service
 from .sim.lengths import Choice, Lengths, as_lengths
 from .sim.stats import Percentiles, percentile, summarize
@@ -363,6 +364,7 @@ def _max_rate(model, gpu, *, slo, policy, prompt, output, trace, arrival_cv, req
         engine = Engine(model, gpu, **engine_options)  # type: ignore[arg-type]
     traffic = Traffic(prompt=as_lengths("prompt", prompt), output=as_lengths("output", output),
                        trace=trace, cv=cv, requests=count, seed=seed)
+    check_fits(engine, traffic.base)           # before timing lone requests of any length
     alone = _alone(engine, traffic, policy, target)
     if alone.ratio > 1:
         return _infeasible(target, policy, traffic, 0.0, alone, [])
