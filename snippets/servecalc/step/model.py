@@ -148,6 +148,8 @@ class StepModel:
         self._layers = c.layers_full + c.layers_window
         self._allreduces = 2 * self._layers if n > 1 else 0
         self._message_per_token = c.hidden * ACTIVATION_BYTES
+        # Per decode batch size: the terms that do not depend on the context.
+        self._decode_fixed: dict[int, tuple[float, float, float, float]] = {}
 
     # -- what a step moves and computes -------------------------------------------------
 
@@ -256,7 +258,20 @@ class StepModel:
         if not _small_counts(batch, total_context_tokens) or not batch:
             positive_int("batch", batch)
             non_negative_int("total_context_tokens", total_context_tokens)
-        return self._decode(batch, total_context_tokens).seconds
+        # The simulator's hot path: the same six terms, in the same order, as
+        # ``_decode(...).seconds`` (so the same float), with the terms that depend
+        # on the batch alone computed once per batch size.
+        fixed = self._decode_fixed.get(batch)
+        if fixed is None:
+            t = self._decode(batch, 0)
+            fixed = self._decode_fixed[batch] = (t.linear_s, t.kv_write_s, t.logits_s, t.comm_s)
+        c = self._c
+        token_layers = self._decode_token_layers(batch, total_context_tokens)
+        kv_read = token_layers * c.kv_bytes_per_token_layer
+        attention_s = max(token_layers * c.pair_flops_decode / self._flops_per_s,
+                          kv_read * c.kv_gpu_fraction * self._per_byte)
+        linear_s, kv_write_s, logits_s, comm_s = fixed
+        return linear_s + attention_s + kv_write_s + logits_s + comm_s + self.overhead_s
 
     def prefill_time_s(self, tokens: int, past_tokens: int = 0, sequences: int = 1) -> float:
         """Seconds for a prefill step of ``sequences`` chunks of ``tokens`` each,
