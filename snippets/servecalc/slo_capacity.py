@@ -213,7 +213,8 @@ def _search(evaluate: Callable[[float], _Point], saturation: float,
 
     It starts at half the saturation rate, where batches are large and steps
     few; a point that misses the SLO halves the rate down to 1/64 of
-    saturation before the configuration is called infeasible.
+    saturation before the configuration is called infeasible. It never returns
+    more than the saturation rate, the most a replica sustains in steady state.
     """
     tried: list[_Point] = []
 
@@ -231,8 +232,13 @@ def _search(evaluate: Callable[[float], _Point], saturation: float,
         high, low = low, at(low.rate / 2)
     if high is None:
         high = at(1.2 * saturation)
-        while high.ratio <= 1:      # rare: the SLO still holds past saturation
-            low, high = high, at(2 * high.rate)
+        if high.ratio <= 1:
+            # Past saturation the queue only grows; a run that still meets the SLO there
+            # is too short to show it. No replica sustains more than saturation.
+            top = at(saturation)
+            if top.ratio <= 1:
+                return top, tried
+            high = top
     side = 0                        # Illinois: halve the weight of an end kept twice
     f_low, f_high = _excess(low), _excess(high)
     while high.rate - low.rate > RATE_TOLERANCE * low.rate and f_low < -RATIO_TOLERANCE:
