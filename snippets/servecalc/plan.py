@@ -31,10 +31,10 @@ from .deployment import Deployment
 from .models import ModelSpec, get_model
 from .prices import PRICES, get_price
 from .sim import Engine
-from .sim.lengths import Lengths
+from .sim.lengths import Lengths, as_lengths
 from .slo import Slo, get_slo
 from .slo_capacity import DEFAULT_REQUESTS, CapacityResult, max_rate_under_slo
-from .validate import finite_result, positive_int, positive_number, unit_interval
+from .validate import finite_result, items, positive_int, positive_number, text, unit_interval
 
 #: Tensor-parallel sizes tried unless told otherwise.
 DEFAULT_GPU_COUNTS = (1, 2, 4, 8)
@@ -91,14 +91,12 @@ class Plan:
 
 def _combinations(gpu_ids: Sequence[str] | None, gpu_counts: Sequence[int],
                   weight_dtypes: Sequence[str]) -> list[tuple[str, int, str]]:
-    ids = list(dict.fromkeys(p.gpu for p in PRICES)) if gpu_ids is None else list(gpu_ids)
-    if not ids:
-        raise ValueError("gpu_ids must name at least one GPU, got none")
+    ids = (list(dict.fromkeys(p.gpu for p in PRICES)) if gpu_ids is None
+           else [text("gpu_ids", g) for g in items("gpu_ids", gpu_ids)])
     for gpu in ids:
         get_price(gpu)                       # refuses an unknown or unpriced GPU, by name
-    counts = [positive_int("gpu_counts", c) for c in gpu_counts]
-    if not counts or not weight_dtypes:
-        raise ValueError("gpu_counts and weight_dtypes must each hold at least one value")
+    counts = [positive_int("gpu_counts", c) for c in items("gpu_counts", gpu_counts)]
+    weight_dtypes = [text("weight_dtypes", d) for d in items("weight_dtypes", weight_dtypes)]
     return [(g, n, d) for g in ids for n in counts for d in weight_dtypes]
 
 
@@ -130,6 +128,10 @@ def plan(
     if spare >= 1:
         raise ValueError(f"headroom must be a number in [0, 1), got {headroom!r}")
     target = get_slo(slo)
+    # The workload is the same for every fleet: bad input is refused here, not
+    # reported as a fleet that "does not fit".
+    prompt, output = as_lengths("prompt", prompt), as_lengths("output", output)
+    positive_int("requests", requests)
     combos = _combinations(gpu_ids, gpu_counts, weight_dtypes)
     options: list[PlanOption] = []
     skipped: list[tuple[str, str]] = []

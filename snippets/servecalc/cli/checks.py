@@ -87,7 +87,7 @@ def limits_text() -> str:
 
 
 #: Library argument names whose option is spelled differently.
-_OPTION_FOR = {"price_usd_per_hour": "price_per_hour"}
+_OPTION_FOR = {"price_usd_per_hour": "price_per_hour", "cv": "arrival_cv"}
 
 
 def blame(message: str, options: dict[str, str]) -> str:
