@@ -150,6 +150,8 @@ class StepModel:
         self._message_per_token = c.hidden * ACTIVATION_BYTES
         # Per decode batch size: the terms that do not depend on the context.
         self._decode_fixed: dict[int, tuple[float, float, float, float]] = {}
+        # Per token count: the all-reduces' seconds (a simulator asks for few counts).
+        self._comm: dict[int, float] = {}
 
     # -- what a step moves and computes -------------------------------------------------
 
@@ -177,8 +179,11 @@ class StepModel:
         ``tokens`` tokens; 0 on one GPU."""
         if not self._allreduces:
             return 0.0
-        return self._allreduces * allreduce_s(tokens * self._message_per_token, self.gpus,
-                                              self._c.interconnect_bytes_per_s)
+        seconds = self._comm.get(tokens)
+        if seconds is None:
+            seconds = self._comm[tokens] = self._allreduces * allreduce_s(
+                tokens * self._message_per_token, self.gpus, self._c.interconnect_bytes_per_s)
+        return seconds
 
     def _kv_token_layers(self, tokens_full: float, tokens_window: float) -> float:
         c = self._c
@@ -201,8 +206,10 @@ class StepModel:
         return flops, self._kv_token_layers(past, read_window)
 
     def _time(self, *, tokens: int, logits_tokens: int, pair_flops: float,
-              kv_read_tokens_layers: float, kv_write_tokens: int) -> StepTerms:
-        """The one step function: every term bounded by its own roofline, then summed."""
+              kv_read_tokens_layers: float, kv_write_tokens: int,
+              seconds_only: bool = False) -> StepTerms | float:
+        """The one step function: every term bounded by its own roofline, then summed.
+        With ``seconds_only``, just the sum (the simulator's hot path: no record built)."""
         c, n, per_byte = self._c, self.gpus, self._per_byte
         linear_flops = tokens * c.linear_flops_per_token
         linear_weights = self._linear_weight_bytes(tokens)
@@ -223,6 +230,8 @@ class StepModel:
         comm_s = self.comm_time_s(tokens) if self._allreduces else 0.0
         # Plain left-to-right additions: the same result on every Python (not sum()).
         seconds = linear_s + attention_s + kv_write_s + logits_s + comm_s + self.overhead_s
+        if seconds_only:
+            return seconds
         flops = linear_flops + pair_flops + logits_flops
         per_gpu = linear_bytes + logits_bytes + (kv_read + kv_write) * c.kv_gpu_fraction
         return StepTerms(
@@ -255,23 +264,57 @@ class StepModel:
         ``total_context_tokens`` is the sum over the batch of the tokens each
         sequence attends to (its new token included).
         """
+        # The simulator's hot path: the same six terms, in the same order, as
+        # ``_decode(...).seconds`` (so the same float), with the terms that depend
+        # on the batch alone computed once per batch size (a batch in the table has
+        # passed the checks; a context only needs to be a small plain int).
+        fixed = self._decode_fixed.get(batch) if type(batch) is int else None
+        if fixed is None or type(total_context_tokens) is not int or not (
+                0 <= total_context_tokens < _FAST_COUNT):
+            fixed = self._decode_fixed_terms(batch, total_context_tokens)
+        linear_s, kv_write_s, logits_s, comm_s = fixed
+        c = self._c
+        if c.layers_window:
+            token_layers = self._decode_token_layers(batch, total_context_tokens)
+        else:       # _kv_token_layers(total, 0.0), the same float
+            token_layers = c.layers_full * total_context_tokens + 0.0
+        attention_s = max(token_layers * c.pair_flops_decode / self._flops_per_s,
+                          token_layers * c.kv_bytes_per_token_layer * c.kv_gpu_fraction
+                          * self._per_byte)
+        return linear_s + attention_s + kv_write_s + logits_s + comm_s + self.overhead_s
+
+    def decode_line(self, batch: int) -> tuple[float, float] | None:
+        """``(F, G)`` with ``decode_time_s(batch, total) == F + G * total`` up to
+        rounding (the simulator sums stretches of decoding in closed form), or None
+        when the time is not a line in the context (sliding-window layers).
+
+        >>> sm = StepModel("llama-3.1-8b", "h100-sxm")
+        >>> f, g = sm.decode_line(8)
+        >>> abs(f + g * 8000 - sm.decode_time_s(8, 8000)) < 1e-15
+        True
+        >>> StepModel("gemma-2-9b", "h100-sxm").decode_line(8) is None
+        True
+        """
+        if self._c.layers_window:
+            return None
+        linear_s, kv_write_s, logits_s, comm_s = self._decode_fixed_terms(batch, 0)
+        c = self._c
+        per_token = c.layers_full * max(c.pair_flops_decode / self._flops_per_s,
+                                        c.kv_bytes_per_token_layer * c.kv_gpu_fraction
+                                        * self._per_byte)
+        return linear_s + kv_write_s + logits_s + comm_s + self.overhead_s, per_token
+
+    def _decode_fixed_terms(self, batch: int, total_context_tokens: int
+                            ) -> tuple[float, float, float, float]:
+        """The checks, and the terms of a decode step that depend on the batch alone."""
         if not _small_counts(batch, total_context_tokens) or not batch:
             positive_int("batch", batch)
             non_negative_int("total_context_tokens", total_context_tokens)
-        # The simulator's hot path: the same six terms, in the same order, as
-        # ``_decode(...).seconds`` (so the same float), with the terms that depend
-        # on the batch alone computed once per batch size.
         fixed = self._decode_fixed.get(batch)
         if fixed is None:
             t = self._decode(batch, 0)
             fixed = self._decode_fixed[batch] = (t.linear_s, t.kv_write_s, t.logits_s, t.comm_s)
-        c = self._c
-        token_layers = self._decode_token_layers(batch, total_context_tokens)
-        kv_read = token_layers * c.kv_bytes_per_token_layer
-        attention_s = max(token_layers * c.pair_flops_decode / self._flops_per_s,
-                          kv_read * c.kv_gpu_fraction * self._per_byte)
-        linear_s, kv_write_s, logits_s, comm_s = fixed
-        return linear_s + attention_s + kv_write_s + logits_s + comm_s + self.overhead_s
+        return fixed
 
     def prefill_time_s(self, tokens: int, past_tokens: int = 0, sequences: int = 1) -> float:
         """Seconds for a prefill step of ``sequences`` chunks of ``tokens`` each,
@@ -302,7 +345,7 @@ class StepModel:
         >>> sm.mixed_time_s(0, 0, [(512, 0)]) == sm.prefill_time_s(512)
         True
         """
-        return self.terms(decode_batch, decode_context_tokens, prefill_chunks).seconds
+        return self._mixed(decode_batch, decode_context_tokens, prefill_chunks, True)
 
     def terms(
         self,
@@ -325,6 +368,11 @@ class StepModel:
         >>> sm.terms(0, 0, [(4096, 0)]).linear_compute_bound
         True
         """
+        return self._mixed(decode_batch, decode_context_tokens, prefill_chunks, False)
+
+    def _mixed(self, decode_batch: int, decode_context_tokens: int,
+               prefill_chunks: tuple[tuple[int, int], ...] | list[tuple[int, int]],
+               seconds_only: bool) -> StepTerms | float:
         if not _small_counts(decode_batch, decode_context_tokens):
             non_negative_int("decode_batch", decode_batch)
             non_negative_int("decode_context_tokens", decode_context_tokens)
@@ -350,7 +398,8 @@ class StepModel:
                 "a step needs at least one token: decode_batch and prefill_chunks are empty"
             )
         return self._time(tokens=tokens, logits_tokens=logits, pair_flops=attn,
-                          kv_read_tokens_layers=kv_read, kv_write_tokens=tokens)
+                          kv_read_tokens_layers=kv_read, kv_write_tokens=tokens,
+                          seconds_only=seconds_only)
 
     # -- full results ---------------------------------------------------------------------
 
