@@ -22,7 +22,7 @@ from servecalc.sim import (
     simulate,
     simulate_poisson,
 )
-from servecalc.sim.api import _simulate
+from servecalc.sim.api import _simulate, run_policy
 
 MODEL, GPU = "llama-3.1-8b", "h100-sxm"
 
@@ -180,16 +180,23 @@ def _reference(engine: Engine, work, *, chunked: bool) -> tuple[list[float], lis
 @pytest.mark.parametrize("seed", [0, 1])
 def test_engine_matches_naive_reference(chunked, kv_blocks, seed):
     """The fast bookkeeping (phases, end buckets, victim heap) equals a literal engine,
-    float for float, with and without preemption."""
+    float for float, with and without preemption; the short paths (lone requests,
+    stretches of decoding summed at once) equal it to rounding."""
     engine = Engine(MODEL, GPU, max_batch=24, kv_blocks=kv_blocks,
                     max_batched_tokens=300 if chunked else None)
     work = poisson_workload(30.0, 160, prompt=Uniform(20, 700), output=LogNormal(120, 0.8, high=900),
                             seed=seed)
-    r = simulate(engine, work, policy="chunked" if chunked else "continuous")
+    policy = "chunked" if chunked else "continuous"
+    r = _simulate(engine, work, policy=policy, slo="mlperf-llama2-70b-server", chart_points=50,
+                  progress=None, fast=False)
     first, finish, preemptions = _reference(engine, work, chunked=chunked)
     assert list(r.first_token_s) == first
     assert list(r.finish_s) == finish
     assert r.preemptions == preemptions
+    fast = simulate(engine, work, policy=policy)
+    for a, b in zip(fast.first_token_s + fast.finish_s, r.first_token_s + r.finish_s):
+        assert math.isclose(a, b, rel_tol=1e-12)
+    assert (fast.steps, fast.preemptions) == (r.steps, r.preemptions)
     if kv_blocks == 150:
         assert preemptions > 0          # the small pool does force preemption
     assert r.peak_kv_utilization <= 1.0
@@ -230,6 +237,24 @@ def test_batch_one_short_path_equals_step_by_step(policy):
     for a, b in zip(fast.first_token_s, slow.first_token_s):
         assert math.isclose(a, b, rel_tol=1e-12)
     assert fast.steps == slow.steps
+
+
+@pytest.mark.parametrize("policy", ["continuous", "chunked"])
+def test_lone_requests_timed_at_once_equal_step_by_step(policy):
+    """At a low rate most requests find the engine empty and finish before the next
+    arrives; timing them at once gives the same times and step count as stepping."""
+    engine = Engine(MODEL, GPU, max_batched_tokens=256)
+    work = poisson_workload(0.5, 200, prompt=Uniform(100, 600), output=Uniform(1, 80), seed=5)
+    fast = _simulate(engine, work, policy=policy, slo="mlperf-llama2-70b-server",
+                     chart_points=50, progress=None, fast=True)
+    slow = _simulate(engine, work, policy=policy, slo="mlperf-llama2-70b-server",
+                     chart_points=50, progress=None, fast=False)
+    assert len(fast.timeline) and fast.steps == slow.steps
+    for a, b in zip(fast.finish_s + fast.first_token_s, slow.finish_s + slow.first_token_s):
+        assert math.isclose(a, b, rel_tol=1e-12)
+    # The short path ran: a lone request's steps are one record.
+    records = [len(run_policy(engine, work, policy, fast=f).step_len) for f in (True, False)]
+    assert records[0] < records[1] / 2
 
 
 # --------------------------------------------------------------------------- behaviour

@@ -25,7 +25,7 @@ from ..models import ModelSpec
 from ..slo import Slo, get_slo
 from ..validate import choice, positive_int, positive_number
 from .engine import POLICIES, Engine, Recorder, check_fits
-from .policies import RUNNERS
+from .policies import LONE_POLICIES, RUNNERS
 from .result import SimResult, build_result
 from .single import run_single, single_service
 from .lengths import Lengths, as_lengths
@@ -90,13 +90,15 @@ def run_policy(engine: Engine, workload: Workload, policy: str, *,
     >>> from servecalc.sim.workload import make_workload
     >>> rec = run_policy(Engine("llama-3.1-8b", "h100-sxm"), make_workload([0.0], [100], [3]),
     ...                  "continuous")
-    >>> rec.done, len(rec.step_len)
-    (1, 3)
+    >>> rec.done, len(rec.step_len), rec.extra_steps      # alone: its 3 steps as 1 record
+    (1, 1, 2)
     """
     check_fits(engine, workload)
     rec = Recorder(len(workload), progress)
     if fast and engine.max_batch == 1:
         run_single(engine, workload, rec, policy)
+    elif policy in LONE_POLICIES:
+        RUNNERS[policy](engine, workload, rec, lone=fast)
     else:
         RUNNERS[policy](engine, workload, rec)
     rec.close()

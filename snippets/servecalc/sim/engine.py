@@ -80,6 +80,8 @@ class Engine:
             if kv_blocks == 0:
                 raise ValueError(f"no KV blocks fit: {fitted.reason}")
         self.kv_blocks = positive_int("kv_blocks", kv_blocks)
+        # Per policy, (prompt, output) -> a lone request's timing (servecalc.sim.single).
+        self.lone_services: dict[str, dict[tuple[int, int], tuple[float, float, int]]] = {}
 
     @property
     def kv_tokens(self) -> int:
@@ -117,7 +119,7 @@ class Recorder:
         self.start = [-1.0] * n
         self.done = 0
         self.preemptions = 0
-        self.steps = 0         # set by the batch-1 short path (one record per request)
+        self.extra_steps = 0   # steps beyond the records: a lone request's are one record
         self.step_start: list[float] = []
         self.step_len: list[float] = []
         self.step_batch: list[int] = []

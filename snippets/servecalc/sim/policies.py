@@ -32,6 +32,7 @@ from collections import deque
 
 from .engine import Engine, Recorder
 from .running import PREFILLING, RUNNING, RunningSet
+from .single import lone_service
 from .workload import Workload
 
 
@@ -116,8 +117,10 @@ def _admit_prefill_first(engine: Engine, run: RunningSet, work: Workload) -> lis
     return admitted
 
 
-def run_prefill_first(engine: Engine, work: Workload, rec: Recorder) -> None:
-    """``continuous``: admit and prefill whenever possible, otherwise decode everyone."""
+def run_prefill_first(engine: Engine, work: Workload, rec: Recorder, lone: bool = True) -> None:
+    """``continuous``: admit and prefill whenever possible, otherwise decode everyone
+    (with ``lone``, a request alone in the engine is timed at once, and stretches of
+    decoding between events are summed in closed form)."""
     decode = engine.step_model.decode_time_s
     mixed = engine.step_model.mixed_time_s
     prompts, arrivals, n = work.prompts, work.arrivals, len(work)
@@ -125,10 +128,16 @@ def run_prefill_first(engine: Engine, work: Workload, rec: Recorder) -> None:
     waiting, gen, state, start = run.waiting, run.gen, run.state, rec.start
     step = rec.step
     max_batch = engine.max_batch
+    alone = lone_service(engine, "continuous") if lone else None
+    line = engine.step_model.decode_line if lone else None
     now = 0.0
     while rec.done < n:
         if run.arrived < n and arrivals[run.arrived] <= now:
             run.arrive(now)
+            finish = run.serve_alone(now, alone) if alone else None
+            if finish is not None:
+                now = finish
+                continue
         if waiting and run.n_dec < max_batch:
             admitted = _admit_prefill_first(engine, run, work)
             if admitted:
@@ -144,6 +153,10 @@ def run_prefill_first(engine: Engine, work: Workload, rec: Recorder) -> None:
                     if state[i] == RUNNING:
                         run.track(i)
                 continue
+        later = run.decode_run(now, decode, step, line)
+        if later > now:
+            now = later
+            continue
         n_dec = run.n_dec
         if not n_dec:
             now = run.next_arrival(now)
@@ -193,8 +206,10 @@ def _plan_chunks(engine: Engine, run: RunningSet, work: Workload, left: int, now
     return chunks, owners
 
 
-def run_chunked(engine: Engine, work: Workload, rec: Recorder) -> None:
-    """``chunked``: every step decodes everyone, then fills its token budget with prompt chunks."""
+def run_chunked(engine: Engine, work: Workload, rec: Recorder, lone: bool = True) -> None:
+    """``chunked``: every step decodes everyone, then fills its token budget with prompt
+    chunks (with ``lone``, a request alone in the engine is timed at once, and
+    decode-only stretches between events are summed in closed form)."""
     budget = engine.chunk_tokens()
     if budget < engine.max_batch:
         raise ValueError(
@@ -205,8 +220,19 @@ def run_chunked(engine: Engine, work: Workload, rec: Recorder) -> None:
     run = RunningSet(engine, work, rec)
     waiting, prefilling, plen, pdone = run.waiting, run.prefilling, run.plen, run.pdone
     now = 0.0
+    alone = lone_service(engine, "chunked") if lone else None
+    decode, line = engine.step_model.decode_time_s, engine.step_model.decode_line
     while rec.done < rec.n:
         run.arrive(now)
+        finish = run.serve_alone(now, alone) if alone else None
+        if finish is not None:
+            now = finish
+            continue
+        if alone and run.n_dec and not prefilling and not waiting:
+            later = run.decode_run(now, decode, rec.step, line)    # decode-only steps
+            if later > now:
+                now = later
+                continue
         if run.n_dec:
             run.reserve_decode_blocks()   # the decoders' new blocks, before any admission
         n_dec = run.n_dec
@@ -227,3 +253,5 @@ def run_chunked(engine: Engine, work: Workload, rec: Recorder) -> None:
 
 
 RUNNERS = {"static": run_static, "continuous": run_prefill_first, "chunked": run_chunked}
+#: Policies whose loop times a request alone in the engine at once (``lone``).
+LONE_POLICIES = ("continuous", "chunked")

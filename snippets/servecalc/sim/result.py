@@ -114,7 +114,7 @@ def build_result(engine: Engine, work: Workload, rec: Recorder, policy: str, tar
         slo=target,
         slo_attainment=met / n,
         preemptions=rec.preemptions,
-        steps=rec.steps or len(rec.step_len),
+        steps=len(rec.step_len) + rec.extra_steps,
         busy_s=busy,
         mean_batch=weighted / busy,
         peak_batch=max(rec.step_batch),

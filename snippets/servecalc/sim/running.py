@@ -34,12 +34,19 @@ the batch:
 from __future__ import annotations
 
 import heapq
+import math
 from collections import deque
+from collections.abc import Callable
 
 from .engine import Engine, Recorder
+from .single import lone_blocks
 from .workload import Workload
 
 WAITING, RUNNING, PREFILLING, DONE = 0, 1, 2, 3
+#: Fewer decode steps than this before the next event are taken one by one.
+_LEAP_MIN = 4
+#: "No sequence ends": a step count beyond any run.
+_NEVER = 1 << 62
 
 
 class RunningSet:
@@ -50,6 +57,7 @@ class RunningSet:
         self.bs = engine.block_size
         self.total_blocks = engine.kv_blocks
         self.arrivals = work.arrivals
+        self.prompts = work.prompts
         self.outputs = work.outputs
         self.arrived = 0            # requests that have arrived (and joined the queue)
         self.rec = rec
@@ -61,6 +69,7 @@ class RunningSet:
         self.pdone = [0] * n        # of which already computed
         self.phase = [0] * self.bs  # decoders that need a new block at steps k = phase (mod bs)
         self.ends: dict[int, list[int]] = {}   # decode step -> sequences whose last step it is
+        self.end_steps: list[int] = []         # min-heap of the steps in ``ends``
         self.victims: list[int] = []           # max-heap (negated ids) of running sequences
         self.waiting: deque[int] = deque()
         self.prefilling: deque[int] = deque()
@@ -82,6 +91,36 @@ class RunningSet:
         if self.arrived >= len(self.arrivals):   # cannot happen: every request fits alone
             raise RuntimeError("simulator stalled with requests left; please report this")
         return max(now, self.arrivals[self.arrived])
+
+    def serve_alone(self, now: float,
+                    service: Callable[[int, int], tuple[float, float, int]]) -> float | None:
+        """Serve the one waiting request at once if it is alone: nothing running or
+        prefilling, never preempted, and the next arrival not before it would finish
+        alone (``service(prompt, output)``: time to first token, total and steps, as
+        :func:`servecalc.sim.single.single_service` times a lone request). Returns
+        the finish time, or None (then the policy's loop takes it step by step).
+
+        Its steps are recorded as one, of batch 1 and its blocks half-way through
+        (as the batch-1 short path does); ``Recorder.extra_steps`` keeps the count.
+        """
+        if self.n_dec or self.prefilling or len(self.waiting) != 1:
+            return None
+        i = self.waiting[0]
+        if self.gen[i]:
+            return None
+        prompt, output = self.prompts[i], self.outputs[i]
+        ttft, total, steps = service(prompt, output)
+        end = now + total
+        if self.arrived < len(self.arrivals) and self.arrivals[self.arrived] < end:
+            return None
+        self.waiting.popleft()
+        self.state[i] = DONE
+        rec = self.rec
+        rec.start[i], rec.first[i], rec.finish[i] = now, now + ttft, end
+        rec.step(now, total, 1, lone_blocks(prompt, output, self.bs), 0)
+        rec.extra_steps += steps - 1
+        rec.finished(1)
+        return end
 
     def take(self, tokens: int) -> bool:
         """Allocate blocks for a prefill of ``tokens`` if they are free."""
@@ -149,8 +188,98 @@ class RunningSet:
         bucket = self.ends.get(last)
         if bucket is None:
             self.ends[last] = [i]
+            heapq.heappush(self.end_steps, last)
         else:
             bucket.append(i)
+
+    def decode_run(self, now: float, decode: Callable[[int, int], float],
+                   record: Callable[[float, float, int, int, int], None],
+                   line: Callable[[int], tuple[float, float] | None] | None = None) -> float:
+        """Decode steps, one after another, until something needs the scheduler: a
+        request arrives, a sequence finishes while requests wait, or the next step's
+        blocks are not free. Returns the time after the last step (``now`` if none ran).
+
+        The same steps, in the same order, as the scheduler's loop takes one at a
+        time (which would only re-check an admission that cannot succeed until a
+        sequence leaves or a request arrives). With ``line`` (the step time as a
+        line in the context, :meth:`~servecalc.step.StepModel.decode_line`), the
+        steps before the next event are summed in closed form (:meth:`_leap`).
+        """
+        arrivals, phase, bs, total_blocks = self.arrivals, self.phase, self.bs, self.total_blocks
+        until = arrivals[self.arrived] if self.arrived < len(arrivals) else math.inf
+        waiting, ends = self.waiting, self.ends
+        leap = line is not None
+        while self.n_dec and now < until:
+            if leap:
+                leap = False
+                later = self._leap(now, until, line, record)    # type: ignore[arg-type]
+                if later > now:
+                    now = later
+                    continue
+            k, n_dec, context, used = self.k, self.n_dec, self.total_context, self.used
+            need = phase[k % bs]
+            if used + need > total_blocks:
+                break
+            self.used = used = used + need
+            dt = decode(n_dec, context)
+            record(now, dt, n_dec, used, len(waiting))
+            now += dt
+            if k in ends:
+                self.end_decode_step(now)
+                if waiting:
+                    break
+                leap = line is not None
+            else:
+                self.total_context = context + n_dec
+                self.k = k + 1
+        return now
+
+    def _leap(self, now: float, until: float, line: Callable[[int], tuple[float, float] | None],
+              record: Callable[[float, float, int, int, int], None]) -> float:
+        """The decode steps before the next event (an arrival due, a sequence's last
+        step), summed at once: a step's time is ``F + G x context`` and the context
+        grows by the batch each step. Recorded as one step of the whole length
+        (``Recorder.extra_steps`` keeps the count). Nothing when the events are
+        near, the blocks might run short, or the step time is not a line."""
+        n_dec, k, context = self.n_dec, self.k, self.total_context
+        coefficients = line(n_dec)
+        heap = self.end_steps
+        while heap and heap[0] < k:
+            heapq.heappop(heap)
+        steps = (heap[0] if heap else k + _NEVER) - k
+        if coefficients is None or steps < _LEAP_MIN:
+            return now
+        f, g = coefficients
+        half = g * n_dec / 2
+
+        def elapsed(j: int) -> float:          # seconds of the next j steps
+            return j * (f + g * context) + half * j * (j - 1)
+
+        if until < math.inf:                   # steps that start before ``until``
+            gap = until - now
+            if half > 0:
+                b = f + g * context - half
+                j = max(1, math.ceil((-b + math.sqrt(b * b + 4 * half * gap)) / (2 * half)))
+            else:
+                j = max(1, math.ceil(gap / (f + g * context)))
+            while j > 1 and elapsed(j - 1) >= gap:
+                j -= 1
+            while elapsed(j) < gap:
+                j += 1
+            steps = min(steps, j)
+        if steps < _LEAP_MIN:
+            return now
+        cycles, rest = divmod(steps, self.bs)
+        need = cycles * sum(self.phase) + sum(self.phase[(k + j) % self.bs] for j in range(rest))
+        if self.used + need > self.total_blocks:
+            return now
+        seconds = elapsed(steps)
+        self.used += need
+        record(now, seconds, n_dec, self.used, len(self.waiting))
+        self.rec.extra_steps += steps - 1
+        self.total_context = context + steps * n_dec
+        self.k = k + steps
+        return now + seconds
 
     def end_decode_step(self, now: float) -> None:
         """After decode step ``k``: contexts grow by one, finished sequences leave."""
