@@ -30,8 +30,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from .deployment import Deployment
-from .gpus import GpuSpec
+from .deployment import Deployment, DeploymentLike, GpuLike
 from .models import ModelSpec
 from .step import StepModel
 from .validate import describe, is_number, non_negative_number, positive_int
@@ -100,9 +99,9 @@ class SpeculativeResult:
 
 
 def speculative_decode(
-    target: Deployment | str | ModelSpec,
+    target: DeploymentLike,
     draft: str | ModelSpec,
-    gpu: str | GpuSpec | None = None,
+    gpu: GpuLike = None,
     *,
     alpha: float,
     gamma: int,
@@ -151,9 +150,9 @@ def speculative_decode(
 
 
 def speculative_break_even_batch(
-    target: Deployment | str | ModelSpec,
+    target: DeploymentLike,
     draft: str | ModelSpec,
-    gpu: str | GpuSpec | None = None,
+    gpu: GpuLike = None,
     *,
     alpha: float,
     gamma: int,
