@@ -12,9 +12,14 @@ from .common import Command, billions, command, jsonable, pairs
 COMMANDS: dict[str, Command] = {}
 
 
-def _configure_memory(p: argparse.ArgumentParser) -> None:
+def _add_context(p: argparse.ArgumentParser) -> None:
+    """``--context``, the same for ``memory`` and ``fit``."""
     p.add_argument("--context", type=count("context"), default=4096, metavar="N",
                    help="tokens per sequence (default: 4096)")
+
+
+def _configure_memory(p: argparse.ArgumentParser) -> None:
+    _add_context(p)
     p.add_argument("--batch", type=count("batch"), default=1, metavar="B",
                    help="concurrent sequences (default: 1)")
 
@@ -61,8 +66,7 @@ def _run_memory(args: argparse.Namespace) -> tuple[Any, str]:
 
 
 def _configure_fit(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--context", type=count("context"), default=4096, metavar="N",
-                   help="tokens per sequence (default: 4096)")
+    _add_context(p)
     p.add_argument("--memory-utilization", type=share("memory_utilization"), default=0.9,
                    metavar="U",
                    help="fraction of GPU memory the server may use (default: 0.9)")
