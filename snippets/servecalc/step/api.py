@@ -86,8 +86,7 @@ def flops_utilization(flops_per_step: float, step_s: float, peak_flops_per_s: fl
                   "peak_flops_per_s")
 
 
-def crossover_batch(deployment: DeploymentLike,
-                    gpu: GpuLike = None, *, context: int,
+def crossover_batch(deployment: DeploymentLike, gpu: GpuLike = None, *, context: int,
                     max_batch: int = 65536) -> int | None:
     """Smallest decode batch whose linear layers are compute-bound (the ridge of the
     weight matmuls), or None up to ``max_batch``. Attention never gets there: it reads

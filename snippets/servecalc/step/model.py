@@ -126,8 +126,7 @@ class StepModel:
     '67.6 ms'
     """
 
-    def __init__(self, deployment: DeploymentLike,
-                 gpu: GpuLike = None) -> None:
+    def __init__(self, deployment: DeploymentLike, gpu: GpuLike = None) -> None:
         d = self.deployment = as_deployment(deployment, gpu)
         self.model, self.gpu, self.gpus = d.model, d.gpu, d.gpus
         self.weight_dtype, self.kv_dtype, self.compute_dtype = (
