@@ -3,49 +3,19 @@
 from __future__ import annotations
 
 import contextlib
-import functools
-import http.server
 import os
 import shutil
-import socket
 import subprocess
 import sys
-import threading
 from pathlib import Path
 
 import pytest
 
+# The PDF tool serves the site and drives Chromium the same way: one loopback
+# server and one set of browser flags for both.
+from tools.pdf import CHROMIUM, CHROMIUM_ARGS, free_port, serve
+
 ROOT = Path(__file__).resolve().parent.parent
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--disable-quic",
-]
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-class QuietHandler(http.server.SimpleHTTPRequestHandler):
-    extensions_map = {
-        **http.server.SimpleHTTPRequestHandler.extensions_map,
-        ".mjs": "text/javascript",
-        ".js": "text/javascript",
-        ".wasm": "application/wasm",
-        ".whl": "application/zip",
-    }
-
-    def log_message(self, *args):  # keep test output readable
-        pass
-
 
 #: The browser tests serve the site under this sub-path, as a project site on
 #: GitHub Pages is (https://<user>.github.io/<repository>/): nothing may assume
@@ -73,15 +43,8 @@ def build_and_serve(host_dir: Path, sub_path: str = ""):
         text=True,
     )
     assert proc.returncode == 0, f"mkdocs build --strict failed:\n{proc.stdout}\n{proc.stderr}"
-    handler = functools.partial(QuietHandler, directory=str(host_dir))
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", port), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
+    with serve(host_dir, port):
         yield base_url
-    finally:
-        server.shutdown()
-        server.server_close()
 
 
 @pytest.fixture(scope="session")

@@ -17,7 +17,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from tests.conftest import CHROMIUM_ARGS, ROOT
+from tests.conftest import ROOT
 from tools import pdf as pdftool
 from servecalc.deployment import Deployment
 
@@ -295,10 +295,6 @@ def contents(guide, chapters):
 
 
 # --------------------------------------------------------------------------- tests
-
-
-def test_chromium_flags_match_the_browser_tests():
-    assert pdftool.CHROMIUM_ARGS == CHROMIUM_ARGS
 
 
 def test_pdf_is_written_with_a_build_record(guide):

@@ -53,7 +53,7 @@ PRINT_CSS = ROOT / "web" / "pdf" / "print.css"
 PRINT_PAGE = "print_page/index.html"
 
 CHROMIUM = "/usr/bin/chromium"
-# Same flags as tests/conftest.py (tests/test_pdf.py checks they agree).
+# The browser tests (tests/conftest.py) launch Chromium with these flags too.
 CHROMIUM_ARGS = [
     "--no-sandbox",
     "--disable-gpu",
@@ -197,10 +197,11 @@ class QuietHandler(http.server.SimpleHTTPRequestHandler):
         ".mjs": "text/javascript",
         ".js": "text/javascript",
         ".wasm": "application/wasm",
+        ".whl": "application/zip",  # the Pyodide worker fetches the wheels (browser tests)
         ".woff2": "font/woff2",
     }
 
-    def log_message(self, *args):
+    def log_message(self, *args):  # keep the tool's and the tests' output readable
         pass
 
 

@@ -40,9 +40,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from .capacity import fit_deployment
-from .deployment import Deployment, as_deployment
-from .gpus import GpuSpec
-from .models import ModelSpec
+from .deployment import DeploymentLike, GpuLike, as_deployment
 from .sim import Engine, make_workload, simulate
 from .step import StepModel
 from .validate import items, non_negative_int, non_negative_number, positive_int, positive_number
@@ -126,7 +124,7 @@ def _summary(scheme: str, batch: int, timings: list[RequestTiming], total_s: flo
     )
 
 
-def _run(scheme: str, deployment: Deployment | str | ModelSpec, gpu: str | GpuSpec | None,
+def _run(scheme: str, deployment: DeploymentLike, gpu: GpuLike,
          requests: Sequence[tuple[int, int]], batch: int) -> BatchingResult:
     """Every request waiting at time zero, run by the simulator's ``scheme`` policy.
 
@@ -145,13 +143,8 @@ def _run(scheme: str, deployment: Deployment | str | ModelSpec, gpu: str | GpuSp
     return _summary(scheme, batch, timings, max(run.finish_s))
 
 
-def static_batching(
-    deployment: Deployment | str | ModelSpec,
-    gpu: str | GpuSpec | None = None,
-    *,
-    requests: Sequence[tuple[int, int]],
-    batch: int,
-) -> BatchingResult:
+def static_batching(deployment: DeploymentLike, gpu: GpuLike = None, *,
+                    requests: Sequence[tuple[int, int]], batch: int) -> BatchingResult:
     """Run ``requests`` in fixed groups of ``batch`` (see the module docstring).
 
     With equal requests static batching wastes nothing but time to fill a
@@ -164,13 +157,8 @@ def static_batching(
     return _run("static", deployment, gpu, requests, batch)
 
 
-def continuous_batching(
-    deployment: Deployment | str | ModelSpec,
-    gpu: str | GpuSpec | None = None,
-    *,
-    requests: Sequence[tuple[int, int]],
-    batch: int,
-) -> BatchingResult:
+def continuous_batching(deployment: DeploymentLike, gpu: GpuLike = None, *,
+                        requests: Sequence[tuple[int, int]], batch: int) -> BatchingResult:
     """Run ``requests`` with iteration-level scheduling (see the module docstring).
 
     >>> r = continuous_batching("llama-3.1-8b", "h100-sxm", requests=[(100, 10), (100, 50)],
@@ -181,15 +169,9 @@ def continuous_batching(
     return _run("continuous", deployment, gpu, requests, batch)
 
 
-def max_batch(
-    deployment: Deployment | str | ModelSpec,
-    gpu: str | GpuSpec | None = None,
-    *,
-    context: int,
-    memory_utilization: float = 0.9,
-    reserve_bytes: int | None = None,
-    block_size: int = 16,
-) -> int:
+def max_batch(deployment: DeploymentLike, gpu: GpuLike = None, *, context: int,
+              memory_utilization: float = 0.9, reserve_bytes: int | None = None,
+              block_size: int = 16) -> int:
     """Largest number of sequences of ``context`` tokens whose KV cache fits
     (:func:`servecalc.capacity.fit`); 0 when not even the weights fit.
 
@@ -205,15 +187,8 @@ def max_batch(
     ).max_batch
 
 
-def chunked_prefill_steps(
-    deployment: Deployment | str | ModelSpec,
-    gpu: str | GpuSpec | None = None,
-    *,
-    prompt: int,
-    chunk: int,
-    decode_batch: int,
-    decode_context: int,
-) -> list[float]:
+def chunked_prefill_steps(deployment: DeploymentLike, gpu: GpuLike = None, *, prompt: int,
+                          chunk: int, decode_batch: int, decode_context: int) -> list[float]:
     """Step times while a ``prompt`` is prefilled in chunks of ``chunk`` tokens.
 
     Each step carries one chunk of the new prompt (attending to the chunks

@@ -39,9 +39,7 @@ import math
 import random
 from dataclasses import dataclass
 
-from .deployment import Deployment, as_deployment
-from .gpus import GpuSpec
-from .models import ModelSpec
+from .deployment import DeploymentLike, GpuLike, as_deployment
 from .sim import Engine, make_workload, simulate
 from .validate import choice, instance, non_negative_int, positive_int
 from .vllm_result import VllmResult
@@ -99,8 +97,8 @@ def _predicted(sim: object, metric: str) -> float:
     return 1000 * value
 
 
-def compare_vllm(result: VllmResult, deployment: Deployment | str | ModelSpec,
-                 gpu: str | GpuSpec | None = None, *, policy: str = "continuous",
+def compare_vllm(result: VllmResult, deployment: DeploymentLike,
+                 gpu: GpuLike = None, *, policy: str = "continuous",
                  seed: int = 0, max_batch: int = 256) -> Comparison:
     """Replay ``result``'s requests through the simulator on ``deployment`` and pair
     each measured metric with its prediction (see the module docstring)."""

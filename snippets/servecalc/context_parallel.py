@@ -20,10 +20,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .deployment import Deployment, as_deployment
-from .gpus import GpuSpec
+from .deployment import DeploymentLike, GpuLike, as_deployment
 from .kv import kv_bytes_per_sequence
-from .models import ModelSpec
 from .step import StepModel
 from .validate import finite_result, positive_int, positive_number
 
@@ -48,14 +46,8 @@ class CpPrefill:
         return self.single_gpu_s / self.seconds
 
 
-def cp_prefill(
-    deployment: Deployment | str | ModelSpec,
-    gpu: str | GpuSpec | None = None,
-    *,
-    prompt: int,
-    cp: int,
-    link_bytes_per_s: float,
-) -> CpPrefill:
+def cp_prefill(deployment: DeploymentLike, gpu: GpuLike = None, *, prompt: int, cp: int,
+               link_bytes_per_s: float) -> CpPrefill:
     """Prefill time of a ``prompt``-token prompt over ``cp`` replicas of ``deployment``
     (each holding the weights; usually one GPU each).
 

@@ -34,10 +34,8 @@ import math
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from .deployment import Deployment
-from .gpus import GpuSpec
+from .deployment import DeploymentLike, GpuLike
 from .latency import latency_from_step_model
-from .models import ModelSpec
 from .step import StepModel
 from .validate import fraction, items, non_negative_number, positive_int, positive_number
 
@@ -95,16 +93,9 @@ def _cost(sm: StepModel, price_usd_per_hour: float, batch: int, prompt: int, out
     )
 
 
-def cost_per_million_tokens(
-    deployment: Deployment | str | ModelSpec,
-    gpu: str | GpuSpec | None = None,
-    *,
-    price_usd_per_hour: float,
-    batch: int,
-    prompt: int,
-    output: int,
-    utilization: float = 1.0,
-) -> CostResult:
+def cost_per_million_tokens(deployment: DeploymentLike, gpu: GpuLike = None, *,
+                            price_usd_per_hour: float, batch: int, prompt: int, output: int,
+                            utilization: float = 1.0) -> CostResult:
     """Dollars per million input and output tokens (split in the module docstring).
 
     >>> cost_per_million_tokens("llama-3.1-8b", "h100-sxm", price_usd_per_hour=0, batch=1,
@@ -120,16 +111,9 @@ def cost_per_million_tokens(
     return _cost(sm, price_usd_per_hour, batch, prompt, output, utilization)
 
 
-def cost_vs_batch(
-    deployment: Deployment | str | ModelSpec,
-    gpu: str | GpuSpec | None = None,
-    *,
-    price_usd_per_hour: float,
-    batches: Iterable[int],
-    prompt: int,
-    output: int,
-    utilization: float = 1.0,
-) -> list[CostResult]:
+def cost_vs_batch(deployment: DeploymentLike, gpu: GpuLike = None, *, price_usd_per_hour: float,
+                  batches: Iterable[int], prompt: int, output: int,
+                  utilization: float = 1.0) -> list[CostResult]:
     """:func:`cost_per_million_tokens` for each batch size (for charts).
 
     >>> rows = cost_vs_batch("llama-3.1-8b", "h100-sxm", price_usd_per_hour=3.0,
@@ -168,17 +152,10 @@ class BreakEven:
     self_hosting_can_win: bool
 
 
-def break_even_vs_api(
-    deployment: Deployment | str | ModelSpec,
-    gpu: str | GpuSpec | None = None,
-    *,
-    price_usd_per_hour: float,
-    api_usd_per_million_input: float,
-    api_usd_per_million_output: float,
-    batch: int,
-    prompt: int,
-    output: int,
-) -> BreakEven:
+def break_even_vs_api(deployment: DeploymentLike, gpu: GpuLike = None, *,
+                      price_usd_per_hour: float, api_usd_per_million_input: float,
+                      api_usd_per_million_output: float, batch: int, prompt: int,
+                      output: int) -> BreakEven:
     """Traffic at which renting GPUs costs the same as paying an API per token.
 
     ``break_even_requests_per_hour`` is the cluster's hourly price over the

@@ -125,8 +125,14 @@ class Deployment:
         return dataclasses.replace(self, **changes)
 
 
-def as_deployment(where: Deployment | str | ModelSpec, gpu: str | GpuSpec | None = None,
-                  **options: Any) -> Deployment:
+#: What every timing function takes first: a :class:`Deployment`, or a model (catalog ID or
+#: spec) that :func:`as_deployment` pairs with the GPU given next.
+DeploymentLike = Deployment | str | ModelSpec
+#: The GPU of that short form: a catalog ID or spec; ``None`` when a Deployment is given.
+GpuLike = str | GpuSpec | None
+
+
+def as_deployment(where: DeploymentLike, gpu: GpuLike = None, **options: Any) -> Deployment:
     """``where`` itself if it is a :class:`Deployment`, else ``Deployment(model=where,
     gpu=gpu, **options)``: the two call forms of every timing function.
 

@@ -30,9 +30,7 @@ import math
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from .deployment import Deployment
-from .gpus import GpuSpec
-from .models import ModelSpec
+from .deployment import Deployment, DeploymentLike, GpuLike
 from .step import StepModel
 from .validate import describe, items, positive_int
 
@@ -91,14 +89,8 @@ def latency_from_step_model(
     )
 
 
-def request_latency(
-    deployment: Deployment | str | ModelSpec,
-    gpu: str | GpuSpec | None = None,
-    *,
-    prompt: int,
-    output: int,
-    batch: int = 1,
-) -> LatencyResult:
+def request_latency(deployment: DeploymentLike, gpu: GpuLike = None, *, prompt: int, output: int,
+                    batch: int = 1) -> LatencyResult:
     """TTFT, TPOT and end-to-end latency of a request (see the module docstring).
 
     >>> d = Deployment(model="llama-3.1-70b", gpu="h100-sxm", gpus=4)
@@ -128,13 +120,8 @@ class ThroughputPoint:
     bound: str
 
 
-def decode_throughput_curve(
-    deployment: Deployment | str | ModelSpec,
-    gpu: str | GpuSpec | None = None,
-    *,
-    batches: Iterable[int],
-    context: int,
-) -> list[ThroughputPoint]:
+def decode_throughput_curve(deployment: DeploymentLike, gpu: GpuLike = None, *,
+                            batches: Iterable[int], context: int) -> list[ThroughputPoint]:
     """Decode tokens/s against batch size, every sequence at ``context`` tokens.
 
     Throughput rises almost linearly while decode is memory-bound (the weights

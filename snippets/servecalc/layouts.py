@@ -27,9 +27,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from .capacity import fit
-from .deployment import Deployment, as_deployment
-from .gpus import GpuSpec
-from .models import ModelSpec
+from .deployment import DeploymentLike, GpuLike, as_deployment
 from .step import StepModel
 from .validate import instance, items, positive_int
 
@@ -53,15 +51,9 @@ class LayoutRow:
         return self.batch > 0
 
 
-def compare_layouts(
-    deployment: Deployment | str | ModelSpec,
-    gpu: str | GpuSpec | None = None,
-    *,
-    total_gpus: int,
-    tps: Sequence[int],
-    context: int,
-    batch: int | None = None,
-) -> tuple[LayoutRow, ...]:
+def compare_layouts(deployment: DeploymentLike, gpu: GpuLike = None, *, total_gpus: int,
+                    tps: Sequence[int], context: int,
+                    batch: int | None = None) -> tuple[LayoutRow, ...]:
     """Decode throughput of each TP degree in ``tps`` on ``total_gpus`` GPUs.
 
     ``deployment`` gives the model, GPU, precisions and efficiencies; its

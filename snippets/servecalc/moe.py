@@ -37,8 +37,7 @@ import math
 from dataclasses import dataclass
 
 from .capacity import DEFAULT_RESERVE_BYTES, fit, usable_bytes
-from .deployment import Deployment, as_deployment
-from .gpus import GpuSpec
+from .deployment import Deployment, DeploymentLike, GpuLike, as_deployment
 from .kv import kv_bytes_per_token
 from .models import ModelSpec, get_model
 from .params import QUANTIZABLE, _groups_bytes, weight_bytes, weight_groups
@@ -180,14 +179,9 @@ class AttentionLayout:
     kv_tokens: int                 # distinct tokens of cache the whole group holds
 
 
-def attention_layouts(
-    deployment: Deployment | str | ModelSpec,
-    gpu: str | GpuSpec | None = None,
-    *,
-    memory_utilization: float = 0.9,
-    reserve_bytes: int = DEFAULT_RESERVE_BYTES,
-    block_size: int = 16,
-) -> tuple[AttentionLayout, AttentionLayout]:
+def attention_layouts(deployment: DeploymentLike, gpu: GpuLike = None, *,
+                      memory_utilization: float = 0.9, reserve_bytes: int = DEFAULT_RESERVE_BYTES,
+                      block_size: int = 16) -> tuple[AttentionLayout, AttentionLayout]:
     """Tensor-parallel against data-parallel attention on the deployment's ``gpus``
     GPUs (routed experts split by expert parallelism in both).
 

@@ -24,8 +24,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .deployment import Deployment, as_deployment
-from .gpus import GpuSpec
+from .deployment import Deployment, DeploymentLike, GpuLike, as_deployment
 from .kv import kv_bytes_per_sequence
 from .models import ModelSpec
 from .step import StepModel
@@ -122,13 +121,8 @@ class ReloadOrRecompute:
         return self.reload_s < self.recompute_s
 
 
-def reload_or_recompute(
-    deployment: Deployment | str | ModelSpec,
-    gpu: str | GpuSpec | None = None,
-    *,
-    tokens: int,
-    tier: str | OffloadTier,
-) -> ReloadOrRecompute:
+def reload_or_recompute(deployment: DeploymentLike, gpu: GpuLike = None, *, tokens: int,
+                        tier: str | OffloadTier) -> ReloadOrRecompute:
     """Both ways to get a ``tokens``-token prefix's cache back on a deployment.
 
     Each of the deployment's tensor-parallel GPUs loads its share over its

@@ -25,10 +25,8 @@ import math
 from dataclasses import dataclass
 
 from .cost import MILLION, SECONDS_PER_HOUR
-from .deployment import Deployment
-from .gpus import GpuSpec
+from .deployment import DeploymentLike, GpuLike
 from .latency import latency_from_step_model
-from .models import ModelSpec
 from .step import StepModel
 from .validate import positive_int, positive_number, unit_interval
 
@@ -55,16 +53,9 @@ class PrefixCacheResult:
     usd_per_million_input_tokens: float | None
 
 
-def prefix_cache_effect(
-    deployment: Deployment | str | ModelSpec,
-    gpu: str | GpuSpec | None = None,
-    *,
-    prompt: int,
-    output: int,
-    hit_rate: float,
-    batch: int = 1,
-    price_usd_per_hour: float | None = None,
-) -> PrefixCacheResult:
+def prefix_cache_effect(deployment: DeploymentLike, gpu: GpuLike = None, *, prompt: int,
+                        output: int, hit_rate: float, batch: int = 1,
+                        price_usd_per_hour: float | None = None) -> PrefixCacheResult:
     """TTFT, prefill FLOPs and (with a price per GPU-hour) input-token cost,
     cold and with ``hit_rate`` of the prompt served from the prefix cache.
 

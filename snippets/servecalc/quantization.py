@@ -33,10 +33,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from .capacity import fit_deployment
-from .deployment import Deployment, as_deployment
-from .gpus import GpuSpec
+from .deployment import Deployment, DeploymentLike, GpuLike, as_deployment
 from .kv import kv_bytes_per_token
-from .models import ModelSpec
 from .params import weight_bytes
 from .step import StepModel
 from .validate import positive_int
@@ -87,15 +85,9 @@ def _config(index: int, item: Sequence[str]) -> tuple[str, str, str | None]:
     return item[0], item[1], compute
 
 
-def compare_precisions(
-    deployment: Deployment | str | ModelSpec,
-    gpu: str | GpuSpec | None = None,
-    *,
-    context: int,
-    batch: int = 1,
-    configs: Iterable[Sequence[str]] = DEFAULT_CONFIGS,
-    memory_utilization: float = 0.9,
-) -> list[PrecisionRow]:
+def compare_precisions(deployment: DeploymentLike, gpu: GpuLike = None, *, context: int,
+                       batch: int = 1, configs: Iterable[Sequence[str]] = DEFAULT_CONFIGS,
+                       memory_utilization: float = 0.9) -> list[PrecisionRow]:
     """One row per precision setting: memory, capacity and step times.
 
     Each row is the deployment with that row's precisions (its GPU count

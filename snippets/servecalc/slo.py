@@ -44,9 +44,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from .capacity import fit_deployment
-from .deployment import Deployment
-from .gpus import GpuSpec
-from .models import ModelSpec
+from .deployment import Deployment, DeploymentLike, GpuLike
 from .step import StepModel
 from .validate import items, lookup, non_negative_number, positive_int, positive_number
 
@@ -153,14 +151,8 @@ class OperatingPoint:
     requests_per_s: float
 
 
-def operating_point(
-    deployment: Deployment | str | ModelSpec,
-    gpu: str | GpuSpec | None = None,
-    *,
-    batch: int,
-    prompt: int,
-    output: int,
-) -> OperatingPoint:
+def operating_point(deployment: DeploymentLike, gpu: GpuLike = None, *, batch: int, prompt: int,
+                    output: int) -> OperatingPoint:
     """TTFT, TPOT and throughput at ``batch`` (model in the module docstring).
 
     >>> p = operating_point("llama-3.1-8b", "h100-sxm", batch=32, prompt=1000, output=200)
@@ -216,16 +208,9 @@ class SloResult:
         return self.best is not None
 
 
-def best_under_slo(
-    deployment: Deployment | str | ModelSpec,
-    gpu: str | GpuSpec | None = None,
-    *,
-    prompt: int,
-    output: int,
-    slo: str | Slo,
-    memory_utilization: float = 0.9,
-    max_batch: int | None = None,
-) -> SloResult:
+def best_under_slo(deployment: DeploymentLike, gpu: GpuLike = None, *, prompt: int, output: int,
+                   slo: str | Slo, memory_utilization: float = 0.9,
+                   max_batch: int | None = None) -> SloResult:
     """Highest-throughput batch whose TTFT and TPOT meet ``slo``.
 
     Batches from 1 up to what fits (sequences of ``prompt + output`` tokens,

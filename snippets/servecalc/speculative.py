@@ -30,8 +30,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from .deployment import Deployment
-from .gpus import GpuSpec
+from .deployment import Deployment, DeploymentLike, GpuLike
 from .models import ModelSpec
 from .step import StepModel
 from .validate import describe, is_number, non_negative_number, positive_int
@@ -99,16 +98,9 @@ class SpeculativeResult:
     cost_ratio: float
 
 
-def speculative_decode(
-    target: Deployment | str | ModelSpec,
-    draft: str | ModelSpec,
-    gpu: str | GpuSpec | None = None,
-    *,
-    alpha: float,
-    gamma: int,
-    context: int,
-    batch: int = 1,
-) -> SpeculativeResult:
+def speculative_decode(target: DeploymentLike, draft: str | ModelSpec, gpu: GpuLike = None, *,
+                       alpha: float, gamma: int, context: int,
+                       batch: int = 1) -> SpeculativeResult:
     """TPOT with a draft model, both models on the same GPUs.
 
     ``target`` is the target model's deployment (or a model ID with
@@ -150,16 +142,9 @@ def speculative_decode(
     )
 
 
-def speculative_break_even_batch(
-    target: Deployment | str | ModelSpec,
-    draft: str | ModelSpec,
-    gpu: str | GpuSpec | None = None,
-    *,
-    alpha: float,
-    gamma: int,
-    context: int,
-    max_batch: int = 1024,
-) -> int | None:
+def speculative_break_even_batch(target: DeploymentLike, draft: str | ModelSpec,
+                                 gpu: GpuLike = None, *, alpha: float, gamma: int,
+                                 context: int, max_batch: int = 1024) -> int | None:
     """Smallest batch (powers of two up to ``max_batch``) at which speculation stops paying.
 
     At batch 1 the verify step costs about one decode step (both read the

@@ -22,20 +22,6 @@ from servecalc.units import fmt_duration, fmt_int, fmt_number, fmt_percent
 from servecalc.validate import choice
 from fieldguide.validation import KINDS, TOLERANCES, ValidationRow, evaluate
 
-__all__ = [
-    "accuracy_count",
-    "accuracy_within",
-    "accuracy_max_error",
-    "accuracy_median_error",
-    "accuracy_tolerance",
-    "accuracy_strict",
-    "accuracy_worst",
-    "accuracy_explained",
-    "accuracy_table",
-    "accuracy_setups",
-    "accuracy_default",
-]
-
 
 @lru_cache(maxsize=1)
 def _rows() -> tuple[ValidationRow, ...]:

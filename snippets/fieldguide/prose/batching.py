@@ -22,22 +22,6 @@ from servecalc.speculative import speculative_break_even_batch, speculative_deco
 from servecalc.structured import constrained_step_s
 from servecalc.validate import choice
 
-__all__ = [
-    "ridge_point",
-    "effective_ridge_point",
-    "step_utilisation",
-    "decode_intensity",
-    "decode_bound",
-    "crossover",
-    "attention_share",
-    "decode_step_time",
-    "decode_tokens_per_s",
-    "batch_that_fits",
-    "scheme_throughput",
-    "scheme_speedup",
-    "chunked_prefill_stall",
-    "chunked_prefill_ttft",
-]
 
 #: The mixed workload of the batching chapter's static-vs-continuous cell.
 MIXED_WORKLOAD = ((512, 32), (1024, 512), (256, 128), (2048, 64))
@@ -230,9 +214,6 @@ def graph_padding_waste(batch: int) -> str:
     return fmt_percent(padding_waste(batch))
 
 
-__all__ += ["graph_padded_batch", "graph_padding_waste"]
-
-
 # --------------------------------------------------------------------------- speculation, grammars, LoRA (2026)
 
 
@@ -297,6 +278,3 @@ def grammar_step(model: str, gpu: str, batch: int, mask_ms: float, threads: int,
     gpu_step = StepModel(model, gpu).decode_time_s(batch, batch * context)
     return fmt_duration(constrained_step_s(gpu_step, batch, mask_ms / 1e3, threads, overlap), "ms")
 
-
-__all__ += ["spec_speedup_at", "spec_break_even", "lora_adapter_size", "lora_step_overhead",
-            "grammar_step"]

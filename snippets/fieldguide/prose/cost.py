@@ -28,20 +28,6 @@ from servecalc.deployment import Deployment
 
 from ..capacity_cache import capacity
 
-__all__ = [
-    "cost_example_price",
-    "cost_example_price_source",
-    "cost_cluster_per_hour",
-    "cost_cluster_per_month",
-    "cost_per_m",
-    "cost_output_over_input",
-    "cost_tokens_per_s",
-    "cost_requests_per_hour",
-    "cost_per_request",
-    "cost_break_even",
-    "cost_api_per_m",
-    "cost_under_slo",
-]
 
 #: Hours in an average month (8,760 / 12), for monthly bills.
 HOURS_PER_MONTH = 730
@@ -308,10 +294,6 @@ def node_paid_over_used(replica_gpus: int, replicas: int, gpus_per_node: int = 8
     return f"{fmt_number(p.paid_over_used, 2)}×"
 
 
-__all__ += ["reasoning_usd", "answer_time", "owned_gpu_hour", "owning_break_even",
-            "node_paid_over_used"]
-
-
 def usd(amount: float, digits: int = 2) -> str:
     """A dollar amount given as a number (for quotes named in sentences).
 
@@ -322,5 +304,3 @@ def usd(amount: float, digits: int = 2) -> str:
         raise ValueError(f"amount must be a number >= 0, got {amount!r}")
     return fmt_usd(amount, digits)
 
-
-__all__ += ["usd"]

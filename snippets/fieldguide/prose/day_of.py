@@ -29,18 +29,6 @@ from servecalc.deployment import Deployment
 
 from ..capacity_cache import capacity
 
-__all__ = [
-    "dayof_error_budget",
-    "dayof_error_budget_requests",
-    "dayof_burn_rate",
-    "dayof_exhaustion",
-    "dayof_slo_limit",
-    "dayof_capacity",
-    "dayof_replicas",
-    "dayof_headroom",
-    "dayof_canary_time",
-    "dayof_burn_table",
-]
 
 #: Multiwindow, multi-burn-rate alerts recommended as starting points by the SRE
 #: Workbook (Beyer et al., 2018), chapter 5 "Alerting on SLOs": (share of a 30-day
@@ -237,5 +225,3 @@ def shed_queue_requests(model: str, gpu: str, gpus: int, prompt: int, ttft_slo_s
     return fmt_int(max_queue_requests(ttft_slo_s=ttft_slo_s, prefill_s=own,
                                       requests_per_s=1 / own))
 
-
-__all__ += ["shed_prompt_tokens", "shed_queue_requests"]

@@ -38,40 +38,6 @@ from servecalc.deployment import Deployment
 
 from ..drills import DRILLS, drill
 
-__all__ = [
-    "boe_question",
-    "boe_working",
-    "boe_estimate",
-    "boe_exact",
-    "boe_gap",
-    "boe_why",
-    "boe_table",
-    "drill_weights",
-    "drill_params",
-    "drill_fit_batch",
-    "drill_kv_budget",
-    "drill_decode_step",
-    "drill_decode_tokens_per_s",
-    "drill_comm_share",
-    "drill_step_ratio",
-    "drill_mixed_step",
-    "drill_latency",
-    "drill_batching",
-    "drill_crossover",
-    "drill_kv_per_token",
-    "drill_kv_batch",
-    "drill_paged_waste",
-    "drill_prefix",
-    "drill_precision",
-    "drill_speculative",
-    "drill_default_mbu",
-    "drill_default_mfu",
-    "drill_active_params",
-    "drill_moe_bytes",
-    "drill_littles_law",
-]
-
-
 
 def boe_question(drill_id: str) -> str:
     """What the drill asks."""

@@ -15,8 +15,6 @@ from servecalc.fp8 import dynamic_range, kv_scale
 from servecalc.models import get_model
 from servecalc.units import fmt_bytes, fmt_int, fmt_number
 
-__all__ = ["a2a_whiteboard", "fp8_clip_limit"]
-
 
 def a2a_whiteboard(model: str, tokens_per_gpu: int) -> str:
     """The whiteboard line for one GPU's all-to-all bytes per MoE layer (all pairs remote).

@@ -27,26 +27,6 @@ from servecalc.models import all_full_attention, get_model
 from servecalc.units import GB, GiB, fmt_bytes, fmt_duration, fmt_int, fmt_number, fmt_percent
 from servecalc.deployment import Deployment
 
-__all__ = [
-    "kv_bytes_per_token",
-    "kv_kib_per_token",
-    "kv_gib",
-    "kv_tokens_per_gib",
-    "gqa_factor",
-    "spec",
-    "gpu_memory_gib",
-    "gib_over_gb",
-    "kv_values_per_layer",
-    "mla_reduction",
-    "window_saving",
-    "paged_waste",
-    "contiguous_waste",
-    "prefix_ttft",
-    "prefix_speedup",
-    "recompute_time",
-    "swap_time",
-]
-
 
 def kv_bytes_per_token(model: str, kv_dtype: str = "bf16") -> str:
     """KV bytes per token, exact, e.g. '131,072 B'."""
@@ -216,7 +196,6 @@ def swap_time(model: str, tokens: int, bandwidth_bytes_per_s: float, gpus: int =
     return fmt_duration(per_gpu / rate, unit)
 
 
-
 # --------------------------------------------------------------------------- offload and warm-up (2026)
 
 
@@ -262,9 +241,6 @@ def warmup_gpu_time(model: str, gpu: str, prefix_tokens: int, prefixes: int, rep
     return fmt_duration(one * warmup_misses(prefixes, replicas, kv_aware), unit)
 
 
-__all__ += ["offload_bandwidth", "offload_reload_time", "offload_vs_recompute", "warmup_gpu_time"]
-
-
 # --------------------------------------------------------------------------- hybrid attention (2026)
 
 
@@ -299,5 +275,3 @@ def layer_mix(model: str) -> str:
     parts = [f"{n} {words.get(kind, kind)}" for kind, n in counts.items() if n]
     return (", ".join(parts[:-1]) + " and " + parts[-1] if len(parts) > 1 else parts[0]) + " layers"
 
-
-__all__ += ["cache_gib", "state_mib", "layer_mix"]

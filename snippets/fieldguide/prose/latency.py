@@ -18,27 +18,6 @@ from servecalc.deployment import Deployment
 
 from ..capacity_cache import capacity, steady_state_bound
 
-__all__ = [
-    "ttft",
-    "tpot",
-    "e2e",
-    "decode_share",
-    "user_tokens_per_s",
-    "slo_limit",
-    "slo_percentile",
-    "slo_capacity_rate",
-    "slo_capacity_tokens",
-    "slo_capacity_batch",
-    "slo_capacity_ratio",
-    "slo_bound_gap",
-    "slo_bound_rate",
-    "point_tpot",
-    "point_throughput",
-    "inflight",
-    "completion_rate",
-    "rag_prefill",
-]
-
 
 def _latency(model, gpu, prompt, output, gpus, batch, weight_dtype):
     return request_latency(Deployment(model=model, gpu=gpu, gpus=gpus, weight_dtype=weight_dtype),
@@ -289,5 +268,3 @@ def any_stage_slow(probability: float, stages: int) -> str:
     """
     return fmt_percent(prob_any_stage_slow([probability] * stages), 2)
 
-
-__all__ += ["seconds", "ttft_growth", "stage_quantile", "any_stage_slow"]

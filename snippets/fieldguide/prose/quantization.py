@@ -21,17 +21,6 @@ from servecalc.validate import choice, lookup
 from servecalc.units import fmt_bytes, fmt_duration, fmt_int, fmt_number, fmt_percent
 from servecalc.deployment import Deployment
 
-__all__ = [
-    "bits_per_param",
-    "scale_overhead",
-    "q_prefill",
-    "q_tpot",
-    "q_max_batch",
-    "q_throughput",
-    "q_speedup",
-    "min_tp",
-]
-
 
 def bits_per_param(model: str, weight_dtype: str, group_size: int = 128) -> str:
     """Average stored bits per parameter: quantized matrices, their scales, and
@@ -180,9 +169,6 @@ def peak_ratio(compute_dtype: str, over: str) -> str:
     return f"{low}×" if low == high else f"{low}× to {high}×"
 
 
-__all__ += ["parts_with", "peak_ratio"]
-
-
 # --------------------------------------------------------------------------- FP8 scales, regressions (2026)
 
 
@@ -222,9 +208,6 @@ def flip_resolution(tokens: int, flip_rate_value: float) -> str:
     return fmt_percent(flip_rate_resolution(tokens, flip_rate_value), 2)
 
 
-__all__ += ["e4m3_max", "e4m3_relative_error", "eval_size", "flip_resolution"]
-
-
 def percent(share: float, digits: int = 0) -> str:
     """A share given as a fraction, as a percentage (for inputs named in sentences).
 
@@ -234,9 +217,6 @@ def percent(share: float, digits: int = 0) -> str:
     if isinstance(share, bool) or not isinstance(share, (int, float)) or not 0 <= share <= 1:
         raise ValueError(f"share must be a number in [0, 1], got {share!r}")
     return fmt_percent(share, digits)
-
-
-__all__ += ["percent"]
 
 
 # --------------------------------------------------------------------------- FP4 (2026)
@@ -261,5 +241,3 @@ def weights_parts_gb(model: str, weight_dtype: str, parts: str = "all") -> str:
     quantize = lookup("parts", parts, chosen)
     return fmt_bytes(weight_bytes(model, weight_dtype, quantize=quantize), "GB")
 
-
-__all__ += ["format_bits", "weights_parts_gb"]

@@ -28,16 +28,6 @@ from servecalc.prices import PRICES
 from servecalc.units import fmt_bytes, fmt_int, fmt_number, fmt_usd
 from servecalc.validate import ANY_NUMBER, limit_rows, show_number
 
-__all__ = [
-    "model_table",
-    "model_sources_table",
-    "gpu_table",
-    "gpu_sources_table",
-    "price_table",
-    "catalog_count",
-    "gpu_datasheet_memory",
-    "limits_table",
-]
 
 _URL = re.compile(r"https?://[^\s;,)]+")
 

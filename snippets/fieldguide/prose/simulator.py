@@ -21,14 +21,6 @@ from servecalc.sim import DEFAULT_MAX_BATCH, Engine, Lengths, LogNormal, as_leng
 from servecalc.units import fmt_duration, fmt_number
 from servecalc.validate import choice, positive_int
 
-__all__ = [
-    "sim_capacity",
-    "sim_capacity_ratio",
-    "sim_latency",
-    "sim_latency_ratio",
-    "sim_service_time",
-    "sim_kv_blocks",
-]
 
 _METRICS = ("ttft", "tpot", "e2e", "queue")
 _STATS = ("p50", "p90", "p99", "mean")

@@ -25,25 +25,6 @@ from servecalc.units import fmt_bytes, fmt_duration, fmt_int, fmt_number, fmt_pe
 from servecalc.validate import choice, positive_number
 from servecalc.deployment import Deployment
 
-__all__ = [
-    "weights_gb",
-    "weights_per_gpu_gib",
-    "fit_max_batch",
-    "fit_reason",
-    "params_billion",
-    "active_params_billion",
-    "moe_weight_read_gb",
-    "tp_decode_step",
-    "tp_comm_time",
-    "tp_comm_share",
-    "link_bandwidth",
-    "bandwidth",
-    "weight_load_time",
-    "kv_transfer_time",
-    "tp_fleet_tokens_per_s",
-    "prefill_time",
-]
-
 
 def weights_gb(model: str, weight_dtype: str = "bf16", unit: str = "GB") -> str:
     """All weights of ``model`` in ``weight_dtype``.
@@ -273,9 +254,6 @@ def layout_batch(model: str, gpu: str, tp: int, context: int = 4096) -> str:
     return fit_max_batch(model, gpu, gpus=tp, context=context)
 
 
-__all__ += ["layout_best", "layout_batch"]
-
-
 # --------------------------------------------------------------------------- MoE, routing, CP (2026)
 
 
@@ -366,6 +344,3 @@ def cp_prefill_time(model: str, gpu: str, prompt: int, cp: int, link_bytes_per_s
     r = cp_prefill(model, gpu, prompt=prompt, cp=cp, link_bytes_per_s=rate or 1.0)
     return fmt_duration(r.seconds, unit)
 
-
-__all__ += ["a2a_bytes_per_layer", "a2a_step_time", "moe_layer_count", "attention_kv_tokens",
-            "dp_attention_gain", "routed_hit_rate", "warmup_prefills", "cp_prefill_time"]

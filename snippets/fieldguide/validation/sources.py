@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 from servecalc.models import ModelSpec
 
 from .core import Source
@@ -23,11 +25,8 @@ DEEPSEEK_ISCA = Source(
     url="https://arxiv.org/abs/2505.09343",
     section="Table 1 (KV cache size per token, BF16)",
 )
-DEEPSEEK_ISCA_MTP = Source(
-    title=DEEPSEEK_ISCA.title,
-    url=DEEPSEEK_ISCA.url,
-    section="Section 2.3.3, 'Multi-Token Prediction'",
-)
+DEEPSEEK_ISCA_MTP = dataclasses.replace(DEEPSEEK_ISCA,
+                                        section="Section 2.3.3, 'Multi-Token Prediction'")
 DEEPSEEK_V3_REPORT = Source(
     title="DeepSeek-AI, DeepSeek-V3 Technical Report, arXiv:2412.19437",
     url="https://arxiv.org/abs/2412.19437",

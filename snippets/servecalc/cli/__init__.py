@@ -18,11 +18,12 @@ prints one line on stderr and exits with status 2.
 servecalc: error: argument --gpu: gpu 'h100' is not in the catalog; closest: 'h100-sxm', 'h100-pcie', 'h200' (list them all with `servecalc gpus`)
 2
 
-Adding a command: write a module in this package with a ``COMMANDS`` dict of
-:class:`~servecalc.cli.common.Command` (its ``options`` picks the shared
-model/hardware/deployment options; ``run(args)`` returns ``(data, text)``)
-and add one line below; or call :func:`register_command` from another module
-before :func:`main` runs.
+Adding a command: in a module of this package, declare its ``run(args)``
+function (it returns ``(data, text)``; its docstring is the description) with
+the :func:`~servecalc.cli.common.command` decorator, which enters it in the
+module's ``COMMANDS`` (``options`` picks the shared model/hardware/deployment
+options), and name a new module in the tuple below; or call
+:func:`register_command` from another module before :func:`main` runs.
 """
 
 from __future__ import annotations
@@ -38,15 +39,10 @@ from ..validate import describe
 from .checks import blame, limits_text
 from .common import Command, Configure, Parser, Run, parent
 
+#: Every subcommand, in the order `servecalc --help` lists them.
 COMMANDS: dict[str, Command] = {}
-COMMANDS.update(catalog.COMMANDS)
-COMMANDS.update(memory.COMMANDS)
-COMMANDS.update(timing.COMMANDS)
-COMMANDS.update(simulate.COMMANDS)
-COMMANDS.update(fleet.COMMANDS)
-COMMANDS.update(calibrate.COMMANDS)
-COMMANDS.update(compare.COMMANDS)
-COMMANDS.update(capacity.COMMANDS)
+for _module in (catalog, memory, timing, simulate, fleet, calibrate, compare, capacity):
+    COMMANDS.update(_module.COMMANDS)
 
 __all__ = ["COMMANDS", "Command", "build_parser", "main", "register_command"]
 

@@ -6,7 +6,9 @@ import argparse
 from typing import Any
 
 from ..units import fmt_duration, fmt_int, fmt_percent
-from .common import Command, pairs, read_file, table
+from .common import Command, command, pairs, read_file, table
+
+COMMANDS: dict[str, Command] = {}
 
 
 def _configure(p: argparse.ArgumentParser) -> None:
@@ -15,7 +17,12 @@ def _configure(p: argparse.ArgumentParser) -> None:
                    "(decode|prefill), batch, context, seconds [, weight_dtype, kv_dtype]")
 
 
+@command(COMMANDS, "calibrate", "fit MBU, MFU and per-step overhead to measured steps",
+         configure=_configure)
 def _run(args: argparse.Namespace) -> tuple[Any, str]:
+    """Fit the step model's three named efficiencies (bounded) to measured step times in a JSON
+    Lines file; prints the calibration (--json: the file that --calibration reads) and each point's
+    relative error."""
     from ..calibration import calibrate, read_measurements
 
     points = read_measurements(read_file(args.measurements, "--measurements"),
@@ -34,13 +41,3 @@ def _run(args: argparse.Namespace) -> tuple[Any, str]:
         ["line", "phase", "batch", "context", "measured", "predicted", "error",
          "with defaults"], rows, right={0, 2, 3, 4, 5, 6, 7})
     return cal.to_dict(), text
-
-
-COMMANDS = {
-    "calibrate": Command(
-        help="fit MBU, MFU and per-step overhead to measured steps",
-        description="Fit the step model's three named efficiencies (bounded) to measured "
-        "step times in a JSON Lines file; prints the calibration (--json: the file that "
-        "--calibration reads) and each point's relative error.",
-        configure=_configure, run=_run),
-}

@@ -7,7 +7,9 @@ from typing import Any
 
 from ..units import fmt_duration, fmt_int, fmt_number, fmt_usd
 from .checks import count, number
-from .common import Command, deployment_from_args, pairs, table
+from .common import Command, command, deployment_from_args, pairs, table
+
+COMMANDS: dict[str, Command] = {}
 
 
 def add_traffic_options(p: argparse.ArgumentParser, *, rate_scale: bool) -> None:
@@ -84,7 +86,12 @@ def _latency_rows(r: Any) -> list[tuple[str, str]]:
             row("time per output token", r.tpot_s, "ms", 2)]
 
 
+@command(COMMANDS, "capacity", "highest request rate one replica serves within an SLO",
+         options="deployment", configure=_configure_capacity)
 def _run_capacity(args: argparse.Namespace) -> tuple[Any, str]:
+    """Search the arrival rate, simulating each, for the highest one at which the SLO's percentile
+    of TTFT and TPOT stays within its limits; report it with its uncertainty and the latencies
+    there."""
     from ..slo_capacity import DEFAULT_REQUESTS, max_rate_under_slo
 
     r = max_rate_under_slo(
@@ -138,7 +145,11 @@ def _configure_plan(p: argparse.ArgumentParser) -> None:
     _add_slo(p)
 
 
+@command(COMMANDS, "plan", "cheapest fleet for a request rate within an SLO",
+         configure=_configure_plan)
 def _run_plan(args: argparse.Namespace) -> tuple[Any, str]:
+    """Try every GPU, GPU count and weight precision that fits, find each replica's capacity under
+    the SLO by simulation, and list fleets by cost."""
     from ..plan import plan
     from ..precision import BITS
     from ..validate import choice
@@ -161,18 +172,3 @@ def _run_plan(args: argparse.Namespace) -> tuple[Any, str]:
     if result.skipped:
         text += "\nleft out: " + "; ".join(f"{c} ({r.split(':')[0]})" for c, r in result.skipped)
     return result.to_dict(), text
-
-
-COMMANDS = {
-    "capacity": Command(
-        help="highest request rate one replica serves within an SLO",
-        description="Search the arrival rate, simulating each, for the highest one at which "
-        "the SLO's percentile of TTFT and TPOT stays within its limits; report it with its "
-        "uncertainty and the latencies there.",
-        options="deployment", configure=_configure_capacity, run=_run_capacity),
-    "plan": Command(
-        help="cheapest fleet for a request rate within an SLO",
-        description="Try every GPU, GPU count and weight precision that fits, find each "
-        "replica's capacity under the SLO by simulation, and list fleets by cost.",
-        configure=_configure_plan, run=_run_plan),
-}

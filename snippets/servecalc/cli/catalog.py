@@ -8,10 +8,15 @@ from typing import Any
 from ..units import fmt_bytes, fmt_duration, fmt_number
 from ..validate import limit_rows
 from .checks import limits_text
-from .common import Command, billions, jsonable, table
+from .common import Command, billions, command, jsonable, table
+
+COMMANDS: dict[str, Command] = {}
 
 
+@command(COMMANDS, "models", "list the model catalog")
 def _run_models(args: argparse.Namespace) -> tuple[Any, str]:
+    """List every model in the catalog with its parameter count and attention layout. --json gives
+    all architecture fields and sources."""
     from ..models import MODELS
     from ..params import active_param_count, param_count
 
@@ -34,7 +39,10 @@ def _run_models(args: argparse.Namespace) -> tuple[Any, str]:
     return data, text
 
 
+@command(COMMANDS, "gpus", "list the accelerator catalog")
 def _run_gpus(args: argparse.Namespace) -> tuple[Any, str]:
+    """List every accelerator with memory (as the runtime reports it), bandwidth and dense peak
+    FLOP/s. --json gives sources and status."""
     from ..gpus import GPUS
 
     data, rows = [], []
@@ -53,7 +61,10 @@ def _run_gpus(args: argparse.Namespace) -> tuple[Any, str]:
     return data, text
 
 
+@command(COMMANDS, "slos", "list the SLO presets for --slo")
 def _run_slos(args: argparse.Namespace) -> tuple[Any, str]:
+    """List the latency targets (TTFT, TPOT, percentile) that `simulate --slo` accepts, with their
+    sources in --json."""
     from ..slo import PRESETS
 
     data = [{"id": key, **jsonable(slo)} for key, slo in PRESETS.items()]
@@ -62,31 +73,10 @@ def _run_slos(args: argparse.Namespace) -> tuple[Any, str]:
     return data, table(["id", "TTFT", "TPOT", "percentile", "name"], rows, right={1, 2})
 
 
+@command(COMMANDS, "limits", "list the documented input limits")
 def _run_limits(args: argparse.Namespace) -> tuple[Any, str]:
+    """The largest (and smallest) values each argument accepts: sizes no deployment reaches are
+    refused before any work starts."""
     data = [{"arguments": names.split(", "), "range": bounds, "what": what}
             for names, bounds, what in limit_rows()]
     return data, limits_text()
-
-
-COMMANDS = {
-    "models": Command(
-        help="list the model catalog",
-        description="List every model in the catalog with its parameter count and attention "
-        "layout. --json gives all architecture fields and sources.",
-        run=_run_models),
-    "gpus": Command(
-        help="list the accelerator catalog",
-        description="List every accelerator with memory (as the runtime reports it), "
-        "bandwidth and dense peak FLOP/s. --json gives sources and status.",
-        run=_run_gpus),
-    "slos": Command(
-        help="list the SLO presets for --slo",
-        description="List the latency targets (TTFT, TPOT, percentile) that `simulate --slo` "
-        "accepts, with their sources in --json.",
-        run=_run_slos),
-    "limits": Command(
-        help="list the documented input limits",
-        description="The largest (and smallest) values each argument accepts: sizes no "
-        "deployment reaches are refused before any work starts.",
-        run=_run_limits),
-}

@@ -37,6 +37,10 @@ Configure = Callable[[argparse.ArgumentParser], None]
 OPTION_GROUPS = ("", "model", "hardware", "deployment")
 
 
+def no_options(parser: argparse.ArgumentParser) -> None:
+    """The ``configure`` of a command with no options of its own."""
+
+
 @dataclasses.dataclass(frozen=True, kw_only=True)
 class Command:
     """One subcommand: its help line, description, shared options and two functions.
@@ -49,12 +53,37 @@ class Command:
     help: str
     description: str
     run: Run
-    configure: Configure = lambda parser: None
+    configure: Configure = no_options
     options: str = ""
 
     def __post_init__(self) -> None:
         if self.options not in OPTION_GROUPS:
             raise ValueError(f"options must be one of {OPTION_GROUPS!r}, got {self.options!r}")
+
+
+def command(table: dict[str, Command], name: str, help: str, *,  # noqa: A002
+            options: str = "", configure: Configure = no_options) -> Callable[[Run], Run]:
+    """Decorator: enter the ``run`` function below it in ``table`` (its module's
+    ``COMMANDS``) as subcommand ``name``, its docstring the command's description, so
+    each command is declared once, beside its code.
+
+    >>> table: dict[str, Command] = {}
+    >>> @command(table, "hello", "say hello")
+    ... def _run_hello(args):
+    ...     '''Print a
+    ...     greeting.'''
+    ...     return {}, "hello"
+    >>> table["hello"].description, table["hello"].run is _run_hello
+    ('Print a greeting.', True)
+    """
+    def enter(run: Run) -> Run:
+        # `python -OO` strips docstrings: the help line stands in for the description
+        description = " ".join((run.__doc__ or help).split())
+        table[name] = Command(help=help, description=description, run=run,
+                              configure=configure, options=options)
+        return run
+
+    return enter
 
 
 class Parser(argparse.ArgumentParser):

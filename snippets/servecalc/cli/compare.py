@@ -8,7 +8,9 @@ from typing import Any
 
 from ..units import fmt_int, fmt_number, fmt_percent
 from .checks import count
-from .common import Command, deployment_from_args, read_file, table
+from .common import Command, command, deployment_from_args, read_file, table
+
+COMMANDS: dict[str, Command] = {}
 
 
 def _configure(p: argparse.ArgumentParser) -> None:
@@ -28,7 +30,12 @@ def _fmt(metric: str, value: float) -> str:
     return fmt_number(value, 2) + (" ms" if metric.endswith("_ms") else "/s")
 
 
+@command(COMMANDS, "compare", "a vllm bench serve result against the simulator",
+         options="deployment", configure=_configure)
 def _run(args: argparse.Namespace) -> tuple[Any, str]:
+    """Replay the requests of a `vllm bench serve --save-result` JSON (same lengths, same rate and
+    burstiness) through the simulator on this deployment and print each measured metric next to the
+    prediction."""
     from ..compare import compare_vllm
     from ..vllm_result import read_vllm_result
 
@@ -53,13 +60,3 @@ def _run(args: argparse.Namespace) -> tuple[Any, str]:
                      "rel_error": r.rel_error} for r in c.rows],
     }
     return data, text
-
-
-COMMANDS = {
-    "compare": Command(
-        help="a vllm bench serve result against the simulator",
-        description="Replay the requests of a `vllm bench serve --save-result` JSON (same "
-        "lengths, same rate and burstiness) through the simulator on this deployment and "
-        "print each measured metric next to the prediction.",
-        options="deployment", configure=_configure, run=_run),
-}

@@ -21,7 +21,9 @@ from typing import Any
 
 from ..units import fmt_bytes, fmt_duration, fmt_int, fmt_percent, fmt_usd
 from .checks import count, number
-from .common import Command, deployment_from_args, jsonable, pairs, table
+from .common import Command, command, deployment_from_args, jsonable, pairs, table
+
+COMMANDS: dict[str, Command] = {}
 
 
 def _configure_layouts(p: argparse.ArgumentParser) -> None:
@@ -33,7 +35,11 @@ def _configure_layouts(p: argparse.ArgumentParser) -> None:
                    help="sequences per replica (default: the largest each layout holds)")
 
 
+@command(COMMANDS, "layouts", "replicas against tensor parallelism on one node",
+         options="deployment", configure=_configure_layouts)
 def _run_layouts(args: argparse.Namespace) -> tuple[Any, str]:
+    """Decode throughput of every TP degree that divides TOTAL_GPUS, at the largest batch each
+    layout holds or at a given batch (--gpus is not used: every degree is tried)."""
     from ..layouts import best_layout, compare_layouts
 
     d = deployment_from_args(args)
@@ -63,7 +69,10 @@ def _configure_moe(p: argparse.ArgumentParser) -> None:
                    "7200 for NVLink 5)")
 
 
+@command(COMMANDS, "moe", "expert-parallel all-to-all traffic per step", configure=_configure_moe)
 def _run_moe(args: argparse.Namespace) -> tuple[Any, str]:
+    """Bytes one GPU sends per MoE layer (FP8 dispatch, BF16 combine, every (token, expert) pair
+    counted) and the time per step over a given link."""
     from ..moe import all_to_all
 
     t = all_to_all(args.model, tokens_per_gpu=args.tokens_per_gpu, ep=args.ep,
@@ -81,7 +90,11 @@ def _configure_offload(p: argparse.ArgumentParser) -> None:
                    help="tokens of cached prefix to bring back")
 
 
+@command(COMMANDS, "offload", "reload a cached prefix from each offload tier, or recompute it",
+         options="deployment", configure=_configure_offload)
 def _run_offload(args: argparse.Namespace) -> tuple[Any, str]:
+    """Time to bring TOKENS tokens of KV cache back from host memory, NVMe or a remote node,
+    against recomputing them by prefill."""
     from ..offload import TIERS, reload_or_recompute
 
     d = deployment_from_args(args)
@@ -112,7 +125,10 @@ def _configure_own(p: argparse.ArgumentParser) -> None:
                    help="a rental price to compare with")
 
 
+@command(COMMANDS, "own", "cost of an owned GPU per hour", configure=_configure_own)
 def _run_own(args: argparse.Namespace) -> tuple[Any, str]:
+    """Depreciation, power with the facility's PUE, and running costs per GPU-hour, and the busy
+    share above which owning beats a rental price."""
     from ..ownership import owned_usd_per_gpu_hour, owning_break_even_utilization
 
     owned = owned_usd_per_gpu_hour(
@@ -127,29 +143,5 @@ def _run_own(args: argparse.Namespace) -> tuple[Any, str]:
         rows.append(("owning wins above", f"{fmt_percent(share)} of hours busy"))
     return data, pairs(rows)
 
-
-COMMANDS = {
-    "layouts": Command(
-        help="replicas against tensor parallelism on one node",
-        description="Decode throughput of every TP degree that divides TOTAL_GPUS, at the "
-        "largest batch each layout holds or at a given batch (--gpus is not used: every "
-        "degree is tried).",
-        options="deployment", configure=_configure_layouts, run=_run_layouts),
-    "moe": Command(
-        help="expert-parallel all-to-all traffic per step",
-        description="Bytes one GPU sends per MoE layer (FP8 dispatch, BF16 combine, every "
-        "(token, expert) pair counted) and the time per step over a given link.",
-        configure=_configure_moe, run=_run_moe),
-    "offload": Command(
-        help="reload a cached prefix from each offload tier, or recompute it",
-        description="Time to bring TOKENS tokens of KV cache back from host memory, NVMe or "
-        "a remote node, against recomputing them by prefill.",
-        options="deployment", configure=_configure_offload, run=_run_offload),
-    "own": Command(
-        help="cost of an owned GPU per hour",
-        description="Depreciation, power with the facility's PUE, and running costs per "
-        "GPU-hour, and the busy share above which owning beats a rental price.",
-        configure=_configure_own, run=_run_own),
-}
 
 __all__ = ["COMMANDS"]

@@ -7,17 +7,27 @@ from typing import Any
 
 from ..units import fmt_bytes, fmt_int
 from .checks import count, share
-from .common import Command, billions, jsonable, pairs
+from .common import Command, billions, command, jsonable, pairs
+
+COMMANDS: dict[str, Command] = {}
+
+
+def _add_context(p: argparse.ArgumentParser) -> None:
+    """``--context``, the same for ``memory`` and ``fit``."""
+    p.add_argument("--context", type=count("context"), default=4096, metavar="N",
+                   help="tokens per sequence (default: 4096)")
 
 
 def _configure_memory(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--context", type=count("context"), default=4096, metavar="N",
-                   help="tokens per sequence (default: 4096)")
+    _add_context(p)
     p.add_argument("--batch", type=count("batch"), default=1, metavar="B",
                    help="concurrent sequences (default: 1)")
 
 
+@command(COMMANDS, "memory", "weights + KV cache of a model", options="model",
+         configure=_configure_memory)
 def _run_memory(args: argparse.Namespace) -> tuple[Any, str]:
+    """Parameters, weight bytes and KV-cache bytes for BATCH sequences of CONTEXT tokens."""
     from ..kv import kv_bytes_per_batch, kv_bytes_per_token
     from ..models import get_model
     from ..params import active_param_count, param_count, weight_bytes
@@ -56,8 +66,7 @@ def _run_memory(args: argparse.Namespace) -> tuple[Any, str]:
 
 
 def _configure_fit(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--context", type=count("context"), default=4096, metavar="N",
-                   help="tokens per sequence (default: 4096)")
+    _add_context(p)
     p.add_argument("--memory-utilization", type=share("memory_utilization"), default=0.9,
                    metavar="U",
                    help="fraction of GPU memory the server may use (default: 0.9)")
@@ -68,7 +77,11 @@ def _configure_fit(p: argparse.ArgumentParser) -> None:
                    help="tokens per KV block (default: 16)")
 
 
+@command(COMMANDS, "fit", "how many sequences fit on N GPUs", options="hardware",
+         configure=_configure_fit)
 def _run_fit(args: argparse.Namespace) -> tuple[Any, str]:
+    """KV budget, KV token capacity and the largest batch of CONTEXT-token sequences that fit on N
+    tensor-parallel GPUs."""
     from ..capacity import fit
 
     r = fit(args.model, args.gpu, gpus=args.gpus, context=args.context,
@@ -85,17 +98,3 @@ def _run_fit(args: argparse.Namespace) -> tuple[Any, str]:
         ("max batch", fmt_int(r.max_batch)),
     ]) + "\n" + r.reason
     return data, text
-
-
-COMMANDS = {
-    "memory": Command(
-        help="weights + KV cache of a model",
-        description="Parameters, weight bytes and KV-cache bytes for BATCH sequences of "
-        "CONTEXT tokens.",
-        options="model", configure=_configure_memory, run=_run_memory),
-    "fit": Command(
-        help="how many sequences fit on N GPUs",
-        description="KV budget, KV token capacity and the largest batch of CONTEXT-token "
-        "sequences that fit on N tensor-parallel GPUs.",
-        options="hardware", configure=_configure_fit, run=_run_fit),
-}

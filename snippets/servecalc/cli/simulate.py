@@ -8,7 +8,9 @@ from typing import Any
 from ..units import fmt_duration, fmt_int, fmt_number
 from .capacity import add_engine_options, add_traffic_options
 from .checks import count, number
-from .common import Command, deployment_from_args, jsonable, pairs
+from .common import Command, command, deployment_from_args, jsonable, pairs
+
+COMMANDS: dict[str, Command] = {}
 
 
 def _configure_simulate(p: argparse.ArgumentParser) -> None:
@@ -40,7 +42,12 @@ def _workload(args: argparse.Namespace) -> Any:
                           output=args.output, seed=args.seed)
 
 
+@command(COMMANDS, "simulate", "simulate a replica under Poisson, bursty or recorded load",
+         options="deployment", configure=_configure_simulate)
 def _run_simulate(args: argparse.Namespace) -> tuple[Any, str]:
+    """Discrete-event simulation of one replica serving N requests arriving at R per second
+    (Poisson, or gamma gaps with --arrival-cv), or a recorded trace (--trace): TTFT, TPOT and
+    end-to-end percentiles, throughput and goodput."""
     from ..sim import Engine, simulate
 
     work = _workload(args)
@@ -72,13 +79,3 @@ def _run_simulate(args: argparse.Namespace) -> tuple[Any, str]:
         ])
     )
     return jsonable(r.to_dict()), text
-
-
-COMMANDS = {
-    "simulate": Command(
-        help="simulate a replica under Poisson, bursty or recorded load",
-        description="Discrete-event simulation of one replica serving N requests arriving at "
-        "R per second (Poisson, or gamma gaps with --arrival-cv), or a recorded trace "
-        "(--trace): TTFT, TPOT and end-to-end percentiles, throughput and goodput.",
-        options="deployment", configure=_configure_simulate, run=_run_simulate),
-}

@@ -7,7 +7,9 @@ from typing import Any
 
 from ..units import fmt_bytes, fmt_duration, fmt_int, fmt_number, fmt_usd
 from .checks import count, number, share
-from .common import Command, deployment_from_args, jsonable, pairs
+from .common import Command, command, deployment_from_args, jsonable, pairs
+
+COMMANDS: dict[str, Command] = {}
 
 
 def _configure_step(p: argparse.ArgumentParser) -> None:
@@ -19,7 +21,11 @@ def _configure_step(p: argparse.ArgumentParser) -> None:
                    help="tokens per sequence (prompt length for prefill)")
 
 
+@command(COMMANDS, "step", "roofline time of one prefill or decode step", options="deployment",
+         configure=_configure_step)
 def _run_step(args: argparse.Namespace) -> tuple[Any, str]:
+    """FLOPs, bytes and time of one forward step, and whether compute or memory bandwidth bounds
+    it."""
     from ..step import step
 
     r = step(deployment_from_args(args), phase=args.phase, batch=args.batch,
@@ -49,7 +55,10 @@ def _configure_latency(p: argparse.ArgumentParser) -> None:
                    help="sequences decoded together (default: 1)")
 
 
+@command(COMMANDS, "latency", "time to first token, per token and end to end",
+         options="deployment", configure=_configure_latency)
 def _run_latency(args: argparse.Namespace) -> tuple[Any, str]:
+    """Latency of one request of PROMPT input and OUTPUT generated tokens."""
     from ..latency import request_latency
 
     r = request_latency(deployment_from_args(args), prompt=args.prompt, output=args.output,
@@ -77,7 +86,10 @@ def _configure_cost(p: argparse.ArgumentParser) -> None:
                    help="fraction of paid hours spent serving (default: 1.0)")
 
 
+@command(COMMANDS, "cost", "dollars per million tokens", options="deployment",
+         configure=_configure_cost)
 def _run_cost(args: argparse.Namespace) -> tuple[Any, str]:
+    """Cost per million input and output tokens at a given price per GPU-hour."""
     from ..cost import cost_per_million_tokens
 
     d = deployment_from_args(args)
@@ -94,20 +106,3 @@ def _run_cost(args: argparse.Namespace) -> tuple[Any, str]:
         ])
     )
     return jsonable(r), text
-
-
-COMMANDS = {
-    "step": Command(
-        help="roofline time of one prefill or decode step",
-        description="FLOPs, bytes and time of one forward step, and whether compute or "
-        "memory bandwidth bounds it.",
-        options="deployment", configure=_configure_step, run=_run_step),
-    "latency": Command(
-        help="time to first token, per token and end to end",
-        description="Latency of one request of PROMPT input and OUTPUT generated tokens.",
-        options="deployment", configure=_configure_latency, run=_run_latency),
-    "cost": Command(
-        help="dollars per million tokens",
-        description="Cost per million input and output tokens at a given price per GPU-hour.",
-        options="deployment", configure=_configure_cost, run=_run_cost),
-}

@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-from ..deployment import Deployment
-from ..gpus import GpuSpec
-from ..models import ModelSpec
+from ..deployment import Deployment, DeploymentLike, GpuLike
 from ..validate import choice, non_negative_number, positive_int
 from .constants import PHASES
 from .model import StepModel, StepResult
 
 
-def step(deployment: Deployment | str | ModelSpec, gpu: str | GpuSpec | None = None, *,
+def step(deployment: DeploymentLike, gpu: GpuLike = None, *,
          phase: str, batch: int, context: int) -> StepResult:
     """FLOPs, bytes and seconds of one step.
 
@@ -36,7 +34,7 @@ def step(deployment: Deployment | str | ModelSpec, gpu: str | GpuSpec | None = N
     return sm.prefill(context, 0, batch)
 
 
-def prefill_chunk(deployment: Deployment | str | ModelSpec, gpu: str | GpuSpec | None = None,
+def prefill_chunk(deployment: DeploymentLike, gpu: GpuLike = None,
                   *, chunk_tokens: int, past_tokens: int, batch: int = 1) -> StepResult:
     """One prefill chunk of ``chunk_tokens`` after ``past_tokens`` cached ones.
 
@@ -88,8 +86,7 @@ def flops_utilization(flops_per_step: float, step_s: float, peak_flops_per_s: fl
                   "peak_flops_per_s")
 
 
-def crossover_batch(deployment: Deployment | str | ModelSpec,
-                    gpu: str | GpuSpec | None = None, *, context: int,
+def crossover_batch(deployment: DeploymentLike, gpu: GpuLike = None, *, context: int,
                     max_batch: int = 65536) -> int | None:
     """Smallest decode batch whose linear layers are compute-bound (the ridge of the
     weight matmuls), or None up to ``max_batch``. Attention never gets there: it reads

@@ -10,9 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ..deployment import Deployment, as_deployment
-from ..gpus import GpuSpec
-from ..models import ModelSpec
+from ..deployment import Deployment, DeploymentLike, GpuLike, as_deployment
 from ..validate import non_negative_int, positive_int
 from .comm import ACTIVATION_BYTES, allreduce_s
 from .constants import WEIGHT_ONLY_COMPUTE_FRACTION, efficiencies, weight_only
@@ -128,8 +126,7 @@ class StepModel:
     '67.6 ms'
     """
 
-    def __init__(self, deployment: Deployment | str | ModelSpec,
-                 gpu: str | GpuSpec | None = None) -> None:
+    def __init__(self, deployment: DeploymentLike, gpu: GpuLike = None) -> None:
         d = self.deployment = as_deployment(deployment, gpu)
         self.model, self.gpu, self.gpus = d.model, d.gpu, d.gpus
         self.weight_dtype, self.kv_dtype, self.compute_dtype = (
