@@ -65,6 +65,12 @@ def example_vllm_result() -> str:
         encoding="utf-8")
 
 
+def _pasted(name: str, label: str, default: str, limit: int, accept: str, help: str) -> Field:  # noqa: A002
+    """A box for pasted text of at most ``limit`` characters, or a file of type ``accept``."""
+    return Field(name=name, label=label, kind="text", default=default, max=limit,
+                 upload=accept, help=help)
+
+
 def calibration_calc(measurements: str) -> str:
     cal = calibrate(read_measurements(measurements, name="measurements"))
     return (key_values(summary_rows(cal))
@@ -81,10 +87,10 @@ CALIBRATION = Calculator(
     id="calibration",
     title="Calibrate the step model on your measurements",
     fields=[
-        Field(name="measurements", label="Measured steps (JSON Lines)", kind="text",
-              default=example_measurements(), max=1_000_000, upload=".jsonl,.json,.txt",
-              help="One JSON object per line: model, gpu, gpus, phase (decode or prefill), "
-                   "batch, context, seconds, optionally weight_dtype and kv_dtype"),
+        _pasted("measurements", "Measured steps (JSON Lines)", example_measurements(),
+                1_000_000, ".jsonl,.json,.txt",
+                "One JSON object per line: model, gpu, gpus, phase (decode or prefill), "
+                "batch, context, seconds, optionally weight_dtype and kv_dtype"),
     ],
     compute=calibration_calc,
 )
@@ -101,10 +107,9 @@ COMPARE = Calculator(
     id="compare",
     title="A vLLM benchmark against the simulator",
     fields=[
-        Field(name="vllm_result", label="vllm bench serve --save-result JSON", kind="text",
-              default=example_vllm_result(), max=50_000_000, upload=".json",
-              help="The JSON file that `vllm bench serve --save-result` writes (add "
-                   "--save-detailed for per-request lengths)"),
+        _pasted("vllm_result", "vllm bench serve --save-result JSON", example_vllm_result(),
+                50_000_000, ".json", "The JSON file that `vllm bench serve --save-result` "
+                "writes (add --save-detailed for per-request lengths)"),
         *deployment_fields("llama-3.1-8b", "h100-sxm", 1),
         Field(name="policy", label="Batching policy", kind="select", default="continuous",
               options=[("static", "static"), ("continuous", "continuous"),

@@ -58,6 +58,7 @@ COMMANDS = {
         help="fit MBU, MFU and per-step overhead to measured steps",
         description="Fit the step model's three named efficiencies (bounded) to measured "
         "step times in a JSON Lines file; prints the calibration (--json: the file that "
-        "--calibration reads) and each point's relative error.",
+        "--calibration reads) and each point's relative error. The guide's accuracy page "
+        "runs the same fit in the browser.",
         configure=_configure, run=_run),
 }

@@ -74,6 +74,7 @@ COMMANDS = {
         help="a vllm bench serve result against the simulator",
         description="Replay the requests of a `vllm bench serve --save-result` JSON (same "
         "lengths, same rate and burstiness) through the simulator on this deployment and "
-        "print each measured metric next to the prediction.",
+        "print each measured metric next to the prediction. The guide's accuracy page runs "
+        "the same replay in the browser.",
         options="deployment", configure=_configure, run=_run),
 }
