@@ -12,28 +12,27 @@ from servecalc.cli import main
 from servecalc.compare import compare_vllm
 from servecalc.deployment import Deployment
 from servecalc.vllm_result import read_vllm_result
+from tests.snippet_sections import ROOT
+
+
+#: A result as `vllm bench serve --save-result` writes it (vllm/benchmarks/serve.py:
+#: settings first, then the benchmark's own keys); the browser's compare calculator
+#: shows it as its default.
+EXAMPLE = ROOT / "snippets" / "fieldguide" / "examples" / "vllm-bench-serve.json"
 
 
 def vllm_file(prompts, outputs, *, rate=4.0, burstiness=1.0, detailed=True, **metrics):
-    """A result in the layout `vllm bench serve --save-result [--save-detailed]` writes
-    (vllm/benchmarks/serve.py: settings first, then the benchmark's own keys)."""
+    """:data:`EXAMPLE` with these requests (``--save-detailed`` lists if ``detailed``),
+    rate and burstiness, and ``metrics`` replacing its measured values."""
     n = len(prompts)
-    data = {
-        "date": "20251101-120000", "endpoint_type": "openai", "backend": "vllm", "label": None,
-        "model_id": "meta-llama/Llama-3.1-8B-Instruct",
-        "tokenizer_id": "meta-llama/Llama-3.1-8B-Instruct", "num_prompts": n,
-        "request_rate": rate, "burstiness": burstiness, "max_concurrency": None,
-        "duration": 30.0, "completed": n, "failed": 0, "total_input_tokens": sum(prompts),
-        "total_output_tokens": sum(outputs), "request_throughput": n / 30.0,
-        "request_goodput": None, "output_throughput": sum(outputs) / 30.0,
-        "total_token_throughput": (sum(prompts) + sum(outputs)) / 30.0,
-        "max_output_tokens_per_s": 900.0, "max_concurrent_requests": 12,
-        "mean_ttft_ms": 30.0, "median_ttft_ms": 28.0, "std_ttft_ms": 5.0, "p99_ttft_ms": 60.0,
-        "mean_tpot_ms": 8.0, "median_tpot_ms": 7.9, "std_tpot_ms": 0.4, "p99_tpot_ms": 9.5,
-        "mean_itl_ms": 8.0, "median_itl_ms": 7.8, "std_itl_ms": 2.0, "p99_itl_ms": 14.0,
-        "mean_e2el_ms": 1000.0, "median_e2el_ms": 990.0, "std_e2el_ms": 50.0,
-        "p99_e2el_ms": 1200.0,
-    }
+    data = json.loads(EXAMPLE.read_text(encoding="utf-8"))
+    data.update(
+        num_prompts=n, request_rate=rate, burstiness=burstiness, completed=n,
+        total_input_tokens=sum(prompts), total_output_tokens=sum(outputs),
+        request_throughput=n / data["duration"],
+        output_throughput=sum(outputs) / data["duration"],
+        total_token_throughput=(sum(prompts) + sum(outputs)) / data["duration"],
+    )
     data.update(metrics)
     if detailed:
         data.update(input_lens=list(prompts), output_lens=list(outputs),

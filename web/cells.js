@@ -464,6 +464,8 @@ function setupCell(cell, page) {
 // A calculator's values live in the URL (?kv_fit.context=65536&...): a link
 // reproduces the calculation. They are values only, checked again by Python
 // (fieldguide.forms.parse_values) before use; nothing from the URL is run.
+// A value longer than MAX_URL_VALUE_CHARS (pasted measurements, a calibration,
+// a benchmark result) is left out of the link: it stays in the page only.
 
 /**
  * This calculator's part of the URL. `read` puts the URL's values into the
@@ -496,7 +498,7 @@ function urlState(name, byName, defaults) {
       const params = new URLSearchParams(location.search);
       for (const key of [...params.keys()]) if (key.startsWith(prefix)) params.delete(key);
       for (const [key, value] of Object.entries(values)) {
-        if (value !== defaults.get(key)) params.set(prefix + key, value);
+        if (value !== defaults.get(key) && value.length <= MAX_URL_VALUE_CHARS) params.set(prefix + key, value);
       }
       const query = params.toString();
       history.replaceState(history.state, "", `${location.pathname}${query ? `?${query}` : ""}${location.hash}`);
@@ -504,13 +506,26 @@ function urlState(name, byName, defaults) {
   };
 }
 
-/** Sliders mirror their number inputs; fields with data-show-when follow their condition. */
+/**
+ * Sliders mirror their number inputs; a file picker fills its text box (the file
+ * is read here, in the page, and sent nowhere); fields with data-show-when follow
+ * their condition.
+ */
 function bindControls(form, changed) {
   const sliders = [...form.querySelectorAll("input[type=range][data-slider-for]")];
   for (const slider of sliders) {
     const number = form.elements[slider.dataset.sliderFor];
     slider.addEventListener("input", () => { number.value = slider.value; changed(); });
     number.addEventListener("input", () => { slider.value = number.value; });
+  }
+  for (const picker of form.querySelectorAll("input[type=file][data-upload-for]")) {
+    picker.addEventListener("change", async () => {
+      const file = picker.files && picker.files[0];
+      if (!file) return;
+      form.elements[picker.dataset.uploadFor].value = await file.text();
+      picker.value = ""; // the same file can be chosen again after an edit
+      changed();
+    });
   }
   return {
     syncSliders() {
@@ -623,8 +638,10 @@ function setupCalculator(box, page) {
   };
   const view = bindControls(form, changed);
 
-  form.addEventListener("input", (event) => { if (event.target.type !== "range") changed(); });
-  form.addEventListener("change", changed);
+  // Sliders and file pickers report through bindControls.
+  const elsewhere = (event) => event.target.type === "range" || event.target.type === "file";
+  form.addEventListener("input", (event) => { if (!elsewhere(event)) changed(); });
+  form.addEventListener("change", (event) => { if (event.target.type !== "file") changed(); });
   form.addEventListener("submit", (event) => { event.preventDefault(); runner.compute(); });
   buttons.run.addEventListener("click", runner.compute);
   buttons.stop.addEventListener("click", () => runtime.cancel((job) => job.owner === box, {

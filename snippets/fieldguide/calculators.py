@@ -20,6 +20,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Mapping
 
+from .calc_calibrate import CALIBRATION, COMPARE
 from .calc_capacity import CAPACITY, PLAN
 from .calc_cost import COST
 from .calc_kv import KV_FIT
@@ -30,7 +31,8 @@ from .calc_sim import SIMULATOR
 from .fields import Calculator
 from .forms import parse_values, render_form
 
-CALCULATORS: dict[str, Calculator] = {c.id: c for c in [KV_FIT, LATENCY, COST, QUANTIZATION, ROOFLINE, SIMULATOR, CAPACITY, PLAN]}
+CALCULATORS: dict[str, Calculator] = {c.id: c for c in [KV_FIT, LATENCY, COST, QUANTIZATION, ROOFLINE, SIMULATOR, CAPACITY, PLAN,
+                                                         CALIBRATION, COMPARE]}
 
 
 # ----------------------------------------------------------------- entry points

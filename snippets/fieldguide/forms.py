@@ -34,7 +34,7 @@ LISTED_OPTIONS = 12  # an error about a select names this many of its options
 @dataclass(frozen=True, kw_only=True)
 class Field:
     """One control. ``kind`` is 'select', 'int', 'float' or 'text' (free text, e.g.
-    a pasted calibration; at most :data:`TEXT_LIMIT` characters).
+    a pasted calibration; at most ``max`` characters, :data:`TEXT_LIMIT` if unset).
 
     ``slider`` shows a range input next to the number; ``show_when`` names
     another field and the value it must have for this one to be shown (the
@@ -53,6 +53,7 @@ class Field:
     slider: bool = False
     show_when: tuple[str, str] | None = None
     help: str = field(default="")
+    upload: str = ""  # a 'text' field: file types a "load a file" button accepts ("" none)
 
 
 #: Longest value a 'text' field accepts (a calibration with its points is a few KB).
@@ -69,9 +70,9 @@ def parse_value(f: Field, raw: object) -> object:
     """Turn one raw value (a string from the page) into the field's type."""
     text = str(raw).strip()
     if f.kind == "text":
-        if len(text) > TEXT_LIMIT:
-            raise ValueError(f"{f.name} must be at most {TEXT_LIMIT:,} characters, "
-                             f"got {len(text):,}")
+        limit = TEXT_LIMIT if f.max is None else int(f.max)
+        if len(text) > limit:
+            raise ValueError(f"{f.name} must be at most {limit:,} characters, got {len(text):,}")
         return text
     if f.kind == "select":
         allowed = [value for value, _ in f.options]
@@ -113,8 +114,12 @@ def render_field(f: Field, calc_id: str) -> str:
         )
         control = f"<select {attrs}>{opts}</select>"
     elif f.kind == "text":
-        control = (f'<textarea {attrs} rows="3" spellcheck="false" '
+        control = (f'<textarea {attrs} rows="{6 if f.upload else 3}" spellcheck="false" '
                    f'placeholder="{escape(f.help)}">{escape(str(f.default))}</textarea>')
+        if f.upload:  # read in the page (cells.js), never sent anywhere
+            control += (f'<input type="file" accept="{escape(f.upload)}" '
+                        f'data-upload-for="{escape(f.name)}" '
+                        f'aria-label="Load the {escape(f.label)} from a file">')
     else:
         bounds = "".join(
             f' {key}="{value}"'
@@ -134,8 +139,9 @@ def render_field(f: Field, calc_id: str) -> str:
         else ""
     )
     title = f' title="{escape(f.help)}"' if f.help else ""
+    kind = " calc-field--text" if f.kind == "text" else ""
     return (
-        f'<div class="calc-field"{when}{title}><label for="{escape(ident)}">{escape(f.label)}</label>'
+        f'<div class="calc-field{kind}"{when}{title}><label for="{escape(ident)}">{escape(f.label)}</label>'
         f'<div class="calc-control">{control}{unit}</div></div>'
     )
 

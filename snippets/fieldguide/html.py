@@ -36,3 +36,14 @@ def key_values(pairs: Iterable[tuple[str, str]]) -> str:
 def note(text: str, kind: str = "info") -> str:
     """A one-line remark under a result ('info' or 'warning')."""
     return f'<p class="calc-note calc-note--{escape(kind)}">{escape(text)}</p>'
+
+
+def copy_box(text: str, label: str, rows: int = 12) -> str:
+    """Read-only text for the reader to copy (e.g. a calibration to paste elsewhere).
+
+    >>> copy_box('{"a": 1}', "Calibration")
+    '<textarea class="calc-copy" readonly rows="1" spellcheck="false" aria-label="Calibration">{&quot;a&quot;: 1}</textarea>'
+    """
+    shown = min(rows, text.count("\n") + 1)
+    return (f'<textarea class="calc-copy" readonly rows="{shown}" spellcheck="false" '
+            f'aria-label="{escape(label)}">{escape(text)}</textarea>')

@@ -37,6 +37,7 @@ from __future__ import annotations
 
 import math
 import random
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from .deployment import DeploymentLike, GpuLike, as_deployment
@@ -99,9 +100,11 @@ def _predicted(sim: object, metric: str) -> float:
 
 def compare_vllm(result: VllmResult, deployment: DeploymentLike,
                  gpu: GpuLike = None, *, policy: str = "continuous",
-                 seed: int = 0, max_batch: int = 256) -> Comparison:
+                 seed: int = 0, max_batch: int = 256,
+                 progress: Callable[[float], object] | None = None) -> Comparison:
     """Replay ``result``'s requests through the simulator on ``deployment`` and pair
-    each measured metric with its prediction (see the module docstring)."""
+    each measured metric with its prediction (see the module docstring);
+    ``progress`` gets the replay's fraction done, as :func:`~servecalc.sim.simulate`'s."""
     instance("result", result, VllmResult)
     d = as_deployment(deployment, gpu)
     choice("policy", policy, ("static", "continuous", "chunked"))
@@ -112,7 +115,7 @@ def compare_vllm(result: VllmResult, deployment: DeploymentLike,
     n = len(result.prompts)
     work = make_workload(_arrivals(result.request_rate, result.burstiness, n, seed),
                          result.prompts, result.outputs, description="vllm bench serve replay")
-    sim = simulate(Engine(d, max_batch=cap), work, policy=policy)
+    sim = simulate(Engine(d, max_batch=cap), work, policy=policy, progress=progress)
     rows = tuple(MetricRow(metric=k, measured=v, predicted=_predicted(sim, k))
                  for k, v in result.metrics.items())
     return Comparison(rows=rows, requests=n, request_rate=result.request_rate,

@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import argparse
 import math
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..units import fmt_int, fmt_number, fmt_percent
 from .checks import count
 from .common import Command, command, deployment_from_args, read_file, table
 
 COMMANDS: dict[str, Command] = {}
+
+if TYPE_CHECKING:  # the library loads when the command runs
+    from ..compare import Comparison
 
 
 def _configure(p: argparse.ArgumentParser) -> None:
@@ -30,12 +33,31 @@ def _fmt(metric: str, value: float) -> str:
     return fmt_number(value, 2) + (" ms" if metric.endswith("_ms") else "/s")
 
 
+def replay_summary(c: Comparison) -> str:
+    """One line: how many requests were replayed, at what rate, how."""
+    rate = "all at once" if math.isinf(c.request_rate) else f"{fmt_number(c.request_rate, 2)}/s"
+    return (f"{fmt_int(c.requests)} requests at {rate} (burstiness "
+            f"{fmt_number(c.burstiness, 2)}), {c.policy} batching, seed {c.seed}"
+            + ("" if c.detailed else "; lengths spread evenly from the totals "
+               "(save with --save-detailed for per-request lengths)"))
+
+
+#: Columns of :func:`metric_rows`.
+METRIC_HEADERS = ("metric", "measured", "predicted", "error")
+
+
+def metric_rows(c: Comparison) -> list[list[str]]:
+    """One row per metric vLLM measured (:data:`METRIC_HEADERS`)."""
+    return [[r.metric, _fmt(r.metric, r.measured), _fmt(r.metric, r.predicted),
+             fmt_percent(r.rel_error, 1)] for r in c.rows]
+
+
 @command(COMMANDS, "compare", "a vllm bench serve result against the simulator",
          options="deployment", configure=_configure)
 def _run(args: argparse.Namespace) -> tuple[Any, str]:
     """Replay the requests of a `vllm bench serve --save-result` JSON (same lengths, same rate and
     burstiness) through the simulator on this deployment and print each measured metric next to the
-    prediction."""
+    prediction. The guide's accuracy page runs the same replay in the browser."""
     from ..compare import compare_vllm
     from ..vllm_result import read_vllm_result
 
@@ -43,15 +65,7 @@ def _run(args: argparse.Namespace) -> tuple[Any, str]:
                               name=args.vllm_result)
     c = compare_vllm(result, deployment_from_args(args), policy=args.policy, seed=args.seed,
                      max_batch=args.max_batch)
-    rate = "all at once" if math.isinf(c.request_rate) else f"{fmt_number(c.request_rate, 2)}/s"
-    head = (f"{fmt_int(c.requests)} requests at {rate} (burstiness "
-            f"{fmt_number(c.burstiness, 2)}), {c.policy} batching, seed {c.seed}"
-            + ("" if c.detailed else "; lengths spread evenly from the totals "
-               "(save with --save-detailed for per-request lengths)"))
-    rows = [[r.metric, _fmt(r.metric, r.measured), _fmt(r.metric, r.predicted),
-             fmt_percent(r.rel_error, 1)] for r in c.rows]
-    text = head + "\n" + table(["metric", "measured", "predicted", "error"], rows,
-                               right={1, 2, 3})
+    text = replay_summary(c) + "\n" + table(METRIC_HEADERS, metric_rows(c), right={1, 2, 3})
     data = {
         "requests": c.requests, "request_rate": None if math.isinf(c.request_rate)
         else c.request_rate, "burstiness": c.burstiness, "policy": c.policy, "seed": c.seed,
