@@ -104,6 +104,10 @@ MARGIN_SD = 1.5
 #: SLO ratios are capped here in secant steps: past a cliff (a queue that grows
 #: without end) they mean little.
 _CAP = 3.0
+#: A request alone this close to the limit leaves the capacity ill-defined (reported).
+_FLAT = 0.95
+#: Checks that halve the gap between a passing rate and a cliff above it.
+_BISECTIONS = 3
 #: The checks' steps down, as fractions of the rate.
 _MIN_STEP, _MAX_STEP = 0.03, 0.25
 #: Half the checks pooled above this ratio count as a miss without the other half.
@@ -238,6 +242,18 @@ def _confirm(check: Callable[[float], list[_Point]], rate: float, slope: float,
     else:
         return rate, tried
     aim = _aim(points)
+    # Below a cliff the ratio says nothing of where it is: halve the gap instead.
+    for _ in range(_BISECTIONS):
+        if fail <= _CAP or pooled >= aim or fail_rate - rate <= _MIN_STEP * rate:
+            break
+        mid = (rate + fail_rate) / 2
+        points = check(mid)
+        tried += points
+        ratio = _pooled(points, target)
+        if ratio <= 1:
+            rate, pooled, aim = mid, ratio, _aim(points)
+        else:
+            fail_rate, fail = mid, ratio
     chord = (fail - pooled) / (fail_rate - rate)
     if pooled < aim and fail <= _CAP:      # up the chord; not to a cliff
         rate += (aim - pooled) / chord
@@ -459,7 +475,10 @@ def _max_rate(model, gpu, *, slo, policy, prompt, output, trace, arrival_cv, req
         saturation_requests_per_s=saturation, slo=target, policy=policy, workload=traffic.label,
         feasible=True,
         reason=(f"p{target.percentile:g} TTFT and TPOT within {100 * final.ratio:.1f} % of their "
-                f"limits (the closer one binds)"),
+                f"limits (the closer one binds)" + (
+                    f"; a request alone already takes {100 * alone.ratio:.1f} % of the limit, so "
+                    f"load barely moves the p99 and the rate is ill-defined: loosen the SLO or "
+                    f"use faster hardware" if alone.ratio > _FLAT else "")),
     )
 
 

@@ -113,6 +113,7 @@ def _run_capacity(args: argparse.Namespace) -> tuple[Any, str]:
         ("mean batch", fmt_number(r.mean_batch, 1)),
         ("saturation", f"{fmt_number(r.saturation_requests_per_s, 3)} requests/s (always busy)"),
         ("simulated", f"{fmt_int(r.requests_simulated)} requests at {r.rates_tried} rates"),
+        ("at that rate", r.reason),
     ])
     return r.to_dict(), text
 

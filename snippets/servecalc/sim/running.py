@@ -238,7 +238,7 @@ class RunningSet:
               record: Callable[[float, float, int, int, int], None]) -> float:
         """The decode steps before the next event (an arrival due, a sequence's last
         step), summed at once: a step's time is ``F + G x context`` and the context
-        grows by the batch each step. Recorded as one step of the whole length
+        grows by the batch each step. Recorded as one step of the whole length, its blocks half-way
         (``Recorder.extra_steps`` keeps the count). Nothing when the events are
         near, the blocks might run short, or the step time is not a line."""
         n_dec, k, context = self.n_dec, self.k, self.total_context
@@ -274,8 +274,9 @@ class RunningSet:
         if self.used + need > self.total_blocks:
             return now
         seconds = elapsed(steps)
+        # Blocks half-way (they grow about evenly); the next step's record has the peak.
+        record(now, seconds, n_dec, self.used + need // 2, len(self.waiting))
         self.used += need
-        record(now, seconds, n_dec, self.used, len(self.waiting))
         self.rec.extra_steps += steps - 1
         self.total_context = context + steps * n_dec
         self.k = k + steps
