@@ -1,0 +1,195 @@
+"""The search over the arrival rate behind :func:`servecalc.slo_capacity.max_rate_under_slo`:
+simulate one rate (:func:`_evaluate`), bracket and regula falsi on short runs
+(:func:`_search`), then checks on longer runs from other seeds that put the
+rate a margin below the SLO (:func:`_confirm`). The reasons for each step and
+size are in :mod:`servecalc.slo_capacity`'s docstring.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from .sim import Engine
+from .sim.api import run_policy
+from .sim.stats import percentile
+from .sim.traffic import Traffic
+from .slo import Slo
+
+#: Bisection stops when the bracket is this narrow, relative to its low end.
+RATE_TOLERANCE = 0.02
+#: ... or when the best rate's SLO ratio is this close below 1.
+RATIO_TOLERANCE = 0.01
+#: The first 1/WARM_UP of each run's requests (an empty engine filling up) are
+#: left out of its percentiles.
+WARM_UP = 10
+#: Runs from other seeds at the answer, each LONGER times as long as the search's.
+CHECKS = 4
+LONGER = 4
+#: Standard deviations of margin below the SLO (see :func:`_aim`).
+MARGIN_SD = 1.5
+#: SLO ratios are capped here in secant steps: past a cliff (a queue that grows
+#: without end) they mean little.
+_CAP = 3.0
+#: Checks that halve the gap between a passing rate and a cliff above it.
+_BISECTIONS = 3
+#: The checks' steps down, as fractions of the rate.
+_MIN_STEP, _MAX_STEP = 0.03, 0.25
+#: Half the checks pooled above this ratio count as a miss without the other half.
+EARLY_MISS = 1.03
+
+@dataclass(frozen=True)
+class _Point:
+    """One simulated rate: the SLO ratio and the run's latencies."""
+
+    rate: float
+    ratio: float                 # max(p-th TTFT / limit, p-th TPOT / limit); <= 1 meets
+    ttft: tuple[float, ...]
+    tpot: tuple[float, ...]
+    mean_batch: float
+
+
+def _evaluate(engine: Engine, traffic: Traffic, rate: float, policy: str, target: Slo) -> _Point:
+    work = traffic.at(rate)
+    rec = run_policy(engine, work, policy)
+    ttft = tuple(f - a for f, a in zip(rec.first, work.arrivals))
+    tpot = tuple((e - f) / (o - 1) if o > 1 else 0.0
+                 for e, f, o in zip(rec.finish, rec.first, work.outputs))
+    busy = math.fsum(rec.step_len)
+    mean_batch = math.fsum([b * d for b, d in zip(rec.step_batch, rec.step_len)]) / busy
+    return _Point(rate, _ratio(ttft[len(ttft) // WARM_UP:], tpot[len(tpot) // WARM_UP:], target),
+                  ttft, tpot, mean_batch)
+
+
+def _ratio(ttft: Sequence[float], tpot: Sequence[float], target: Slo) -> float:
+    """The larger of p-th TTFT over its limit and p-th TPOT over its limit."""
+    p = target.percentile
+    return max(percentile(ttft, p) / target.ttft_s, percentile(tpot, p) / target.tpot_s)
+
+
+def _pooled(points: list[_Point], target: Slo) -> float:
+    """The SLO ratio over the requests of several runs (each after its warm-up)."""
+    ttft = [t for q in points for t in q.ttft[len(q.ttft) // WARM_UP:]]
+    tpot = [t for q in points for t in q.tpot[len(q.tpot) // WARM_UP:]]
+    return _ratio(ttft, tpot, target)
+
+
+def _spread(ratios: list[float]) -> float:
+    """Standard deviation of the SLO ratios (capped at 3: past a cliff they mean little)."""
+    capped = [min(r, 3.0) for r in ratios]
+    mean = math.fsum(capped) / len(capped)
+    return math.sqrt(math.fsum((r - mean) ** 2 for r in capped) / (len(capped) - 1))
+
+
+def _aim(points: list[_Point]) -> float:
+    """The pooled SLO ratio to aim for: below 1 by :data:`MARGIN_SD` standard deviations
+    of the gap between the pooled checks and a fresh run twice as long as one check
+    (at least :data:`RATIO_TOLERANCE`)."""
+    sd = _spread([q.ratio for q in points]) * math.sqrt(1 / len(points) + 1 / 2)
+    return 1.0 - max(RATIO_TOLERANCE, MARGIN_SD * sd)
+
+
+def _confirm(check: Callable[[float], list[_Point]], rate: float, slope: float,
+             target: Slo) -> tuple[float, list[_Point]]:
+    """The rate moved to where the checks' pooled ratio is :func:`_aim`, and every
+    check run (the steps are in :mod:`servecalc.slo_capacity`'s docstring, "Where the
+    checks put it")."""
+    points = check(rate)
+    tried = list(points)
+    pooled = _pooled(points, target)
+    if pooled <= 1:
+        if slope > 0:
+            rate += max(-0.1 * rate, min(0.1 * rate, (_aim(points) - pooled) / slope))
+        return rate, tried
+    fail_rate, fail = rate, pooled
+    step = (min(pooled, _CAP) - _aim(points)) / slope / rate if slope > 0 else _MAX_STEP
+    for _ in range(8):
+        rate *= 1 - min(_MAX_STEP, max(_MIN_STEP, step))
+        points = check(rate)
+        tried += points
+        pooled = _pooled(points, target)
+        if pooled <= 1:
+            break
+        # Secant through the last two failing checks (a flat or inverted pair: big step).
+        rise = (min(fail, _CAP) - min(pooled, _CAP)) / (fail_rate - rate)
+        fail_rate, fail = rate, pooled
+        step = (min(pooled, _CAP) - _aim(points)) / rise / rate if rise > 0 else _MAX_STEP
+    else:
+        return rate, tried
+    aim = _aim(points)
+    # Below a cliff the ratio says nothing of where it is: halve the gap instead.
+    for _ in range(_BISECTIONS):
+        if fail <= _CAP or pooled >= aim or fail_rate - rate <= _MIN_STEP * rate:
+            break
+        mid = (rate + fail_rate) / 2
+        points = check(mid)
+        tried += points
+        ratio = _pooled(points, target)
+        if ratio <= 1:
+            rate, pooled, aim = mid, ratio, _aim(points)
+        else:
+            fail_rate, fail = mid, ratio
+    chord = (fail - pooled) / (fail_rate - rate)
+    if pooled < aim and fail <= _CAP:      # up the chord; not to a cliff
+        rate += (aim - pooled) / chord
+    elif pooled > aim:      # down: the gentler slope of the two makes the longer step
+        rate -= (pooled - aim) / (min(chord, slope) if slope > 0 else chord)
+    return rate, tried
+
+
+def _excess(point: _Point) -> float:
+    """How far the SLO ratio is above 1, capped (a cliff would stall the secant)."""
+    return min(point.ratio, _CAP) - 1.0
+
+
+def _search(evaluate: Callable[[float], _Point], saturation: float,
+            report: Callable[[float], None]) -> tuple[_Point | None, list[_Point]]:
+    """Bracket and regula falsi (Illinois): (best point meeting the SLO or None, every
+    point tried). It stops when the bracket is within :data:`RATE_TOLERANCE` or the
+    best point is within :data:`RATIO_TOLERANCE` of the limit.
+
+    It starts at half the saturation rate, where batches are large and steps
+    few; a point that misses the SLO halves the rate down to 1/64 of
+    saturation before the configuration is called infeasible. It never returns
+    more than the saturation rate, the most a replica sustains in steady state.
+    """
+    tried: list[_Point] = []
+
+    def at(rate: float) -> _Point:
+        point = evaluate(rate)
+        tried.append(point)
+        report(len(tried))
+        return point
+
+    low = at(saturation / 2)
+    high = None
+    while low.ratio > 1:
+        if low.rate < saturation / 64:
+            return None, tried
+        high, low = low, at(low.rate / 2)
+    if high is None:
+        high = at(1.2 * saturation)
+        if high.ratio <= 1:
+            # Past saturation the queue only grows; a run that still meets the SLO there
+            # is too short to show it. No replica sustains more than saturation.
+            top = at(saturation)
+            if top.ratio <= 1:
+                return top, tried
+            high = top
+    side = 0                        # Illinois: halve the weight of an end kept twice
+    f_low, f_high = _excess(low), _excess(high)
+    while high.rate - low.rate > RATE_TOLERANCE * low.rate and f_low < -RATIO_TOLERANCE:
+        guess = (low.rate * f_high - high.rate * f_low) / (f_high - f_low)
+        span = high.rate - low.rate
+        guess = min(max(guess, low.rate + 0.1 * span), high.rate - 0.1 * span)
+        mid = at(guess)
+        if mid.ratio <= 1:
+            low, f_low = mid, _excess(mid)
+            f_high = f_high / 2 if side == -1 else f_high
+            side = -1
+        else:
+            high, f_high = mid, _excess(mid)
+            f_low = f_low / 2 if side == 1 else f_low
+            side = 1
+    return low, tried
