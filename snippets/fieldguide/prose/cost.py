@@ -208,10 +208,10 @@ def cost_under_slo(model: str, gpu: str, slo: str, field: str, gpus: int = 1,
 
     >>> cost_under_slo("llama-3.1-70b", "h100-sxm", "mlperf-llama2-70b-interactive", "rate",
     ...                gpus=4)
-    '3.48 requests/s'
+    '3.34 requests/s'
     >>> cost_under_slo("llama-3.1-70b", "h100-sxm", "mlperf-llama2-70b-interactive", "premium",
     ...                gpus=4)
-    '125.5 %'
+    '135.0 %'
     """
     choice("field", field, ["rate", "batch", "busy_rate", "usd_per_m", "busy_usd_per_m",
                             "premium"])

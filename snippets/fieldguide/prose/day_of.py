@@ -111,7 +111,7 @@ def dayof_capacity(model: str, gpu: str, prompt: int, output: int, slo: str, fie
 
     >>> dayof_capacity("llama-3.1-70b", "h100-sxm", 1024, 256, "mlperf-llama2-70b-interactive",
     ...                "requests_per_s", gpus=4)
-    '3.40 requests/s'
+    '3.25 requests/s'
     """
     choice("field", field, ["batch", "requests_per_s", "tokens_per_s", "tpot", "ttft",
                             "max_fit"])

@@ -105,7 +105,7 @@ def slo_capacity_rate(model: str, gpu: str, gpus: int, prompt: int, output: int,
     (simulated, :func:`servecalc.slo_capacity.max_rate_under_slo`).
 
     >>> slo_capacity_rate("llama-3.1-70b", "h100-sxm", 4, 1024, 256, "mlperf-llama2-70b-interactive")
-    '3.40 requests/s'
+    '3.25 requests/s'
     """
     r = capacity(model, gpu, gpus, prompt, output, slo)
     return f"{fmt_number(r.max_rate_requests_per_s, 2)} requests/s"
@@ -116,7 +116,7 @@ def slo_capacity_tokens(model: str, gpu: str, gpus: int, prompt: int, output: in
     """Output tokens per second at that rate.
 
     >>> slo_capacity_tokens("llama-3.1-70b", "h100-sxm", 4, 1024, 256, "mlperf-llama2-70b-server")
-    '1,797 tok/s'
+    '1,766 tok/s'
     """
     r = capacity(model, gpu, gpus, prompt, output, slo)
     return f"{fmt_number(r.output_tokens_per_s, 0)} tok/s"
@@ -127,7 +127,7 @@ def slo_capacity_batch(model: str, gpu: str, gpus: int, prompt: int, output: int
     """Mean number of sequences in the engine at that rate (time-weighted, simulated).
 
     >>> slo_capacity_batch("llama-3.1-70b", "h100-sxm", 4, 1024, 256, "mlperf-llama2-70b-interactive")
-    '26'
+    '24'
     """
     return fmt_number(capacity(model, gpu, gpus, prompt, output, slo).mean_batch, 0)
 
@@ -138,7 +138,7 @@ def slo_capacity_ratio(model: str, gpu: str, gpus: int, prompt: int, output: int
 
     >>> slo_capacity_ratio("llama-3.1-70b", "h100-sxm", 4, 1024, 256,
     ...                    "mlperf-llama2-70b-interactive", "mlperf-llama2-70b-server")
-    '48.4 %'
+    '47.1 %'
     """
     a = capacity(model, gpu, gpus, prompt, output, strict).max_rate_requests_per_s
     b = capacity(model, gpu, gpus, prompt, output, loose).max_rate_requests_per_s
@@ -150,7 +150,7 @@ def slo_bound_gap(model: str, gpu: str, gpus: int, prompt: int, output: int, slo
     overstates the simulated capacity, as a share of the simulated one.
 
     >>> slo_bound_gap("llama-3.1-70b", "h100-sxm", 4, 1024, 256, "mlperf-llama2-70b-interactive")
-    '39.8 %'
+    '46.0 %'
     """
     simulated = capacity(model, gpu, gpus, prompt, output, slo).max_rate_requests_per_s
     bound = steady_state_bound(model, gpu, gpus, prompt, output, slo)
