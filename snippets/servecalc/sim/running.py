@@ -238,9 +238,9 @@ class RunningSet:
               record: Callable[[float, float, int, int, int], None]) -> float:
         """The decode steps before the next event (an arrival due, a sequence's last
         step), summed at once: a step's time is ``F + G x context`` and the context
-        grows by the batch each step. Recorded as one step of the whole length, its blocks half-way
-        (``Recorder.extra_steps`` keeps the count). Nothing when the events are
-        near, the blocks might run short, or the step time is not a line."""
+        grows by the batch each step. Recorded as one step of the whole length, its
+        blocks half-way (``Recorder.extra_steps`` keeps the count). Nothing when the
+        events are near, the blocks might run short, or the step time is not a line."""
         n_dec, k, context = self.n_dec, self.k, self.total_context
         coefficients = line(n_dec)
         heap = self.end_steps
