@@ -12,7 +12,7 @@ from servecalc.load_curve import load_curve
 from servecalc.plan import plan
 from servecalc.sim import Engine
 from servecalc.slo import PRESETS
-from servecalc.slo_capacity import max_rate_under_slo
+from servecalc.slo_capacity import DEFAULT_REQUESTS, MAX_REQUESTS, max_rate_under_slo
 from servecalc.units import fmt_duration, fmt_number, fmt_usd
 
 from . import charts
@@ -84,8 +84,8 @@ CAPACITY = Calculator(
               unit="tokens"),
         Field(name="output", label="Output", kind="int", default=250, min=2, max=32_768,
               unit="tokens"),
-        Field(name="requests", label="Requests per rate tried", kind="int", default=1000,
-              min=200, max=100_000),
+        Field(name="requests", label="Requests per rate tried", kind="int",
+              default=DEFAULT_REQUESTS, min=200, max=MAX_REQUESTS),
     ],
     compute=capacity_calc,
     long_running=True,
@@ -128,8 +128,8 @@ PLAN = Calculator(
               default="bf16", options=[("bf16", "bf16"), ("bf16,fp8", "bf16 and fp8")]),
         Field(name="headroom", label="Headroom", kind="float", default=0.0, min=0.0, max=0.9,
               step=0.05, help="load each replica to at most 1 - headroom of its capacity"),
-        Field(name="requests", label="Requests per rate tried", kind="int", default=500,
-              min=200, max=100_000),
+        Field(name="requests", label="Requests per rate tried", kind="int",
+              default=DEFAULT_REQUESTS, min=200, max=MAX_REQUESTS),
     ],
     compute=plan_calc,
     long_running=True,
