@@ -16,6 +16,7 @@ from servecalc.sim import (
     LogNormal,
     Uniform,
     burst_workload,
+    gamma_workload,
     make_workload,
     poisson_workload,
     saturation_rate,
@@ -193,10 +194,7 @@ def test_engine_matches_naive_reference(chunked, kv_blocks, seed):
     assert list(r.first_token_s) == first
     assert list(r.finish_s) == finish
     assert r.preemptions == preemptions
-    fast = simulate(engine, work, policy=policy)
-    for a, b in zip(fast.first_token_s + fast.finish_s, r.first_token_s + r.finish_s):
-        assert math.isclose(a, b, rel_tol=1e-12)
-    assert (fast.steps, fast.preemptions) == (r.steps, r.preemptions)
+    _assert_same_run(simulate(engine, work, policy=policy), r)
     if kv_blocks == 150:
         assert preemptions > 0          # the small pool does force preemption
     assert r.peak_kv_utilization <= 1.0
@@ -232,11 +230,29 @@ def test_batch_one_short_path_equals_step_by_step(policy):
                      chart_points=50, progress=None, fast=True)
     slow = _simulate(engine, work, policy=policy, slo="mlperf-llama2-70b-server",
                      chart_points=50, progress=None, fast=False)
-    for a, b in zip(fast.finish_s, slow.finish_s):
+    _assert_same_run(fast, slow)
+
+
+def _assert_same_run(fast, slow) -> None:
+    """The short paths' run equals the step-by-step one: every request's start, first
+    token and finish to rounding; steps, preemptions and the KV peak exactly."""
+    for a, b in zip(fast.start_s + fast.first_token_s + fast.finish_s,
+                    slow.start_s + slow.first_token_s + slow.finish_s):
         assert math.isclose(a, b, rel_tol=1e-12)
-    for a, b in zip(fast.first_token_s, slow.first_token_s):
-        assert math.isclose(a, b, rel_tol=1e-12)
-    assert fast.steps == slow.steps
+    assert (fast.steps, fast.preemptions, fast.peak_kv_utilization) == (
+        slow.steps, slow.preemptions, slow.peak_kv_utilization)
+
+
+def test_a_request_preempted_mid_prefill_keeps_its_first_start():
+    """Found by fuzzing (chunked, a small pool): request 14 is preempted while its prompt
+    is prefilling and later finds the engine empty; it is not a fresh lone request."""
+    engine = Engine(MODEL, GPU, max_batch=4, kv_blocks=40, max_batched_tokens=256)
+    work = gamma_workload(0.2, 150, cv=3.0, prompt=Uniform(20, 500),
+                          output=LogNormal(60, 0.8, high=80), seed=6266)
+    runs = [_simulate(engine, work, policy="chunked", slo="mlperf-llama2-70b-server",
+                      chart_points=50, progress=None, fast=f) for f in (True, False)]
+    assert runs[1].preemptions > 0
+    _assert_same_run(*runs)
 
 
 @pytest.mark.parametrize("policy", ["continuous", "chunked"])
@@ -249,9 +265,7 @@ def test_lone_requests_timed_at_once_equal_step_by_step(policy):
                      chart_points=50, progress=None, fast=True)
     slow = _simulate(engine, work, policy=policy, slo="mlperf-llama2-70b-server",
                      chart_points=50, progress=None, fast=False)
-    assert len(fast.timeline) and fast.steps == slow.steps
-    for a, b in zip(fast.finish_s + fast.first_token_s, slow.finish_s + slow.first_token_s):
-        assert math.isclose(a, b, rel_tol=1e-12)
+    _assert_same_run(fast, slow)
     # The short path ran: a lone request's steps are one record.
     records = [len(run_policy(engine, work, policy, fast=f).step_len) for f in (True, False)]
     assert records[0] < records[1] / 2

@@ -32,12 +32,15 @@ MARGIN_SD = 1.5
 #: SLO ratios are capped here in secant steps: past a cliff (a queue that grows
 #: without end) they mean little.
 _CAP = 3.0
+#: Steps down before a rate that the checks never confirm is reported as such.
+_STEPS_DOWN = 8
 #: Checks that halve the gap between a passing rate and a cliff above it.
 _BISECTIONS = 3
 #: The checks' steps down, as fractions of the rate.
 _MIN_STEP, _MAX_STEP = 0.03, 0.25
 #: Half the checks pooled above this ratio count as a miss without the other half.
 EARLY_MISS = 1.03
+
 
 @dataclass(frozen=True)
 class _Point:
@@ -76,8 +79,9 @@ def _pooled(points: list[_Point], target: Slo) -> float:
 
 
 def _spread(ratios: list[float]) -> float:
-    """Standard deviation of the SLO ratios (capped at 3: past a cliff they mean little)."""
-    capped = [min(r, 3.0) for r in ratios]
+    """Standard deviation of the SLO ratios (capped at :data:`_CAP`: past a cliff they
+    mean little)."""
+    capped = [min(r, _CAP) for r in ratios]
     mean = math.fsum(capped) / len(capped)
     return math.sqrt(math.fsum((r - mean) ** 2 for r in capped) / (len(capped) - 1))
 
@@ -91,20 +95,19 @@ def _aim(points: list[_Point]) -> float:
 
 
 def _confirm(check: Callable[[float], list[_Point]], rate: float, slope: float,
-             target: Slo) -> tuple[float, list[_Point]]:
-    """The rate moved to where the checks' pooled ratio is :func:`_aim`, and every
-    check run (the steps are in :mod:`servecalc.slo_capacity`'s docstring, "Where the
-    checks put it")."""
+             target: Slo) -> tuple[float, list[_Point], list[_Point]]:
+    """The rate moved to where the checks' pooled ratio is :func:`_aim`, every check
+    run, and the checks at the last rate that met the SLO (empty when none did in
+    :data:`_STEPS_DOWN` steps: then the rate is not confirmed). The steps are in
+    :mod:`servecalc.slo_capacity`'s docstring, "Where the checks put it"."""
     points = check(rate)
     tried = list(points)
     pooled = _pooled(points, target)
     if pooled <= 1:
-        if slope > 0:
-            rate += max(-0.1 * rate, min(0.1 * rate, (_aim(points) - pooled) / slope))
-        return rate, tried
+        return _nudge(rate, pooled, _aim(points), slope), tried, points
     fail_rate, fail = rate, pooled
     step = (min(pooled, _CAP) - _aim(points)) / slope / rate if slope > 0 else _MAX_STEP
-    for _ in range(8):
+    for _ in range(_STEPS_DOWN):
         rate *= 1 - min(_MAX_STEP, max(_MIN_STEP, step))
         points = check(rate)
         tried += points
@@ -116,8 +119,8 @@ def _confirm(check: Callable[[float], list[_Point]], rate: float, slope: float,
         fail_rate, fail = rate, pooled
         step = (min(pooled, _CAP) - _aim(points)) / rise / rate if rise > 0 else _MAX_STEP
     else:
-        return rate, tried
-    aim = _aim(points)
+        return rate, tried, []
+    passed, aim = points, _aim(points)
     # Below a cliff the ratio says nothing of where it is: halve the gap instead.
     for _ in range(_BISECTIONS):
         if fail <= _CAP or pooled >= aim or fail_rate - rate <= _MIN_STEP * rate:
@@ -127,15 +130,22 @@ def _confirm(check: Callable[[float], list[_Point]], rate: float, slope: float,
         tried += points
         ratio = _pooled(points, target)
         if ratio <= 1:
-            rate, pooled, aim = mid, ratio, _aim(points)
+            rate, pooled, aim, passed = mid, ratio, _aim(points), points
         else:
             fail_rate, fail = mid, ratio
     chord = (fail - pooled) / (fail_rate - rate)
-    if pooled < aim and fail <= _CAP:      # up the chord; not to a cliff
-        rate += (aim - pooled) / chord
-    elif pooled > aim:      # down: the gentler slope of the two makes the longer step
-        rate -= (pooled - aim) / (min(chord, slope) if slope > 0 else chord)
-    return rate, tried
+    if pooled <= aim:                      # up the chord; below a cliff, the rate stands
+        return (rate + (aim - pooled) / chord if fail <= _CAP else rate), tried, passed
+    # Down: the gentler slope of the two makes the longer step.
+    return _nudge(rate, pooled, aim, min(chord, slope) if slope > 0 else chord), tried, passed
+
+
+def _nudge(rate: float, pooled: float, aim: float, slope: float) -> float:
+    """One Newton step from ``pooled`` to ``aim`` (at most 10 % of the rate). Without
+    a rising slope, no step up, and a :data:`_MIN_STEP` step down when above the aim."""
+    if slope > 0:
+        return rate + max(-0.1 * rate, min(0.1 * rate, (aim - pooled) / slope))
+    return rate * (1 - _MIN_STEP) if pooled > aim else rate
 
 
 def _excess(point: _Point) -> float:

@@ -40,7 +40,8 @@ The search
   least :data:`RATIO_TOLERANCE`. Checks that meet the SLO: one Newton step
   (at most 10 %) to the aim. Checks that miss it: a step down along the
   slope (3 % to 25 %), checked again, then secant steps, until a check
-  meets the SLO; then a step along the chord to the failing check above
+  meets the SLO (eight steps at most: a rate no check confirms is reported
+  as infeasible); below a cliff, up to three checks halve the gap to it; then a step along the chord to the failing check above
   (the ratio rises faster and faster with the rate, so the chord lies above
   it) -- except when that check is past a cliff (its ratio above 3, a queue
   growing without end, whose onset moves from seed to seed): then the
@@ -286,11 +287,14 @@ def _max_rate(model, gpu, *, slo, policy, prompt, output, trace, arrival_cv, req
                 break                   # a clear miss: the other half would not save it
         return points
 
-    rate, checks = _confirm(check, best.rate, slope, target)
-    last = [q.ratio for q in checks if q.rate == checks[-1].rate]
-    stderr = _spread(last) / math.sqrt(CHECKS) / slope if slope > 0 else rate
+    rate, checks, passed = _confirm(check, best.rate, slope, target)
+    tried += [below, above, *checks]
+    if not passed:
+        return _infeasible(target, policy, traffic, saturation, checks[-1], tried)
+    ratios = [q.ratio for q in passed]
+    stderr = _spread(ratios) / math.sqrt(len(ratios)) / slope if slope > 0 else rate
     final = _evaluate(engine, traffic, rate, policy, target)
-    tried += [below, above, *checks, final]
+    tried.append(final)
     if progress is not None:
         progress(1.0)
     return CapacityResult(
@@ -318,11 +322,12 @@ def _infeasible(target: Slo, policy: str, traffic: Traffic, saturation: float, l
         max_rate_requests_per_s=0.0, rate_stderr_requests_per_s=0.0,
         rate_interval_requests_per_s=(0.0, 0.0), output_tokens_per_s=0.0, ttft_s=ttft,
         tpot_s=tpot, mean_batch=low.mean_batch, requests_per_rate=len(traffic.base),
-        requests_simulated=len(traffic.base) * len(tried), rates_tried=len(tried),
+        requests_simulated=sum(len(q.ttft) for q in tried), rates_tried=len(tried),
         saturation_requests_per_s=saturation, slo=target, policy=policy, workload=traffic.label,
         feasible=False,
         reason=(("the SLO fails even for requests alone in the engine: " if not tried else
-                 f"the SLO fails even at {low.rate:.3g} requests/s (1/64 of saturation): ") +
+                 f"the SLO fails even at {low.rate:.3g} requests/s "
+                 f"(1/{saturation / low.rate:.0f} of saturation): ") +
                 f"p{target.percentile:g} TTFT {percentile(low.ttft, target.percentile):.3f} s "
                 f"(limit {target.ttft_s} s), TPOT {percentile(low.tpot, target.percentile):.4f} s "
                 f"(limit {target.tpot_s} s)"),

@@ -119,7 +119,11 @@ class Recorder:
         self.start = [-1.0] * n
         self.done = 0
         self.preemptions = 0
-        self.extra_steps = 0   # steps beyond the records: a lone request's are one record
+        # Steps beyond the records (a lone request's steps, or a stretch of decoding
+        # summed at once, are one record), and the most blocks held, where a record
+        # shows fewer (a lone request's record shows them half-way).
+        self.extra_steps = 0
+        self.peak_blocks = 0
         self.step_start: list[float] = []
         self.step_len: list[float] = []
         self.step_batch: list[int] = []

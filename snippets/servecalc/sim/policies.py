@@ -228,7 +228,7 @@ def run_chunked(engine: Engine, work: Workload, rec: Recorder, lone: bool = True
         if finish is not None:
             now = finish
             continue
-        if alone and run.n_dec and not prefilling and not waiting:
+        if lone and run.n_dec and not prefilling and not waiting:
             later = run.decode_run(now, decode, rec.step, line)    # decode-only steps
             if later > now:
                 now = later

@@ -119,7 +119,7 @@ def build_result(engine: Engine, work: Workload, rec: Recorder, policy: str, tar
         mean_batch=weighted / busy,
         peak_batch=max(rec.step_batch),
         kv_blocks=engine.kv_blocks,
-        peak_kv_utilization=max(rec.step_blocks) / engine.kv_blocks,
+        peak_kv_utilization=max(max(rec.step_blocks), rec.peak_blocks) / engine.kv_blocks,
         timeline=timeline(rec.step_start, rec.step_len, rec.step_batch, rec.step_blocks,
                           rec.step_waiting, kv_blocks=engine.kv_blocks, end_s=end,
                           points=chart_points),

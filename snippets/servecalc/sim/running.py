@@ -39,7 +39,7 @@ from collections import deque
 from collections.abc import Callable
 
 from .engine import Engine, Recorder
-from .single import lone_blocks
+from .single import lone_blocks, lone_peak_blocks
 from .workload import Workload
 
 WAITING, RUNNING, PREFILLING, DONE = 0, 1, 2, 3
@@ -101,12 +101,14 @@ class RunningSet:
         the finish time, or None (then the policy's loop takes it step by step).
 
         Its steps are recorded as one, of batch 1 and its blocks half-way through
-        (as the batch-1 short path does); ``Recorder.extra_steps`` keeps the count.
+        (as the batch-1 short path does); ``Recorder.extra_steps`` keeps the count
+        and ``Recorder.peak_blocks`` the blocks of its last step.
         """
         if self.n_dec or self.prefilling or len(self.waiting) != 1:
             return None
         i = self.waiting[0]
-        if self.gen[i]:
+        rec = self.rec
+        if rec.start[i] >= 0:           # started before (and preempted): step by step
             return None
         prompt, output = self.prompts[i], self.outputs[i]
         ttft, total, steps = service(prompt, output)
@@ -115,10 +117,10 @@ class RunningSet:
             return None
         self.waiting.popleft()
         self.state[i] = DONE
-        rec = self.rec
         rec.start[i], rec.first[i], rec.finish[i] = now, now + ttft, end
         rec.step(now, total, 1, lone_blocks(prompt, output, self.bs), 0)
         rec.extra_steps += steps - 1
+        rec.peak_blocks = max(rec.peak_blocks, lone_peak_blocks(prompt, output, self.bs))
         rec.finished(1)
         return end
 

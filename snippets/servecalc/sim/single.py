@@ -54,6 +54,12 @@ def lone_blocks(prompt: int, output: int, block_size: int) -> int:
     return -(-(prompt + output // 2) // block_size)
 
 
+def lone_peak_blocks(prompt: int, output: int, block_size: int) -> int:
+    """KV blocks a lone request holds at its last step (its peak): the prompt and
+    every output token but the last, whose KV is never written."""
+    return -(-(prompt + output - 1) // block_size)
+
+
 def lone_service(engine: Engine, policy: str) -> Callable[[int, int], tuple[float, float, int]]:
     """:func:`single_service` for ``engine`` and ``policy``, each (prompt, output)
     pair timed once per engine (a capacity search runs the same engine many times)."""
@@ -92,6 +98,7 @@ def run_single(engine: Engine, work: Workload, rec: Recorder, policy: str) -> No
         while a < n and arrivals[a] <= begin:
             a += 1
         rec.step(begin, total, 1, lone_blocks(prompts[i], outputs[i], bs), a - i - 1)
+        rec.peak_blocks = max(rec.peak_blocks, lone_peak_blocks(prompts[i], outputs[i], bs))
         if i >= mark:                 # report progress only when a mark is crossed
             rec.finished(i + 1 - rec.done)
             mark = math.ceil(rec.next_report) - 1 if rec.next_report < n else n - 1
