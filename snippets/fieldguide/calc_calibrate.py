@@ -17,6 +17,9 @@ ValueError: measurements line 1: missing model, gpu, batch, context, seconds
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 import json
 from importlib import resources
 
@@ -96,7 +99,7 @@ CALIBRATION = Calculator(
 )
 
 
-def compare_calc(progress=None, **v) -> str:
+def compare_calc(progress: Callable[[float], object] | None = None, **v: Any) -> str:
     result = read_vllm_result(v["vllm_result"], name="vllm_result")
     c = compare_vllm(result, deployment_of(v), policy=v["policy"], seed=v["seed"],
                      max_batch=v["max_batch"], progress=progress)

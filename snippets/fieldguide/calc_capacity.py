@@ -8,6 +8,9 @@ cheapest fleet for a load (``plan``), both by simulation, with progress and Stop
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 from servecalc.load_curve import load_curve
 from servecalc.plan import plan
 from servecalc.sim import Engine
@@ -31,7 +34,7 @@ def _scaled(progress, start: float, span: float):
     return lambda fraction: progress(start + span * fraction)
 
 
-def capacity_calc(progress=None, **v) -> str:
+def capacity_calc(progress: Callable[[float], object] | None = None, **v: Any) -> str:
     engine = Engine(deployment_of(v))
     r = max_rate_under_slo(engine, slo=v["slo"], policy=v["policy"], prompt=v["prompt"],
                            output=v["output"], requests=v["requests"],
@@ -92,7 +95,7 @@ CAPACITY = Calculator(
 )
 
 
-def plan_calc(progress=None, **v) -> str:
+def plan_calc(progress: Callable[[float], object] | None = None, **v: Any) -> str:
     result = plan(v["model"], rate=v["rate"], prompt=v["prompt"], output=v["output"],
                   slo=v["slo"], gpu_counts=[int(n) for n in v["gpu_counts"].split(",")],
                   weight_dtypes=v["weight_dtypes"].split(","), headroom=v["headroom"],

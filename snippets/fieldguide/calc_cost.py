@@ -6,6 +6,8 @@ True
 
 from __future__ import annotations
 
+from typing import Any
+
 from servecalc.cost import cost_per_million_tokens
 from servecalc.prices import get_price
 from servecalc.units import fmt_usd
@@ -18,7 +20,7 @@ from .html import key_values, note
 UTILIZATIONS = [0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0]
 
 
-def cost(**v) -> str:
+def cost(**v: Any) -> str:
     d = deployment_of(v)
     common = dict(price_usd_per_hour=v["price_usd_per_hour"], batch=v["batch"],
                   prompt=v["prompt"], output=v["output"])

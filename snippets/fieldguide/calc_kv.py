@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from servecalc.capacity import fit
 from servecalc.kv import kv_bytes_per_batch, kv_bytes_per_token, linear_state_bytes
 from servecalc.units import fmt_bytes, fmt_int
@@ -15,7 +17,7 @@ from .html import key_values, note
 CONTEXTS = [1024, 2048, 4096, 8192, 16384, 32768, 65536, 131072]
 
 
-def kv_fit(**v) -> str:
+def kv_fit(**v: Any) -> str:
     model = resolve_model(v)
     common = dict(gpus=v["gpus"], weight_dtype=v["weight_dtype"],
                   memory_utilization=v["memory_utilization"])

@@ -6,6 +6,8 @@ True
 
 from __future__ import annotations
 
+from typing import Any
+
 from servecalc.capacity import fit_deployment
 from servecalc.latency import request_latency
 from servecalc.units import fmt_duration, fmt_number
@@ -17,7 +19,7 @@ from .forms import Field
 from .html import key_values, note
 
 
-def latency(**v) -> str:
+def latency(**v: Any) -> str:
     d = deployment_of(v)
     r = request_latency(d, prompt=v["prompt"], output=v["output"], batch=v["batch"])
     rows = [

@@ -6,6 +6,8 @@ True
 
 from __future__ import annotations
 
+from typing import Any
+
 from servecalc.quantization import compare_precisions
 from servecalc.units import fmt_bytes, fmt_duration, fmt_int, fmt_number
 
@@ -25,7 +27,7 @@ QUANTIZE_CHOICES = [
 ]
 
 
-def quantization(**v) -> str:
+def quantization(**v: Any) -> str:
     rows = compare_precisions(deployment_of(v), context=v["context"], batch=v["batch"])
     labels = [f"W {r.weight_dtype} / KV {r.kv_dtype} / compute {r.compute_dtype}" for r in rows]
     body = [

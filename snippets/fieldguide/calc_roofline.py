@@ -6,6 +6,8 @@ True
 
 from __future__ import annotations
 
+from typing import Any
+
 from servecalc.gpus import get_gpu
 from servecalc.step import StepModel
 from servecalc.units import fmt_number
@@ -17,7 +19,7 @@ from .forms import Field
 from .html import key_values, table
 
 
-def roofline(**v) -> str:
+def roofline(**v: Any) -> str:
     d = deployment_of(v)
     sm = StepModel(d)
     device = get_gpu(v["gpu"])

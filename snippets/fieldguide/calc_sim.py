@@ -7,6 +7,9 @@ True
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 from servecalc.sim import simulate_poisson
 from servecalc.units import fmt_duration, fmt_number, fmt_percent
 
@@ -30,7 +33,7 @@ def _output_lengths(shape: str, mean: int) -> int | str:
     return f"lognormal:{mean},1.0"
 
 
-def simulator(progress=None, **v) -> str:
+def simulator(progress: Callable[[float], object] | None = None, **v: Any) -> str:
     result = simulate_poisson(
         v["model"], v["gpu"], gpus=v["gpus"], rate=v["rate"], requests=v["requests"],
         prompt=v["prompt"], output=_output_lengths(v["output_shape"], v["output"]),
