@@ -226,11 +226,13 @@ def test_static_matches_a_literal_group_by_group_run():
 def test_batch_one_short_path_equals_step_by_step(policy):
     engine = Engine(MODEL, GPU, max_batch=1, max_batched_tokens=256)
     work = poisson_workload(4.0, 120, prompt=Uniform(100, 600), output=Uniform(1, 40), seed=3)
-    fast = _simulate(engine, work, policy=policy, slo="mlperf-llama2-70b-server",
-                     chart_points=50, progress=None, fast=True)
-    slow = _simulate(engine, work, policy=policy, slo="mlperf-llama2-70b-server",
-                     chart_points=50, progress=None, fast=False)
-    _assert_same_run(fast, slow)
+    _assert_same_run(*_fast_and_slow(engine, work, policy))
+
+
+def _fast_and_slow(engine, work, policy):
+    """The run with the short paths and the one step by step."""
+    return [_simulate(engine, work, policy=policy, slo="mlperf-llama2-70b-server",
+                      chart_points=50, progress=None, fast=f) for f in (True, False)]
 
 
 def _assert_same_run(fast, slow) -> None:
@@ -249,8 +251,7 @@ def test_a_request_preempted_mid_prefill_keeps_its_first_start():
     engine = Engine(MODEL, GPU, max_batch=4, kv_blocks=40, max_batched_tokens=256)
     work = gamma_workload(0.2, 150, cv=3.0, prompt=Uniform(20, 500),
                           output=LogNormal(60, 0.8, high=80), seed=6266)
-    runs = [_simulate(engine, work, policy="chunked", slo="mlperf-llama2-70b-server",
-                      chart_points=50, progress=None, fast=f) for f in (True, False)]
+    runs = _fast_and_slow(engine, work, "chunked")
     assert runs[1].preemptions > 0
     _assert_same_run(*runs)
 
@@ -261,11 +262,7 @@ def test_lone_requests_timed_at_once_equal_step_by_step(policy):
     arrives; timing them at once gives the same times and step count as stepping."""
     engine = Engine(MODEL, GPU, max_batched_tokens=256)
     work = poisson_workload(0.5, 200, prompt=Uniform(100, 600), output=Uniform(1, 80), seed=5)
-    fast = _simulate(engine, work, policy=policy, slo="mlperf-llama2-70b-server",
-                     chart_points=50, progress=None, fast=True)
-    slow = _simulate(engine, work, policy=policy, slo="mlperf-llama2-70b-server",
-                     chart_points=50, progress=None, fast=False)
-    _assert_same_run(fast, slow)
+    _assert_same_run(*_fast_and_slow(engine, work, policy))
     # The short path ran: a lone request's steps are one record.
     records = [len(run_policy(engine, work, policy, fast=f).step_len) for f in (True, False)]
     assert records[0] < records[1] / 2
