@@ -51,6 +51,7 @@ def capacity_calc(progress: Callable[[float], object] | None = None, **v: Any) -
         ("Mean batch", fmt_number(r.mean_batch, 1)),
         ("Saturation (always busy)", f"{fmt_number(r.saturation_requests_per_s, 2)} requests/s"),
         ("Requests simulated", f"{r.requests_simulated:,}"),
+        ("At that rate", r.reason),
     ]
     points = load_curve(engine, prompt=v["prompt"], output=v["output"], policy=v["policy"],
                         loads=(0.2, 0.4, 0.6, 0.7, 0.8, 0.9, 0.95), requests=v["requests"])

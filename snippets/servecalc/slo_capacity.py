@@ -306,8 +306,8 @@ def _max_rate(model, gpu, *, slo, policy, prompt, output, trace, arrival_cv, req
         requests_simulated=sum(len(q.ttft) for q in tried), rates_tried=len(tried),
         saturation_requests_per_s=saturation, slo=target, policy=policy, workload=traffic.label,
         feasible=True,
-        reason=(f"p{target.percentile:g} TTFT and TPOT within {100 * final.ratio:.1f} % of their "
-                f"limits (the closer one binds)" + (
+        reason=(f"p{target.percentile:g} TTFT and TPOT at most {100 * final.ratio:.1f} % of "
+                f"their limits (the closer one binds)" + (
                     f"; a request alone already takes {100 * alone.ratio:.1f} % of the limit, so "
                     f"load barely moves the p99 and the rate is ill-defined: loosen the SLO or "
                     f"use faster hardware" if alone.ratio > _FLAT else "")),
