@@ -41,13 +41,14 @@ The search
   (at most 10 %) to the aim. Checks that miss it: a step down along the
   slope (3 % to 25 %), checked again, then secant steps, until a check
   meets the SLO (eight steps at most: a rate no check confirms is reported
-  as infeasible); below a cliff, up to three checks halve the gap to it; then a step along the chord to the failing check above
-  (the ratio rises faster and faster with the rate, so the chord lies above
-  it) -- except when that check is past a cliff (its ratio above 3, a queue
-  growing without end, whose onset moves from seed to seed): then the
-  passing rate stands. The spread of
-  the ratio over the last checks gives the rate's standard error and a 95 %
-  interval (Student's t, ``CHECKS - 1`` degrees of freedom).
+  as infeasible). Then a step along the chord to the failing check above:
+  the ratio rises faster and faster with the rate, so the chord lies above
+  it. Except below a cliff (a failing ratio above 3: a queue growing without
+  end, whose onset moves from seed to seed): there up to three checks halve
+  the gap first, and no chord step goes towards a check still past the
+  cliff. The spread of the ratio over the checks at the answer gives the
+  rate's standard error and a 95 % interval (Student's t, ``CHECKS - 1``
+  degrees of freedom).
 * **Warm-up.** Each run starts with an empty engine; the first tenth of its
   requests (:data:`WARM_UP`) is left out of the percentiles.
 * How many requests: the search only has to get close (2,000 requests per
@@ -56,10 +57,12 @@ The search
   one 16,000-request run's p99 TPOT moved by about 4.5 % between seeds
   (about 1.7 % of rate), so the pooled checks pin the rate to about 1 %,
   and the margin keeps a run at 0.97 times the answer under other seeds
-  within the SLO (tests/test_slo_capacity.py; ten configurations, three
+  within the SLO (tests/test_slo_capacity.py; twelve configurations, three
   seeds each, in the note of issue 12). Flat cases, where the binding p99
   barely rises with load (a large model whose step time is mostly weight
-  reads, against a TPOT limit), move most; the reported interval says so.
+  reads, against a TPOT limit), move most; the reported interval says so,
+  and when a request alone already takes most of the limit the result's
+  ``reason`` says the rate is ill-defined.
   The whole search simulates 50,000 to 90,000 requests, about 1 s of
   CPython (docs/performance.md): the simulator times a request alone in the
   engine, and a stretch of decoding between events, at once.
