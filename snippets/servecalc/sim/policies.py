@@ -153,10 +153,11 @@ def run_prefill_first(engine: Engine, work: Workload, rec: Recorder, lone: bool 
                     if state[i] == RUNNING:
                         run.track(i)
                 continue
-        later = run.decode_run(now, decode, step, line)
-        if later > now:
-            now = later
-            continue
+        if line is not None:
+            later = run.leap(now, line, step)
+            if later > now:
+                now = later
+                continue
         n_dec = run.n_dec
         if not n_dec:
             now = run.next_arrival(now)
@@ -221,15 +222,15 @@ def run_chunked(engine: Engine, work: Workload, rec: Recorder, lone: bool = True
     waiting, prefilling, plen, pdone = run.waiting, run.prefilling, run.plen, run.pdone
     now = 0.0
     alone = lone_service(engine, "chunked") if lone else None
-    decode, line = engine.step_model.decode_time_s, engine.step_model.decode_line
+    line = engine.step_model.decode_line
     while rec.done < rec.n:
         run.arrive(now)
         finish = run.serve_alone(now, alone) if alone else None
         if finish is not None:
             now = finish
             continue
-        if lone and run.n_dec and not prefilling and not waiting:
-            later = run.decode_run(now, decode, rec.step, line)    # decode-only steps
+        if lone and not prefilling and not waiting:       # decode-only steps ahead
+            later = run.leap(now, line, rec.step)
             if later > now:
                 now = later
                 continue

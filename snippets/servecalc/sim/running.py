@@ -194,62 +194,23 @@ class RunningSet:
         else:
             bucket.append(i)
 
-    def decode_run(self, now: float, decode: Callable[[int, int], float],
-                   record: Callable[[float, float, int, int, int], None],
-                   line: Callable[[int], tuple[float, float] | None] | None = None) -> float:
-        """Decode steps, one after another, until something needs the scheduler: a
-        request arrives, a sequence finishes while requests wait, or the next step's
-        blocks are not free. Returns the time after the last step (``now`` if none ran).
-
-        The same steps, in the same order, as the scheduler's loop takes one at a
-        time (which would only re-check an admission that cannot succeed until a
-        sequence leaves or a request arrives). With ``line`` (the step time as a
-        line in the context, :meth:`~servecalc.step.StepModel.decode_line`), the
-        steps before the next event are summed in closed form (:meth:`_leap`).
-        """
-        arrivals, phase, bs, total_blocks = self.arrivals, self.phase, self.bs, self.total_blocks
-        until = arrivals[self.arrived] if self.arrived < len(arrivals) else math.inf
-        waiting, ends = self.waiting, self.ends
-        leap = line is not None
-        while self.n_dec and now < until:
-            if leap:
-                leap = False
-                later = self._leap(now, until, line, record)    # type: ignore[arg-type]
-                if later > now:
-                    now = later
-                    continue
-            k, n_dec, context, used = self.k, self.n_dec, self.total_context, self.used
-            need = phase[k % bs]
-            if used + need > total_blocks:
-                break
-            self.used = used = used + need
-            dt = decode(n_dec, context)
-            record(now, dt, n_dec, used, len(waiting))
-            now += dt
-            if k in ends:
-                self.end_decode_step(now)
-                if waiting:
-                    break
-                leap = line is not None
-            else:
-                self.total_context = context + n_dec
-                self.k = k + 1
-        return now
-
-    def _leap(self, now: float, until: float, line: Callable[[int], tuple[float, float] | None],
-              record: Callable[[float, float, int, int, int], None]) -> float:
+    def leap(self, now: float, line: Callable[[int], tuple[float, float] | None],
+             record: Callable[[float, float, int, int, int], None]) -> float:
         """The decode steps before the next event (an arrival due, a sequence's last
-        step), summed at once: a step's time is ``F + G x context`` and the context
-        grows by the batch each step. Recorded as one step of the whole length, its
-        blocks half-way (``Recorder.extra_steps`` keeps the count). Nothing when the
-        events are near, the blocks might run short, or the step time is not a line."""
+        step), summed at once; the time after them, or ``now`` when nothing was summed
+        (the events are near, the blocks might run short, or ``line`` -- a step's time
+        as ``F + G x context``, :meth:`~servecalc.step.StepModel.decode_line` -- is
+        None). The scheduler calls it only when it would decode anyway: until the
+        next event no sequence leaves and no request arrives, so no admission can
+        succeed and every step is a decode of the same batch, whose context grows by
+        the batch each step. Recorded as one step of the whole length, its blocks
+        half-way (``Recorder.extra_steps`` keeps the count)."""
         n_dec, k, context = self.n_dec, self.k, self.total_context
+        steps = (self.end_steps[0] if self.end_steps else k + _NEVER) - k
+        if steps < _LEAP_MIN or not n_dec:
+            return now
         coefficients = line(n_dec)
-        heap = self.end_steps
-        while heap and heap[0] < k:
-            heapq.heappop(heap)
-        steps = (heap[0] if heap else k + _NEVER) - k
-        if coefficients is None or steps < _LEAP_MIN:
+        if coefficients is None:
             return now
         f, g = coefficients
         half = g * n_dec / 2
@@ -257,8 +218,8 @@ class RunningSet:
         def elapsed(j: int) -> float:          # seconds of the next j steps
             return j * (f + g * context) + half * j * (j - 1)
 
-        if until < math.inf:                   # steps that start before ``until``
-            gap = until - now
+        if self.arrived < len(self.arrivals):  # steps that start before the next arrival
+            gap = self.arrivals[self.arrived] - now
             if half > 0:
                 b = f + g * context - half
                 j = max(1, math.ceil((-b + math.sqrt(b * b + 4 * half * gap)) / (2 * half)))
@@ -269,8 +230,8 @@ class RunningSet:
             while elapsed(j) < gap:
                 j += 1
             steps = min(steps, j)
-        if steps < _LEAP_MIN:
-            return now
+            if steps < _LEAP_MIN:
+                return now
         cycles, rest = divmod(steps, self.bs)
         need = cycles * sum(self.phase) + sum(self.phase[(k + j) % self.bs] for j in range(rest))
         if self.used + need > self.total_blocks:
@@ -289,6 +250,8 @@ class RunningSet:
         k = self.k
         self.total_context += self.n_dec
         bucket = self.ends.pop(k, None)
+        if bucket is not None:
+            heapq.heappop(self.end_steps)       # its head is ``k``: every step is passed
         if bucket:
             state, k0, t0, outputs, gen = self.state, self.k0, self.t0, self.outputs, self.gen
             finish = self.rec.finish
