@@ -81,8 +81,7 @@ class Plan:
     def to_dict(self) -> dict:
         return {
             "model": self.model, "rate_requests_per_s": self.rate_requests_per_s,
-            "slo": {"name": self.slo.name, "ttft_s": self.slo.ttft_s, "tpot_s": self.slo.tpot_s,
-                    "percentile": self.slo.percentile},
+            "slo": self.slo.to_dict(),
             "headroom": self.headroom,
             "options": [o.to_dict() for o in self.options],
             "skipped": [{"config": c, "reason": r} for c, r in self.skipped],

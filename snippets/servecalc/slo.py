@@ -68,6 +68,15 @@ class Slo:
     percentile: float = 99.0
     source: str = ""
 
+    def to_dict(self) -> dict:
+        """Name, limits and percentile: what JSON outputs report of the SLO.
+
+        >>> make_slo("chat", 1.0, 0.05).to_dict()
+        {'name': 'chat', 'ttft_s': 1.0, 'tpot_s': 0.05, 'percentile': 99.0}
+        """
+        return {"name": self.name, "ttft_s": self.ttft_s, "tpot_s": self.tpot_s,
+                "percentile": self.percentile}
+
 
 def make_slo(name: str, ttft_s: float, tpot_s: float, percentile: float = 99.0) -> Slo:
     """A custom SLO, checked.

@@ -63,7 +63,7 @@ class SimResult:
             "throughput_tokens_per_s": self.throughput_tokens_per_s,
             "requests_per_s": self.requests_per_s,
             "goodput_requests_per_s": self.goodput_requests_per_s,
-            "slo": {"name": self.slo.name, "ttft_s": self.slo.ttft_s, "tpot_s": self.slo.tpot_s},
+            "slo": self.slo.to_dict(),
             "slo_attainment": self.slo_attainment,
             "preemptions": self.preemptions,
             "steps": self.steps,
