@@ -12,13 +12,13 @@ import yaml
 from markdown.extensions.toc import slugify
 
 from fieldguide.build.numbers import PLACEHOLDER, evaluate
-from fieldguide.prose import cheat_sheet, first_five
+from fieldguide.prose import cheat_sheet, design_prompts, first_five
 from fieldguide.rubrics import RUBRICS, rubric_markdown
 
 ROOT = Path(__file__).resolve().parents[1]
 DOCS = ROOT / "docs"
 LINK = re.compile(r"\]\(([^)\s]+)\)")
-NEW_PAGES = ["start-here.md", "cheat-sheet.md", "first-five-minutes.md"]
+NEW_PAGES = ["start-here.md", "cheat-sheet.md", "first-five-minutes.md", "design-prompts.md"]
 
 
 def _anchors(page: Path) -> set[str]:
@@ -82,7 +82,7 @@ def test_new_pages_are_in_the_nav_early_and_the_home_page_routes_to_start_here()
     config = yaml.load((ROOT / "mkdocs.yml").read_text(encoding="utf-8"), Loader=_Loader)
     files = _nav_files(config["nav"])
     for page in NEW_PAGES:
-        assert page in files
+        assert page in files, page
     assert files.index("start-here.md") == 1, "Start here comes right after Home"
     first_screen = "\n".join((DOCS / "index.md").read_text(encoding="utf-8").splitlines()[:15])
     assert "(start-here.md)" in first_screen
@@ -179,3 +179,32 @@ def test_rubric_rejects_an_unknown_drill():
     for bad in (0, 54, "7", True):
         with pytest.raises(ValueError, match="number must be a drill number"):
             rubric_markdown(bad)
+
+
+# ----------------------------------------------------------------- design prompts
+
+
+def test_four_design_prompts_each_with_a_computed_answer_and_a_full_rubric():
+    text = (DOCS / "design-prompts.md").read_text(encoding="utf-8")
+    sections = re.split(r"^## ", text, flags=re.M)[1:]
+    assert len(sections) == 4
+    for section, prompt in zip(sections, ["pools", "moe-rack", "reasoning", "lora"]):
+        assert '??? success "Model answer"' in section and '??? abstract "Rubric"' in section
+        for part in ("A strong answer", "Red flags", "Follow-up probes", "Senior against staff"):
+            assert f"**{part}" in section
+        used = re.findall(r'calc\.design\("([\w-]+)", "(\w+)"\)', section)
+        assert len(used) >= 5 and {p for p, _ in used} == {prompt}
+        for expression in PLACEHOLDER.findall(section):
+            assert evaluate(expression)
+
+
+def test_design_prompt_arithmetic_is_consistent():
+    # Little's law: sequences decoding = rate x output tokens x step; replicas hold a batch each.
+    p = design_prompts.PROMPTS["pools"]
+    in_flight = p["rate"] * p["output"] * design_prompts._decode_step()
+    assert design_prompts._decode_replicas() == -(-in_flight // design_prompts._decode_batch())
+    # The prefill pool meets the TTFT target and one instance fewer does not.
+    n = design_prompts._prefill_instances()
+    assert design_prompts._prefill_p99(n) <= p["ttft_s"] < design_prompts._prefill_p99(n - 1)
+    with pytest.raises(ValueError, match="prompt must be one of"):
+        design_prompts.design("chat", "weights")
