@@ -208,3 +208,30 @@ def test_design_prompt_arithmetic_is_consistent():
     assert design_prompts._prefill_p99(n) <= p["ttft_s"] < design_prompts._prefill_p99(n - 1)
     with pytest.raises(ValueError, match="prompt must be one of"):
         design_prompts.design("chat", "weights")
+
+
+# ----------------------------------------------------------------- chapters open and close
+
+
+CHAPTERS = ["topology.md", "latency.md", "batching.md", "kv-cache.md", "quantization.md",
+            "cost.md", "day-of-checklist.md"]
+
+
+@pytest.mark.parametrize("chapter", CHAPTERS)
+def test_chapter_opens_with_what_you_can_say_and_closes_with_three_sentences(chapter):
+    text = (DOCS / chapter).read_text(encoding="utf-8")
+    first_section = text.index("\n## ")
+    assert '!!! abstract "After this chapter you can"' in text[:first_section]
+    closing = re.split(r"^## ", text, flags=re.M)
+    titles = [c.splitlines()[0] for c in closing[1:]]
+    assert titles[-2:] == ["Three sentences for the interview", "Sources"]
+    sentences = re.findall(r"^\d\. \"", closing[-2], re.M)
+    assert len(sentences) == 3
+
+
+@pytest.mark.parametrize("page", sorted(p.name for p in DOCS.glob("*.md")))
+def test_prose_sends_no_reader_into_source_code(page):
+    text = (DOCS / page).read_text(encoding="utf-8")
+    prose = "\n".join(line for line in text.splitlines()
+                      if not line.lstrip().startswith(("--8<--", "[^", "- ", "|")))
+    assert not re.search(r"docstring|`servecalc\.\w+\.\w+`|tests/test_\w+\.py", prose), page

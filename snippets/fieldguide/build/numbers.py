@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import ast
 import re
+from decimal import ROUND_HALF_UP, Decimal
 
 from fieldguide import prose
 
@@ -53,17 +54,18 @@ def evaluate(expression: str) -> str:
         raise ValueError(f"{expression}: {exc}") from None
 
 
-_DECIMAL = re.compile(r"(?<![\w.,])(\d{1,3}(?:,\d{3})*|\d+)\.(\d+)(?![\w.])")
+_DECIMAL = re.compile(r"(?<![\w.,$])(\d{1,3}(?:,\d{3})*|\d+)\.(\d+)(?![\w.])")
 
 
 def spoken(text: str, figures: int = 3) -> str:
     """``text`` with every decimal number cut to ``figures`` significant figures, as
-    a sentence says it; whole numbers, and numbers already that short, stay as they are.
+    a sentence says it; whole numbers, dollar amounts and numbers already that
+    short stay as they are.
 
-    >>> spoken("79.18 GiB, 135.0 % and 6.90 requests/s; 1,766 tok/s; $0.197; 3.35 TB/s")
-    '79.2 GiB, 135 % and 6.9 requests/s; 1,766 tok/s; $0.197; 3.35 TB/s'
+    >>> spoken("79.18 GiB, 135.0 % and 6.90 requests/s; 1,766 tok/s; $15.23; 70.55 B")
+    '79.2 GiB, 135 % and 6.9 requests/s; 1,766 tok/s; $15.23; 70.6 B'
     >>> spoken("1,234.5 ms, 0.00125 s, 12.0 and v1.2.3")
-    '1,234 ms, 0.00125 s, 12 and v1.2.3'
+    '1,235 ms, 0.00125 s, 12 and v1.2.3'
     """
     def shorten(match: re.Match) -> str:
         whole, fraction = match.group(1), match.group(2)
@@ -78,7 +80,7 @@ def spoken(text: str, figures: int = 3) -> str:
             keep = max(0, figures - digits)
             if len(fraction) <= keep and not fraction.endswith("0"):
                 return match.group(0)
-        value = round(float(f"{integer}.{fraction}"), keep)
+        value = Decimal(f"{integer}.{fraction}").quantize(Decimal(1).scaleb(-keep), ROUND_HALF_UP)
         text = f"{value:,.{keep}f}" if "," in whole or integer >= 10_000 else f"{value:.{keep}f}"
         if "." in text:
             text = text.rstrip("0").rstrip(".")

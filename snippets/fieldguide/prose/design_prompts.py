@@ -130,6 +130,9 @@ def _kv_transfer_s() -> float:
 
 
 _POOLS: dict[str, Callable[[], str]] = {
+    "ttft_limit": lambda: _s(PROMPTS["pools"]["ttft_s"]),
+    "tpot_limit": lambda: _ms(PROMPTS["pools"]["tpot_s"]),
+    "step_margin": lambda: fmt_percent(PROMPTS["pools"]["step_margin"], 0),
     "prefill_s": lambda: _ms(_prefill_s()),
     "prefill_busy": lambda: say(PROMPTS["pools"]["rate"] * _prefill_s(), 2),
     "prefill_instances": lambda: str(_prefill_instances()),
@@ -251,6 +254,7 @@ def _lora_overhead(adapters: int) -> float:
 
 
 _LORA: dict[str, Callable[[], str]] = {
+    "hit_rate": lambda: fmt_percent(PROMPTS["lora"]["hit_rate"], 0),
     "adapter_mb": lambda: f"{say(_adapter_bytes() / 1e6, 2)} MB",
     "adapters_gb": lambda: _gb(_adapter_bytes() * PROMPTS["lora"]["adapters"]),
     "adapters_resident": lambda: say(get_gpu(PROMPTS["lora"]["gpu"]).memory_bytes

@@ -103,6 +103,9 @@ _QUANTITIES = {
     "gpus_2_fp8": lambda: str(2 * _replicas(2, "fp8")),
     "usd_per_m": lambda: f"${say(_usd_per_m(), 2)}",
     "price": lambda: f"${say(get_price(SCENARIO['gpu']).price_usd_per_hour, 3)}",
+    "ttft_limit": lambda: _ms(SCENARIO["ttft_s"]),
+    "tpot_limit": lambda: _ms(SCENARIO["tpot_s"]),
+    "headroom": lambda: f"{say(SCENARIO['headroom'] * 100, 2)} %",
 }
 
 #: Every quantity the transcript shows.
