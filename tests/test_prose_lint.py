@@ -67,7 +67,7 @@ ALLOWLIST: list[tuple[str, str]] = [
      "the name of a page (the first minutes of an interview), not a computed value"),
     (r"aloud in four minutes|timed at five minutes",
      "a study plan's time box, chosen by the reader, not a computed value"),
-    (r"up to twice (?:the maximum number of sequences|`max_num_seqs`)",
+    (r"up to twice(?: the maximum number of sequences|\s+, at most 512)",
      "vLLM's rule for its largest captured CUDA graph, quoted and cited"),
 ]
 
