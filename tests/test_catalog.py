@@ -28,6 +28,8 @@ REQUIRED_GPUS = [
     "a100-40gb", "a100-80gb", "h100-sxm", "h100-pcie", "h200", "b200", "l4", "l40s",
     "a10g", "mi300x", "tpu-v5e",
     "b300", "gb200", "mi325x", "mi355x", "h20", "rtx-pro-6000", "tpu-v6e",
+    # late 2026 (issue 21)
+    "gb300", "tpu-v7",
 ]
 
 
@@ -175,7 +177,10 @@ def test_fp4_peaks_are_dense() -> None:
     # MI355X: MXFP4 10.1 PFLOPS dense, four times its BF16 peak.
     assert get_gpu("mi355x").fp4_flops_per_s == pytest.approx(4 * get_gpu("mi355x").bf16_flops_per_s,
                                                                  rel=1e-4)
-    for gpu in ("h100-sxm", "h200", "mi325x", "l40s", "tpu-v6e"):
+    # GB300 NVL72: 1,080 PFLOPS dense FP4 over 72 GPUs; FP16/BF16 360 PFLOPS sparse.
+    assert get_gpu("gb300").fp4_flops_per_s == pytest.approx(1080e15 / 72)
+    assert get_gpu("gb300").bf16_flops_per_s == pytest.approx(360e15 / 72 / 2)
+    for gpu in ("h100-sxm", "h200", "mi325x", "l40s", "tpu-v6e", "tpu-v7"):
         assert get_gpu(gpu).fp4_flops_per_s == 0
         with pytest.raises(ValueError, match="no tensor-core support"):
             get_gpu(gpu).peak_flops_per_s("fp4")
@@ -379,3 +384,13 @@ def test_a_bad_data_entry_names_itself(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(catalog, "entries", lambda name: [{**good, "num_layers": 0}])
     with pytest.raises(ValueError, match=r"entry 'llama-2-7b': model.num_layers must be"):
         catalog.build("models", ModelSpec)
+
+
+def test_tpu_v7_follows_the_cloud_documentation() -> None:
+    # Google Cloud, "TPU7x (Ironwood)": 2,307 TFLOPS bf16, 4,614 fp8, 192 GiB, 7,380 GB/s,
+    # 1,200 GB/s bidirectional ICI per chip.
+    tpu = get_gpu("tpu-v7")
+    assert tpu.bf16_flops_per_s == 2307e12 and tpu.fp8_flops_per_s == 2 * tpu.bf16_flops_per_s
+    assert tpu.memory_bytes == 192 * 2**30
+    assert tpu.hbm_bandwidth_bytes_per_s == 7380e9
+    assert tpu.interconnect_bytes_per_s == 1200e9 / 2

@@ -39,3 +39,12 @@ def test_bad_placeholder_stops_the_build_and_names_the_page(placeholder, message
         render(f"text {placeholder} text")
     assert "chapter.md" in str(err.value)
     assert message in str(err.value)
+
+
+def test_sentences_say_decimals_to_three_figures_and_tables_stay_exact():
+    # An H100 reports 85,017,493,504 bytes to CUDA = 79.18 GiB; a sentence says 79.2.
+    out = render('{{ calc.gpu_memory_gib("h100-sxm") }}')
+    assert out == '<span class="calc">79.2 GiB</span>'
+    # A block (a generated table) goes in unchanged, exact values included.
+    table = render("{{ calc.gpu_table() }}")
+    assert "79.18 GiB" in table

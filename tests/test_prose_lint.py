@@ -63,6 +63,12 @@ ALLOWLIST: list[tuple[str, str]] = [
      "the Sarathi-Serve paper's own result, quoted and cited in the same sentence"),
     (r"(?:Anyscale measured up to |^\s*)23 times the|Orca reported 36\.9 times the",
      "published benchmark results (Orca, Anyscale), quoted and cited in the same sentence"),
+    (r"[Tt]he first five minutes",
+     "the name of a page (the first minutes of an interview), not a computed value"),
+    (r"aloud in four minutes|timed at five minutes",
+     "a study plan's time box, chosen by the reader, not a computed value"),
+    (r"up to twice(?: the maximum number of sequences|\s+, at most 512)",
+     "vLLM's rule for its largest captured CUDA graph, quoted and cited"),
 ]
 
 _SPACE = r"[ \t\u00a0\u202f]"

@@ -198,6 +198,19 @@ def test_cuda_graph_padding_follows_vllm_sizes():
     assert cudagraph.padding_waste(25) == pytest.approx(7 / 32)
 
 
+def test_cuda_graph_sizes_step_by_16_above_256():
+    # vLLM V1, VllmConfig._set_cudagraph_sizes (vllm/config/vllm.py): multiples of 8
+    # below 256, then of 16 up to min(2 * max_num_seqs, 512).
+    assert cudagraph.padded_batch(250) == 256
+    assert cudagraph.padded_batch(257) == 272
+    assert cudagraph.padded_batch(500) == 512
+    assert cudagraph.padded_batch(513) == 513  # above the largest graph: eager, unpadded
+    assert cudagraph.vllm_capture_sizes(max_num_seqs=64)[-1] == 128
+    assert cudagraph.padded_batch(129, sizes=cudagraph.vllm_capture_sizes(64)) == 129
+    with pytest.raises(ValueError, match="max_num_seqs"):
+        cudagraph.vllm_capture_sizes(0)
+
+
 def test_union_bound_and_a_counterexample_to_summing_p99s():
     assert tail_bounds.stage_quantile_for_total(0.99, 3) == pytest.approx(1 - 0.01 / 3)
     # Two stages each slow with probability 0.009 < 1 %: each p99 is "fast", but a request

@@ -66,7 +66,8 @@ def test_chapter_has_build_time_output_and_a_live_cell(site, source):
 
 @pytest.mark.parametrize("source", DRILL_PAGES)
 def test_every_drill_answer_has_computed_numbers(site, source):
-    answers = content(built(site, source)).select("details")
+    # Answers are "success" blocks; the rubric under each one is an "abstract" block.
+    answers = content(built(site, source)).select("details.success")
     bare = [
         d.select_one("summary").get_text(strip=True) if d.select_one("summary") else "?"
         for d in answers
@@ -76,8 +77,21 @@ def test_every_drill_answer_has_computed_numbers(site, source):
 
 
 def test_there_are_enough_drills(site):
-    answers = content(built(site, "drills/questions.md")).select("details")
+    answers = content(built(site, "drills/questions.md")).select("details.success")
     assert len(answers) >= MIN_DRILLS, f"only {len(answers)} drill answers"
+
+
+def test_every_drill_answer_is_followed_by_its_rubric(site):
+    article = content(built(site, "drills/questions.md"))
+    answers = article.select("details.success")
+    for answer in answers:
+        rubric = answer.find_next_sibling("details")
+        assert rubric is not None and "abstract" in rubric.get("class", []), (
+            f"no rubric after {answer.select_one('summary').get_text(strip=True)}")
+        text = rubric.get_text(" ", strip=True)
+        for part in ("A strong answer", "Red flags", "Follow-up probes", "Senior against staff"):
+            assert part in text
+        assert len(rubric.select("ol > li")) in (2, 3), "two or three follow-up probes"
 
 
 def test_placeholders_are_all_replaced(site):

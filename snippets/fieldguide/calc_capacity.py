@@ -62,7 +62,7 @@ def capacity_calc(progress: Callable[[float], object] | None = None, **v: Any) -
         title="p99 time to first token against load", x_title="arrival rate (requests/s)",
         y_title="ms",
         series={"simulated p99": [(p.rate_requests_per_s, p.ttft_p99_s * ms) for p in points],
-                "Kingman p99 (single server)": [(p.rate_requests_per_s, p.kingman_ttft_p99_s * ms)
+                "Kingman p99 (single server, exponential tail assumed)": [(p.rate_requests_per_s, p.kingman_ttft_p99_s * ms)
                                                 for p in points],
                 "SLO limit": [(points[0].rate_requests_per_s, r.slo.ttft_s * ms),
                               (points[-1].rate_requests_per_s, r.slo.ttft_s * ms)]})

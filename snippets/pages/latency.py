@@ -87,6 +87,7 @@ from servecalc.sim import Engine
 from servecalc.units import fmt_duration, fmt_number
 
 engine = Engine("llama-3.1-8b", "h100-sxm")
+# Kingman p99: Kingman's mean wait with an exponential (M/M/1-like) tail assumed.
 print(f"{'load':>5} {'req/s':>6} {'p99 TTFT':>9} {'Kingman p99':>11} {'p99 TPOT':>9} {'p99 E2E':>8}")
 for p in load_curve(engine, prompt=1_000, output=250):
     print(f"{fmt_number(p.load * 100, 0):>4}% {fmt_number(p.rate_requests_per_s, 1):>6} "

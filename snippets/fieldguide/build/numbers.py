@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import ast
 import re
+from decimal import ROUND_HALF_UP, Decimal
 
 from fieldguide import prose
 
@@ -53,12 +54,48 @@ def evaluate(expression: str) -> str:
         raise ValueError(f"{expression}: {exc}") from None
 
 
+_DECIMAL = re.compile(r"(?<![\w.,$])(\d{1,3}(?:,\d{3})*|\d+)\.(\d+)(?![\w.])")
+
+
+def spoken(text: str, figures: int = 3) -> str:
+    """``text`` with every decimal number cut to ``figures`` significant figures, as
+    a sentence says it; whole numbers, dollar amounts and numbers already that
+    short stay as they are.
+
+    >>> spoken("79.18 GiB, 135.0 % and 6.90 requests/s; 1,766 tok/s; $15.23; 70.55 B")
+    '79.2 GiB, 135 % and 6.9 requests/s; 1,766 tok/s; $15.23; 70.6 B'
+    >>> spoken("1,234.5 ms, 0.00125 s, 12.0 and v1.2.3")
+    '1,235 ms, 0.00125 s, 12 and v1.2.3'
+    """
+    def shorten(match: re.Match) -> str:
+        whole, fraction = match.group(1), match.group(2)
+        integer = int(whole.replace(",", ""))
+        digits = len(str(integer)) if integer else 0
+        if integer == 0:
+            significant = len(fraction.lstrip("0"))
+            if significant <= figures:
+                return match.group(0)
+            keep = len(fraction) - len(fraction.lstrip("0")) + figures
+        else:
+            keep = max(0, figures - digits)
+            if len(fraction) <= keep and not fraction.endswith("0"):
+                return match.group(0)
+        value = Decimal(f"{integer}.{fraction}").quantize(Decimal(1).scaleb(-keep), ROUND_HALF_UP)
+        text = f"{value:,.{keep}f}" if "," in whole or integer >= 10_000 else f"{value:.{keep}f}"
+        if "." in text:
+            text = text.rstrip("0").rstrip(".")
+        return text
+
+    return _DECIMAL.sub(shorten, text)
+
+
 def replace_placeholders(markdown: str, page_path: str) -> str:
     """Every placeholder of a page replaced by its value.
 
-    An inline value is wrapped in ``<span class="calc">`` (so tests and style
-    sheets can tell computed numbers apart); a block (a generated table) goes
-    in as Markdown, unwrapped. Errors name the page.
+    An inline value is said the way a sentence says it (:func:`spoken`) and
+    wrapped in ``<span class="calc">`` (so tests and style sheets can tell
+    computed numbers apart); a block (a generated table) goes in as Markdown,
+    unwrapped and exact. Errors name the page.
 
     >>> replace_placeholders('{{ calc.kv_bytes_per_token("llama-2-7b") }} per token', "kv.md")
     '<span class="calc">524,288 B</span> per token'
@@ -72,6 +109,6 @@ def replace_placeholders(markdown: str, page_path: str) -> str:
             value = evaluate(match.group(1))
         except ValueError as exc:
             raise ValueError(f"{page_path}: {exc}") from None
-        return value if "\n" in value.strip() else f'<span class="calc">{value}</span>'
+        return value if "\n" in value.strip() else f'<span class="calc">{spoken(value)}</span>'
 
     return PLACEHOLDER.sub(replace, markdown)

@@ -198,7 +198,7 @@ def catalog_count(catalog: str) -> str:
     """How many entries a catalog holds: 'models', 'gpus' or 'prices'.
 
     >>> catalog_count("gpus")
-    '18'
+    '20'
     >>> catalog_count("cars")
     Traceback (most recent call last):
         ...
