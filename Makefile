@@ -1,6 +1,7 @@
 # LLM Serving Field Guide. Every target installs what it needs first.
 #   make serve   build the site and serve it at http://127.0.0.1:8000
 #   make test    the whole test suite (CPython, Pyodide on Node, Chromium)
+#   make test-fast  the inner loop: CPython unit and property tests, doctests, golden files (no site build, browser or Pyodide)
 #   make build   build the site into site/ (mkdocs build --strict)
 #   make bench   measure boot, run and simulator speed; writes bench/results.md
 #   make pdf     the whole guide as one offline PDF in dist/ (headless Chromium)
@@ -14,7 +15,7 @@ PY := $(VENV)/bin/python
 PORT ?= 8000
 export NO_MKDOCS_2_WARNING := 1
 
-.PHONY: help deps serve build test pdf bench dist preview clean chromium
+.PHONY: help deps serve build test test-fast pdf bench dist preview clean chromium
 
 help:
 	@sed -n 's/^#   //p' Makefile
@@ -58,6 +59,11 @@ serve: deps
 
 test: deps chromium
 	$(PY) -m pytest
+
+# Tests that need neither the built site, nor a browser, nor Node (markers in
+# pyproject.toml; tests/conftest.py marks every test that uses the built site).
+test-fast: $(VENV)/.installed
+	$(PY) -m pytest -q -m "not browser and not pyodide and not site"
 
 # The print site (mkdocs.pdf.yml) into build/pdf-site, printed to
 # dist/llm-serving-field-guide.pdf with Paged.js; a step of its own, so a PDF

@@ -84,6 +84,13 @@ def context(browser):
     ctx.close()
 
 
+def pytest_collection_modifyitems(items):
+    """Every test that uses the built site is marked ``site`` (``make test-fast`` skips them)."""
+    for item in items:
+        if "site" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.site)
+
+
 def pytest_addoption(parser):
     parser.addoption(
         "--update-goldens",

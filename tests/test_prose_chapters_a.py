@@ -24,10 +24,13 @@ from fieldguide.prose import latency as pl
 from fieldguide.prose import quantization as pq
 from fieldguide.prose import topology as pt
 
+from .nav import chapters
 from .snippet_sections import snippet_section
 
 ROOT = Path(__file__).resolve().parent.parent
-PAGES = ["topology.md", "latency.md", "batching.md", "kv-cache.md", "quantization.md"]
+#: This file's chapters: the guide's first five, in mkdocs.yml's nav order (the golden
+#: test runs every page's cells).
+PAGES = chapters()[:5]
 INCLUDE = re.compile(r'--8<-- "pages/(?P<file>[\w.]+):(?P<name>\w+)"')
 
 

@@ -12,25 +12,18 @@ from pathlib import Path
 import pytest
 from bs4 import BeautifulSoup
 
+from tests.nav import chapters, drill_pages, notebooks
 
-#: Chapter pages (source paths under docs/): each must show build-time output
-#: and at least one live cell that calls servecalc.
-CHAPTERS = [
-    "topology.md",
-    "latency.md",
-    "batching.md",
-    "kv-cache.md",
-    "quantization.md",
-    "cost.md",
-    "day-of-checklist.md",
-    "drills/index.md",
-]
+
+#: Chapter pages (source paths under docs/), from mkdocs.yml's nav: each must show
+#: build-time output and at least one live cell that calls servecalc.
+CHAPTERS = chapters()
 
 #: Pages whose <details> blocks are drill answers.
-DRILL_PAGES = ["drills/index.md", "drills/questions.md"]
+DRILL_PAGES = drill_pages()
 
 #: Case studies: jupytext notebooks executed by mkdocs-jupyter at build time.
-NOTEBOOKS = ["case-studies/size-a-chat-service.py", "case-studies/self-host-or-api.py"]
+NOTEBOOKS = notebooks()
 
 MIN_DRILLS = 45
 

@@ -39,7 +39,7 @@ import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from .capacity import fit_deployment
+from .capacity import DEFAULT_BLOCK_SIZE, DEFAULT_MEMORY_UTILIZATION, fit_deployment
 from .deployment import DeploymentLike, GpuLike, as_deployment
 from .sim import Engine, make_workload, simulate
 from .step import StepModel
@@ -170,8 +170,9 @@ def continuous_batching(deployment: DeploymentLike, gpu: GpuLike = None, *,
 
 
 def max_batch(deployment: DeploymentLike, gpu: GpuLike = None, *, context: int,
-              memory_utilization: float = 0.9, reserve_bytes: int | None = None,
-              block_size: int = 16) -> int:
+              memory_utilization: float = DEFAULT_MEMORY_UTILIZATION,
+              reserve_bytes: int | None = None,
+              block_size: int = DEFAULT_BLOCK_SIZE) -> int:
     """Largest number of sequences of ``context`` tokens whose KV cache fits
     (:func:`servecalc.capacity.fit`); 0 when not even the weights fit.
 

@@ -42,7 +42,7 @@ from .deployment import Deployment
 from .gpus import GpuSpec, get_gpu
 from .kv import kv_elements_per_token_per_layer, linear_state_bytes
 from .models import ModelSpec, get_model
-from .paging import _paged_slots
+from .paging import DEFAULT_BLOCK_SIZE, _paged_slots
 from .params import QUANTIZABLE, weight_bytes
 from .precision import KV_DTYPES, WEIGHT_DTYPES, storage_bytes
 from .units import GiB, fmt_bytes, fmt_int  # noqa: F401 - fmt_int used by the doctests
@@ -50,6 +50,9 @@ from .validate import choice, fraction, instance, non_negative_int, positive_int
 
 #: Per-GPU memory kept for activations, CUDA context, NCCL and allocator slack.
 DEFAULT_RESERVE_BYTES = 3 * GiB // 2
+#: Share of each GPU's memory the server may use unless told otherwise (vLLM's
+#: ``--gpu-memory-utilization`` default).
+DEFAULT_MEMORY_UTILIZATION = 0.9
 
 
 def _check_tp(spec: ModelSpec, gpus: int) -> int:
@@ -101,7 +104,7 @@ def _reserve(reserve_bytes: int | None) -> int:
 
 
 def usable_bytes(
-    gpu: str | GpuSpec, gpus: int = 1, memory_utilization: float = 0.9
+    gpu: str | GpuSpec, gpus: int = 1, memory_utilization: float = DEFAULT_MEMORY_UTILIZATION
 ) -> int:
     """``gpus * memory_bytes * memory_utilization``, rounded down to whole bytes.
 
@@ -119,7 +122,7 @@ def kv_budget_bytes(
     gpu: str | GpuSpec,
     gpus: int = 1,
     weight_dtype: str = "bf16",
-    memory_utilization: float = 0.9,
+    memory_utilization: float = DEFAULT_MEMORY_UTILIZATION,
     reserve_bytes: int | None = None,
     *,
     quantize: Iterable[str] = QUANTIZABLE,
@@ -175,9 +178,9 @@ def fit(
     context: int = 4096,
     weight_dtype: str = "bf16",
     kv_dtype: str = "bf16",
-    memory_utilization: float = 0.9,
+    memory_utilization: float = DEFAULT_MEMORY_UTILIZATION,
     reserve_bytes: int | None = None,
-    block_size: int = 16,
+    block_size: int = DEFAULT_BLOCK_SIZE,
     *,
     quantize: Iterable[str] = QUANTIZABLE,
 ) -> FitResult:
@@ -257,9 +260,9 @@ def fit_deployment(
     deployment: Deployment,
     *,
     context: int = 4096,
-    memory_utilization: float = 0.9,
+    memory_utilization: float = DEFAULT_MEMORY_UTILIZATION,
     reserve_bytes: int | None = None,
-    block_size: int = 16,
+    block_size: int = DEFAULT_BLOCK_SIZE,
 ) -> FitResult:
     """:func:`fit` for a :class:`~servecalc.deployment.Deployment` (its model, GPU,
     GPU count and precisions).

@@ -36,7 +36,8 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from .capacity import DEFAULT_RESERVE_BYTES, fit, usable_bytes
+from .capacity import (DEFAULT_BLOCK_SIZE, DEFAULT_MEMORY_UTILIZATION, DEFAULT_RESERVE_BYTES, fit,
+                       usable_bytes)
 from .deployment import Deployment, DeploymentLike, GpuLike, as_deployment
 from .kv import kv_bytes_per_token
 from .models import ModelSpec, get_model
@@ -180,8 +181,10 @@ class AttentionLayout:
 
 
 def attention_layouts(deployment: DeploymentLike, gpu: GpuLike = None, *,
-                      memory_utilization: float = 0.9, reserve_bytes: int = DEFAULT_RESERVE_BYTES,
-                      block_size: int = 16) -> tuple[AttentionLayout, AttentionLayout]:
+                      memory_utilization: float = DEFAULT_MEMORY_UTILIZATION,
+                      reserve_bytes: int = DEFAULT_RESERVE_BYTES,
+                      block_size: int = DEFAULT_BLOCK_SIZE
+                      ) -> tuple[AttentionLayout, AttentionLayout]:
     """Tensor-parallel against data-parallel attention on the deployment's ``gpus``
     GPUs (routed experts split by expert parallelism in both).
 

@@ -31,8 +31,11 @@ from .precision import KV_DTYPES, storage_bytes
 from .units import fmt_percent  # noqa: F401 - used by the doctests
 from .validate import choice, non_negative_int, positive_int
 
+#: Tokens per KV block unless told otherwise (vLLM's default ``--block-size`` on GPUs).
+DEFAULT_BLOCK_SIZE = 16
 
-def blocks_per_sequence(tokens: int, block_size: int = 16) -> int:
+
+def blocks_per_sequence(tokens: int, block_size: int = DEFAULT_BLOCK_SIZE) -> int:
     """Blocks a full-attention layer holds for ``tokens`` tokens.
 
     >>> blocks_per_sequence(0), blocks_per_sequence(16), blocks_per_sequence(17)
@@ -43,7 +46,7 @@ def blocks_per_sequence(tokens: int, block_size: int = 16) -> int:
     return -(-tokens // block_size)
 
 
-def window_blocks(context: int, window: int, block_size: int = 16) -> int:
+def window_blocks(context: int, window: int, block_size: int = DEFAULT_BLOCK_SIZE) -> int:
     """Blocks a sliding-window layer holds after ``context`` tokens.
 
     The live tokens are positions ``context - window`` .. ``context - 1``;
@@ -64,7 +67,8 @@ def window_blocks(context: int, window: int, block_size: int = 16) -> int:
     return last - first + 1
 
 
-def chunk_blocks(context: int, chunk: int, block_size: int = 16, *, peak: bool = False) -> int:
+def chunk_blocks(context: int, chunk: int, block_size: int = DEFAULT_BLOCK_SIZE, *,
+                 peak: bool = False) -> int:
     """Blocks a chunked-attention layer holds after ``context`` tokens: those
     of the current chunk; ``peak=True`` gives the most it held at any length
     up to ``context``.
@@ -103,7 +107,8 @@ def _paged_slots(spec: ModelSpec, context: int, block_size: int, peak: bool = Fa
 
 
 def paged_kv_bytes(
-    model: str | ModelSpec, context: int, block_size: int = 16, kv_dtype: str = "bf16"
+    model: str | ModelSpec, context: int, block_size: int = DEFAULT_BLOCK_SIZE,
+    kv_dtype: str = "bf16"
 ) -> int:
     """Bytes of whole blocks one sequence of ``context`` tokens holds.
 
@@ -153,7 +158,7 @@ def fragmentation(
     context: int,
     *,
     max_context: int | None = None,
-    block_size: int = 16,
+    block_size: int = DEFAULT_BLOCK_SIZE,
     kv_dtype: str = "bf16",
 ) -> Fragmentation:
     """Compare paged and contiguous allocation for one sequence of ``context`` tokens.

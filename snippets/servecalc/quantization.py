@@ -32,7 +32,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from .capacity import fit_deployment
+from .capacity import DEFAULT_MEMORY_UTILIZATION, fit_deployment
 from .deployment import Deployment, DeploymentLike, GpuLike, as_deployment
 from .kv import kv_bytes_per_token
 from .params import weight_bytes
@@ -87,7 +87,8 @@ def _config(index: int, item: Sequence[str]) -> tuple[str, str, str | None]:
 
 def compare_precisions(deployment: DeploymentLike, gpu: GpuLike = None, *, context: int,
                        batch: int = 1, configs: Iterable[Sequence[str]] = DEFAULT_CONFIGS,
-                       memory_utilization: float = 0.9) -> list[PrecisionRow]:
+                       memory_utilization: float = DEFAULT_MEMORY_UTILIZATION
+                       ) -> list[PrecisionRow]:
     """One row per precision setting: memory, capacity and step times.
 
     Each row is the deployment with that row's precisions (its GPU count

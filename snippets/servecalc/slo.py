@@ -43,7 +43,7 @@ import math
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from .capacity import fit_deployment
+from .capacity import DEFAULT_MEMORY_UTILIZATION, fit_deployment
 from .deployment import Deployment, DeploymentLike, GpuLike
 from .step import StepModel
 from .validate import items, lookup, non_negative_number, positive_int, positive_number
@@ -218,7 +218,7 @@ class SloResult:
 
 
 def best_under_slo(deployment: DeploymentLike, gpu: GpuLike = None, *, prompt: int, output: int,
-                   slo: str | Slo, memory_utilization: float = 0.9,
+                   slo: str | Slo, memory_utilization: float = DEFAULT_MEMORY_UTILIZATION,
                    max_batch: int | None = None) -> SloResult:
     """Highest-throughput batch whose TTFT and TPOT meet ``slo``.
 

@@ -2,9 +2,25 @@
 
 from __future__ import annotations
 
+import os
 from urllib.parse import urlparse
 
-BOOT_TIMEOUT_MS = 120_000
+
+def scaled_ms(quiet_ms: int) -> int:
+    """A browser wait sized for a quiet machine, times the slowdown factor: the
+    environment's GUIDE_TEST_SLOWDOWN if set (a number >= 1), else the machine's
+    1-minute load per CPU core when above 1 (a shared machine running other work
+    boots Pyodide and builds pages that much slower). Never below ``quiet_ms``."""
+    text = os.environ.get("GUIDE_TEST_SLOWDOWN", "")
+    try:
+        factor = float(text) if text else os.getloadavg()[0] / (os.cpu_count() or 1)
+    except (ValueError, OSError):
+        raise ValueError(f"GUIDE_TEST_SLOWDOWN must be a number >= 1, got {text!r}") from None
+    return round(quiet_ms * max(1.0, factor))
+
+
+#: Booting Pyodide in a fresh context: 4-6 s on a quiet machine, allowed 20 times that.
+BOOT_TIMEOUT_MS = scaled_ms(120_000)
 DONE = '[data-output][data-state="done"], [data-output][data-state="error"]'
 
 # Records the page's main-thread tasks over 50 ms (Chromium's long tasks) in window.longTasks.
@@ -29,11 +45,13 @@ def edit_cell(page, cell, code: str) -> None:
     page.keyboard.insert_text(code)
 
 
-def run_and_wait(cell, timeout_ms: int = BOOT_TIMEOUT_MS) -> str:
-    """Click Run and return the output once the cell has finished (or failed)."""
+def run_and_wait(cell, timeout_ms: int | None = None) -> str:
+    """Click Run and return the output once the cell has finished (or failed) within
+    ``timeout_ms`` on a quiet machine (scaled; by default, a boot's wait)."""
     output = cell.locator("[data-output]")
     cell.locator('[data-action="run"]').click()
-    output.and_(cell.locator(DONE)).wait_for(timeout=timeout_ms)
+    output.and_(cell.locator(DONE)).wait_for(
+        timeout=BOOT_TIMEOUT_MS if timeout_ms is None else scaled_ms(timeout_ms))
     return output.inner_text()
 
 

@@ -19,7 +19,7 @@ from servecalc.validate import lookup
 from servecalc import kv
 from servecalc.capacity import kv_bytes_per_token_per_gpu
 from servecalc.gpus import get_gpu
-from servecalc.paging import fragmentation
+from servecalc.paging import DEFAULT_BLOCK_SIZE, fragmentation
 from servecalc.prefix_cache import prefix_cache_effect
 from servecalc.step import step
 from servecalc.validate import non_negative_int, positive_number
@@ -130,7 +130,8 @@ def window_saving(model: str, context: int) -> str:
     return fmt_percent(saved)
 
 
-def paged_waste(model: str, context: int, max_context: int, block_size: int = 16) -> str:
+def paged_waste(model: str, context: int, max_context: int,
+                block_size: int = DEFAULT_BLOCK_SIZE) -> str:
     """Share of a paged allocation that holds no token (the last block's slack).
 
     >>> paged_waste("llama-3.1-8b", 1000, 8192)

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 
+from servecalc.paging import DEFAULT_BLOCK_SIZE
 from servecalc.step import StepModel
 from servecalc.sim import DEFAULT_MAX_BATCH, Engine, Lengths, LogNormal, as_lengths, poisson_workload, saturation_rate, simulate
 from servecalc.units import fmt_duration, fmt_number
@@ -150,7 +151,7 @@ def sim_service_time(model: str, gpu: str, *, prompt: int = 512, output: int = 6
     return fmt_duration(math.fsum(steps), "ms")
 
 
-def sim_kv_blocks(model: str, gpu: str, *, block_size: int = 16) -> str:
+def sim_kv_blocks(model: str, gpu: str, *, block_size: int = DEFAULT_BLOCK_SIZE) -> str:
     """KV blocks the engine's memory budget holds, e.g. '28,059 blocks of 16 tokens'.
 
     >>> sim_kv_blocks("llama-3.1-8b", "h100-sxm")

@@ -18,32 +18,36 @@ def add_traffic_options(p: argparse.ArgumentParser, *, rate_scale: bool) -> None
 
     p.add_argument("--prompt", default="512", metavar="P",
                    help="prompt tokens: N, uniform:LOW-HIGH, lognormal:MEAN,SIGMA or "
-                   "list:A,B,... (default: 512; ignored with --trace)")
+                   "list:A,B,... (default: %(default)s; ignored with --trace)")
     p.add_argument("--output", default="256", metavar="O",
-                   help="output tokens, same forms as --prompt (default: 256; ignored with "
+                   help="output tokens, same forms as --prompt "
+                   "(default: %(default)s; ignored with "
                    "--trace)")
     p.add_argument("--trace", default=None, metavar="NAME",
                    help="replay recorded traffic instead: " + ", ".join(TRACES))
     if rate_scale:
         p.add_argument("--rate-scale", type=number("rate_scale"), default=1.0, metavar="X",
-                       help="with --trace: replay X times as fast (default: 1)")
+                       help="with --trace: replay X times as fast (default: %(default)g)")
     p.add_argument("--arrival-cv", type=number("arrival_cv"), default=1.0, metavar="CV",
                    help="coefficient of variation of the gaps between arrivals: 1 is Poisson "
                    "(default), above 1 bursty (gamma gaps; vLLM's --burstiness is 1/CV^2)")
     p.add_argument("--seed", type=count("seed", zero=True), default=0, metavar="S",
-                   help="random seed (default: 0)")
+                   help="random seed (default: %(default)s)")
 
 
 def add_engine_options(p: argparse.ArgumentParser) -> None:
     """``--policy --max-batch --max-batched-tokens``."""
+    from ..sim.engine import DEFAULT_CHUNK_TOKENS, DEFAULT_MAX_BATCH
+
     p.add_argument("--policy", default="continuous", choices=("static", "continuous", "chunked"),
-                   help="batching policy: %(choices)s (default: continuous)")
-    p.add_argument("--max-batch", type=count("max_batch"), default=256, metavar="B",
-                   help="most sequences in the engine at once (default: 256)")
+                   help="batching policy: %(choices)s (default: %(default)s)")
+    p.add_argument("--max-batch", type=count("max_batch"), default=DEFAULT_MAX_BATCH, metavar="B",
+                   help="most sequences in the engine at once (default: %(default)s)")
     p.add_argument("--max-batched-tokens", type=count("max_batched_tokens"), default=None,
                    metavar="T",
                    help="token budget per step: prompt tokens per prefill step for continuous "
-                   "(default: no limit), all tokens per step for chunked (default: 2048)")
+                   f"(default: no limit), all tokens per step for chunked (default: "
+                   f"{DEFAULT_CHUNK_TOKENS})")
 
 
 def _add_slo(p: argparse.ArgumentParser) -> None:
@@ -70,11 +74,13 @@ def slo_from_args(args: argparse.Namespace) -> Any:
 
 
 def _configure_capacity(p: argparse.ArgumentParser) -> None:
+    from ..slo_capacity import DEFAULT_REQUESTS
+
     add_engine_options(p)
     add_traffic_options(p, rate_scale=False)
     _add_slo(p)
     p.add_argument("--requests", type=count("requests"), default=None, metavar="N",
-                   help="requests simulated at each rate tried (default: 2000)")
+                   help=f"requests simulated at each rate tried (default: {DEFAULT_REQUESTS})")
 
 
 def _latency_rows(r: Any) -> list[tuple[str, str]]:
@@ -126,6 +132,7 @@ def _int_list(text: str) -> list[int]:
 
 
 def _configure_plan(p: argparse.ArgumentParser) -> None:
+    from ..plan import DEFAULT_GPU_COUNTS
     from ..precision import BITS
 
     p.add_argument("--model", required=True, metavar="ID", help="model ID from `servecalc models`")
@@ -133,14 +140,16 @@ def _configure_plan(p: argparse.ArgumentParser) -> None:
                    help="requests per second the fleet must serve")
     p.add_argument("--gpu", action="append", default=None, metavar="ID",
                    help="accelerator to consider (repeat; default: every GPU with a price)")
-    p.add_argument("--gpus", type=_int_list, default=[1, 2, 4, 8], metavar="N,N,...",
-                   help="tensor-parallel sizes to try (default: 1,2,4,8)")
+    p.add_argument("--gpus", type=_int_list, default=list(DEFAULT_GPU_COUNTS), metavar="N,N,...",
+                   help="tensor-parallel sizes to try (default: "
+                   f"{','.join(map(str, DEFAULT_GPU_COUNTS))})")
     p.add_argument("--weight-dtype", default="bf16", metavar="D,D,...",
-                   help=f"weight precisions to try, of {', '.join(BITS)} (default: bf16)")
+                   help=f"weight precisions to try, of {', '.join(BITS)} (default: %(default)s)")
     p.add_argument("--kv-dtype", default="bf16", choices=tuple(BITS), metavar="D",
-                   help="KV-cache precision (default: bf16)")
+                   help="KV-cache precision (default: %(default)s)")
     p.add_argument("--headroom", type=float, default=0.0, metavar="F",
-                   help="load each replica to at most 1 - F of its capacity (default: 0)")
+                   help="load each replica to at most 1 - F of its capacity "
+                   "(default: %(default)g)")
     add_engine_options(p)
     add_traffic_options(p, rate_scale=False)
     _add_slo(p)

@@ -97,16 +97,16 @@ def _model_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--model", required=True, metavar="ID",
                    help="model ID from `servecalc models`, e.g. llama-3.1-70b")
     p.add_argument("--weight-dtype", default="bf16", choices=WEIGHT_DTYPES, metavar="D",
-                   help="weight precision: %(choices)s (default: bf16)")
+                   help="weight precision: %(choices)s (default: %(default)s)")
     p.add_argument("--kv-dtype", default="bf16", choices=KV_DTYPES, metavar="D",
-                   help="KV-cache precision (default: bf16)")
+                   help="KV-cache precision (default: %(default)s)")
 
 
 def _hardware_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--gpu", required=True, metavar="ID",
                    help="accelerator ID from `servecalc gpus`, e.g. h100-sxm")
     p.add_argument("--gpus", type=count("gpus"), default=1, metavar="N",
-                   help="GPUs in one tensor-parallel group (default: 1)")
+                   help="GPUs in one tensor-parallel group (default: %(default)s)")
 
 
 def _efficiency_options(p: argparse.ArgumentParser) -> None:

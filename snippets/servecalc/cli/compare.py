@@ -23,7 +23,7 @@ def _configure(p: argparse.ArgumentParser) -> None:
     p.add_argument("--policy", default="continuous", choices=("static", "continuous", "chunked"),
                    help="batching policy of the replay (default: continuous, as vLLM)")
     p.add_argument("--seed", type=count("seed", zero=True), default=0, metavar="S",
-                   help="seed of the replayed arrival times (default: 0)")
+                   help="seed of the replayed arrival times (default: %(default)s)")
     p.add_argument("--max-batch", type=count("max_batch"), default=256, metavar="B",
                    help="most sequences in the engine at once (vLLM's --max-num-seqs, "
                    "default: 256)")

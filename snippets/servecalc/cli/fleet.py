@@ -28,7 +28,7 @@ COMMANDS: dict[str, Command] = {}
 
 def _configure_layouts(p: argparse.ArgumentParser) -> None:
     p.add_argument("--total-gpus", type=count("total_gpus"), default=8, metavar="N",
-                   help="GPUs to split into replicas (default: 8)")
+                   help="GPUs to split into replicas (default: %(default)s)")
     p.add_argument("--context", type=count("context"), required=True, metavar="T",
                    help="tokens each running sequence attends to")
     p.add_argument("--batch", type=count("batch"), default=None, metavar="B",
@@ -111,16 +111,17 @@ def _run_offload(args: argparse.Namespace) -> tuple[Any, str]:
 def _configure_own(p: argparse.ArgumentParser) -> None:
     p.add_argument("--server-usd", type=number("server_usd", zero=True), required=True, metavar="USD",
                    help="purchase price of one server")
-    p.add_argument("--gpus-per-server", type=count("gpus_per_server"), default=8, metavar="N", help="(default: 8)")
+    p.add_argument("--gpus-per-server", type=count("gpus_per_server"), default=8, metavar="N",
+                   help="(default: %(default)s)")
     p.add_argument("--years", type=number("years"), default=4, metavar="Y",
-                   help="straight-line depreciation period (default: 4)")
+                   help="straight-line depreciation period (default: %(default)s)")
     p.add_argument("--power-kw", type=number("power_kw", zero=True), required=True, metavar="KW",
                    help="server power draw at the wall")
     p.add_argument("--pue", type=number("pue"), default=1.3, metavar="X",
-                   help="facility power usage effectiveness (default: 1.3)")
+                   help="facility power usage effectiveness (default: %(default)s)")
     p.add_argument("--usd-per-kwh", type=number("usd_per_kwh", zero=True), required=True, metavar="USD")
     p.add_argument("--other-usd-per-year", type=number("other_usd_per_year", zero=True), default=0.0, metavar="USD",
-                   help="space, support and network per server-year (default: 0)")
+                   help="space, support and network per server-year (default: %(default)g)")
     p.add_argument("--rented-usd-per-gpu-hour", type=number("rented_usd_per_gpu_hour"), default=None, metavar="USD",
                    help="a rental price to compare with")
 

@@ -15,13 +15,13 @@ COMMANDS: dict[str, Command] = {}
 def _add_context(p: argparse.ArgumentParser) -> None:
     """``--context``, the same for ``memory`` and ``fit``."""
     p.add_argument("--context", type=count("context"), default=4096, metavar="N",
-                   help="tokens per sequence (default: 4096)")
+                   help="tokens per sequence (default: %(default)s)")
 
 
 def _configure_memory(p: argparse.ArgumentParser) -> None:
     _add_context(p)
     p.add_argument("--batch", type=count("batch"), default=1, metavar="B",
-                   help="concurrent sequences (default: 1)")
+                   help="concurrent sequences (default: %(default)s)")
 
 
 @command(COMMANDS, "memory", "weights + KV cache of a model", options="model",
@@ -66,15 +66,21 @@ def _run_memory(args: argparse.Namespace) -> tuple[Any, str]:
 
 
 def _configure_fit(p: argparse.ArgumentParser) -> None:
+    from ..capacity import DEFAULT_BLOCK_SIZE, DEFAULT_MEMORY_UTILIZATION, DEFAULT_RESERVE_BYTES
+    from ..units import GiB
+
     _add_context(p)
-    p.add_argument("--memory-utilization", type=share("memory_utilization"), default=0.9,
+    p.add_argument("--memory-utilization", type=share("memory_utilization"),
+                   default=DEFAULT_MEMORY_UTILIZATION,
                    metavar="U",
-                   help="fraction of GPU memory the server may use (default: 0.9)")
+                   help="fraction of GPU memory the server may use (default: %(default)s)")
     p.add_argument("--reserve-bytes", type=count("reserve_bytes", zero=True), default=None,
                    metavar="BYTES",
-                   help="per-GPU reserve for activations and runtime (default: 1.5 GiB)")
-    p.add_argument("--block-size", type=count("block_size"), default=16, metavar="T",
-                   help="tokens per KV block (default: 16)")
+                   help="per-GPU reserve for activations and runtime (default: "
+                   f"{DEFAULT_RESERVE_BYTES / GiB:g} GiB)")
+    p.add_argument("--block-size", type=count("block_size"), default=DEFAULT_BLOCK_SIZE,
+                   metavar="T",
+                   help="tokens per KV block (default: %(default)s)")
 
 
 @command(COMMANDS, "fit", "how many sequences fit on N GPUs", options="hardware",

@@ -22,7 +22,7 @@ def _configure_simulate(p: argparse.ArgumentParser) -> None:
     add_traffic_options(p, rate_scale=True)
     p.add_argument("--slo", default="mlperf-llama2-70b-server", metavar="NAME",
                    help="SLO preset for goodput, from `servecalc slos` "
-                   "(default: mlperf-llama2-70b-server)")
+                   "(default: %(default)s)")
 
 
 def _workload(args: argparse.Namespace) -> Any:

@@ -52,7 +52,7 @@ def _configure_latency(p: argparse.ArgumentParser) -> None:
     p.add_argument("--output", type=count("output"), required=True,
                    metavar="O", help="generated tokens")
     p.add_argument("--batch", type=count("batch"), default=1, metavar="B",
-                   help="sequences decoded together (default: 1)")
+                   help="sequences decoded together (default: %(default)s)")
 
 
 @command(COMMANDS, "latency", "time to first token, per token and end to end",
@@ -77,13 +77,13 @@ def _configure_cost(p: argparse.ArgumentParser) -> None:
                    metavar="P",
                    help="US dollars per GPU-hour (dated examples: servecalc.prices)")
     p.add_argument("--batch", type=count("batch"), default=32, metavar="B",
-                   help="concurrent sequences (default: 32)")
+                   help="concurrent sequences (default: %(default)s)")
     p.add_argument("--prompt", type=count("prompt"), default=1024, metavar="P",
-                   help="prompt tokens per request (default: 1024)")
+                   help="prompt tokens per request (default: %(default)s)")
     p.add_argument("--output", type=count("output"), default=256, metavar="O",
-                   help="generated tokens per request (default: 256)")
+                   help="generated tokens per request (default: %(default)s)")
     p.add_argument("--utilization", type=share("utilization"), default=1.0, metavar="U",
-                   help="fraction of paid hours spent serving (default: 1.0)")
+                   help="fraction of paid hours spent serving (default: %(default)s)")
 
 
 @command(COMMANDS, "cost", "dollars per million tokens", options="deployment",

@@ -14,7 +14,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 
-from ..capacity import fit_deployment
+from ..capacity import DEFAULT_BLOCK_SIZE, DEFAULT_MEMORY_UTILIZATION, fit_deployment
 from ..deployment import Deployment
 from ..gpus import GpuSpec
 from ..models import ModelSpec
@@ -54,8 +54,8 @@ class Engine:
         kv_dtype: str = "bf16",
         max_batch: int = DEFAULT_MAX_BATCH,
         max_batched_tokens: int | None = None,
-        block_size: int = 16,
-        memory_utilization: float = 0.9,
+        block_size: int = DEFAULT_BLOCK_SIZE,
+        memory_utilization: float = DEFAULT_MEMORY_UTILIZATION,
         reserve_bytes: int | None = None,
         kv_blocks: int | None = None,
         mbu: float | None = None,
