@@ -76,7 +76,7 @@ LIMITS: dict[str, Limit] = {
                      "max_batched_tokens"), STEP_TOKENS),
     **dict.fromkeys(("batch", "max_batch", "decode_batch", "sequences", "batches",
                      "concurrency"), BATCH),
-    **dict.fromkeys(("requests", "count", "samples"), REQUESTS),
+    **dict.fromkeys(("requests", "count", "samples", "completed"), REQUESTS),
     "gpus": GPUS,
     **dict.fromkeys(("rate", "arrival_rate_per_s", "requests_per_s", "peak_requests_per_s"),
                     RATE),
@@ -282,26 +282,35 @@ def text(name: str, value: object) -> str:
     return value
 
 
-#: The longest JSON text the library parses (a calibration, a measurement file): a few MB.
+#: The longest JSON text the library parses (a calibration, a measurement file, a vLLM
+#: result), in characters; a file is refused above as many bytes before it is read
+#: (:func:`servecalc.files.read_text`), and the guide's boxes accept as many characters.
 MAX_JSON_CHARS = 10_000_000
 #: The deepest nesting of JSON arrays and objects it parses. A config.json is a few levels
 #: deep; checked before parsing because in Pyodide very deep nesting overflows the
 #: JavaScript stack (a fatal error) before Python's RecursionError is raised.
 MAX_JSON_DEPTH = 64
-_JSON_STRING = re.compile(r'"(?:[^"\\]|\\.)*"')
-_JSON_BRACKET = re.compile(r"[\[\]{}]")
+#: A string literal (possessive: matched with no backtracking stack, so memory stays
+#: constant however long the string) or one bracket.
+_JSON_TOKEN = re.compile(r'"(?:[^"\\]++|\\.)*+"|[\[\]{}]')
 
 
 def json_depth(value: str) -> int:
     """How deeply the arrays and objects of JSON text nest (brackets in strings ignored).
 
+    One pass over the text, no copy of it: memory stays constant whatever its length.
+
     >>> json_depth('{"a": [1, {"b": "[[["}]}')
     3
     """
     depth = deepest = 0
-    for match in _JSON_BRACKET.finditer(_JSON_STRING.sub('""', text("value", value))):
-        depth += 1 if match.group() in "[{" else -1
-        deepest = max(deepest, depth)
+    for match in _JSON_TOKEN.finditer(text("value", value)):
+        bracket = match.group()
+        if bracket in "[{":
+            depth += 1
+            deepest = max(deepest, depth)
+        elif bracket in "]}":
+            depth -= 1
     return deepest
 
 
@@ -314,6 +323,10 @@ def json_value(name: str, value: object) -> object:
     Traceback (most recent call last):
         ...
     ValueError: calibration is nested 100,000 levels deep; at most 64 are read
+    >>> json_value("m.jsonl line 2", '{"batch": ' + "9" * 5000 + "}")
+    Traceback (most recent call last):
+        ...
+    ValueError: m.jsonl line 2: a number has more than 4,300 digits (Python's limit for reading an integer); numbers here are at most 1e+30
     """
     text(name, value)
     if len(value) > MAX_JSON_CHARS:
@@ -325,6 +338,10 @@ def json_value(name: str, value: object) -> object:
         return json.loads(value)
     except json.JSONDecodeError as exc:
         raise ValueError(f"{name} is not valid JSON: {exc.msg} (line {exc.lineno})") from None
+    except ValueError:  # an integer beyond int()'s digit limit (sys.get_int_max_str_digits)
+        raise ValueError(f"{name}: a number has more than 4,300 digits (Python's limit for "
+                         f"reading an integer); numbers here are at most "
+                         f"{show_number(ANY_NUMBER.high)}") from None
 
 
 def numbers(name: str, values: object) -> list[float]:
