@@ -62,6 +62,10 @@ EFFICIENCY = Limit(1e-3, 1, "an efficiency or utilization")
 HARDWARE_RATE = Limit(1e3, 1e20, "bytes or FLOP per second of an accelerator or link")
 POINTS = Limit(1, 10**5, "points in a chart")
 MODEL_DIM = Limit(1, 2**24, "a model dimension: layers, widths, heads, vocabulary, experts")
+#: A simulation's work, counted up front as its output tokens divided by the sequences
+#: that can run at once (:func:`servecalc.sim.engine.check_work`).
+ENGINE_STEPS = Limit(1, 10**6, "engine steps in one simulation: output tokens / sequences "
+                     "that fit at once")
 SIGMA = Limit(1e-3, 3, "log-normal shape; above 3 the median is under 1.2 % of the mean")
 #: Any other number: finite and far enough from overflow that a product of two
 #: of them stays finite (a name that divides gets its own floor above).
@@ -71,7 +75,8 @@ ANY_NUMBER = Limit(0, 1e30, "any number")
 LIMITS: dict[str, Limit] = {
     **dict.fromkeys(("context", "prompt", "output", "prompts", "outputs", "values",
                      "low", "high", "past_tokens", "decode_context", "max_context", "window",
-                     "mean_tokens", "block_size", "chunk", "chunk_tokens"), SEQUENCE_TOKENS),
+                     "mean_tokens", "block_size", "chunk", "chunk_tokens", "input_lens",
+                     "output_lens"), SEQUENCE_TOKENS),
     **dict.fromkeys(("tokens", "total_context_tokens", "decode_context_tokens",
                      "max_batched_tokens"), STEP_TOKENS),
     **dict.fromkeys(("batch", "max_batch", "decode_batch", "sequences", "batches",
@@ -98,6 +103,7 @@ LIMITS: dict[str, Limit] = {
                      "qk_nope_head_dim", "qk_rope_head_dim", "v_head_dim", "sliding_window",
                      "sliding_window_layers", "norms_per_layer"), MODEL_DIM),
     "sigma": SIGMA,
+    "engine_steps": ENGINE_STEPS,
 }
 
 
