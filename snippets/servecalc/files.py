@@ -18,7 +18,7 @@ from __future__ import annotations
 import os
 import stat
 
-from .validate import MAX_JSON_CHARS, describe, text
+from .validate import MAX_JSON_CHARS, describe, positive_int, text
 
 
 def _refuse(what: str, path: str, reason: str) -> ValueError:
@@ -44,6 +44,7 @@ def read_text(path: str, what: str, *, limit: int = MAX_JSON_CHARS) -> str:
     >>> os.remove(f.name)
     """
     text("what", what)
+    limit = positive_int("limit", limit)
     if not isinstance(path, str) or not path or "\0" in path:
         raise ValueError(f"{what} must be the path of a file, got {describe(path)}")
     flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0)

@@ -19,7 +19,7 @@ from ..deployment import Deployment
 from ..gpus import GpuSpec
 from ..models import ModelSpec
 from ..step import StepModel
-from ..validate import ENGINE_STEPS, positive_int
+from ..validate import ENGINE_STEPS, instance, positive_int
 from .workload import Workload
 
 POLICIES = ("static", "continuous", "chunked")
@@ -203,6 +203,8 @@ def check_work(engine: Engine, work: Workload) -> None:
         ...
     ValueError: requests and output need about 10,000,000 engine steps (10,000,000 output tokens in batches of at most 1, what max_batch and the KV cache allow); one simulation takes at most 1,000,000 (see `servecalc limits`): lower requests or output
     """
+    instance("engine", engine, Engine)
+    instance("work", work, Workload)
     tokens = math.fsum(work.outputs)
     mean_length = math.fsum(work.prompts) / len(work) + tokens / len(work)
     together = max(1, min(engine.max_batch, int(engine.kv_tokens // mean_length)))
