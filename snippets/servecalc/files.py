@@ -22,7 +22,8 @@ from .validate import MAX_JSON_CHARS, describe, positive_int, text
 
 
 def _refuse(what: str, path: str, reason: str) -> ValueError:
-    return ValueError(f"{what} {describe(path)} {reason}")
+    shown = repr(path) if len(path) <= 300 else describe(path)  # a path is shown whole
+    return ValueError(f"{what} {shown} {reason}")
 
 
 def read_text(path: str, what: str, *, limit: int = MAX_JSON_CHARS) -> str:

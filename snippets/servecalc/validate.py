@@ -311,7 +311,7 @@ def json_depth(value: str) -> int:
     """
     depth = deepest = 0
     for match in _JSON_TOKEN.finditer(text("value", value)):
-        bracket = match.group()
+        bracket = value[match.start()]  # one character: a string literal is not copied
         if bracket in "[{":
             depth += 1
             deepest = max(deepest, depth)
