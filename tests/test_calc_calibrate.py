@@ -90,7 +90,7 @@ def test_compare_reports_progress_to_the_end():
      "measurements line 1: "),
     ("compare", {"vllm_result": "{"}, "vllm_result"),
     ("compare", {"vllm_result": '{"request_rate": 1}'}, "vllm_result: needs input_lens"),
-    ("compare", {"vllm_result": "x" * 50_000_001}, "vllm_result must be at most 50,000,000"),
+    ("compare", {"vllm_result": "x" * 10_000_001}, "vllm_result must be at most 10,000,000"),
     ("compare", {"calibration": "{}"}, "calibration"),
 ])
 def test_bad_input_names_the_field_and_the_page_keeps_working(name, raw, fragment):
@@ -105,3 +105,13 @@ def test_pasted_text_fields_offer_a_file_picker():
     form = render_form_html("calibration")
     assert '<textarea name="measurements"' in form and 'class="calc-field calc-field--text"' in form
     assert 'type="file" accept=".jsonl,.json,.txt" data-upload-for="measurements"' in form
+
+
+def test_file_pickers_carry_the_library_limit():
+    """The page reads a file's size against the same limit as the library (issue 24)."""
+    from servecalc.validate import MAX_JSON_CHARS
+
+    for name in ("calibration", "compare"):
+        form = render_form_html(name)
+        assert form.count("data-upload-for=") == form.count(f'data-max-bytes="{MAX_JSON_CHARS}"')
+        assert form.count("data-upload-for=") >= 1

@@ -25,6 +25,8 @@ import random
 import re
 import resource
 import signal
+import tempfile
+from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -55,7 +57,8 @@ SKIP_CALLABLES = {"servecalc.sim.engine.Recorder", "servecalc.sim.engine.check_f
 #: Results that are not sizes and may be negative: a normal draw.
 MAY_BE_NEGATIVE = {"servecalc.sim.lengths.normal"}
 #: Checks that hand back what they were given: their result is the caller's input.
-PASS_THROUGH = {"servecalc.validate.items", "servecalc.validate.lookup"}
+PASS_THROUGH = {"servecalc.validate.items", "servecalc.validate.lookup",
+                "servecalc.files.read_text"}  # a file's text, as it is
 
 HOSTILE = [
     None, True, "x", "", b"1", [], {}, 0, -1, 2**31, 10**30, 10**400, -(10**400),
@@ -125,6 +128,10 @@ VLLM_RESULT = ('{"request_rate": 2.0, "burstiness": 1.0, "max_concurrency": null
 MEASUREMENT = ('{"model": "llama-3.1-8b", "gpu": "h100-sxm", "phase": "decode", '
                '"batch": 1, "context": 512, "seconds": 0.007}')
 
+#: A file for servecalc.files.read_text to read.
+MEASUREMENT_FILE = Path(tempfile.mkdtemp(prefix="hostile-")) / "steps.jsonl"
+MEASUREMENT_FILE.write_text(MEASUREMENT)
+
 #: Where one function needs another valid value than GOOD's.
 OVERRIDES: dict[str, dict[str, object]] = {
     "servecalc.batching.static_batching": {"requests": [(128, 16)] * 4},
@@ -179,6 +186,9 @@ OVERRIDES: dict[str, dict[str, object]] = {
     "servecalc.compare.compare_vllm": {"result": read_vllm_result(VLLM_RESULT), "gpu": None,
                                        "deployment": Deployment(model="llama-3.1-8b",
                                                                 gpu="h100-sxm")},
+    "servecalc.files.read_text": {"path": str(MEASUREMENT_FILE), "what": "--file"},
+    "servecalc.sim.engine.check_work": {"work": workload.poisson_workload(2.0, 10, prompt=128,
+                                                                           output=16)},
     "servecalc.calibration.fit_efficiencies": {
         "predict": [p.predict_s for p in read_measurements(MEASUREMENT)], "measured": [0.007]},
 }

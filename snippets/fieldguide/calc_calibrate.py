@@ -24,6 +24,7 @@ import json
 from importlib import resources
 
 from servecalc.calibration import calibrate, read_measurements
+from servecalc.validate import MAX_JSON_CHARS
 from servecalc.cli.calibrate import POINT_HEADERS, point_rows, summary_rows
 from servecalc.cli.compare import METRIC_HEADERS, metric_rows, replay_summary
 from servecalc.compare import compare_vllm
@@ -91,7 +92,7 @@ CALIBRATION = Calculator(
     title="Calibrate the step model on your measurements",
     fields=[
         _pasted("measurements", "Measured steps (JSON Lines)", example_measurements(),
-                1_000_000, ".jsonl,.json,.txt",
+                MAX_JSON_CHARS, ".jsonl,.json,.txt",
                 "One JSON object per line: model, gpu, gpus, phase (decode or prefill), "
                 "batch, context, seconds, optionally weight_dtype and kv_dtype"),
     ],
@@ -111,7 +112,7 @@ COMPARE = Calculator(
     title="A vLLM benchmark against the simulator",
     fields=[
         _pasted("vllm_result", "vllm bench serve --save-result JSON", example_vllm_result(),
-                50_000_000, ".json", "The JSON file that `vllm bench serve --save-result` "
+                MAX_JSON_CHARS, ".json", "The JSON file that `vllm bench serve --save-result` "
                 "writes (add --save-detailed for per-request lengths)"),
         *deployment_fields("llama-3.1-8b", "h100-sxm", 1),
         Field(name="policy", label="Batching policy", kind="select", default="continuous",

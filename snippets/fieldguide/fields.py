@@ -18,6 +18,7 @@ from servecalc.calibration import load_calibration
 from servecalc.deployment import Deployment
 from servecalc.gpus import GPUS
 from servecalc.models import MODELS, ModelSpec
+from servecalc.validate import MAX_JSON_CHARS
 
 from .forms import Field
 
@@ -128,7 +129,7 @@ def efficiency_fields(calibration: bool = False) -> list[Field]:
                   default=DEFAULT_OVERHEAD_S * 1000, min=0.0, max=50.0, step=0.01, unit="ms",
                   help="Fixed time per step outside the kernels (scheduling, sampling)"),
             Field(name="calibration", label="Calibration (JSON)", kind="text", default="",
-                  upload=".json", help="Paste the output of `servecalc calibrate --json`; its MBU, MFU "
+                  max=MAX_JSON_CHARS, upload=".json", help="Paste the output of `servecalc calibrate --json`; its MBU, MFU "
                   "and overhead replace the three fields above"),
         ]
     return fields

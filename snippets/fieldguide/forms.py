@@ -117,8 +117,9 @@ def render_field(f: Field, calc_id: str) -> str:
         control = (f'<textarea {attrs} rows="{6 if f.upload else 3}" spellcheck="false" '
                    f'placeholder="{escape(f.help)}">{escape(str(f.default))}</textarea>')
         if f.upload:  # read in the page (cells.js), never sent anywhere
+            limit = TEXT_LIMIT if f.max is None else int(f.max)
             control += (f'<input type="file" accept="{escape(f.upload)}" '
-                        f'data-upload-for="{escape(f.name)}" '
+                        f'data-upload-for="{escape(f.name)}" data-max-bytes="{limit}" '
                         f'aria-label="Load the {escape(f.label)} from a file">')
     else:
         bounds = "".join(

@@ -40,6 +40,7 @@ True
 from __future__ import annotations
 
 import dataclasses
+import functools
 import json
 import math
 from dataclasses import dataclass
@@ -61,6 +62,11 @@ BOUNDS: dict[str, tuple[float, float]] = {
 #: Weight of the pull towards the defaults (squared log errors of 1 % are 1e-4).
 PRIOR_WEIGHT = 1e-6
 FORMAT = "servecalc-calibration/1"
+#: Most measured steps one calibration fits (a sweep is tens of points; the fit
+#: predicts every point a few hundred times, so this keeps it within seconds).
+MAX_MEASUREMENTS = 1_000
+#: Most distinct deployments (model, GPU, GPU count, precisions) among the points.
+MAX_DEPLOYMENTS = 16
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -211,11 +217,14 @@ def read_measurements(text: str, *, name: str = "measurements") -> list[Measurem
         ...
     ValueError: m.jsonl line 1: batch must be an integer >= 1, got 0
     """
-    points = []
+    points: list[Measurement] = []
     for number, line in enumerate(validate_text(name, text).splitlines(), start=1):
         if not line.strip():
             continue
         where = f"{name} line {number}"
+        if len(points) == MAX_MEASUREMENTS:
+            raise ValueError(f"{where}: at most {MAX_MEASUREMENTS:,} measured steps are fitted "
+                             "(one per line); keep a representative sample")
         record = json_value(where, line)
         if not isinstance(record, dict):
             raise ValueError(f"{where}: must be a JSON object, got {type(record).__name__}")
@@ -290,10 +299,49 @@ def fit_efficiencies(predict: Sequence[Predict], measured: Sequence[float], *,
     return Calibration(mbu=best[0], mfu=best[1], overhead_s=best[2])
 
 
+class _SharedModels:
+    """The step models of the points' deployments under one calibration at a time: a
+    fit tries a few hundred calibrations, each predicting every point, so each
+    deployment's model is built once per calibration, not once per point."""
+
+    def __init__(self) -> None:
+        self._calibration: Calibration | None = None
+        self._models: dict[tuple, StepModel] = {}
+
+    def predict(self, point: Measurement, calibration: Calibration) -> float:
+        """``point.predict_s(calibration)``, from the shared model."""
+        if calibration is not self._calibration:
+            self._calibration, self._models = calibration, {}
+        key = _deployment_key(point)
+        sm = self._models.get(key)
+        if sm is None:
+            sm = self._models[key] = StepModel(point.deployment(calibration))
+        if point.phase == "decode":
+            return sm.decode_time_s(point.batch, point.batch * point.context)
+        return sm.prefill_time_s(point.context, 0, point.batch)
+
+
+def _deployment_key(p: Measurement) -> tuple:
+    return (p.model, p.gpu, p.gpus, p.weight_dtype, p.kv_dtype)
+
+
 def calibrate(points: list[Measurement]) -> Calibration:
-    """Fit ``mbu``, ``mfu`` and ``overhead_s`` to measured steps (module docstring)."""
+    """Fit ``mbu``, ``mfu`` and ``overhead_s`` to measured steps (module docstring).
+
+    At most :data:`MAX_MEASUREMENTS` points on at most :data:`MAX_DEPLOYMENTS`
+    deployments.
+    """
     points = [instance("points", p, Measurement) for p in items("points", points)]
-    fitted = fit_efficiencies([p.predict_s for p in points], [p.seconds for p in points])
+    if len(points) > MAX_MEASUREMENTS:
+        raise ValueError(f"points must hold at most {MAX_MEASUREMENTS:,} measured steps, "
+                         f"got {len(points):,}")
+    deployments = {_deployment_key(p) for p in points}
+    if len(deployments) > MAX_DEPLOYMENTS:
+        raise ValueError(f"points must come from at most {MAX_DEPLOYMENTS} deployments (model, "
+                         f"gpu, gpus, weight_dtype, kv_dtype), got {len(deployments):,}")
+    shared = _SharedModels()
+    fitted = fit_efficiencies([functools.partial(shared.predict, p) for p in points],
+                              [p.seconds for p in points])
     mbu, mfu, overhead = fitted.mbu, fitted.mfu, fitted.overhead_s
     errors = tuple(
         PointError(line=i, phase=p.phase, batch=p.batch, context=p.context, measured_s=p.seconds,

@@ -44,7 +44,7 @@ from dataclasses import dataclass
 
 from .deployment import DeploymentLike, GpuLike, as_deployment
 from .sim import Engine, make_workload, simulate
-from .validate import choice, instance, non_negative_int, positive_int
+from .validate import DURATION, choice, instance, non_negative_int, positive_int
 from .vllm_result import VllmResult
 
 
@@ -115,6 +115,10 @@ def compare_vllm(result: VllmResult, deployment: DeploymentLike,
     if result.max_concurrency is not None:
         cap = min(cap, result.max_concurrency)
     n = len(result.prompts)
+    if n / result.request_rate > DURATION.high:
+        raise ValueError(f"request_rate {result.request_rate:g} spreads {n:,} requests over about "
+                         f"{n / result.request_rate:,.0f} s; at most {DURATION.high:,.0f} s are "
+                         "simulated (see `servecalc limits`)")
     work = make_workload(_arrivals(result.request_rate, result.burstiness, n, seed),
                          result.prompts, result.outputs, description="vllm bench serve replay")
     sim = simulate(Engine(d, max_batch=cap), work, policy=policy, progress=progress)

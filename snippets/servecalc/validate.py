@@ -62,6 +62,10 @@ EFFICIENCY = Limit(1e-3, 1, "an efficiency or utilization")
 HARDWARE_RATE = Limit(1e3, 1e20, "bytes or FLOP per second of an accelerator or link")
 POINTS = Limit(1, 10**5, "points in a chart")
 MODEL_DIM = Limit(1, 2**24, "a model dimension: layers, widths, heads, vocabulary, experts")
+#: A simulation's work, counted up front as its output tokens divided by the sequences
+#: that can run at once (:func:`servecalc.sim.engine.check_work`).
+ENGINE_STEPS = Limit(1, 10**6, "engine steps in one simulation: output tokens / sequences "
+                     "that fit at once")
 SIGMA = Limit(1e-3, 3, "log-normal shape; above 3 the median is under 1.2 % of the mean")
 #: Any other number: finite and far enough from overflow that a product of two
 #: of them stays finite (a name that divides gets its own floor above).
@@ -71,12 +75,13 @@ ANY_NUMBER = Limit(0, 1e30, "any number")
 LIMITS: dict[str, Limit] = {
     **dict.fromkeys(("context", "prompt", "output", "prompts", "outputs", "values",
                      "low", "high", "past_tokens", "decode_context", "max_context", "window",
-                     "mean_tokens", "block_size", "chunk", "chunk_tokens"), SEQUENCE_TOKENS),
+                     "mean_tokens", "block_size", "chunk", "chunk_tokens", "input_lens",
+                     "output_lens"), SEQUENCE_TOKENS),
     **dict.fromkeys(("tokens", "total_context_tokens", "decode_context_tokens",
                      "max_batched_tokens"), STEP_TOKENS),
     **dict.fromkeys(("batch", "max_batch", "decode_batch", "sequences", "batches",
                      "concurrency"), BATCH),
-    **dict.fromkeys(("requests", "count", "samples"), REQUESTS),
+    **dict.fromkeys(("requests", "count", "samples", "completed"), REQUESTS),
     "gpus": GPUS,
     **dict.fromkeys(("rate", "arrival_rate_per_s", "requests_per_s", "peak_requests_per_s"),
                     RATE),
@@ -98,6 +103,7 @@ LIMITS: dict[str, Limit] = {
                      "qk_nope_head_dim", "qk_rope_head_dim", "v_head_dim", "sliding_window",
                      "sliding_window_layers", "norms_per_layer"), MODEL_DIM),
     "sigma": SIGMA,
+    "engine_steps": ENGINE_STEPS,
 }
 
 
@@ -282,26 +288,35 @@ def text(name: str, value: object) -> str:
     return value
 
 
-#: The longest JSON text the library parses (a calibration, a measurement file): a few MB.
+#: The longest JSON text the library parses (a calibration, a measurement file, a vLLM
+#: result), in characters; a file is refused above as many bytes before it is read
+#: (:func:`servecalc.files.read_text`), and the guide's boxes accept as many characters.
 MAX_JSON_CHARS = 10_000_000
 #: The deepest nesting of JSON arrays and objects it parses. A config.json is a few levels
 #: deep; checked before parsing because in Pyodide very deep nesting overflows the
 #: JavaScript stack (a fatal error) before Python's RecursionError is raised.
 MAX_JSON_DEPTH = 64
-_JSON_STRING = re.compile(r'"(?:[^"\\]|\\.)*"')
-_JSON_BRACKET = re.compile(r"[\[\]{}]")
+#: A string literal (possessive: matched with no backtracking stack, so memory stays
+#: constant however long the string) or one bracket.
+_JSON_TOKEN = re.compile(r'"(?:[^"\\]++|\\.)*+"|[\[\]{}]')
 
 
 def json_depth(value: str) -> int:
     """How deeply the arrays and objects of JSON text nest (brackets in strings ignored).
 
+    One pass over the text, no copy of it: memory stays constant whatever its length.
+
     >>> json_depth('{"a": [1, {"b": "[[["}]}')
     3
     """
     depth = deepest = 0
-    for match in _JSON_BRACKET.finditer(_JSON_STRING.sub('""', text("value", value))):
-        depth += 1 if match.group() in "[{" else -1
-        deepest = max(deepest, depth)
+    for match in _JSON_TOKEN.finditer(text("value", value)):
+        bracket = value[match.start()]  # one character: a string literal is not copied
+        if bracket in "[{":
+            depth += 1
+            deepest = max(deepest, depth)
+        elif bracket in "]}":
+            depth -= 1
     return deepest
 
 
@@ -314,6 +329,10 @@ def json_value(name: str, value: object) -> object:
     Traceback (most recent call last):
         ...
     ValueError: calibration is nested 100,000 levels deep; at most 64 are read
+    >>> json_value("m.jsonl line 2", '{"batch": ' + "9" * 5000 + "}")
+    Traceback (most recent call last):
+        ...
+    ValueError: m.jsonl line 2: a number has more than 4,300 digits (Python's limit for reading an integer); numbers here are at most 1e+30
     """
     text(name, value)
     if len(value) > MAX_JSON_CHARS:
@@ -325,6 +344,10 @@ def json_value(name: str, value: object) -> object:
         return json.loads(value)
     except json.JSONDecodeError as exc:
         raise ValueError(f"{name} is not valid JSON: {exc.msg} (line {exc.lineno})") from None
+    except ValueError:  # an integer beyond int()'s digit limit (sys.get_int_max_str_digits)
+        raise ValueError(f"{name}: a number has more than 4,300 digits (Python's limit for "
+                         f"reading an integer); numbers here are at most "
+                         f"{show_number(ANY_NUMBER.high)}") from None
 
 
 def numbers(name: str, values: object) -> list[float]:

@@ -25,7 +25,7 @@ import math
 from dataclasses import dataclass, field
 from typing import Any
 
-from .validate import describe, json_value, positive_int, positive_number
+from .validate import REQUESTS, SEQUENCE_TOKENS, describe, json_value, positive_int, positive_number
 
 #: The summary metrics compared, as vLLM names them (milliseconds or per second).
 METRICS = tuple(f"{stat}_{name}_ms" for name in ("ttft", "tpot", "itl")
@@ -54,16 +54,24 @@ def _rate(value: object) -> float:
 
 
 def _lengths(data: dict[str, Any]) -> tuple[tuple[int, ...], tuple[int, ...], bool]:
-    """Per-request (prompt, output) lengths of the successful requests."""
+    """Per-request (prompt, output) lengths of the successful requests.
+
+    Every count is checked against the limits (``servecalc limits``) before
+    anything is built from it: a file cannot make the replay allocate more
+    than :data:`~servecalc.validate.REQUESTS` requests.
+    """
     if "input_lens" in data and "output_lens" in data:
         ins, outs = data["input_lens"], data["output_lens"]
         if not isinstance(ins, list) or not isinstance(outs, list) or len(ins) != len(outs):
             raise ValueError("input_lens and output_lens must be lists of the same length")
+        if len(ins) > REQUESTS.high:
+            raise ValueError(f"input_lens must hold at most {REQUESTS.high:,} requests "
+                             f"({REQUESTS.what}; see `servecalc limits`), got {len(ins):,}")
         errors = data.get("errors") or [""] * len(ins)
         if not isinstance(errors, list) or len(errors) != len(ins):
             raise ValueError("errors must be a list as long as input_lens")
-        kept = [(positive_int("input_lens[i]", i), positive_int("output_lens[i]", o))
-                for i, o, e in zip(ins, outs, errors) if not e and o]
+        kept = [(positive_int(f"input_lens[{k}]", i), positive_int(f"output_lens[{k}]", o))
+                for k, (i, o, e) in enumerate(zip(ins, outs, errors)) if not e and o]
         if not kept:
             raise ValueError("the result holds no successful request")
         return tuple(p for p, _ in kept), tuple(o for _, o in kept), True
@@ -75,7 +83,12 @@ def _lengths(data: dict[str, Any]) -> tuple[tuple[int, ...], tuple[int, ...], bo
     n = positive_int("completed", data.get("completed"))
     total_in = positive_int("total_input_tokens", data.get("total_input_tokens"))
     total_out = positive_int("total_output_tokens", data.get("total_output_tokens"))
-    return (max(1, round(total_in / n)),) * n, (max(1, round(total_out / n)),) * n, False
+    prompt, output = max(1, round(total_in / n)), max(1, round(total_out / n))
+    for total, mean in (("total_input_tokens", prompt), ("total_output_tokens", output)):
+        if mean > SEQUENCE_TOKENS.high:
+            raise ValueError(f"{total} / completed must be at most {SEQUENCE_TOKENS.high:,} "
+                             f"({SEQUENCE_TOKENS.what}; see `servecalc limits`), got {mean:,}")
+    return (prompt,) * n, (output,) * n, False
 
 
 def read_vllm_result(text: str, *, name: str = "vllm result") -> VllmResult:

@@ -26,7 +26,9 @@ from servecalc.models import MODELS, get_model
 from servecalc.params import active_param_count, param_count
 from servecalc.prices import PRICES
 from servecalc.units import fmt_bytes, fmt_int, fmt_number, fmt_usd
-from servecalc.validate import ANY_NUMBER, limit_rows, show_number
+from servecalc.calibration import MAX_DEPLOYMENTS, MAX_MEASUREMENTS
+from servecalc.validate import (ANY_NUMBER, ENGINE_STEPS, MAX_JSON_CHARS, MAX_JSON_DEPTH,
+                                limit_rows, show_number)
 
 
 _URL = re.compile(r"https?://[^\s;,)]+")
@@ -233,4 +235,31 @@ def limits_table() -> str:
         ("Allowed", "r", lambda r: r[0]),
         ("What", "l", lambda r: r[1]),
         ("Arguments", "l", lambda r: r[2]),
+    ], rows)
+
+
+def input_limits_table() -> str:
+    """What the library reads from a file or a pasted box, and how much of it, as a table.
+
+    >>> "| 10,000,000 characters (a file: as many bytes) |" in input_limits_table()
+    True
+    """
+    rows = [
+        (f"{MAX_JSON_CHARS:,} characters (a file: as many bytes)",
+         "JSON or JSON Lines text: measurements, a calibration, a vLLM result",
+         "refused before it is read (a file by its size; a device or a pipe is refused too)"),
+        (f"{MAX_JSON_DEPTH} levels", "nesting of JSON arrays and objects",
+         "measured in one pass before parsing"),
+        (f"{MAX_MEASUREMENTS:,} lines", "measured steps in one calibration",
+         "the error names the first line past the limit"),
+        (f"{MAX_DEPLOYMENTS}", "deployments (model, GPU, GPU count, precisions) in one calibration",
+         ""),
+        (f"{ENGINE_STEPS.high:,}", "engine steps in one simulation (a vLLM replay too)",
+         "estimated before the run as output tokens over the sequences that fit at once; "
+         "a run that records more stops"),
+    ]
+    return _table([
+        ("Allowed", "r", lambda r: r[0]),
+        ("What", "l", lambda r: r[1]),
+        ("When", "l", lambda r: r[2]),
     ], rows)

@@ -133,13 +133,11 @@ def parent(options: str) -> argparse.ArgumentParser:
 
 
 def read_file(path: str, what: str) -> str:
-    """The text of ``path``; a missing or unreadable file is a ValueError naming it."""
-    try:
-        with open(path, encoding="utf-8") as f:
-            return f.read()
-    except (OSError, ValueError) as exc:  # ValueError: undecodable bytes, a NUL in the path
-        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
-        raise ValueError(f"{what} {path!r} cannot be read: {reason}") from None
+    """The text of ``path`` (:func:`servecalc.files.read_text`: a regular file of at most
+    :data:`~servecalc.validate.MAX_JSON_CHARS` bytes); any other is a ValueError naming it."""
+    from ..files import read_text
+
+    return read_text(path, what)
 
 
 def deployment_from_args(args: argparse.Namespace) -> Deployment:

@@ -24,7 +24,7 @@ from ..gpus import GpuSpec
 from ..models import ModelSpec
 from ..slo import Slo, get_slo
 from ..validate import choice, positive_int, positive_number
-from .engine import POLICIES, Engine, Recorder, check_fits
+from .engine import POLICIES, Engine, Recorder, check_fits, check_work
 from .policies import LONE_POLICIES, RUNNERS
 from .result import SimResult, build_result
 from .single import run_single, single_service
@@ -94,6 +94,8 @@ def run_policy(engine: Engine, workload: Workload, policy: str, *,
     (1, 1, 2)
     """
     check_fits(engine, workload)
+    if not (fast and engine.max_batch == 1):  # one at a time: each request in closed form
+        check_work(engine, workload)
     rec = Recorder(len(workload), progress)
     if fast and engine.max_batch == 1:
         run_single(engine, workload, rec, policy)

@@ -19,7 +19,7 @@ from ..deployment import Deployment
 from ..gpus import GpuSpec
 from ..models import ModelSpec
 from ..step import StepModel
-from ..validate import positive_int
+from ..validate import ENGINE_STEPS, instance, positive_int
 from .workload import Workload
 
 POLICIES = ("static", "continuous", "chunked")
@@ -148,6 +148,11 @@ class Recorder:
     def finished(self, count: int) -> None:
         """Count ``count`` completions; report progress at most ~100 times."""
         self.done += count
+        if len(self.step_start) > ENGINE_STEPS.high:  # the estimate of check_work fell short
+            raise ValueError(
+                f"requests and output took more than {ENGINE_STEPS.high:,} engine steps with "
+                f"{self.done:,} of {self.n:,} requests done (see `servecalc limits`): lower "
+                "requests or output")
         if self.done >= self.next_report:
             while self.next_report <= self.done:
                 self.next_report = (math.floor(self.done * 100 / self.n) + 1) * self.n / 100
@@ -176,3 +181,37 @@ def check_fits(engine: Engine, work: Workload) -> None:
                 f"({p} + {o} - 1) but the engine holds {limit} ({engine.kv_blocks} blocks of "
                 f"{engine.block_size}): lower the lengths or add memory"
             )
+
+
+def check_work(engine: Engine, work: Workload) -> None:
+    """Refuse, before anything runs, a workload that needs more than
+    :data:`~servecalc.validate.ENGINE_STEPS` engine steps.
+
+    A step produces at most one token per running sequence, so a run takes at
+    least its output tokens over the sequences that can decode together:
+    ``max_batch``, or fewer when the KV cache holds fewer requests of the
+    workload's mean length. The simulator's time and memory grow with its steps,
+    so a million long requests are refused in a moment instead of failing
+    minutes and gigabytes later. (A run that records more steps than the limit,
+    at a low rate where batches stay small, stops with the same advice.)
+
+    >>> from .workload import make_workload
+    >>> check_work(Engine("llama-3.1-8b", "h100-sxm"), make_workload([0.0], [512], [256]))
+    >>> check_work(Engine("llama-3.1-8b", "h100-sxm", kv_blocks=200),
+    ...            make_workload([0.0] * 5000, [1000] * 5000, [2000] * 5000))
+    Traceback (most recent call last):
+        ...
+    ValueError: requests and output need about 10,000,000 engine steps (10,000,000 output tokens in batches of at most 1, what max_batch and the KV cache allow); one simulation takes at most 1,000,000 (see `servecalc limits`): lower requests or output
+    """
+    instance("engine", engine, Engine)
+    instance("work", work, Workload)
+    tokens = math.fsum(work.outputs)
+    mean_length = math.fsum(work.prompts) / len(work) + tokens / len(work)
+    together = max(1, min(engine.max_batch, int(engine.kv_tokens // mean_length)))
+    steps = tokens / together
+    if steps > ENGINE_STEPS.high:
+        raise ValueError(
+            f"requests and output need about {steps:,.0f} engine steps ({tokens:,.0f} output "
+            f"tokens in batches of at most {together:,}, what max_batch and the KV cache "
+            f"allow); one simulation takes at most {ENGINE_STEPS.high:,} (see `servecalc "
+            "limits`): lower requests or output")

@@ -41,7 +41,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
 
-from ..validate import describe, non_negative_int, positive_int, positive_number
+from ..validate import DURATION, describe, non_negative_int, positive_int, positive_number
 from .workload import Workload
 
 #: Trace name -> (file in ``servecalc/sim/data``, what it is).
@@ -127,6 +127,11 @@ def trace_workload(name: str, *, rate_scale: float = 1.0, requests: int | None =
     n = len(work) - first if requests is None else positive_int("requests", requests)
     end = min(first + n, len(work))
     zero = work.arrivals[first]
+    span = (work.arrivals[end - 1] - zero) / scale
+    if span > DURATION.high:
+        raise ValueError(f"rate_scale {scale:g} stretches these {end - first:,} requests over "
+                         f"{span:,.0f} s; at most {DURATION.high:,.0f} s ({DURATION.what}; see "
+                         f"`servecalc limits`): use a larger rate_scale or fewer requests")
     arrivals = tuple((t - zero) / scale for t in work.arrivals[first:end])
     label = work.description if scale == 1 else f"{work.description}, rate x {scale:g}"
     return Workload(arrivals, work.prompts[first:end], work.outputs[first:end], label)
