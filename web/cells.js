@@ -15,8 +15,17 @@
 // * What a cell prints arrives in pieces and is drawn a piece per frame, so
 //   the page stays responsive whatever it prints (Python caps it).
 // * The worker answers through a MessagePort that Python cannot reach.
-//   Calculators' HTML is inserted only from a worker in which no edited code
-//   has run: before a calculator runs in such a worker, Python restarts.
+//   The page's own cells and calculators run only in a worker in which no
+//   edited code has run: before one of them runs in such a worker, Python
+//   restarts. What edited code left behind (a hook, a timer, a patched
+//   module) cannot reach them.
+// * An error that escapes the worker after it started (a reader's timer that
+//   throws) fails the job that is running, never the runtime: the worker is
+//   replaced and queued jobs run in the fresh one. So does a fatal error that
+//   leaves Python unable to run (a stack overflow).
+// * Output is counted here, per run, against fieldguide.cells' cap, which
+//   Python reports at boot before any reader's code runs: edited code that
+//   resets Python's own counters still shows at most that much.
 
 const script = document.getElementById("live-runtime");
 const absolute = (url) => new URL(url, document.baseURI).href;
@@ -30,8 +39,13 @@ const CONFIG = {
 const BOOT_LIMIT_S = 90; // a download that stalls without failing
 const START_LIMIT_S = 15; // a ready worker that does not start a job is stuck
 const CALC_LIMIT_S = 30;
+// A superseded computation that is still running this long after a newer
+// request is stopped (the worker is replaced); a quicker one just finishes.
+const SUPERSEDE_AFTER_S = 1;
 const IDLE_PREFETCH_S = 10;
 const MAX_URL_VALUE_CHARS = 64;
+const MAX_URL_NAME_CHARS = 64; // a field's name in a link, after the calculator's prefix
+const MAX_URL_REFUSALS = 3; // named in the error; the rest are counted
 
 const STATUS_TEXT = {
   idle: "Python: starts when you use a cell",
@@ -49,11 +63,13 @@ class Runtime {
     this.state = "idle";
     this.error = null;
     this.boots = 0;
+    this.runs = 0; // jobs Python started (what the tests count)
     this.bootMs = null;
     this.nextId = 1;
     this.queue = []; // jobs not yet sent: the worker gets one at a time
     this.current = null; // the job the worker has
     this.tainted = false; // code other than the pages' own has run in this worker
+    this.limits = null; // the output cap, from the worker at boot
     this.listeners = new Set();
   }
 
@@ -82,9 +98,15 @@ class Runtime {
     // Python can post on the worker's own channel: only the port is listened to.
     channel.port1.onmessage = (event) => { if (this.worker === worker) this.onMessage(event.data); };
     worker.onerror = (event) => {
-      if (this.worker === worker) {
+      if (this.worker !== worker) return;
+      if (this.state === "loading") {
         this.fail(`the Python worker could not start (${event.message || "script failed to load"})`);
+        return;
       }
+      // After boot the worker reports such errors on its port (stray-error);
+      // one that reaches us here got past it: handled the same way.
+      event.preventDefault();
+      this.stray(null, String(event.message || ""));
     };
     worker.postMessage(
       { type: "boot", indexURL: CONFIG.pyodideIndex, lockURL: CONFIG.lock, port: channel.port2 },
@@ -111,7 +133,7 @@ class Runtime {
     return new Promise((resolve, reject) => {
       this.queue.push({
         message, id: this.nextId++, timeoutS, owner, page, taints, clean,
-        onStart, onOutput, onProgress, resolve, reject, timer: null,
+        onStart, onOutput, onProgress, resolve, reject, timer: null, cap: null,
       });
       this.ensure();
       this.pump();
@@ -126,6 +148,7 @@ class Runtime {
     }
     const job = (this.current = this.queue.shift());
     this.tainted = this.tainted || job.taints;
+    job.cap = new OutputCap(this.limits);
     this.worker.postMessage({ ...job.message, id: job.id });
     job.timer = setTimeout(
       () => this.restart(`Python did not start the job within ${START_LIMIT_S} s, so it was restarted.`),
@@ -137,6 +160,7 @@ class Runtime {
     if (msg.type === "ready") {
       clearTimeout(this.bootTimer);
       this.bootMs = msg.bootMs;
+      this.limits = msg.limits;
       this.setState("ready");
       this.pump();
       return;
@@ -145,9 +169,15 @@ class Runtime {
       this.fail(msg.message);
       return;
     }
+    if (msg.type === "stray-error") {
+      this.stray(msg.id, String(msg.message));
+      return;
+    }
     const job = this.current;
     if (!job || msg.id !== job.id) return;
     if (msg.type === "started") {
+      this.runs += 1;
+      job.started = true;
       clearTimeout(job.timer);
       // Long computations (the simulator) have no limit: they end with Stop.
       if (Number.isFinite(job.timeoutS)) {
@@ -159,12 +189,21 @@ class Runtime {
       }
       if (job.onStart) job.onStart();
     } else if (msg.type === "output") {
-      if (job.onOutput) job.onOutput(msg.text);
+      const text = job.cap.take(msg.text);
+      if (text && job.onOutput) job.onOutput(text);
     } else if (msg.type === "progress") {
-      if (job.onProgress) job.onProgress(msg.fraction);
+      if (job.onProgress && Number.isFinite(msg.fraction)) job.onProgress(msg.fraction);
     } else if (msg.type === "result") {
       clearTimeout(job.timer);
+      clearTimeout(job.supersedeTimer);
       this.current = null;
+      if (msg.dead) {
+        // Python cannot run anything more: the job fails, a fresh worker
+        // boots for what is queued and next.
+        job.reject(new Error(`${msg.error}. Python was restarted.`));
+        this.replaceWorker();
+        return;
+      }
       job.resolve(msg);
       this.pump();
     }
@@ -181,16 +220,60 @@ class Runtime {
     this.current = null;
     if (job) {
       clearTimeout(job.timer);
+      clearTimeout(job.supersedeTimer);
       job.reject(new Error(message));
     }
     if (this.queue.length) this.ensure();
     else this.setState("idle");
   }
 
-  /** Stop what runs (Stop, a time limit) and boot a fresh worker for what is queued and next. */
-  restart(message) {
+  /**
+   * Stop what runs (Stop, a time limit, an escaped error) and boot a fresh
+   * worker for what is queued and next (`boot` false: only if something is queued).
+   */
+  restart(message, boot = true) {
     this.replaceWorker(message);
-    this.ensure();
+    if (boot) this.ensure();
+  }
+
+  /**
+   * An error escaped the worker after boot, from code a run left behind (a
+   * timer that throws). The job it happened in (`id`) fails; a job the worker
+   * had not started yet goes back to the queue. Python restarts either way:
+   * whatever threw may throw again.
+   */
+  stray(id, message) {
+    const lines = message.split("\n").map((line) => line.trim()).filter(Boolean);
+    const why = (lines[lines.length - 1] || "an error outside any run").slice(0, 200);
+    const job = this.current;
+    if (job && id !== job.id && !job.started) {
+      clearTimeout(job.timer);
+      this.current = null;
+      this.queue.unshift(job);
+    }
+    this.restart(`Stopped: an error escaped from Python (${why}), so Python was restarted.`, false);
+  }
+
+  /**
+   * A newer request of `owner` replaces its older ones: queued ones are
+   * dropped, and the running one is stopped (by replacing the worker) if it
+   * is long-running or still runs SUPERSEDE_AFTER_S seconds from now.
+   */
+  supersede(owner, longRunning) {
+    const message = "Superseded by a newer request.";
+    for (const job of this.queue.filter((j) => j.owner === owner)) {
+      this.queue.splice(this.queue.indexOf(job), 1);
+      job.reject(new Error(message));
+    }
+    const job = this.current;
+    if (!job || job.owner !== owner || job.supersedeTimer) return;
+    if (longRunning) {
+      this.restart(message);
+      return;
+    }
+    job.supersedeTimer = setTimeout(() => {
+      if (this.current === job) this.restart(message);
+    }, SUPERSEDE_AFTER_S * 1000);
   }
 
   /**
@@ -242,12 +325,59 @@ function intent() {
 // ---------------------------------------------------------------- cell output
 
 /**
+ * One run's output cap, counted in the page where no Python can reset it:
+ * the first `limits.chars` characters, and nothing after the
+ * `limits.lines`-th line break, as fieldguide.cells.CappedOutput keeps them;
+ * past that, the note and nothing more. Python's own note (it truncates at
+ * the same place) is replaced by this one, so honest output shows the same.
+ */
+class OutputCap {
+  constructor(limits) {
+    this.charsLeft = limits.chars;
+    this.linesLeft = limits.lines;
+    this.note = limits.note;
+    this.endsWithNewline = true; // nothing shown yet
+    this.done = false;
+  }
+
+  /** The part of `text` to show ("" once the cap is reached). */
+  take(text) {
+    if (this.done || typeof text !== "string" || !text) return "";
+    let cut = this.linesLeft > 0 ? Math.min(text.length, this.charsLeft) : 0;
+    let lines = 0;
+    for (let i = text.indexOf("\n"); i !== -1 && i < cut; i = text.indexOf("\n", i + 1)) {
+      lines += 1;
+      if (lines === this.linesLeft) {
+        cut = i + 1;
+        break;
+      }
+    }
+    const piece = text.slice(0, cut);
+    this.charsLeft -= piece.length;
+    this.linesLeft -= lines;
+    if (piece) this.endsWithNewline = piece.endsWith("\n");
+    if (cut === text.length) return piece;
+    this.done = true;
+    return `${piece}${this.endsWithNewline ? "" : "\n"}${this.note}\n`;
+  }
+}
+
+// Runs of combining marks (and joiners, variation selectors) longer than this
+// are cut to it before drawing: a million marks on one letter would otherwise
+// cost the browser seconds of layout in a few huge glyph clusters.
+const MAX_MARKS = 8;
+const MARK_RUN = new RegExp(`([\\p{M}\\u200c\\u200d]{${MAX_MARKS}})[\\p{M}\\u200c\\u200d]+`, "gu");
+const drawable = (text) => text.replace(MARK_RUN, "$1");
+
+/**
  * Draws a cell's output as it arrives: pieces of at most PIECE characters,
  * one per animation frame, each in its own block so the browser lays out only
  * the new one. A short final output is written as one text node.
  */
 class OutputView {
-  static PIECE = 16_384; // characters drawn per frame
+  static PIECE = 16_384; // most characters drawn per frame
+  static MIN_PIECE = 512;
+  static FRAME_MS = 8; // a piece whose layout takes longer halves the next one
 
   constructor(el) {
     this.el = el;
@@ -255,6 +385,8 @@ class OutputView {
     this.waiting = "";
     this.frame = null;
     this.onDrained = null;
+    this.piece = 4_096;
+    this.tail = ""; // the last characters appended, to cut a run of marks across pieces
   }
 
   begin() {
@@ -266,11 +398,14 @@ class OutputView {
     this.onDrained = null;
     this.cleared = false;
     this.ended = false;
+    this.tail = "";
   }
 
   append(text) {
     this.parts.push(text);
-    this.waiting += text;
+    const shown = drawable(this.tail + text).slice(this.tail.length);
+    this.tail = (this.tail + shown).slice(-MAX_MARKS);
+    this.waiting += shown;
     this.schedule();
   }
 
@@ -286,31 +421,39 @@ class OutputView {
       this.cleared = true;
     }
     // Whole lines only (a line longer than a piece is cut), until the run ends.
+    const size = this.piece;
     let cut = 0;
-    if (this.waiting.length > OutputView.PIECE) {
-      cut = this.waiting.lastIndexOf("\n", OutputView.PIECE - 1) + 1 || OutputView.PIECE;
+    if (this.waiting.length > size) {
+      cut = this.waiting.lastIndexOf("\n", size - 1) + 1 || size;
     } else {
       cut = this.ended ? this.waiting.length : this.waiting.lastIndexOf("\n") + 1;
     }
     if (cut) {
+      const t0 = performance.now();
       const block = document.createElement("span");
       block.className = "cell-output-piece";
       block.textContent = this.waiting.slice(0, cut).replace(/\n$/, "");
       this.el.append(block);
       this.waiting = this.waiting.slice(cut);
+      // Lay the piece out now and time it: whatever the characters, the next
+      // piece is sized so that a frame stays short.
+      void block.offsetHeight;
+      const ms = performance.now() - t0;
+      if (ms > OutputView.FRAME_MS) this.piece = Math.max(OutputView.MIN_PIECE, this.piece >> 1);
+      else if (ms < OutputView.FRAME_MS / 4) this.piece = Math.min(OutputView.PIECE, this.piece << 1);
     }
-    if (this.waiting && (this.ended || this.waiting.length > OutputView.PIECE)) this.schedule();
+    if (this.waiting && (this.ended || this.waiting.length > this.piece)) this.schedule();
     else if (!this.waiting && this.onDrained) this.onDrained();
   }
 
   /** The run ended: show its error under the output, then call `done`. */
   finish(error, done) {
     const text = displayText(this.parts.join(""), error);
-    if (text.length <= OutputView.PIECE) {
+    if (text.length <= this.piece) {
       cancelAnimationFrame(this.frame);
       this.frame = null;
       this.el.classList.remove("cell-output-long");
-      this.el.textContent = text;
+      this.el.textContent = drawable(text);
       done();
       return;
     }
@@ -410,8 +553,9 @@ function setupCell(cell, page) {
       const timeoutS = Number(cell.dataset.timeoutS);
       if (!(timeoutS > 0)) throw new Error(`this cell has no valid time limit (data-timeout-s="${cell.dataset.timeoutS}")`);
       const pageCode = source === original;
+      // The page's own code runs only where no edited code has run.
       const result = await runtime.request({ type: "run", code: source, pageCode }, {
-        timeoutS, owner: cell, page, taints: !pageCode,
+        timeoutS, owner: cell, page, taints: !pageCode, clean: pageCode,
         onStart: () => (output.dataset.state = "running"),
         onOutput: (text) => view.append(text),
       });
@@ -480,18 +624,30 @@ function urlState(name, byName, defaults) {
       const raw = new Map();
       const refused = [];
       let found = false;
+      let more = 0;
+      const refuse = (text) => {
+        if (refused.length < MAX_URL_REFUSALS) refused.push(text);
+        else more += 1;
+      };
       for (const [key, value] of new URLSearchParams(location.search)) {
         if (!key.startsWith(prefix)) continue;
         const field = key.slice(prefix.length);
+        if (field.length > MAX_URL_NAME_CHARS) {
+          refuse(`a field name in the link (${prefix}${field.slice(0, 16)}…) is ${field.length.toLocaleString("en-US")} characters long; at most ${MAX_URL_NAME_CHARS} are read`);
+          continue;
+        }
         if (value.length > MAX_URL_VALUE_CHARS) {
-          refused.push(`${key} in the link is ${value.length} characters long; at most ${MAX_URL_VALUE_CHARS} are read`);
+          refuse(`${key} in the link is ${value.length.toLocaleString("en-US")} characters long; at most ${MAX_URL_VALUE_CHARS} are read`);
           continue;
         }
         found = true;
         const el = byName.get(field);
         if (el) el.value = value;
+        // What a control could not hold (a number input empties "١٠" and
+        // "1_0") goes to Python as it is, which names the field in its error.
         if (!el || el.value !== value) raw.set(field, value);
       }
+      if (more) refused.push(`and ${more.toLocaleString("en-US")} more`);
       return { found, raw, refused };
     },
     write(values) {
@@ -551,8 +707,10 @@ function calculatorRunner({ box, name, page, longRunning, result, status, button
     status.textContent = message;
     result.dataset.state = "stale";
   };
-  async function compute() {
+  // A newer request replaces the older ones (three clicks on Run make one run).
+  async function compute(fromLink = false) {
     const id = ++latest;
+    runtime.supersede(box, longRunning);
     result.dataset.state = "recomputing";
     result.setAttribute("aria-busy", "true");
     buttons.run.disabled = !longRunning;
@@ -560,7 +718,7 @@ function calculatorRunner({ box, name, page, longRunning, result, status, button
     status.dataset.kind = "";
     status.textContent = runtime.state === "ready" ? "Computing…" : "Starting Python…";
     try {
-      const reply = await runtime.request({ type: "calc", name, values: values() }, {
+      const reply = await runtime.request({ type: "calc", name, values: values(), fromLink }, {
         timeoutS: longRunning ? Infinity : CALC_LIMIT_S, owner: box, page, clean: true,
         onStart: () => { if (id === latest) status.textContent = "Computing…"; },
         onProgress: (f) => { if (id === latest) status.textContent = `Computing… ${Math.round(f * 100)} %`; },
@@ -568,6 +726,12 @@ function calculatorRunner({ box, name, page, longRunning, result, status, button
       if (id !== latest) return;
       if (reply.error) {
         showError(reply.error);
+      } else if (reply.held) {
+        // A link asked for more work than it may start by itself: its values
+        // are in the controls, and Run computes them.
+        status.dataset.kind = "held";
+        status.textContent = reply.held;
+        result.dataset.state = "stale";
       } else {
         // Made by our own table and chart code, in a worker where no edited
         // code has run, and received on the worker's private port.
@@ -585,7 +749,12 @@ function calculatorRunner({ box, name, page, longRunning, result, status, button
       }
     }
   }
-  return { compute, showError, forget: () => { latest += 1; } };
+  return {
+    compute: () => compute(false),
+    computeFromLink: () => compute(true),
+    showError,
+    forget: () => { latest += 1; },
+  };
 }
 
 /** The runtime's state in the toolbar; a failed start also on the status line. */
@@ -667,7 +836,7 @@ function setupCalculator(box, page) {
   view.syncSliders();
   view.syncVisibility();
   if (link.refused.length) runner.showError(`${link.refused.join("; ")}.`);
-  else if (link.found) runner.compute();
+  else if (link.found) runner.computeFromLink();
   return unsubscribe;
 }
 

@@ -5,9 +5,17 @@
 // Messages in:  {type: "boot", indexURL, lockURL, port}   (port: a MessagePort)
 //               {type: "run", id, code, pageCode}  -> fieldguide.cells.run_cell_json
 //               {type: "calc", id, name, values}   -> fieldguide.calculators.render_json
-// Messages out, on `port` only: {type: "ready", bootMs} | {type: "boot-error", message}
+// Messages out, on `port` only: {type: "ready", bootMs, limits} | {type: "boot-error", message}
 //               {type: "started", id} | {type: "output", id, text}
-//               {type: "progress", id, fraction} | {type: "result", id, ...}
+//               {type: "progress", id, fraction}
+//               {type: "result", id, ms, error, html?, held?, dead?}
+//               {type: "stray-error", id, message}: an error escaped after boot
+//                 (id: the job being handled then, null between jobs)
+//
+// A result carries only the keys listed above, each checked, with `type` and
+// `id` set last: a result's own keys never choose the channel. `dead` says
+// Python can no longer run (a fatal error such as a JavaScript stack
+// overflow): the page then starts a fresh worker.
 //
 // Python in this worker can call `postMessage` (through its `js` module), so
 // the page ignores the worker's own message channel: every answer goes through
@@ -38,19 +46,71 @@ self.addEventListener("message", (event) => {
   pump();
 });
 
+let currentId = null; // the job being handled
+
+// After boot, an error nothing caught comes from code a run left behind (a
+// timer, a callback): reported on the port, in order with the results, so
+// the page can tell which job it belongs to. Before boot it goes to the page's
+// worker.onerror, which says Python could not start.
+self.addEventListener("error", (event) => {
+  if (!cells) return;
+  event.preventDefault();
+  const message = typeof event.message === "string" ? event.message : "an error outside any run";
+  post({ type: "stray-error", id: currentId, message: message.slice(0, 2000) });
+});
+
 async function pump() {
   if (busy) return;
   busy = true;
   while (queue.length) {
     const msg = queue.shift();
+    currentId = msg.id;
     try {
       await handle(msg);
     } catch (err) {
-      const text = `${err.name}: ${err.message}`;
-      post({ type: "result", id: msg.id, stdout: "", error: text, text });
+      const dead = isDead(err);
+      const text = dead
+        ? `Python stopped working (${describeError(err)})`
+        : describeError(err);
+      post({ type: "result", id: msg.id, ms: 0, error: text, dead });
+    } finally {
+      currentId = null;
     }
   }
   busy = false;
+}
+
+function describeError(err) {
+  const name = err && typeof err.name === "string" ? err.name : "Error";
+  const message = err && typeof err.message === "string" ? err.message : String(err);
+  return `${name}: ${message}`.slice(0, 1000);
+}
+
+/** Pyodide cannot run anything after a fatal error (a stack overflow, say). */
+function isDead(err) {
+  if (!pyodide) return false;
+  if (err && err.pyodide_fatal_error) return true;
+  try {
+    pyodide.runPython("0");
+    return false;
+  } catch (again) {
+    return true;
+  }
+}
+
+/**
+ * The result the page receives: only known keys, each of the expected type,
+ * then `type` and `id` (never taken from what Python returned).
+ */
+function resultMessage(id, ms, result, keys) {
+  const message = { ms, error: null };
+  if (result && typeof result.error === "string") message.error = result.error.slice(0, 1000);
+  for (const key of keys) {
+    if (result && typeof result[key] === "string") message[key] = result[key];
+  }
+  message.type = "result";
+  message.id = id;
+  return message;
 }
 
 // When a core asset fails to download, Emscripten logs the error and
@@ -126,7 +186,10 @@ site = next(p for p in sys.path if p.endswith("site-packages"))
 zipfile.ZipFile("/tmp/${fileName}").extractall(site)
 `);
     cells = pyodide.pyimport("fieldguide.cells");
-    post({ type: "ready", bootMs: performance.now() - t0 });
+    // Read before any reader's code runs: the page counts output against these.
+    const limits = parseJSON(cells.output_limits_json());
+    outputChars = limits.chars;
+    post({ type: "ready", bootMs: performance.now() - t0, limits });
     setTimeout(warmUp, 0);
   } catch (err) {
     pyodide = null;
@@ -137,15 +200,30 @@ zipfile.ZipFile("/tmp/${fileName}").extractall(site)
   }
 }
 
+let outputChars = 0; // the most characters a run shows (fieldguide.cells)
+
 function run({ id, code, pageCode }) {
   if (!cells) return; // boot failed; the page already said so
   post({ type: "started", id });
   const t0 = performance.now();
   // What the cell prints reaches the page in pieces while it runs (at most
-  // 64 K characters each, capped in Python), so a flood never arrives at once.
-  const sink = (text) => post({ type: "output", id, text });
-  const result = parseJSON(cells.run_cell_json(code, sink, Boolean(pageCode)));
-  post({ type: "result", id, ms: performance.now() - t0, ...result });
+  // 64 K characters each, capped in Python). Python can reach this function
+  // (sys.stdout.sink) and reset its own counters, so the run's characters are
+  // also counted here, with a string's length (nothing Python can patch), and
+  // nothing is passed on once the run ended. The page enforces the exact cap.
+  let left = outputChars + 1000; // room for the truncation note
+  let open = true;
+  const sink = (text) => {
+    if (!open || typeof text !== "string" || left <= 0) return;
+    left -= text.length;
+    post({ type: "output", id, text });
+  };
+  try {
+    const result = parseJSON(cells.run_cell_json(code, sink, Boolean(pageCode)));
+    post(resultMessage(id, performance.now() - t0, result, []));
+  } finally {
+    open = false;
+  }
 }
 
 // While the reader reads, import servecalc's modules one at a time, so the
@@ -179,7 +257,7 @@ let calculators = null;
 // Calculators draw pygal charts: pygal and its imports load on first use, not
 // at boot, so a page with only code cells never pays for them. The page runs
 // calculators only in a worker where no reader's code has run (cells.js).
-async function calc({ id, name, values }) {
+async function calc({ id, name, values, fromLink }) {
   if (!pyodide) return;
   post({ type: "started", id });
   if (!calculators) {
@@ -193,8 +271,8 @@ async function calc({ id, name, values }) {
   }
   const t0 = performance.now();
   const progress = (fraction) => post({ type: "progress", id, fraction });
-  const result = parseJSON(calculators.render_json(name, JSON.stringify(values), progress));
-  post({ type: "result", id, ms: performance.now() - t0, ...result });
+  const result = parseJSON(calculators.render_json(name, JSON.stringify(values), progress, Boolean(fromLink)));
+  post(resultMessage(id, performance.now() - t0, result, ["html", "held"]));
 }
 
 async function handle(msg) {

@@ -19,7 +19,7 @@ from servecalc.slo_capacity import DEFAULT_REQUESTS, MAX_REQUESTS, max_rate_unde
 from servecalc.units import fmt_duration, fmt_number, fmt_usd
 
 from . import charts
-from .fields import Calculator, deployment_fields, deployment_of, model_field
+from .fields import Calculator, deployment_fields, deployment_of, model_field, simulated_tokens
 from .forms import Field
 from .html import key_values, table
 
@@ -93,6 +93,7 @@ CAPACITY = Calculator(
     ],
     compute=capacity_calc,
     long_running=True,
+    work=simulated_tokens,
 )
 
 
@@ -137,4 +138,6 @@ PLAN = Calculator(
     ],
     compute=plan_calc,
     long_running=True,
+    work=lambda v: simulated_tokens(v, fleets=len(str(v["gpu_counts"]).split(","))
+                                    * len(str(v["weight_dtypes"]).split(","))),
 )

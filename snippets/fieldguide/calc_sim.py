@@ -14,7 +14,7 @@ from servecalc.sim import simulate_poisson
 from servecalc.units import fmt_duration, fmt_number, fmt_percent
 
 from . import charts
-from .fields import Calculator, gpu_field, model_field
+from .fields import Calculator, gpu_field, model_field, simulated_tokens
 from .forms import Field
 from .html import key_values, table
 
@@ -96,4 +96,5 @@ SIMULATOR = Calculator(
     ],
     compute=simulator,
     long_running=True,
+    work=simulated_tokens,
 )

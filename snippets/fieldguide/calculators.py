@@ -28,7 +28,7 @@ from .calc_latency import LATENCY
 from .calc_quant import QUANTIZATION
 from .calc_roofline import ROOFLINE
 from .calc_sim import SIMULATOR
-from .fields import Calculator
+from .fields import LINK_WORK_BUDGET, Calculator
 from .forms import parse_values, render_form
 
 CALCULATORS: dict[str, Calculator] = {c.id: c for c in [KV_FIT, LATENCY, COST, QUANTIZATION, ROOFLINE, SIMULATOR, CAPACITY, PLAN,
@@ -43,10 +43,32 @@ def get_calculator(name: str) -> Calculator:
     return CALCULATORS[name]
 
 
-def render(name: str, raw: Mapping[str, object], progress: Callable | None = None) -> str:
-    """Result HTML of calculator ``name`` for raw (string) field values."""
+class Held(Exception):
+    """A link asks for more work than a link starts by itself (the message says how much)."""
+
+
+def render(name: str, raw: Mapping[str, object], progress: Callable | None = None,
+           from_link: bool = False) -> str:
+    """Result HTML of calculator ``name`` for raw (string) field values.
+
+    ``from_link``: the values come from a link, not from the reader's hands;
+    beyond :data:`~fieldguide.fields.LINK_WORK_BUDGET` the run raises
+    :class:`Held` before any work.
+
+    >>> render("simulator", {"requests": "200000", "prompt": "131072"}, from_link=True)
+    Traceback (most recent call last):
+        ...
+    fieldguide.calculators.Held: This link asks for about 26 billion simulated tokens (requests × (prompt + output)), more than the 10 million a link starts by itself: check the values, then press Run.
+    """
     calc = get_calculator(name)
     values = parse_values(calc.fields, raw)
+    if from_link and calc.work is not None:
+        work = calc.work(values)
+        if work > LINK_WORK_BUDGET:
+            raise Held(
+                f"This link asks for about {_spoken(work)} simulated tokens (requests × (prompt + output)), "
+                f"more than the {_spoken(LINK_WORK_BUDGET)} a link starts by itself: "
+                "check the values, then press Run.")
     if calc.long_running:
         values["progress"] = progress
     return calc.compute(**values)
@@ -58,17 +80,35 @@ def render_form_html(name: str) -> str:
     return render_form(calc.id, calc.title, calc.fields)
 
 
-def render_json(name: str, raw_json: str, progress: Callable | None = None) -> str:
-    """:func:`render` for the browser worker: JSON with ``html`` or ``error``.
+def _spoken(n: float) -> str:
+    """A large count as a person says it: '26 billion', '10 million'.
+
+    >>> _spoken(26_214_400_000), _spoken(10_000_000), _spoken(1_500_000)
+    ('26 billion', '10 million', '1.5 million')
+    """
+    for size, word in ((1e12, "trillion"), (1e9, "billion"), (1e6, "million")):
+        if n >= size:
+            return f"{n / size:.2g} {word}" if n < 10 * size else f"{n / size:,.0f} {word}"
+    return f"{n:,.0f}"
+
+
+def render_json(name: str, raw_json: str, progress: Callable | None = None,
+                from_link: bool = False) -> str:
+    """:func:`render` for the browser worker: JSON with ``html`` or ``error``
+    (or ``held``: the link's values wait for Run).
 
     >>> json.loads(render_json("kv_fit", '{"gpu": "h100"}'))["error"].startswith(
     ...     "ValueError: gpu must be one of")
     True
+    >>> json.loads(render_json("simulator", '{"requests": "200000"}', None, True))["held"][:36]
+    'This link asks for about 154 million'
     """
     try:
         raw = json.loads(raw_json)
         if not isinstance(raw, dict):
             raise ValueError("values must be a JSON object")
-        return json.dumps({"html": render(name, raw, progress), "error": None})
+        return json.dumps({"html": render(name, raw, progress, from_link), "error": None})
+    except Held as held:
+        return json.dumps({"html": None, "error": None, "held": str(held)})
     except Exception as exc:  # noqa: BLE001 - shown to the reader under the calculator
         return json.dumps({"html": None, "error": f"{type(exc).__name__}: {exc}"})

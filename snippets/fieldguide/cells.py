@@ -204,6 +204,19 @@ def run_cell_json(
     return json.dumps({**result, "text": display_text(result)})
 
 
+def output_limits_json() -> str:
+    """The output cap as JSON, for the page, which counts what a run shows against it.
+
+    The browser worker reads it at boot, before any reader's code runs;
+    ``note`` is the last line a truncated output ends with.
+
+    >>> limits = json.loads(output_limits_json())
+    >>> limits["chars"], limits["lines"], limits["note"] == CappedOutput().note
+    (1000000, 10000, True)
+    """
+    return json.dumps({"chars": MAX_OUTPUT_CHARS, "lines": MAX_OUTPUT_LINES, "note": CappedOutput().note})
+
+
 def display_text(result: dict) -> str:
     """What the page shows under a cell: its output, then any error.
 

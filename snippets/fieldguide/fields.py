@@ -30,7 +30,10 @@ class Calculator:
     """A form (``fields``) and a function from typed values to result HTML.
 
     A ``long_running`` calculator receives a ``progress`` callable, has no
-    time limit in the browser and ends with Stop.
+    time limit in the browser and ends with Stop. Its ``work`` estimates what
+    typed values ask for, in simulated tokens (:func:`simulated_tokens`): a
+    link asking for more than :data:`LINK_WORK_BUDGET` is not run until the
+    reader presses Run.
     """
 
     id: str
@@ -38,6 +41,23 @@ class Calculator:
     fields: Sequence[Field]
     compute: Callable[..., str]
     long_running: bool = False
+    work: Callable[[Mapping[str, object]], float] | None = None
+
+
+#: The most work a link starts by itself, in simulated tokens (requests times
+#: prompt plus output tokens, per fleet tried): about 10 s in the browser.
+LINK_WORK_BUDGET = 10_000_000
+
+
+def simulated_tokens(values: Mapping[str, object], fleets: int = 1) -> float:
+    """Requests times (prompt + output) tokens, times the fleets tried.
+
+    >>> simulated_tokens({"requests": 1000, "prompt": 512, "output": 256})
+    768000
+    >>> simulated_tokens({"requests": 200_000, "prompt": 131_072, "output": 32_768}) > LINK_WORK_BUDGET
+    True
+    """
+    return values["requests"] * (values["prompt"] + values["output"]) * fleets  # type: ignore[operator]
 
 
 def model_field(default: str = "llama-3.1-70b", custom: bool = True) -> Field:

@@ -18,17 +18,42 @@ ValueError: batch must be a whole number from 1 to 1,024, got '0'
 Traceback (most recent call last):
     ...
 ValueError: n must be one of 'o0', 'o1', 'o2', 'o3', 'o4', 'o5', 'o6', 'o7', 'o8', 'o9', 'o10', 'o11', … (14 in all), got '0'
+
+Numbers are read as a number input holds them, ASCII decimal forms only:
+Python's own ``int()`` would also take ``'1_0'`` and Arabic-Indic digits,
+which the page's control shows as empty.
+
+>>> parse_values([f], {"batch": "1_0"})
+Traceback (most recent call last):
+    ...
+ValueError: batch must be a whole number from 1 to 1,024 written in ASCII digits, got '1_0'
 """
 
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from html import escape
 
 
 LISTED_OPTIONS = 12  # an error about a select names this many of its options
+SHOWN_CHARS = 64  # an error quotes at most this much of a value or a name
+
+#: A number as an HTML number input holds it (a "valid floating-point number").
+NUMBER = re.compile(r"-?(?:[0-9]+|[0-9]*\.[0-9]+)(?:[eE][-+]?[0-9]+)?")
+
+
+def shown(text: str) -> str:
+    """``repr`` of a value for an error message, cut to :data:`SHOWN_CHARS` characters.
+
+    >>> shown("x" * 100)
+    "'xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx…' (100 characters)"
+    """
+    if len(text) <= SHOWN_CHARS:
+        return repr(text)
+    return f"{text[:SHOWN_CHARS]!r}"[:-1] + f"…' ({len(text):,} characters)"
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -80,17 +105,20 @@ def parse_value(f: Field, raw: object) -> object:
             listed = ", ".join(repr(a) for a in allowed[:LISTED_OPTIONS])
             if len(allowed) > LISTED_OPTIONS:
                 listed += f", … ({len(allowed)} in all)"
-            raise ValueError(f"{f.name} must be one of {listed}, got {text!r}")
+            raise ValueError(f"{f.name} must be one of {listed}, got {shown(text)}")
         return text
-    try:
-        number = float(text.replace(",", "")) if f.kind == "float" else int(text.replace(",", ""))
-    except ValueError:
-        number = None
+    number = None
+    if NUMBER.fullmatch(text):
+        try:
+            number = float(text) if f.kind == "float" else int(text)
+        except ValueError:
+            pass
     ok = number is not None and math.isfinite(number)
     ok = ok and (f.min is None or number >= f.min) and (f.max is None or number <= f.max)
     if not ok:
         what = "a whole number" if f.kind == "int" else "a number"
-        raise ValueError(f"{f.name} must be {what} {_range_text(f)}, got {text!r}")
+        ascii_form = "" if not text or text.isascii() and "_" not in text else " written in ASCII digits"
+        raise ValueError(f"{f.name} must be {what} {_range_text(f)}{ascii_form}, got {shown(text)}")
     return number
 
 
@@ -99,7 +127,7 @@ def parse_values(fields: Sequence[Field], raw: Mapping[str, object]) -> dict:
     known = {f.name for f in fields}
     unknown = sorted(set(raw) - known)
     if unknown:
-        raise ValueError(f"unknown field {unknown[0]!r}; fields are {', '.join(sorted(known))}")
+        raise ValueError(f"unknown field {shown(unknown[0])}; fields are {', '.join(sorted(known))}")
     return {f.name: parse_value(f, raw[f.name]) if f.name in raw else f.default for f in fields}
 
 

@@ -17,8 +17,13 @@ directory and the warning filters come back too.
 Builtins, ``sys`` and this module's own namespace are restored first, from
 local variables only, so a cell cannot break the code that undoes it.
 
-An object changed in place elsewhere (an entry added to a catalog dict, a
-standard-library class) is not undone; the page's Reset restarts Python.
+This restore is a convenience between a reader's own runs, not a boundary.
+It does not undo an object changed in place elsewhere (an entry added to a
+catalog dict, a standard-library class such as ``json.JSONEncoder``), an audit
+hook, a JavaScript timer created from Python, attributes set on the output
+stream, or a patched :func:`operator.is_` that blinds the comparison. So the
+page never runs its own cells or calculators after edited code in the same
+interpreter: it restarts Python first (``web/cells.js``).
 
 >>> import builtins, io
 >>> out = io.StringIO()

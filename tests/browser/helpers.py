@@ -5,19 +5,28 @@ from __future__ import annotations
 import os
 from urllib.parse import urlparse
 
-
-def scaled_ms(quiet_ms: int) -> int:
-    """A browser wait sized for a quiet machine, times the slowdown factor: the
+def _slowdown() -> float:
+    """How much slower than a quiet two-core machine this one runs: the
     environment's GUIDE_TEST_SLOWDOWN if set (a number >= 1), else the machine's
     1-minute load per CPU core when above 1 (a shared machine running other work
-    boots Pyodide and builds pages that much slower). Never below ``quiet_ms``."""
+    boots Pyodide and builds pages that much slower)."""
     text = os.environ.get("GUIDE_TEST_SLOWDOWN", "")
     try:
         factor = float(text) if text else os.getloadavg()[0] / (os.cpu_count() or 1)
     except (ValueError, OSError):
         raise ValueError(f"GUIDE_TEST_SLOWDOWN must be a number >= 1, got {text!r}") from None
-    return round(quiet_ms * max(1.0, factor))
+    return max(1.0, factor)
 
+
+def scaled_ms(quiet_ms: float) -> int:
+    """A browser wait sized for a quiet machine, times the slowdown factor;
+    never below ``quiet_ms``. Every wait in the browser tests goes through it,
+    so a loaded machine waits longer instead of retrying."""
+    return round(quiet_ms * _slowdown())
+
+
+#: The same, under the short name the hostile-run tests use.
+scaled = scaled_ms
 
 #: Booting Pyodide in a fresh context: 4-6 s on a quiet machine, allowed 20 times that.
 BOOT_TIMEOUT_MS = scaled_ms(120_000)

@@ -88,10 +88,13 @@ def test_bad_value_in_the_url_is_refused_with_a_clear_message(site, context):
 
 def test_long_simulation_reports_progress_and_ends_with_stop(site, context):
     page = context.new_page()
-    # A link with values counts as an interaction: the run starts at once.
+    # A link with values counts as an interaction, but one that asks for this
+    # much work (154 million simulated tokens) waits for Run.
     page.goto(site["url"] + "calculators/?simulator.requests=200000&simulator.rate=200")
     box = page.locator('[data-calculator="simulator"]')
     status = box.locator("[data-calc-status]")
+    box.locator('[data-calc-status][data-kind="held"]').wait_for(timeout=BOOT_TIMEOUT_MS)
+    box.locator('[data-action="run"]').click()
     page.wait_for_function(
         """el => /Computing… [1-9][0-9]? %/.test(el.textContent)""",
         arg=status.element_handle(), timeout=BOOT_TIMEOUT_MS,
