@@ -10,7 +10,7 @@
   const BOXES = {
     ".md-typeset div.arithmatex": "formula",
     ".md-typeset__scrollwrap": "table",
-    ".md-typeset table.calc-table": "table",
+    ".md-typeset table.calc-table": "",
     ".md-typeset pre.cell-output": "output",
     ".md-typeset .highlight-ipynb": "code",
   };
@@ -25,7 +25,8 @@
       if (overflows && !box.hasAttribute("tabindex")) {
         box.setAttribute("tabindex", "0");
         box.setAttribute(MARK, "");
-        if (!box.hasAttribute("aria-label") && !box.hasAttribute("role")) {
+        // A table keeps its own role (a region would hide it from table navigation).
+        if (box.tagName !== "TABLE" && !box.hasAttribute("aria-label") && !box.hasAttribute("role")) {
           box.setAttribute("role", "region");
           const kind = Object.keys(BOXES).find((selector) => box.matches(selector));
           box.setAttribute("aria-label", `${BOXES[kind]}, scrolls sideways`);

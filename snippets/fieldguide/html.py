@@ -23,8 +23,18 @@ def is_number(text: str) -> bool:
     return bool(_NUMBER.match(text.strip()))
 
 
+#: Cells longer than this wrap (within a minimum width); shorter ones keep to one line.
+LONG_CELL = 24
+
+
 def _cell(tag: str, text: str, number: bool) -> str:
-    return f'<{tag} class="num">{escape(text)}</{tag}>' if number else f"<{tag}>{escape(text)}</{tag}>"
+    """A cell, classed for alignment ("num") or wrapping ("long").
+
+    >>> _cell("td", "Lambda, 1x H100 SXM (on-demand), 2026-05-07", False)
+    '<td class="long">Lambda, 1x H100 SXM (on-demand), 2026-05-07</td>'
+    """
+    kind = "num" if number else "long" if len(text) > LONG_CELL else ""
+    return f'<{tag} class="{kind}">{escape(text)}</{tag}>' if kind else f"<{tag}>{escape(text)}</{tag}>"
 
 
 def table(headers: Sequence[str], rows: Iterable[Sequence[object]], caption: str = "") -> str:
