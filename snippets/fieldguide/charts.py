@@ -63,14 +63,21 @@ def chart_css() -> str:
 
     Every chart here shares one style (:func:`_style`), so one sheet serves
     all; pygal writes a colour rule per series, so the sheet is drawn with
-    ``MAX_SERIES`` of them.
+    ``MAX_SERIES`` of them. pygal's ``<style>`` is XML text, with ``>`` written
+    as ``&gt;``: unescaped here, or a browser drops the rules that give the
+    background rectangles their (transparent) fill, and they paint in the text
+    colour.
 
     >>> css = chart_css()
     >>> css[:60]
     '.pygal-chart{-webkit-user-select:none;-webkit-font-smoothing'
     >>> (css.count(".pygal-chart .color-"), "chart-" in css.replace(".pygal-chart", ""))
     (32, False)
+    >>> ".pygal-chart .plot > .background{fill:transparent}" in css, "&" in css
+    (True, False)
     """
+    import html
+
     import pygal
 
     chart = pygal.XY(**_common("t", "x", "y"))
@@ -78,7 +85,8 @@ def chart_css() -> str:
         chart.add(str(n), [(1, 1)])
     svg = chart.render(is_unicode=True)
     chart_id = _CHART_ID.search(svg).group(0)
-    return "\n".join(_STYLE.findall(svg)).replace(f"#{chart_id}", ".pygal-chart")
+    css = html.unescape("\n".join(_STYLE.findall(svg)))
+    return css.replace(f"#{chart_id}", ".pygal-chart")
 
 
 def _common(title: str, x_title: str, y_title: str) -> dict:

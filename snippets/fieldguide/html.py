@@ -1,20 +1,53 @@
 """Small HTML builders; every piece of text is escaped here.
 
 >>> table(["model", "KV"], [["<b>", "1 B"]])
-'<table class="calc-table"><thead><tr><th>model</th><th>KV</th></tr></thead><tbody><tr><td>&lt;b&gt;</td><td>1 B</td></tr></tbody></table>'
+'<table class="calc-table"><thead><tr><th>model</th><th class="num">KV</th></tr></thead><tbody><tr><td>&lt;b&gt;</td><td class="num">1 B</td></tr></tbody></table>'
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Sequence
 from html import escape
 
+#: A cell that reads as a number (a count, a price, a time, "< 1", "-3 %"): right-aligned.
+_NUMBER = re.compile(r"^[<>~≈≤≥+\-−]?\s?\$?\d")
+
+
+def is_number(text: str) -> bool:
+    """Whether a table cell reads as a number, so that it aligns on the right.
+
+    >>> [is_number(t) for t in ("12,345", "$1.20", "< 1 ms", "-3 %", "H100", "n/a", "")]
+    [True, True, True, True, False, False, False]
+    """
+    return bool(_NUMBER.match(text.strip()))
+
+
+#: Cells longer than this wrap (within a minimum width); shorter ones keep to one line.
+LONG_CELL = 24
+
+
+def _cell(tag: str, text: str, number: bool) -> str:
+    """A cell, classed for alignment ("num") or wrapping ("long").
+
+    >>> _cell("td", "Lambda, 1x H100 SXM (on-demand), 2026-05-07", False)
+    '<td class="long">Lambda, 1x H100 SXM (on-demand), 2026-05-07</td>'
+    """
+    kind = "num" if number else "long" if len(text) > LONG_CELL else ""
+    return f'<{tag} class="{kind}">{escape(text)}</{tag}>' if kind else f"<{tag}>{escape(text)}</{tag}>"
+
 
 def table(headers: Sequence[str], rows: Iterable[Sequence[object]], caption: str = "") -> str:
-    """An HTML table of text cells."""
-    head = "".join(f"<th>{escape(str(h))}</th>" for h in headers)
+    """An HTML table of text cells; numbers (and the headers of all-number columns) align right."""
+    rows = [[str(cell) for cell in row] for row in rows]
+    numeric = [
+        bool(column) and all(is_number(c) or c.strip() in ("", "-", "—", "n/a") for c in column)
+        and any(is_number(c) for c in column)
+        for column in ([row[i] for row in rows if i < len(row)] for i in range(len(headers)))
+    ]
+    head = "".join(_cell("th", str(h), numeric[i]) for i, h in enumerate(headers))
     body = "".join(
-        "<tr>" + "".join(f"<td>{escape(str(cell))}</td>" for cell in row) + "</tr>"
+        "<tr>" + "".join(_cell("td", cell, is_number(cell)) for cell in row) + "</tr>"
         for row in rows
     )
     cap = f"<caption>{escape(caption)}</caption>" if caption else ""
