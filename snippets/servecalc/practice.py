@@ -19,6 +19,14 @@ its numbers, then the exact value and what the full model adds.
 True
 >>> grade("kv_per_token", 1, q.exact).correct
 True
+>>> q = question("e2e", 7)  # the same text on CPython and in Pyodide
+>>> print(q.text[:88])
+Llama-2-13B (13 B parameters, 26 GB in BF16) on 1 x NVIDIA B200 (HGX, 180GB): 192 GB, 8
+>>> print("\n".join(q.worked[2:]))
+End to end = TTFT + (output - 1) x TPOT = 25.7 ms + 999 x 5.55 ms = 5.57 s.
+Exact: 5.75 s (TTFT 26 ms, TPOT 5.73 ms with the KV reads and all-reduces).
+>>> q.grade("5.5").verdict()
+'Right: 5.5 is 4.4 % off the exact 5.75 (within 25 %).'
 >>> grade("kv_per_token", 1, "ten")
 Traceback (most recent call last):
     ...
