@@ -22,7 +22,7 @@ True
 >>> q = question("e2e", 7)  # the same text on CPython and in Pyodide
 >>> print(q.text[:88])
 Llama-2-13B (13 B parameters, 26 GB in BF16) on 1 x NVIDIA B200 (HGX, 180GB): 192 GB, 8
->>> print("\n".join(q.worked[2:]))
+>>> for line in q.worked[2:]: print(line)
 End to end = TTFT + (output - 1) x TPOT = 25.7 ms + 999 x 5.55 ms = 5.57 s.
 Exact: 5.75 s (TTFT 26 ms, TPOT 5.73 ms with the KV reads and all-reduces).
 >>> q.grade("5.5").verdict()
