@@ -21,6 +21,7 @@ from pymdownx.superfences import SuperFencesException
 
 from fieldguide.calculators import get_calculator, render, render_form_html
 from fieldguide.cells import display_text, run_cell
+from fieldguide.practice_page import render_fence
 
 #: The browser's time limit for a cell, in seconds, unless its fence says ``timeout="N"``.
 DEFAULT_TIMEOUT_S = 10
@@ -100,13 +101,21 @@ def format_calculator(source, language, css_class, options, md, **kwargs) -> str
     )
 
 
+def format_practice(source, language, css_class, options, md, **kwargs) -> str:
+    """The practice page's questions, printed set or answer key (fieldguide.practice_page)."""
+    try:
+        return render_fence(source)
+    except ValueError as exc:
+        raise SuperFencesException(f"practice fence: {exc}") from exc
+
+
 def register(mdx_configs: dict) -> None:
-    """Add both fences to pymdownx.superfences' ``custom_fences`` (once).
+    """Add the fences to pymdownx.superfences' ``custom_fences`` (once).
 
     >>> configs = {}
     >>> register(configs); register(configs)
     >>> [fence["name"] for fence in configs["pymdownx.superfences"]["custom_fences"]]
-    ['pycell', 'calculator']
+    ['pycell', 'calculator', 'practice']
     """
     fences = mdx_configs.setdefault("pymdownx.superfences", {}).setdefault("custom_fences", [])
     if any(fence.get("name") == "pycell" for fence in fences):
@@ -115,3 +124,4 @@ def register(mdx_configs: dict) -> None:
         {"name": "pycell", "class": "pycell", "format": format_cell, "validator": validate_cell}
     )
     fences.append({"name": "calculator", "class": "calculator", "format": format_calculator})
+    fences.append({"name": "practice", "class": "practice", "format": format_practice})
