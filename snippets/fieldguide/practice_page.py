@@ -43,8 +43,16 @@ def link(q: Question) -> str:
 
 
 def meta(q: Question) -> str:
-    return (f"{escape(q.chapter)} · answer in {escape(q.unit)}, graded "
-            f"{escape(q.tolerance_text())} of the exact value")
+    """The chapter, the unit and the grading rule.
+
+    >>> meta(question("gpus_needed", 1))
+    'Serving topology · answer in GPUs; right only when exact'
+    >>> meta(question("weights", 1))
+    'Serving topology · answer in GB; right within 10 % of the exact value'
+    """
+    rule = ("only when exact" if q.tolerance_text() == "exactly"
+            else f"{q.tolerance_text()} of the exact value")
+    return f"{escape(q.chapter)} · answer in {escape(q.unit)}; right {escape(rule)}"
 
 
 def answer_block(q: Question) -> str:

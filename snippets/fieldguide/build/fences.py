@@ -1,4 +1,4 @@
-"""The ``pycell`` and ``calculator`` fences: run at build time, written into the HTML.
+"""The ``pycell``, ``calculator`` and ``practice`` fences: run at build time, written into the HTML.
 
 A ``pycell`` fence holds a page cell (usually an ``--8<--`` include of a named
 section of ``snippets/pages/<page>.py``). The build runs it with
@@ -8,6 +8,10 @@ without JavaScript it stays a static code block with its real output.
 
 A ``calculator`` fence holds a calculator's ID and renders its form and its
 result for the default values.
+
+A ``practice`` fence holds ``questions``, ``set`` or ``key``: the practice
+page's questions for the default seed, its printed set or the set's answer
+key (:mod:`fieldguide.practice_page`).
 """
 
 from __future__ import annotations
