@@ -145,12 +145,12 @@ class Grade:
 def sig(value: float, digits: int = 3) -> str:
     """``value`` to ``digits`` significant figures, with thousands separators.
 
-    >>> sig(1234.5), sig(0.012345), sig(7.0), sig(0)
-    ('1,230', '0.0123', '7', '0')
+    >>> sig(1234.5), sig(0.012345), sig(7.0), sig(0), sig(1e-320)
+    ('1,230', '0.0123', '7', '0', '0')
     """
     if value == 0 or not math.isfinite(value):
         return "0" if value == 0 else str(value)
-    decimals = max(0, digits - 1 - math.floor(math.log10(abs(value))))
+    decimals = min(12, max(0, digits - 1 - math.floor(math.log10(abs(value)))))
     text = f"{round(value, decimals):,.{decimals}f}"
     if "." in text:
         text = text.rstrip("0").rstrip(".")
