@@ -213,7 +213,9 @@ def test_grading_edges() -> None:
     assert q.tolerance == 0.20
     assert q.grade(q.exact * 1.199).correct and q.grade(q.exact * 0.801).correct
     assert not q.grade(q.exact * 1.21).correct and not q.grade(q.exact * 0.79).correct
-    assert not q.grade(-q.exact).correct and not q.grade(0).correct
+    assert not q.grade(0).correct
+    with pytest.raises(ValueError, match="^answer must be a number >= 0"):
+        q.grade(-q.exact)
     g = q.grade(q.exact * 1.5)
     assert g.relative_error == pytest.approx(0.5) and "Not yet" in g.verdict()
     assert q.grade(f"{q.exact:,.6f}").correct  # thousands separators are fine

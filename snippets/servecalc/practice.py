@@ -148,8 +148,13 @@ def sig(value: float, digits: int = 3) -> str:
     >>> sig(1234.5), sig(0.012345), sig(7.0), sig(0), sig(1e-320)
     ('1,230', '0.0123', '7', '0', '0')
     """
-    if value == 0 or not math.isfinite(value):
-        return "0" if value == 0 else str(value)
+    if not is_number(value) or not math.isfinite(_float(value)):
+        raise ValueError(f"value must be a finite number, got {describe(value)}")
+    value = float(value)
+    if isinstance(digits, bool) or not isinstance(digits, int) or not 1 <= digits <= 12:
+        raise ValueError(f"digits must be a whole number from 1 to 12, got {describe(digits)}")
+    if value == 0:
+        return "0"
     decimals = min(12, max(0, digits - 1 - math.floor(math.log10(abs(value)))))
     text = f"{round(value, decimals):,.{decimals}f}"
     if "." in text:
@@ -158,6 +163,14 @@ def sig(value: float, digits: int = 3) -> str:
         scale = 10 ** (math.floor(math.log10(abs(value))) + 1 - digits)
         text = f"{round(value / scale) * scale:,}"
     return text
+
+
+def _float(value: object) -> float:
+    """``float(value)``; an int too large for a float gives inf (then refused as not finite)."""
+    try:
+        return float(value)  # type: ignore[arg-type]
+    except OverflowError:
+        return math.inf
 
 
 def check_kind(kind: object) -> str:
@@ -188,6 +201,7 @@ def check_seed(seed: object) -> int:
 
 def parse_answer(answer: object) -> float:
     """A reader's answer as a float: a number, or text with optional commas and spaces.
+    Every answer is a size, a time, a rate, a price or a ratio: negative ones are refused.
 
     >>> parse_answer(" 1,250.5 "), parse_answer(3), parse_answer("2e3")
     (1250.5, 3.0, 2000.0)
@@ -195,10 +209,14 @@ def parse_answer(answer: object) -> float:
     Traceback (most recent call last):
         ...
     ValueError: answer must be a number such as 128 or 1,250.5, got 'nan'
+    >>> parse_answer("-3")
+    Traceback (most recent call last):
+        ...
+    ValueError: answer must be a number >= 0 (every answer here is a size, time, rate, price or ratio), got '-3'
     """
     value = None
     if is_number(answer):
-        value = float(answer)  # type: ignore[arg-type]
+        value = _float(answer)
     elif isinstance(answer, str) and len(answer) <= 40:
         try:
             value = float(answer.strip().replace(",", "").replace("_", "x"))
@@ -206,7 +224,10 @@ def parse_answer(answer: object) -> float:
             value = None
     if value is None or not math.isfinite(value):
         raise ValueError(f"answer must be a number such as 128 or 1,250.5, got {describe(answer)}")
-    return value
+    if value < 0:
+        raise ValueError("answer must be a number >= 0 (every answer here is a size, time, rate, "
+                         f"price or ratio), got {describe(answer)}")
+    return value + 0.0  # -0.0 reads as 0
 
 
 def question(kind: str, seed: int = DEFAULT_SEED) -> Question:

@@ -35,6 +35,7 @@ from .prices import get_price
 from .speculative import expected_tokens_per_step, speedup
 from .step import StepModel
 from .step.constants import DEFAULT_MBU, DEFAULT_MFU, DEFAULT_OVERHEAD_S
+from .validate import positive_int
 
 #: Dense, full-attention models (no sliding window): the estimates hold for all of them.
 DENSE = ("llama-2-7b", "llama-2-13b", "llama-3.1-8b", "llama-3.1-70b", "qwen2.5-7b",
@@ -75,10 +76,10 @@ class Kind:
     slack: float = 0.0
 
 
-def n3(value: float) -> str:
+def _n3(value: float) -> str:
     """Three significant figures with separators (what the worked answers print).
 
-    >>> n3(1234.5), n3(0.5), n3(70.55)
+    >>> _n3(1234.5), _n3(0.5), _n3(70.55)
     ('1,230', '0.5', '70.5')
     """
     from .practice import sig  # the one formatter; imported late (practice imports us)
@@ -92,8 +93,8 @@ def _name(model: str) -> str:
 
 def _gpu_line(gpu: str) -> str:
     g = get_gpu(gpu)
-    return (f"{g.name}: {n3(g.memory_bytes / GB)} GB, {n3(g.hbm_bandwidth_bytes_per_s / 1e12)} TB/s, "
-            f"{n3(g.bf16_flops_per_s / 1e12)} dense BF16 TFLOP/s")
+    return (f"{g.name}: {_n3(g.memory_bytes / GB)} GB, {_n3(g.hbm_bandwidth_bytes_per_s / 1e12)} TB/s, "
+            f"{_n3(g.bf16_flops_per_s / 1e12)} dense BF16 TFLOP/s")
 
 
 def smallest_tp(model: str, gpu: str, context: int, batch: int, weight_dtype: str = "bf16"
@@ -103,6 +104,7 @@ def smallest_tp(model: str, gpu: str, context: int, batch: int, weight_dtype: st
     >>> smallest_tp("llama-3.1-70b", "h100-sxm", 4096, 1)
     2
     """
+    positive_int("batch", batch)
     for gpus in TP:
         if fit(model, gpu, gpus=gpus, context=context, weight_dtype=weight_dtype).max_batch >= batch:
             return gpus
@@ -132,23 +134,23 @@ def _weights(rng: random.Random) -> Draft:
     params, embeddings = param_count(model), _embedding_params(model)
     exact = weight_bytes(model, dtype) / GB
     per = bits_per_value(dtype) / 8
-    text = (f"{_name(model)} has {n3(params / 1e9)} B parameters. How many GB (10^9 bytes) do its "
+    text = (f"{_name(model)} has {_n3(params / 1e9)} B parameters. How many GB (10^9 bytes) do its "
             f"weights take in {dtype.upper()}?")
     if dtype == "bf16":
-        worked = (f"Weights = parameters x bytes per parameter = {n3(params / 1e9)} B x 2 B "
-                  f"= {n3(params * 2 / GB)} GB.",)
+        worked = (f"Weights = parameters x bytes per parameter = {_n3(params / 1e9)} B x 2 B "
+                  f"= {_n3(params * 2 / GB)} GB.",)
     else:
-        text += (f" The embedding and output matrices ({n3(embeddings / 1e9)} B parameters) stay in "
+        text += (f" The embedding and output matrices ({_n3(embeddings / 1e9)} B parameters) stay in "
                  "BF16" + ("; INT4 weights carry a 16-bit scale per group of 128, so 4.125 bits "
                            "each." if dtype == "int4" else "."))
-        worked = (f"Quantized: ({n3(params / 1e9)} - {n3(embeddings / 1e9)}) B x {per:g} B = "
-                  f"{n3((params - embeddings) * per / GB)} GB; embeddings: {n3(embeddings / 1e9)} B x "
-                  f"2 B = {n3(embeddings * 2 / GB)} GB.",
-                  f"Weights = {n3(((params - embeddings) * per + embeddings * 2) / GB)} GB "
-                  f"(not {n3(params * bits(dtype) / 8 / GB)} GB: small models carry a large "
+        worked = (f"Quantized: ({_n3(params / 1e9)} - {_n3(embeddings / 1e9)}) B x {per:g} B = "
+                  f"{_n3((params - embeddings) * per / GB)} GB; embeddings: {_n3(embeddings / 1e9)} B x "
+                  f"2 B = {_n3(embeddings * 2 / GB)} GB.",
+                  f"Weights = {_n3(((params - embeddings) * per + embeddings * 2) / GB)} GB "
+                  f"(not {_n3(params * bits(dtype) / 8 / GB)} GB: small models carry a large "
                   "share of embeddings).")
     return Draft(inputs=dict(model=model, weight_dtype=dtype), text=text, unit="GB", exact=exact,
-                 worked=worked + (f"Exact: {n3(exact)} GB (servecalc counts each tensor; norms "
+                 worked=worked + (f"Exact: {_n3(exact)} GB (servecalc counts each tensor; norms "
                                   "and routers stay in BF16 too).",))
 
 
@@ -166,11 +168,11 @@ def _gpus_needed(rng: random.Random) -> Draft:
         inputs=dict(model=model, gpu=gpu, weight_dtype=dtype, context=context),
         text=(f"How many {g.name} GPUs (1, 2, 4 or 8, tensor parallel) does {_name(model)} need in "
               f"{dtype.upper()}, with room for one {context:,}-token sequence? The server may use "
-              f"90 % of each GPU's {n3(g.memory_bytes / GB)} GB."),
+              f"90 % of each GPU's {_n3(g.memory_bytes / GB)} GB."),
         unit="GPUs", exact=float(count),
-        worked=(f"Weights: {n3(weights / GB)} GB; each GPU may use 0.9 x {n3(g.memory_bytes / GB)} "
-                f"= {n3(usable / GB)} GB, so the weights alone need "
-                f"{n3(weights / usable)} GPUs' worth.",
+        worked=(f"Weights: {_n3(weights / GB)} GB; each GPU may use 0.9 x {_n3(g.memory_bytes / GB)} "
+                f"= {_n3(usable / GB)} GB, so the weights alone need "
+                f"{_n3(weights / usable)} GPUs' worth.",
                 "Round up to the next count that divides the attention heads (1, 2, 4, 8), and "
                 "check the KV of one sequence fits in what is left.",
                 f"Exact: {count} (servecalc's fit also keeps 1.5 GiB per GPU for activations)."))
@@ -188,16 +190,16 @@ def _kv_per_token(rng: random.Random) -> Draft:
                 f"rotary key per token. How many KiB of KV cache does one token take in "
                 f"{dtype.upper()}?")
         steps = (f"KV per token = layers x (latent + rotary key) x bytes = {spec.num_layers} x "
-                 f"{width} x {per:g} B = {n3(spec.num_layers * width * per / 1024)} KiB.",)
+                 f"{width} x {per:g} B = {_n3(spec.num_layers * width * per / 1024)} KiB.",)
     else:
         text = (f"{spec.name} has {spec.num_layers} layers, {spec.num_kv_heads} KV heads and a head "
                 f"dimension of {spec.head_dim}. How many KiB of KV cache does one token take in "
                 f"{dtype.upper()}?")
         steps = (f"KV per token = 2 (K and V) x layers x KV heads x head dim x bytes = 2 x "
                  f"{spec.num_layers} x {spec.num_kv_heads} x {spec.head_dim} x {per:g} B = "
-                 f"{n3(2 * spec.num_layers * spec.num_kv_heads * spec.head_dim * per / 1024)} KiB.",)
+                 f"{_n3(2 * spec.num_layers * spec.num_kv_heads * spec.head_dim * per / 1024)} KiB.",)
     return Draft(inputs=dict(model=model, kv_dtype=dtype), text=text, unit="KiB", exact=exact,
-                 worked=steps + (f"Exact: {n3(exact)} KiB ({kv_bytes_per_token(model, dtype):,} B).",))
+                 worked=steps + (f"Exact: {_n3(exact)} KiB ({kv_bytes_per_token(model, dtype):,} B).",))
 
 
 def _kv_per_request(rng: random.Random) -> Draft:
@@ -215,8 +217,8 @@ def _kv_per_request(rng: random.Random) -> Draft:
         worked=(f"KV per token = 2 x {spec.num_layers} x {spec.num_kv_heads} x {spec.head_dim} x 2 B "
                 f"= {per_token:,} B.",
                 f"Tokens = {prompt:,} + {output:,} = {prompt + output:,}; KV = "
-                f"{prompt + output:,} x {per_token:,} B = {n3(exact)} GB.",
-                f"Exact: {n3(exact)} GB."))
+                f"{prompt + output:,} x {per_token:,} B = {_n3(exact)} GB.",
+                f"Exact: {_n3(exact)} GB."))
 
 
 def _max_batch(rng: random.Random) -> Draft:
@@ -229,15 +231,15 @@ def _max_batch(rng: random.Random) -> Draft:
     free = 0.9 * g.memory_bytes * count - weights - DEFAULT_RESERVE_BYTES * count
     return Draft(
         inputs=dict(model=model, gpu=gpu, gpus=count, context=context),
-        text=(f"{spec.name} in BF16 ({n3(weights / GB)} GB) on {count} x {g.name} "
-              f"({n3(g.memory_bytes / GB)} GB each; the server may use 90 % and keeps {reserve:g} GiB "
+        text=(f"{spec.name} in BF16 ({_n3(weights / GB)} GB) on {count} x {g.name} "
+              f"({_n3(g.memory_bytes / GB)} GB each; the server may use 90 % and keeps {reserve:g} GiB "
               f"per GPU for activations). KV per token is {per_token:,} B. How many sequences of "
               f"{context:,} tokens fit at once?"),
         unit="sequences", exact=float(result.max_batch),
-        worked=(f"Free for KV = 0.9 x {count} x {n3(g.memory_bytes / GB)} GB - {n3(weights / GB)} GB "
-                f"of weights - {count} x {n3(DEFAULT_RESERVE_BYTES / GB)} GB = {n3(free / GB)} GB.",
-                f"One sequence = {context:,} x {per_token:,} B = {n3(context * per_token / GB)} GB; "
-                f"{n3(free / GB)} / {n3(context * per_token / GB)} = {n3(free / (context * per_token))}.",
+        worked=(f"Free for KV = 0.9 x {count} x {_n3(g.memory_bytes / GB)} GB - {_n3(weights / GB)} GB "
+                f"of weights - {count} x {_n3(DEFAULT_RESERVE_BYTES / GB)} GB = {_n3(free / GB)} GB.",
+                f"One sequence = {context:,} x {per_token:,} B = {_n3(context * per_token / GB)} GB; "
+                f"{_n3(free / GB)} / {_n3(context * per_token / GB)} = {_n3(free / (context * per_token))}.",
                 f"Exact: {result.max_batch:,} whole sequences (servecalc counts whole 16-token "
                 "blocks per GPU)."))
 
@@ -259,13 +261,13 @@ def _decode_step(rng: random.Random) -> Draft:
               f"decode step take for a batch of {batch} sequences of {context:,} tokens? "
               + STEP_ASSUMPTIONS),
         unit="ms", exact=exact,
-        worked=(f"Decode is memory-bound: it reads the weights ({n3(weights / GB)} GB) and every "
+        worked=(f"Decode is memory-bound: it reads the weights ({_n3(weights / GB)} GB) and every "
                 f"sequence's KV ({batch} x {context:,} x {kv_bytes_per_token(model):,} B = "
-                f"{n3(kv / GB)} GB).",
-                f"Time = {n3((weights + kv) / GB)} GB / ({DEFAULT_MBU:g} x {count} x "
-                f"{n3(g.hbm_bandwidth_bytes_per_s / 1e12)} TB/s) + {DEFAULT_OVERHEAD_S * 1e3:g} ms "
-                f"= {n3(estimate)} ms.",
-                f"Exact: {n3(exact)} ms (servecalc also times the attention and logits, the "
+                f"{_n3(kv / GB)} GB).",
+                f"Time = {_n3((weights + kv) / GB)} GB / ({DEFAULT_MBU:g} x {count} x "
+                f"{_n3(g.hbm_bandwidth_bytes_per_s / 1e12)} TB/s) + {DEFAULT_OVERHEAD_S * 1e3:g} ms "
+                f"= {_n3(estimate)} ms.",
+                f"Exact: {_n3(exact)} ms (servecalc also times the attention and logits, the "
                 "tensor-parallel all-reduces, and skips the embedding table, which is not read)."))
 
 
@@ -280,15 +282,15 @@ def _prefill(rng: random.Random) -> Draft:
     estimate = flops / (DEFAULT_MFU * g.bf16_flops_per_s * count) * 1e3
     return Draft(
         inputs=dict(model=model, gpu=gpu, gpus=count, prompt=prompt),
-        text=(f"{_name(model)} ({n3(params / 1e9)} B parameters) in BF16 on {count} x "
+        text=(f"{_name(model)} ({_n3(params / 1e9)} B parameters) in BF16 on {count} x "
               f"{_gpu_line(gpu)}. What is the time to first token, in milliseconds, for one "
               f"{prompt:,}-token prompt on an idle server? " + STEP_ASSUMPTIONS),
         unit="ms", exact=exact,
-        worked=(f"Prefill is compute-bound: 2 x parameters x tokens = 2 x {n3(params / 1e9)} B x "
-                f"{prompt:,} = {n3(flops / 1e12)} TFLOP.",
-                f"Time = {n3(flops / 1e12)} TFLOP / ({DEFAULT_MFU:g} x {count} x "
-                f"{n3(g.bf16_flops_per_s / 1e12)} TFLOP/s) = {n3(estimate)} ms.",
-                f"Exact: {n3(exact)} ms (servecalc adds the attention FLOPs, which grow with the "
+        worked=(f"Prefill is compute-bound: 2 x parameters x tokens = 2 x {_n3(params / 1e9)} B x "
+                f"{prompt:,} = {_n3(flops / 1e12)} TFLOP.",
+                f"Time = {_n3(flops / 1e12)} TFLOP / ({DEFAULT_MFU:g} x {count} x "
+                f"{_n3(g.bf16_flops_per_s / 1e12)} TFLOP/s) = {_n3(estimate)} ms.",
+                f"Exact: {_n3(exact)} ms (servecalc adds the attention FLOPs, which grow with the "
                 "prompt squared, the all-reduces and the step overhead)."))
 
 
@@ -302,20 +304,20 @@ def _e2e(rng: random.Random) -> Draft:
     tpot = weights / (DEFAULT_MBU * g.hbm_bandwidth_bytes_per_s * count) + DEFAULT_OVERHEAD_S
     return Draft(
         inputs=dict(model=model, gpu=gpu, gpus=count, prompt=prompt, output=output),
-        text=(f"{_name(model)} ({n3(params / 1e9)} B parameters, {n3(weights / GB)} GB in BF16) on "
+        text=(f"{_name(model)} ({_n3(params / 1e9)} B parameters, {_n3(weights / GB)} GB in BF16) on "
               f"{count} x {_gpu_line(gpu)}. One request alone: a {prompt:,}-token prompt and "
               f"{output:,} output tokens. How many seconds from arrival to its last token? "
               + STEP_ASSUMPTIONS),
         unit="s", exact=r.e2e_s,
-        worked=(f"TTFT = 2 x {n3(params / 1e9)} B x {prompt:,} / ({DEFAULT_MFU:g} x {count} x "
-                f"{n3(g.bf16_flops_per_s / 1e12)} TFLOP/s) = {n3(ttft * 1e3)} ms.",
-                f"TPOT = {n3(weights / GB)} GB / ({DEFAULT_MBU:g} x {count} x "
-                f"{n3(g.hbm_bandwidth_bytes_per_s / 1e12)} TB/s) + {DEFAULT_OVERHEAD_S * 1e3:g} ms "
-                f"= {n3(tpot * 1e3)} ms.",
-                f"End to end = TTFT + (output - 1) x TPOT = {n3(ttft * 1e3)} ms + {output - 1} x "
-                f"{n3(tpot * 1e3)} ms = {n3(ttft + (output - 1) * tpot)} s.",
-                f"Exact: {n3(r.e2e_s)} s (TTFT {n3(r.ttft_s * 1e3)} ms, TPOT "
-                f"{n3(r.tpot_s * 1e3)} ms with the KV reads and all-reduces)."))
+        worked=(f"TTFT = 2 x {_n3(params / 1e9)} B x {prompt:,} / ({DEFAULT_MFU:g} x {count} x "
+                f"{_n3(g.bf16_flops_per_s / 1e12)} TFLOP/s) = {_n3(ttft * 1e3)} ms.",
+                f"TPOT = {_n3(weights / GB)} GB / ({DEFAULT_MBU:g} x {count} x "
+                f"{_n3(g.hbm_bandwidth_bytes_per_s / 1e12)} TB/s) + {DEFAULT_OVERHEAD_S * 1e3:g} ms "
+                f"= {_n3(tpot * 1e3)} ms.",
+                f"End to end = TTFT + (output - 1) x TPOT = {_n3(ttft * 1e3)} ms + {output - 1} x "
+                f"{_n3(tpot * 1e3)} ms = {_n3(ttft + (output - 1) * tpot)} s.",
+                f"Exact: {_n3(r.e2e_s)} s (TTFT {_n3(r.ttft_s * 1e3)} ms, TPOT "
+                f"{_n3(r.tpot_s * 1e3)} ms with the KV reads and all-reduces)."))
 
 
 def _throughput(rng: random.Random) -> Draft:
@@ -330,19 +332,19 @@ def _throughput(rng: random.Random) -> Draft:
             / (DEFAULT_MBU * g.hbm_bandwidth_bytes_per_s * count) + DEFAULT_OVERHEAD_S)
     return Draft(
         inputs=dict(model=model, gpu=gpu, gpus=count, batch=batch, prompt=prompt, output=output),
-        text=(f"{_name(model)} in BF16 ({n3(weights / GB)} GB, {per_token:,} B of KV per token) on "
+        text=(f"{_name(model)} in BF16 ({_n3(weights / GB)} GB, {per_token:,} B of KV per token) on "
               f"{count} x {_gpu_line(gpu)}. A batch of {batch} requests decodes together, each with "
               f"a {prompt:,}-token prompt and {output} output tokens. How many output tokens per "
               f"second does the batch produce while it decodes? " + STEP_ASSUMPTIONS),
         unit="tokens/s", exact=r.tokens_per_s,
         worked=(f"Average context {prompt:,} + {output} / 2 = {context:,} tokens; KV read per step = "
-                f"{batch} x {context:,} x {per_token:,} B = {n3(batch * context * per_token / GB)} GB.",
-                f"Step = ({n3(weights / GB)} + {n3(batch * context * per_token / GB)}) GB / "
-                f"({DEFAULT_MBU:g} x {count} x {n3(g.hbm_bandwidth_bytes_per_s / 1e12)} TB/s) + "
-                f"{DEFAULT_OVERHEAD_S * 1e3:g} ms = {n3(step * 1e3)} ms.",
-                f"Throughput = batch / step = {batch} / {n3(step * 1e3)} ms = {n3(batch / step)} "
+                f"{batch} x {context:,} x {per_token:,} B = {_n3(batch * context * per_token / GB)} GB.",
+                f"Step = ({_n3(weights / GB)} + {_n3(batch * context * per_token / GB)}) GB / "
+                f"({DEFAULT_MBU:g} x {count} x {_n3(g.hbm_bandwidth_bytes_per_s / 1e12)} TB/s) + "
+                f"{DEFAULT_OVERHEAD_S * 1e3:g} ms = {_n3(step * 1e3)} ms.",
+                f"Throughput = batch / step = {batch} / {_n3(step * 1e3)} ms = {_n3(batch / step)} "
                 "tokens/s.",
-                f"Exact: {n3(r.tokens_per_s)} tokens/s (TPOT {n3(r.tpot_s * 1e3)} ms)."))
+                f"Exact: {_n3(r.tokens_per_s)} tokens/s (TPOT {_n3(r.tpot_s * 1e3)} ms)."))
 
 
 # ------------------------------------------------------------------ fleet and cost
@@ -360,13 +362,13 @@ def _replicas(rng: random.Random) -> Draft:
         inputs=dict(model=model, gpu=gpu, gpus=count, batch=batch, prompt=prompt, output=output, rate=rate, prefill_s=r.ttft_s, tpot_s=r.tpot_s),
         text=(f"Each replica of {_name(model)} ({count} x {get_gpu(gpu).name}) runs batches of "
               f"{batch} requests ({prompt:,}-token prompts, {output} output tokens): prefilling a "
-              f"batch takes {n3(r.ttft_s * 1e3)} ms and each decode step "
-              f"{n3(r.tpot_s * 1e3)} ms. How many replicas serve {rate} requests/s?"),
+              f"batch takes {_n3(r.ttft_s * 1e3)} ms and each decode step "
+              f"{_n3(r.tpot_s * 1e3)} ms. How many replicas serve {rate} requests/s?"),
         unit="replicas", exact=float(exact),
-        worked=(f"One batch takes {n3(r.ttft_s * 1e3)} ms + {output - 1} x {n3(r.tpot_s * 1e3)} ms "
-                f"= {n3(r.e2e_s)} s, so a replica completes {batch} / {n3(r.e2e_s)} s = "
-                f"{n3(per_replica)} requests/s.",
-                f"Replicas = {rate} / {n3(per_replica)} = {n3(rate / per_replica)}, rounded up: "
+        worked=(f"One batch takes {_n3(r.ttft_s * 1e3)} ms + {output - 1} x {_n3(r.tpot_s * 1e3)} ms "
+                f"= {_n3(r.e2e_s)} s, so a replica completes {batch} / {_n3(r.e2e_s)} s = "
+                f"{_n3(per_replica)} requests/s.",
+                f"Replicas = {rate} / {_n3(per_replica)} = {_n3(rate / per_replica)}, rounded up: "
                 f"{exact}.",
                 f"Exact: {exact} (one replica either way is graded right; plan headroom on top)."))
 
@@ -385,16 +387,16 @@ def _cost(rng: random.Random) -> Draft:
         inputs=dict(model=model, gpu=gpu, gpus=count, batch=batch, prompt=prompt, output=output, price_usd_per_hour=price.price_usd_per_hour, tpot_s=r.tpot_s),
         text=(f"{_name(model)} on {count} x {g.name} at ${price.price_usd_per_hour:g} per GPU-hour "
               f"({price.provider}, {price.date}). Batches of {batch} requests ({prompt:,}-token "
-              f"prompts, {output:,} output tokens) decode at {n3(r.tpot_s * 1e3)} ms per step. What do "
+              f"prompts, {output:,} output tokens) decode at {_n3(r.tpot_s * 1e3)} ms per step. What do "
               "the output tokens cost, in dollars per million (decode time only, GPUs fully busy)?"),
         unit="$/M tokens", exact=c.usd_per_million_output_tokens,
-        worked=(f"The cluster costs {count} x ${price.price_usd_per_hour:g} = ${n3(hourly)} per hour "
-                f"= ${n3(hourly / 3600 * 1e3)} per 1,000 s.",
-                f"It makes {batch} tokens per {n3(r.tpot_s * 1e3)} ms step = "
-                f"{n3(batch / r.tpot_s)} tokens/s.",
-                f"$/M = ${n3(hourly)} / 3,600 s / {n3(batch / r.tpot_s)} tokens/s x 10^6 = "
-                f"${n3(hourly / 3600 / (batch / r.tpot_s) * 1e6)}.",
-                f"Exact: ${n3(c.usd_per_million_output_tokens)} per million output tokens."))
+        worked=(f"The cluster costs {count} x ${price.price_usd_per_hour:g} = ${_n3(hourly)} per hour "
+                f"= ${_n3(hourly / 3600 * 1e3)} per 1,000 s.",
+                f"It makes {batch} tokens per {_n3(r.tpot_s * 1e3)} ms step = "
+                f"{_n3(batch / r.tpot_s)} tokens/s.",
+                f"$/M = ${_n3(hourly)} / 3,600 s / {_n3(batch / r.tpot_s)} tokens/s x 10^6 = "
+                f"${_n3(hourly / 3600 / (batch / r.tpot_s) * 1e6)}.",
+                f"Exact: ${_n3(c.usd_per_million_output_tokens)} per million output tokens."))
 
 
 # ------------------------------------------------------------------ precision, MoE, speculation
@@ -414,18 +416,18 @@ def _quant_speedup(rng: random.Random) -> Draft:
     estimate = (high / bw + DEFAULT_OVERHEAD_S) / (low / bw + DEFAULT_OVERHEAD_S)
     return Draft(
         inputs=dict(model=model, gpu=gpu, gpus=count, weight_dtype=dtype),
-        text=(f"{_name(model)} on {count} x {_gpu_line(gpu)}. Its weights take {n3(high / GB)} GB in "
-              f"BF16 and {n3(low / GB)} GB in {dtype.upper()}. How many times faster is a batch-1 "
+        text=(f"{_name(model)} on {count} x {_gpu_line(gpu)}. Its weights take {_n3(high / GB)} GB in "
+              f"BF16 and {_n3(low / GB)} GB in {dtype.upper()}. How many times faster is a batch-1 "
               f"decode step (1,024 tokens of context) with {dtype.upper()} weights? "
               + STEP_ASSUMPTIONS),
         unit="x", exact=exact,
-        worked=(f"At batch 1 a step reads the weights: {n3(high / GB)} GB / ({DEFAULT_MBU:g} x {count} "
-                f"x {n3(get_gpu(gpu).hbm_bandwidth_bytes_per_s / 1e12)} TB/s) = "
-                f"{n3(high / bw * 1e3)} ms in BF16, {n3(low / bw * 1e3)} ms in {dtype.upper()}.",
-                f"With {DEFAULT_OVERHEAD_S * 1e3:g} ms of overhead each: {n3((high / bw + DEFAULT_OVERHEAD_S) * 1e3)}"
-                f" / {n3((low / bw + DEFAULT_OVERHEAD_S) * 1e3)} = {n3(estimate)} x, not "
-                f"{n3(high / low)} x: the fixed costs do not shrink.",
-                f"Exact: {n3(exact)} x (servecalc also reads the KV cache and the BF16 output "
+        worked=(f"At batch 1 a step reads the weights: {_n3(high / GB)} GB / ({DEFAULT_MBU:g} x {count} "
+                f"x {_n3(get_gpu(gpu).hbm_bandwidth_bytes_per_s / 1e12)} TB/s) = "
+                f"{_n3(high / bw * 1e3)} ms in BF16, {_n3(low / bw * 1e3)} ms in {dtype.upper()}.",
+                f"With {DEFAULT_OVERHEAD_S * 1e3:g} ms of overhead each: {_n3((high / bw + DEFAULT_OVERHEAD_S) * 1e3)}"
+                f" / {_n3((low / bw + DEFAULT_OVERHEAD_S) * 1e3)} = {_n3(estimate)} x, not "
+                f"{_n3(high / low)} x: the fixed costs do not shrink.",
+                f"Exact: {_n3(exact)} x (servecalc also reads the KV cache and the BF16 output "
                 "projection, which quantization leaves alone)."))
 
 
@@ -440,19 +442,19 @@ def _moe_active(rng: random.Random) -> Draft:
     exact = active_weight_bytes(model, dtype) / GB
     return Draft(
         inputs=dict(model=model, weight_dtype=dtype),
-        text=(f"{spec.name} has {n3(total / 1e9)} B parameters, of which {n3(routed / 1e9)} B are "
+        text=(f"{spec.name} has {_n3(total / 1e9)} B parameters, of which {_n3(routed / 1e9)} B are "
               f"its {spec.num_experts} routed experts; each token uses {spec.experts_per_token} of "
               f"them. How many GB of {dtype.upper()} weights does one token's forward pass use "
               "(the weights a batch-1 decode step reads)?"),
         unit="GB", exact=exact,
-        worked=(f"Always used: {n3(total / 1e9)} B - {n3(routed / 1e9)} B = {n3(shared / 1e9)} B "
+        worked=(f"Always used: {_n3(total / 1e9)} B - {_n3(routed / 1e9)} B = {_n3(shared / 1e9)} B "
                 "(attention, shared experts, embeddings).",
-                f"Routed: {n3(routed / 1e9)} B x {spec.experts_per_token} / {spec.num_experts} = "
-                f"{n3(routed * spec.experts_per_token / spec.num_experts / 1e9)} B.",
-                f"Active bytes = ({n3(shared / 1e9)} + "
-                f"{n3(routed * spec.experts_per_token / spec.num_experts / 1e9)}) B x {per:g} B = "
-                f"{n3(estimate)} GB.",
-                f"Exact: {n3(exact)} GB (quantized formats add their scales)."))
+                f"Routed: {_n3(routed / 1e9)} B x {spec.experts_per_token} / {spec.num_experts} = "
+                f"{_n3(routed * spec.experts_per_token / spec.num_experts / 1e9)} B.",
+                f"Active bytes = ({_n3(shared / 1e9)} + "
+                f"{_n3(routed * spec.experts_per_token / spec.num_experts / 1e9)}) B x {per:g} B = "
+                f"{_n3(estimate)} GB.",
+                f"Exact: {_n3(exact)} GB (quantized formats add their scales)."))
 
 
 def _speculative(rng: random.Random) -> Draft:
@@ -469,10 +471,10 @@ def _speculative(rng: random.Random) -> Draft:
               "What is the expected speed-up of decoding over the target alone?"),
         unit="x", exact=exact,
         worked=(f"Tokens per target step = {powers} = (1 - {alpha:g}^{gamma + 1}) / (1 - {alpha:g}) "
-                f"= {n3(tokens)}.",
-                f"Each step costs 1 + {gamma} x {ratio:g} = {n3(1 + gamma * ratio)} target steps.",
-                f"Speed-up = {n3(tokens)} / {n3(1 + gamma * ratio)} = {n3(exact)} x.",
-                f"Exact: {n3(exact)} x (Leviathan et al., 2023)."))
+                f"= {_n3(tokens)}.",
+                f"Each step costs 1 + {gamma} x {ratio:g} = {_n3(1 + gamma * ratio)} target steps.",
+                f"Speed-up = {_n3(tokens)} / {_n3(1 + gamma * ratio)} = {_n3(exact)} x.",
+                f"Exact: {_n3(exact)} x (Leviathan et al., 2023)."))
 
 
 KIND_LIST: tuple[Kind, ...] = (
