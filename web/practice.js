@@ -169,11 +169,17 @@ function setupPage() {
       showProgress(page);
     });
   }
-  // A link ?q=KIND&seed=N reproduces that question: it counts as intent.
+  // A link ?q=KIND&seed=N reproduces that question: it counts as intent. On a
+  // first load search-on-intent.js took q out of the URL before Material's
+  // search could see it (window.practiceLink): put the link back.
   const params = new URLSearchParams(location.search);
-  const wanted = boxes.find((b) => b.kind === params.get("q"));
-  const seedText = params.get("seed");
+  const link = window.practiceLink || { q: params.get("q"), seed: params.get("seed") };
+  window.practiceLink = null;
+  const wanted = boxes.find((b) => b.kind === link.q);
+  const seedText = link.seed;
   if (!wanted) return;
+  const seedPart = seedText === null ? "" : `&seed=${encodeURIComponent(seedText)}`;
+  history.replaceState(history.state, "", `${location.pathname}?q=${encodeURIComponent(wanted.kind)}${seedPart}${location.hash}`);
   const target = document.getElementById(wanted.kind);
   if (target) target.scrollIntoView();
   if (seedText === null) return;

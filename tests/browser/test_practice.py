@@ -79,6 +79,9 @@ def test_a_link_reproduces_its_question_and_another_one_draws_a_new_seed(site, c
         timeout=BOOT_TIMEOUT_MS,
     )
     assert box.get_attribute("data-seed") == str(seed)
+    # Material's search, which also reads ?q=, stays closed; the link stays as it was.
+    assert not page.locator("#__search").is_checked()
+    assert page.url.endswith(f"practice/?q={kind}&seed={seed}")
     assert f"seed={seed}" in box.locator("[data-practice-link]").get_attribute("href")
     box.locator('[data-action="reveal"]').click()
     box.locator("[data-answer]").wait_for(timeout=BOOT_TIMEOUT_MS)
