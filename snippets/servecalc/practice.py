@@ -128,8 +128,12 @@ class Grade:
         >>> Grade(correct=False, answer=5, exact=4, relative_error=0.25,
         ...       tolerance="within 20 %").verdict()
         'Not yet: 5 is 25 % off the exact 4 (needed: within 20 %).'
+        >>> Grade(correct=True, answer=4, exact=4, relative_error=0.0, tolerance="exactly").verdict()
+        'Right: 4 is the exact value.'
         """
-        off = "exact" if self.relative_error == 0 else f"{sig(self.relative_error * 100, 2)} % off"
+        if self.relative_error == 0:
+            return f"Right: {sig(self.answer)} is the exact value."
+        off = f"{sig(self.relative_error * 100, 2)} % off"
         if self.correct:
             return f"Right: {sig(self.answer)} is {off} the exact {sig(self.exact)} ({self.tolerance})."
         return (f"Not yet: {sig(self.answer)} is {off} the exact {sig(self.exact)} "
