@@ -20,7 +20,7 @@ EXAMPLES = """examples:
   servecalc practice --kind cost --seed 7 --reveal --json    the question and its answer as JSON
 
 An answer is right when it is within the kind's stated tolerance of the exact
-value servecalc computes (for most kinds within 10 to 25 %, as on a whiteboard).
+value servecalc computes (for most kinds within {low} to {high} %, as on a whiteboard).
 The exit status is 0 whether the answer is right or not; 2 for a bad value."""
 
 
@@ -44,7 +44,10 @@ def _kind(text: str) -> str:
 
 def _configure(p: argparse.ArgumentParser) -> None:
     p.formatter_class = argparse.RawDescriptionHelpFormatter
-    p.epilog = EXAMPLES
+    from ..practice import KINDS
+
+    loose = [k.tolerance * 100 for k in KINDS.values() if k.tolerance]
+    p.epilog = EXAMPLES.format(low=f"{min(loose):g}", high=f"{max(loose):g}")
     p.add_argument("--list", action="store_true", help="list the kinds of question and stop")
     p.add_argument("--kind", type=_kind, default=None, metavar="KIND",
                    help="kind of question (see --list; default: one at random)")
