@@ -105,7 +105,7 @@ def printed_set(variants: int = PRINTED_VARIANTS) -> str:
         items = "".join(
             f'<li id="practice-set-{kind}-{q.seed}"><p>{escape(q.text)}</p>'
             f'<p class="practice-blank">Your answer: ______________ {escape(q.unit)} '
-            f"(key: P{number}.{i}, {escape(q.tolerance_text())})</p></li>"
+            f"(P{number}.{i} in the key; seed {q.seed}; right {escape(q.tolerance_text())})</p></li>"
             for i, q in enumerate(questions, 1))
         parts.append(f'<div class="practice-print-kind"><p class="practice-print-title">'
                      f"<strong>P{number}. {escape(questions[0].title)}</strong> "
