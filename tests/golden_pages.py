@@ -30,13 +30,14 @@ from pathlib import Path
 from fieldguide.build.numbers import PLACEHOLDER, evaluate
 from fieldguide.calculators import render
 from fieldguide.cells import display_text, run_cell
+from fieldguide.practice_page import render_fence
 
 from tests.snippet_sections import ROOT, snippet_section
 
 DOCS = ROOT / "docs"
 GOLDEN = Path(__file__).resolve().parent / "golden"
 
-FENCE = re.compile(r"^(?P<indent>[ \t]*)```(?P<kind>pycell|calculator)[^\n]*\n(?P<body>.*?)^(?P=indent)```[ \t]*$", re.M | re.S)
+FENCE = re.compile(r"^(?P<indent>[ \t]*)```(?P<kind>pycell|calculator|practice)[^\n]*\n(?P<body>.*?)^(?P=indent)```[ \t]*$", re.M | re.S)
 INCLUDE = re.compile(r'^--8<-- "(?P<path>[^":]+)(?::(?P<section>[\w-]+))?"\s*$', re.M)
 
 
@@ -100,6 +101,9 @@ def markdown_blocks(text: str) -> list[tuple[str, str]]:
         if match.group("kind") == "pycell":
             code, label = expand(body)
             items.append((match.start(), f"pycell {n}: {label}", display_text(run_cell(code))))
+        elif match.group("kind") == "practice":
+            name = body.strip()
+            items.append((match.start(), f"practice {name}", html_text(render_fence(name))))
         else:
             name = body.strip()
             items.append((match.start(), f"calculator {name}", html_text(render(name, {}))))

@@ -29,6 +29,7 @@ VALID = {
     "latency": [*DEPLOY, "--prompt", "128", "--output", "16"],
     "cost": [*DEPLOY, "--price-per-hour", "2.0"],
     "simulate": [*DEPLOY, "--rate", "2", "--requests", "20", "--prompt", "128", "--output", "16"],
+    "practice": ["--kind", "kv_per_token", "--seed", "1", "--answer", "100"],
 }
 HOSTILE = [
     "0", "-1", "1.5", "0.0001", "1e309", "-1e309", "nan", "inf", "-inf", "1e-320", "5e-324",

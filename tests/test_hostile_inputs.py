@@ -134,6 +134,11 @@ MEASUREMENT_FILE.write_text(MEASUREMENT)
 
 #: Where one function needs another valid value than GOOD's.
 OVERRIDES: dict[str, dict[str, object]] = {
+    "servecalc.practice.check_kind": {"kind": "weights"},
+    "servecalc.practice.question": {"kind": "weights"},
+    "servecalc.practice.grade": {"kind": "weights", "seed": 1},
+    "servecalc.practice.check_seed": {"seed": 1},
+    "servecalc.practice.practice_set": {"variants": 1},
     "servecalc.batching.static_batching": {"requests": [(128, 16)] * 4},
     "servecalc.batching.continuous_batching": {"requests": [(128, 16)] * 4},
     "servecalc.units.fmt_duration": {"unit": "ms"},

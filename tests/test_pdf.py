@@ -37,6 +37,14 @@ def _limit_requests() -> str:
     return f"{REQUESTS.high:,}"  # the limits table's row for request counts
 
 
+def _practice_first_question() -> str:
+    # practice.md's printed set opens with the weights question for seed 1.
+    from servecalc.params import param_count
+    from servecalc.practice import question, sig
+
+    return f"{sig(param_count(question('weights', 1).inputs['model']) / 1e9)} B parameters"
+
+
 # One number per chapter, computed here the way the chapter computes it: a
 # placeholder call as pages write it (evaluated by hooks/numbers.py) or a
 # function returning the text a cell prints.
@@ -89,6 +97,7 @@ CHAPTER_NUMBERS: dict[str, object] = {
                            '"mlperf-llama2-70b-interactive", "requests_per_s", gpus=4)',
     "drills/index.md": 'calc.boe_gap("weights-70b-int4")',
     "drills/questions.md": 'calc.boe_exact("weights-70b")',
+    "practice.md": _practice_first_question,
     "case-studies/size-a-chat-service.py": _notebook_weights_fp8,
     "case-studies/self-host-or-api.py": _notebook_fp8_x4_capacity,
     "calculators.md": _calculator_weights,
@@ -416,6 +425,21 @@ def test_every_build_time_output_and_drill_answer_is_printed(guide):
         body = details.get_text().replace(summary.get_text() if summary else "", "", 1)
         first = next((line for line in body.splitlines() if line.strip()), "")
         assert squash(first)[:60] in text, f"drill answer missing from the PDF: {first!r}"
+
+
+def test_practice_set_prints_and_its_answer_key_is_at_the_back(chapters, guide):
+    from servecalc.practice import KINDS, question
+
+    bodies = guide["bodies"]
+    key = [i for i, body in enumerate(bodies) if "Practice set: answer key" in body]
+    assert key, "the practice answer key is not in the PDF"
+    assert key[0] > max(chapter.page for chapter in chapters), "the answer key is not after the last chapter"
+    text = squash("\n".join(bodies[:key[0]]))
+    for kind in KINDS:  # each kind's first variant is in the set, before the key
+        assert squash(question(kind, 1).text)[:80] in text, f"practice question {kind} not printed"
+    answers = normalise_number("\n".join(bodies[key[0]:]))
+    assert normalise_number(f"P1.1 {question('weights', 1).title}: {question('weights', 1).answer_text()}") in answers
+    assert "Show the answer" not in "\n".join(guide["texts"]), "the practice controls were printed"
 
 
 def test_no_interactive_chrome(guide):

@@ -11,7 +11,8 @@ Steps, each a separate stage so that a PDF problem never breaks the site build:
 3. Serve the folder on 127.0.0.1 (a free port), open ``print_page/`` in headless
    Debian Chromium through Playwright, keep the build-time cells static (the
    live-cell script is replaced by an empty module), print every ``<details>``
-   open (as the admonition it looks like), drop buttons and permalinks, wait
+   open (as the admonition it looks like), drop buttons and permalinks, move
+   the practice set's answer key to the end, wait
    for the self-hosted fonts (formulas are SVG already, typeset at build time),
    and let Paged.js lay out the pages,
    their "page x / y" footers and the contents' page numbers.
@@ -272,6 +273,8 @@ async (docTitle) => {
     control.replaceWith(value);
   }
   root.querySelectorAll("input[type=hidden]").forEach((el) => el.remove());
+  // The practice page's answer key prints at the back of the PDF, after every chapter.
+  for (const key of root.querySelectorAll(".practice-key")) root.append(key);
   // Footnote back-links: "↩" is outside the self-hosted font subsets; "↑" is in them.
   for (const link of root.querySelectorAll("a.footnote-backref")) link.textContent = "\u2191";
   // Notebook pages keep their title inside the notebook markup: number it like

@@ -32,4 +32,16 @@
   for (const type of ["pointerdown", "pointerover", "focusin", "change"]) {
     document.addEventListener(type, (event) => isSearch(event.target) && release(), { capture: true, passive: true });
   }
+
+  // The practice page's links read ?q=KIND&seed=N (docs/practice.md), and
+  // Material opens its search for a ?q= it finds when it starts. On that page
+  // (this script runs at the end of <body>, before Material's bundle), hide q
+  // from it; web/practice.js reads it here and puts the link back.
+  const params = new URLSearchParams(location.search);
+  if (params.has("q") && document.querySelector("[data-practice-page]")) {
+    window.practiceLink = { q: params.get("q"), seed: params.get("seed") };
+    params.delete("q");
+    const query = params.toString();
+    history.replaceState(history.state, "", `${location.pathname}${query ? `?${query}` : ""}${location.hash}`);
+  }
 })();

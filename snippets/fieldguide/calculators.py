@@ -29,10 +29,11 @@ from .calc_quant import QUANTIZATION
 from .calc_roofline import ROOFLINE
 from .calc_sim import SIMULATOR
 from .fields import LINK_WORK_BUDGET, Calculator
+from .practice_page import PRACTICE
 from .forms import parse_values, render_form
 
 CALCULATORS: dict[str, Calculator] = {c.id: c for c in [KV_FIT, LATENCY, COST, QUANTIZATION, ROOFLINE, SIMULATOR, CAPACITY, PLAN,
-                                                         CALIBRATION, COMPARE]}
+                                                         CALIBRATION, COMPARE, PRACTICE]}
 
 
 # ----------------------------------------------------------------- entry points

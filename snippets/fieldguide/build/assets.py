@@ -45,7 +45,8 @@ FONT_FILES = {
     ],
 }
 #: Files of web/ served as they are under assets/live/.
-WEB_SOURCES = ["cells.js", "worker.js", "cells.css", "page.css", "page.js", "fonts.css", "search-on-intent.js"]
+WEB_SOURCES = ["cells.js", "worker.js", "cells.css", "page.css", "page.js", "fonts.css",
+               "search-on-intent.js", "practice.js", "practice.css"]
 BUNDLER = Path(__file__).with_name("bundle_editor.mjs")
 
 

@@ -1,4 +1,4 @@
-"""The ``pycell`` and ``calculator`` fences: run at build time, written into the HTML.
+"""The ``pycell``, ``calculator`` and ``practice`` fences: run at build time, written into the HTML.
 
 A ``pycell`` fence holds a page cell (usually an ``--8<--`` include of a named
 section of ``snippets/pages/<page>.py``). The build runs it with
@@ -8,6 +8,10 @@ without JavaScript it stays a static code block with its real output.
 
 A ``calculator`` fence holds a calculator's ID and renders its form and its
 result for the default values.
+
+A ``practice`` fence holds ``questions``, ``set`` or ``key``: the practice
+page's questions for the default seed, its printed set or the set's answer
+key (:mod:`fieldguide.practice_page`).
 """
 
 from __future__ import annotations
@@ -21,6 +25,7 @@ from pymdownx.superfences import SuperFencesException
 
 from fieldguide.calculators import get_calculator, render, render_form_html
 from fieldguide.cells import display_text, run_cell
+from fieldguide.practice_page import render_fence
 
 #: The browser's time limit for a cell, in seconds, unless its fence says ``timeout="N"``.
 DEFAULT_TIMEOUT_S = 10
@@ -100,13 +105,21 @@ def format_calculator(source, language, css_class, options, md, **kwargs) -> str
     )
 
 
+def format_practice(source, language, css_class, options, md, **kwargs) -> str:
+    """The practice page's questions, printed set or answer key (fieldguide.practice_page)."""
+    try:
+        return render_fence(source)
+    except ValueError as exc:
+        raise SuperFencesException(f"practice fence: {exc}") from exc
+
+
 def register(mdx_configs: dict) -> None:
-    """Add both fences to pymdownx.superfences' ``custom_fences`` (once).
+    """Add the fences to pymdownx.superfences' ``custom_fences`` (once).
 
     >>> configs = {}
     >>> register(configs); register(configs)
     >>> [fence["name"] for fence in configs["pymdownx.superfences"]["custom_fences"]]
-    ['pycell', 'calculator']
+    ['pycell', 'calculator', 'practice']
     """
     fences = mdx_configs.setdefault("pymdownx.superfences", {}).setdefault("custom_fences", [])
     if any(fence.get("name") == "pycell" for fence in fences):
@@ -115,3 +128,4 @@ def register(mdx_configs: dict) -> None:
         {"name": "pycell", "class": "pycell", "format": format_cell, "validator": validate_cell}
     )
     fences.append({"name": "calculator", "class": "calculator", "format": format_calculator})
+    fences.append({"name": "practice", "class": "practice", "format": format_practice})

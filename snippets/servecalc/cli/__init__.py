@@ -34,14 +34,14 @@ import sys
 from collections.abc import Sequence
 
 from .. import __version__
-from . import calibrate, capacity, catalog, compare, fleet, memory, simulate, timing
+from . import calibrate, capacity, catalog, compare, fleet, memory, practice, simulate, timing
 from ..validate import describe
 from .checks import blame, limits_text
 from .common import Command, Configure, Parser, Run, parent
 
 #: Every subcommand, in the order `servecalc --help` lists them.
 COMMANDS: dict[str, Command] = {}
-for _module in (catalog, memory, timing, simulate, fleet, calibrate, compare, capacity):
+for _module in (catalog, memory, timing, simulate, fleet, calibrate, compare, capacity, practice):
     COMMANDS.update(_module.COMMANDS)
 
 __all__ = ["COMMANDS", "Command", "build_parser", "main", "register_command"]
