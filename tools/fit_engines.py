@@ -9,10 +9,12 @@ The fit is a median of implied values, so that leaving a row out is free:
 
 1. per (engine, GPU generation, compute precision) group, each row with a
    measured output throughput implies the ``speed`` (a multiplier on the preset's
-   MBU and MFU) at which the simulation matches it (bisection); the group's speed
+   MBU and MFU) at which the simulation matches it (a secant in log-log space);
+   the group's speed
    is the median of its rows';
 2. at that speed, each row with a measured mean TPOT implies ``fixed`` (a
-   multiplier on the per-layer and per-MoE-layer costs); the group's is the median;
+   multiplier on the per-layer and per-MoE-layer costs: TPOT is close to a line in
+   it, so two simulations give it); the group's is the median;
 3. per engine, each row with a measured mean TTFT implies a request overhead
    (measured minus predicted without one); the engine's is the median (>= 0).
 
@@ -34,7 +36,7 @@ sys.path.insert(0, "snippets")
 from servecalc.benchmarks import engine_id, predict, replica, scaled_overrides  # noqa: E402
 from servecalc.engines import generation_of  # noqa: E402
 
-LOW, HIGH = {"speed": (0.25, 1.6), "fixed": (0.0, 40.0)}, None
+LOW = {"speed": (0.25, 1.6), "fixed": (0.0, 40.0)}
 
 
 def group_of(row: dict) -> tuple[str, str, str]:
@@ -48,21 +50,27 @@ def _predict(row: dict, speed: float, fixed: float, request_s: float | None) -> 
 
 
 def implied(job: tuple) -> tuple[str, float | None]:
-    """The parameter value at which the row's metric matches (bisection, 8 steps)."""
+    """The parameter value at which the row's metric matches. ``speed``: a secant in
+    log-log space (throughput is near a power of the speed), three simulations;
+    ``fixed``: TPOT is near a line in the fixed costs, two simulations."""
     row, name, metric, speed, fixed = job
     target = row["measured"][metric]
     low, high = LOW[name]
-    rising = metric == "output_tokens_per_s_per_gpu"      # throughput rises with speed
     try:
-        for _ in range(8):
-            mid = math.sqrt(low * high) if name == "speed" else (low + high) / 2
-            kwargs = {"speed": speed, "fixed": fixed, name: mid}
-            got = _predict(row, kwargs["speed"], kwargs["fixed"], 0.0)[metric]
-            if (got < target) == rising:
-                low = mid
-            else:
-                high = mid
-        return row["id"], (math.sqrt(low * high) if name == "speed" else (low + high) / 2)
+        if name == "fixed":
+            a = _predict(row, speed, 0.0, 0.0)[metric]
+            b = _predict(row, speed, 1.0, 0.0)[metric]
+            value = (target - a) / (b - a) if b > a else 1.0
+        else:
+            s1, g1 = 1.0, _predict(row, 1.0, fixed, 0.0)[metric]
+            s2 = min(high, max(low, target / g1))
+            g2 = _predict(row, s2, fixed, 0.0)[metric]
+            value = s2
+            if s2 != s1 and g2 != g1:
+                slope = math.log(g2 / g1) / math.log(s2 / s1)
+                if slope > 0.05:
+                    value = s2 * (target / g2) ** (1 / slope)
+        return row["id"], min(high, max(low, value))
     except ValueError:
         return row["id"], None
 

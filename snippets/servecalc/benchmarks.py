@@ -54,7 +54,7 @@ ALIASES = {"tensorrt-llm": "trtllm", "trt-llm": "trtllm", "nim": "trtllm"}
 #: Requests per client in a fixed-concurrency run unless the row says (InferenceMAX's ten).
 REQUESTS_PER_CLIENT = 10
 #: Requests in a max-throughput run: this many times the batch limit (at least 256).
-SATURATION_BATCHES = 3
+SATURATION_BATCHES = 2
 
 
 def engine_id(row: Mapping[str, Any], engine: str | None = None) -> str:
