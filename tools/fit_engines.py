@@ -1,9 +1,10 @@
 """Fit the engine presets' few parameters to the accuracy ledger's measurements.
 
-Usage: ``python tools/fit_engines.py LEDGER.json [--workers N]`` (the ledger is
-``snippets/fieldguide/validation/serving_benchmarks.json``). Writes
-``snippets/servecalc/catalog/engine_fit.json`` and prints the fitted values to
-copy into ``catalog/engines.json``.
+Usage: ``python tools/fit_engines.py LEDGER.json [WORKERS]`` (the ledger is
+``snippets/fieldguide/validation/serving_benchmarks.json``) writes
+``snippets/servecalc/catalog/engine_fit.json``; then
+``python tools/fit_engines.py --apply LEDGER.json`` writes the fitted rows into
+``catalog/engines.json``. Run from the repository root; about 10 minutes of CPU.
 
 The fit is a median of implied values, so that leaving a row out is free:
 
@@ -178,5 +179,49 @@ def _ttft_job(job: tuple) -> float:
         return row["measured"]["ttft_ms_mean"]
 
 
+
+
+def apply(ledger_path: str) -> None:
+    """Write the fitted groups into catalog/engines.json as efficiency rows (and the
+    engines' request overheads), each naming the rows it was fitted to."""
+    fit = json.load(open("snippets/servecalc/catalog/engine_fit.json"))
+    rows = {r["id"]: r for r in json.load(open(ledger_path))}
+    path = "snippets/servecalc/catalog/engines.json"
+    doc = json.load(open(path))
+    presets = {e["id"]: e for e in doc["entries"]}
+    for g in fit["groups"]:
+        if g["speed"] is None and g["fixed"] is None:
+            continue
+        members = [rows[i] for i in g["rows"]]
+        titles = sorted({m["source"]["title"].split(" (")[0] for m in members})
+        dates = sorted({m["source"]["date"] for m in members})
+        base = next(r for r in presets[g["engine"]]["efficiency"]
+                    if (r["generation"], r["precision"]) == ("*", "*"))
+        row = {"generation": g["generation"], "precision": g["precision"],
+               **g["preset_row"], "step_s": base["step_s"], "allreduce_s": base["allreduce_s"],
+               "source": f"fitted to {len(members)} measurements ({'; '.join(titles)}; "
+                         f"{dates[0]} to {dates[-1]}) in the accuracy ledger: median implied "
+                         "MBU/MFU scale and fixed-cost scale (tools/fit_engines.py)",
+               "source_date": dates[-1]}
+        effs = presets[g["engine"]]["efficiency"]
+        effs[:] = [r for r in effs if (r["generation"], r["precision"])
+                   != (g["generation"], g["precision"])] + [row]
+    for engine, seconds in fit["request_s"].items():
+        members = [rows[i] for i in fit["leave_one_out"] if rows[i]["engine"] == engine
+                   and "ttft_ms_mean" in rows[i]["measured"]]
+        dates = sorted({m["source"]["date"] for m in members})
+        presets[engine]["request_overhead_s"] = round(seconds, 4)
+        presets[engine]["request_source"] = (
+            f"fitted to the mean TTFT of {len(members)} fixed-concurrency runs in the accuracy "
+            f"ledger ({dates[0]} to {dates[-1]}): median of measured minus simulated TTFT "
+            "(tools/fit_engines.py)")
+    with open(path, "w") as f:
+        json.dump(doc, f, indent=2)
+        f.write("\n")
+
+
 if __name__ == "__main__":
-    main(sys.argv[1], int(sys.argv[2]) if len(sys.argv) > 2 else 1)
+    if sys.argv[1] == "--apply":
+        apply(sys.argv[2])
+    else:
+        main(sys.argv[1], int(sys.argv[2]) if len(sys.argv) > 2 else 1)

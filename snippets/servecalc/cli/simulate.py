@@ -7,8 +7,8 @@ from typing import Any
 
 from ..units import fmt_duration, fmt_int, fmt_number
 from .capacity import add_engine_options, add_traffic_options, lengths_from_args, policy_label
-from .checks import count, number
-from .common import Command, command, deployment_from_args, jsonable, pairs
+from .checks import count, number, unit_share
+from .common import Command, command, deployment_from_args, jsonable, pairs, table
 
 COMMANDS: dict[str, Command] = {}
 
@@ -96,3 +96,63 @@ def _run_simulate(args: argparse.Namespace) -> tuple[Any, str]:
         ])
     )
     return jsonable(r.to_dict()), text
+
+
+def _configure_frontier(p: argparse.ArgumentParser) -> None:
+    from .capacity import _int_list
+    from .common import add_engine_choice
+
+    p.add_argument("--model", required=True, metavar="ID", help="model ID from `servecalc models`")
+    p.add_argument("--gpu", required=True, metavar="ID", help="accelerator ID from `servecalc gpus`")
+    add_engine_choice(p)
+    p.add_argument("--prompt", default="1024", metavar="P",
+                   help="prompt tokens, forms as simulate's --prompt (default: 1024)")
+    p.add_argument("--output", default="1024", metavar="O",
+                   help="output tokens, same forms (default: 1024)")
+    p.add_argument("--random-range-ratio", type=unit_share("random_range_ratio"), default=1.0,
+                   metavar="R", help="draw N-token lengths uniformly between R x N and N "
+                   "(default: 1)")
+    p.add_argument("--gpus", type=_int_list, default=[1, 2, 4, 8], metavar="N,N,...",
+                   help="tensor-parallel sizes (default: 1,2,4,8)")
+    p.add_argument("--weight-dtype", default=None, metavar="D,D,...",
+                   help="weight precisions (default: those the GPU runs natively)")
+    p.add_argument("--concurrency", type=_int_list, default=[1, 2, 4, 8, 16, 32, 64, 128, 256],
+                   metavar="C,C,...", help="concurrent clients to sweep (default: 1 to 256 "
+                   "in powers of 2)")
+    p.add_argument("--seed", type=count("seed", zero=True), default=0, metavar="S",
+                   help="random seed (default: 0)")
+
+
+@command(COMMANDS, "frontier", "tokens/s per GPU against tokens/s per user, by concurrency",
+         configure=_configure_frontier)
+def _run_frontier(args: argparse.Namespace) -> tuple[Any, str]:
+    """For each tensor-parallel size and each weight precision the GPU runs natively, simulate
+    C concurrent clients for each C swept and print output tokens/s per GPU against tokens/s per
+    user, marking the Pareto front (*) and the dollars per million output tokens at the GPU's
+    example price."""
+    from ..frontier import frontier
+    from ..precision import WEIGHT_DTYPES
+    from ..sim.lengths import range_ratio
+    from ..validate import choice
+
+    dtypes = None if args.weight_dtype is None else [
+        choice("weight_dtype", d.strip(), WEIGHT_DTYPES) for d in args.weight_dtype.split(",")]
+    f = frontier(args.model, args.gpu, engine=args.engine,
+                 prompt=range_ratio("prompt", args.prompt, args.random_range_ratio),
+                 output=range_ratio("output", args.output, args.random_range_ratio),
+                 gpu_counts=args.gpus, weight_dtypes=dtypes, concurrencies=args.concurrency,
+                 seed=args.seed)
+    rows = [("*" if p.pareto else "", str(p.gpus), p.weight_dtype, fmt_int(p.concurrency),
+             fmt_number(p.tokens_per_s_per_gpu, 1), fmt_number(p.tokens_per_s_per_user, 1),
+             fmt_duration(p.ttft_p50_s, "ms", 0),
+             "-" if p.usd_per_million_output_tokens is None
+             else f"${fmt_number(p.usd_per_million_output_tokens, 2)}") for p in f.points]
+    price = ("no example price for this GPU" if f.price_usd_per_gpu_hour is None
+             else f"${fmt_number(f.price_usd_per_gpu_hour, 2)} per GPU-hour (the catalog's "
+             "example price)")
+    text = (f"{f.model} on {f.gpu}, engine {f.engine}; {price}; * marks the Pareto front\n"
+            + table(["", "gpus", "weights", "clients", "tok/s per GPU", "tok/s per user",
+                     "p50 TTFT", "$/M output"], rows, right={1, 3, 4, 5, 6, 7}))
+    if f.skipped:
+        text += "\nleft out: " + "; ".join(f"{c} ({r.split(':')[0]})" for c, r in f.skipped)
+    return jsonable(f), text
