@@ -110,3 +110,61 @@ SIMULATOR = Calculator(
     compute=simulator,
     long_running=True,
 )
+
+
+_FRONTIER_CONCURRENCIES = [("1,4,16,64", "1, 4, 16, 64"), ("1,2,4,8,16,32,64,128",
+                           "1 to 128"), ("1,2,4,8,16,32,64,128,256", "1 to 256")]
+
+
+def frontier_calc(progress: Callable[[float], object] | None = None, **v: Any) -> str:
+    from servecalc.frontier import frontier
+
+    f = frontier(v["model"], v["gpu"], engine=v["engine"], prompt=v["prompt"],
+                 output=v["output"], gpu_counts=[int(n) for n in v["gpu_counts"].split(",")],
+                 concurrencies=[int(c) for c in v["concurrencies"].split(",")],
+                 progress=progress)
+    series: dict[str, list[tuple[float, float]]] = {}
+    for p in f.points:
+        series.setdefault(f"TP{p.gpus} {p.weight_dtype}", []).append(
+            (p.tokens_per_s_per_user, p.tokens_per_s_per_gpu))
+    front = sorted((p.tokens_per_s_per_user, p.tokens_per_s_per_gpu) for p in f.points
+                   if p.pareto)
+    series["Pareto front"] = front
+    chart = charts.line_chart(title="Throughput against interactivity",
+                              x_title="output tokens/s per user", y_title="output tokens/s per GPU",
+                              series=series)
+    rows = [(f"TP{p.gpus} {p.weight_dtype}", f"{p.concurrency:,}",
+             fmt_number(p.tokens_per_s_per_gpu, 0), fmt_number(p.tokens_per_s_per_user, 1),
+             "-" if p.usd_per_million_output_tokens is None
+             else f"${fmt_number(p.usd_per_million_output_tokens, 2)}")
+            for p in f.points if p.pareto]
+    price = ("no example price for this GPU" if f.price_usd_per_gpu_hour is None else
+             f"${fmt_number(f.price_usd_per_gpu_hour, 2)} per GPU-hour (the catalog's example "
+             "price)")
+    left = "; ".join(f"{c} ({r.split(':')[0]})" for c, r in f.skipped)
+    return (chart + key_values([("Engine", f.engine), ("Price", price)]
+                               + ([("Left out", left)] if left else []))
+            + table(["Pareto point", "clients", "tok/s per GPU", "tok/s per user", "$/M output"],
+                    rows))
+
+
+FRONTIER = Calculator(
+    id="frontier",
+    title="Throughput against interactivity (simulated)",
+    fields=[
+        model_field("llama-3.1-8b", custom=False),
+        gpu_field(),
+        engine_field(),
+        Field(name="gpu_counts", label="GPUs per replica to try", kind="select", default="1,2",
+              options=[("1", "1"), ("1,2", "1, 2"), ("1,2,4", "1, 2, 4"),
+                       ("1,2,4,8", "1, 2, 4, 8")]),
+        Field(name="prompt", label="Prompt", kind="int", default=1024, min=1, max=131_072,
+              unit="tokens"),
+        Field(name="output", label="Output", kind="int", default=256, min=2, max=32_768,
+              unit="tokens"),
+        Field(name="concurrencies", label="Concurrent clients", kind="select",
+              default="1,4,16,64", options=_FRONTIER_CONCURRENCIES),
+    ],
+    compute=frontier_calc,
+    long_running=True,
+)

@@ -27,12 +27,12 @@ from .calc_kv import KV_FIT
 from .calc_latency import LATENCY
 from .calc_quant import QUANTIZATION
 from .calc_roofline import ROOFLINE
-from .calc_sim import SIMULATOR
+from .calc_sim import FRONTIER, SIMULATOR
 from .fields import Calculator
 from .forms import parse_values, render_form
 
 CALCULATORS: dict[str, Calculator] = {c.id: c for c in [KV_FIT, LATENCY, COST, QUANTIZATION, ROOFLINE, SIMULATOR, CAPACITY, PLAN,
-                                                         CALIBRATION, COMPARE]}
+                                                         CALIBRATION, COMPARE, FRONTIER]}
 
 
 # ----------------------------------------------------------------- entry points
