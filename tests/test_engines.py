@@ -167,3 +167,33 @@ def test_concurrency_and_rate_exclude_each_other(capsys) -> None:
 def test_every_timing_command_takes_engine(capsys, command: str) -> None:
     code, out, _ = run(capsys, command, "--help")
     assert code == 0 and "--engine" in out
+
+
+def test_frontier_marks_exactly_the_undominated_points() -> None:
+    from servecalc.frontier import frontier
+
+    f = frontier("llama-3.1-8b", "h100-sxm", prompt=400, output=60, gpu_counts=[1, 2],
+                 weight_dtypes=["bf16", "fp8"], concurrencies=[1, 16])
+    assert len(f.points) == 8
+    for p in f.points:
+        dominated = any(q.tokens_per_s_per_gpu >= p.tokens_per_s_per_gpu
+                        and q.tokens_per_s_per_user >= p.tokens_per_s_per_user and q != p
+                        and (q.tokens_per_s_per_gpu > p.tokens_per_s_per_gpu
+                             or q.tokens_per_s_per_user > p.tokens_per_s_per_user)
+                        for q in f.points)
+        assert p.pareto is not dominated
+        # $/M output tokens at the example price, from tokens/s per GPU
+        assert p.usd_per_million_output_tokens == pytest.approx(
+            f.price_usd_per_gpu_hour / (p.tokens_per_s_per_gpu * 3600) * 1e6)
+
+
+def test_frontier_command(capsys) -> None:
+    code, out, err = run(capsys, "frontier", "--model", "llama-3.1-8b", "--gpu", "h100-sxm",
+                         "--gpus", "1", "--concurrency", "1,4", "--prompt", "300", "--output",
+                         "40", "--json")
+    assert code == 0, err
+    data = json.loads(out)
+    assert {p["weight_dtype"] for p in data["points"]} == {"bf16", "fp8"}   # H100: native
+    code, _, err = run(capsys, "frontier", "--model", "llama-3.1-8b", "--gpu", "h100-sxm",
+                       "--engine", "tgi")
+    assert code == 2 and "--engine" in err

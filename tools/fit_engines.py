@@ -35,15 +35,15 @@ from concurrent.futures import ProcessPoolExecutor
 sys.path.insert(0, "snippets")
 
 from servecalc.benchmarks import engine_id, predict, replica, scaled_overrides  # noqa: E402
-from servecalc.engines import generation_of  # noqa: E402
+from servecalc.engines import architecture_of, generation_of  # noqa: E402
 
 LOW = {"speed": (0.25, 1.6), "fixed": (0.0, 40.0)}
 
 
-def group_of(row: dict) -> tuple[str, str, str]:
+def group_of(row: dict) -> tuple[str, str, str, str]:
     sim, _ = replica(row)
     d = sim.step_model.deployment
-    return (d.engine, generation_of(d.gpu), d.compute_dtype)
+    return (d.engine, generation_of(d.gpu), d.compute_dtype, architecture_of(d.model))
 
 
 def _predict(row: dict, speed: float, fixed: float, request_s: float | None) -> dict:
@@ -106,7 +106,7 @@ def main(path: str, workers: int) -> None:
     groups = {r["id"]: group_of(r) for r in usable}
     engines = {r["id"]: engine_id(r) for r in usable}
     by_id = {r["id"]: r for r in usable}
-    pool = ProcessPoolExecutor(workers)
+    pool = ProcessPoolExecutor(workers)  # noqa: SIM115 - shut down below
     jobs = [(r, "speed", "output_tokens_per_s_per_gpu", 1.0, 1.0) for r in usable
             if "output_tokens_per_s_per_gpu" in r["measured"]]
     speeds = {k: v for k, v in pool.map(implied, jobs, chunksize=1) if v is not None}
@@ -134,6 +134,7 @@ def main(path: str, workers: int) -> None:
                 for r, p in zip(ttft_rows, preds)}
     by_engine = {rid: engines[rid] for rid in groups}
     request_fit, request_loo = medians(requests, by_engine, by_engine)
+    pool.shutdown()
     out = {
         "note": "Written by tools/fit_engines.py from the accuracy ledger "
                 "(snippets/fieldguide/validation/serving_benchmarks.json): per group "
@@ -141,6 +142,7 @@ def main(path: str, workers: int) -> None:
                 "MFU) and fixed-cost multiplier, per engine the median request overhead; "
                 "leave_one_out holds each row's values from the other rows only.",
         "groups": [{"engine": g[0], "generation": g[1], "precision": g[2],
+                    "architecture": g[3],
                     "speed": speed_fit.get(g), "fixed": fixed_fit.get(g),
                     "rows": sorted(rid for rid in groups if groups[rid] == g)}
                    for g in sorted(set(groups.values()))],
@@ -155,7 +157,7 @@ def main(path: str, workers: int) -> None:
         sim, _ = replica(first)
         d = sim.step_model.deployment
         from servecalc.engines import get_engine
-        base = get_engine(d.engine).efficiency(d.gpu, d.compute_dtype)
+        base = get_engine(d.engine).efficiency(d.gpu, d.compute_dtype, architecture_of(d.model))
         speed = g["speed"] if g["speed"] is not None else default_speed[g["engine"]]
         fixed = g["fixed"] if g["fixed"] is not None else 1.0
         g["preset_row"] = {"mbu": round(min(1.0, base.mbu * speed), 3),
@@ -166,7 +168,8 @@ def main(path: str, workers: int) -> None:
         json.dump(out, f, indent=1, sort_keys=True)
         f.write("\n")
     for g in out["groups"]:
-        print(g["engine"], g["generation"], g["precision"], g["speed"], g["fixed"], len(g["rows"]),
+        print(g["engine"], g["generation"], g["precision"], g["architecture"], g["speed"],
+              g["fixed"], len(g["rows"]),
               g["preset_row"])
     print("request_s", request_fit)
 
@@ -196,16 +199,19 @@ def apply(ledger_path: str) -> None:
         titles = sorted({m["source"]["title"].split(" (")[0] for m in members})
         dates = sorted({m["source"]["date"] for m in members})
         base = next(r for r in presets[g["engine"]]["efficiency"]
-                    if (r["generation"], r["precision"]) == ("*", "*"))
+                    if (r["generation"], r["precision"], r.get("architecture", "*"))
+                    == ("*", "*", "*"))
         row = {"generation": g["generation"], "precision": g["precision"],
+               "architecture": g["architecture"],
                **g["preset_row"], "step_s": base["step_s"], "allreduce_s": base["allreduce_s"],
                "source": f"fitted to {len(members)} measurements ({'; '.join(titles)}; "
                          f"{dates[0]} to {dates[-1]}) in the accuracy ledger: median implied "
                          "MBU/MFU scale and fixed-cost scale (tools/fit_engines.py)",
                "source_date": dates[-1]}
         effs = presets[g["engine"]]["efficiency"]
-        effs[:] = [r for r in effs if (r["generation"], r["precision"])
-                   != (g["generation"], g["precision"])] + [row]
+        effs[:] = [r for r in effs if (r["generation"], r["precision"],
+                                       r.get("architecture", "*"))
+                   != (g["generation"], g["precision"], g["architecture"])] + [row]
     for engine, seconds in fit["request_s"].items():
         members = [rows[i] for i in fit["leave_one_out"] if rows[i]["engine"] == engine
                    and "ttft_ms_mean" in rows[i]["measured"]]

@@ -17,7 +17,8 @@ than the tensor-parallel size) share the clients evenly.
 
 Keys used: ``kind`` (``"max_throughput"`` or ``"fixed_concurrency"``),
 ``model``, ``gpu`` (catalog IDs), ``gpus``, ``tp``, ``weight_precision``,
-``kv_precision`` (or None: bf16), ``input_tokens``, ``output_tokens``,
+``kv_precision`` (or None: the preset's default for the weights,
+:meth:`~servecalc.engines.EnginePreset.kv_dtype_for`), ``input_tokens``, ``output_tokens``,
 ``concurrency`` (fixed concurrency), optional ``random_range_ratio`` and
 ``num_requests`` (default ten per client), and ``engine`` (a preset ID;
 the ``engine`` argument overrides it).
@@ -39,7 +40,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from .deployment import Deployment
-from .engines import get_engine
+from .engines import architecture_of, get_engine
 from .sim import Engine, saturation_rate, simulate
 from .sim.lengths import range_ratio
 from .sim.workload import closed_workload
@@ -53,8 +54,9 @@ METRICS = ("output_tokens_per_s_per_gpu", "tpot_ms_mean", "ttft_ms_mean",
 ALIASES = {"tensorrt-llm": "trtllm", "trt-llm": "trtllm", "nim": "trtllm"}
 #: Requests per client in a fixed-concurrency run unless the row says (InferenceMAX's ten).
 REQUESTS_PER_CLIENT = 10
-#: Requests in a max-throughput run: this many times the batch limit (at least 256).
-SATURATION_BATCHES = 2
+#: Requests in a max-throughput run: this many times the sequences that fit at once
+#: (the batch limit, or fewer when KV memory binds), at least 256.
+SATURATION_BATCHES = 3
 
 
 def engine_id(row: Mapping[str, Any], engine: str | None = None) -> str:
@@ -80,9 +82,11 @@ def replica(row: Mapping[str, Any], *, engine: str | None = None,
     if gpus % tp:
         raise ValueError(f"gpus must be a multiple of tp ({tp}), got {gpus}")
     step_keys = {k: overrides.pop(k) for k in ("mbu", "mfu", "overhead_s") if k in overrides}
+    preset = get_engine(engine_id(row, engine))
+    kv = row.get("kv_precision") or preset.kv_dtype_for(row["weight_precision"])
     d = Deployment(model=row["model"], gpu=row["gpu"], gpus=tp,
-                   weight_dtype=row["weight_precision"], kv_dtype=row.get("kv_precision") or "bf16",
-                   engine=engine_id(row, engine), **step_keys)
+                   weight_dtype=row["weight_precision"], kv_dtype=kv, engine=preset.id,
+                   **step_keys)
     return Engine(d, **overrides), gpus // tp
 
 
@@ -104,7 +108,9 @@ def predict(row: Mapping[str, Any], *, engine: str | None = None,
     prompt, output = _lengths(row)
     gpus_per_replica = sim.step_model.gpus
     if kind == "max_throughput":
-        count = max(256, SATURATION_BATCHES * sim.max_batch)
+        # a few batches of the sequences that can run at once (slots, or KV memory)
+        held = max(1, min(sim.max_batch, sim.kv_tokens // (prompt.maximum + output.maximum)))
+        count = max(256, SATURATION_BATCHES * held)
         rate = saturation_rate(sim, prompt=prompt, output=output, requests=count)
         return {"output_tokens_per_s_per_gpu": rate * output.mean / gpus_per_replica}
     clients = positive_int("concurrency", row["concurrency"])
@@ -151,7 +157,7 @@ def scaled_overrides(row: Mapping[str, Any], *, engine: str | None = None, speed
     sim, _ = replica(row, engine=engine)
     d = sim.step_model.deployment
     preset = get_engine(d.engine)
-    base = preset.efficiency(d.gpu, d.compute_dtype)
+    base = preset.efficiency(d.gpu, d.compute_dtype, architecture_of(d.model))
     spec = d.model
     moe_layers = spec.num_layers - spec.first_dense_layers if spec.num_experts else 0
     overhead = base.step_s + fixed * (base.layer_s * spec.num_layers + base.moe_layer_s * moe_layers)

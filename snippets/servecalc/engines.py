@@ -52,6 +52,8 @@ from .validate import choice, fraction, non_negative_number, positive_int
 DEFAULT_ENGINE = "ideal"
 #: GPUs with at least this much memory (and not A100) get vLLM's larger batch defaults.
 LARGE_GPU_BYTES = 70 * 2**30
+#: Model architectures an efficiency row may be specific to ("*": any).
+ARCHITECTURES = ("*", "dense", "moe")
 #: Fields of an efficiency row that are seconds (the rest are fractions).
 SECONDS_FIELDS = ("step_s", "layer_s", "moe_layer_s", "allreduce_s")
 
@@ -70,8 +72,10 @@ class Efficiency:
     allreduce_s: float
     source: str
     source_date: str
+    architecture: str = "*"
 
     def __post_init__(self) -> None:
+        choice("architecture", self.architecture, ARCHITECTURES)
         fraction("mbu", self.mbu)
         fraction("mfu", self.mfu)
         for name in SECONDS_FIELDS:
@@ -95,6 +99,19 @@ class EnginePreset:
     request_overhead_s: float
     request_source: str
     efficiency_rows: tuple[Efficiency, ...]
+    quantized_kv_dtype: str | None = None
+    quantized_kv_source: str = ""
+
+    def kv_dtype_for(self, weight_dtype: str) -> str:
+        """The KV-cache precision a benchmark of ``weight_dtype`` weights runs when it does
+        not say: the preset's ``quantized_kv_dtype`` for fp8 and nvfp4 checkpoints, else bf16.
+
+        >>> get_engine("trtllm").kv_dtype_for("nvfp4"), get_engine("vllm").kv_dtype_for("fp8")
+        ('fp8', 'bf16')
+        """
+        if self.quantized_kv_dtype and weight_dtype in ("fp8", "nvfp4"):
+            return self.quantized_kv_dtype
+        return "bf16"
 
     @property
     def policy(self) -> str:
@@ -120,13 +137,18 @@ class EnginePreset:
         """Captured decode batch sizes on ``gpu`` (vLLM's rule, capped at the preset's max)."""
         return capture_sizes(self.max_num_seqs(gpu), self.capture["max_size"])
 
-    def efficiency(self, gpu: str | GpuSpec, precision: str) -> Efficiency:
-        """The most specific row for ``gpu``'s generation and compute ``precision``."""
+    def efficiency(self, gpu: str | GpuSpec, precision: str,
+                   architecture: str = "*") -> Efficiency:
+        """The most specific row for ``gpu``'s generation, compute ``precision`` and the
+        model's ``architecture`` (``"dense"`` or ``"moe"``: MoE layers' grouped GEMMs
+        reach less of the GPU than dense ones)."""
         generation = generation_of(gpu)
-        rows = {(r.generation, r.precision): r for r in self.efficiency_rows}
-        for key in ((generation, precision), (generation, "*"), ("*", precision), ("*", "*")):
-            if key in rows:
-                return rows[key]
+        rows = {(r.generation, r.precision, r.architecture): r for r in self.efficiency_rows}
+        for gen, prec in ((generation, precision), (generation, "*"), ("*", precision),
+                          ("*", "*")):
+            for arch in (architecture, "*"):
+                if (gen, prec, arch) in rows:
+                    return rows[gen, prec, arch]
         raise ValueError(f"engine {self.id!r} has no efficiency row for {generation}/{precision}")
 
 
@@ -154,6 +176,11 @@ def _document() -> dict:
 @lru_cache(maxsize=1)
 def _generations() -> dict[str, str]:
     return {gpu: gen for gen, gpus in _document()["generations"].items() for gpu in gpus}
+
+
+def architecture_of(model: object) -> str:
+    """``"moe"`` for a mixture-of-experts model spec, else ``"dense"``."""
+    return "moe" if getattr(model, "num_experts", 0) else "dense"
 
 
 def generation_of(gpu: str | GpuSpec) -> str:

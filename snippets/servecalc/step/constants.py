@@ -48,7 +48,7 @@ Communication constants and their sources are in :mod:`servecalc.step.comm`.
 from __future__ import annotations
 
 from ..deployment import Deployment
-from ..engines import get_engine
+from ..engines import architecture_of, get_engine
 from ..precision import bits
 from ..validate import instance
 
@@ -72,7 +72,7 @@ def efficiencies(d: Deployment) -> tuple[float, float, float]:
     """
     cal = instance("d", d, Deployment).calibration
     fitted = (cal.mbu, cal.mfu, cal.overhead_s) if cal is not None else (None, None, None)
-    row = get_engine(d.engine).efficiency(d.gpu, d.compute_dtype)
+    row = get_engine(d.engine).efficiency(d.gpu, d.compute_dtype, architecture_of(d.model))
     spec = d.model
     moe_layers = spec.num_layers - spec.first_dense_layers if spec.num_experts else 0
     preset_overhead = row.step_s + row.layer_s * spec.num_layers + row.moe_layer_s * moe_layers
@@ -92,7 +92,8 @@ def allreduce_extra_s(d: Deployment) -> float:
     """
     if d.gpus == 1:
         return 0.0
-    return get_engine(d.engine).efficiency(d.gpu, d.compute_dtype).allreduce_s
+    return get_engine(d.engine).efficiency(d.gpu, d.compute_dtype,
+                                           architecture_of(d.model)).allreduce_s
 
 
 def weight_only(d: Deployment) -> bool:
