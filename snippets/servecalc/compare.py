@@ -28,7 +28,9 @@ the wait does count. Compare TTFT from such runs with care.
 >>> run = VllmResult(request_rate=2.0, burstiness=1.0, max_concurrency=None,
 ...                  prompts=(512,) * 40, outputs=(64,) * 40, detailed=True,
 ...                  metrics={"mean_tpot_ms": 8.0, "request_throughput": 2.0})
->>> rows = compare_vllm(run, "llama-3.1-8b", "h100-sxm").rows
+>>> from servecalc.deployment import Deployment
+>>> d = Deployment(model="llama-3.1-8b", gpu="h100-sxm", mbu=0.62, mfu=0.45, overhead_s=0.0003)
+>>> rows = compare_vllm(run, d).rows
 >>> [(r.metric, round(r.measured, 1), round(r.predicted, 1)) for r in rows]
 [('mean_tpot_ms', 8.0, 7.7), ('request_throughput', 2.0, 1.7)]
 """

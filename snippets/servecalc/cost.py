@@ -18,12 +18,13 @@ Utilisation
     is divided by it: at 50 % a token costs twice as much.
 
 >>> from servecalc.units import fmt_usd
->>> c = cost_per_million_tokens("llama-3.1-8b", "h100-sxm", price_usd_per_hour=3.0,
-...                             batch=64, prompt=1000, output=250)
+>>> from servecalc.deployment import Deployment
+>>> d = Deployment(model="llama-3.1-8b", gpu="h100-sxm", mbu=0.62, mfu=0.45, overhead_s=0.0003)
+>>> c = cost_per_million_tokens(d, price_usd_per_hour=3.0, batch=64, prompt=1000, output=250)
 >>> fmt_usd(c.usd_per_million_input_tokens), fmt_usd(c.usd_per_million_output_tokens)
 ('$0.03', '$0.16')
->>> half = cost_per_million_tokens("llama-3.1-8b", "h100-sxm", price_usd_per_hour=3.0,
-...                                batch=64, prompt=1000, output=250, utilization=0.5)
+>>> half = cost_per_million_tokens(d, price_usd_per_hour=3.0, batch=64, prompt=1000, output=250,
+...                                utilization=0.5)
 >>> math.isclose(half.usd_per_million_output_tokens, 2 * c.usd_per_million_output_tokens)
 True
 """

@@ -17,7 +17,8 @@ Every function takes a :class:`~servecalc.deployment.Deployment` (or a model
 and a GPU, for a deployment with the step model's defaults).
 
 >>> from servecalc.units import fmt_duration, fmt_number
->>> r = request_latency("llama-3.1-8b", "h100-sxm", prompt=1000, output=200)
+>>> d = Deployment(model="llama-3.1-8b", gpu="h100-sxm", mbu=0.62, mfu=0.45, overhead_s=0.0003)
+>>> r = request_latency(d, prompt=1000, output=200)
 >>> fmt_duration(r.ttft_s, "ms"), fmt_duration(r.tpot_s, "ms", digits=2)
 ('32.8 ms', '7.60 ms')
 >>> fmt_duration(r.e2e_s, "s", digits=2), fmt_number(r.tokens_per_s, 0)

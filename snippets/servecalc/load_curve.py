@@ -81,7 +81,8 @@ def load_curve(engine: Engine, *, prompt: int, output: int, policy: str = "conti
     (``cs = 0``) and service time ``1 / saturation rate``; its p99 with an
     exponential tail.
 
-    >>> pts = load_curve(Engine("llama-3.1-8b", "h100-sxm"), prompt=500, output=50,
+    >>> e = Engine("llama-3.1-8b", "h100-sxm", mbu=0.62, mfu=0.45, overhead_s=0.0003)
+    >>> pts = load_curve(e, prompt=500, output=50,
     ...                  loads=[0.5, 0.9], requests=500)
     >>> [round(p.rate_requests_per_s, 1) for p in pts]
     [26.0, 46.9]

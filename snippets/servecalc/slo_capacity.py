@@ -68,7 +68,7 @@ The search
   engine, and a stretch of decoding between events, at once.
 
 >>> r = max_rate_under_slo("llama-3.1-8b", "h100-sxm", slo="mlperf-llama3.1-8b-interactive",
-...                        prompt=1000, output=250)
+...                        prompt=1000, output=250, mbu=0.62, mfu=0.45, overhead_s=0.0003)
 >>> round(r.max_rate_requests_per_s, 2), round(r.ttft_s.p99, 3), round(r.tpot_s.p99, 4)
 (11.73, 0.142, 0.0239)
 """
@@ -202,7 +202,8 @@ def max_rate_under_slo(
     ``progress`` gets the fraction of the search done.
 
     >>> r = max_rate_under_slo("llama-3.1-8b", "h100-sxm", slo="mlperf-llama3.1-8b-server",
-    ...                        trace="azure-code-2023", requests=2000, policy="chunked")
+    ...                        trace="azure-code-2023", requests=2000, policy="chunked",
+    ...                        mbu=0.62, mfu=0.45, overhead_s=0.0003)
     >>> round(r.max_rate_requests_per_s, 2), r.requests_per_rate
     (0.64, 2000)
     >>> max_rate_under_slo("llama-3.1-8b", "h100-sxm", slo="mlperf-llama3.1-8b-interactive",

@@ -1,7 +1,7 @@
 """The simulator's entry points: run a workload, a replica's saturation rate, one-call Poisson.
 
 >>> from servecalc.sim.workload import poisson_workload
->>> engine = Engine("llama-3.1-8b", "h100-sxm")
+>>> engine = Engine("llama-3.1-8b", "h100-sxm", mbu=0.62, mfu=0.45, overhead_s=0.0003)
 >>> work = poisson_workload(rate=4.0, requests=200, prompt=512, output=128, seed=1)
 >>> r = simulate(engine, work, policy="continuous")
 >>> r.requests, r.preemptions

@@ -204,7 +204,8 @@ class RunningSet:
         next event no sequence leaves and no request arrives, so no admission can
         succeed and every step is a decode of the same batch, whose context grows by
         the batch each step. Recorded as one step of the whole length, its blocks
-        half-way (``Recorder.extra_steps`` keeps the count)."""
+        half-way (``Recorder.extra_steps`` keeps the count, ``Recorder.peak_blocks``
+        the blocks of its last step)."""
         n_dec, k, context = self.n_dec, self.k, self.total_context
         steps = (self.end_steps[0] if self.end_steps else k + _NEVER) - k
         if steps < _LEAP_MIN or not n_dec:
@@ -238,9 +239,13 @@ class RunningSet:
         if self.used + need > self.total_blocks:
             return now
         seconds = elapsed(steps)
-        # Blocks half-way (they grow about evenly); the next step's record has the peak.
+        # Blocks half-way (they grow about evenly) in the record; the peak is the last
+        # step's, kept apart: the next step may preempt (when the pool is exactly full
+        # after the stretch), so its record would show fewer blocks than this one held.
         record(now, seconds, n_dec, self.used + need // 2, len(self.waiting))
         self.used += need
+        if self.used > self.rec.peak_blocks:
+            self.rec.peak_blocks = self.used
         self.rec.extra_steps += steps - 1
         self.total_context = context + steps * n_dec
         self.k = k + steps

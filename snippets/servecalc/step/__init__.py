@@ -82,7 +82,8 @@ in :mod:`servecalc.step.shape`; :class:`StepModel` in :mod:`servecalc.step.model
 one-call forms in :mod:`servecalc.step.api`.
 
 >>> from servecalc.units import fmt_duration, fmt_number
->>> r = step("llama-3.1-8b", "h100-sxm", phase="decode", batch=1, context=1024)
+>>> d = Deployment(model="llama-3.1-8b", gpu="h100-sxm", mbu=0.62, mfu=0.45, overhead_s=0.0003)
+>>> r = step(d, phase="decode", batch=1, context=1024)
 >>> r.bound
 'memory'
 >>> fmt_duration(r.seconds, "ms", digits=2)

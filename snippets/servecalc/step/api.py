@@ -92,7 +92,8 @@ def crossover_batch(deployment: DeploymentLike, gpu: GpuLike = None, *, context:
     weight matmuls), or None up to ``max_batch``. Attention never gets there: it reads
     its own KV cache for every sequence.
 
-    >>> crossover_batch("llama-3.1-8b", "h100-sxm", context=128)
+    >>> d = Deployment(model="llama-3.1-8b", gpu="h100-sxm", mbu=0.62, mfu=0.45, overhead_s=0.0003)
+    >>> crossover_batch(d, context=128)
     215
     """
     positive_int("context", context)

@@ -116,7 +116,8 @@ class StepModel:
     hundreds of thousands of times. ``StepModel(model, gpu)`` is short for
     ``StepModel(Deployment(model=model, gpu=gpu))``.
 
-    >>> sm = StepModel("llama-3.1-8b", "h100-sxm")
+    >>> sm = StepModel(Deployment(model="llama-3.1-8b", gpu="h100-sxm",
+    ...                           mbu=0.62, mfu=0.45, overhead_s=0.0003))
     >>> from servecalc.units import fmt_duration
     >>> fmt_duration(sm.decode_time_s(1, 1024), "ms", digits=2)
     '7.59 ms'
@@ -336,7 +337,8 @@ class StepModel:
         """Seconds for one step that mixes decode tokens and prefill chunks
         (chunked prefill, as in vLLM and Sarathi-Serve): :meth:`terms` ``.seconds``.
 
-        >>> sm = StepModel("llama-3.1-8b", "h100-sxm")
+        >>> sm = StepModel(Deployment(model="llama-3.1-8b", gpu="h100-sxm",
+        ...                           mbu=0.62, mfu=0.45, overhead_s=0.0003))
         >>> from servecalc.units import fmt_duration
         >>> [fmt_duration(s, "ms", 2) for s in (sm.decode_time_s(32, 32 * 2000),
         ...                                      sm.mixed_time_s(32, 32 * 2000, [(512, 0)]))]
