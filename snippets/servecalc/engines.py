@@ -49,7 +49,7 @@ from .gpus import GpuSpec, get_gpu
 from .validate import choice, fraction, non_negative_number, positive_int
 
 #: The engine every load-dependent number assumes unless told otherwise.
-DEFAULT_ENGINE = "ideal"
+DEFAULT_ENGINE = "vllm"
 #: GPUs with at least this much memory (and not A100) get vLLM's larger batch defaults.
 LARGE_GPU_BYTES = 70 * 2**30
 #: Model architectures an efficiency row may be specific to ("*": any).

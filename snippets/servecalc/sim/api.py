@@ -8,10 +8,10 @@
 (200, 0)
 >>> from servecalc.units import fmt_duration
 >>> fmt_duration(r.ttft_s.p50, "ms"), fmt_duration(r.tpot_s.p50, "ms", digits=2)
-('21.2 ms', '8.24 ms')
+('33.2 ms', '8.24 ms')
 >>> s = simulate(engine, work, policy="static")
 >>> fmt_duration(s.e2e_s.p99, "s"), fmt_duration(r.e2e_s.p99, "s")
-('2.1 s', '1.1 s')
+('2.1 s', '1.2 s')
 """
 
 from __future__ import annotations
@@ -205,7 +205,7 @@ def simulate_poisson(
 
     >>> r = simulate_poisson("llama-3.1-8b", "h100-sxm", rate=2.0, requests=20, seed=4)
     >>> r.requests, r.policy
-    (20, 'continuous')
+    (20, 'chunked')
     """
     positive_number("rate", rate)
     allowed = ("gpus", "weight_dtype", "kv_dtype", "max_batch", "max_batched_tokens",

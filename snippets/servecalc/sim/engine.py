@@ -2,7 +2,7 @@
 
 >>> e = Engine("llama-3.1-8b", "h100-sxm")
 >>> e.kv_blocks, e.block_size, e.max_batch
-(28059, 16, 256)
+(28059, 16, 1024)
 >>> Engine("llama-3.1-70b", "h100-sxm")
 Traceback (most recent call last):
     ...
@@ -25,8 +25,8 @@ from .workload import Workload
 
 POLICIES = ("static", "continuous", "chunked")
 
-#: Sequences per step unless told otherwise (vLLM's ``max_num_seqs`` default
-#: in its V0 engine).
+#: vLLM V0's ``max_num_seqs`` default (the ``ideal`` preset's); an :class:`Engine`
+#: takes its engine preset's (:mod:`servecalc.engines`) unless told otherwise.
 DEFAULT_MAX_BATCH = 256
 #: Token budget per step of the ``chunked`` policy (vLLM's
 #: ``max_num_batched_tokens`` default with chunked prefill).
