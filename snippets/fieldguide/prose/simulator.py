@@ -9,7 +9,7 @@ to 4,096 tokens here, as on the page).
 >>> sim_capacity("llama-3.1-8b", "h100-sxm", policy="static", output=256)  # doctest: +ELLIPSIS
 '... requests/s'
 >>> sim_capacity_ratio("llama-3.1-8b", "h100-sxm", output="uniform:16-1024")
-'1.9x'
+'1.5x'
 """
 
 from __future__ import annotations
