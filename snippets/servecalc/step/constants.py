@@ -90,7 +90,7 @@ def allreduce_extra_s(d: Deployment) -> float:
     >>> allreduce_extra_s(Deployment(model="llama-3.1-8b", gpu="h100-sxm", engine="ideal"))
     0.0
     """
-    if d.gpus == 1:
+    if instance("d", d, Deployment).gpus == 1:
         return 0.0
     return get_engine(d.engine).efficiency(d.gpu, d.compute_dtype,
                                            architecture_of(d.model)).allreduce_s
