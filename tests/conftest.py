@@ -98,3 +98,22 @@ def pytest_addoption(parser):
         default=False,
         help="rewrite tests/golden/<page>.txt from what the pages print now (review the diff)",
     )
+
+
+#: Test modules that check the simulator's and the step model's mechanics against hand
+#: computations written for the roofline preset (no request overhead, prefill-first,
+#: 256 sequences, 0.3 ms per step): they run under ``ideal``. Everything else, the
+#: pages and their goldens included, runs under the library's default engine.
+IDEAL_ENGINE_MODULES = {"test_simulator", "test_simulator_queueing", "test_slo_capacity", "test_step"}
+
+
+@pytest.fixture(autouse=True, scope="module")
+def _ideal_engine_for_mechanics_tests(request):
+    if request.module.__name__.rsplit(".", 1)[-1] not in IDEAL_ENGINE_MODULES:
+        yield
+        return
+    import servecalc.engines
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(servecalc.engines, "DEFAULT_ENGINE", "ideal")
+        yield

@@ -212,7 +212,7 @@ def test_cli_capacity_json_keys(capsys):
     (["simulate", "--model", "llama-3.1-8b", "--gpu", "h100-sxm", "--trace", "azure"],
      "trace 'azure' is not one of 'azure-conv-2023', 'azure-code-2023'"),
     (["simulate", "--model", "llama-3.1-8b", "--gpu", "h100-sxm", "--rate", "2"],
-     "--rate and --requests are required without --trace"),
+     "--rate and --requests (or --concurrency and --requests) are required without --trace"),
     (["plan", "--model", "llama-3.1-8b", "--rate", "5", "--slo", "mlperf-llama2-70b-server",
       "--gpu", "mi300x"], "gpu 'mi300x' has no example price"),
     (["plan", "--model", "llama-3.1-8b", "--rate", "5", "--slo", "mlperf-llama2-70b-server",

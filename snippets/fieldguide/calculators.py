@@ -27,13 +27,13 @@ from .calc_kv import KV_FIT
 from .calc_latency import LATENCY
 from .calc_quant import QUANTIZATION
 from .calc_roofline import ROOFLINE
-from .calc_sim import SIMULATOR
+from .calc_sim import FRONTIER, SIMULATOR
 from .fields import LINK_WORK_BUDGET, Calculator
-from .practice_page import PRACTICE
 from .forms import parse_values, render_form
+from .practice_page import PRACTICE
 
 CALCULATORS: dict[str, Calculator] = {c.id: c for c in [KV_FIT, LATENCY, COST, QUANTIZATION, ROOFLINE, SIMULATOR, CAPACITY, PLAN,
-                                                         CALIBRATION, COMPARE, PRACTICE]}
+                                                         CALIBRATION, COMPARE, FRONTIER, PRACTICE]}
 
 
 # ----------------------------------------------------------------- entry points

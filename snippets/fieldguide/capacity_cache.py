@@ -21,9 +21,10 @@ from servecalc.slo_capacity import CapacityResult, max_rate_under_slo
 
 @lru_cache(maxsize=None)
 def capacity(model: str, gpu: str, gpus: int, prompt: int | str, output: int | str, slo: str,
-             policy: str = "continuous", trace: str | None = None,
+             policy: str | None = None, trace: str | None = None,
              weight_dtype: str = "bf16") -> CapacityResult:
-    """One replica's simulated capacity (seed 0, default search sizes); ``ValueError``
+    """One replica's simulated capacity (seed 0, default search sizes, the engine preset's
+    policy unless ``policy`` says); ``ValueError``
     if no rate meets ``slo``."""
     r = max_rate_under_slo(Deployment(model=model, gpu=gpu, gpus=gpus, weight_dtype=weight_dtype),
                            slo=slo, policy=policy, prompt=prompt, output=output, trace=trace)

@@ -129,13 +129,14 @@ def _run(scheme: str, deployment: DeploymentLike, gpu: GpuLike,
     """Every request waiting at time zero, run by the simulator's ``scheme`` policy.
 
     The block pool holds every request at once (one-token blocks), so memory
-    never limits the batch: the comparison is the scheduling alone.
+    never limits the batch, and requests reach the engine with no request overhead:
+    the comparison is the scheduling alone.
     """
     work = _check_requests(requests)
     positive_int("batch", batch)
     longest = max(p for p, _ in work) + max(o for _, o in work)
     engine = Engine(as_deployment(deployment, gpu), max_batch=batch, block_size=1,
-                    kv_blocks=len(work) * longest)
+                    kv_blocks=len(work) * longest, request_overhead_s=0.0)
     run = simulate(engine, make_workload([0.0] * len(work), [p for p, _ in work],
                                          [o for _, o in work]), policy=scheme, chart_points=1)
     timings = [RequestTiming(prompt=p, output=o, ttft_s=run.first_token_s[i],

@@ -163,7 +163,7 @@ def scheme_speedup(batch: int = 16, model: str = "llama-3.1-8b", gpu: str = "h10
     """Continuous over static throughput on the mixed workload, e.g. '2.3x'.
 
     >>> scheme_speedup()
-    '2.3x'
+    '2.2x'
     """
     s, c = _schemes(model, gpu, batch, copies)
     return f"{fmt_number(c.output_tokens_per_s / s.output_tokens_per_s, 1)}x"
@@ -263,7 +263,7 @@ def lora_step_overhead(model: str, gpu: str, rank: int, adapters: int, batch: in
     targets): their bytes read at the step model's bandwidth, over the plain step.
 
     >>> lora_step_overhead("llama-3.1-8b", "h100-sxm", 16, 8, 32)
-    '2.8 %'
+    '2.6 %'
     """
     sm = StepModel(model, gpu)
     extra = adapters_step_bytes(model, rank, adapters) / (sm.mbu * sm.gpu.hbm_bandwidth_bytes_per_s)

@@ -186,7 +186,7 @@ def drill_step_ratio(model: str, gpu: str, batch_a: int, batch_b: int, context: 
     """How many times longer a decode step at ``batch_b`` is than at ``batch_a``.
 
     >>> drill_step_ratio("llama-3.1-8b", "h100-sxm", 1, 32, context=512)
-    '1.13×'
+    '1.12×'
     """
     sm = _sm(model, gpu, gpus)
     ratio = sm.decode(batch_b, context).seconds / sm.decode(batch_a, context).seconds
@@ -232,7 +232,7 @@ def drill_batching(field: str, batch: int = 16) -> str:
     'continuous_ttft'.
 
     >>> drill_batching("gain")
-    '1.95×'
+    '1.94×'
     """
     choice("field", field, ["static_tps", "continuous_tps", "gain", "static_ttft",
                             "continuous_ttft"])

@@ -248,7 +248,7 @@ def ttft_growth(model: str, gpu: str, prompt_a: int, prompt_b: int, gpus: int = 
     """How many times TTFT grows from a ``prompt_a``-token to a ``prompt_b``-token prompt.
 
     >>> ttft_growth("llama-3.1-8b", "h100-sxm", 2048, 4096)
-    '2.06×'
+    '2.05×'
     """
     d = Deployment(model=model, gpu=gpu, gpus=gpus)
     a = request_latency(d, prompt=prompt_a, output=1).ttft_s

@@ -112,7 +112,7 @@ def q_speedup(model: str, gpu: str, weight_dtype: str, kv_dtype: str = "bf16", g
     or 'prefill'.
 
     >>> q_speedup("llama-3.1-70b", "h100-sxm", "int4", gpus=2)
-    '3.3x'
+    '3.0x'
     >>> q_speedup("llama-3.1-70b", "h100-sxm", "int4", gpus=2, metric="prefill")
     '0.8x'
     """

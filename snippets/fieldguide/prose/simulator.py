@@ -9,7 +9,7 @@ to 4,096 tokens here, as on the page).
 >>> sim_capacity("llama-3.1-8b", "h100-sxm", policy="static", output=256)  # doctest: +ELLIPSIS
 '... requests/s'
 >>> sim_capacity_ratio("llama-3.1-8b", "h100-sxm", output="uniform:16-1024")
-'1.9x'
+'1.5x'
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from functools import lru_cache
 
 from servecalc.paging import DEFAULT_BLOCK_SIZE
 from servecalc.step import StepModel
-from servecalc.sim import DEFAULT_MAX_BATCH, Engine, Lengths, LogNormal, as_lengths, poisson_workload, saturation_rate, simulate
+from servecalc.sim import Engine, Lengths, LogNormal, as_lengths, poisson_workload, saturation_rate, simulate
 from servecalc.units import fmt_duration, fmt_number
 from servecalc.validate import choice, positive_int
 
@@ -35,13 +35,13 @@ def _lengths(name: str, value: int | str) -> Lengths:
 
 
 @lru_cache(maxsize=32)
-def _engine(model: str, gpu: str, max_batch: int) -> Engine:
+def _engine(model: str, gpu: str, max_batch: int | None) -> Engine:
     return Engine(model, gpu, max_batch=max_batch)
 
 
 @lru_cache(maxsize=64)
 def _capacity(model: str, gpu: str, policy: str, prompt: int | str, output: int | str,
-              seed: int, max_batch: int) -> float:
+              seed: int, max_batch: int | None) -> float:
     return saturation_rate(_engine(model, gpu, max_batch), policy=policy,
                            prompt=_lengths("prompt", prompt), output=_lengths("output", output),
                            seed=seed)
@@ -49,7 +49,7 @@ def _capacity(model: str, gpu: str, policy: str, prompt: int | str, output: int 
 
 @lru_cache(maxsize=64)
 def _run(model: str, gpu: str, policy: str, prompt: int | str, output: int | str, load: float,
-         load_of: str, requests: int, seed: int, max_batch: int):
+         load_of: str, requests: int, seed: int, max_batch: int | None):
     rate = load * _capacity(model, gpu, load_of, prompt, output, seed, max_batch)
     work = poisson_workload(rate, requests, prompt=_lengths("prompt", prompt),
                             output=_lengths("output", output), seed=seed)
@@ -58,7 +58,7 @@ def _run(model: str, gpu: str, policy: str, prompt: int | str, output: int | str
 
 def sim_capacity(model: str, gpu: str, *, policy: str = "continuous", prompt: int | str = 512,
                  output: int | str = 256, seed: int = 1,
-                 max_batch: int = DEFAULT_MAX_BATCH) -> str:
+                 max_batch: int | None = None) -> str:
     """Requests per second the policy sustains with a backlog (its capacity).
 
     >>> sim_capacity("llama-3.1-8b", "h100-sxm", policy="static", output=256)  # doctest: +ELLIPSIS
@@ -70,7 +70,7 @@ def sim_capacity(model: str, gpu: str, *, policy: str = "continuous", prompt: in
 def sim_capacity_ratio(model: str, gpu: str, *, prompt: int | str = 512,
                        output: int | str = 256, policy: str = "continuous",
                        over: str = "static", seed: int = 1,
-                       max_batch: int = DEFAULT_MAX_BATCH) -> str:
+                       max_batch: int | None = None) -> str:
     """Capacity of ``policy`` over that of ``over``, e.g. '1.9x'.
 
     >>> sim_capacity_ratio("llama-3.1-8b", "h100-sxm",
@@ -84,7 +84,7 @@ def sim_capacity_ratio(model: str, gpu: str, *, prompt: int | str = 512,
 
 def _stat(model: str, gpu: str, policy: str, metric: str, stat: str, prompt: int | str,
           output: int | str, load: float, load_of: str, requests: int, seed: int,
-          max_batch: int) -> float:
+          max_batch: int | None) -> float:
     choice("metric", metric, _METRICS)
     choice("stat", stat, _STATS)
     positive_int("requests", requests)
@@ -98,7 +98,7 @@ def _stat(model: str, gpu: str, policy: str, metric: str, stat: str, prompt: int
 def sim_latency(model: str, gpu: str, *, policy: str, metric: str = "e2e", stat: str = "p99",
                 prompt: int | str = 512, output: int | str = 256, load: float = 0.8,
                 load_of: str = "static", requests: int = 400, seed: int = 1,
-                max_batch: int = DEFAULT_MAX_BATCH) -> str:
+                max_batch: int | None = None) -> str:
     """A latency statistic of one run at ``load`` x the capacity of ``load_of``.
 
     Durations under a second print in ms, longer ones in s.
@@ -121,7 +121,7 @@ def sim_latency_ratio(model: str, gpu: str, *, metric: str = "e2e", stat: str = 
                       policy: str = "static", over: str = "continuous",
                       prompt: int | str = 512, output: int | str = 256, load: float = 0.8,
                       load_of: str = "static", requests: int = 400, seed: int = 1,
-                      max_batch: int = DEFAULT_MAX_BATCH) -> str:
+                      max_batch: int | None = None) -> str:
     """How many times longer ``policy``'s statistic is than ``over``'s, same arrivals.
 
     >>> sim_latency_ratio("llama-3.1-8b", "h100-sxm",

@@ -122,7 +122,7 @@ def tp_comm_time(
     """All-reduce time inside one step (two all-reduces per layer, one-shot or ring).
 
     >>> tp_comm_time("llama-3.1-70b", "h100-sxm", 8)
-    '1.0 ms'
+    '1.6 ms'
     """
     r = step(Deployment(model=model, gpu=gpu, gpus=gpus),
              phase=phase, batch=batch, context=context)

@@ -6,16 +6,19 @@ import argparse
 from typing import Any
 
 from ..units import fmt_duration, fmt_int, fmt_number
-from .capacity import add_engine_options, add_traffic_options
-from .checks import count, number
-from .common import Command, command, deployment_from_args, jsonable, pairs
+from .capacity import add_engine_options, add_traffic_options, lengths_from_args, policy_label
+from .checks import count, number, unit_share
+from .common import Command, command, deployment_from_args, jsonable, pairs, table
 
 COMMANDS: dict[str, Command] = {}
 
 
 def _configure_simulate(p: argparse.ArgumentParser) -> None:
     p.add_argument("--rate", type=number("rate"), default=None, metavar="R",
-                   help="arrivals per second (required unless --trace)")
+                   help="arrivals per second (required unless --trace or --concurrency)")
+    p.add_argument("--concurrency", type=count("concurrency"), default=None, metavar="C",
+                   help="instead of a rate: C clients, each sending its next request when its "
+                   "previous one completes (vllm bench serve --max-concurrency, InferenceMAX)")
     p.add_argument("--requests", type=count("requests"), default=None, metavar="N",
                    help="requests to run (required unless --trace; with it: the first N)")
     add_engine_options(p)
@@ -28,31 +31,43 @@ def _configure_simulate(p: argparse.ArgumentParser) -> None:
 def _workload(args: argparse.Namespace) -> Any:
     from ..sim import gamma_workload
     from ..sim.traces import trace_workload
+    from ..sim.workload import closed_workload
 
     if args.trace is not None:
-        if args.rate is not None:
-            raise ValueError("--rate does not go with --trace (its arrivals are replayed; "
-                             "use --rate-scale X)")
+        if args.rate is not None or args.concurrency is not None:
+            raise ValueError("--rate and --concurrency do not go with --trace (its arrivals are "
+                             "replayed; use --rate-scale X)")
         return trace_workload(args.trace, rate_scale=args.rate_scale, requests=args.requests)
-    if args.rate is None or args.requests is None:
-        raise ValueError("--rate and --requests are required without --trace")
     if args.rate_scale != 1.0:
         raise ValueError("--rate-scale goes with --trace; without it, set --rate")
-    return gamma_workload(args.rate, args.requests, cv=args.arrival_cv, prompt=args.prompt,
-                          output=args.output, seed=args.seed)
+    prompt, output = lengths_from_args(args)
+    if args.concurrency is not None:
+        if args.rate is not None or args.requests is None:
+            raise ValueError("--concurrency takes --requests N and no --rate (clients send "
+                             "when their previous request completes)")
+        return closed_workload(args.concurrency, args.requests, prompt=prompt, output=output,
+                               seed=args.seed)
+    if args.rate is None or args.requests is None:
+        raise ValueError("--rate and --requests (or --concurrency and --requests) are "
+                         "required without --trace")
+    return gamma_workload(args.rate, args.requests, cv=args.arrival_cv, prompt=prompt,
+                          output=output, seed=args.seed)
 
 
 @command(COMMANDS, "simulate", "simulate a replica under Poisson, bursty or recorded load",
          options="deployment", configure=_configure_simulate)
 def _run_simulate(args: argparse.Namespace) -> tuple[Any, str]:
     """Discrete-event simulation of one replica serving N requests arriving at R per second
-    (Poisson, or gamma gaps with --arrival-cv), or a recorded trace (--trace): TTFT, TPOT and
-    end-to-end percentiles, throughput and goodput."""
+    (Poisson, or gamma gaps with --arrival-cv), from C clients in a closed loop
+    (--concurrency), or a recorded trace (--trace): TTFT (from the client's send), TPOT and
+    end-to-end percentiles as vLLM's benchmark defines them, throughput, tokens/s per user
+    and goodput, under the engine preset's scheduler and efficiencies (--engine)."""
     from ..sim import Engine, simulate
 
     work = _workload(args)
     engine = Engine(deployment_from_args(args), max_batch=args.max_batch,
-                    max_batched_tokens=args.max_batched_tokens)
+                    max_batched_tokens=args.max_batched_tokens,
+                    memory_utilization=args.memory_utilization)
     r = simulate(engine, work, policy=args.policy, slo=args.slo)
 
     def row(name: str, s: Any, unit: str, digits: int) -> tuple[str, str]:
@@ -62,7 +77,7 @@ def _run_simulate(args: argparse.Namespace) -> tuple[Any, str]:
                                 for k in ("p50", "p90", "p99")))
 
     text = (
-        f"{fmt_int(r.requests)} requests, {work.description}, {args.policy} batching, "
+        f"{fmt_int(r.requests)} requests, {work.description}, {policy_label(args, engine)}, "
         f"seed {args.seed}\n"
         + pairs([
             row("time to first token", r.ttft_s, "ms", 1),
@@ -70,6 +85,8 @@ def _run_simulate(args: argparse.Namespace) -> tuple[Any, str]:
             row("end to end", r.e2e_s, "s", 3),
             ("throughput", f"{fmt_number(r.throughput_tokens_per_s, 1)} output tokens/s, "
                            f"{fmt_number(r.requests_per_s, 3)} requests/s"),
+            ("per user", f"{fmt_number(r.interactivity_tokens_per_s_per_user, 1)} output "
+                         "tokens/s (median request)"),
             ("goodput", f"{fmt_number(r.goodput_requests_per_s, 3)} requests/s within "
                         f"{r.slo.name}"),
             ("mean batch", f"{fmt_number(r.mean_batch, 1)} (peak {fmt_int(r.peak_batch)})"),
@@ -79,3 +96,63 @@ def _run_simulate(args: argparse.Namespace) -> tuple[Any, str]:
         ])
     )
     return jsonable(r.to_dict()), text
+
+
+def _configure_frontier(p: argparse.ArgumentParser) -> None:
+    from .capacity import _int_list
+    from .common import add_engine_choice
+
+    p.add_argument("--model", required=True, metavar="ID", help="model ID from `servecalc models`")
+    p.add_argument("--gpu", required=True, metavar="ID", help="accelerator ID from `servecalc gpus`")
+    add_engine_choice(p)
+    p.add_argument("--prompt", default="1024", metavar="P",
+                   help="prompt tokens, forms as simulate's --prompt (default: 1024)")
+    p.add_argument("--output", default="1024", metavar="O",
+                   help="output tokens, same forms (default: 1024)")
+    p.add_argument("--random-range-ratio", type=unit_share("random_range_ratio"), default=1.0,
+                   metavar="R", help="draw N-token lengths uniformly between R x N and N "
+                   "(default: 1)")
+    p.add_argument("--gpus", type=_int_list, default=[1, 2, 4, 8], metavar="N,N,...",
+                   help="tensor-parallel sizes (default: 1,2,4,8)")
+    p.add_argument("--weight-dtype", default=None, metavar="D,D,...",
+                   help="weight precisions (default: those the GPU runs natively)")
+    p.add_argument("--concurrency", type=_int_list, default=[1, 2, 4, 8, 16, 32, 64, 128, 256],
+                   metavar="C,C,...", help="concurrent clients to sweep (default: 1 to 256 "
+                   "in powers of 2)")
+    p.add_argument("--seed", type=count("seed", zero=True), default=0, metavar="S",
+                   help="random seed (default: 0)")
+
+
+@command(COMMANDS, "frontier", "tokens/s per GPU against tokens/s per user, by concurrency",
+         configure=_configure_frontier)
+def _run_frontier(args: argparse.Namespace) -> tuple[Any, str]:
+    """For each tensor-parallel size and each weight precision the GPU runs natively, simulate
+    C concurrent clients for each C swept and print output tokens/s per GPU against tokens/s per
+    user, marking the Pareto front (*) and the dollars per million output tokens at the GPU's
+    example price."""
+    from ..frontier import frontier
+    from ..precision import WEIGHT_DTYPES
+    from ..sim.lengths import range_ratio
+    from ..validate import choice
+
+    dtypes = None if args.weight_dtype is None else [
+        choice("weight_dtype", d.strip(), WEIGHT_DTYPES) for d in args.weight_dtype.split(",")]
+    f = frontier(args.model, args.gpu, engine=args.engine,
+                 prompt=range_ratio("prompt", args.prompt, args.random_range_ratio),
+                 output=range_ratio("output", args.output, args.random_range_ratio),
+                 gpu_counts=args.gpus, weight_dtypes=dtypes, concurrencies=args.concurrency,
+                 seed=args.seed)
+    rows = [("*" if p.pareto else "", str(p.gpus), p.weight_dtype, fmt_int(p.concurrency),
+             fmt_number(p.tokens_per_s_per_gpu, 1), fmt_number(p.tokens_per_s_per_user, 1),
+             fmt_duration(p.ttft_p50_s, "ms", 0),
+             "-" if p.usd_per_million_output_tokens is None
+             else f"${fmt_number(p.usd_per_million_output_tokens, 2)}") for p in f.points]
+    price = ("no example price for this GPU" if f.price_usd_per_gpu_hour is None
+             else f"${fmt_number(f.price_usd_per_gpu_hour, 2)} per GPU-hour (the catalog's "
+             "example price)")
+    text = (f"{f.model} on {f.gpu}, engine {f.engine}; {price}; * marks the Pareto front\n"
+            + table(["", "gpus", "weights", "clients", "tok/s per GPU", "tok/s per user",
+                     "p50 TTFT", "$/M output"], rows, right={1, 3, 4, 5, 6, 7}))
+    if f.skipped:
+        text += "\nleft out: " + "; ".join(f"{c} ({r.split(':')[0]})" for c, r in f.skipped)
+    return jsonable(f), text

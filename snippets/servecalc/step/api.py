@@ -20,7 +20,7 @@ def step(deployment: DeploymentLike, gpu: GpuLike = None, *,
     >>> r = step(Deployment(model="llama-3.1-70b", gpu="h100-sxm", gpus=2), phase="decode",
     ...          batch=1, context=2048)
     >>> r.bound, r.gpus, fmt_duration(r.comm_s, "us", 1)
-    ('memory', 2, '630.8 us')
+    ('memory', 2, '1,270.8 us')
     >>> step("llama-3.1-8b", "h100-sxm", phase="train", batch=1, context=8)
     Traceback (most recent call last):
         ...
