@@ -43,6 +43,10 @@ def test_expressible_rows_name_catalog_ids_and_the_rest_say_why():
     # NVIDIA NIM benchmarking, Llama 3.3 70B on 2 x H100 FP8, 5000/500, concurrency 1
     ("nim-1.8.0-llama-3.1-70b-h100-sxm-tp2-fp8-5000-500-c1", "ttft_ms_mean", 406.77),
     ("nim-1.8.0-llama-3.1-70b-h100-sxm-tp2-fp8-5000-500-c1", "tpot_ms_mean", 18.58),
+    # InferenceX run 26306422380 (2026-05-22): DeepSeek-R1 FP8, SGLang, 8 x B200, one user:
+    # mean TPOT 0.00718 s, mean TTFT 0.160 s
+    ("imx-dsr1-b200-sglang-fp8-none-tp8-ep1-1024-1024-c1-2026-05-22", "tpot_ms_mean", 7.1835),
+    ("imx-dsr1-b200-sglang-fp8-none-tp8-ep1-1024-1024-c1-2026-05-22", "ttft_ms_mean", 160.3592),
 ])
 def test_rows_carry_the_published_values(row_id, metric, value):
     assert by_id(row_id)["measured"][metric] == pytest.approx(value)
@@ -51,15 +55,18 @@ def test_rows_carry_the_published_values(row_id, metric, value):
 def test_fixed_concurrency_rows_obey_littles_law():
     """C clients, each request TTFT + (output - 1) x TPOT long: output tokens/s =
     C x output / that time. An independent check of each transcription (the
-    sources print the three numbers separately)."""
+    sources print the three numbers separately). Lengths drawn between r x N and
+    N (``random_range_ratio`` r) average (1 + r) / 2 x N; the runs' ramp-up and
+    drain stay within 8 %."""
     rows = [r for r in load() if r["kind"] == "fixed_concurrency"
             and {"ttft_ms_mean", "tpot_ms_mean", "output_tokens_per_s_per_gpu"} <= set(r["measured"])]
     assert rows
     for row in rows:
         m = row["measured"]
-        seconds = (m["ttft_ms_mean"] + (row["output_tokens"] - 1) * m["tpot_ms_mean"]) / 1000
-        predicted = row["concurrency"] * row["output_tokens"] / seconds / row["gpus"]
-        assert predicted == pytest.approx(m["output_tokens_per_s_per_gpu"], rel=0.05), row["id"]
+        output = (1 + row.get("random_range_ratio", 1.0)) / 2 * row["output_tokens"]
+        seconds = (m["ttft_ms_mean"] + (output - 1) * m["tpot_ms_mean"]) / 1000
+        predicted = row["concurrency"] * output / seconds / row["gpus"]
+        assert predicted == pytest.approx(m["output_tokens_per_s_per_gpu"], rel=0.08), row["id"]
 
 
 @pytest.mark.parametrize(("change", "message"), [

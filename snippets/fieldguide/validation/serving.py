@@ -19,7 +19,14 @@ and its ``notes`` say so.
 Sources and their terms: the TensorRT-LLM performance-overview tables are
 from NVIDIA's TensorRT-LLM repository (Apache License 2.0; the rows cite the
 file at the commit read); the NIM rows are from NVIDIA's NIM benchmarking
-documentation (no licence stated; facts quoted with attribution). Each row's
+documentation (no licence stated; facts quoted with attribution); the
+InferenceX rows (SemiAnalysis's benchmark, formerly InferenceMAX: its harness
+is Apache-2.0, its web app GPL-3.0) are the single-node DeepSeek-R1 runs of
+the snapshot of its results API that the app keeps as a test fixture, each
+with the GitHub Actions run that produced it in ``notes``. Disaggregated
+multi-node runs are left out (the snapshot does not state how their per-GPU
+figures are normalised), and so is one run whose throughput, TTFT and TPOT
+disagree with each other by more than 10 %. Each row's
 ``source`` gives the page, and ``date_note`` how its date was established
 where the page carries none.
 
