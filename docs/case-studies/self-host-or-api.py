@@ -25,6 +25,12 @@
 # under the latency target, its price per hour, and the utilization the traffic
 # actually gives it.
 
+# %%
+from servecalc.engines import DEFAULT_ENGINE, get_engine
+
+print(f"Load-dependent numbers below assume the {DEFAULT_ENGINE!r} engine preset "
+      f"({get_engine().name}); Deployment(engine=...) chooses another.")
+
 # %% [markdown]
 # ## 1. The inputs
 #

@@ -32,6 +32,12 @@
 # plan you then confirm with a load test, not as the load test.</p>
 # </div>
 
+# %%
+from servecalc.engines import DEFAULT_ENGINE, get_engine
+
+print(f"Load-dependent numbers below assume the {DEFAULT_ENGINE!r} engine preset "
+      f"({get_engine().name}); Deployment(engine=...) chooses another.")
+
 # %% [markdown]
 # ## 1. The requirements
 #

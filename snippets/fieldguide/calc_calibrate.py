@@ -29,7 +29,8 @@ from servecalc.cli.compare import METRIC_HEADERS, metric_rows, replay_summary
 from servecalc.compare import compare_vllm
 from servecalc.vllm_result import read_vllm_result
 
-from .fields import Calculator, deployment_fields, deployment_of, efficiency_fields
+from .fields import (Calculator, deployment_fields, deployment_of, efficiency_fields,
+                     policy_field, policy_of)
 from .forms import Field
 from .html import copy_box, key_values, note, table
 from .validation.measured import MEASURED
@@ -101,8 +102,8 @@ CALIBRATION = Calculator(
 
 def compare_calc(progress: Callable[[float], object] | None = None, **v: Any) -> str:
     result = read_vllm_result(v["vllm_result"], name="vllm_result")
-    c = compare_vllm(result, deployment_of(v), policy=v["policy"], seed=v["seed"],
-                     max_batch=v["max_batch"], progress=progress)
+    c = compare_vllm(result, deployment_of(v), policy=policy_of(v), seed=v["seed"],
+                     max_batch=v["max_batch"] or None, progress=progress)
     return note(replay_summary(c)) + table(METRIC_HEADERS, metric_rows(c))
 
 
@@ -114,11 +115,9 @@ COMPARE = Calculator(
                 50_000_000, ".json", "The JSON file that `vllm bench serve --save-result` "
                 "writes (add --save-detailed for per-request lengths)"),
         *deployment_fields("llama-3.1-8b", "h100-sxm", 1),
-        Field(name="policy", label="Batching policy", kind="select", default="continuous",
-              options=[("static", "static"), ("continuous", "continuous"),
-                       ("chunked", "chunked prefill")]),
-        Field(name="max_batch", label="Most sequences at once", kind="int", default=256,
-              min=1, max=4096, help="vLLM's --max-num-seqs"),
+        policy_field(),
+        Field(name="max_batch", label="Most sequences at once", kind="int", default=0,
+              min=0, max=4096, help="vLLM's --max-num-seqs (0: the engine preset's)"),
         Field(name="seed", label="Seed of the arrival times", kind="int", default=0, min=0,
               max=2**31 - 1),
         *efficiency_fields(calibration=True),

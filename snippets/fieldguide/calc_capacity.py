@@ -19,12 +19,12 @@ from servecalc.slo_capacity import DEFAULT_REQUESTS, MAX_REQUESTS, max_rate_unde
 from servecalc.units import fmt_duration, fmt_number, fmt_usd
 
 from . import charts
-from .fields import Calculator, deployment_fields, deployment_of, model_field
+from .fields import (Calculator, deployment_fields, deployment_of, engine_field, model_field,
+                     policy_field, policy_of)
 from .forms import Field
 from .html import key_values, table
 
 _SLOS = [(key, key) for key in PRESETS]
-_POLICIES = [("static", "static"), ("continuous", "continuous"), ("chunked", "chunked prefill")]
 
 
 def _scaled(progress, start: float, span: float):
@@ -36,7 +36,7 @@ def _scaled(progress, start: float, span: float):
 
 def capacity_calc(progress: Callable[[float], object] | None = None, **v: Any) -> str:
     engine = Engine(deployment_of(v))
-    r = max_rate_under_slo(engine, slo=v["slo"], policy=v["policy"], prompt=v["prompt"],
+    r = max_rate_under_slo(engine, slo=v["slo"], policy=policy_of(v), prompt=v["prompt"],
                            output=v["output"], requests=v["requests"],
                            progress=_scaled(progress, 0.0, 0.7))
     if not r.feasible:
@@ -53,7 +53,7 @@ def capacity_calc(progress: Callable[[float], object] | None = None, **v: Any) -
         ("Requests simulated", f"{r.requests_simulated:,}"),
         ("At that rate", r.reason),
     ]
-    points = load_curve(engine, prompt=v["prompt"], output=v["output"], policy=v["policy"],
+    points = load_curve(engine, prompt=v["prompt"], output=v["output"], policy=policy_of(v),
                         loads=(0.2, 0.4, 0.6, 0.7, 0.8, 0.9, 0.95), requests=v["requests"])
     if progress is not None:
         progress(1.0)
@@ -80,8 +80,7 @@ CAPACITY = Calculator(
     title="Capacity under an SLO (simulated)",
     fields=[
         *deployment_fields("llama-3.1-8b", "h100-sxm", 1),
-        Field(name="policy", label="Batching policy", kind="select", default="continuous",
-              options=_POLICIES),
+        policy_field(),
         Field(name="slo", label="SLO", kind="select", default="mlperf-llama3.1-8b-interactive",
               options=_SLOS),
         Field(name="prompt", label="Prompt", kind="int", default=1000, min=1, max=131_072,
@@ -100,7 +99,7 @@ def plan_calc(progress: Callable[[float], object] | None = None, **v: Any) -> st
     result = plan(v["model"], rate=v["rate"], prompt=v["prompt"], output=v["output"],
                   slo=v["slo"], gpu_counts=[int(n) for n in v["gpu_counts"].split(",")],
                   weight_dtypes=v["weight_dtypes"].split(","), headroom=v["headroom"],
-                  requests=v["requests"], progress=progress)
+                  requests=v["requests"], progress=progress, engine=v["engine"])
     rows = [(o.gpu, str(o.gpus), o.weight_dtype, fmt_number(o.max_rate_per_replica, 2),
              str(o.replicas), fmt_usd(o.usd_per_hour), fmt_usd(o.usd_per_million_output_tokens),
              o.price_source.split(":")[0])
@@ -117,6 +116,7 @@ PLAN = Calculator(
     title="Cheapest fleet for a load (simulated)",
     fields=[
         model_field("llama-3.1-8b", custom=False),
+        engine_field(),
         Field(name="rate", label="Load", kind="float", default=20.0, min=0.01, max=100_000,
               step=0.1, unit="requests/s", slider=False),
         Field(name="prompt", label="Prompt", kind="int", default=1000, min=1, max=131_072,

@@ -13,7 +13,7 @@ from servecalc.units import fmt_bytes, fmt_duration, fmt_int, fmt_number
 
 from . import charts
 from .fields import (Calculator, batch_field, context_field, deployment_of, efficiency_fields,
-                     hardware_fields)
+                     engine_field, hardware_fields)
 from .forms import Field
 from .html import table
 
@@ -60,6 +60,7 @@ QUANTIZATION = Calculator(
     title="Quantization side by side",
     fields=[
         *hardware_fields(gpus=2),
+        engine_field(),
         context_field(8192),
         batch_field(16),
         Field(name="quantize", label="Quantized layers (the rest stay bf16)", kind="select",

@@ -10,11 +10,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from servecalc.sim import simulate_poisson
+from servecalc.sim import Engine, simulate, simulate_poisson
+from servecalc.sim.workload import closed_workload
 from servecalc.units import fmt_duration, fmt_number, fmt_percent
 
 from . import charts
-from .fields import Calculator, gpu_field, model_field
+from .fields import Calculator, engine_field, gpu_field, model_field, policy_field, policy_of
 from .forms import Field
 from .html import key_values, table
 
@@ -33,12 +34,22 @@ def _output_lengths(shape: str, mean: int) -> int | str:
     return f"lognormal:{mean},1.0"
 
 
+def _run(progress: Callable[[float], object] | None, v: dict[str, Any]) -> Any:
+    """Poisson arrivals at the form's rate, or a closed loop of its concurrency."""
+    output = _output_lengths(v["output_shape"], v["output"])
+    if not v.get("concurrency"):
+        return simulate_poisson(
+            v["model"], v["gpu"], gpus=v["gpus"], rate=v["rate"], requests=v["requests"],
+            prompt=v["prompt"], output=output, policy=policy_of(v), seed=v["seed"],
+            progress=progress, engine=v["engine"])
+    engine = Engine(v["model"], v["gpu"], gpus=v["gpus"], engine=v["engine"])
+    work = closed_workload(v["concurrency"], v["requests"], prompt=v["prompt"], output=output,
+                           seed=v["seed"])
+    return simulate(engine, work, policy=policy_of(v), progress=progress)
+
+
 def simulator(progress: Callable[[float], object] | None = None, **v: Any) -> str:
-    result = simulate_poisson(
-        v["model"], v["gpu"], gpus=v["gpus"], rate=v["rate"], requests=v["requests"],
-        prompt=v["prompt"], output=_output_lengths(v["output_shape"], v["output"]),
-        policy=v["policy"], seed=v["seed"], progress=progress,
-    )
+    result = _run(progress, v)
     ms = lambda s: fmt_duration(s, "ms")  # noqa: E731
     latency = table(
         ["", "p50", "p90", "p99"],
@@ -79,9 +90,11 @@ SIMULATOR = Calculator(
         model_field("llama-3.1-8b", custom=False),
         gpu_field(),
         Field(name="gpus", label="GPUs (tensor parallel)", kind="int", default=1, min=1, max=64),
-        Field(name="policy", label="Batching policy", kind="select", default="continuous",
-              options=[("static", "static"), ("continuous", "continuous"),
-                       ("chunked", "chunked prefill")]),
+        engine_field(),
+        policy_field(),
+        Field(name="concurrency", label="Concurrent clients", kind="int", default=0, min=0,
+              max=4096, help="0: arrivals at the rate above; C: C clients, each sending its "
+              "next request when the previous one completes (the rate is then ignored)"),
         Field(name="rate", label="Arrival rate", kind="float", default=20.0, min=0.01,
               max=10_000, step=0.1, unit="requests/s", slider=False),
         Field(name="requests", label="Requests", kind="int", default=1000, min=1,

@@ -111,22 +111,53 @@ def resolve_model(values: Mapping[str, object]) -> ModelSpec | str:
     )
 
 
-def efficiency_fields(calibration: bool = False) -> list[Field]:
-    """MBU and MFU, with the library's defaults (servecalc.step); with ``calibration``,
-    also the per-step overhead and a box for a pasted calibration."""
-    from servecalc.step import DEFAULT_MBU, DEFAULT_MFU, DEFAULT_OVERHEAD_S
+def engine_field(default: str | None = None) -> Field:
+    """The serving-engine preset (servecalc.engines): scheduler, memory fraction and
+    efficiencies; the library's default engine unless told otherwise."""
+    from servecalc.engines import DEFAULT_ENGINE, list_engines
 
+    return Field(name="engine", label="Engine", kind="select",
+                 default=default or DEFAULT_ENGINE,
+                 options=[(e.id, e.name) for e in list_engines()],
+                 help="Serving engine preset: its scheduler, memory fraction and efficiencies "
+                 "by GPU generation and precision (`servecalc engines`)")
+
+
+#: Policy select options: the engine preset's scheduler, or one forced.
+POLICY_OPTIONS = [("engine", "the engine's"), ("static", "static"), ("continuous", "continuous"),
+                  ("chunked", "chunked prefill")]
+
+
+def policy_field() -> Field:
+    """Batching policy: the engine preset's (default) or a forced one."""
+    return Field(name="policy", label="Batching policy", kind="select", default="engine",
+                 options=POLICY_OPTIONS,
+                 help="The engine preset's scheduler (vLLM chunks prefills), or force one")
+
+
+def policy_of(values: Mapping[str, object]) -> str | None:
+    """The policy a form asks for (None: the engine preset's)."""
+    chosen = values.get("policy", "engine")
+    return None if chosen == "engine" else str(chosen)
+
+
+def efficiency_fields(calibration: bool = False) -> list[Field]:
+    """MBU and MFU, 0 meaning the engine preset's (servecalc.engines); with
+    ``calibration``, also the per-step overhead and a box for a pasted calibration."""
     fields = [
-        Field(name="mbu", label="MBU", kind="float", default=DEFAULT_MBU, min=0.05, max=1.0,
-              step=0.01, help="Model bandwidth utilization: achieved / peak memory bandwidth"),
-        Field(name="mfu", label="MFU", kind="float", default=DEFAULT_MFU, min=0.05, max=1.0,
-              step=0.01, help="Model FLOPs utilization: achieved / peak dense FLOP/s"),
+        Field(name="mbu", label="MBU", kind="float", default=0.0, min=0.0, max=1.0,
+              step=0.01, help="Model bandwidth utilization: achieved / peak memory bandwidth "
+              "(0: the engine preset's)"),
+        Field(name="mfu", label="MFU", kind="float", default=0.0, min=0.0, max=1.0,
+              step=0.01, help="Model FLOPs utilization: achieved / peak dense FLOP/s "
+              "(0: the engine preset's)"),
     ]
     if calibration:
         fields += [
             Field(name="overhead_ms", label="Overhead per step", kind="float",
-                  default=DEFAULT_OVERHEAD_S * 1000, min=0.0, max=50.0, step=0.01, unit="ms",
-                  help="Fixed time per step outside the kernels (scheduling, sampling)"),
+                  default=0.0, min=0.0, max=50.0, step=0.01, unit="ms",
+                  help="Fixed time per step outside the kernels (scheduling, sampling, "
+                  "launches; 0: the engine preset's)"),
             Field(name="calibration", label="Calibration (JSON)", kind="text", default="",
                   upload=".json", help="Paste the output of `servecalc calibrate --json`; its MBU, MFU "
                   "and overhead replace the three fields above"),
@@ -141,8 +172,8 @@ def hardware_fields(model: str = "llama-3.1-70b", gpu: str = "h100-sxm",
 
 
 def deployment_fields(model: str = "llama-3.1-70b", gpu: str = "h100-sxm", gpus: int = 4) -> list[Field]:
-    """The :func:`hardware_fields` and the precisions."""
-    return [*hardware_fields(model, gpu, gpus), *precision_fields()]
+    """The :func:`hardware_fields`, the precisions and the engine preset."""
+    return [*hardware_fields(model, gpu, gpus), *precision_fields(), engine_field()]
 
 
 def precision_fields() -> list[Field]:
@@ -156,12 +187,13 @@ def precision_fields() -> list[Field]:
 
 def deployment_of(values: dict[str, object]) -> Deployment:
     """The :class:`~servecalc.deployment.Deployment` a calculator's form describes
-    (precisions and efficiencies the form lacks keep their defaults)."""
-    given = {k: values[k] for k in ("gpus", "weight_dtype", "kv_dtype", "mbu", "mfu")
-             if k in values}
+    (precisions and efficiencies the form lacks keep their defaults; an efficiency of 0
+    is the engine preset's)."""
+    given = {k: values[k] for k in ("gpus", "weight_dtype", "kv_dtype", "mbu", "mfu", "engine")
+             if k in values and values[k] != 0}
     if "quantize" in values:  # a select of QUANTIZE_CHOICES: parts joined by "+"
         given["quantize"] = tuple(str(values["quantize"]).split("+"))
-    if "overhead_ms" in values:
+    if values.get("overhead_ms"):
         given["overhead_s"] = values["overhead_ms"] / 1000
     pasted = values.get("calibration") or ""
     if pasted:

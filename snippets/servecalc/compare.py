@@ -41,6 +41,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from .deployment import DeploymentLike, GpuLike, as_deployment
+from .engines import get_engine
 from .sim import Engine, make_workload, simulate
 from .validate import choice, instance, non_negative_int, positive_int
 from .vllm_result import VllmResult
@@ -99,17 +100,20 @@ def _predicted(sim: object, metric: str) -> float:
 
 
 def compare_vllm(result: VllmResult, deployment: DeploymentLike,
-                 gpu: GpuLike = None, *, policy: str = "continuous",
-                 seed: int = 0, max_batch: int = 256,
+                 gpu: GpuLike = None, *, policy: str | None = None,
+                 seed: int = 0, max_batch: int | None = None,
                  progress: Callable[[float], object] | None = None) -> Comparison:
     """Replay ``result``'s requests through the simulator on ``deployment`` and pair
     each measured metric with its prediction (see the module docstring);
-    ``progress`` gets the replay's fraction done, as :func:`~servecalc.sim.simulate`'s."""
+    ``progress`` gets the replay's fraction done, as :func:`~servecalc.sim.simulate`'s.
+    ``policy`` and ``max_batch`` left at ``None`` are the deployment's engine preset's."""
     instance("result", result, VllmResult)
     d = as_deployment(deployment, gpu)
-    choice("policy", policy, ("static", "continuous", "chunked"))
+    policy = get_engine(d.engine).policy if policy is None else choice(
+        "policy", policy, ("static", "continuous", "chunked"))
     seed = non_negative_int("seed", seed)
-    cap = positive_int("max_batch", max_batch)
+    cap = (get_engine(d.engine).max_num_seqs(d.gpu) if max_batch is None
+           else positive_int("max_batch", max_batch))
     if result.max_concurrency is not None:
         cap = min(cap, result.max_concurrency)
     n = len(result.prompts)

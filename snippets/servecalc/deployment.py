@@ -35,6 +35,7 @@ import dataclasses
 from dataclasses import dataclass
 from typing import Any
 
+from .engines import get_engine
 from .gpus import GpuSpec, get_gpu
 from .models import ModelSpec, get_model
 from .params import QUANTIZABLE, check_quantize
@@ -43,7 +44,7 @@ from .validate import choice, fraction, non_negative_number, positive_int
 
 #: The ``Deployment`` fields a command line or a form sets (everything but the calibration).
 FIELDS = ("model", "gpu", "gpus", "weight_dtype", "kv_dtype", "compute_dtype", "mbu", "mfu",
-          "overhead_s")
+          "overhead_s", "engine")
 
 
 def default_compute_dtype(gpu: str | GpuSpec, weight_dtype: str) -> str:
@@ -67,9 +68,11 @@ def default_compute_dtype(gpu: str | GpuSpec, weight_dtype: str) -> str:
 class Deployment:
     """One serving replica's hardware, precisions and efficiency factors.
 
-    ``mbu``, ``mfu`` and ``overhead_s`` left at ``None`` take the step
-    model's defaults, or a ``calibration``'s fitted values when one is given
-    (an explicit value wins over both).
+    ``mbu``, ``mfu`` and ``overhead_s`` left at ``None`` take the ``engine``
+    preset's values for this GPU and compute precision
+    (:mod:`servecalc.engines`), or a ``calibration``'s fitted values when one
+    is given (an explicit value wins over both). ``engine`` left at ``None``
+    is :data:`servecalc.engines.DEFAULT_ENGINE`.
     """
 
     model: ModelSpec
@@ -84,11 +87,14 @@ class Deployment:
     group_size: int = 128
     quantize: tuple[str, ...] = QUANTIZABLE  # parts stored in weight_dtype (params.weight_bytes)
     calibration: Any = None  # a servecalc.calibration.Calibration
+    engine: str | None = None  # a servecalc.engines preset ID
+
 
     def __post_init__(self) -> None:
         setattr_ = object.__setattr__
         setattr_(self, "model", get_model(self.model))
         setattr_(self, "gpu", get_gpu(self.gpu))
+        setattr_(self, "engine", get_engine(self.engine).id)
         positive_int("gpus", self.gpus)
         choice("weight_dtype", self.weight_dtype, WEIGHT_DTYPES)
         choice("kv_dtype", self.kv_dtype, KV_DTYPES)

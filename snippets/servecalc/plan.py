@@ -28,13 +28,15 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from .deployment import Deployment
+from .engines import get_engine
 from .models import ModelSpec, get_model
 from .prices import PRICES, get_price
-from .sim import Engine
+from .sim import POLICIES, Engine
 from .sim.lengths import Lengths, as_lengths
 from .slo import Slo, get_slo
 from .slo_capacity import DEFAULT_REQUESTS, CapacityResult, max_rate_under_slo
-from .validate import finite_result, items, positive_int, positive_number, text, unit_interval
+from .validate import (choice, finite_result, fraction, items, positive_int, positive_number, text,
+                       unit_interval)
 
 #: Tensor-parallel sizes tried unless told otherwise.
 DEFAULT_GPU_COUNTS = (1, 2, 4, 8)
@@ -112,14 +114,19 @@ def plan(
     kv_dtype: str = "bf16",
     trace: str | None = None,
     headroom: float = 0.0,
-    policy: str = "continuous",
+    policy: str | None = None,
     requests: int = DEFAULT_REQUESTS,
     seed: int = 0,
     progress: Callable[[float], object] | None = None,
+    engine: str | None = None,
+    memory_utilization: float | None = None,
 ) -> Plan:
     """Every feasible fleet for ``rate`` requests/s within ``slo``, cheapest first
     (see the module docstring). ``gpu_ids`` defaults to every GPU with an example
-    price; ``progress`` gets the fraction of combinations done.
+    price; ``progress`` gets the fraction of combinations done. ``engine`` names
+    the serving-engine preset (:mod:`servecalc.engines`), whose scheduler, memory
+    fraction and efficiencies apply unless ``policy`` or ``memory_utilization``
+    says otherwise.
     """
     spec = get_model(model)
     load = positive_number("rate", rate)
@@ -131,6 +138,11 @@ def plan(
     # reported as a fleet that "does not fit".
     prompt, output = as_lengths("prompt", prompt), as_lengths("output", output)
     positive_int("requests", requests)
+    engine = get_engine(engine).id
+    if memory_utilization is not None:
+        fraction("memory_utilization", memory_utilization)
+    if policy is not None:
+        choice("policy", policy, POLICIES)
     combos = _combinations(gpu_ids, gpu_counts, weight_dtypes)
     options: list[PlanOption] = []
     skipped: list[tuple[str, str]] = []
@@ -138,9 +150,9 @@ def plan(
         label = f"{gpu} x{gpus} {dtype}"
         try:
             deployment = Deployment(model=spec, gpu=gpu, gpus=gpus, weight_dtype=dtype,
-                                    kv_dtype=kv_dtype)
-            engine = Engine(deployment)
-            cap = max_rate_under_slo(engine, slo=target, policy=policy, prompt=prompt,
+                                    kv_dtype=kv_dtype, engine=engine)
+            replica = Engine(deployment, memory_utilization=memory_utilization)
+            cap = max_rate_under_slo(replica, slo=target, policy=policy, prompt=prompt,
                                      output=output, trace=trace, requests=requests, seed=seed)
         except ValueError as exc:            # does not fit, or a request longer than memory
             skipped.append((label, str(exc)))

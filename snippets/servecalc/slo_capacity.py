@@ -156,7 +156,7 @@ def _alone(engine: Engine, traffic: Traffic, policy: str, target: Slo) -> _Point
     base = traffic.base
     pairs = list(zip(base.prompts, base.outputs))[:200]
     service = {pair: single_service(engine, policy, *pair) for pair in set(pairs)}
-    ttft = tuple(service[pair][0] for pair in pairs)
+    ttft = tuple(service[pair][0] + engine.request_overhead_s for pair in pairs)
     tpot = tuple((service[pair][1] - service[pair][0]) / (pair[1] - 1) if pair[1] > 1 else 0.0
                  for pair in pairs)
     return _Point(0.0, _ratio(ttft, tpot, target), ttft, tpot, 1.0)
@@ -179,7 +179,7 @@ def max_rate_under_slo(
     gpu: str | GpuSpec | None = None,
     *,
     slo: str | Slo,
-    policy: str = "continuous",
+    policy: str | None = None,
     prompt: int | str | Lengths = 512,
     output: int | str | Lengths = 256,
     trace: str | None = None,
@@ -194,7 +194,8 @@ def max_rate_under_slo(
 
     ``model`` and ``gpu`` build an :class:`~servecalc.sim.Engine` with
     ``engine_options`` (``gpus``, ``weight_dtype``, ``kv_dtype``, ``max_batch``,
-    ``max_batched_tokens``, ...), or pass an ``Engine`` as ``model``. Traffic is
+    ``max_batched_tokens``, ``engine``, ``memory_utilization``, ...), or pass an
+    ``Engine`` as ``model``; ``policy`` left at ``None`` is the engine preset's. Traffic is
     Poisson (``arrival_cv=1``), gamma-distributed gaps (``arrival_cv`` != 1),
     or a recorded ``trace`` (:mod:`servecalc.sim.traces`; its arrivals are
     scaled, ``requests`` caps how many of its requests are replayed).
@@ -245,7 +246,8 @@ def _memo_key(*args: object) -> tuple | None:
 def _max_rate(model, gpu, *, slo, policy, prompt, output, trace, arrival_cv, requests, seed,
               progress, **engine_options) -> CapacityResult:
     target = get_slo(slo)
-    choice("policy", policy, POLICIES)
+    if policy is not None:
+        choice("policy", policy, POLICIES)
     count = positive_int("requests", requests)
     if not 200 <= count <= MAX_REQUESTS:
         raise ValueError(f"requests must be an integer from 200 (a p99 needs a tail) to "
@@ -261,6 +263,7 @@ def _max_rate(model, gpu, *, slo, policy, prompt, output, trace, arrival_cv, req
         engine = model
     else:
         engine = Engine(model, gpu, **engine_options)  # type: ignore[arg-type]
+    policy = engine.policy if policy is None else policy
     traffic = Traffic(prompt=as_lengths("prompt", prompt), output=as_lengths("output", output),
                        trace=trace, cv=cv, requests=count, seed=seed)
     check_fits(engine, traffic.base)           # before timing lone requests of any length

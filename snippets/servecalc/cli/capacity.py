@@ -6,8 +6,8 @@ import argparse
 from typing import Any
 
 from ..units import fmt_duration, fmt_int, fmt_number, fmt_usd
-from .checks import count, number
-from .common import Command, command, deployment_from_args, pairs, table
+from .checks import count, number, share, unit_share
+from .common import Command, add_engine_choice, command, deployment_from_args, pairs, table
 
 COMMANDS: dict[str, Command] = {}
 
@@ -22,6 +22,9 @@ def add_traffic_options(p: argparse.ArgumentParser, *, rate_scale: bool) -> None
     p.add_argument("--output", default="256", metavar="O",
                    help="output tokens, same forms as --prompt (default: 256; ignored with "
                    "--trace)")
+    p.add_argument("--random-range-ratio", type=unit_share("random_range_ratio"), default=1.0,
+                   metavar="R", help="draw --prompt N and --output N uniformly between R x N "
+                   "and N, as vLLM's random dataset and InferenceMAX do (default: 1, fixed)")
     p.add_argument("--trace", default=None, metavar="NAME",
                    help="replay recorded traffic instead: " + ", ".join(TRACES))
     if rate_scale:
@@ -34,16 +37,35 @@ def add_traffic_options(p: argparse.ArgumentParser, *, rate_scale: bool) -> None
                    help="random seed (default: 0)")
 
 
+def lengths_from_args(args: argparse.Namespace) -> tuple[Any, Any]:
+    """(prompt, output) length distributions of ``--prompt --output --random-range-ratio``."""
+    from ..sim.lengths import range_ratio
+
+    return (range_ratio("prompt", args.prompt, args.random_range_ratio),
+            range_ratio("output", args.output, args.random_range_ratio))
+
+
 def add_engine_options(p: argparse.ArgumentParser) -> None:
-    """``--policy --max-batch --max-batched-tokens``."""
-    p.add_argument("--policy", default="continuous", choices=("static", "continuous", "chunked"),
-                   help="batching policy: %(choices)s (default: continuous)")
-    p.add_argument("--max-batch", type=count("max_batch"), default=256, metavar="B",
-                   help="most sequences in the engine at once (default: 256)")
+    """``--policy --max-batch --max-batched-tokens --memory-utilization`` (each left out:
+    the engine preset's)."""
+    p.add_argument("--policy", default=None, choices=("static", "continuous", "chunked"),
+                   help="batching policy: %(choices)s (default: the engine preset's; vllm "
+                   "chunks, ideal is continuous)")
+    p.add_argument("--max-batch", type=count("max_batch"), default=None, metavar="B",
+                   help="most sequences in the engine at once (default: the engine preset's "
+                   "max_num_seqs for the GPU)")
     p.add_argument("--max-batched-tokens", type=count("max_batched_tokens"), default=None,
                    metavar="T",
-                   help="token budget per step: prompt tokens per prefill step for continuous "
-                   "(default: no limit), all tokens per step for chunked (default: 2048)")
+                   help="token budget per step: prompt tokens per prefill step for continuous, "
+                   "all tokens per step for chunked (default: the engine preset's)")
+    p.add_argument("--memory-utilization", type=share("memory_utilization"), default=None,
+                   metavar="F", help="fraction of GPU memory the engine may use, in (0, 1] "
+                   "(default: the engine preset's, 0.9 for vllm)")
+
+
+def policy_label(args: argparse.Namespace, engine: Any) -> str:
+    """``chunked batching (vllm)``: the policy a run used and the engine preset."""
+    return f"{args.policy or engine.policy} batching ({engine.preset.id})"
 
 
 def _add_slo(p: argparse.ArgumentParser) -> None:
@@ -94,13 +116,19 @@ def _run_capacity(args: argparse.Namespace) -> tuple[Any, str]:
     there."""
     from ..slo_capacity import DEFAULT_REQUESTS, max_rate_under_slo
 
+    from ..sim import Engine
+
+    engine = Engine(deployment_from_args(args), max_batch=args.max_batch,
+                    max_batched_tokens=args.max_batched_tokens,
+                    memory_utilization=args.memory_utilization)
+    prompt, output = lengths_from_args(args)
     r = max_rate_under_slo(
-        deployment_from_args(args), slo=slo_from_args(args), policy=args.policy,
-        prompt=args.prompt, output=args.output, trace=args.trace, arrival_cv=args.arrival_cv,
-        requests=args.requests or DEFAULT_REQUESTS, seed=args.seed, max_batch=args.max_batch,
-        max_batched_tokens=args.max_batched_tokens)
+        engine, slo=slo_from_args(args), policy=args.policy,
+        prompt=prompt, output=output, trace=args.trace, arrival_cv=args.arrival_cv,
+        requests=args.requests or DEFAULT_REQUESTS, seed=args.seed)
     low, high = r.rate_interval_requests_per_s
-    head = (f"{args.model} on {args.gpus} x {args.gpu}, {args.policy} batching, {r.workload}; "
+    head = (f"{args.model} on {args.gpus} x {args.gpu}, {policy_label(args, engine)}, "
+            f"{r.workload}; "
             f"SLO {r.slo.name}: p{r.slo.percentile:g} TTFT <= {fmt_number(r.slo.ttft_s, 3)} s, "
             f"TPOT <= {fmt_number(r.slo.tpot_s * 1000, 1)} ms\n")
     if not r.feasible:
@@ -141,6 +169,7 @@ def _configure_plan(p: argparse.ArgumentParser) -> None:
                    help="KV-cache precision (default: bf16)")
     p.add_argument("--headroom", type=float, default=0.0, metavar="F",
                    help="load each replica to at most 1 - F of its capacity (default: 0)")
+    add_engine_choice(p)
     add_engine_options(p)
     add_traffic_options(p, rate_scale=False)
     _add_slo(p)
@@ -156,10 +185,12 @@ def _run_plan(args: argparse.Namespace) -> tuple[Any, str]:
     from ..validate import choice
 
     dtypes = [choice("weight_dtype", d.strip(), tuple(BITS)) for d in args.weight_dtype.split(",")]
-    result = plan(args.model, rate=args.rate, prompt=args.prompt, output=args.output,
+    prompt, output = lengths_from_args(args)
+    result = plan(args.model, rate=args.rate, prompt=prompt, output=output,
                   slo=slo_from_args(args), gpu_ids=args.gpu, gpu_counts=args.gpus,
                   weight_dtypes=dtypes, kv_dtype=args.kv_dtype, trace=args.trace,
-                  headroom=args.headroom, policy=args.policy, seed=args.seed)
+                  headroom=args.headroom, policy=args.policy, seed=args.seed,
+                  engine=args.engine, memory_utilization=args.memory_utilization)
     rows = [(o.gpu, str(o.gpus), o.weight_dtype, fmt_number(o.max_rate_per_replica, 2),
              str(o.replicas), fmt_usd(o.usd_per_hour), fmt_usd(o.usd_per_million_output_tokens))
             for o in result.options]

@@ -61,6 +61,35 @@ def _run_gpus(args: argparse.Namespace) -> tuple[Any, str]:
     return data, text
 
 
+@command(COMMANDS, "engines", "list the serving-engine presets for --engine")
+def _run_engines(args: argparse.Namespace) -> tuple[Any, str]:
+    """List the serving-engine presets that --engine accepts: each one's scheduler, memory
+    fraction, request overhead and, per GPU generation and compute precision, its kernel
+    efficiencies and fixed costs. --json gives every value with its source."""
+    from ..engines import DEFAULT_ENGINE, list_engines
+
+    data, rows = [], []
+    for e in list_engines():
+        data.append({**jsonable(e), "default": e.id == DEFAULT_ENGINE})
+        s = e.scheduler
+        budget = s["large_gpu_max_num_batched_tokens"]
+        for r in e.efficiency_rows:
+            rows.append([
+                e.id + (" (default)" if e.id == DEFAULT_ENGINE else ""), s["policy"],
+                f"{s['large_gpu_max_num_seqs']}", "-" if budget is None else f"{budget}",
+                fmt_number(e.memory_utilization, 2),
+                fmt_duration(e.request_overhead_s, "ms", 0), f"{r.generation}/{r.precision}",
+                fmt_number(r.mbu, 2), fmt_number(r.mfu, 2), fmt_duration(r.step_s, "us", 0),
+                fmt_duration(r.layer_s, "us", 1), fmt_duration(r.moe_layer_s, "us", 1),
+                fmt_duration(r.allreduce_s, "us", 1),
+            ])
+    text = table(["engine", "policy", "max seqs", "tokens/step", "memory", "request",
+                  "gpu/precision", "mbu", "mfu", "per step", "per layer", "per MoE layer",
+                  "per all-reduce"], rows, right=set(range(2, 13)) - {6})
+    return data, text + ("\n(max seqs and tokens/step on GPUs of 70 GiB or more; smaller GPUs "
+                         "get smaller defaults, see --json)")
+
+
 @command(COMMANDS, "slos", "list the SLO presets for --slo")
 def _run_slos(args: argparse.Namespace) -> tuple[Any, str]:
     """List the latency targets (TTFT, TPOT, percentile) that `simulate --slo` accepts, with their

@@ -32,6 +32,7 @@ from ..validate import (
     positive_int,
     limit_rows,
     positive_number,
+    unit_interval,
 )
 
 Parse = Callable[[str], object]
@@ -73,6 +74,11 @@ def number(name: str, *, zero: bool = False) -> Parse:
 def share(name: str) -> Parse:
     """A fraction option in (0, 1], checked like the library's ``name``."""
     return _typed(name, float, fraction, "a number in (0, 1]")
+
+
+def unit_share(name: str) -> Parse:
+    """A number option in [0, 1], checked like the library's ``name``."""
+    return _typed(name, float, unit_interval, "a number in [0, 1]")
 
 
 def limits_text() -> str:

@@ -5,8 +5,8 @@ Options come in three nested groups, each an argparse parent parser:
 
 * ``model``: ``--model --weight-dtype --kv-dtype``;
 * ``hardware``: the above and ``--gpu --gpus``;
-* ``deployment``: the above and ``--compute-dtype --mbu --mfu --overhead-s``
-  (every command that times a step).
+* ``deployment``: the above and ``--engine --compute-dtype --mbu --mfu
+  --overhead-s`` (every command that times a step).
 
 :func:`deployment_from_args` turns the parsed options into one Deployment.
 
@@ -109,15 +109,26 @@ def _hardware_options(p: argparse.ArgumentParser) -> None:
                    help="GPUs in one tensor-parallel group (default: 1)")
 
 
+def add_engine_choice(p: argparse.ArgumentParser) -> None:
+    """``--engine ID``: the serving-engine preset (also for commands without the
+    ``deployment`` group, such as ``plan``)."""
+    from ..engines import DEFAULT_ENGINE, ENGINES
+
+    p.add_argument("--engine", default=None, choices=ENGINES, metavar="ID",
+                   help="serving-engine preset from `servecalc engines`: its scheduler, memory "
+                   f"fraction and efficiencies, one of %(choices)s (default: {DEFAULT_ENGINE})")
+
+
 def _efficiency_options(p: argparse.ArgumentParser) -> None:
+    add_engine_choice(p)
     p.add_argument("--compute-dtype", default="", choices=COMPUTE_DTYPES, metavar="D",
                    help="matmul precision: %(choices)s (default: follows the weights)")
     p.add_argument("--mbu", type=share("mbu"), default=None, metavar="X",
-                   help="memory-bandwidth utilization in (0, 1] (default: the step model's)")
+                   help="memory-bandwidth utilization in (0, 1] (default: the engine preset's)")
     p.add_argument("--mfu", type=share("mfu"), default=None, metavar="Y",
-                   help="FLOP utilization in (0, 1] (default: the step model's)")
+                   help="FLOP utilization in (0, 1] (default: the engine preset's)")
     p.add_argument("--overhead-s", type=number("overhead_s", zero=True), default=None, metavar="S",
-                   help="fixed seconds per step (default: the step model's)")
+                   help="fixed seconds per step (default: the engine preset's, per step and per layer)")
     p.add_argument("--calibration", default=None, metavar="FILE",
                    help="calibration JSON from `servecalc calibrate --json`: its fitted MBU, "
                    "MFU and overhead replace the defaults (explicit options still win)")
@@ -153,7 +164,7 @@ def deployment_from_args(args: argparse.Namespace) -> Deployment:
     return Deployment(
         model=args.model, gpu=args.gpu, gpus=args.gpus, weight_dtype=args.weight_dtype,
         kv_dtype=args.kv_dtype, compute_dtype=args.compute_dtype, mbu=args.mbu,
-        mfu=args.mfu, overhead_s=args.overhead_s, calibration=calibration,
+        mfu=args.mfu, overhead_s=args.overhead_s, calibration=calibration, engine=args.engine,
     )
 
 

@@ -20,13 +20,13 @@ def _configure(p: argparse.ArgumentParser) -> None:
     p.add_argument("--vllm-result", required=True, metavar="FILE",
                    help="JSON written by `vllm bench serve --save-result` (add --save-detailed "
                    "for per-request lengths)")
-    p.add_argument("--policy", default="continuous", choices=("static", "continuous", "chunked"),
-                   help="batching policy of the replay (default: continuous, as vLLM)")
+    p.add_argument("--policy", default=None, choices=("static", "continuous", "chunked"),
+                   help="batching policy of the replay (default: the engine preset's)")
     p.add_argument("--seed", type=count("seed", zero=True), default=0, metavar="S",
                    help="seed of the replayed arrival times (default: 0)")
-    p.add_argument("--max-batch", type=count("max_batch"), default=256, metavar="B",
+    p.add_argument("--max-batch", type=count("max_batch"), default=None, metavar="B",
                    help="most sequences in the engine at once (vLLM's --max-num-seqs, "
-                   "default: 256)")
+                   "default: the engine preset's for the GPU)")
 
 
 def _fmt(metric: str, value: float) -> str:

@@ -6,7 +6,7 @@ import argparse
 from typing import Any
 
 from ..units import fmt_duration, fmt_int, fmt_number
-from .capacity import add_engine_options, add_traffic_options
+from .capacity import add_engine_options, add_traffic_options, lengths_from_args, policy_label
 from .checks import count, number
 from .common import Command, command, deployment_from_args, jsonable, pairs
 
@@ -15,7 +15,10 @@ COMMANDS: dict[str, Command] = {}
 
 def _configure_simulate(p: argparse.ArgumentParser) -> None:
     p.add_argument("--rate", type=number("rate"), default=None, metavar="R",
-                   help="arrivals per second (required unless --trace)")
+                   help="arrivals per second (required unless --trace or --concurrency)")
+    p.add_argument("--concurrency", type=count("concurrency"), default=None, metavar="C",
+                   help="instead of a rate: C clients, each sending its next request when its "
+                   "previous one completes (vllm bench serve --max-concurrency, InferenceMAX)")
     p.add_argument("--requests", type=count("requests"), default=None, metavar="N",
                    help="requests to run (required unless --trace; with it: the first N)")
     add_engine_options(p)
@@ -28,31 +31,43 @@ def _configure_simulate(p: argparse.ArgumentParser) -> None:
 def _workload(args: argparse.Namespace) -> Any:
     from ..sim import gamma_workload
     from ..sim.traces import trace_workload
+    from ..sim.workload import closed_workload
 
     if args.trace is not None:
-        if args.rate is not None:
-            raise ValueError("--rate does not go with --trace (its arrivals are replayed; "
-                             "use --rate-scale X)")
+        if args.rate is not None or args.concurrency is not None:
+            raise ValueError("--rate and --concurrency do not go with --trace (its arrivals are "
+                             "replayed; use --rate-scale X)")
         return trace_workload(args.trace, rate_scale=args.rate_scale, requests=args.requests)
-    if args.rate is None or args.requests is None:
-        raise ValueError("--rate and --requests are required without --trace")
     if args.rate_scale != 1.0:
         raise ValueError("--rate-scale goes with --trace; without it, set --rate")
-    return gamma_workload(args.rate, args.requests, cv=args.arrival_cv, prompt=args.prompt,
-                          output=args.output, seed=args.seed)
+    prompt, output = lengths_from_args(args)
+    if args.concurrency is not None:
+        if args.rate is not None or args.requests is None:
+            raise ValueError("--concurrency takes --requests N and no --rate (clients send "
+                             "when their previous request completes)")
+        return closed_workload(args.concurrency, args.requests, prompt=prompt, output=output,
+                               seed=args.seed)
+    if args.rate is None or args.requests is None:
+        raise ValueError("--rate and --requests (or --concurrency and --requests) are "
+                         "required without --trace")
+    return gamma_workload(args.rate, args.requests, cv=args.arrival_cv, prompt=prompt,
+                          output=output, seed=args.seed)
 
 
 @command(COMMANDS, "simulate", "simulate a replica under Poisson, bursty or recorded load",
          options="deployment", configure=_configure_simulate)
 def _run_simulate(args: argparse.Namespace) -> tuple[Any, str]:
     """Discrete-event simulation of one replica serving N requests arriving at R per second
-    (Poisson, or gamma gaps with --arrival-cv), or a recorded trace (--trace): TTFT, TPOT and
-    end-to-end percentiles, throughput and goodput."""
+    (Poisson, or gamma gaps with --arrival-cv), from C clients in a closed loop
+    (--concurrency), or a recorded trace (--trace): TTFT (from the client's send), TPOT and
+    end-to-end percentiles as vLLM's benchmark defines them, throughput, tokens/s per user
+    and goodput, under the engine preset's scheduler and efficiencies (--engine)."""
     from ..sim import Engine, simulate
 
     work = _workload(args)
     engine = Engine(deployment_from_args(args), max_batch=args.max_batch,
-                    max_batched_tokens=args.max_batched_tokens)
+                    max_batched_tokens=args.max_batched_tokens,
+                    memory_utilization=args.memory_utilization)
     r = simulate(engine, work, policy=args.policy, slo=args.slo)
 
     def row(name: str, s: Any, unit: str, digits: int) -> tuple[str, str]:
@@ -62,7 +77,7 @@ def _run_simulate(args: argparse.Namespace) -> tuple[Any, str]:
                                 for k in ("p50", "p90", "p99")))
 
     text = (
-        f"{fmt_int(r.requests)} requests, {work.description}, {args.policy} batching, "
+        f"{fmt_int(r.requests)} requests, {work.description}, {policy_label(args, engine)}, "
         f"seed {args.seed}\n"
         + pairs([
             row("time to first token", r.ttft_s, "ms", 1),
@@ -70,6 +85,8 @@ def _run_simulate(args: argparse.Namespace) -> tuple[Any, str]:
             row("end to end", r.e2e_s, "s", 3),
             ("throughput", f"{fmt_number(r.throughput_tokens_per_s, 1)} output tokens/s, "
                            f"{fmt_number(r.requests_per_s, 3)} requests/s"),
+            ("per user", f"{fmt_number(r.interactivity_tokens_per_s_per_user, 1)} output "
+                         "tokens/s (median request)"),
             ("goodput", f"{fmt_number(r.goodput_requests_per_s, 3)} requests/s within "
                         f"{r.slo.name}"),
             ("mean batch", f"{fmt_number(r.mean_batch, 1)} (peak {fmt_int(r.peak_batch)})"),

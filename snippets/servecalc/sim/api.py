@@ -39,7 +39,7 @@ def simulate(
     engine: Engine,
     workload: Workload,
     *,
-    policy: str = "continuous",
+    policy: str | None = None,
     slo: str | Slo = DEFAULT_SLO,
     chart_points: int = 300,
     progress: Callable[[float], object] | None = None,
@@ -73,42 +73,80 @@ def _simulate(engine: Engine, workload: Workload, *, policy: str, slo: str | Slo
         raise ValueError(f"engine must be a servecalc.sim.Engine, got {engine!r}")
     if not isinstance(workload, Workload):
         raise ValueError(f"workload must be a servecalc.sim.Workload, got {workload!r}")
-    choice("policy", policy, POLICIES)
+    policy = engine.policy if policy is None else choice("policy", policy, POLICIES)
     target = get_slo(slo)
     positive_int("chart_points", chart_points)
     if progress is not None and not callable(progress):
         raise ValueError(f"progress must be a callable taking a fraction, or None, got {progress!r}")
     rec = run_policy(engine, workload, policy, progress=progress, fast=fast)
-    return build_result(engine, workload, rec, policy, target, chart_points)
+    sent = Workload(tuple(rec.sends), workload.prompts, workload.outputs,
+                    workload.description, workload.concurrency)
+    return build_result(engine, sent, rec, policy, target, chart_points)
 
 
-def run_policy(engine: Engine, workload: Workload, policy: str, *,
+def run_policy(engine: Engine, workload: Workload, policy: str | None = None, *,
                progress: Callable[[float], object] | None = None, fast: bool = True) -> Recorder:
     """The bare run: per-request times and per-step records, not summarised
     (for searches that simulate many times, such as :mod:`servecalc.slo_capacity`).
+    ``policy`` left at ``None`` is the engine preset's. The recorder's ``sends``
+    are the times the clients sent each request (the workload's arrivals, or a
+    closed loop's sends); the engine sees each ``engine.request_overhead_s`` later.
 
     >>> from servecalc.sim.workload import make_workload
-    >>> rec = run_policy(Engine("llama-3.1-8b", "h100-sxm"), make_workload([0.0], [100], [3]),
-    ...                  "continuous")
+    >>> rec = run_policy(Engine("llama-3.1-8b", "h100-sxm", engine="ideal"),
+    ...                  make_workload([0.0], [100], [3]), "continuous")
     >>> rec.done, len(rec.step_len), rec.extra_steps      # alone: its 3 steps as 1 record
     (1, 1, 2)
     """
+    policy = engine.policy if policy is None else policy
     check_fits(engine, workload)
     rec = Recorder(len(workload), progress)
-    if fast and engine.max_batch == 1:
-        run_single(engine, workload, rec, policy)
+    work = _engine_side(engine, workload, rec)
+    if fast and engine.max_batch == 1 and workload.concurrency is None:
+        run_single(engine, work, rec, policy)
     elif policy in LONE_POLICIES:
-        RUNNERS[policy](engine, workload, rec, lone=fast)
+        RUNNERS[policy](engine, work, rec, lone=fast)
     else:
-        RUNNERS[policy](engine, workload, rec)
+        RUNNERS[policy](engine, work, rec)
     rec.close()
     return rec
+
+
+def _engine_side(engine: Engine, workload: Workload, rec: Recorder) -> Workload:
+    """The workload as the engine sees it: each send plus the request overhead. A
+    closed loop's arrivals are filled in as its requests complete (``inf`` until then:
+    the policies' loops read them in order)."""
+    overhead = engine.request_overhead_s
+    c = workload.concurrency
+    if c is None:
+        rec.sends = workload.arrivals
+        if not overhead:
+            return workload
+        arrivals: list[float] | tuple[float, ...] = tuple(t + overhead for t in workload.arrivals)
+    else:
+        n = len(workload)
+        sends = [0.0] * min(c, n) + [math.inf] * max(0, n - c)
+        arrivals = [t + overhead for t in sends]
+        rec.sends = sends
+        issued = [min(c, n)]
+
+        def on_finish(count: int, at: float) -> None:
+            for _ in range(count):
+                i = issued[0]
+                if i < n:
+                    sends[i] = at
+                    arrivals[i] = at + overhead
+                    issued[0] = i + 1
+
+        rec.on_finish = on_finish
+    return Workload(arrivals, workload.prompts, workload.outputs,  # type: ignore[arg-type]
+                    workload.description)
 
 
 def saturation_rate(
     engine: Engine,
     *,
-    policy: str = "continuous",
+    policy: str | None = None,
     prompt: int | str | Lengths = 512,
     output: int | str | Lengths = 256,
     requests: int | None = None,
@@ -129,7 +167,7 @@ def saturation_rate(
     """
     if not isinstance(engine, Engine):
         raise ValueError(f"engine must be a servecalc.sim.Engine, got {engine!r}")
-    choice("policy", policy, POLICIES)
+    policy = engine.policy if policy is None else choice("policy", policy, POLICIES)
     count = max(256, 8 * engine.max_batch) if requests is None else positive_int(
         "requests", requests)
     if count < 4:
@@ -152,7 +190,7 @@ def simulate_poisson(
     requests: int,
     prompt: int | str | Lengths = 512,
     output: int | str | Lengths = 256,
-    policy: str = "continuous",
+    policy: str | None = None,
     seed: int = 0,
     slo: str | Slo = DEFAULT_SLO,
     chart_points: int = 300,
@@ -172,7 +210,7 @@ def simulate_poisson(
     positive_number("rate", rate)
     allowed = ("gpus", "weight_dtype", "kv_dtype", "max_batch", "max_batched_tokens",
                "block_size", "memory_utilization", "reserve_bytes", "kv_blocks", "mbu", "mfu",
-               "overhead_s")
+               "overhead_s", "engine", "request_overhead_s")
     for key in engine_options:
         if key not in allowed:
             listed = ", ".join(allowed)

@@ -16,10 +16,11 @@ from collections.abc import Callable
 
 from ..capacity import fit_deployment
 from ..deployment import Deployment
+from ..engines import get_engine
 from ..gpus import GpuSpec
 from ..models import ModelSpec
 from ..step import StepModel
-from ..validate import positive_int
+from ..validate import non_negative_number, positive_int
 from .workload import Workload
 
 POLICIES = ("static", "continuous", "chunked")
@@ -38,7 +39,11 @@ class Engine:
     ``kv_blocks`` overrides the pool size computed from memory (useful to
     study preemption, or to study scheduling alone). ``max_batched_tokens``:
     see :mod:`servecalc.sim` (``None`` means no limit for ``continuous`` and
-    :data:`DEFAULT_CHUNK_TOKENS` for ``chunked``).
+    :data:`DEFAULT_CHUNK_TOKENS` for ``chunked``). ``max_batch``,
+    ``max_batched_tokens``, ``memory_utilization`` and ``request_overhead_s``
+    left at ``None`` take the ``engine`` preset's values
+    (:mod:`servecalc.engines`), as does the policy :func:`~servecalc.sim.simulate`
+    runs by default.
 
     >>> Engine("llama-3.1-8b", "h100-sxm", kv_blocks=100).kv_tokens
     1600
@@ -52,21 +57,41 @@ class Engine:
         gpus: int = 1,
         weight_dtype: str = "bf16",
         kv_dtype: str = "bf16",
-        max_batch: int = DEFAULT_MAX_BATCH,
+        max_batch: int | None = None,
         max_batched_tokens: int | None = None,
         block_size: int = 16,
-        memory_utilization: float = 0.9,
+        memory_utilization: float | None = None,
         reserve_bytes: int | None = None,
         kv_blocks: int | None = None,
         mbu: float | None = None,
         mfu: float | None = None,
         overhead_s: float | None = None,
+        engine: str | None = None,
+        request_overhead_s: float | None = None,
     ) -> None:
         if not isinstance(model, Deployment):
             model = Deployment(model=model, gpu=gpu, gpus=gpus, weight_dtype=weight_dtype,
-                               kv_dtype=kv_dtype, mbu=mbu, mfu=mfu, overhead_s=overhead_s)
+                               kv_dtype=kv_dtype, mbu=mbu, mfu=mfu, overhead_s=overhead_s,
+                               engine=engine)
             gpu = None
+        elif engine is not None:
+            model = model.replace(engine=engine)
         self.step_model = StepModel(model, gpu)
+        preset = self.preset = get_engine(self.step_model.deployment.engine)
+        hardware = self.step_model.gpu
+        #: The scheduler policy the engine preset runs (what ``simulate`` uses by default).
+        self.policy = preset.policy
+        if max_batch is None:
+            max_batch = preset.max_num_seqs(hardware)
+        if max_batched_tokens is None:
+            max_batched_tokens = preset.max_num_batched_tokens(hardware)
+        if memory_utilization is None:
+            memory_utilization = preset.memory_utilization
+        self.memory_utilization = memory_utilization
+        #: Seconds each request spends before the engine sees it (in a client's TTFT).
+        self.request_overhead_s = (preset.request_overhead_s if request_overhead_s is None
+                                   else non_negative_number("request_overhead_s",
+                                                            request_overhead_s))
         self.max_batch = positive_int("max_batch", max_batch)
         self.block_size = positive_int("block_size", block_size)
         if max_batched_tokens is not None:
@@ -118,6 +143,8 @@ class Recorder:
         self.finish = [-1.0] * n
         self.start = [-1.0] * n
         self.done = 0
+        #: When the clients sent each request (set by the run: arrivals or closed-loop sends).
+        self.sends: tuple[float, ...] | list[float] = ()
         self.preemptions = 0
         # Steps beyond the records (a lone request's steps, or a stretch of decoding
         # summed at once, are one record), and the most blocks held, where a record
@@ -135,6 +162,8 @@ class Recorder:
         self._append_blocks = self.step_blocks.append
         self._append_waiting = self.step_waiting.append
         self._progress = progress
+        #: Called with (count, time) at each completion: a closed loop's next sends.
+        self.on_finish: Callable[[int, float], object] | None = None
         self.next_report = n / 100 if progress else math.inf
 
     def step(self, start: float, length: float, batch: int, blocks: int, waiting: int) -> None:
@@ -145,8 +174,11 @@ class Recorder:
         self._append_blocks(blocks)
         self._append_waiting(waiting)
 
-    def finished(self, count: int) -> None:
-        """Count ``count`` completions; report progress at most ~100 times."""
+    def finished(self, count: int, at: float = 0.0) -> None:
+        """Count ``count`` completions at time ``at``; report progress at most ~100 times
+        (and tell a closed loop, :attr:`on_finish`, when its clients send again)."""
+        if self.on_finish is not None:
+            self.on_finish(count, at)
         self.done += count
         if self.done >= self.next_report:
             while self.next_report <= self.done:

@@ -306,3 +306,33 @@ def as_lengths(name: str, value: int | str | Lengths) -> Lengths:
             raise ValueError(f"{name}: {exc}") from None
         raise error from None
     raise error
+
+
+def range_ratio(name: str, value: int | str | Lengths, ratio: float) -> Lengths:
+    """``value`` tokens drawn as vLLM's random dataset draws them with
+    ``--random-range-ratio``: integers uniform between ``int(ratio x N)`` and ``N``
+    (the form ``benchmark_serving.py`` and InferenceMAX use; at least 1). A ratio of 1
+    keeps ``N`` fixed; only a fixed count takes a ratio below 1.
+
+    >>> range_ratio("prompt", 1000, 0.8)
+    Uniform(low=800, high=1000)
+    >>> range_ratio("output", "256", 1.0)
+    Fixed(value=256)
+    >>> range_ratio("prompt", "uniform:10-20", 0.5)
+    Traceback (most recent call last):
+        ...
+    ValueError: random_range_ratio applies to a fixed prompt (N tokens), got Uniform(low=10, high=20)
+    >>> range_ratio("prompt", 1000, 1.5)
+    Traceback (most recent call last):
+        ...
+    ValueError: random_range_ratio must be a number in [0, 1], got 1.5
+    """
+    lengths = as_lengths(name, value)
+    if not is_number(ratio) or not 0 <= ratio <= 1:
+        raise ValueError(f"random_range_ratio must be a number in [0, 1], got {describe(ratio)}")
+    if ratio == 1:
+        return lengths
+    if not isinstance(lengths, Fixed):
+        raise ValueError(f"random_range_ratio applies to a fixed {name} (N tokens), "
+                         f"got {lengths!r}")
+    return Uniform(max(1, int(ratio * lengths.value)), lengths.value)

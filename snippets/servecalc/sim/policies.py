@@ -94,7 +94,7 @@ def run_static(engine: Engine, work: Workload, rec: Recorder) -> None:
             now += dt
         for i in group:
             rec.finish[i] = now
-        rec.finished(size)
+        rec.finished(size, now)
 
 
 def _admit_prefill_first(engine: Engine, run: RunningSet, work: Workload) -> list[int]:

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 
 from ..slo import Slo
 from .engine import Engine, Recorder
-from .stats import Percentiles, TimelinePoint, summarize, timeline, within_slo
+from .stats import Percentiles, TimelinePoint, percentile, summarize, timeline, within_slo
 from .workload import Workload
 
 
@@ -21,6 +21,18 @@ class SimResult:
     requests that met ``slo`` (TTFT and TPOT both within its limits).
     ``mean_batch`` is the time-weighted mean number of sequences in the engine
     while it was busy.
+
+    Named as vLLM's benchmark (``vllm bench serve``) names them: ``ttft_s`` from
+    the client's send (the engine preset's request overhead included) to the
+    first token; ``tpot_s``, per request, ``(e2e - ttft) / (output tokens - 1)``,
+    requests of one output token left out; ``itl_mean_s``, the mean gap between
+    consecutive tokens over every request's gaps (the token-weighted mean TPOT;
+    the simulator does not keep each gap, so ITL has no percentiles here).
+    ``interactivity_tokens_per_s_per_user`` is the median over requests of
+    their output tokens per second after the first (``1 / TPOT``);
+    ``input_throughput_tokens_per_s`` and ``output_throughput_tokens_per_s``
+    count prompt and output tokens over ``duration_s``. ``concurrency`` is the
+    closed loop's client count (None for an open arrival stream).
     """
 
     policy: str
@@ -48,6 +60,12 @@ class SimResult:
     first_token_s: tuple[float, ...] = field(repr=False)
     finish_s: tuple[float, ...] = field(repr=False)
     start_s: tuple[float, ...] = field(repr=False)
+    concurrency: int | None = None
+    input_tokens: int = 0
+    input_throughput_tokens_per_s: float = 0.0
+    output_throughput_tokens_per_s: float = 0.0
+    interactivity_tokens_per_s_per_user: float = 0.0
+    itl_mean_s: float = 0.0
 
     def to_dict(self, *, timeline: bool = False) -> dict:
         """Plain JSON types: the CLI's ``--json`` output (timeline on request)."""
@@ -72,6 +90,11 @@ class SimResult:
             "peak_batch": self.peak_batch,
             "kv_blocks": self.kv_blocks,
             "peak_kv_utilization": self.peak_kv_utilization,
+            "concurrency": self.concurrency,
+            "input_throughput_tokens_per_s": self.input_throughput_tokens_per_s,
+            "output_throughput_tokens_per_s": self.output_throughput_tokens_per_s,
+            "interactivity_tokens_per_s_per_user": self.interactivity_tokens_per_s_per_user,
+            "itl_mean_s": self.itl_mean_s,
         }
         if timeline:
             data["timeline"] = [
@@ -97,6 +120,10 @@ def build_result(engine: Engine, work: Workload, rec: Recorder, policy: str, tar
     duration = end - arrivals[0]
     output_tokens = work.output_tokens
     met = within_slo(ttft, tpot_all, target)
+    gaps = math.fsum([finish[i] - first[i] for i in range(n) if outputs[i] > 1])
+    gap_count = sum(outputs[i] - 1 for i in range(n) if outputs[i] > 1)
+    speeds = [1.0 / t for t in tpot if t > 0]
+    input_tokens = sum(work.prompts)
     busy = math.fsum(rec.step_len)
     weighted = math.fsum([b * d for b, d in zip(rec.step_batch, rec.step_len)])
     return SimResult(
@@ -127,4 +154,10 @@ def build_result(engine: Engine, work: Workload, rec: Recorder, policy: str, tar
         first_token_s=tuple(first),
         finish_s=tuple(finish),
         start_s=tuple(start),
+        concurrency=work.concurrency,
+        input_tokens=input_tokens,
+        input_throughput_tokens_per_s=input_tokens / duration,
+        output_throughput_tokens_per_s=output_tokens / duration,
+        interactivity_tokens_per_s_per_user=percentile(speeds, 50) if speeds else 0.0,
+        itl_mean_s=gaps / gap_count if gap_count else 0.0,
     )

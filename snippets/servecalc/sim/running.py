@@ -121,7 +121,7 @@ class RunningSet:
         rec.step(now, total, 1, lone_blocks(prompt, output, self.bs), 0)
         rec.extra_steps += steps - 1
         rec.peak_blocks = max(rec.peak_blocks, lone_peak_blocks(prompt, output, self.bs))
-        rec.finished(1)
+        rec.finished(1, end)
         return end
 
     def take(self, tokens: int) -> bool:
@@ -177,7 +177,7 @@ class RunningSet:
             self.state[i] = DONE
             rec.finish[i] = now
             self.used -= -(-kv_tokens // self.bs)
-            rec.finished(1)
+            rec.finished(1, now)
             return
         k = self.k
         self.state[i] = RUNNING
@@ -218,7 +218,8 @@ class RunningSet:
         def elapsed(j: int) -> float:          # seconds of the next j steps
             return j * (f + g * context) + half * j * (j - 1)
 
-        if self.arrived < len(self.arrivals):  # steps that start before the next arrival
+        if self.arrived < len(self.arrivals) and self.arrivals[self.arrived] < math.inf:
+            # steps that start before the next arrival (a closed loop's unsent ones are inf)
             gap = self.arrivals[self.arrived] - now
             if half > 0:
                 b = f + g * context - half
@@ -268,5 +269,5 @@ class RunningSet:
                     self.used -= -(-held // bs)
                     count += 1
             if count:
-                self.rec.finished(count)
+                self.rec.finished(count, now)
         self.k = k + 1

@@ -42,12 +42,18 @@ from .lengths import Fixed, Lengths, Uniform, as_lengths, gamma
 
 @dataclass(frozen=True)
 class Workload:
-    """Requests in arrival order: ``arrivals[i]`` (seconds), ``prompts[i]``, ``outputs[i]``."""
+    """Requests in arrival order: ``arrivals[i]`` (seconds), ``prompts[i]``, ``outputs[i]``.
+
+    ``concurrency`` set (see :func:`closed_workload`) makes it a closed loop:
+    that many clients, each sending its next request the moment its previous
+    one completes; ``arrivals`` are then ignored (all zero).
+    """
 
     arrivals: tuple[float, ...]
     prompts: tuple[int, ...]
     outputs: tuple[int, ...]
     description: str = ""
+    concurrency: int | None = None
 
     def __len__(self) -> int:
         return len(self.arrivals)
@@ -190,6 +196,35 @@ def gamma_workload(
         _draw(outputs_spec, random.Random(3 * seed + 2), n),
         f"{kind}, prompt {prompts_spec.describe()}, output {outputs_spec.describe()}",
     )
+
+
+def closed_workload(
+    concurrency: int,
+    requests: int,
+    *,
+    prompt: int | str | Lengths = 512,
+    output: int | str | Lengths = 256,
+    seed: int = 0,
+) -> Workload:
+    """``requests`` requests from ``concurrency`` clients in a closed loop: each client
+    sends its next request when its previous one completes, with no think time, as
+    ``vllm bench serve --max-concurrency C`` (with an unlimited request rate),
+    genai-perf's concurrency mode and InferenceMAX drive a server. Lengths are drawn
+    exactly as :func:`burst_workload` draws them.
+
+    >>> w = closed_workload(4, 10, prompt=100, output=20, seed=1)
+    >>> w.concurrency, len(w), w.description
+    (4, 10, '4 concurrent clients, prompt 100, output 20')
+    >>> closed_workload(0, 10)
+    Traceback (most recent call last):
+        ...
+    ValueError: concurrency must be an integer >= 1, got 0
+    """
+    c = positive_int("concurrency", concurrency)
+    burst = burst_workload(requests, prompt=prompt, output=output, seed=seed)
+    kinds = burst.description.split(", ", 1)[1]
+    return Workload(burst.arrivals, burst.prompts, burst.outputs,
+                    f"{c} concurrent clients, {kinds}", c)
 
 
 def burst_workload(

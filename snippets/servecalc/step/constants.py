@@ -48,6 +48,7 @@ Communication constants and their sources are in :mod:`servecalc.step.comm`.
 from __future__ import annotations
 
 from ..deployment import Deployment
+from ..engines import get_engine
 from ..precision import bits
 from ..validate import instance
 
@@ -62,19 +63,36 @@ PHASES = ("prefill", "decode")
 
 def efficiencies(d: Deployment) -> tuple[float, float, float]:
     """``(mbu, mfu, overhead_s)`` of a deployment: its own value, else its
-    calibration's, else the default.
+    calibration's, else its engine preset's (:mod:`servecalc.engines`) for its GPU
+    generation and compute precision. A preset's overhead is its fixed cost per
+    step plus its cost per layer (and per MoE layer) times the model's layers.
 
-    >>> efficiencies(Deployment(model="llama-3.1-8b", gpu="h100-sxm", mfu=0.5))
+    >>> efficiencies(Deployment(model="llama-3.1-8b", gpu="h100-sxm", mfu=0.5, engine="ideal"))
     (0.62, 0.5, 0.0003)
     """
     cal = instance("d", d, Deployment).calibration
     fitted = (cal.mbu, cal.mfu, cal.overhead_s) if cal is not None else (None, None, None)
+    row = get_engine(d.engine).efficiency(d.gpu, d.compute_dtype)
+    spec = d.model
+    moe_layers = spec.num_layers - spec.first_dense_layers if spec.num_experts else 0
+    preset_overhead = row.step_s + row.layer_s * spec.num_layers + row.moe_layer_s * moe_layers
     chosen = []
     for own, calibrated, default in zip((d.mbu, d.mfu, d.overhead_s), fitted,
-                                        (DEFAULT_MBU, DEFAULT_MFU, DEFAULT_OVERHEAD_S)):
+                                        (row.mbu, row.mfu, preset_overhead)):
         chosen.append(own if own is not None else calibrated if calibrated is not None
                       else default)
     return chosen[0], chosen[1], chosen[2]
+
+
+def allreduce_extra_s(d: Deployment) -> float:
+    """Latency the engine preset adds to each tensor-parallel all-reduce (0 on one GPU).
+
+    >>> allreduce_extra_s(Deployment(model="llama-3.1-8b", gpu="h100-sxm", engine="ideal"))
+    0.0
+    """
+    if d.gpus == 1:
+        return 0.0
+    return get_engine(d.engine).efficiency(d.gpu, d.compute_dtype).allreduce_s
 
 
 def weight_only(d: Deployment) -> bool:

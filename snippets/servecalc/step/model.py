@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from ..deployment import Deployment, DeploymentLike, GpuLike, as_deployment
 from ..validate import non_negative_int, positive_int
 from .comm import ACTIVATION_BYTES, allreduce_s
-from .constants import WEIGHT_ONLY_COMPUTE_FRACTION, efficiencies, weight_only
+from .constants import WEIGHT_ONLY_COMPUTE_FRACTION, allreduce_extra_s, efficiencies, weight_only
 from .shape import shape_of, window_sum
 
 
@@ -144,6 +144,7 @@ class StepModel:
         self.ridge_point = c.peak_flops_per_s / c.bandwidth_bytes_per_s
         self._layers = c.layers_full + c.layers_window
         self._allreduces = 2 * self._layers if n > 1 else 0
+        self._allreduce_extra = allreduce_extra_s(d)
         self._message_per_token = c.hidden * ACTIVATION_BYTES
         # Per decode batch size: the terms that do not depend on the context.
         self._decode_fixed: dict[int, tuple[float, float, float, float]] = {}
@@ -173,13 +174,14 @@ class StepModel:
 
     def comm_time_s(self, tokens: int) -> float:
         """Seconds of the step's tensor-parallel all-reduces (two per layer) over
-        ``tokens`` tokens; 0 on one GPU."""
+        ``tokens`` tokens, each with the engine preset's added latency; 0 on one GPU."""
         if not self._allreduces:
             return 0.0
         seconds = self._comm.get(tokens)
         if seconds is None:
-            seconds = self._comm[tokens] = self._allreduces * allreduce_s(
+            seconds = self._comm[tokens] = self._allreduces * (allreduce_s(
                 tokens * self._message_per_token, self.gpus, self._c.interconnect_bytes_per_s)
+                + self._allreduce_extra)
         return seconds
 
     def _kv_token_layers(self, tokens_full: float, tokens_window: float) -> float:

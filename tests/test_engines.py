@@ -1,0 +1,169 @@
+"""Engine presets, fixed-concurrency runs and the benchmark predictions (issue 19)."""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+
+import pytest
+
+from servecalc.benchmarks import predict
+from servecalc.cli import main
+from servecalc.deployment import Deployment
+from servecalc.engines import ENGINES, capture_sizes, get_engine, list_engines
+from servecalc.sim import Engine, poisson_workload, simulate
+from servecalc.sim.lengths import Uniform
+from servecalc.sim.workload import closed_workload
+from servecalc.step import StepModel
+
+DATE = re.compile(r"^\d{4}-\d{2}")
+
+
+def test_every_preset_value_has_a_source() -> None:
+    assert set(ENGINES) >= {"ideal", "vllm", "sglang", "trtllm"}
+    for e in list_engines():
+        assert e.scheduler["source"] and DATE.match(e.scheduler["source_date"]), e.id
+        assert e.memory_source and e.request_source, e.id
+        assert e.capture["source"] and DATE.match(e.capture["source_date"]), e.id
+        for row in e.efficiency_rows:
+            assert row.source and DATE.match(row.source_date), (e.id, row)
+            if row.source.startswith("fitted"):
+                # a fitted row names the measurements and their date
+                assert "fitted to" in row.source and re.search(r"\d{4}", row.source)
+
+
+def test_vllm_capture_sizes_follow_its_rule() -> None:
+    # vLLM: 1, 2, 4, steps of 8 below 256, then steps of 16 up to min(2 x max_num_seqs, 512)
+    sizes = capture_sizes(1024)
+    assert sizes[:4] == (1, 2, 4, 8)
+    assert all(b - a == 8 for a, b in zip(sizes[3:], sizes[4:]) if b <= 256)
+    assert all(b - a == 16 for a, b in zip(sizes, sizes[1:]) if a >= 256)
+    assert sizes[-1] == 512
+    assert capture_sizes(100)[-1] == 200
+
+
+def test_vllm_defaults_depend_on_gpu_memory() -> None:
+    v = get_engine("vllm")
+    # vLLM get_batch_defaults: >= 70 GiB and not A100 -> 8192 tokens, 1024 sequences
+    assert (v.max_num_seqs("h100-sxm"), v.max_num_batched_tokens("h100-sxm")) == (1024, 8192)
+    assert (v.max_num_seqs("a100-80gb"), v.max_num_batched_tokens("a100-80gb")) == (256, 2048)
+    e = Engine("llama-3.1-8b", "h100-sxm", engine="vllm")
+    assert (e.policy, e.max_batch, e.max_batched_tokens) == ("chunked", 1024, 8192)
+
+
+def test_concurrency_one_by_hand() -> None:
+    """One client: TTFT = request overhead + one prefill step; TPOT = the decode steps."""
+    prompt, output = 1000, 50
+    engine = Engine("llama-3.1-70b", "h100-sxm", gpus=4, engine="vllm")
+    sm = StepModel(engine.step_model.deployment)
+    r = simulate(engine, closed_workload(1, 5, prompt=prompt, output=output))
+    ttft = engine.request_overhead_s + sm.prefill_time_s(prompt)
+    decode = math.fsum(sm.decode_time_s(1, prompt + j) for j in range(1, output))
+    assert engine.request_overhead_s > 0
+    assert r.ttft_s.mean == pytest.approx(ttft, rel=1e-9)
+    assert r.tpot_s.mean == pytest.approx(decode / (output - 1), rel=1e-9)
+    # the client sends again when it is answered: five requests back to back
+    assert r.duration_s == pytest.approx(5 * (ttft + decode), rel=1e-9)
+    assert r.interactivity_tokens_per_s_per_user == pytest.approx((output - 1) / decode)
+
+
+@pytest.mark.parametrize("engine_id", ["ideal", "vllm"])
+@pytest.mark.parametrize("clients", [4, 32])
+def test_littles_law_in_a_closed_loop(engine_id: str, clients: int) -> None:
+    engine = Engine("llama-3.1-8b", "h100-sxm", engine=engine_id)
+    work = closed_workload(clients, 30 * clients, prompt=Uniform(200, 1000),
+                           output=Uniform(50, 300), seed=3)
+    r = simulate(engine, work, chart_points=1)
+    # concurrency = throughput x mean time in the system (the drain at the end is ~1/30)
+    assert r.requests_per_s * r.e2e_s.mean == pytest.approx(clients, rel=0.05)
+    assert r.concurrency == clients
+    assert r.peak_batch <= clients
+
+
+def test_request_overhead_delays_first_tokens_only() -> None:
+    work = poisson_workload(0.5, 20, prompt=200, output=20, seed=1)
+    base = simulate(Engine("llama-3.1-8b", "h100-sxm", engine="vllm", request_overhead_s=0.0),
+                    work)
+    late = simulate(Engine("llama-3.1-8b", "h100-sxm", engine="vllm", request_overhead_s=0.05),
+                    work)
+    assert late.ttft_s.p50 == pytest.approx(base.ttft_s.p50 + 0.05, rel=1e-6)
+    assert late.tpot_s.p50 == pytest.approx(base.tpot_s.p50, rel=1e-9)
+
+
+def test_presets_change_the_step_time() -> None:
+    ideal = StepModel(Deployment(model="deepseek-r1", gpu="b200", gpus=8, weight_dtype="fp8",
+                                 engine="ideal"))
+    vllm = StepModel(Deployment(model="deepseek-r1", gpu="b200", gpus=8, weight_dtype="fp8",
+                                engine="vllm"))
+    # per-layer and per-MoE-layer launch costs: a one-sequence decode step costs more
+    assert vllm.overhead_s > 10 * ideal.overhead_s
+    assert vllm.decode_time_s(1, 1000) > ideal.decode_time_s(1, 1000)
+
+
+def test_predict_fixed_concurrency_and_max_throughput() -> None:
+    row = {"kind": "fixed_concurrency", "model": "llama-3.1-8b", "gpu": "h100-sxm", "gpus": 2,
+           "tp": 1, "weight_precision": "fp8", "kv_precision": None, "input_tokens": 500,
+           "output_tokens": 100, "concurrency": 8, "engine": "vllm"}
+    one = predict({**row, "gpus": 1, "concurrency": 4})
+    two = predict(row)             # two replicas of one GPU, four clients each
+    assert two["output_tokens_per_s_per_gpu"] == pytest.approx(
+        one["output_tokens_per_s_per_gpu"], rel=1e-9)
+    top = predict({**row, "kind": "max_throughput", "concurrency": None})
+    assert set(top) == {"output_tokens_per_s_per_gpu"}
+    assert top["output_tokens_per_s_per_gpu"] > two["output_tokens_per_s_per_gpu"]
+
+
+def run(capsys, *argv: str) -> tuple[int, str, str]:
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_engines_command(capsys) -> None:
+    code, out, _ = run(capsys, "engines", "--json")
+    assert code == 0
+    data = json.loads(out)
+    assert [e["id"] for e in data] == list(ENGINES)
+    assert sum(e["default"] for e in data) == 1
+    code, out, _ = run(capsys, "engines")
+    assert code == 0 and "vllm" in out and "per MoE layer" in out
+
+
+def test_simulate_concurrency_json(capsys) -> None:
+    code, out, err = run(capsys, "simulate", "--model", "llama-3.1-8b", "--gpu", "h100-sxm",
+                         "--concurrency", "4", "--requests", "40", "--prompt", "500",
+                         "--output", "100", "--random-range-ratio", "0.8", "--engine", "vllm",
+                         "--memory-utilization", "0.8", "--json")
+    assert code == 0, err
+    data = json.loads(out)
+    assert data["concurrency"] == 4
+    for key in ("input_throughput_tokens_per_s", "output_throughput_tokens_per_s",
+                "interactivity_tokens_per_s_per_user"):
+        assert data[key] > 0
+    assert data["policy"] == "chunked"
+
+
+@pytest.mark.parametrize("argv, option", [
+    (["--engine", "tgi"], "--engine"),
+    (["--memory-utilization", "1.2"], "--memory-utilization"),
+    (["--random-range-ratio", "-1"], "--random-range-ratio"),
+    (["--concurrency", "0"], "--concurrency"),
+])
+def test_bad_engine_options_exit_2(capsys, argv: list[str], option: str) -> None:
+    code, _, err = run(capsys, "simulate", "--model", "llama-3.1-8b", "--gpu", "h100-sxm",
+                       "--requests", "10", "--rate", "1", *argv)
+    assert code == 2
+    assert option in err
+
+
+def test_concurrency_and_rate_exclude_each_other(capsys) -> None:
+    code, _, err = run(capsys, "simulate", "--model", "llama-3.1-8b", "--gpu", "h100-sxm",
+                       "--requests", "10", "--rate", "1", "--concurrency", "2")
+    assert code == 2 and "--concurrency" in err
+
+
+@pytest.mark.parametrize("command", ["step", "latency", "cost", "capacity", "plan", "simulate"])
+def test_every_timing_command_takes_engine(capsys, command: str) -> None:
+    code, out, _ = run(capsys, command, "--help")
+    assert code == 0 and "--engine" in out
