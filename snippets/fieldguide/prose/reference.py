@@ -24,7 +24,7 @@ from servecalc.gpus import GPUS, get_gpu
 from servecalc.kv import kv_bytes_per_token, linear_state_bytes
 from servecalc.models import MODELS, get_model
 from servecalc.params import active_param_count, param_count
-from servecalc.prices import PRICES
+from servecalc.prices import PRICES, TIER_NAMES
 from servecalc.units import fmt_bytes, fmt_int, fmt_number, fmt_usd
 from servecalc.validate import ANY_NUMBER, limit_rows, show_number
 
@@ -178,7 +178,7 @@ def gpu_sources_table() -> str:
 
 
 def price_table() -> str:
-    """The example on-demand prices, with provider, date and source.
+    """The catalog's prices, with their tier, provider, date and source.
 
     >>> "Lambda" in price_table() and "$3.78" in price_table()
     True
@@ -187,6 +187,8 @@ def price_table() -> str:
         ("Provider", "l", lambda p: p.provider),
         ("Instance", "l", lambda p: p.instance),
         ("GPU", "l", lambda p: f"`{p.gpu}`"),
+        ("Tier", "l", lambda p: TIER_NAMES[p.tier] + (f" (range, {p.range_end} end)"
+                                                      if p.range_end else "")),
         ("Price per GPU-hour", "r", lambda p: fmt_usd(p.price_usd_per_hour)),
         ("Date", "l", lambda p: p.date),
         ("Source", "l", lambda p: p.source),
