@@ -99,3 +99,25 @@ def test_page_tables():
         prose.ledger_table("offline")
     with pytest.raises(ValueError, match="what must be one of"):
         prose.ledger_count("cars")
+
+
+def test_cached_predictions_are_fresh_and_reproduce():
+    """The page reads predictions cached by tools/ledger_predictions.py: they must have
+    been computed from today's rows, presets and fit, and a sample recomputed now (one
+    row of each kind) must give the same numbers (a change in the simulator shows here).
+    If this fails, rerun ``python tools/ledger_predictions.py --workers 2``."""
+    from fieldguide.validation import ledger
+    from servecalc import benchmarks
+
+    if ledger._cache() is None:
+        pytest.skip("no cached predictions: the page uses the interim steady-state predictor")
+    assert ledger.cache_is_fresh(), "stale: rerun tools/ledger_predictions.py"
+    table = ledger._cache()["predictions"]
+    for row_id in ("nim-1.8.0-llama-3.1-70b-h100-sxm-tp2-fp8-5000-500-c5",
+                   "imx-dsr1-b200-sglang-fp8-none-tp8-ep1-1024-1024-c1-2026-05-22",
+                   "trtllm-dg-llama-3.1-70b-h200-tp2-fp8-1024-1024"):
+        cached = table[row_id]["predicted"]
+        fresh = benchmarks.predict(by_id(row_id))
+        assert fresh.keys() == cached.keys()
+        for metric, value in fresh.items():
+            assert value == pytest.approx(cached[metric], rel=1e-9), (row_id, metric)

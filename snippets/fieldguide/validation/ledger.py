@@ -27,9 +27,13 @@ True
 
 from __future__ import annotations
 
+import hashlib
+import json
 import math
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
 from typing import Any
 
 from servecalc.capacity import fit_deployment
@@ -222,14 +226,76 @@ def by_source(entries: Iterable[Entry]) -> list[tuple[str, str, str, int, float 
             for (title, kind, metric), group in groups.items()]
 
 
+CACHE_FILE = "ledger_predictions.json"
+_INPUTS = (("serving_benchmarks.json", "fieldguide.validation"), ("engines.json", "servecalc.catalog"),
+           ("engine_fit.json", "servecalc.catalog"), ("benchmarks.py", "servecalc"))
+
+
+def fingerprint() -> dict[str, str | None]:
+    """A short hash of each input the cached predictions depend on (``None``: absent).
+
+    >>> sorted(fingerprint())
+    ['benchmarks.py', 'engine_fit.json', 'engines.json', 'serving_benchmarks.json']
+    """
+    out: dict[str, str | None] = {}
+    for name, package in _INPUTS:
+        try:
+            path = resources.files(package).joinpath(name)
+            out[name] = hashlib.sha256(path.read_bytes()).hexdigest()[:16] if path.is_file() else None
+        except ModuleNotFoundError:
+            out[name] = None
+    return out
+
+
+@lru_cache(maxsize=1)
+def _cache() -> dict | None:
+    path = resources.files(__package__).joinpath(CACHE_FILE)
+    if not path.is_file():
+        return None
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def cache_is_fresh() -> bool:
+    """Whether the cached predictions were computed from today's inputs (see
+    ``tools/ledger_predictions.py``); False when there is no cache."""
+    document = _cache()
+    return document is not None and document["inputs"] == fingerprint()
+
+
+def _cached_predict(row: Row) -> Prediction:
+    found = _cache()["predictions"].get(row["id"])
+    if found is None:
+        raise ValueError("not in the cached predictions (rerun tools/ledger_predictions.py)")
+    if found["error"]:
+        raise ValueError(found["error"])
+    return dict(found["predicted"])
+
+
+def _cached_loo(rows: tuple[Row, ...]) -> dict[str, Prediction]:
+    table = _cache()["predictions"]
+    return {r["id"]: dict(table[r["id"]]["loo"]) for r in rows
+            if table.get(r["id"], {}).get("loo")}
+
+
 def predictor() -> tuple[Predictor, LeaveOneOut | None, str]:
     """The predictor the site's ledger uses, its leave-one-out form (``None``: nothing
-    was fitted to these rows) and a sentence saying what it is.
+    was fitted to these rows) and a phrase saying what it is: the engine presets'
+    simulations (:func:`servecalc.benchmarks.predict`) as ``tools/ledger_predictions.py``
+    cached them, else the interim steady-state model.
 
     >>> predict, loo, label = predictor()
-    >>> callable(predict), loo is None
+    >>> callable(predict), isinstance(label, str)
     (True, True)
     """
-    return (interim_predict, None,
-            "today's library with one set of efficiencies for every engine and GPU "
-            "(continuous batching in steady state; no engine presets yet)")
+    document = _cache()
+    if document is None:
+        return (interim_predict, None,
+                "today's library with one set of efficiencies for every engine and GPU "
+                "(continuous batching in steady state; no engine presets yet)")
+    has_loo = any(p.get("loo") for p in document["predictions"].values())
+    label = ("the engine presets: each row simulated under the preset of the engine that "
+             "ran it, with its own lengths, layout, precisions and concurrency")
+    if not cache_is_fresh():
+        label += (" (computed for an earlier version of the presets or of the ledger: "
+                  "rerun tools/ledger_predictions.py)")
+    return _cached_predict, (_cached_loo if has_loo else None), label
