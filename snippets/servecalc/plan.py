@@ -52,8 +52,11 @@ from .validate import (choice, finite_result, fraction, items, positive_int, pos
 #: Tensor-parallel sizes tried unless told otherwise.
 DEFAULT_GPU_COUNTS = (1, 2, 4, 8)
 #: A combination whose steady-state cost floor exceeds this many times the cheapest
-#: fleet found is not simulated (the floor is optimistic, hence the margin).
-PRUNE_FACTOR = 2.0
+#: fleet found is not simulated. The floor is a lower bound on the combination's
+#: cost, so any factor of at least 1 keeps the cheapest fleet; the margin covers
+#: schedulers (chunked prefill) that beat the prefill-first steady state, and lists
+#: the near-cheapest alternatives.
+PRUNE_FACTOR = 1.25
 
 
 def native_weight_dtypes(gpu: str) -> tuple[str, ...]:

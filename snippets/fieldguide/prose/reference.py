@@ -24,8 +24,8 @@ from servecalc.gpus import GPUS, get_gpu
 from servecalc.kv import kv_bytes_per_token, linear_state_bytes
 from servecalc.models import MODELS, get_model
 from servecalc.params import active_param_count, param_count
-from servecalc.prices import PRICES, TIER_NAMES
-from servecalc.units import fmt_bytes, fmt_int, fmt_number, fmt_usd
+from servecalc.prices import PRICES, RESERVED_DISCOUNT, TIER_NAMES
+from servecalc.units import fmt_percent, fmt_bytes, fmt_int, fmt_number, fmt_usd
 from servecalc.validate import ANY_NUMBER, limit_rows, show_number
 
 
@@ -194,6 +194,16 @@ def price_table() -> str:
         ("Source", "l", lambda p: p.source),
         ("Status", "l", lambda p: p.status),
     ], PRICES)
+
+
+def price_reserved_discount() -> str:
+    """The discount range a one-year estimate applies (servecalc.prices.RESERVED_DISCOUNT).
+
+    >>> price_reserved_discount()
+    '30 % to 50 %'
+    """
+    low, high = RESERVED_DISCOUNT
+    return f"{fmt_percent(low, 0)} to {fmt_percent(high, 0)}"
 
 
 def catalog_count(catalog: str) -> str:
