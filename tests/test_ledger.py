@@ -87,7 +87,11 @@ def test_the_sites_predictor_names_itself_and_predicts_every_expressible_row():
     predict, _, label = predictor()
     assert label
     entries = build(predict)
-    assert all(e.predicted is not None for e in entries if e.row["expressible"])
+    expressible = [e for e in entries if e.row["expressible"]]
+    # a setting the simulator refuses (weights that do not fit) keeps its reason
+    assert all(e.predicted is not None or e.reason.startswith("cannot be predicted: ")
+               for e in expressible)
+    assert sum(e.predicted is not None for e in expressible) > 0.95 * len(expressible)
     groups = by_source(entries)
     assert {g[0] for g in groups} <= {r["source"]["title"] for r in load()}
 
