@@ -99,7 +99,8 @@ CAPACITY = Calculator(
 def plan_calc(progress: Callable[[float], object] | None = None, **v: Any) -> str:
     result = plan(v["model"], rate=v["rate"], prompt=v["prompt"], output=v["output"],
                   slo=v["slo"], gpu_counts=[int(n) for n in v["gpu_counts"].split(",")],
-                  weight_dtypes=v["weight_dtypes"].split(","), headroom=v["headroom"],
+                  weight_dtypes=(None if v["weight_dtypes"] == "native"
+                                 else v["weight_dtypes"].split(",")), headroom=v["headroom"],
                   requests=v["requests"], progress=progress, engine=v["engine"])
     rows = [(o.gpu, str(o.gpus), o.weight_dtype, fmt_number(o.max_rate_per_replica, 2),
              str(o.replicas), fmt_usd(o.usd_per_hour), fmt_usd(o.usd_per_million_output_tokens),
@@ -108,8 +109,11 @@ def plan_calc(progress: Callable[[float], object] | None = None, **v: Any) -> st
     if not rows:
         return key_values([("No fleet meets the SLO", "; ".join(r for _, r in result.skipped))])
     left_out = "; ".join(f"{c} ({r.split(':')[0]})" for c, r in result.skipped)
-    return table(["GPU", "GPUs", "weights", "req/s per replica", "replicas", "$/hour",
-                  "$/M output tokens", "price"], rows) + key_values([("Left out", left_out)])
+    bands = {o.gpu: o.price_band for o in result.options}
+    return (table(["GPU", "GPUs", "weights", "req/s per replica", "replicas", "$/hour",
+                   "$/M output tokens", "price"], rows)
+            + key_values([(f"{gpu} price band", band) for gpu, band in bands.items()]
+                         + [("Left out", left_out)]))
 
 
 PLAN = Calculator(
@@ -130,7 +134,8 @@ PLAN = Calculator(
               options=[("1", "1"), ("1,2", "1, 2"), ("1,2,4", "1, 2, 4"),
                        ("1,2,4,8", "1, 2, 4, 8")]),
         Field(name="weight_dtypes", label="Weight precisions to try", kind="select",
-              default="bf16", options=[("bf16", "bf16"), ("bf16,fp8", "bf16 and fp8")]),
+              default="native", options=[("native", "each GPU's native ones"), ("bf16", "bf16"),
+                                         ("bf16,fp8", "bf16 and fp8")]),
         Field(name="headroom", label="Headroom", kind="float", default=0.0, min=0.0, max=0.9,
               step=0.05, help="load each replica to at most 1 - headroom of its capacity"),
         Field(name="requests", label="Requests per rate tried", kind="int",

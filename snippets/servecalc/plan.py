@@ -1,8 +1,9 @@
 """The cheapest fleet for a load: every GPU, GPU count and weight precision that
 fits, each replica's capacity under the SLO by simulation, sorted by cost.
 
-For each combination of ``gpus`` (accelerator IDs with an example price in
-:mod:`servecalc.prices`), tensor-parallel sizes and weight precisions:
+For each combination of ``gpus`` (accelerator IDs with a price in
+:mod:`servecalc.prices`), tensor-parallel sizes and weight precisions (by
+default every precision the GPU runs natively, :func:`native_weight_dtypes`):
 
 1. the model must fit: weights and at least one request's KV cache
    (:class:`servecalc.sim.Engine` refuses otherwise);
@@ -10,13 +11,22 @@ For each combination of ``gpus`` (accelerator IDs with an example price in
    (the highest rate meeting the SLO at its percentile, simulated);
 3. ``replicas = ceil(rate / (capacity x (1 - headroom)))``: each replica is
    loaded to at most ``1 - headroom`` of its capacity;
-4. cost: ``replicas x gpus x price`` per hour, and per million output tokens
-   at the requested load (``rate x mean output`` tokens per second).
+4. cost: ``replicas x gpus x price`` per hour (the price is the point of the
+   GPU's band, :func:`servecalc.prices.price_band`, which each option names),
+   and per million output tokens at the requested load (``rate x mean output``
+   tokens per second).
+
+Simulations are the slow part, so the combinations run cheapest-looking first:
+each gets a cost floor from the steady-state operating point
+(:func:`servecalc.slo.operating_point`: every slot full, no queue, mean
+latencies; a simulated replica serves less), and a combination whose floor is
+more than :data:`PRUNE_FACTOR` times the cheapest fleet found so far is left
+out with that reason instead of simulated.
 
 >>> p = plan("llama-3.1-8b", rate=20.0, prompt=1000, output=250,
 ...          slo="mlperf-llama3.1-8b-interactive", gpu_ids=["h100-sxm", "l4"], gpu_counts=[1])
->>> [(o.gpu, o.gpus, o.replicas) for o in p.options]
-[('h100-sxm', 1, 2)]
+>>> [(o.gpu, o.gpus, o.weight_dtype, o.replicas) for o in p.options]
+[('h100-sxm', 1, 'fp8', 1), ('h100-sxm', 1, 'bf16', 2)]
 >>> p.skipped[0][1][:40]
 'the SLO fails even for requests alone in'
 """
@@ -30,16 +40,43 @@ from dataclasses import dataclass
 from .deployment import Deployment
 from .engines import get_engine
 from .models import ModelSpec, get_model
-from .prices import PRICES, get_price
+from .gpus import get_gpu
+from .prices import PRICES, get_price, price_band
 from .sim import POLICIES, Engine
 from .sim.lengths import Lengths, as_lengths
-from .slo import Slo, get_slo
+from .slo import OperatingPoint, Slo, get_slo, operating_point
 from .slo_capacity import DEFAULT_REQUESTS, CapacityResult, max_rate_under_slo
 from .validate import (choice, finite_result, fraction, items, positive_int, positive_number, text,
                        unit_interval)
 
 #: Tensor-parallel sizes tried unless told otherwise.
 DEFAULT_GPU_COUNTS = (1, 2, 4, 8)
+#: A combination whose steady-state cost floor exceeds this many times the cheapest
+#: fleet found is not simulated. The floor is a lower bound on the combination's
+#: cost, so any factor of at least 1 keeps the cheapest fleet; the margin covers
+#: schedulers (chunked prefill) that beat the prefill-first steady state, and lists
+#: the near-cheapest alternatives.
+PRUNE_FACTOR = 1.25
+
+
+def native_weight_dtypes(gpu: str) -> tuple[str, ...]:
+    """The weight precisions ``gpu`` computes in natively: bf16, fp8 where it has FP8
+    tensor cores (Hopper, Ada, MI300-class and later), FP4 where it has FP4 ones
+    (Blackwell: ``nvfp4``; MI355X: ``mxfp4``).
+
+    >>> native_weight_dtypes("a100-80gb"), native_weight_dtypes("h100-sxm")
+    (('bf16',), ('bf16', 'fp8'))
+    >>> native_weight_dtypes("b200"), native_weight_dtypes("mi355x")
+    (('bf16', 'fp8', 'nvfp4'), ('bf16', 'fp8', 'mxfp4'))
+    """
+    spec = get_gpu(gpu)
+    peaks = spec.peaks()
+    out = ["bf16"]
+    if peaks["fp8"] > 0:
+        out.append("fp8")
+    if peaks["fp4"] > 0:
+        out.append("mxfp4" if spec.name.startswith("AMD") else "nvfp4")
+    return tuple(out)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -56,6 +93,7 @@ class PlanOption:
     price_usd_per_gpu_hour: float
     price_source: str
     capacity: CapacityResult
+    price_band: str = ""
 
     def to_dict(self) -> dict:
         return {
@@ -66,6 +104,7 @@ class PlanOption:
             "usd_per_million_output_tokens": self.usd_per_million_output_tokens,
             "price_usd_per_gpu_hour": self.price_usd_per_gpu_hour,
             "price_source": self.price_source,
+            "price_band": self.price_band,
         }
 
 
@@ -91,14 +130,39 @@ class Plan:
 
 
 def _combinations(gpu_ids: Sequence[str] | None, gpu_counts: Sequence[int],
-                  weight_dtypes: Sequence[str]) -> list[tuple[str, int, str]]:
+                  weight_dtypes: Sequence[str] | None) -> list[tuple[str, int, str]]:
     ids = (list(dict.fromkeys(p.gpu for p in PRICES)) if gpu_ids is None
            else [text("gpu_ids", g) for g in items("gpu_ids", gpu_ids)])
     for gpu in ids:
         get_price(gpu)                       # refuses an unknown or unpriced GPU, by name
     counts = [positive_int("gpu_counts", c) for c in items("gpu_counts", gpu_counts)]
-    weight_dtypes = [text("weight_dtypes", d) for d in items("weight_dtypes", weight_dtypes)]
-    return [(g, n, d) for g in ids for n in counts for d in weight_dtypes]
+    if weight_dtypes is not None:
+        weight_dtypes = [text("weight_dtypes", d) for d in items("weight_dtypes", weight_dtypes)]
+    return [(g, n, d) for g in ids for n in counts
+            for d in (native_weight_dtypes(g) if weight_dtypes is None else weight_dtypes)]
+
+
+def _floor_usd_per_hour(deployment: Deployment, gpus: int, prompt: int, output: int,
+                        target: Slo, load: float, spare: float, cap: int) -> float:
+    """A lower bound on a combination's cost: replicas at the steady-state operating
+    point's rate (the largest batch up to ``cap`` meeting the SLO's limits on mean
+    latency, by bisection: TTFT, TPOT and throughput all grow with the batch)."""
+    def meets(batch: int) -> OperatingPoint | None:
+        point = operating_point(deployment, batch=batch, prompt=prompt, output=output)
+        return point if point.ttft_s <= target.ttft_s and point.tpot_s <= target.tpot_s else None
+    best = meets(1)
+    if best is None:
+        return math.inf
+    low, high = 1, max(1, cap)
+    while low < high:
+        mid = (low + high + 1) // 2
+        point = meets(mid)
+        if point is None:
+            high = mid - 1
+        else:
+            low, best = mid, point
+    replicas = math.ceil(load / (best.requests_per_s * (1 - spare)))
+    return replicas * gpus * get_price(deployment.gpu).price_usd_per_hour
 
 
 def plan(
@@ -110,7 +174,7 @@ def plan(
     slo: str | Slo,
     gpu_ids: Sequence[str] | None = None,
     gpu_counts: Sequence[int] = DEFAULT_GPU_COUNTS,
-    weight_dtypes: Sequence[str] = ("bf16",),
+    weight_dtypes: Sequence[str] | None = None,
     kv_dtype: str = "bf16",
     trace: str | None = None,
     headroom: float = 0.0,
@@ -122,8 +186,9 @@ def plan(
     memory_utilization: float | None = None,
 ) -> Plan:
     """Every feasible fleet for ``rate`` requests/s within ``slo``, cheapest first
-    (see the module docstring). ``gpu_ids`` defaults to every GPU with an example
-    price; ``progress`` gets the fraction of combinations done. ``engine`` names
+    (see the module docstring). ``gpu_ids`` defaults to every GPU with a price,
+    ``weight_dtypes`` to each GPU's native precisions; ``progress`` gets the
+    fraction of combinations done. ``engine`` names
     the serving-engine preset (:mod:`servecalc.engines`), whose scheduler, memory
     fraction and efficiencies apply unless ``policy`` or ``memory_utilization``
     says otherwise.
@@ -144,10 +209,21 @@ def plan(
     if policy is not None:
         choice("policy", policy, POLICIES)
     combos = _combinations(gpu_ids, gpu_counts, weight_dtypes)
+    floors = _floors(combos, spec, kv_dtype, engine, prompt, output, target, load, spare, trace)
     options: list[PlanOption] = []
-    skipped: list[tuple[str, str]] = []
-    for index, (gpu, gpus, dtype) in enumerate(combos):
+    skipped: list[tuple[int, str, str]] = []
+    cheapest = math.inf
+    for done, index in enumerate(sorted(range(len(combos)), key=lambda i: (floors[i], i))):
+        gpu, gpus, dtype = combos[index]
         label = f"{gpu} x{gpus} {dtype}"
+        if progress is not None:
+            progress((done + 1) / len(combos))
+        if floors[index] > PRUNE_FACTOR * cheapest:
+            skipped.append((index, label, (
+                f"not simulated: even at its steady-state rate it costs at least "
+                f"${floors[index]:,.2f}/h, over {PRUNE_FACTOR:g} x the cheapest fleet "
+                f"(${cheapest:,.2f}/h)")))
+            continue
         try:
             deployment = Deployment(model=spec, gpu=gpu, gpus=gpus, weight_dtype=dtype,
                                     kv_dtype=kv_dtype, engine=engine)
@@ -155,18 +231,38 @@ def plan(
             cap = max_rate_under_slo(replica, slo=target, policy=policy, prompt=prompt,
                                      output=output, trace=trace, requests=requests, seed=seed)
         except ValueError as exc:            # does not fit, or a request longer than memory
-            skipped.append((label, str(exc)))
+            skipped.append((index, label, str(exc)))
             continue
-        finally:
-            if progress is not None:
-                progress((index + 1) / len(combos))
         if not cap.feasible:
-            skipped.append((label, cap.reason))
+            skipped.append((index, label, cap.reason))
             continue
-        options.append(_option(gpu, gpus, dtype, cap, load, spare))
+        option = _option(gpu, gpus, dtype, cap, load, spare)
+        options.append(option)
+        cheapest = min(cheapest, option.usd_per_hour)
     options.sort(key=lambda o: (o.usd_per_hour, o.gpu, o.gpus, o.weight_dtype))
     return Plan(model=spec.id, rate_requests_per_s=load, slo=target, headroom=spare,
-                options=tuple(options), skipped=tuple(skipped))
+                options=tuple(options), skipped=tuple((c, r) for _, c, r in sorted(skipped)))
+
+
+def _floors(combos: list[tuple[str, int, str]], spec: ModelSpec, kv_dtype: str, engine: str,
+            prompt: Lengths, output: Lengths, target: Slo, load: float, spare: float,
+            trace: str | None) -> list[float]:
+    """Each combination's cost floor (0 where none is computed: recorded traffic, or a
+    combination that does not even build; the simulation then says why)."""
+    floors = []
+    for gpu, gpus, dtype in combos:
+        floor = 0.0
+        if trace is None:
+            try:
+                d = Deployment(model=spec, gpu=gpu, gpus=gpus, weight_dtype=dtype,
+                               kv_dtype=kv_dtype, engine=engine)
+                cap = get_engine(engine).max_num_seqs(gpu)
+                floor = _floor_usd_per_hour(d, gpus, max(1, round(prompt.mean)),
+                                            max(1, round(output.mean)), target, load, spare, cap)
+            except ValueError:
+                floor = 0.0
+        floors.append(floor)
+    return floors
 
 
 def usd_per_million_tokens_at_rate(usd_per_hour: float, requests_per_s: float,
@@ -200,5 +296,6 @@ def _option(gpu: str, gpus: int, dtype: str, cap: CapacityResult, load: float, s
                                                                      mean_output),
         price_usd_per_gpu_hour=price.price_usd_per_hour,
         price_source=f"{price.provider}, {price.instance}, {price.date}: {price.source}",
+        price_band=price_band(gpu).describe(),
         capacity=cap,
     )

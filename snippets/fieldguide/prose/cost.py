@@ -1,8 +1,10 @@
 """Placeholders for the cost-modelling chapter: dollars per million tokens, break-even.
 
-``price`` is dollars per GPU-hour; when it is left out, the catalog's first
-example price for the GPU is used (:func:`servecalc.prices.get_price`), and
-the page says so with :func:`cost_example_price`.
+``price`` is dollars per GPU-hour; when it is left out, the point of the
+GPU's price band is used (:func:`servecalc.prices.get_price`: the median
+GPU-cloud on-demand quote), and the page names it with
+:func:`cost_example_price_source` and shows the band with
+:func:`cost_price_band`.
 
 >>> cost_example_price("h100-sxm")
 '$3.78'
@@ -20,7 +22,7 @@ from servecalc.api_pricing import request_usd
 from servecalc.cost import break_even_vs_api, cost_per_million_tokens
 from servecalc.latency import request_latency
 from servecalc.ownership import node_packing, owned_usd_per_gpu_hour, owning_break_even_utilization
-from servecalc.prices import get_price
+from servecalc.prices import get_price, price_band
 from servecalc.plan import usd_per_million_tokens_at_rate
 from servecalc.units import fmt_duration, fmt_int, fmt_number, fmt_percent, fmt_usd
 from servecalc.validate import choice
@@ -54,6 +56,15 @@ def cost_example_price_source(gpu: str) -> str:
     """
     p = get_price(gpu)
     return f"{p.provider}, {p.instance}, {p.date}"
+
+
+def cost_price_band(gpu: str) -> str:
+    """The GPU's price band: every tier's range and the point a single number uses.
+
+    >>> cost_price_band("h100-sxm").split(":")[0]
+    '$2.35-$5.00 per GPU-hour'
+    """
+    return price_band(gpu).describe()
 
 
 def cost_cluster_per_hour(gpu: str, gpus: int = 1, price: float | None = None) -> str:

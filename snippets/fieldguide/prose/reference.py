@@ -24,8 +24,8 @@ from servecalc.gpus import GPUS, get_gpu
 from servecalc.kv import kv_bytes_per_token, linear_state_bytes
 from servecalc.models import MODELS, get_model
 from servecalc.params import active_param_count, param_count
-from servecalc.prices import PRICES
-from servecalc.units import fmt_bytes, fmt_int, fmt_number, fmt_usd
+from servecalc.prices import PRICES, RESERVED_DISCOUNT, TIER_NAMES
+from servecalc.units import fmt_percent, fmt_bytes, fmt_int, fmt_number, fmt_usd
 from servecalc.calibration import MAX_DEPLOYMENTS, MAX_MEASUREMENTS
 from servecalc.validate import (ANY_NUMBER, ENGINE_STEPS, MAX_JSON_CHARS, MAX_JSON_DEPTH,
                                 limit_rows, show_number)
@@ -180,7 +180,7 @@ def gpu_sources_table() -> str:
 
 
 def price_table() -> str:
-    """The example on-demand prices, with provider, date and source.
+    """The catalog's prices, with their tier, provider, date and source.
 
     >>> "Lambda" in price_table() and "$3.78" in price_table()
     True
@@ -189,11 +189,23 @@ def price_table() -> str:
         ("Provider", "l", lambda p: p.provider),
         ("Instance", "l", lambda p: p.instance),
         ("GPU", "l", lambda p: f"`{p.gpu}`"),
+        ("Tier", "l", lambda p: TIER_NAMES[p.tier] + (f" (range, {p.range_end} end)"
+                                                      if p.range_end else "")),
         ("Price per GPU-hour", "r", lambda p: fmt_usd(p.price_usd_per_hour)),
         ("Date", "l", lambda p: p.date),
         ("Source", "l", lambda p: p.source),
         ("Status", "l", lambda p: p.status),
     ], PRICES)
+
+
+def price_reserved_discount() -> str:
+    """The discount range a one-year estimate applies (servecalc.prices.RESERVED_DISCOUNT).
+
+    >>> price_reserved_discount()
+    '30 % to 50 %'
+    """
+    low, high = RESERVED_DISCOUNT
+    return f"{fmt_percent(low, 0)} to {fmt_percent(high, 0)}"
 
 
 def catalog_count(catalog: str) -> str:

@@ -168,8 +168,10 @@ def _configure_plan(p: argparse.ArgumentParser) -> None:
     p.add_argument("--gpus", type=_int_list, default=list(DEFAULT_GPU_COUNTS), metavar="N,N,...",
                    help="tensor-parallel sizes to try (default: "
                    f"{','.join(map(str, DEFAULT_GPU_COUNTS))})")
-    p.add_argument("--weight-dtype", default="bf16", metavar="D,D,...",
-                   help=f"weight precisions to try, of {', '.join(BITS)} (default: %(default)s)")
+    p.add_argument("--weight-dtype", default="native", metavar="D,D,...",
+                   help=f"weight precisions to try, of {', '.join(BITS)}, or 'native' (default): "
+                   "each GPU's native ones (bf16; fp8 on Hopper, Ada, MI300-class and later; "
+                   "nvfp4 on Blackwell, mxfp4 on MI355X)")
     p.add_argument("--kv-dtype", default="bf16", choices=tuple(BITS), metavar="D",
                    help="KV-cache precision (default: %(default)s)")
     p.add_argument("--headroom", type=float, default=0.0, metavar="F",
@@ -190,7 +192,12 @@ def _run_plan(args: argparse.Namespace) -> tuple[Any, str]:
     from ..precision import BITS
     from ..validate import choice
 
-    dtypes = [choice("weight_dtype", d.strip(), tuple(BITS)) for d in args.weight_dtype.split(",")]
+    dtypes = (None if args.weight_dtype.strip() == "native" else
+              [choice("weight_dtype", d.strip(), tuple(BITS) + ("native",))
+               for d in args.weight_dtype.split(",")])
+    if dtypes is not None and "native" in dtypes:
+        raise ValueError("weight_dtype 'native' cannot be combined with other precisions, "
+                         f"got {args.weight_dtype!r}")
     prompt, output = lengths_from_args(args)
     result = plan(args.model, rate=args.rate, prompt=prompt, output=output,
                   slo=slo_from_args(args), gpu_ids=args.gpu, gpu_counts=args.gpus,
@@ -207,6 +214,10 @@ def _run_plan(args: argparse.Namespace) -> tuple[Any, str]:
                        "$/M output"], rows, right={1, 3, 4, 5, 6})
     else:
         text += "no combination meets the SLO"
+    if rows:
+        bands = dict.fromkeys(o.gpu for o in result.options)
+        text += "\nprices (the point used, and each GPU's band):\n" + "\n".join(
+            f"  {gpu}: {next(o.price_band for o in result.options if o.gpu == gpu)}" for gpu in bands)
     if result.skipped:
         text += "\nleft out: " + "; ".join(f"{c} ({r.split(':')[0]})" for c, r in result.skipped)
     return result.to_dict(), text
