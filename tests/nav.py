@@ -6,8 +6,11 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 
-#: Nav pages that are not chapters: the home page, and pages of forms (no cells).
-NOT_CHAPTERS = {"index.md", "calculators.md"}
+#: Nav pages that are not chapters: the home page, pages of forms (no cells) and
+#: the candidate's path.
+NOT_CHAPTERS = {"index.md", "calculators.md",
+                # the candidate's path: routes and summaries, their numbers from placeholders
+                "start-here.md", "cheat-sheet.md", "first-five-minutes.md"}
 #: Nav sections whose pages are not chapters (notebooks and reference tables).
 NOT_CHAPTER_SECTIONS = {"Case studies", "Reference"}
 

@@ -159,7 +159,7 @@ def test_bursty_arrivals_raise_the_tail_at_the_same_mean_rate():
 def test_plan_lists_cheapest_first_with_price_sources():
     p = plan("llama-3.1-8b", rate=20.0, prompt=1000, output=250,
              slo="mlperf-llama3.1-8b-interactive", gpu_ids=["h100-sxm", "a100-80gb", "l4"],
-             gpu_counts=[1, 2], requests=1000)
+             gpu_counts=[1, 2], weight_dtypes=["bf16"], requests=1000)
     costs = [o.usd_per_hour for o in p.options]
     assert costs == sorted(costs) and len(costs) >= 2
     for o in p.options:
@@ -171,8 +171,8 @@ def test_plan_lists_cheapest_first_with_price_sources():
 
 
 def test_plan_headroom_adds_replicas():
-    kw = dict(rate=30.0, prompt=512, output=128, slo="mlperf-llama2-70b-server",
-              gpu_ids=["h100-sxm"], gpu_counts=[1], requests=1000)
+    kw = dict(rate=60.0, prompt=512, output=128, slo="mlperf-llama2-70b-server",
+              gpu_ids=["h100-sxm"], gpu_counts=[1], weight_dtypes=["bf16"], requests=1000)
     lean = plan("llama-3.1-8b", **kw).options[0]
     spare = plan("llama-3.1-8b", headroom=0.5, **kw).options[0]
     assert spare.replicas >= 2 * lean.replicas - 1 and spare.replicas > lean.replicas
@@ -214,7 +214,7 @@ def test_cli_capacity_json_keys(capsys):
     (["simulate", "--model", "llama-3.1-8b", "--gpu", "h100-sxm", "--rate", "2"],
      "--rate and --requests (or --concurrency and --requests) are required without --trace"),
     (["plan", "--model", "llama-3.1-8b", "--rate", "5", "--slo", "mlperf-llama2-70b-server",
-      "--gpu", "mi300x"], "gpu 'mi300x' has no example price"),
+      "--gpu", "mi355x"], "gpu 'mi355x' has no example price"),
     (["plan", "--model", "llama-3.1-8b", "--rate", "5", "--slo", "mlperf-llama2-70b-server",
       "--weight-dtype", "bf16,fp7"], "weight_dtype must be one of"),
 ])

@@ -24,11 +24,12 @@ more than :data:`PRUNE_FACTOR` times the cheapest fleet found so far is left
 out with that reason instead of simulated.
 
 >>> p = plan("llama-3.1-8b", rate=20.0, prompt=1000, output=250,
-...          slo="mlperf-llama3.1-8b-interactive", gpu_ids=["h100-sxm", "l4"], gpu_counts=[1])
+...          slo="mlperf-llama3.1-8b-interactive", gpu_ids=["h100-sxm", "l4"], gpu_counts=[1],
+...          engine="vllm")
 >>> [(o.gpu, o.gpus, o.weight_dtype, o.replicas) for o in p.options]
-[('h100-sxm', 1, 'fp8', 1), ('h100-sxm', 1, 'bf16', 2)]
->>> p.skipped[0][1][:40]
-'the SLO fails even for requests alone in'
+[('h100-sxm', 1, 'fp8', 1)]
+>>> [label for label, _ in p.skipped]
+['h100-sxm x1 bf16', 'l4 x1 bf16', 'l4 x1 fp8']
 """
 
 from __future__ import annotations
@@ -219,10 +220,12 @@ def plan(
         if progress is not None:
             progress((done + 1) / len(combos))
         if floors[index] > PRUNE_FACTOR * cheapest:
-            skipped.append((index, label, (
-                f"not simulated: even at its steady-state rate it costs at least "
-                f"${floors[index]:,.2f}/h, over {PRUNE_FACTOR:g} x the cheapest fleet "
-                f"(${cheapest:,.2f}/h)")))
+            reason = ("not simulated: it does not fit, or even its steady-state rate misses the SLO"
+                      if math.isinf(floors[index]) else
+                      f"not simulated: even at its steady-state rate it costs at least "
+                      f"${floors[index]:,.2f}/h, over {PRUNE_FACTOR:g} x the cheapest fleet "
+                      f"(${cheapest:,.2f}/h)")
+            skipped.append((index, label, reason))
             continue
         try:
             deployment = Deployment(model=spec, gpu=gpu, gpus=gpus, weight_dtype=dtype,

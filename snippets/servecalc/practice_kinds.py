@@ -48,6 +48,10 @@ GPUS = ("h100-sxm", "h200", "b200", "a100-80gb", "mi300x")
 PRICED_GPUS = ("h100-sxm", "a100-80gb", "h100-pcie")
 TP = (1, 2, 4, 8)
 GB = 1e9
+#: The questions state the roofline's assumptions (the efficiencies below, a fixed
+#: overhead per step, no engine scheduler), so their exact values use the ideal preset.
+ENGINE = "ideal"
+
 STEP_ASSUMPTIONS = (f"Assume the kernels reach {DEFAULT_MBU * 100:g} % of peak memory bandwidth "
                     f"and {DEFAULT_MFU * 100:g} % of peak FLOP/s, plus {DEFAULT_OVERHEAD_S * 1e3:g} ms of "
                     "fixed overhead per step.")
@@ -250,7 +254,7 @@ def _decode_step(rng: random.Random) -> Draft:
     batch, context = rng.choice((1, 8, 32, 64)), rng.choice((1024, 4096, 8192))
     model, gpu, count = _serving(rng, DENSE, GPUS, context, batch)
     g = get_gpu(gpu)
-    sm = StepModel(Deployment(model=model, gpu=gpu, gpus=count))
+    sm = StepModel(Deployment(model=model, gpu=gpu, gpus=count, engine=ENGINE))
     exact = sm.decode(batch, context).seconds * 1e3
     weights, kv = weight_bytes(model), batch * context * kv_bytes_per_token(model)
     bw = DEFAULT_MBU * g.hbm_bandwidth_bytes_per_s * count
@@ -276,7 +280,7 @@ def _prefill(rng: random.Random) -> Draft:
     model, gpu, count = _serving(rng, DENSE, GPUS, prompt, 1)
     g = get_gpu(gpu)
     params = param_count(model)
-    exact = request_latency(Deployment(model=model, gpu=gpu, gpus=count),
+    exact = request_latency(Deployment(model=model, gpu=gpu, gpus=count, engine=ENGINE),
                             prompt=prompt, output=1).ttft_s * 1e3
     flops = 2 * params * prompt
     estimate = flops / (DEFAULT_MFU * g.bf16_flops_per_s * count) * 1e3
@@ -299,7 +303,7 @@ def _e2e(rng: random.Random) -> Draft:
     model, gpu, count = _serving(rng, DENSE, GPUS, prompt + output, 1)
     g = get_gpu(gpu)
     params, weights = param_count(model), weight_bytes(model)
-    r = request_latency(Deployment(model=model, gpu=gpu, gpus=count), prompt=prompt, output=output)
+    r = request_latency(Deployment(model=model, gpu=gpu, gpus=count, engine=ENGINE), prompt=prompt, output=output)
     ttft = 2 * params * prompt / (DEFAULT_MFU * g.bf16_flops_per_s * count)
     tpot = weights / (DEFAULT_MBU * g.hbm_bandwidth_bytes_per_s * count) + DEFAULT_OVERHEAD_S
     return Draft(
@@ -325,7 +329,7 @@ def _throughput(rng: random.Random) -> Draft:
     model, gpu, count = _serving(rng, DENSE, GPUS, prompt + output, batch)
     g = get_gpu(gpu)
     weights, per_token = weight_bytes(model), kv_bytes_per_token(model)
-    r = request_latency(Deployment(model=model, gpu=gpu, gpus=count), prompt=prompt,
+    r = request_latency(Deployment(model=model, gpu=gpu, gpus=count, engine=ENGINE), prompt=prompt,
                         output=output, batch=batch)
     context = prompt + output // 2
     step = ((weights + batch * context * per_token)
@@ -354,7 +358,7 @@ def _replicas(rng: random.Random) -> Draft:
         (200, 400, 800))
     rate = rng.choice((5, 10, 20, 50, 100))
     model, gpu, count = _serving(rng, DENSE, GPUS, prompt + output, batch)
-    d = Deployment(model=model, gpu=gpu, gpus=count)
+    d = Deployment(model=model, gpu=gpu, gpus=count, engine=ENGINE)
     r = request_latency(d, prompt=prompt, output=output, batch=batch)
     per_replica = batch / r.e2e_s
     exact = math.ceil(rate / per_replica)
@@ -377,9 +381,9 @@ def _cost(rng: random.Random) -> Draft:
     batch, prompt, output = rng.choice((8, 32, 64)), 1000, rng.choice((250, 500, 1000))
     model, gpu, count = _serving(rng, DENSE, PRICED_GPUS, prompt + output, batch)
     g, price = get_gpu(gpu), get_price(gpu)
-    r = request_latency(Deployment(model=model, gpu=gpu, gpus=count), prompt=prompt,
+    r = request_latency(Deployment(model=model, gpu=gpu, gpus=count, engine=ENGINE), prompt=prompt,
                         output=output, batch=batch)
-    c = cost_per_million_tokens(Deployment(model=model, gpu=gpu, gpus=count),
+    c = cost_per_million_tokens(Deployment(model=model, gpu=gpu, gpus=count, engine=ENGINE),
                                 price_usd_per_hour=price.price_usd_per_hour, batch=batch,
                                 prompt=prompt, output=output)
     hourly = price.price_usd_per_hour * count
@@ -409,7 +413,7 @@ def _quant_speedup(rng: random.Random) -> Draft:
     bw = DEFAULT_MBU * get_gpu(gpu).hbm_bandwidth_bytes_per_s * count
 
     def step(weight_dtype: str) -> float:
-        return StepModel(Deployment(model=model, gpu=gpu, gpus=count,
+        return StepModel(Deployment(model=model, gpu=gpu, gpus=count, engine=ENGINE,
                                     weight_dtype=weight_dtype)).decode(1, 1024).seconds
 
     exact = step("bf16") / step(dtype)
