@@ -45,6 +45,13 @@ def _practice_first_question() -> str:
     return f"{sig(param_count(question('weights', 1).inputs['model']) / 1e9)} B parameters"
 
 
+def _cheat_sheet_kv() -> str:
+    # the cheat sheet's KV table: Llama-3.1-70B's KV per token, as a person says it
+    from servecalc.kv import kv_bytes_per_token
+
+    return f"{kv_bytes_per_token('llama-3.1-70b') // 1024} KiB"
+
+
 # One number per chapter, computed here the way the chapter computes it: a
 # placeholder call as pages write it (evaluated by hooks/numbers.py) or a
 # function returning the text a cell prints.
@@ -98,6 +105,10 @@ CHAPTER_NUMBERS: dict[str, object] = {
     "drills/index.md": 'calc.boe_gap("weights-70b-int4")',
     "drills/questions.md": 'calc.boe_exact("weights-70b")',
     "practice.md": _practice_first_question,
+    "start-here.md": NoNumber("study paths: sections, drills and minutes"),
+    "cheat-sheet.md": _cheat_sheet_kv,
+    "first-five-minutes.md": 'calc.five("weights")',
+    "design-prompts.md": 'calc.design("pools", "prefill_s")',
     "case-studies/size-a-chat-service.py": _notebook_weights_fp8,
     "case-studies/self-host-or-api.py": _notebook_fp8_x4_capacity,
     "calculators.md": _calculator_weights,
