@@ -45,6 +45,14 @@ def _practice_first_question() -> str:
     return f"{sig(param_count(question('weights', 1).inputs['model']) / 1e9)} B parameters"
 
 
+def _drill_weights() -> str:
+    # drill 1's exact figure, as the numbers hook says it in a sentence (three figures)
+    from fieldguide.build.numbers import spoken
+    from fieldguide.prose.drills import boe_exact
+
+    return spoken(boe_exact("weights-70b"))
+
+
 def _cheat_sheet_kv() -> str:
     # the cheat sheet's KV table: Llama-3.1-70B's KV per token, as a person says it
     from servecalc.kv import kv_bytes_per_token
@@ -103,7 +111,7 @@ CHAPTER_NUMBERS: dict[str, object] = {
     "day-of-checklist.md": 'calc.dayof_capacity("llama-3.1-70b", "h100-sxm", 1024, 256, '
                            '"mlperf-llama2-70b-interactive", "requests_per_s", gpus=4)',
     "drills/index.md": 'calc.boe_gap("weights-70b-int4")',
-    "drills/questions.md": 'calc.boe_exact("weights-70b")',
+    "drills/questions.md": _drill_weights,
     "practice.md": _practice_first_question,
     "start-here.md": NoNumber("study paths: sections, drills and minutes"),
     "cheat-sheet.md": _cheat_sheet_kv,
