@@ -21,7 +21,7 @@ import random
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from .capacity import DEFAULT_RESERVE_BYTES, fit
+from .capacity import DEFAULT_MEMORY_UTILIZATION, DEFAULT_RESERVE_BYTES, fit
 from .cost import cost_per_million_tokens
 from .deployment import Deployment
 from .gpus import get_gpu
@@ -167,7 +167,7 @@ def _gpus_needed(rng: random.Random) -> Draft:
             break
     g = get_gpu(gpu)
     weights = weight_bytes(model, dtype)
-    usable = 0.9 * g.memory_bytes
+    usable = DEFAULT_MEMORY_UTILIZATION * g.memory_bytes
     return Draft(
         inputs=dict(model=model, gpu=gpu, weight_dtype=dtype, context=context),
         text=(f"How many {g.name} GPUs (1, 2, 4 or 8, tensor parallel) does {_name(model)} need in "
@@ -232,7 +232,7 @@ def _max_batch(rng: random.Random) -> Draft:
     result = fit(model, gpu, gpus=count, context=context)
     weights, per_token = result.weight_bytes, kv_bytes_per_token(model)
     reserve = DEFAULT_RESERVE_BYTES / 2**30
-    free = 0.9 * g.memory_bytes * count - weights - DEFAULT_RESERVE_BYTES * count
+    free = DEFAULT_MEMORY_UTILIZATION * g.memory_bytes * count - weights - DEFAULT_RESERVE_BYTES * count
     return Draft(
         inputs=dict(model=model, gpu=gpu, gpus=count, context=context),
         text=(f"{spec.name} in BF16 ({_n3(weights / GB)} GB) on {count} x {g.name} "
