@@ -31,13 +31,15 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+import textwrap
 from collections.abc import Sequence
 
 from .. import __version__
 from . import calibrate, capacity, catalog, compare, fleet, memory, practice, simulate, timing
 from ..validate import describe
-from .checks import blame, limits_text
+from .checks import blame
 from .common import Command, Configure, Parser, Run, parent
+from .examples import EXAMPLES, examples_text, first_steps_text
 
 #: Every subcommand, in the order `servecalc --help` lists them.
 COMMANDS: dict[str, Command] = {}
@@ -63,8 +65,8 @@ def build_parser() -> Parser:
     parser = Parser(
         prog="servecalc",
         description="Serving math for large language models: memory, capacity, roofline "
-        "latency and cost, from the servecalc library behind the LLM Serving Field Guide.",
-        epilog=limits_text(),
+        "latency and cost,\nfrom the servecalc library behind the LLM Serving Field Guide.\n\n"
+        + first_steps_text(),
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--version", action="version", version=f"servecalc {__version__}")
@@ -74,13 +76,21 @@ def build_parser() -> Parser:
     for name, cmd in COMMANDS.items():
         if cmd.options not in parents:
             parents[cmd.options] = parent(cmd.options)
-        p = sub.add_parser(name, help=cmd.help, description=cmd.description,
+        p = sub.add_parser(name, help=cmd.help, description=_description(name, cmd),
                            parents=[parents[cmd.options]],
+                           formatter_class=argparse.RawDescriptionHelpFormatter,
                            epilog="Limits on every number: `servecalc limits`.")
         p.add_argument("--json", action="store_true", help="print JSON instead of text")
         cmd.configure(p)
         p.set_defaults(_run=cmd.run)
     return parser
+
+
+def _description(name: str, cmd: Command) -> str:
+    """A command's ``--help`` text: its examples first (when it has any), then what it does,
+    wrapped to the terminal's usual 79 columns."""
+    text = textwrap.fill(cmd.description, width=79)
+    return f"{examples_text(name)}\n\n{text}" if name in EXAMPLES else text
 
 
 def _options(parser: argparse.ArgumentParser, command: str) -> dict[str, str]:

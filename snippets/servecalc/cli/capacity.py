@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import argparse
+from collections.abc import Sequence
 from typing import Any
 
 from ..units import fmt_duration, fmt_int, fmt_number, fmt_usd
 from .checks import count, number, share, unit_share
 from .common import Command, add_engine_choice, command, deployment_from_args, pairs, table
+from .progress import progress_line
 
 COMMANDS: dict[str, Command] = {}
 
@@ -125,10 +127,11 @@ def _run_capacity(args: argparse.Namespace) -> tuple[Any, str]:
                     max_batched_tokens=args.max_batched_tokens,
                     memory_utilization=args.memory_utilization)
     prompt, output = lengths_from_args(args)
-    r = max_rate_under_slo(
-        engine, slo=slo_from_args(args), policy=args.policy,
-        prompt=prompt, output=output, trace=args.trace, arrival_cv=args.arrival_cv,
-        requests=args.requests or DEFAULT_REQUESTS, seed=args.seed)
+    with progress_line("capacity") as report:
+        r = max_rate_under_slo(
+            engine, slo=slo_from_args(args), policy=args.policy,
+            prompt=prompt, output=output, trace=args.trace, arrival_cv=args.arrival_cv,
+            requests=args.requests or DEFAULT_REQUESTS, seed=args.seed, progress=report)
     low, high = r.rate_interval_requests_per_s
     head = (f"{args.model} on {args.gpus} x {args.gpu}, {policy_label(args, engine)}, "
             f"{r.workload}; "
@@ -181,6 +184,8 @@ def _configure_plan(p: argparse.ArgumentParser) -> None:
     add_engine_options(p)
     add_traffic_options(p, rate_scale=False)
     _add_slo(p)
+    p.add_argument("--verbose", action="store_true",
+                   help="list every configuration left out with its full reason")
 
 
 @command(COMMANDS, "plan", "cheapest fleet for a request rate within an SLO",
@@ -199,19 +204,25 @@ def _run_plan(args: argparse.Namespace) -> tuple[Any, str]:
         raise ValueError("weight_dtype 'native' cannot be combined with other precisions, "
                          f"got {args.weight_dtype!r}")
     prompt, output = lengths_from_args(args)
-    result = plan(args.model, rate=args.rate, prompt=prompt, output=output,
-                  slo=slo_from_args(args), gpu_ids=args.gpu, gpu_counts=args.gpus,
-                  weight_dtypes=dtypes, kv_dtype=args.kv_dtype, trace=args.trace,
-                  headroom=args.headroom, policy=args.policy, seed=args.seed,
-                  engine=args.engine, memory_utilization=args.memory_utilization)
+    with progress_line("plan") as report:
+        result = plan(args.model, rate=args.rate, prompt=prompt, output=output,
+                      slo=slo_from_args(args), gpu_ids=args.gpu, gpu_counts=args.gpus,
+                      weight_dtypes=dtypes, kv_dtype=args.kv_dtype, trace=args.trace,
+                      headroom=args.headroom, policy=args.policy, seed=args.seed,
+                      engine=args.engine, memory_utilization=args.memory_utilization,
+                      progress=report)
+    cheapest = min((o.usd_per_hour for o in result.options), default=0.0)
     rows = [(o.gpu, str(o.gpus), o.weight_dtype, fmt_number(o.max_rate_per_replica, 2),
-             str(o.replicas), fmt_usd(o.usd_per_hour), fmt_usd(o.usd_per_million_output_tokens))
-            for o in result.options]
+             str(o.replicas), fmt_usd(o.usd_per_hour), fmt_usd(o.usd_per_million_output_tokens),
+             _times_cheapest(o.usd_per_hour, cheapest)) for o in result.options]
     text = (f"{args.model} at {fmt_number(args.rate, 2)} requests/s within {result.slo.name}, "
             f"headroom {fmt_number(100 * result.headroom, 0)} %\n")
     if rows:
         text += table(["gpu", "gpus", "weights", "req/s per replica", "replicas", "$/hour",
-                       "$/M output"], rows, right={1, 3, 4, 5, 6})
+                       "$/M output", "x cheapest"], rows, right={1, 3, 4, 5, 6, 7})
+        if any(o.usd_per_hour >= FAR_ABOVE * cheapest for o in result.options):
+            text += (f"\n! costs at least {FAR_ABOVE:g} x the cheapest fleet: listed for "
+                     "comparison, not as a choice")
     else:
         text += "no combination meets the SLO"
     if rows:
@@ -219,5 +230,40 @@ def _run_plan(args: argparse.Namespace) -> tuple[Any, str]:
         text += "\nprices (the point used, and each GPU's band):\n" + "\n".join(
             f"  {gpu}: {next(o.price_band for o in result.options if o.gpu == gpu)}" for gpu in bands)
     if result.skipped:
-        text += "\nleft out: " + "; ".join(f"{c} ({r.split(':')[0]})" for c, r in result.skipped)
+        text += "\n" + left_out_text(result.skipped, verbose=args.verbose)
     return result.to_dict(), text
+
+
+#: ``plan`` marks a fleet that costs at least this many times the cheapest one.
+FAR_ABOVE = 2.0
+
+
+def _times_cheapest(usd_per_hour: float, cheapest: float) -> str:
+    """``1.0 x``, ``3.4 x !`` (``!``: at least :data:`FAR_ABOVE` times the cheapest)."""
+    ratio = usd_per_hour / cheapest if cheapest > 0 else 1.0
+    return f"{fmt_number(ratio, 1)} x" + (" !" if ratio >= FAR_ABOVE else "")
+
+
+def left_out_text(skipped: Sequence[tuple[str, str]], *, verbose: bool) -> str:
+    """What ``plan`` and ``frontier`` left out: a short table of reasons with a count and the
+    first few configurations each, or every configuration with its full reason (``verbose``).
+
+    >>> print(left_out_text([("a x1 bf16", "does not fit: 9 GB over"),
+    ...                      ("a x2 bf16", "does not fit: 1 GB over"),
+    ...                      ("b x1 fp8", "no price: ask")], verbose=False))
+    left out (--verbose lists each with its reason):
+    reason        count  for example
+    ------------  -----  --------------------
+    does not fit      2  a x1 bf16, a x2 bf16
+    no price          1  b x1 fp8
+    """
+    if verbose:
+        return "left out:\n" + "\n".join(f"  {c}: {r}" for c, r in skipped)
+    groups: dict[str, list[str]] = {}
+    for config, reason in skipped:
+        groups.setdefault(reason.split(":")[0], []).append(config)
+    rows = [(reason, fmt_int(len(configs)),
+             ", ".join(configs[:3]) + (", ..." if len(configs) > 3 else ""))
+            for reason, configs in groups.items()]
+    return ("left out (--verbose lists each with its reason):\n"
+            + table(["reason", "count", "for example"], rows, right={1}))

@@ -49,7 +49,7 @@ def _run_layouts(args: argparse.Namespace) -> tuple[Any, str]:
                            batch=args.batch)
     best = best_layout(rows)
     text = table(
-        ["layout", "batch/replica", "TPOT", "fleet tokens/s"],
+        ["layout", "batch/replica", "TPOT", "tokens/s, all replicas"],
         [[f"{r.replicas} x TP{r.tp}", fmt_int(r.batch) if r.fits else "does not fit",
           fmt_duration(r.step_s, "ms") if r.fits else "-",
           fmt_int(round(r.fleet_tokens_per_s)) if r.fits else "-"] for r in rows],

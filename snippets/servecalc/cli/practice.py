@@ -11,15 +11,7 @@ from .common import Command, command, table
 
 COMMANDS: dict[str, Command] = {}
 
-EXAMPLES = """examples:
-  servecalc practice --list                          the kinds of question
-  servecalc practice --kind kv_per_token             a fresh KV question; asks for your answer
-  servecalc practice --kind decode_step --seed 7     the same question every time (and on the site:
-                                                     practice/?q=decode_step&seed=7)
-  servecalc practice --kind cost --seed 7 --answer 2.5       grade an answer, then show the working
-  servecalc practice --kind cost --seed 7 --reveal --json    the question and its answer as JSON
-
-An answer is right when it is within the kind's stated tolerance of the exact
+NOTE = """An answer is right when it is within the kind's stated tolerance of the exact
 value servecalc computes (for most kinds within {low} to {high} %, as on a whiteboard).
 The exit status is 0 whether the answer is right or not; 2 for a bad value."""
 
@@ -47,7 +39,7 @@ def _configure(p: argparse.ArgumentParser) -> None:
     from ..practice import KINDS
 
     loose = [k.tolerance * 100 for k in KINDS.values() if k.tolerance]
-    p.epilog = EXAMPLES.format(low=f"{min(loose):g}", high=f"{max(loose):g}")
+    p.epilog = NOTE.format(low=f"{min(loose):g}", high=f"{max(loose):g}")
     p.add_argument("--list", action="store_true", help="list the kinds of question and stop")
     p.add_argument("--kind", type=_kind, default=None, metavar="KIND",
                    help="kind of question (see --list; default: one at random)")

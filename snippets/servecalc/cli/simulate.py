@@ -6,9 +6,11 @@ import argparse
 from typing import Any
 
 from ..units import fmt_duration, fmt_int, fmt_number
-from .capacity import add_engine_options, add_traffic_options, lengths_from_args, policy_label
+from .capacity import (add_engine_options, add_traffic_options, left_out_text, lengths_from_args,
+                       policy_label)
 from .checks import count, number, unit_share
 from .common import Command, command, deployment_from_args, jsonable, pairs, table
+from .progress import progress_line
 
 COMMANDS: dict[str, Command] = {}
 
@@ -68,7 +70,8 @@ def _run_simulate(args: argparse.Namespace) -> tuple[Any, str]:
     engine = Engine(deployment_from_args(args), max_batch=args.max_batch,
                     max_batched_tokens=args.max_batched_tokens,
                     memory_utilization=args.memory_utilization)
-    r = simulate(engine, work, policy=args.policy, slo=args.slo)
+    with progress_line("simulate") as report:
+        r = simulate(engine, work, policy=args.policy, slo=args.slo, progress=report)
 
     def row(name: str, s: Any, unit: str, digits: int) -> tuple[str, str]:
         if s.count == 0:  # TPOT needs two tokens: every output here was one token long
@@ -83,8 +86,9 @@ def _run_simulate(args: argparse.Namespace) -> tuple[Any, str]:
             row("time to first token", r.ttft_s, "ms", 1),
             row("time per output token", r.tpot_s, "ms", 2),
             row("end to end", r.e2e_s, "s", 3),
-            ("throughput", f"{fmt_number(r.throughput_tokens_per_s, 1)} output tokens/s, "
-                           f"{fmt_number(r.requests_per_s, 3)} requests/s"),
+            ("throughput", f"{fmt_number(r.throughput_tokens_per_s, 1)} output tokens/s for "
+                           f"the replica ({fmt_number(r.throughput_tokens_per_s / args.gpus, 1)}"
+                           f" per GPU), {fmt_number(r.requests_per_s, 3)} requests/s"),
             ("per user", f"{fmt_number(r.interactivity_tokens_per_s_per_user, 1)} output "
                          "tokens/s (median request)"),
             ("goodput", f"{fmt_number(r.goodput_requests_per_s, 3)} requests/s within "
@@ -121,6 +125,8 @@ def _configure_frontier(p: argparse.ArgumentParser) -> None:
                    "in powers of 2)")
     p.add_argument("--seed", type=count("seed", zero=True), default=0, metavar="S",
                    help="random seed (default: 0)")
+    p.add_argument("--verbose", action="store_true",
+                   help="list every configuration left out with its full reason")
 
 
 @command(COMMANDS, "frontier", "tokens/s per GPU against tokens/s per user, by concurrency",
@@ -137,11 +143,12 @@ def _run_frontier(args: argparse.Namespace) -> tuple[Any, str]:
 
     dtypes = None if args.weight_dtype is None else [
         choice("weight_dtype", d.strip(), WEIGHT_DTYPES) for d in args.weight_dtype.split(",")]
-    f = frontier(args.model, args.gpu, engine=args.engine,
-                 prompt=range_ratio("prompt", args.prompt, args.random_range_ratio),
-                 output=range_ratio("output", args.output, args.random_range_ratio),
-                 gpu_counts=args.gpus, weight_dtypes=dtypes, concurrencies=args.concurrency,
-                 seed=args.seed)
+    with progress_line("frontier") as report:
+        f = frontier(args.model, args.gpu, engine=args.engine,
+                     prompt=range_ratio("prompt", args.prompt, args.random_range_ratio),
+                     output=range_ratio("output", args.output, args.random_range_ratio),
+                     gpu_counts=args.gpus, weight_dtypes=dtypes,
+                     concurrencies=args.concurrency, seed=args.seed, progress=report)
     rows = [("*" if p.pareto else "", str(p.gpus), p.weight_dtype, fmt_int(p.concurrency),
              fmt_number(p.tokens_per_s_per_gpu, 1), fmt_number(p.tokens_per_s_per_user, 1),
              fmt_duration(p.ttft_p50_s, "ms", 0),
@@ -154,5 +161,5 @@ def _run_frontier(args: argparse.Namespace) -> tuple[Any, str]:
             + table(["", "gpus", "weights", "clients", "tok/s per GPU", "tok/s per user",
                      "p50 TTFT", "$/M output"], rows, right={1, 3, 4, 5, 6, 7}))
     if f.skipped:
-        text += "\nleft out: " + "; ".join(f"{c} ({r.split(':')[0]})" for c, r in f.skipped)
+        text += "\n" + left_out_text(f.skipped, verbose=args.verbose)
     return jsonable(f), text

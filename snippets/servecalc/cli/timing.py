@@ -67,7 +67,10 @@ def _run_latency(args: argparse.Namespace) -> tuple[Any, str]:
         ("time to first token", fmt_duration(r.ttft_s, "ms")),
         ("time per output token", fmt_duration(r.tpot_s, "ms", 2)),
         ("end to end", fmt_duration(r.e2e_s, "s", 3)),
-        ("tokens per second", fmt_number(r.tokens_per_s, 1)),
+        ("decode tokens/s, whole batch", f"{fmt_number(r.tokens_per_s, 1)} "
+         f"({fmt_int(r.batch)} sequence{'s' if r.batch > 1 else ''})"),
+        ("decode tokens/s, per sequence", fmt_number(r.tokens_per_s / r.batch, 1)),
+        ("decode tokens/s, per GPU", fmt_number(r.tokens_per_s / args.gpus, 1)),
     ])
     return jsonable(r), text
 
