@@ -19,6 +19,7 @@ import contextlib
 import dataclasses
 import importlib
 import inspect
+import json
 import math
 import pkgutil
 import random
@@ -54,14 +55,10 @@ SKIP_PACKAGES = ("servecalc.cli", "servecalc.__main__",
 #: Single entry points of those loops (same reason), by qualified name.
 SKIP_CALLABLES = {"servecalc.sim.engine.Recorder", "servecalc.sim.engine.check_fits",
                   "servecalc.sim.api.run_policy",
-                  # issue 19, not yet fuzzed (their 'engine' is a preset ID and their 'row' a
-                  # ledger row, names the table below gives other meanings): to do
+                  # issue 19's ledger functions: fuzzed once the fit's changes land
                   "servecalc.benchmarks.engine_id", "servecalc.benchmarks.errors",
                   "servecalc.benchmarks.leave_one_out", "servecalc.benchmarks.predict",
-                  "servecalc.benchmarks.replica", "servecalc.benchmarks.scaled_overrides",
-                  "servecalc.engines.Efficiency", "servecalc.engines.capture_sizes",
-                  "servecalc.engines.get_engine", "servecalc.frontier.frontier",
-                  "servecalc.sim.workload.closed_workload"}
+                  "servecalc.benchmarks.replica", "servecalc.benchmarks.scaled_overrides"}
 #: Results that are not sizes and may be negative: a normal draw.
 MAY_BE_NEGATIVE = {"servecalc.sim.lengths.normal",
                    # relative errors of the calibration's points, signed
@@ -138,6 +135,12 @@ VLLM_RESULT = ('{"request_rate": 2.0, "burstiness": 1.0, "max_concurrency": null
 MEASUREMENT = ('{"model": "llama-3.1-8b", "gpu": "h100-sxm", "phase": "decode", '
                '"batch": 1, "context": 512, "seconds": 0.007}')
 
+#: One published fixed-concurrency row of the accuracy ledger (one client, two H100s, FP8).
+LEDGER_ROW = next(
+    row for row in json.loads((Path(__file__).parents[1] / "snippets" / "fieldguide" / "validation"
+                               / "serving_benchmarks.json").read_text())
+    if row["id"] == "nim-1.8.0-llama-3.1-70b-h100-sxm-tp2-fp8-5000-500-c1")
+
 #: A file for servecalc.files.read_text to read.
 MEASUREMENT_FILE = Path(tempfile.mkdtemp(prefix="hostile-")) / "steps.jsonl"
 MEASUREMENT_FILE.write_text(MEASUREMENT)
@@ -208,6 +211,19 @@ OVERRIDES: dict[str, dict[str, object]] = {
     "servecalc.files.read_text": {"path": str(MEASUREMENT_FILE), "what": "--file"},
     "servecalc.sim.engine.check_work": {"work": workload.poisson_workload(2.0, 10, prompt=128,
                                                                            output=16)},
+    # issue 19: 'engine' is a preset ID and 'row' a published ledger row here
+    **{f"servecalc.benchmarks.{name}": {"engine": "trtllm", "row": LEDGER_ROW} for name in
+       ("engine_id", "leave_one_out", "predict", "replica", "scaled_overrides")},
+    "servecalc.benchmarks.errors": {"row": LEDGER_ROW, "predicted": {
+        "output_tokens_per_s_per_gpu": 100.0, "tpot_s": 0.01, "ttft_s": 0.1}},
+    "servecalc.engines.get_engine": {"engine": "sglang"},
+    "servecalc.engines.capture_sizes": {"max_num_seqs": 64},
+    "servecalc.engines.Efficiency": {
+        "generation": "hopper", "precision": "fp8", "step_s": 0.0003, "layer_s": 1e-5,
+        "moe_layer_s": 2e-5, "allreduce_s": 1e-5, "source": "a test", "source_date": "2026"},
+    "servecalc.frontier.frontier": {"engine": "vllm", "gpu_counts": [1], "weight_dtypes": ["bf16"],
+                                    "concurrencies": [1, 2], "prompt": 32, "output": 4},
+    "servecalc.sim.workload.closed_workload": {"concurrency": 2, "requests": 10},
     "servecalc.calibration.fit_efficiencies": {
         "predict": [p.predict_s for p in read_measurements(MEASUREMENT)], "measured": [0.007]},
 }

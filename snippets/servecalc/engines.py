@@ -46,7 +46,7 @@ from functools import lru_cache
 from importlib import resources
 
 from .gpus import GpuSpec, get_gpu
-from .validate import choice, fraction, non_negative_number, positive_int
+from .validate import choice, fraction, non_negative_number, positive_int, text
 
 #: The engine every load-dependent number assumes unless told otherwise.
 DEFAULT_ENGINE = "vllm"
@@ -75,12 +75,16 @@ class Efficiency:
     architecture: str = "*"
 
     def __post_init__(self) -> None:
+        from .precision import COMPUTE_DTYPES
+
+        choice("generation", self.generation, ("*", "other", *_document()["generations"]))
+        choice("precision", self.precision, ("*", *COMPUTE_DTYPES))
         choice("architecture", self.architecture, ARCHITECTURES)
         fraction("mbu", self.mbu)
         fraction("mfu", self.mfu)
         for name in SECONDS_FIELDS:
             non_negative_number(name, getattr(self, name))
-        if not self.source or not self.source_date:
+        if not text("source", self.source) or not text("source_date", self.source_date):
             raise ValueError(f"efficiency row {self.generation}/{self.precision} needs a "
                              "source and a source_date")
 

@@ -33,7 +33,8 @@ from .prices import get_price, prices_for
 from .sim import Engine, simulate
 from .sim.lengths import Lengths, as_lengths
 from .sim.workload import closed_workload
-from .validate import items, positive_int
+from .precision import WEIGHT_DTYPES
+from .validate import choice, items, positive_int
 
 #: Concurrencies swept unless told otherwise.
 DEFAULT_CONCURRENCIES = (1, 2, 4, 8, 16, 32, 64, 128, 256)
@@ -114,7 +115,8 @@ def frontier(model: str | ModelSpec, gpu: str | GpuSpec, *, prompt: int | str | 
     levels = sorted({positive_int("concurrency", c) for c in items("concurrencies",
                                                                      concurrencies)})
     dtypes = list(native_dtypes(hardware) if weight_dtypes is None
-                  else items("weight_dtypes", weight_dtypes))
+                  else [choice("weight_dtypes", d, WEIGHT_DTYPES)
+                        for d in items("weight_dtypes", weight_dtypes)])
     price = get_price(hardware).price_usd_per_hour if prices_for(hardware) else None
     points: list[FrontierPoint] = []
     skipped: list[tuple[str, str]] = []
