@@ -261,3 +261,17 @@ def test_the_guide_boxes_take_the_library_limit():
     limits = {f.name: f.max for f in boxes if f.kind == "text"}
     assert limits == {"measurements": MAX_JSON_CHARS, "vllm_result": MAX_JSON_CHARS,
                       "calibration": MAX_JSON_CHARS}
+
+
+def test_a_frontier_link_beyond_the_budget_waits_for_run():
+    """Issue 19's frontier calculator declares its work, so a link cannot start hours of it."""
+    from fieldguide.calculators import Held, render
+    from fieldguide.fields import LINK_WORK_BUDGET
+    from servecalc.frontier import REQUESTS_PER_CLIENT
+
+    big = {"gpu": "h100-sxm", "gpu_counts": "1,2,4,8", "prompt": "131072", "output": "32768",
+           "concurrencies": "1,2,4,8,16,32,64,128,256"}
+    # 511 clients x REQUESTS_PER_CLIENT requests x 163,840 tokens x 4 GPU counts x 2 precisions
+    assert REQUESTS_PER_CLIENT * 511 * 163_840 * 8 > LINK_WORK_BUDGET
+    with pytest.raises(Held, match="press Run"):
+        render("frontier", big, from_link=True)

@@ -7,7 +7,7 @@ True
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from servecalc.sim import Engine, simulate, simulate_poisson
@@ -150,6 +150,22 @@ def frontier_calc(progress: Callable[[float], object] | None = None, **v: Any) -
                     rows))
 
 
+def frontier_tokens(values: Mapping[str, Any]) -> float:
+    """Tokens the frontier calculator simulates: every client's requests at every level,
+    for each GPU count and each of the GPU's native precisions (the link budget's measure).
+
+    >>> frontier_tokens({"gpu": "h100-sxm", "gpu_counts": "1,2", "concurrencies": "1,4",
+    ...                  "prompt": 1000, "output": 200})
+    96000
+    """
+    from servecalc.frontier import REQUESTS_PER_CLIENT, native_dtypes
+
+    clients = sum(int(c) for c in str(values["concurrencies"]).split(","))
+    fleets = len(str(values["gpu_counts"]).split(",")) * len(native_dtypes(values["gpu"]))
+    return (REQUESTS_PER_CLIENT * clients * fleets
+            * (values["prompt"] + values["output"]))  # type: ignore[operator]
+
+
 FRONTIER = Calculator(
     id="frontier",
     title="Throughput against interactivity (simulated)",
@@ -168,5 +184,6 @@ FRONTIER = Calculator(
               default="1,4,16,64", options=_FRONTIER_CONCURRENCIES),
     ],
     compute=frontier_calc,
+    work=frontier_tokens,
     long_running=True,
 )
