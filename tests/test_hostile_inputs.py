@@ -15,7 +15,6 @@ assertion).
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
 import importlib
 import inspect
@@ -24,8 +23,6 @@ import math
 import pkgutil
 import random
 import re
-import resource
-import signal
 import tempfile
 from pathlib import Path
 
@@ -46,6 +43,7 @@ from servecalc.models import get_model
 from servecalc.prices import PriceSpec
 from servecalc.step import step
 from servecalc.validate import describe
+from tests.guards import guarded
 
 #: The command line has its own fuzz test (test_cli_fuzz.py).
 SKIP_PACKAGES = ("servecalc.cli", "servecalc.__main__",
@@ -311,31 +309,6 @@ def check_result(result: object, qualname: str, path: str = "result", depth: int
     elif isinstance(result, (list, tuple)):
         for index, value in enumerate(result[:50]):
             check_result(value, qualname, f"{path}[{index}]", depth + 1)
-
-
-class Runaway(Exception):
-    """A call took far longer than any valid call does."""
-
-
-@contextlib.contextmanager
-def guarded(seconds: float = 20.0, extra_bytes: int = 3 * 2**30):
-    """Fail (not hang, not swap) on a runaway call: an alarm and an address-space cap."""
-    def alarm(signum, frame):
-        raise Runaway(f"still running after {seconds} s")
-
-    soft, hard = resource.getrlimit(resource.RLIMIT_AS)
-    with open("/proc/self/statm") as statm:
-        used = int(statm.read().split()[0]) * resource.getpagesize()
-    cap = used + extra_bytes if hard == resource.RLIM_INFINITY else min(hard, used + extra_bytes)
-    previous = signal.signal(signal.SIGALRM, alarm)
-    resource.setrlimit(resource.RLIMIT_AS, (cap, hard))
-    signal.setitimer(signal.ITIMER_REAL, seconds)
-    try:
-        yield
-    finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, previous)
-        resource.setrlimit(resource.RLIMIT_AS, (soft, hard))
 
 
 def call(qualname: str, kwargs: dict[str, object]) -> str | None:

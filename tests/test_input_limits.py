@@ -9,11 +9,9 @@ from __future__ import annotations
 
 import os
 import resource
-import signal
 import subprocess
 import sys
 import tracemalloc
-from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -26,6 +24,7 @@ from servecalc.sim import Engine, make_workload, simulate, simulate_poisson
 from servecalc.sim import engine as sim_engine
 from servecalc.validate import MAX_JSON_CHARS, json_depth, json_value
 from servecalc.vllm_result import read_vllm_result
+from tests.guards import guarded
 
 #: Where the servecalc under test lives: the subprocesses run the same code.
 SNIPPETS = Path(_package.__file__).resolve().parent.parent
@@ -42,21 +41,6 @@ def servecalc(*args: str, timeout: float = 40) -> subprocess.CompletedProcess:
     env = {**os.environ, "PYTHONPATH": str(SNIPPETS)}
     return subprocess.run([sys.executable, "-m", "servecalc", *args], capture_output=True,
                           text=True, timeout=timeout, env=env, preexec_fn=_cap_memory)
-
-
-@contextmanager
-def within(seconds: float):
-    """Fail (not hang) if the block runs longer than ``seconds``."""
-    def alarm(signum, frame):
-        raise TimeoutError(f"still running after {seconds} s")
-
-    previous = signal.signal(signal.SIGALRM, alarm)
-    signal.setitimer(signal.ITIMER_REAL, seconds)
-    try:
-        yield
-    finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, previous)
 
 
 def one_error_line(result: subprocess.CompletedProcess, *words: str) -> str:
@@ -155,7 +139,7 @@ def _totals(completed: str) -> str:
 def test_a_vllm_count_is_checked_before_anything_is_built(completed, message):
     tracemalloc.start()
     try:
-        with within(10), pytest.raises(ValueError, match=f"^run.json: {message}"):
+        with guarded(10, extra_bytes=None), pytest.raises(ValueError, match=f"^run.json: {message}"):
             read_vllm_result(_totals(completed), name="run.json")
         peak = tracemalloc.get_traced_memory()[1]
     finally:
@@ -180,7 +164,7 @@ def test_compare_refuses_a_huge_count_on_the_command_line(tmp_path):
 
 
 def test_a_long_simulation_is_refused_before_it_runs():
-    with within(60), pytest.raises(ValueError, match=r"^requests and output need about [\d,]+ "
+    with guarded(60, extra_bytes=None), pytest.raises(ValueError, match=r"^requests and output need about [\d,]+ "
                                    r"engine steps .* at most 1,000,000 .* lower requests"):
         simulate_poisson("llama-3.1-8b", "h100-sxm", rate=50.0, requests=100_000,
                          prompt="uniform:1000-100000", output="uniform:1000-30000")
@@ -224,7 +208,7 @@ def _steps(n: int, gpus=lambda i: 1) -> str:
 
 
 def test_too_many_measurements_are_refused_at_the_line_past_the_limit():
-    with within(30), pytest.raises(ValueError, match=f"^m.jsonl line {MAX_MEASUREMENTS + 1}: "
+    with guarded(30, extra_bytes=None), pytest.raises(ValueError, match=f"^m.jsonl line {MAX_MEASUREMENTS + 1}: "
                                    f"at most {MAX_MEASUREMENTS:,} measured steps"):
         read_measurements(_steps(MAX_MEASUREMENTS + 1), name="m.jsonl")
 
@@ -247,7 +231,7 @@ def test_the_fit_builds_one_step_model_per_deployment_per_try(monkeypatch):
 
     monkeypatch.setattr(calibration, "StepModel", counting)
     points = read_measurements(_steps(200))
-    with within(120):
+    with guarded(120, extra_bytes=None):
         cal = calibrate(points)
     assert len(cal.points) == 200
     assert len(built) < 1_000, f"{len(built):,} step models for 200 points"
