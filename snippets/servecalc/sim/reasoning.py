@@ -1,0 +1,89 @@
+"""Reasoning workloads: hidden thinking tokens before the visible answer.
+
+A reasoning model (DeepSeek-R1, Qwen3 in thinking mode, gpt-oss) first
+generates thinking tokens the user does not see, then the answer. The engine
+decodes both alike, so a request's output is ``thinking + answer`` tokens and
+TTFT (the first token of any kind) says little about when the user sees
+something: the **time to first answer token** (``ttfat``) does.
+
+The simulator keeps each request's first and last token times, not every gap,
+so token ``k`` is placed at ``first + (k - 1) x TPOT`` with the request's own
+mean TPOT; the first answer token is token ``thinking + 1``:
+
+    ttfat = ttft + thinking x TPOT
+
+(exact for a request whose decode steps all take the same time; a step grows
+slowly with the context, so a lone request's true time differs by a small
+fraction of a step per token, and the tests bound it).
+
+>>> from .workload import make_workload
+>>> w, thinking = with_thinking(make_workload([0.0, 1.0], [100, 100], [10, 20]), 30)
+>>> w.outputs, thinking
+((40, 50), (30, 30))
+>>> answer_times([0.0], [0.5], [4.4], [40], [30])
+[3.5]
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Sequence
+
+from ..validate import describe, non_negative_int
+from .lengths import Lengths, as_lengths
+from .workload import Workload
+
+#: Thinking lengths draw from their own generator, seeded this plus the workload's seed,
+#: so adding thinking leaves arrivals, prompts and answers as they were.
+THINKING_SEED_OFFSET = 1_000_003
+
+
+def thinking_lengths(value: int | str | Lengths | None) -> Lengths | None:
+    """``--thinking``: None or 0 for none, else a length distribution (as ``--output``).
+
+    >>> thinking_lengths(0) is None, thinking_lengths("lognormal:2000,1.0")
+    (True, LogNormal(mean_tokens=2000.0, sigma=1.0, low=1, high=32768))
+    >>> thinking_lengths(-5)
+    Traceback (most recent call last):
+        ...
+    ValueError: thinking must be an integer >= 0, got -5
+    """
+    if value is None or (isinstance(value, str) and value.strip() == "0"):
+        return None
+    if isinstance(value, int) and not isinstance(value, bool):
+        return None if non_negative_int("thinking", value) == 0 else as_lengths("thinking", value)
+    return as_lengths("thinking", value)
+
+
+def with_thinking(work: Workload, thinking: int | str | Lengths | None, seed: int = 0
+                  ) -> tuple[Workload, tuple[int, ...]]:
+    """``work`` with each request's output lengthened by its thinking tokens, and those
+    counts (all 0 without thinking). ``seed`` picks the draws of a distribution.
+
+    >>> from .workload import make_workload
+    >>> with_thinking(make_workload([0.0], [10], [5]), None)[1]
+    (0,)
+    >>> with_thinking(make_workload([0.0], [10], [5]), "uniform:1-9", seed=2)[1]
+    (3,)
+    """
+    if not isinstance(work, Workload):
+        raise ValueError(f"work must be a servecalc.sim.Workload, got {describe(work)}")
+    spec = thinking_lengths(thinking)
+    if spec is None:
+        return work, (0,) * len(work)
+    rng = random.Random(THINKING_SEED_OFFSET + non_negative_int("seed", seed))
+    drawn = tuple(spec.sample(rng) for _ in range(len(work)))
+    outputs = tuple(o + t for o, t in zip(work.outputs, drawn))
+    label = f"{work.description}, thinking {spec.describe()}".lstrip(", ")
+    return Workload(work.arrivals, work.prompts, outputs, label, work.concurrency), drawn
+
+
+def answer_times(sends: Sequence[float], first: Sequence[float], finish: Sequence[float],
+                 outputs: Sequence[int], thinking: Sequence[int]) -> list[float]:
+    """Each request's time to first answer token, from its send (see the module
+    docstring): ``first - send + thinking x (finish - first) / (outputs - 1)``."""
+    out = []
+    for s, f, e, o, t in zip(sends, first, finish, outputs, thinking):
+        gap = (e - f) / (o - 1) if o > 1 else 0.0
+        out.append(f - s + t * gap)
+    return out
