@@ -181,6 +181,9 @@ def _configure_plan(p: argparse.ArgumentParser) -> None:
     add_engine_options(p)
     add_traffic_options(p, rate_scale=False)
     _add_slo(p)
+    from .pools import add_plan_disagg_options
+
+    add_plan_disagg_options(p)
 
 
 @command(COMMANDS, "plan", "cheapest fleet for a request rate within an SLO",
@@ -204,6 +207,10 @@ def _run_plan(args: argparse.Namespace) -> tuple[Any, str]:
                   weight_dtypes=dtypes, kv_dtype=args.kv_dtype, trace=args.trace,
                   headroom=args.headroom, policy=args.policy, seed=args.seed,
                   engine=args.engine, memory_utilization=args.memory_utilization)
+    if args.disagg:
+        from .pools import plan_disagg_report
+
+        return plan_disagg_report(args, result, prompt, output, dtypes, slo_from_args(args))
     rows = [(o.gpu, str(o.gpus), o.weight_dtype, fmt_number(o.max_rate_per_replica, 2),
              str(o.replicas), fmt_usd(o.usd_per_hour), fmt_usd(o.usd_per_million_output_tokens))
             for o in result.options]

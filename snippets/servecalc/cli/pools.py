@@ -9,7 +9,18 @@ from typing import Any
 
 from ..units import fmt_duration, fmt_int, fmt_number
 from .checks import count
-from .common import pairs
+from .common import pairs, table
+
+def _link(name: str) -> str:
+    """A ``--kv-link`` value, checked while argparse reads the command line."""
+    from ..kv_links import LINKS
+    from ..validate import choice
+
+    try:
+        return choice("kv_link", name, tuple(LINKS))
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
 
 _POOL_OPTIONS = ("prefill_replicas", "decode_replicas", "prefill_gpus", "decode_gpus", "kv_link")
 
@@ -27,7 +38,7 @@ def add_pool_options(p: argparse.ArgumentParser) -> None:
                    help="tensor-parallel GPUs per prefill replica (default: --gpus)")
     g.add_argument("--decode-gpus", type=count("decode_gpus"), default=None, metavar="N",
                    help="tensor-parallel GPUs per decode replica (default: --gpus)")
-    g.add_argument("--kv-link", default=None, metavar="NAME",
+    g.add_argument("--kv-link", type=_link, default=None, metavar="NAME",
                    help="link that carries each prompt's KV cache to the decode pool, per GPU: "
                    + ", ".join(LINKS) + f" (default: {DEFAULT_LINK}; scale-up is the GPU's "
                    "NVLink or PCIe figure from `servecalc gpus`)")
@@ -72,12 +83,11 @@ def answer_latency(result: Any, work: Any, sends: Any, thinking: tuple[int, ...]
 
 def run_disagg(args: argparse.Namespace, work: Any, deployment: Any) -> tuple[dict, Any]:
     """Simulate the two pools; (result, the decode engine) for the report."""
-    from ..kv_links import DEFAULT_LINK, LINKS
+    from ..kv_links import DEFAULT_LINK
     from ..sim import Engine
     from ..sim.disagg import simulate_disagg
-    from ..validate import choice
 
-    link = DEFAULT_LINK if args.kv_link is None else choice("kv_link", args.kv_link, tuple(LINKS))
+    link = args.kv_link or DEFAULT_LINK
 
     def pool(gpus: int | None) -> Any:
         return Engine(deployment.replace(gpus=gpus or deployment.gpus),
@@ -116,3 +126,58 @@ def disagg_text(r: Any, work: Any, seed: int, ttfat: Any) -> str:
         ("preemptions", fmt_int(r.preemptions)),
     ]
     return f"{fmt_int(r.requests)} requests, {work.description}, seed {seed}\n" + pairs(rows)
+
+
+def add_plan_disagg_options(p: argparse.ArgumentParser) -> None:
+    """``plan --disagg --kv-link``."""
+    from ..kv_links import DEFAULT_LINK, LINKS
+
+    p.add_argument("--disagg", action="store_true",
+                   help="also size disaggregated fleets (a prefill and a decode pool, each of "
+                   "the --gpus sizes, the X:Y ratio found by simulating the fleet at the rate) "
+                   "and list them beside the aggregated ones")
+    p.add_argument("--kv-link", type=_link, default=DEFAULT_LINK, metavar="NAME",
+                   help="with --disagg: the link carrying KV caches between the pools, per GPU: "
+                   + ", ".join(LINKS) + " (default: %(default)s)")
+
+
+def plan_disagg_report(args: argparse.Namespace, aggregated: Any, prompt: Any, output: Any,
+                       dtypes: Any, slo: Any) -> tuple[dict, str]:
+    """``plan --disagg``: aggregated and disaggregated fleets in one list, cheapest first."""
+    from ..plan import PRICES
+    from ..plan_disagg import aggregated_dict, disagg_options, verdict
+    from ..units import fmt_usd
+
+    if args.trace is not None:
+        raise ValueError("trace does not go with disagg (the pools are sized on --prompt and "
+                         "--output at --rate)")
+    link = args.kv_link
+    gpu_ids = args.gpu or list(dict.fromkeys(p.gpu for p in PRICES))
+    options, skipped = disagg_options(
+        args.model, rate=args.rate, prompt=prompt, output=output, slo=slo, gpu_ids=gpu_ids,
+        gpu_counts=args.gpus, weight_dtypes=dtypes, kv_dtype=args.kv_dtype, link=link,
+        headroom=args.headroom, seed=args.seed, engine=args.engine)
+    listed = [aggregated_dict(o) for o in aggregated.options] + [o.to_dict() for o in options]
+    listed.sort(key=lambda o: (o["usd_per_hour"], o["total_gpus"], o["mode"]))
+    rows = []
+    for o in listed:
+        if o["mode"] == "aggregated":
+            shape = f"{o['replicas']} x TP{o['gpus']}"
+        else:
+            shape = (f"{o['prefill_replicas']} x TP{o['prefill_gpus']} : "
+                     f"{o['decode_replicas']} x TP{o['decode_gpus']}")
+        rows.append((o["mode"], o["gpu"], o["weight_dtype"], shape, str(o["total_gpus"]),
+                     fmt_usd(o["usd_per_hour"]), fmt_usd(o["usd_per_million_output_tokens"])))
+    why = verdict(aggregated, options, prompt.mean)
+    text = (f"{args.model} at {fmt_number(args.rate, 2)} requests/s within {slo.name}; "
+            f"KV over {link}\n")
+    text += (table(["mode", "gpu", "weights", "replicas (prefill : decode)", "GPUs", "$/hour",
+                    "$/M output"], rows, right={4, 5, 6}) if rows else "no fleet meets the SLO")
+    text += "\n" + why
+    left = list(aggregated.skipped) + skipped
+    if left:
+        text += "\nleft out: " + "; ".join(f"{c} ({r.split(':')[0]})" for c, r in left)
+    data = aggregated.to_dict() | {
+        "options": listed, "kv_link": link, "verdict": why,
+        "skipped": [{"config": c, "reason": r} for c, r in left]}
+    return data, text

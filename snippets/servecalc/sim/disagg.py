@@ -108,6 +108,8 @@ class DisaggResult:
     arrivals: tuple[float, ...] = field(repr=False)
     first_token_s: tuple[float, ...] = field(repr=False)
     finish_s: tuple[float, ...] = field(repr=False)
+    #: When each request's KV cache reached its decode replica.
+    kv_ready_s: tuple[float, ...] = field(repr=False, default=())
 
     @property
     def gpus(self) -> int:
@@ -203,12 +205,12 @@ def simulate_disagg(prefill: Engine, decode: Engine, workload: Workload, *,
     first, finish, _, d_pre = _pool_runs(decode_side(decode), workload, y, order, ready,
                                          workload.outputs, "continuous")
     return _result(workload, x, y, psm.gpus, dsm.gpus, link, rate, target, sends, first,
-                   finish, [ready[i] - p_first[i] for i in range(n)], p_pre + d_pre)
+                   finish, ready, [ready[i] - p_first[i] for i in range(n)], p_pre + d_pre)
 
 
 def _result(work: Workload, x: int, y: int, tp_p: int, tp_d: int, link: str, rate: float,
             target: Slo, sends: list[float], first: list[float], finish: list[float],
-            transfer: list[float], preemptions: int) -> DisaggResult:
+            ready: list[float], transfer: list[float], preemptions: int) -> DisaggResult:
     n, outputs = len(work), work.outputs
     ttft = [first[i] - sends[i] for i in range(n)]
     tpot_all = [(finish[i] - first[i]) / (outputs[i] - 1) if outputs[i] > 1 else 0.0
@@ -225,4 +227,4 @@ def _result(work: Workload, x: int, y: int, tp_p: int, tp_d: int, link: str, rat
         requests_per_s=n / duration if duration > 0 else math.inf,
         goodput_requests_per_s=met / duration if duration > 0 else math.inf, slo=target,
         slo_attainment=met / n, preemptions=preemptions, arrivals=tuple(sends),
-        first_token_s=tuple(first), finish_s=tuple(finish))
+        first_token_s=tuple(first), finish_s=tuple(finish), kv_ready_s=tuple(ready))
