@@ -44,7 +44,7 @@ from .deployment import Deployment
 from .engines import get_engine
 from .kv_links import DEFAULT_LINK, LINKS
 from .models import ModelSpec, get_model
-from .plan import Plan, PlanOption, native_weight_dtypes, usd_per_million_tokens_at_rate
+from .plan import Plan, native_weight_dtypes, usd_per_million_tokens_at_rate
 from .prices import get_price
 from .sim import Engine
 from .sim.disagg import DisaggResult, simulate_disagg
@@ -53,7 +53,7 @@ from .sim.single import single_service
 from .sim.stats import percentile
 from .sim.workload import poisson_workload
 from .slo import Slo, get_slo
-from .validate import choice, items, positive_int, positive_number, text, unit_interval
+from .validate import choice, instance, items, positive_int, positive_number, text, unit_interval
 
 #: Requests per simulated fleet (the search simulates each fleet it tries once).
 DEFAULT_REQUESTS = 1000
@@ -100,12 +100,6 @@ class DisaggOption:
         }
 
 
-def aggregated_dict(option: PlanOption) -> dict:
-    """An aggregated :class:`~servecalc.plan.PlanOption` as ``plan --disagg`` lists it."""
-    return {"mode": "aggregated", "prefill_replicas": None, "decode_replicas": None,
-            "total_gpus": option.replicas * option.gpus} | option.to_dict()
-
-
 def _measure(r: DisaggResult, target: Slo, outputs: tuple[int, ...]) -> tuple[float, float, float]:
     """(TTFT, TPOT, decode-slot wait) at the SLO's percentile, warm-up left out."""
     skip = int(len(outputs) * WARM_UP)
@@ -118,14 +112,14 @@ def _measure(r: DisaggResult, target: Slo, outputs: tuple[int, ...]) -> tuple[fl
     return (percentile(ttft, p), percentile(tpot, p) if tpot else 0.0, percentile(wait, p))
 
 
-def size_pools(prefill: Engine, decode: Engine, work, target: Slo, link: str
+def _size_pools(prefill: Engine, decode: Engine, work, target: Slo, link: str
                ) -> tuple[int, int, float, float] | str:
     """The smallest (X, Y, TTFT, TPOT) found meeting ``target`` for ``work`` (see the
     module docstring), or the reason none was."""
     mean_prompt = max(1, round(sum(work.prompts) / len(work)))
     load = len(work) / max(work.arrivals[-1], 1e-9)
     alone = single_service(prefill, prefill.policy, mean_prompt, 1)[0]
-    x, y = max(1, math.ceil(load * alone)), 1
+    x, y = min(MAX_REPLICAS, max(1, math.ceil(load * alone))), 1
     cache: dict[tuple[int, int], tuple[float, float, float]] = {}
 
     def measure(a: int, b: int) -> tuple[float, float, float]:
@@ -180,6 +174,8 @@ def disagg_options(
     engine = get_engine(engine).id
     ids = [text("gpu_ids", g) for g in items("gpu_ids", gpu_ids)]
     counts = [positive_int("gpu_counts", c) for c in items("gpu_counts", gpu_counts)]
+    if weight_dtypes is not None:
+        weight_dtypes = [text("weight_dtypes", d) for d in items("weight_dtypes", weight_dtypes)]
     work = poisson_workload(load / (1 - spare), positive_int("requests", requests),
                             prompt=prompt, output=output, seed=seed)
     options: list[DisaggOption] = []
@@ -195,7 +191,7 @@ def disagg_options(
                         pools = [Engine(Deployment(model=spec, gpu=gpu, gpus=n,
                                                    weight_dtype=dtype, kv_dtype=kv_dtype,
                                                    engine=engine)) for n in (tp_p, tp_d)]
-                        found = size_pools(pools[0], pools[1], work, target, link)
+                        found = _size_pools(pools[0], pools[1], work, target, link)
                     except ValueError as exc:
                         skipped.append((label, str(exc)))
                         continue
@@ -219,10 +215,14 @@ def verdict(aggregated: Plan, options: Sequence[DisaggOption], mean_prompt: floa
     """One sentence: which kind of fleet is cheaper here, and when disaggregation
     does not pay.
 
-    >>> verdict(Plan(model="m", rate_requests_per_s=1.0, slo=get_slo("chat"), headroom=0.0,
+    >>> verdict(Plan(model="m", rate_requests_per_s=1.0, slo=get_slo("mlperf-llama2-70b-server"), headroom=0.0,
     ...              options=(), skipped=()), [], 100)
     'no fleet of either kind meets the SLO'
     """
+    instance("aggregated", aggregated, Plan)
+    options = [instance("options", o, DisaggOption) for o in items("options", options,
+                                                                  empty=True)]
+    mean_prompt = positive_number("mean_prompt", mean_prompt)
     best_a = aggregated.options[0].usd_per_hour if aggregated.options else math.inf
     best_d = options[0].usd_per_hour if options else math.inf
     if math.isinf(best_a) and math.isinf(best_d):

@@ -145,7 +145,7 @@ def plan_disagg_report(args: argparse.Namespace, aggregated: Any, prompt: Any, o
                        dtypes: Any, slo: Any) -> tuple[dict, str]:
     """``plan --disagg``: aggregated and disaggregated fleets in one list, cheapest first."""
     from ..plan import PRICES
-    from ..plan_disagg import aggregated_dict, disagg_options, verdict
+    from ..plan_disagg import disagg_options, verdict
     from ..units import fmt_usd
 
     if args.trace is not None:
@@ -157,7 +157,7 @@ def plan_disagg_report(args: argparse.Namespace, aggregated: Any, prompt: Any, o
         args.model, rate=args.rate, prompt=prompt, output=output, slo=slo, gpu_ids=gpu_ids,
         gpu_counts=args.gpus, weight_dtypes=dtypes, kv_dtype=args.kv_dtype, link=link,
         headroom=args.headroom, seed=args.seed, engine=args.engine)
-    listed = [aggregated_dict(o) for o in aggregated.options] + [o.to_dict() for o in options]
+    listed = [_aggregated_dict(o) for o in aggregated.options] + [o.to_dict() for o in options]
     listed.sort(key=lambda o: (o["usd_per_hour"], o["total_gpus"], o["mode"]))
     rows = []
     for o in listed:
@@ -181,3 +181,9 @@ def plan_disagg_report(args: argparse.Namespace, aggregated: Any, prompt: Any, o
         "options": listed, "kv_link": link, "verdict": why,
         "skipped": [{"config": c, "reason": r} for c, r in left]}
     return data, text
+
+
+def _aggregated_dict(option: Any) -> dict:
+    """An aggregated fleet (:class:`~servecalc.plan.PlanOption`) as ``plan --disagg`` lists it."""
+    return {"mode": "aggregated", "prefill_replicas": None, "decode_replicas": None,
+            "total_gpus": option.replicas * option.gpus} | option.to_dict()

@@ -48,7 +48,7 @@ from .stats import Percentiles, summarize, within_slo
 from .workload import Workload
 
 
-class KvArrivedStep:
+class _KvArrivedStep:
     """A decode replica's step model: a request's prompt is already cached when it
     joins, so prefill chunks cost nothing; decode steps cost what they always do."""
 
@@ -68,12 +68,12 @@ class KvArrivedStep:
         return getattr(self.inner, name)
 
 
-def decode_side(engine: Engine) -> Engine:
+def _decode_side(engine: Engine) -> Engine:
     """A copy of ``engine`` as a decode replica: cached prompts join for free, the
     request overhead is already paid at the prefill pool, and the scheduler is
     iteration-level (``continuous``)."""
     twin = copy.copy(engine)
-    twin.step_model = KvArrivedStep(engine.step_model)   # type: ignore[assignment]
+    twin.step_model = _KvArrivedStep(engine.step_model)   # type: ignore[assignment]
     twin.request_overhead_s = 0.0
     twin.policy = "continuous"
     twin.lone_services = {}
@@ -142,7 +142,7 @@ def _pool_runs(engine: Engine, work: Workload, replicas: int, order: list[int],
     n = len(work)
     first, finish, where = [0.0] * n, [0.0] * n, [0] * n
     preemptions = 0
-    for r in range(replicas):
+    for r in range(min(replicas, n)):          # replicas past the requests stay idle
         mine = order[r::replicas]
         if not mine:
             continue
@@ -192,17 +192,18 @@ def simulate_disagg(prefill: Engine, decode: Engine, workload: Workload, *,
     p_first, _, p_where, p_pre = _pool_runs(prefill, workload, x, list(range(n)), sends,
                                             (1,) * n, policy)
     move: dict[int, float] = {}
-    ready, link_free = [0.0] * n, [0.0] * x
+    ready: list[float] = [0.0] * n
+    link_free: dict[int, float] = {}
     for i in sorted(range(n), key=lambda i: (p_first[i], i)):
         p = workload.prompts[i]
         if p not in move:
             move[p] = kv_transfer_s(psm.model, psm.gpu, prompt=p, link=link,
                                     prefill_gpus=psm.gpus, decode_gpus=dsm.gpus,
                                     kv_dtype=psm.deployment.kv_dtype)
-        begin = max(p_first[i], link_free[p_where[i]])
+        begin = max(p_first[i], link_free.get(p_where[i], 0.0))
         ready[i] = link_free[p_where[i]] = begin + move[p]
     order = sorted(range(n), key=lambda i: (ready[i], i))
-    first, finish, _, d_pre = _pool_runs(decode_side(decode), workload, y, order, ready,
+    first, finish, _, d_pre = _pool_runs(_decode_side(decode), workload, y, order, ready,
                                          workload.outputs, "continuous")
     return _result(workload, x, y, psm.gpus, dsm.gpus, link, rate, target, sends, first,
                    finish, ready, [ready[i] - p_first[i] for i in range(n)], p_pre + d_pre)

@@ -29,7 +29,7 @@ from __future__ import annotations
 import random
 from collections.abc import Sequence
 
-from ..validate import describe, non_negative_int
+from ..validate import describe, items, non_negative_int, numbers, positive_int
 from .lengths import Lengths, as_lengths
 from .workload import Workload
 
@@ -82,8 +82,18 @@ def answer_times(sends: Sequence[float], first: Sequence[float], finish: Sequenc
                  outputs: Sequence[int], thinking: Sequence[int]) -> list[float]:
     """Each request's time to first answer token, from its send (see the module
     docstring): ``first - send + thinking x (finish - first) / (outputs - 1)``."""
+    columns = [numbers(name, values) for name, values in
+               (("sends", sends), ("first", first), ("finish", finish))]
+    outs = [positive_int("outputs", o) for o in items("outputs", outputs)]
+    thought = [non_negative_int("thinking", t) for t in items("thinking", thinking)]
+    if len({len(c) for c in columns} | {len(outs), len(thought)}) != 1:
+        raise ValueError("sends, first, finish, outputs and thinking must have one entry per "
+                         f"request, got lengths {[len(c) for c in columns] + [len(outs), len(thought)]}")
     out = []
-    for s, f, e, o, t in zip(sends, first, finish, outputs, thinking):
+    for s, f, e, o, t in zip(*columns, outs, thought):
+        if not s <= f <= e or t >= o:
+            raise ValueError(f"each request needs send <= first <= finish and thinking < "
+                             f"outputs, got {s!r}, {f!r}, {e!r}, {t!r}, {o!r}")
         gap = (e - f) / (o - 1) if o > 1 else 0.0
         out.append(f - s + t * gap)
     return out
