@@ -3,16 +3,22 @@ transfer between them.
 
 Each request
 
-1. goes to a prefill replica (round-robin in arrival order), which runs the
+1. goes to a prefill replica picked at random, which runs the
    same engine as one aggregated replica (:class:`~servecalc.sim.Engine`, the
    engine preset's scheduler) but with one output token: the prompt's prefill;
 2. sends its KV cache over the named link (:mod:`servecalc.kv_links`); the
    prefill replica's links carry one transfer at a time, first finished first;
-3. joins a decode replica (round-robin in the order the caches arrive), whose
+3. joins a decode replica picked at random, whose
    block pool must hold the prompt's KV and the output's: the decode replica
    runs iteration-level batching in which admitting a request costs nothing
    (its cache is already there, so the step model charges no prefill), and
    its first token reaches the client when it joins the batch.
+
+Random dispatch splits a Poisson stream into independent Poisson streams, one
+per replica: the assumption under which ``plan`` sizes aggregated fleets (one
+replica's capacity times the replicas), so the two kinds of fleet compare on
+equal terms. (A round-robin or least-loaded router smooths each replica's
+arrivals and would flatter whichever fleet alone was simulated with it.)
 
 So a request's TTFT is its prefill queue and prefill, the transfer, and the
 wait for a decode slot; its TPOT is the decode pool's alone, free of prefill
@@ -36,6 +42,7 @@ from __future__ import annotations
 
 import copy
 import math
+import random
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -46,6 +53,9 @@ from .api import DEFAULT_SLO, run_policy
 from .engine import POLICIES, Engine
 from .stats import Percentiles, summarize, within_slo
 from .workload import Workload
+
+#: Seed of the random dispatch to replicas (the same for every run: common random numbers).
+DISPATCH_SEED = 20
 
 
 class _KvArrivedStep:
@@ -136,16 +146,17 @@ class DisaggResult:
 def _pool_runs(engine: Engine, work: Workload, replicas: int, order: list[int],
                arrivals: list[float], outputs: tuple[int, ...] | list[int], policy: str | None
                ) -> tuple[list[float], list[float], list[int], int]:
-    """Requests ``order`` dealt round-robin over ``replicas`` copies of ``engine``
+    """Requests ``order`` dealt at random over ``replicas`` copies of ``engine``
     (arriving at ``arrivals[i]``); each request's first-token and finish times, its
     replica, and the preemptions."""
     n = len(work)
     first, finish, where = [0.0] * n, [0.0] * n, [0] * n
     preemptions = 0
-    for r in range(min(replicas, n)):          # replicas past the requests stay idle
-        mine = order[r::replicas]
-        if not mine:
-            continue
+    rng = random.Random(DISPATCH_SEED)
+    dealt: dict[int, list[int]] = {}
+    for i in order:
+        dealt.setdefault(rng.randrange(replicas) if replicas > 1 else 0, []).append(i)
+    for r, mine in sorted(dealt.items()):
         sub = Workload(tuple(arrivals[i] for i in mine), tuple(work.prompts[i] for i in mine),
                        tuple(outputs[i] for i in mine))
         rec = run_policy(engine, sub, policy)
