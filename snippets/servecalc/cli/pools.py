@@ -53,13 +53,15 @@ def disaggregated(args: argparse.Namespace) -> bool:
     given = [name for name in _POOL_OPTIONS if getattr(args, name, None) is not None]
     if not given:
         return False
-    for name in ("prefill_replicas", "decode_replicas"):
-        if getattr(args, name) is None:
-            raise ValueError(f"{name} is required with {', '.join(given)} (disaggregated "
-                             "prefill and decode need both pools' replica counts)")
+    missing = [name for name in ("prefill_replicas", "decode_replicas")
+               if getattr(args, name) is None]
+    if missing:
+        raise ValueError(f"{' and '.join(given + missing)} go together: disaggregated prefill "
+                         f"and decode need both pools' replica counts ({', '.join(missing)} "
+                         "missing)")
     if args.concurrency is not None:
-        raise ValueError("concurrency does not go with prefill_replicas (the disaggregated "
-                         "pools take an open stream: --rate or --trace)")
+        raise ValueError("concurrency and prefill_replicas do not go together (the "
+                         "disaggregated pools take an open stream: --rate or --trace)")
     return True
 
 

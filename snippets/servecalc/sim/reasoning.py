@@ -36,6 +36,10 @@ from .workload import Workload
 #: Thinking lengths draw from their own generator, seeded this plus the workload's seed,
 #: so adding thinking leaves arrivals, prompts and answers as they were.
 THINKING_SEED_OFFSET = 1_000_003
+#: The most thinking tokens a request may draw: DeepSeek-R1's evaluations capped generation
+#: at 32,768 tokens (DeepSeek-AI, "DeepSeek-R1: Incentivizing Reasoning Capability in LLMs
+#: via Reinforcement Learning", arXiv:2501.12948, 2025, section 3).
+MAX_THINKING = 32_768
 
 
 def thinking_lengths(value: int | str | Lengths | None) -> Lengths | None:
@@ -43,6 +47,10 @@ def thinking_lengths(value: int | str | Lengths | None) -> Lengths | None:
 
     >>> thinking_lengths(0) is None, thinking_lengths("lognormal:2000,1.0")
     (True, LogNormal(mean_tokens=2000.0, sigma=1.0, low=1, high=32768))
+    >>> thinking_lengths(40_000)
+    Traceback (most recent call last):
+        ...
+    ValueError: thinking must be at most 32,768 tokens per request (the longest reasoning DeepSeek-R1 was evaluated with), got 40000
     >>> thinking_lengths(-5)
     Traceback (most recent call last):
         ...
@@ -51,8 +59,14 @@ def thinking_lengths(value: int | str | Lengths | None) -> Lengths | None:
     if value is None or (isinstance(value, str) and value.strip() == "0"):
         return None
     if isinstance(value, int) and not isinstance(value, bool):
-        return None if non_negative_int("thinking", value) == 0 else as_lengths("thinking", value)
-    return as_lengths("thinking", value)
+        if non_negative_int("thinking", value) == 0:
+            return None
+    spec = as_lengths("thinking", value)
+    if spec.maximum > MAX_THINKING:
+        raise ValueError(f"thinking must be at most {MAX_THINKING:,} tokens per request (the "
+                         f"longest reasoning DeepSeek-R1 was evaluated with), got "
+                         f"{spec.describe()}")
+    return spec
 
 
 def with_thinking(work: Workload, thinking: int | str | Lengths | None, seed: int = 0
