@@ -155,7 +155,8 @@ def _pool_runs(engine: Engine, work: Workload, replicas: int, order: list[int],
     rng = random.Random(DISPATCH_SEED)
     dealt: dict[int, list[int]] = {}
     for i in order:
-        dealt.setdefault(rng.randrange(replicas) if replicas > 1 else 0, []).append(i)
+        pick = min(replicas - 1, int(rng.random() * replicas))  # random(): same on any Python
+        dealt.setdefault(pick, []).append(i)
     for r, mine in sorted(dealt.items()):
         sub = Workload(tuple(arrivals[i] for i in mine), tuple(work.prompts[i] for i in mine),
                        tuple(outputs[i] for i in mine))
