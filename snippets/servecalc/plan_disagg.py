@@ -215,8 +215,8 @@ def verdict(aggregated: Plan, options: Sequence[DisaggOption], mean_prompt: floa
     """One sentence: which kind of fleet is cheaper here, and when disaggregation
     does not pay.
 
-    >>> verdict(Plan(model="m", rate_requests_per_s=1.0, slo=get_slo("mlperf-llama2-70b-server"), headroom=0.0,
-    ...              options=(), skipped=()), [], 100)
+    >>> verdict(Plan(model="m", rate_requests_per_s=1.0, slo=get_slo("mlperf-llama2-70b-server"),
+    ...              headroom=0.0, options=(), skipped=()), [], 100)
     'no fleet of either kind meets the SLO'
     """
     instance("aggregated", aggregated, Plan)

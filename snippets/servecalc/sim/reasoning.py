@@ -102,7 +102,8 @@ def answer_times(sends: Sequence[float], first: Sequence[float], finish: Sequenc
     thought = [non_negative_int("thinking", t) for t in items("thinking", thinking)]
     if len({len(c) for c in columns} | {len(outs), len(thought)}) != 1:
         raise ValueError("sends, first, finish, outputs and thinking must have one entry per "
-                         f"request, got lengths {[len(c) for c in columns] + [len(outs), len(thought)]}")
+                         f"request, got lengths {[len(c) for c in columns]}, {len(outs)} and "
+                         f"{len(thought)}")
     out = []
     for s, f, e, o, t in zip(*columns, outs, thought):
         if not s <= f <= e or t >= o:
