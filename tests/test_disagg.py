@@ -78,6 +78,8 @@ def test_decode_pool_memory_bounds_the_batch():
                         prefill_replicas=2, decode_replicas=1)
     first, finish = sorted(r.first_token_s), sorted(r.finish_s)
     assert first[1] >= finish[0]
+    # 100 prompt + 10 output - 1 = 109 tokens: 7 of the 8 blocks of 16 at the peak.
+    assert r.decode_peak_kv_utilization == pytest.approx(7 / 8)
 
 
 def test_thinking_shifts_ttfat_by_thinking_times_tpot():
@@ -172,3 +174,18 @@ def test_cli_json_reports_transfer_and_ttfat(capsys):
     assert data["mode"] == "disaggregated"
     assert data["transfer_s"]["p99"] > 0
     assert data["ttfat_s"]["p50"] > data["ttft_s"]["p50"]
+
+
+def test_plan_says_when_disaggregation_does_not_pay():
+    from servecalc.plan import plan
+    from servecalc.plan_disagg import verdict
+
+    common = dict(rate=2.0, prompt=300, output=200, slo="mlperf-llama3.1-8b-server",
+                  gpu_ids=["h100-sxm"], gpu_counts=[1], weight_dtypes=["fp8"], engine="vllm")
+    aggregated = plan("llama-3.1-8b", **common)
+    options, _ = disagg_options("llama-3.1-8b", requests=500, **common)
+    # Short prompts at a loose TTFT: one aggregated GPU serves 2 requests/s, and two pools
+    # need at least two.
+    assert aggregated.options[0].replicas * aggregated.options[0].gpus == 1
+    assert min(o.gpus for o in options) >= 2
+    assert verdict(aggregated, options, 300).startswith("disaggregation does not pay")

@@ -125,6 +125,8 @@ def disagg_text(r: Any, work: Any, seed: int, ttfat: Any) -> str:
         ("throughput", f"{fmt_number(r.throughput_tokens_per_s, 1)} output tokens/s, "
                        f"{fmt_number(r.requests_per_s, 3)} requests/s"),
         ("goodput", f"{fmt_number(r.goodput_requests_per_s, 3)} requests/s within {r.slo.name}"),
+        ("decode pool KV", f"peak {fmt_number(100 * r.decode_peak_kv_utilization, 1)} % of "
+                           "one replica's blocks"),
         ("preemptions", fmt_int(r.preemptions)),
     ]
     return f"{fmt_int(r.requests)} requests, {work.description}, seed {seed}\n" + pairs(rows)

@@ -115,6 +115,8 @@ class DisaggResult:
     slo: Slo
     slo_attainment: float
     preemptions: int
+    #: The largest share of one decode replica's KV blocks in use at once.
+    decode_peak_kv_utilization: float
     arrivals: tuple[float, ...] = field(repr=False)
     first_token_s: tuple[float, ...] = field(repr=False)
     finish_s: tuple[float, ...] = field(repr=False)
@@ -140,18 +142,19 @@ class DisaggResult:
             "requests_per_s": self.requests_per_s,
             "goodput_requests_per_s": self.goodput_requests_per_s, "slo": self.slo.to_dict(),
             "slo_attainment": self.slo_attainment, "preemptions": self.preemptions,
+            "decode_peak_kv_utilization": self.decode_peak_kv_utilization,
         }
 
 
 def _pool_runs(engine: Engine, work: Workload, replicas: int, order: list[int],
                arrivals: list[float], outputs: tuple[int, ...] | list[int], policy: str | None
-               ) -> tuple[list[float], list[float], list[int], int]:
+               ) -> tuple[list[float], list[float], list[int], tuple[int, float]]:
     """Requests ``order`` dealt at random over ``replicas`` copies of ``engine``
     (arriving at ``arrivals[i]``); each request's first-token and finish times, its
-    replica, and the preemptions."""
+    replica, and (preemptions, the largest share of a replica's KV blocks held)."""
     n = len(work)
     first, finish, where = [0.0] * n, [0.0] * n, [0] * n
-    preemptions = 0
+    preemptions, peak = 0, 0.0
     rng = random.Random(DISPATCH_SEED)
     dealt: dict[int, list[int]] = {}
     for i in order:
@@ -162,9 +165,11 @@ def _pool_runs(engine: Engine, work: Workload, replicas: int, order: list[int],
                        tuple(outputs[i] for i in mine))
         rec = run_policy(engine, sub, policy)
         preemptions += rec.preemptions
+        held = max(max(rec.step_blocks, default=0), rec.peak_blocks)
+        peak = max(peak, held / engine.kv_blocks)
         for k, i in enumerate(mine):
             first[i], finish[i], where[i] = rec.first[k], rec.finish[k], r
-    return first, finish, where, preemptions
+    return first, finish, where, (preemptions, peak)
 
 
 def simulate_disagg(prefill: Engine, decode: Engine, workload: Workload, *,
@@ -218,12 +223,14 @@ def simulate_disagg(prefill: Engine, decode: Engine, workload: Workload, *,
     first, finish, _, d_pre = _pool_runs(_decode_side(decode), workload, y, order, ready,
                                          workload.outputs, "continuous")
     return _result(workload, x, y, psm.gpus, dsm.gpus, link, rate, target, sends, first,
-                   finish, ready, [ready[i] - p_first[i] for i in range(n)], p_pre + d_pre)
+                   finish, ready, [ready[i] - p_first[i] for i in range(n)], p_pre[0] + d_pre[0],
+                   d_pre[1])
 
 
 def _result(work: Workload, x: int, y: int, tp_p: int, tp_d: int, link: str, rate: float,
             target: Slo, sends: list[float], first: list[float], finish: list[float],
-            ready: list[float], transfer: list[float], preemptions: int) -> DisaggResult:
+            ready: list[float], transfer: list[float], preemptions: int,
+            decode_peak: float) -> DisaggResult:
     n, outputs = len(work), work.outputs
     ttft = [first[i] - sends[i] for i in range(n)]
     tpot_all = [(finish[i] - first[i]) / (outputs[i] - 1) if outputs[i] > 1 else 0.0
@@ -239,5 +246,6 @@ def _result(work: Workload, x: int, y: int, tp_p: int, tp_d: int, link: str, rat
         throughput_tokens_per_s=work.output_tokens / duration if duration > 0 else math.inf,
         requests_per_s=n / duration if duration > 0 else math.inf,
         goodput_requests_per_s=met / duration if duration > 0 else math.inf, slo=target,
-        slo_attainment=met / n, preemptions=preemptions, arrivals=tuple(sends),
+        slo_attainment=met / n, preemptions=preemptions,
+        decode_peak_kv_utilization=decode_peak, arrivals=tuple(sends),
         first_token_s=tuple(first), finish_s=tuple(finish), kv_ready_s=tuple(ready))
