@@ -79,7 +79,8 @@ def simulator(progress: Callable[[float], object] | None = None, **v: Any) -> st
     ms = lambda s: fmt_duration(s, "ms")  # noqa: E731
     extra = []
     if ttfat is not None:
-        extra.append(("First answer token", ms(ttfat.p50), ms(ttfat.p90), ms(ttfat.p99)))
+        sec = lambda s: fmt_duration(s, "s", 2)  # noqa: E731
+        extra.append(("First answer token", sec(ttfat.p50), sec(ttfat.p90), sec(ttfat.p99)))
     if isinstance(result, DisaggResult):
         t = result.transfer_s
         extra.append(("KV transfer", ms(t.p50), ms(t.p90), ms(t.p99)))

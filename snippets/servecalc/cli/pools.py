@@ -117,7 +117,7 @@ def disagg_text(r: Any, work: Any, seed: int, ttfat: Any) -> str:
         row("time to first token", r.ttft_s, "ms", 1),
     ]
     if ttfat is not None:
-        rows.append(row("first answer token", ttfat, "ms", 1))
+        rows.append(row("first answer token", ttfat, "s", 3))
     rows += [
         row("KV transfer", r.transfer_s, "ms", 2),
         row("time per output token", r.tpot_s, "ms", 2),

@@ -90,7 +90,7 @@ def _run_simulate(args: argparse.Namespace) -> tuple[Any, str]:
         f"seed {args.seed}\n"
         + pairs([
             row("time to first token", r.ttft_s, "ms", 1),
-            *([] if ttfat is None else [row("first answer token", ttfat, "ms", 1)]),
+            *([] if ttfat is None else [row("first answer token", ttfat, "s", 3)]),
             row("time per output token", r.tpot_s, "ms", 2),
             row("end to end", r.e2e_s, "s", 3),
             ("throughput", f"{fmt_number(r.throughput_tokens_per_s, 1)} output tokens/s, "
