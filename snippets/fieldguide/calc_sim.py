@@ -164,7 +164,7 @@ SIMULATOR = Calculator(
     ],
     compute=simulator,
     long_running=True,
-    work=simulated_tokens,
+    work=lambda v: simulated_tokens(dict(v) | {"output": v["output"] + (v.get("thinking") or 0)}),
 )
 
 
