@@ -54,7 +54,8 @@ from .engine import POLICIES, Engine
 from .stats import Percentiles, summarize, within_slo
 from .workload import Workload
 
-#: Seed of the random dispatch to replicas (the same for every run: common random numbers).
+#: Seed of the random dispatch to prefill replicas (plus one: decode replicas), the same
+#: for every run (common random numbers).
 DISPATCH_SEED = 20
 
 
@@ -147,15 +148,15 @@ class DisaggResult:
 
 
 def _pool_runs(engine: Engine, work: Workload, replicas: int, order: list[int],
-               arrivals: list[float], outputs: tuple[int, ...] | list[int], policy: str | None
-               ) -> tuple[list[float], list[float], list[int], tuple[int, float]]:
+               arrivals: list[float], outputs: tuple[int, ...] | list[int], policy: str | None,
+               seed: int) -> tuple[list[float], list[float], list[int], tuple[int, float]]:
     """Requests ``order`` dealt at random over ``replicas`` copies of ``engine``
-    (arriving at ``arrivals[i]``); each request's first-token and finish times, its
+    (arriving at ``arrivals[i]``; the draws seeded ``seed``); each request's first-token and finish times, its
     replica, and (preemptions, the largest share of a replica's KV blocks held)."""
     n = len(work)
     first, finish, where = [0.0] * n, [0.0] * n, [0] * n
     preemptions, peak = 0, 0.0
-    rng = random.Random(DISPATCH_SEED)
+    rng = random.Random(seed)
     dealt: dict[int, list[int]] = {}
     for i in order:
         pick = min(replicas - 1, int(rng.random() * replicas))  # random(): same on any Python
@@ -207,7 +208,7 @@ def simulate_disagg(prefill: Engine, decode: Engine, workload: Workload, *,
     n = len(workload)
     sends = list(workload.arrivals)
     p_first, _, p_where, p_pre = _pool_runs(prefill, workload, x, list(range(n)), sends,
-                                            (1,) * n, policy)
+                                            (1,) * n, policy, DISPATCH_SEED)
     move: dict[int, float] = {}
     ready: list[float] = [0.0] * n
     link_free: dict[int, float] = {}
@@ -221,7 +222,7 @@ def simulate_disagg(prefill: Engine, decode: Engine, workload: Workload, *,
         ready[i] = link_free[p_where[i]] = begin + move[p]
     order = sorted(range(n), key=lambda i: (ready[i], i))
     first, finish, _, d_pre = _pool_runs(_decode_side(decode), workload, y, order, ready,
-                                         workload.outputs, "continuous")
+                                         workload.outputs, "continuous", DISPATCH_SEED + 1)
     return _result(workload, x, y, psm.gpus, dsm.gpus, link, rate, target, sends, first,
                    finish, ready, [ready[i] - p_first[i] for i in range(n)], p_pre[0] + d_pre[0],
                    d_pre[1])
