@@ -121,7 +121,7 @@ def test_plan_disagg_returns_a_fleet_meeting_the_slo():
                         prefill_replicas=best.prefill_replicas,
                         decode_replicas=best.decode_replicas, slo=slo)
     assert r.tpot_s.p99 <= slo.tpot_s
-    assert r.ttft_s.p90 <= slo.ttft_s
+    assert r.ttft_s.p99 <= slo.ttft_s
     # One replica fewer in the prefill pool misses (the search took one back while it held).
     if best.prefill_replicas > 1:
         fewer = simulate_disagg(Engine(d), Engine(d),
