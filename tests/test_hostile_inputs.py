@@ -32,6 +32,8 @@ from hypothesis import strategies as st
 
 import servecalc
 import servecalc.layouts
+import servecalc.plan
+import servecalc.slo
 from servecalc import batching, cost, kv, units
 from servecalc.sim import api as simulate
 from servecalc.sim import stats as sim_stats
@@ -123,6 +125,12 @@ def _good() -> dict[str, object]:
         "total_bytes": 1e9, "link_bytes_per_s": 450e9,
         "layer_type": "full_attention", "in_features": 64, "out_features": 32,
         "peaks": {"bf16": 1e15, "fp8": 2e15}, "quantize": ["attention", "mlp"],
+        # disaggregated pools and reasoning (issue 20)
+        "prefill": Engine("llama-3.1-8b", "h100-sxm", max_batch=8),
+        "decode": Engine("llama-3.1-8b", "h100-sxm", max_batch=8), "prefill_replicas": 1,
+        "decode_replicas": 1, "prefill_gpus": 1, "decode_gpus": 1, "link": "ib-400g",
+        "thinking": 8, "sends": [0.0, 1.0], "first": [0.1, 1.1], "finish": [0.5, 1.5],
+        "mean_prompt": 100.0, "options": [],
     }
 
 
@@ -222,6 +230,16 @@ OVERRIDES: dict[str, dict[str, object]] = {
     "servecalc.frontier.frontier": {"engine": "vllm", "gpu_counts": [1], "weight_dtypes": ["bf16"],
                                     "concurrencies": [1, 2], "prompt": 32, "output": 4},
     "servecalc.sim.workload.closed_workload": {"concurrency": 2, "requests": 10},
+    "servecalc.sim.reasoning.answer_times": {"thinking": [2, 3]},
+    "servecalc.sim.reasoning.with_thinking": {"work": workload.poisson_workload(2.0, 10, prompt=128,
+                                                                          output=16)},
+    "servecalc.plan_disagg.disagg_options": {"engine": "vllm", "requests": 40,
+                                             "gpu_ids": ["h100-sxm"], "gpu_counts": [1],
+                                             "weight_dtypes": ["bf16"], "prompt": 32,
+                                             "output": 4},
+    "servecalc.plan_disagg.verdict": {"aggregated": servecalc.plan.Plan(
+        model="m", rate_requests_per_s=1.0, slo=servecalc.slo.get_slo("mlperf-llama2-70b-server"), headroom=0.0,
+        options=(), skipped=())},
     "servecalc.calibration.fit_efficiencies": {
         "predict": [p.predict_s for p in read_measurements(MEASUREMENT)], "measured": [0.007]},
 }

@@ -48,6 +48,15 @@ def cases():
     out.append(simulate(one, work, chart_points=20).to_dict(timeline=True))
     out.append({"capacity": saturation_rate(base, policy="continuous", prompt=512,
                                             output=Uniform(16, 512))})
+    # disaggregated pools (random dispatch) with drawn thinking lengths (issue 20)
+    from servecalc.sim.disagg import simulate_disagg
+    from servecalc.sim.reasoning import answer_times, with_thinking
+    work, thinking = with_thinking(poisson_workload(12.0, 300, prompt=Uniform(500, 6000),
+                                                    output=200, seed=2), "lognormal:800,1.0",
+                                   seed=2)
+    d = simulate_disagg(base, base, work, prefill_replicas=3, decode_replicas=2)
+    out.append(d.to_dict() | {"ttfat": answer_times(d.arrivals, d.first_token_s, d.finish_s,
+                                                     work.outputs, thinking)})
     return json.dumps(out)
 """
 

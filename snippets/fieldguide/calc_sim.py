@@ -3,6 +3,10 @@
 >>> html = simulator(**{f.name: f.default for f in SIMULATOR.fields} | {"requests": 50})
 >>> "TTFT" in html and html.count("<svg") == 2
 True
+>>> html = simulator(**{f.name: f.default for f in SIMULATOR.fields} | {"requests": 50,
+...                  "prefill_replicas": 2, "decode_replicas": 1, "thinking": 64})
+>>> "KV transfer" in html and "First answer token" in html
+True
 """
 
 from __future__ import annotations
@@ -10,8 +14,12 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from servecalc.kv_links import DEFAULT_LINK, LINKS
 from servecalc.sim import Engine, simulate, simulate_poisson
-from servecalc.sim.workload import closed_workload
+from servecalc.sim.disagg import DisaggResult, simulate_disagg
+from servecalc.sim.reasoning import answer_times, with_thinking
+from servecalc.sim.stats import summarize
+from servecalc.sim.workload import closed_workload, poisson_workload
 from servecalc.units import fmt_duration, fmt_number, fmt_percent
 
 from . import charts
@@ -36,31 +44,67 @@ def _output_lengths(shape: str, mean: int) -> int | str:
 
 
 def _run(progress: Callable[[float], object] | None, v: dict[str, Any]) -> Any:
-    """Poisson arrivals at the form's rate, or a closed loop of its concurrency."""
+    """Poisson arrivals at the form's rate, or a closed loop of its concurrency (each
+    output lengthened by the thinking tokens); the result and the thinking counts."""
     output = _output_lengths(v["output_shape"], v["output"])
-    if not v.get("concurrency"):
+    if not v.get("concurrency") and not v.get("thinking") and not v.get("prefill_replicas"):
         return simulate_poisson(
             v["model"], v["gpu"], gpus=v["gpus"], rate=v["rate"], requests=v["requests"],
             prompt=v["prompt"], output=output, policy=policy_of(v), seed=v["seed"],
-            progress=progress, engine=v["engine"])
+            progress=progress, engine=v["engine"]), None
     engine = Engine(v["model"], v["gpu"], gpus=v["gpus"], engine=v["engine"])
-    work = closed_workload(v["concurrency"], v["requests"], prompt=v["prompt"], output=output,
-                           seed=v["seed"])
-    return simulate(engine, work, policy=policy_of(v), progress=progress)
+    if v.get("concurrency") and not v.get("prefill_replicas"):
+        work = closed_workload(v["concurrency"], v["requests"], prompt=v["prompt"],
+                               output=output, seed=v["seed"])
+    else:
+        work = poisson_workload(v["rate"], v["requests"], prompt=v["prompt"], output=output,
+                                seed=v["seed"])
+    work, thinking = with_thinking(work, v.get("thinking") or None, seed=v["seed"])
+    if v.get("prefill_replicas"):
+        result = simulate_disagg(engine, engine, work, prefill_replicas=v["prefill_replicas"],
+                                 decode_replicas=v.get("decode_replicas") or 1,
+                                 link=v.get("kv_link") or DEFAULT_LINK, policy=policy_of(v))
+        if progress is not None:
+            progress(1.0)
+    else:
+        result = simulate(engine, work, policy=policy_of(v), progress=progress)
+    if not any(thinking):
+        return result, None
+    return result, summarize(answer_times(result.arrivals, result.first_token_s,
+                                          result.finish_s, work.outputs, thinking))
 
 
 def simulator(progress: Callable[[float], object] | None = None, **v: Any) -> str:
-    result = _run(progress, v)
+    result, ttfat = _run(progress, v)
     ms = lambda s: fmt_duration(s, "ms")  # noqa: E731
+    extra = []
+    if ttfat is not None:
+        sec = lambda s: fmt_duration(s, "s", 2)  # noqa: E731
+        extra.append(("First answer token", sec(ttfat.p50), sec(ttfat.p90), sec(ttfat.p99)))
+    if isinstance(result, DisaggResult):
+        t = result.transfer_s
+        extra.append(("KV transfer", ms(t.p50), ms(t.p90), ms(t.p99)))
     latency = table(
         ["", "p50", "p90", "p99"],
         [
             ("TTFT", ms(result.ttft_s.p50), ms(result.ttft_s.p90), ms(result.ttft_s.p99)),
+            *extra,
             ("TPOT", ms(result.tpot_s.p50), ms(result.tpot_s.p90), ms(result.tpot_s.p99)),
             ("End to end", fmt_duration(result.e2e_s.p50, "s", 2),
              fmt_duration(result.e2e_s.p90, "s", 2), fmt_duration(result.e2e_s.p99, "s", 2)),
         ],
     )
+    if isinstance(result, DisaggResult):
+        return key_values([
+            ("Pools", f"{result.prefill_replicas} prefill + {result.decode_replicas} decode "
+                      f"replicas of {result.prefill_gpus} GPU(s): {result.gpus} GPUs; KV over "
+                      f"{result.link}"),
+            ("Throughput", f"{fmt_number(result.throughput_tokens_per_s, 0)} output tokens/s"),
+            ("Goodput", f"{fmt_number(result.goodput_requests_per_s, 2)} requests/s meeting "
+                        f"the {result.slo.name} SLO ({fmt_percent(result.slo_attainment)} of "
+                        "requests)"),
+            ("Preemptions", f"{result.preemptions:,}"),
+        ]) + latency
     rows = [
         ("Throughput", f"{fmt_number(result.throughput_tokens_per_s, 0)} output tokens/s"),
         ("Goodput", f"{fmt_number(result.goodput_requests_per_s, 2)} requests/s meeting "
@@ -107,10 +151,20 @@ SIMULATOR = Calculator(
         Field(name="output_shape", label="Output lengths", kind="select", default="lognormal",
               options=OUTPUT_SHAPES),
         Field(name="seed", label="Seed", kind="int", default=0, min=0, max=2**31 - 1),
+        Field(name="thinking", label="Thinking tokens", kind="int", default=0, min=0,
+              max=32_768, unit="tokens", help="hidden reasoning tokens before each answer "
+              "(added to the output): shows the time to first answer token"),
+        Field(name="prefill_replicas", label="Prefill replicas", kind="int", default=0, min=0,
+              max=64, help="0: one aggregated replica; X: disaggregated, X prefill replicas "
+              "and the decode replicas below, each of the GPUs above (arrival rate only)"),
+        Field(name="decode_replicas", label="Decode replicas", kind="int", default=1, min=1,
+              max=64),
+        Field(name="kv_link", label="KV transfer link", kind="select", default=DEFAULT_LINK,
+              options=[(name, name) for name in LINKS]),
     ],
     compute=simulator,
     long_running=True,
-    work=simulated_tokens,
+    work=lambda v: simulated_tokens(dict(v) | {"output": v["output"] + (v.get("thinking") or 0)}),
 )
 
 

@@ -6,7 +6,7 @@ red flags, two or three follow-up probes an interviewer asks next, and what
 separates a senior answer from a staff one. The page shows each rubric in a
 collapsible block under the drill's answer (``{{ calc.rubric(N) }}``).
 
->>> len(RUBRICS) == 53 and all(r.complete for r in RUBRICS.values())
+>>> len(RUBRICS) >= 53 and all(r.complete for r in RUBRICS.values())
 True
 """
 
@@ -390,6 +390,22 @@ RUBRICS: dict[int, Rubric] = {
            ["How does this change capacity at 128K?", "What does the engine's allocator assume?"],
            "Correct models and magnitude.",
            "Builds capacity planning per layer type and checks the engine's allocator."),
+    60: _r(["Sizes both fleets at the SLO by simulation, not by one request's timing.",
+            "Disaggregation pays when prefill interference breaks the TPOT limit; the pool ratio follows the prompt-to-output mix.",
+            "Counts the KV transfer in TTFT and the decode pool's memory.",
+            "Says when not to split: short prompts, loose TTFT, low traffic."],
+           ["Splits every deployment.", "Sizes pools from averages with no latency percentile."],
+           ["What happens to the ratio when prompts double?",
+            "What link does the transfer need?"],
+           "Correct comparison with a simulated pool ratio.",
+           "Plans for the ratio drifting and the operating cost of two fleets."),
+    61: _r(["TTFT counts hidden thinking; the user waits for the first answer token.",
+            "Time to first answer token is TTFT plus thinking tokens times TPOT.",
+            "Thinking lengthens every request in the batch and the cache, so TPOT rises too."],
+           ["Reports TTFT alone for a reasoning model.", "Ignores the long tail of thinking lengths."],
+           ["How would you cap thinking?", "Which percentile do you put the SLO on?"],
+           "Defines the right metric and computes it.",
+           "Sets SLOs and budgets on answer latency and sizes for the tail."),
 }
 
 
@@ -400,10 +416,10 @@ def rubric_markdown(number: int) -> str:
     ??? abstract "Rubric: what the interviewer listens for"
     >>> rubric_markdown(99)
     Traceback (most recent call last):
-    ValueError: number must be a drill number from 1 to 53, got 99
+    ValueError: number must be a drill number from 1 to 61, got 99
     """
     if isinstance(number, bool) or not isinstance(number, int) or number not in RUBRICS:
-        raise ValueError(f"number must be a drill number from 1 to {len(RUBRICS)}, got {number!r}")
+        raise ValueError(f"number must be a drill number from 1 to {max(RUBRICS)}, got {number!r}")
     r = RUBRICS[number]
     lines = ['??? abstract "Rubric: what the interviewer listens for"',
              "    **A strong answer makes these points**", ""]

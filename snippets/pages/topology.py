@@ -190,3 +190,25 @@ for prompt in [32_768, 131_072]:
         print(f"{prompt:>8,} {cp:>3} {fmt_duration(r.seconds, 's', 2):>9} "
               f"{fmt_bytes(r.kv_bytes_sent_per_gpu, 'GB'):>12} {fmt_number(r.speedup, 1):>7}x")
 # --8<-- [end:context_parallel]
+
+# --8<-- [start:disagg_pools]
+from servecalc.sim import Engine
+from servecalc.sim.disagg import simulate_disagg
+from servecalc.sim.workload import poisson_workload
+from servecalc.slo import get_slo
+from servecalc.units import fmt_duration
+
+slo = get_slo("mlperf-deepseek-r1-interactive")      # p99 TTFT 1.5 s, p99 TPOT 15 ms
+replica = Engine("llama-3.1-8b", "h100-sxm", engine="vllm")   # one GPU per replica
+work = poisson_workload(8.0, 1000, prompt=4000, output=300, seed=0)
+
+# Each pool ratio, simulated at the load: TTFT includes the prefill queue, the KV
+# transfer (400 Gb/s per GPU) and the wait for a decode slot.
+print(f"{'prefill:decode':>14} {'GPUs':>5} {'p99 TTFT':>9} {'p99 TPOT':>9}  SLO")
+for x, y in [(1, 1), (1, 2), (2, 1), (2, 2), (3, 2)]:
+    r = simulate_disagg(replica, replica, work, prefill_replicas=x, decode_replicas=y,
+                        link="ib-400g", slo=slo)
+    met = r.ttft_s.p99 <= slo.ttft_s and r.tpot_s.p99 <= slo.tpot_s
+    print(f"{f'{x}:{y}':>14} {x + y:>5} {fmt_duration(r.ttft_s.p99, 'ms', 0):>9} "
+          f"{fmt_duration(r.tpot_s.p99, 'ms', 1):>9}  {'met' if met else 'missed'}")
+# --8<-- [end:disagg_pools]

@@ -186,6 +186,9 @@ def _configure_plan(p: argparse.ArgumentParser) -> None:
     _add_slo(p)
     p.add_argument("--verbose", action="store_true",
                    help="list every configuration left out with its full reason")
+    from .pools import add_plan_disagg_options
+
+    add_plan_disagg_options(p)
 
 
 @command(COMMANDS, "plan", "cheapest fleet for a request rate within an SLO",
@@ -211,6 +214,10 @@ def _run_plan(args: argparse.Namespace) -> tuple[Any, str]:
                       headroom=args.headroom, policy=args.policy, seed=args.seed,
                       engine=args.engine, memory_utilization=args.memory_utilization,
                       progress=report)
+    if args.disagg:
+        from .pools import plan_disagg_report
+
+        return plan_disagg_report(args, result, prompt, output, dtypes, slo_from_args(args))
     cheapest = min((o.usd_per_hour for o in result.options), default=0.0)
     rows = [(o.gpu, str(o.gpus), o.weight_dtype, fmt_number(o.max_rate_per_replica, 2),
              str(o.replicas), fmt_usd(o.usd_per_hour), fmt_usd(o.usd_per_million_output_tokens),

@@ -55,6 +55,11 @@ EXAMPLES: dict[str, tuple[Example, ...]] = {
         ("servecalc simulate --model llama-3.1-8b --gpu h100-sxm --concurrency 16 "
          "--requests 200 --prompt 1024 --output 1024",
          "16 clients in a closed loop, as benchmarks run it"),
+        ("servecalc simulate --model llama-3.1-8b --gpu h100-sxm --rate 8 --requests 400 "
+         "--prompt 4000 --output 300 --prefill-replicas 2 --decode-replicas 2",
+         "separate prefill and decode pools, the KV cache sent between them"),
+        ("servecalc simulate --model llama-3.1-8b --gpu h100-sxm --rate 2 --requests 100 "
+         "--thinking 2000", "a reasoning model: time to first answer token beside TTFT"),
     ),
     "frontier": (
         ("servecalc frontier --model llama-3.1-8b --gpu h100-sxm --gpus 1 --weight-dtype fp8 "
@@ -91,6 +96,9 @@ EXAMPLES: dict[str, tuple[Example, ...]] = {
     "plan": (
         ("servecalc plan --model llama-3.1-8b --rate 20 --gpu h100-sxm --gpu l40s "
          "--slo mlperf-llama3.1-8b-server", "the cheapest fleet of H100s or L40S for 20 req/s"),
+        ("servecalc plan --model llama-3.1-8b --rate 8 --gpu h100-sxm --gpus 1 --weight-dtype "
+         "bf16 --prompt 4000 --output 300 --ttft-p99 1.5 --tpot-p99 0.015 --disagg",
+         "aggregated against disaggregated fleets, side by side"),
     ),
     "practice": (
         ("servecalc practice --list", "the kinds of question"),

@@ -11,6 +11,8 @@ from .capacity import (add_engine_options, add_traffic_options, left_out_text, l
 from .checks import count, number, unit_share
 from .common import Command, command, deployment_from_args, jsonable, pairs, table
 from .progress import progress_line
+from .pools import (add_pool_options, answer_latency, disagg_text, disaggregated, run_disagg,
+                    thinking_workload)
 
 COMMANDS: dict[str, Command] = {}
 
@@ -28,6 +30,7 @@ def _configure_simulate(p: argparse.ArgumentParser) -> None:
     p.add_argument("--slo", default="mlperf-llama2-70b-server", metavar="NAME",
                    help="SLO preset for goodput, from `servecalc slos` "
                    "(default: %(default)s)")
+    add_pool_options(p)
 
 
 def _workload(args: argparse.Namespace) -> Any:
@@ -66,12 +69,18 @@ def _run_simulate(args: argparse.Namespace) -> tuple[Any, str]:
     and goodput, under the engine preset's scheduler and efficiencies (--engine)."""
     from ..sim import Engine, simulate
 
-    work = _workload(args)
+    work, thinking = thinking_workload(args, _workload(args))
+    if disaggregated(args):
+        d = run_disagg(args, work, deployment_from_args(args))
+        ttfat = answer_latency(d, work, d.arrivals, thinking)
+        data = d.to_dict() | ({} if ttfat is None else {"ttfat_s": ttfat.as_dict()})
+        return jsonable(data), disagg_text(d, work, args.seed, ttfat)
     engine = Engine(deployment_from_args(args), max_batch=args.max_batch,
                     max_batched_tokens=args.max_batched_tokens,
                     memory_utilization=args.memory_utilization)
     with progress_line("simulate") as report:
         r = simulate(engine, work, policy=args.policy, slo=args.slo, progress=report)
+    ttfat = answer_latency(r, work, r.arrivals, thinking)
 
     def row(name: str, s: Any, unit: str, digits: int) -> tuple[str, str]:
         if s.count == 0:  # TPOT needs two tokens: every output here was one token long
@@ -84,6 +93,7 @@ def _run_simulate(args: argparse.Namespace) -> tuple[Any, str]:
         f"seed {args.seed}\n"
         + pairs([
             row("time to first token", r.ttft_s, "ms", 1),
+            *([] if ttfat is None else [row("first answer token", ttfat, "s", 3)]),
             row("time per output token", r.tpot_s, "ms", 2),
             row("end to end", r.e2e_s, "s", 3),
             ("throughput", f"{fmt_number(r.throughput_tokens_per_s, 1)} output tokens/s for "
@@ -99,7 +109,8 @@ def _run_simulate(args: argparse.Namespace) -> tuple[Any, str]:
             ("preemptions", fmt_int(r.preemptions)),
         ])
     )
-    return jsonable(r.to_dict()), text
+    data = r.to_dict() | ({} if ttfat is None else {"ttfat_s": ttfat.as_dict()})
+    return jsonable(data), text
 
 
 def _configure_frontier(p: argparse.ArgumentParser) -> None:
