@@ -274,6 +274,18 @@ class SpecTimer:
             return k * self.draft_model.decode_time_s(batch, total_context_tokens)
         return k * self.head_step_s(batch, total_context_tokens)
 
+    def prefill_extra_s(self, chunks: tuple[tuple[int, int], ...] | list[tuple[int, int]]
+                        ) -> float:
+        """What drafting adds to a step carrying prompt ``chunks``: the draft model's
+        prefill of them (``draft:MODEL``), one target layer's share of it (a head), or
+        nothing (``ngram``, or no chunks)."""
+        if not chunks or self.spec.method == "ngram":
+            return 0.0
+        if self.draft_model is not None:
+            return self.draft_model.mixed_time_s(0, 0, chunks)
+        t = self.step_model.terms(0, 0, chunks)
+        return (t.linear_s + t.attention_s + t.kv_write_s + t.comm_s) / self._layers
+
     def step_time_s(self, batch: int, total_context_tokens: int,
                     prefill_chunks: tuple[tuple[int, int], ...] | list[tuple[int, int]] = ()
                     ) -> float:

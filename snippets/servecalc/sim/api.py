@@ -28,6 +28,7 @@ from .engine import POLICIES, Engine, Recorder, check_fits, check_work
 from .policies import LONE_POLICIES, RUNNERS
 from .result import SimResult, build_result
 from .single import run_single, single_service
+from .speculative import run_speculative
 from .lengths import Lengths, as_lengths
 from .workload import Workload, burst_workload, poisson_workload
 
@@ -100,11 +101,14 @@ def run_policy(engine: Engine, workload: Workload, policy: str | None = None, *,
     """
     policy = engine.policy if policy is None else policy
     check_fits(engine, workload)
-    if not (fast and engine.max_batch == 1):  # one at a time: each request in closed form
+    if not (fast and engine.max_batch == 1) or engine.speculation is not None:
+        # (one at a time without speculation: each request in closed form)
         check_work(engine, workload)
     rec = Recorder(len(workload), progress)
     work = _engine_side(engine, workload, rec)
-    if fast and engine.max_batch == 1 and workload.concurrency is None:
+    if engine.speculation is not None:  # random tokens per step: no closed forms
+        run_speculative(engine, work, rec, policy)
+    elif fast and engine.max_batch == 1 and workload.concurrency is None:
         run_single(engine, work, rec, policy)
     elif policy in LONE_POLICIES:
         RUNNERS[policy](engine, work, rec, lone=fast)
