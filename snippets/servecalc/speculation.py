@@ -373,3 +373,58 @@ def stops_paying_batch(deployment: DeploymentLike, spec: Speculation, *, context
         if p.speedup < 1:
             return p.batch
     return None
+
+
+@dataclass(frozen=True, kw_only=True)
+class SpecLatency:
+    """:func:`servecalc.latency.request_latency` with speculation (expected tokens per step)."""
+
+    prompt: int
+    output: int
+    batch: int
+    speculative: str
+    spec_tokens: int
+    acceptance: tuple[float, ...]
+    ttft_s: float
+    draft_s: float
+    verify_s: float
+    step_s: float
+    mean_accepted_tokens_per_step: float
+    tpot_s: float
+    plain_tpot_s: float
+    speedup: float
+    e2e_s: float
+    tokens_per_s: float
+
+
+def speculative_latency(deployment: DeploymentLike, spec: Speculation, gpu: object = None, *,
+                        prompt: int, output: int, batch: int = 1) -> SpecLatency:
+    """TTFT, TPOT and end-to-end latency of ``batch`` identical requests with ``spec``:
+    a step at the mean decode context (``prompt + output / 2``, as
+    :func:`~servecalc.latency.request_latency`) over the expected tokens per step; the
+    prompt's prefill plus the draft's share of it in TTFT.
+
+    >>> r = speculative_latency("llama-3.1-8b", speculation("mtp"), "h100-sxm",
+    ...                         prompt=512, output=256)
+    >>> r.step_s == r.draft_s + r.verify_s, 1 < r.speedup < r.mean_accepted_tokens_per_step
+    (True, True)
+    """
+    positive_int("prompt", prompt)
+    positive_int("output", output)
+    positive_int("batch", batch)
+    timer = SpecTimer(deployment, spec, gpu)
+    sm = timer.step_model
+    ttft = sm.prefill_time_s(prompt, 0, batch) + timer.prefill_extra_s([(prompt, 0)] * batch)
+    total = round(batch * (prompt + output / 2))
+    draft = timer.draft_time_s(batch, total)
+    verify = sm.verify_time_s(batch, total, spec.spec_tokens)
+    tokens = spec.expected_tokens_per_step
+    step_s = draft + verify
+    tpot = step_s / tokens
+    plain = sm.decode_time_s(batch, total)
+    return SpecLatency(
+        prompt=prompt, output=output, batch=batch, speculative=spec.name,
+        spec_tokens=spec.spec_tokens, acceptance=spec.acceptance, ttft_s=ttft, draft_s=draft,
+        verify_s=verify, step_s=step_s, mean_accepted_tokens_per_step=tokens, tpot_s=tpot,
+        plain_tpot_s=plain, speedup=plain / tpot, e2e_s=math.fsum([ttft, (output - 1) * tpot]),
+        tokens_per_s=batch / tpot)

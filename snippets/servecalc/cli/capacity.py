@@ -8,6 +8,7 @@ from typing import Any
 from ..units import fmt_duration, fmt_int, fmt_number, fmt_usd
 from .checks import count, number, share, unit_share
 from .common import Command, add_engine_choice, command, deployment_from_args, pairs, table
+from .speculative import add_speculative_options, speculation_from_args
 
 COMMANDS: dict[str, Command] = {}
 
@@ -100,6 +101,7 @@ def _configure_capacity(p: argparse.ArgumentParser) -> None:
     _add_slo(p)
     p.add_argument("--requests", type=count("requests"), default=None, metavar="N",
                    help=f"requests simulated at each rate tried (default: {DEFAULT_REQUESTS})")
+    add_speculative_options(p)
 
 
 def _latency_rows(r: Any) -> list[tuple[str, str]]:
@@ -123,7 +125,8 @@ def _run_capacity(args: argparse.Namespace) -> tuple[Any, str]:
 
     engine = Engine(deployment_from_args(args), max_batch=args.max_batch,
                     max_batched_tokens=args.max_batched_tokens,
-                    memory_utilization=args.memory_utilization)
+                    memory_utilization=args.memory_utilization,
+                    speculative=speculation_from_args(args))
     prompt, output = lengths_from_args(args)
     r = max_rate_under_slo(
         engine, slo=slo_from_args(args), policy=args.policy,

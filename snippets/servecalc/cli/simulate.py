@@ -9,6 +9,7 @@ from ..units import fmt_duration, fmt_int, fmt_number
 from .capacity import add_engine_options, add_traffic_options, lengths_from_args, policy_label
 from .checks import count, number, unit_share
 from .common import Command, command, deployment_from_args, jsonable, pairs, table
+from .speculative import add_speculative_options, speculation_from_args
 
 COMMANDS: dict[str, Command] = {}
 
@@ -26,6 +27,7 @@ def _configure_simulate(p: argparse.ArgumentParser) -> None:
     p.add_argument("--slo", default="mlperf-llama2-70b-server", metavar="NAME",
                    help="SLO preset for goodput, from `servecalc slos` "
                    "(default: %(default)s)")
+    add_speculative_options(p)
 
 
 def _workload(args: argparse.Namespace) -> Any:
@@ -67,7 +69,8 @@ def _run_simulate(args: argparse.Namespace) -> tuple[Any, str]:
     work = _workload(args)
     engine = Engine(deployment_from_args(args), max_batch=args.max_batch,
                     max_batched_tokens=args.max_batched_tokens,
-                    memory_utilization=args.memory_utilization)
+                    memory_utilization=args.memory_utilization,
+                    speculative=speculation_from_args(args))
     r = simulate(engine, work, policy=args.policy, slo=args.slo)
 
     def row(name: str, s: Any, unit: str, digits: int) -> tuple[str, str]:
@@ -93,6 +96,9 @@ def _run_simulate(args: argparse.Namespace) -> tuple[Any, str]:
             ("peak KV use", f"{fmt_number(100 * r.peak_kv_utilization, 1)} % of "
                             f"{fmt_int(r.kv_blocks)} blocks"),
             ("preemptions", fmt_int(r.preemptions)),
+            *([] if r.speculative is None else [
+                ("speculative", f"{r.speculative}: {fmt_number(r.mean_accepted_tokens_per_step, 3)}"
+                                " tokens per sequence per step (mean)")]),
         ])
     )
     return jsonable(r.to_dict()), text
