@@ -43,6 +43,7 @@ from servecalc.vllm_result import read_vllm_result
 from servecalc.deployment import Deployment
 from servecalc.models import get_model
 from servecalc.prices import PriceSpec
+from servecalc.speculation import speculation
 from servecalc.step import step
 from servecalc.validate import describe
 
@@ -50,7 +51,7 @@ from servecalc.validate import describe
 SKIP_PACKAGES = ("servecalc.cli", "servecalc.__main__",
                  # the simulator's inner loops, called by servecalc.sim.api with checked input
                  "servecalc.sim.policies", "servecalc.sim.running", "servecalc.sim.single",
-                 "servecalc.sim.result")
+                 "servecalc.sim.result", "servecalc.sim.speculative")
 #: Single entry points of those loops (same reason), by qualified name.
 SKIP_CALLABLES = {"servecalc.sim.engine.Recorder", "servecalc.sim.engine.check_fits",
                   "servecalc.sim.api.run_policy",
@@ -128,6 +129,8 @@ def _good() -> dict[str, object]:
         "total_bytes": 1e9, "link_bytes_per_s": 450e9,
         "layer_type": "full_attention", "in_features": 64, "out_features": 32,
         "peaks": {"bf16": 1e15, "fp8": 2e15}, "quantize": ["attention", "mlp"],
+        # speculative decoding (issue 20)
+        "method": "eagle3", "acceptance": [0.8, 0.7], "spec": speculation("eagle3"),
     }
 
 
@@ -208,6 +211,10 @@ OVERRIDES: dict[str, dict[str, object]] = {
     "servecalc.files.read_text": {"path": str(MEASUREMENT_FILE), "what": "--file"},
     "servecalc.sim.engine.check_work": {"work": workload.poisson_workload(2.0, 10, prompt=128,
                                                                            output=16)},
+    "servecalc.speculation.parse_acceptance": {"text": "0.9,0.8"},
+    "servecalc.speculation.draft_memory": {"spec": speculation("draft:llama-3.1-8b"),
+                                           "deployment": Deployment(model="llama-3.1-8b",
+                                                                    gpu="h100-sxm")},
     "servecalc.calibration.fit_efficiencies": {
         "predict": [p.predict_s for p in read_measurements(MEASUREMENT)], "measured": [0.007]},
 }

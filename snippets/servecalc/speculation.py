@@ -145,6 +145,10 @@ def expected_tokens_per_step(acceptance: tuple[float, ...] | list[float]) -> flo
     >>> expected_tokens_per_step([])
     1.0
     """
+    if not isinstance(acceptance, (list, tuple)):
+        raise ValueError(f"acceptance must be a list of probabilities, got {describe(acceptance)}")
+    if acceptance:
+        _acceptance(acceptance, None)
     terms = [1.0]
     running = 1.0
     for a in acceptance:
@@ -238,6 +242,13 @@ def parse_acceptance(text: str) -> float | tuple[float, ...]:
     return values[0] if len(values) == 1 else values
 
 
+def _checked(spec: object) -> Speculation:
+    if not isinstance(spec, Speculation):
+        raise ValueError("spec must be a Speculation (servecalc.speculation.speculation), "
+                         f"got {describe(spec)}")
+    return spec
+
+
 class SpecTimer:
     """Times speculative steps for one deployment: draft (or head) plus verification.
 
@@ -249,9 +260,7 @@ class SpecTimer:
     """
 
     def __init__(self, deployment: DeploymentLike, spec: Speculation, gpu: object = None) -> None:
-        if not isinstance(spec, Speculation):
-            raise ValueError(f"spec must be a Speculation (servecalc.speculation.speculation), "
-                             f"got {describe(spec)}")
+        _checked(spec)
         self.step_model = sm = deployment if isinstance(deployment, StepModel) else StepModel(
             deployment, gpu)  # type: ignore[arg-type]
         self.spec = spec
@@ -305,7 +314,7 @@ def draft_memory(deployment: Deployment, spec: Speculation | None) -> tuple[int,
     >>> w > 16e9, kv > 0
     (True, True)
     """
-    if spec is None or spec.method != "draft":
+    if spec is None or _checked(spec).method != "draft":
         return 0, 0
     from .capacity import fit_deployment
 
