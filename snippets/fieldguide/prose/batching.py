@@ -290,10 +290,10 @@ def spec_draft_share(method: str, batch: int = 1, gpus: int = 4, context: int = 
 
 
 def spec_sim_tpot(which: str, method: str = "eagle3", percentile: str = "p99",
-                  rate: float = 4.0) -> str:
+                  rate: float = 4.0, output: int = 256) -> str:
     """Simulated TPOT of Llama-3.1-8B on one H100 (vLLM preset, chunked prefill),
-    200 Poisson requests of 512 + 256 tokens, with ``method`` (``which="spec"``) or
-    without (``"plain"``).
+    200 Poisson requests of 512 + ``output`` tokens, with ``method`` (``which="spec"``)
+    or without (``"plain"``).
 
     >>> spec_sim_tpot("plain", percentile="p50")  # doctest: +ELLIPSIS
     '... ms'
@@ -305,7 +305,7 @@ def spec_sim_tpot(which: str, method: str = "eagle3", percentile: str = "p99",
     spec = speculation(method) if which == "spec" else None
     engine = Engine(Deployment(model="llama-3.1-8b", gpu="h100-sxm", engine="vllm"),
                     speculative=spec)
-    work = poisson_workload(rate, 200, prompt=512, output=256, seed=0)
+    work = poisson_workload(rate, 200, prompt=512, output=output, seed=0)
     r = simulate(engine, work)
     return fmt_duration(getattr(r.tpot_s, percentile), "ms", 1)
 
