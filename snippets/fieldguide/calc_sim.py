@@ -3,6 +3,9 @@
 >>> html = simulator(**{f.name: f.default for f in SIMULATOR.fields} | {"requests": 50})
 >>> "TTFT" in html and html.count("<svg") == 2
 True
+>>> spec = {f.name: f.default for f in SIMULATOR.fields} | {"requests": 50, "speculative": "mtp"}
+>>> "tokens per sequence per step" in simulator(**spec)
+True
 """
 
 from __future__ import annotations
@@ -12,6 +15,7 @@ from typing import Any
 
 from servecalc.sim import Engine, simulate, simulate_poisson
 from servecalc.sim.workload import closed_workload
+from servecalc.speculation import MAX_SPEC_TOKENS, speculation
 from servecalc.units import fmt_duration, fmt_number, fmt_percent
 
 from . import charts
@@ -35,15 +39,35 @@ def _output_lengths(shape: str, mean: int) -> int | str:
     return f"lognormal:{mean},1.0"
 
 
+SPECULATIVE_METHODS = [
+    ("none", "none"),
+    ("eagle3", "EAGLE-3 head"),
+    ("mtp", "MTP head (one token)"),
+    ("ngram", "n-gram (prompt lookup)"),
+    ("draft:llama-3.1-8b", "draft model Llama-3.1-8B"),
+]
+
+
+def _speculation(v: dict[str, Any]) -> Any:
+    """The form's speculative decoding: None for 'none'; 0 keeps a method's default."""
+    method = v.get("speculative", "none")
+    if method == "none":
+        return None
+    return speculation(method, spec_tokens=v.get("spec_tokens") or None,
+                       acceptance=v.get("acceptance") or None, seed=v["seed"])
+
+
 def _run(progress: Callable[[float], object] | None, v: dict[str, Any]) -> Any:
     """Poisson arrivals at the form's rate, or a closed loop of its concurrency."""
     output = _output_lengths(v["output_shape"], v["output"])
+    spec = _speculation(v)
     if not v.get("concurrency"):
         return simulate_poisson(
             v["model"], v["gpu"], gpus=v["gpus"], rate=v["rate"], requests=v["requests"],
             prompt=v["prompt"], output=output, policy=policy_of(v), seed=v["seed"],
-            progress=progress, engine=v["engine"])
-    engine = Engine(v["model"], v["gpu"], gpus=v["gpus"], engine=v["engine"])
+            progress=progress, engine=v["engine"], speculative=spec)
+    engine = Engine(v["model"], v["gpu"], gpus=v["gpus"], engine=v["engine"],
+                    speculative=spec)
     work = closed_workload(v["concurrency"], v["requests"], prompt=v["prompt"], output=output,
                            seed=v["seed"])
     return simulate(engine, work, policy=policy_of(v), progress=progress)
@@ -69,6 +93,10 @@ def simulator(progress: Callable[[float], object] | None = None, **v: Any) -> st
         ("Peak KV cache use", fmt_percent(result.peak_kv_utilization)),
         ("Preemptions", f"{result.preemptions:,}"),
     ]
+    if result.speculative is not None:
+        rows.append(("Speculative decoding",
+                     f"{result.speculative}: {fmt_number(result.mean_accepted_tokens_per_step, 2)}"
+                     " tokens per sequence per step (mean)"))
     points = result.timeline
     batch = charts.line_chart(
         title="Sequences in the batch and waiting, over time",
@@ -106,6 +134,13 @@ SIMULATOR = Calculator(
               max=32_768, unit="tokens"),
         Field(name="output_shape", label="Output lengths", kind="select", default="lognormal",
               options=OUTPUT_SHAPES),
+        Field(name="speculative", label="Speculative decoding", kind="select", default="none",
+              options=SPECULATIVE_METHODS),
+        Field(name="spec_tokens", label="Drafted tokens per step (K)", kind="int", default=0,
+              min=0, max=MAX_SPEC_TOKENS, help="0: the method's default (servecalc.speculation)"),
+        Field(name="acceptance", label="Acceptance per drafted token", kind="float",
+              default=0.0, min=0.0, max=1.0, step=0.01, slider=False,
+              help="0: the method's published default"),
         Field(name="seed", label="Seed", kind="int", default=0, min=0, max=2**31 - 1),
     ],
     compute=simulator,

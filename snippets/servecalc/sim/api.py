@@ -207,7 +207,7 @@ def simulate_poisson(
 
     ``engine_options`` go to :class:`Engine` (``gpus``, ``weight_dtype``,
     ``kv_dtype``, ``max_batch``, ``max_batched_tokens``, ``block_size``,
-    ``memory_utilization``, ``kv_blocks``, ``mbu``, ``mfu``, ...).
+    ``memory_utilization``, ``kv_blocks``, ``mbu``, ``mfu``, ``speculative``, ...).
 
     >>> r = simulate_poisson("llama-3.1-8b", "h100-sxm", rate=2.0, requests=20, seed=4)
     >>> r.requests, r.policy
@@ -216,7 +216,7 @@ def simulate_poisson(
     positive_number("rate", rate)
     allowed = ("gpus", "weight_dtype", "kv_dtype", "max_batch", "max_batched_tokens",
                "block_size", "memory_utilization", "reserve_bytes", "kv_blocks", "mbu", "mfu",
-               "overhead_s", "engine", "request_overhead_s")
+               "overhead_s", "engine", "request_overhead_s", "speculative")
     for key in engine_options:
         if key not in allowed:
             listed = ", ".join(allowed)
