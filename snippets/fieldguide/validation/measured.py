@@ -114,7 +114,7 @@ _EAGLE3_SETUP = ("simulated closed loop, 128-token prompts and 512-token answers
                  "drafts a tree, whose acceptance length the sources do not print)")
 _EAGLE3_TREE = ("SGLang drafts a tree (several candidates per position), which accepts more "
                 "tokens per step than the chain of three modelled here")
-_EAGLE3_BATCH = ("at batch 64 the model is optimistic for heads: it counts a head pass as one "
+_EAGLE3_BATCH = ("At batch 64 the model is optimistic for heads: it counts a head pass as one "
                  "layer's share of the step, without the per-pass kernel launches and "
                  "sampling an engine pays, and keeps the batch-1 draft settings where SGLang "
                  "would draft fewer tokens")
