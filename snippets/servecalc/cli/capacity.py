@@ -184,6 +184,7 @@ def _configure_plan(p: argparse.ArgumentParser) -> None:
     add_engine_options(p)
     add_traffic_options(p, rate_scale=False)
     _add_slo(p)
+    add_speculative_options(p)
 
 
 @command(COMMANDS, "plan", "cheapest fleet for a request rate within an SLO",
@@ -206,7 +207,8 @@ def _run_plan(args: argparse.Namespace) -> tuple[Any, str]:
                   slo=slo_from_args(args), gpu_ids=args.gpu, gpu_counts=args.gpus,
                   weight_dtypes=dtypes, kv_dtype=args.kv_dtype, trace=args.trace,
                   headroom=args.headroom, policy=args.policy, seed=args.seed,
-                  engine=args.engine, memory_utilization=args.memory_utilization)
+                  engine=args.engine, memory_utilization=args.memory_utilization,
+                  speculative=speculation_from_args(args))
     rows = [(o.gpu, str(o.gpus), o.weight_dtype, fmt_number(o.max_rate_per_replica, 2),
              str(o.replicas), fmt_usd(o.usd_per_hour), fmt_usd(o.usd_per_million_output_tokens))
             for o in result.options]

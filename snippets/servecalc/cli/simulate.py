@@ -127,6 +127,7 @@ def _configure_frontier(p: argparse.ArgumentParser) -> None:
                    "in powers of 2)")
     p.add_argument("--seed", type=count("seed", zero=True), default=0, metavar="S",
                    help="random seed (default: 0)")
+    add_speculative_options(p)
 
 
 @command(COMMANDS, "frontier", "tokens/s per GPU against tokens/s per user, by concurrency",
@@ -147,7 +148,7 @@ def _run_frontier(args: argparse.Namespace) -> tuple[Any, str]:
                  prompt=range_ratio("prompt", args.prompt, args.random_range_ratio),
                  output=range_ratio("output", args.output, args.random_range_ratio),
                  gpu_counts=args.gpus, weight_dtypes=dtypes, concurrencies=args.concurrency,
-                 seed=args.seed)
+                 seed=args.seed, speculative=speculation_from_args(args))
     rows = [("*" if p.pareto else "", str(p.gpus), p.weight_dtype, fmt_int(p.concurrency),
              fmt_number(p.tokens_per_s_per_gpu, 1), fmt_number(p.tokens_per_s_per_user, 1),
              fmt_duration(p.ttft_p50_s, "ms", 0),
