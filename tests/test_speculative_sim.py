@@ -219,3 +219,21 @@ def test_json_has_mean_accepted_tokens(capsys, argv: list[str]) -> None:
     assert 1 < mean <= 4
     if argv[0] != "simulate":   # steady state: the expectation itself
         assert math.isclose(mean, 1 + 0.6 + 0.36 + 0.216, rel_tol=1e-12)
+
+
+def test_a_request_that_fills_the_pool_alone_still_finishes() -> None:
+    """prompt + output - 1 tokens exactly fill the pool: the lookahead of K + 1 entries
+    must shrink near the end instead of evicting the request forever."""
+    engine = Engine(MODEL, GPU, kv_blocks=4, speculative=speculation("ngram", acceptance=0.3))
+    r = simulate(engine, make_workload([0.0, 0.0], [40, 40], [25, 25]), policy="continuous")
+    assert r.requests == 2 and all(f > 0 for f in r.finish_s)
+
+
+def test_frontier_cli_takes_speculation(capsys) -> None:
+    argv = ["frontier", "--model", MODEL, "--gpu", GPU, "--gpus", "1", "--weight-dtype", "bf16",
+            "--concurrency", "1", "--prompt", "128", "--output", "64", "--json"]
+    assert main(argv) == 0
+    plain = json.loads(capsys.readouterr().out)["points"][0]["tokens_per_s_per_user"]
+    assert main(argv + ["--speculative", "mtp", "--acceptance", "1.0"]) == 0
+    spec = json.loads(capsys.readouterr().out)["points"][0]["tokens_per_s_per_user"]
+    assert 1.2 * plain < spec < 2 * plain     # two tokens per step, each step a bit dearer

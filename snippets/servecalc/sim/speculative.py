@@ -20,7 +20,8 @@ queue formula. The scheduling rules are the plain policies' (:mod:`.policies`):
   the rest of the budget with prompt chunks.
 
 A verification step needs room for ``K + 1`` new KV entries per sequence (the
-drafted ones are written before they are checked): blocks for them are taken
+drafted ones are written before they are checked; fewer near a request's end):
+blocks for them are taken
 before the step, evicting the most recently arrived sequence when they are not
 free (recomputation, as :mod:`.running`), and the unaccepted ones given back
 after it. A ``draft:MODEL`` also prefills every prompt with the draft model; a
@@ -101,12 +102,17 @@ class _SpecRun:
         self.waiting.appendleft(i)
         self.rec.preemptions += 1
 
+    def ahead(self, i: int) -> int:
+        """New KV entries sequence ``i`` may keep this step: ``K + 1``, or fewer near its
+        end (no more than the tokens it has left, so a request that fits the pool alone
+        always finds room)."""
+        return min(self.spec.spec_tokens + 1, self.work.outputs[i] - self.gen[i])
+
     def reserve(self) -> int:
-        """Blocks for every decoder's ``K + 1`` new entries, evicting until free;
+        """Blocks for every decoder's new entries (:meth:`ahead`), evicting until free;
         returns how many were taken."""
-        ahead = self.spec.spec_tokens + 1
         while True:
-            extra = sum(self.blocks(self.held[i] + ahead) - self.blocks(self.held[i])
+            extra = sum(self.blocks(self.held[i] + self.ahead(i)) - self.blocks(self.held[i])
                         for i in self.dec)
             if self.used + extra <= self.total_blocks or not self.dec:
                 break
@@ -130,7 +136,6 @@ class _SpecRun:
 
     def advance(self, now: float) -> None:
         """After a verification step: draw each decoder's tokens, finish the done ones."""
-        ahead = self.spec.spec_tokens + 1
         draw, rng = self.spec.draw, self.rng
         outputs, gen, held, rec = self.work.outputs, self.gen, self.held, self.rec
         still: list[int] = []
@@ -139,7 +144,7 @@ class _SpecRun:
             count = min(draw(rng), outputs[i] - gen[i])
             rec.spec_steps += 1
             rec.spec_tokens += count
-            reserved = self.blocks(held[i] + ahead)
+            reserved = self.blocks(held[i] + self.ahead(i))
             gen[i] += count
             held[i] += count
             if gen[i] >= outputs[i]:
