@@ -131,6 +131,7 @@ def _good() -> dict[str, object]:
         "peaks": {"bf16": 1e15, "fp8": 2e15}, "quantize": ["attention", "mlp"],
         # speculative decoding (issue 20)
         "method": "eagle3", "acceptance": [0.8, 0.7], "spec": speculation("eagle3"),
+        "spec_tokens": 2, "draft_model": None,
     }
 
 

@@ -112,6 +112,34 @@ class Speculation:
     acceptance: tuple[float, ...]
     seed: int = 0
 
+    def __post_init__(self) -> None:
+        """Checks, as :func:`speculation` makes them (which also fills the defaults).
+
+        >>> Speculation(method="mtp", draft_model=None, spec_tokens=2, acceptance=(0.9,))
+        Traceback (most recent call last):
+            ...
+        ValueError: acceptance must hold spec_tokens (2) values, got 1
+        """
+        if self.method not in METHODS:
+            raise ValueError(f"method must be one of {', '.join(map(repr, METHODS))}, got "
+                             f"{describe(self.method)}")
+        if (self.method == "draft") != isinstance(self.draft_model, str):
+            raise ValueError("draft_model must be a catalog model ID with method 'draft' and "
+                             f"None otherwise, got {describe(self.draft_model)}")
+        if self.draft_model is not None:
+            get_model(self.draft_model)
+        k = positive_int("spec_tokens", self.spec_tokens)
+        if k > MAX_SPEC_TOKENS:
+            raise ValueError(f"spec_tokens must be an integer in [1, {MAX_SPEC_TOKENS}], got {k}")
+        if not isinstance(self.acceptance, (list, tuple)):
+            raise ValueError(f"acceptance must be a list of probabilities, got "
+                             f"{describe(self.acceptance)}")
+        values = _acceptance(list(self.acceptance), None)
+        if len(values) != k:
+            raise ValueError(f"acceptance must hold spec_tokens ({k}) values, got {len(values)}")
+        object.__setattr__(self, "acceptance", values)
+        non_negative_int("seed", self.seed)
+
     @property
     def name(self) -> str:
         """The method as the CLI spells it (``draft:MODEL`` for a draft model)."""
