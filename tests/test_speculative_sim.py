@@ -237,3 +237,19 @@ def test_frontier_cli_takes_speculation(capsys) -> None:
     assert main(argv + ["--speculative", "mtp", "--acceptance", "1.0"]) == 0
     spec = json.loads(capsys.readouterr().out)["points"][0]["tokens_per_s_per_user"]
     assert 1.2 * plain < spec < 2 * plain     # two tokens per step, each step a bit dearer
+
+
+def test_capacity_search_does_not_bound_speculation_by_plain_decoding() -> None:
+    """An SLO whose TPOT limit plain decoding misses even alone, but speculation meets:
+    the capacity search must find a rate, not stop at the plain lone-request bound."""
+    from servecalc.slo import make_slo
+    from servecalc.slo_capacity import max_rate_under_slo
+
+    plain_tpot = StepModel(Deployment(model=MODEL, gpu=GPU, engine="vllm")).decode_time_s(1, 300)
+    slo = make_slo("tight", ttft_s=1.0, tpot_s=0.8 * plain_tpot)
+    plain = max_rate_under_slo(Engine(MODEL, GPU), slo=slo, prompt=256, output=64,
+                               requests=200)
+    spec = max_rate_under_slo(Engine(MODEL, GPU, speculative=speculation("eagle3")), slo=slo,
+                              prompt=256, output=64, requests=200)
+    assert not plain.feasible
+    assert spec.feasible and spec.max_rate_requests_per_s > 0
