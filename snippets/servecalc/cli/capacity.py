@@ -67,7 +67,11 @@ def add_engine_options(p: argparse.ArgumentParser) -> None:
 
 def policy_label(args: argparse.Namespace, engine: Any) -> str:
     """``chunked batching (vllm)``: the policy a run used and the engine preset."""
-    return f"{args.policy or engine.policy} batching ({engine.preset.id})"
+    label = f"{args.policy or engine.policy} batching ({engine.preset.id})"
+    spec = getattr(engine, "speculation", None)
+    if spec is not None:
+        label += f", {spec.name} speculation (K = {spec.spec_tokens})"
+    return label
 
 
 def _add_slo(p: argparse.ArgumentParser) -> None:
@@ -137,8 +141,14 @@ def _run_capacity(args: argparse.Namespace) -> tuple[Any, str]:
             f"{r.workload}; "
             f"SLO {r.slo.name}: p{r.slo.percentile:g} TTFT <= {fmt_number(r.slo.ttft_s, 3)} s, "
             f"TPOT <= {fmt_number(r.slo.tpot_s * 1000, 1)} ms\n")
+    data = r.to_dict()
+    if engine.speculation is not None:
+        s = engine.speculation
+        data["speculative"] = {"method": s.name, "spec_tokens": s.spec_tokens,
+                               "acceptance": list(s.acceptance),
+                               "expected_tokens_per_step": s.expected_tokens_per_step}
     if not r.feasible:
-        return r.to_dict(), head + "no rate meets the SLO: " + r.reason
+        return data, head + "no rate meets the SLO: " + r.reason
     text = head + pairs([
         ("max rate", f"{fmt_number(r.max_rate_requests_per_s, 3)} requests/s "
                      f"(95 % interval {fmt_number(low, 3)}-{fmt_number(high, 3)})"),
@@ -149,7 +159,7 @@ def _run_capacity(args: argparse.Namespace) -> tuple[Any, str]:
         ("simulated", f"{fmt_int(r.requests_simulated)} requests at {r.rates_tried} rates"),
         ("at that rate", r.reason),
     ])
-    return r.to_dict(), text
+    return data, text
 
 
 def _int_list(text: str) -> list[int]:
