@@ -337,7 +337,7 @@ class SpecTimer:
 def draft_memory(deployment: Deployment, spec: Speculation | None) -> tuple[int, int]:
     """(draft weight bytes over all GPUs, draft KV bytes per token per GPU) a
     ``draft:MODEL`` adds beside the target; (0, 0) for heads and n-grams (a head is
-    one layer: a few per cent of the weights, not counted).
+    one layer: a few per cent of the weights and of the KV cache, not counted).
 
     >>> d = Deployment(model="llama-3.1-70b", gpu="h100-sxm", gpus=4)
     >>> w, kv = draft_memory(d, speculation("draft:llama-3.1-8b"))
