@@ -43,6 +43,7 @@ from servecalc.vllm_result import read_vllm_result
 from servecalc.deployment import Deployment
 from servecalc.models import get_model
 from servecalc.prices import PriceSpec
+from servecalc.speculation import speculation
 from servecalc.step import step
 from servecalc.validate import describe
 from tests.guards import guarded
@@ -51,7 +52,7 @@ from tests.guards import guarded
 SKIP_PACKAGES = ("servecalc.cli", "servecalc.__main__",
                  # the simulator's inner loops, called by servecalc.sim.api with checked input
                  "servecalc.sim.policies", "servecalc.sim.running", "servecalc.sim.single",
-                 "servecalc.sim.result")
+                 "servecalc.sim.result", "servecalc.sim.speculative")
 #: Single entry points of those loops (same reason), by qualified name.
 SKIP_CALLABLES = {"servecalc.sim.engine.Recorder", "servecalc.sim.engine.check_fits",
                   "servecalc.sim.api.run_policy",
@@ -131,6 +132,9 @@ def _good() -> dict[str, object]:
         "decode_replicas": 1, "prefill_gpus": 1, "decode_gpus": 1, "link": "ib-400g",
         "thinking": 8, "sends": [0.0, 1.0], "first": [0.1, 1.1], "finish": [0.5, 1.5],
         "mean_prompt": 100.0, "options": [],
+        # speculative decoding (issue 20)
+        "method": "eagle3", "acceptance": [0.8, 0.7], "spec": speculation("eagle3"),
+        "spec_tokens": 2, "draft_model": None,
     }
 
 
@@ -240,6 +244,10 @@ OVERRIDES: dict[str, dict[str, object]] = {
     "servecalc.plan_disagg.verdict": {"aggregated": servecalc.plan.Plan(
         model="m", rate_requests_per_s=1.0, slo=servecalc.slo.get_slo("mlperf-llama2-70b-server"), headroom=0.0,
         options=(), skipped=())},
+    "servecalc.speculation.parse_acceptance": {"text": "0.9,0.8"},
+    "servecalc.speculation.draft_memory": {"spec": speculation("draft:llama-3.1-8b"),
+                                           "deployment": Deployment(model="llama-3.1-8b",
+                                                                    gpu="h100-sxm")},
     "servecalc.calibration.fit_efficiencies": {
         "predict": [p.predict_s for p in read_measurements(MEASUREMENT)], "measured": [0.007]},
 }

@@ -7,6 +7,9 @@ True
 ...                  "prefill_replicas": 2, "decode_replicas": 1, "thinking": 64})
 >>> "KV transfer" in html and "First answer token" in html
 True
+>>> spec = {f.name: f.default for f in SIMULATOR.fields} | {"requests": 50, "speculative": "mtp"}
+>>> "tokens per sequence per step" in simulator(**spec)
+True
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ from servecalc.sim.disagg import DisaggResult, simulate_disagg
 from servecalc.sim.reasoning import answer_times, with_thinking
 from servecalc.sim.stats import summarize
 from servecalc.sim.workload import closed_workload, poisson_workload
+from servecalc.speculation import MAX_SPEC_TOKENS, speculation
 from servecalc.units import fmt_duration, fmt_number, fmt_percent
 
 from . import charts
@@ -43,16 +47,39 @@ def _output_lengths(shape: str, mean: int) -> int | str:
     return f"lognormal:{mean},1.0"
 
 
+SPECULATIVE_METHODS = [
+    ("none", "none"),
+    ("eagle3", "EAGLE-3 head"),
+    ("mtp", "MTP head (one token)"),
+    ("ngram", "n-gram (prompt lookup)"),
+    ("draft:llama-3.1-8b", "draft model Llama-3.1-8B"),
+]
+
+
+def _speculation(v: dict[str, Any]) -> Any:
+    """The form's speculative decoding: None for 'none'; 0 keeps a method's default."""
+    method = v.get("speculative", "none")
+    if method == "none":
+        return None
+    return speculation(method, spec_tokens=v.get("spec_tokens") or None,
+                       acceptance=v.get("acceptance") or None, seed=v["seed"])
+
+
 def _run(progress: Callable[[float], object] | None, v: dict[str, Any]) -> Any:
     """Poisson arrivals at the form's rate, or a closed loop of its concurrency (each
     output lengthened by the thinking tokens); the result and the thinking counts."""
     output = _output_lengths(v["output_shape"], v["output"])
+    spec = _speculation(v)
     if not v.get("concurrency") and not v.get("thinking") and not v.get("prefill_replicas"):
         return simulate_poisson(
             v["model"], v["gpu"], gpus=v["gpus"], rate=v["rate"], requests=v["requests"],
             prompt=v["prompt"], output=output, policy=policy_of(v), seed=v["seed"],
-            progress=progress, engine=v["engine"]), None
-    engine = Engine(v["model"], v["gpu"], gpus=v["gpus"], engine=v["engine"])
+            progress=progress, engine=v["engine"], speculative=spec), None
+    if spec is not None and v.get("prefill_replicas"):
+        raise ValueError("speculative must be 'none' with disaggregated pools (prefill_replicas "
+                         f"{v['prefill_replicas']}): the two are not simulated together")
+    engine = Engine(v["model"], v["gpu"], gpus=v["gpus"], engine=v["engine"],
+                    speculative=spec)
     if v.get("concurrency") and not v.get("prefill_replicas"):
         work = closed_workload(v["concurrency"], v["requests"], prompt=v["prompt"],
                                output=output, seed=v["seed"])
@@ -113,6 +140,10 @@ def simulator(progress: Callable[[float], object] | None = None, **v: Any) -> st
         ("Peak KV cache use", fmt_percent(result.peak_kv_utilization)),
         ("Preemptions", f"{result.preemptions:,}"),
     ]
+    if result.speculative is not None:
+        rows.append(("Speculative decoding",
+                     f"{result.speculative}: {fmt_number(result.mean_accepted_tokens_per_step, 2)}"
+                     " tokens per sequence per step (mean)"))
     points = result.timeline
     batch = charts.line_chart(
         title="Sequences in the batch and waiting, over time",
@@ -150,6 +181,13 @@ SIMULATOR = Calculator(
               max=32_768, unit="tokens"),
         Field(name="output_shape", label="Output lengths", kind="select", default="lognormal",
               options=OUTPUT_SHAPES),
+        Field(name="speculative", label="Speculative decoding", kind="select", default="none",
+              options=SPECULATIVE_METHODS),
+        Field(name="spec_tokens", label="Drafted tokens per step (K)", kind="int", default=0,
+              min=0, max=MAX_SPEC_TOKENS, help="0: the method's default (servecalc.speculation)"),
+        Field(name="acceptance", label="Acceptance per drafted token", kind="float",
+              default=0.0, min=0.0, max=1.0, step=0.01, slider=False,
+              help="0: the method's published default"),
         Field(name="seed", label="Seed", kind="int", default=0, min=0, max=2**31 - 1),
         Field(name="thinking", label="Thinking tokens", kind="int", default=0, min=0,
               max=32_768, unit="tokens", help="hidden reasoning tokens before each answer "

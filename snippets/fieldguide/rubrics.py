@@ -6,7 +6,7 @@ red flags, two or three follow-up probes an interviewer asks next, and what
 separates a senior answer from a staff one. The page shows each rubric in a
 collapsible block under the drill's answer (``{{ calc.rubric(N) }}``).
 
->>> len(RUBRICS) >= 53 and all(r.complete for r in RUBRICS.values())
+>>> set(range(1, 54)) <= set(RUBRICS) and all(r.complete for r in RUBRICS.values())
 True
 """
 
@@ -407,6 +407,30 @@ RUBRICS: dict[int, Rubric] = {
            "Defines the right metric and computes it.",
            "Sets SLOs and budgets on answer latency and sizes for the tail."),
 }
+
+
+# Issue 20's speculative-decoding drills (an entry of their own, so parallel additions
+# of other drill numbers do not collide).
+RUBRICS.update({
+    56: _r(["Tokens per step: 1 + a + ... + a^K (1.85 for MTP, 2.95 for EAGLE-3 here).",
+            "At batch 1 verification is nearly free: the deeper draft wins.",
+            "At large batch batch x (K + 1) tokens pass the ridge; rejected tokens cost compute."],
+           ["Assumes the batch-1 speedup holds at any batch.",
+            "Counts the head as free or as a whole model."],
+           ["Where is the compute-bound point for this step?",
+            "What would you measure before choosing K?"],
+           "Right at both batch sizes, with the arithmetic.",
+           "Sets K by load (or adapts it) and checks acceptance on production traffic."),
+    57: _r(["The accepted count per step is random: mean and spread from the acceptance.",
+            "A request's TPOT averages over its steps: spread falls as 1 / sqrt(steps).",
+            "Short answers and low-acceptance text set the p99."],
+           ["Reports the median speedup for a p99 SLO.",
+            "Treats speculation's TPOT as deterministic."],
+           ["How does temperature change the tail?",
+            "How would you check it before launch?"],
+           "Explains why p99 moves less for short answers.",
+           "Simulates p99 at measured acceptance per traffic class and sets SLO headroom."),
+})
 
 
 def rubric_markdown(number: int) -> str:

@@ -121,19 +121,21 @@ for chunk in [256, 512, 1_024, 2_048, 8_192]:
 
 # --8<-- [start:speculative_batch]
 from servecalc.deployment import Deployment
-from servecalc.speculative import speculative_break_even_batch, speculative_decode
-from servecalc.units import fmt_duration, fmt_number
+from servecalc.speculation import speculation, speculation_sweep, stops_paying_batch
+from servecalc.units import fmt_number
 
 d = Deployment(model="llama-3.1-70b", gpu="h100-sxm", gpus=4)
-draft, gamma, context = "llama-3.1-8b", 4, 2048
-print(f"{'batch':>5} {'TPOT plain':>11} {'with draft':>11} {'speedup':>8}")
-for batch in [1, 16, 64, 128, 256]:
-    r = speculative_decode(d, draft, alpha=0.8, gamma=gamma, context=context, batch=batch)
-    print(f"{batch:>5} {fmt_duration(r.baseline_tpot_s, 'ms'):>11} "
-          f"{fmt_duration(r.tpot_s, 'ms'):>11} {fmt_number(r.speedup):>7}x")
-for alpha in [0.6, 0.8, 0.9]:
-    b = speculative_break_even_batch(d, draft, alpha=alpha, gamma=gamma, context=context)
-    print(f"acceptance {fmt_number(alpha, 1)}: stops paying at batch {b}")
+context, batches = 2048, [1, 16, 64, 128, 256]
+methods = ["draft:llama-3.1-8b", "eagle3", "mtp", "ngram"]   # each with its default K, A
+print(f"{'method':>19} {'K':>2} {'tok/step':>8} " + " ".join(f"{'b=' + str(b):>6}" for b in batches)
+      + "  stops paying")
+for m in methods:
+    s = speculation(m)
+    pts = speculation_sweep(d, s, context=context, batches=batches)
+    stop = stops_paying_batch(d, s, context=context)
+    print(f"{m:>19} {s.spec_tokens:>2} {fmt_number(s.expected_tokens_per_step, 2):>8} "
+          + " ".join(f"{fmt_number(p.speedup, 2) + 'x':>6}" for p in pts)
+          + f"  {'not by 1,024' if stop is None else 'batch ' + str(stop)}")
 # --8<-- [end:speculative_batch]
 
 # --8<-- [start:structured_output]

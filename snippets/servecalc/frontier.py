@@ -30,6 +30,7 @@ from .engines import get_engine
 from .gpus import GpuSpec, get_gpu
 from .models import ModelSpec, get_model
 from .prices import get_price, prices_for
+from .speculation import Speculation
 from .sim import Engine, simulate
 from .sim.lengths import Lengths, as_lengths
 from .sim.workload import closed_workload
@@ -104,10 +105,12 @@ def frontier(model: str | ModelSpec, gpu: str | GpuSpec, *, prompt: int | str | 
              gpu_counts: Sequence[int] = DEFAULT_GPU_COUNTS,
              weight_dtypes: Sequence[str] | None = None,
              concurrencies: Sequence[int] = DEFAULT_CONCURRENCIES, seed: int = 0,
-             progress: Callable[[float], object] | None = None) -> Frontier:
+             progress: Callable[[float], object] | None = None,
+             speculative: Speculation | None = None) -> Frontier:
     """Sweep concurrency per tensor-parallel size and precision (see the module docstring).
     ``weight_dtypes`` defaults to :func:`native_dtypes`; combinations that do not fit
-    are listed in ``skipped``; ``progress`` gets the fraction of runs done."""
+    are listed in ``skipped``; ``progress`` gets the fraction of runs done; ``speculative``
+    runs every point with speculative decoding."""
     spec, hardware = get_model(model), get_gpu(gpu)
     preset = get_engine(engine)
     prompt, output = as_lengths("prompt", prompt), as_lengths("output", output)
@@ -125,7 +128,7 @@ def frontier(model: str | ModelSpec, gpu: str | GpuSpec, *, prompt: int | str | 
     for n, dtype in combos:
         try:
             sim = Engine(Deployment(model=spec, gpu=hardware, gpus=n, weight_dtype=dtype,
-                                    engine=preset.id))
+                                    engine=preset.id), speculative=speculative)
         except ValueError as exc:
             skipped.append((f"{n} x {hardware.id} {dtype}", str(exc)))
             done += len(levels)

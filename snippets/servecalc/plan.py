@@ -45,6 +45,7 @@ from .gpus import get_gpu
 from .prices import PRICES, get_price, price_band
 from .sim import POLICIES, Engine
 from .sim.lengths import Lengths, as_lengths
+from .speculation import Speculation
 from .slo import OperatingPoint, Slo, get_slo, operating_point
 from .slo_capacity import DEFAULT_REQUESTS, CapacityResult, max_rate_under_slo
 from .validate import (choice, finite_result, fraction, items, positive_int, positive_number, text,
@@ -185,6 +186,7 @@ def plan(
     progress: Callable[[float], object] | None = None,
     engine: str | None = None,
     memory_utilization: float | None = None,
+    speculative: Speculation | None = None,
 ) -> Plan:
     """Every feasible fleet for ``rate`` requests/s within ``slo``, cheapest first
     (see the module docstring). ``gpu_ids`` defaults to every GPU with a price,
@@ -192,9 +194,14 @@ def plan(
     fraction of combinations done. ``engine`` names
     the serving-engine preset (:mod:`servecalc.engines`), whose scheduler, memory
     fraction and efficiencies apply unless ``policy`` or ``memory_utilization``
-    says otherwise.
+    says otherwise. ``speculative`` (:func:`servecalc.speculation.speculation`) runs every
+    replica with speculative decoding; the steady-state cost floors that prune
+    combinations assume plain decoding, so none is pruned then.
     """
     spec = get_model(model)
+    if speculative is not None and not isinstance(speculative, Speculation):
+        raise ValueError("speculative must be a servecalc.speculation.Speculation or None, "
+                         f"got {speculative!r}")
     load = positive_number("rate", rate)
     spare = unit_interval("headroom", headroom)
     if spare >= 1:
@@ -210,7 +217,8 @@ def plan(
     if policy is not None:
         choice("policy", policy, POLICIES)
     combos = _combinations(gpu_ids, gpu_counts, weight_dtypes)
-    floors = _floors(combos, spec, kv_dtype, engine, prompt, output, target, load, spare, trace)
+    floors = (_floors(combos, spec, kv_dtype, engine, prompt, output, target, load, spare, trace)
+              if speculative is None else [0.0] * len(combos))
     options: list[PlanOption] = []
     skipped: list[tuple[int, str, str]] = []
     cheapest = math.inf
@@ -230,7 +238,8 @@ def plan(
         try:
             deployment = Deployment(model=spec, gpu=gpu, gpus=gpus, weight_dtype=dtype,
                                     kv_dtype=kv_dtype, engine=engine)
-            replica = Engine(deployment, memory_utilization=memory_utilization)
+            replica = Engine(deployment, memory_utilization=memory_utilization,
+                             speculative=speculative)
             cap = max_rate_under_slo(replica, slo=target, policy=policy, prompt=prompt,
                                      output=output, trace=trace, requests=requests, seed=seed)
         except ValueError as exc:            # does not fit, or a request longer than memory

@@ -155,10 +155,29 @@ def _alone(engine: Engine, traffic: Traffic, policy: str, target: Slo) -> _Point
     load can beat, so a ratio above 1 here settles the search at once."""
     base = traffic.base
     pairs = list(zip(base.prompts, base.outputs))[:200]
+    if engine.speculation is not None:   # random tokens per step: simulate each alone
+        return _alone_speculative(engine, pairs, policy, target)
     service = {pair: single_service(engine, policy, *pair) for pair in set(pairs)}
     ttft = tuple(service[pair][0] + engine.request_overhead_s for pair in pairs)
     tpot = tuple((service[pair][1] - service[pair][0]) / (pair[1] - 1) if pair[1] > 1 else 0.0
                  for pair in pairs)
+    return _Point(0.0, _ratio(ttft, tpot, target), ttft, tpot, 1.0)
+
+
+def _alone_speculative(engine: Engine, pairs: list[tuple[int, int]], policy: str,
+                       target: Slo) -> _Point:
+    """:func:`_alone` with speculative decoding: each request run alone through the
+    simulator (arrivals far apart), its accepted tokens drawn as under load."""
+    from .sim.api import run_policy
+    from .sim.workload import make_workload
+
+    gap = 1e6       # seconds between arrivals: far longer than any one request takes
+    work = make_workload([i * gap for i in range(len(pairs))], [p for p, _ in pairs],
+                         [o for _, o in pairs])
+    rec = run_policy(engine, work, policy)
+    ttft = tuple(rec.first[i] - rec.sends[i] for i in range(len(pairs)))
+    tpot = tuple((rec.finish[i] - rec.first[i]) / (o - 1) if o > 1 else 0.0
+                 for i, (_, o) in enumerate(pairs))
     return _Point(0.0, _ratio(ttft, tpot, target), ttft, tpot, 1.0)
 
 

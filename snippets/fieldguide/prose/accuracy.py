@@ -4,7 +4,7 @@ Everything here is read from :func:`fieldguide.validation.evaluate`, so
 adding a case to the library adds a row to the page.
 
 >>> accuracy_count()
-'58'
+'60'
 >>> accuracy_within() == f"{accuracy_count()} of {accuracy_count()}"
 True
 >>> accuracy_table("exact").strip().splitlines()[0].startswith("| Case |")
@@ -57,9 +57,24 @@ def accuracy_count(kind: str | None = None) -> str:
     """How many cases there are (of ``kind``: 'exact' or 'measured').
 
     >>> accuracy_count("measured")
-    '19'
+    '21'
     """
     return fmt_int(len(_select(kind)))
+
+
+def accuracy_case(case_id: str, what: str) -> str:
+    """One case's ``published`` value, ``library`` value or relative ``error``.
+
+    >>> accuracy_case("sglang-eagle3-llama31-8b-bs1-speedup", "published")
+    '2.357×'
+    """
+    choice("what", what, ["published", "library", "error"])
+    row = next((r for r in _rows() if r.id == case_id), None)
+    if row is None:
+        raise ValueError(f"case_id must be a validation case ID, got {case_id!r}")
+    if what == "error":
+        return fmt_percent(row.rel_error, 0)
+    return _value(row.published_value if what == "published" else row.library_value, row.unit)
 
 
 def accuracy_within(kind: str | None = None) -> str:
@@ -115,7 +130,7 @@ def accuracy_strict(kind: str = "measured") -> str:
     """How many cases meet their quantity's tolerance itself, 'N of M'.
 
     >>> accuracy_strict()  # doctest: +ELLIPSIS
-    '... of 19'
+    '... of 21'
     """
     rows = _select(kind)
     met = sum(abs(r.rel_error) <= TOLERANCES[r.quantity] for r in rows)

@@ -18,7 +18,13 @@ from servecalc.step import DEFAULT_MBU, DEFAULT_MFU
 from servecalc.units import fmt_bytes, fmt_duration, fmt_int, fmt_number, fmt_percent
 from servecalc.deployment import Deployment
 from servecalc.lora import TARGETS, adapters_step_bytes, lora_bytes
-from servecalc.speculative import speculative_break_even_batch, speculative_decode
+from servecalc.speculation import (
+    DEFAULTS,
+    SpecTimer,
+    speculation,
+    speculation_sweep,
+    stops_paying_batch,
+)
 from servecalc.structured import constrained_step_s
 from servecalc.validate import choice
 
@@ -223,27 +229,85 @@ def _spec_deployment(gpus: int) -> Deployment:
     return Deployment(model="llama-3.1-70b", gpu="h100-sxm", gpus=gpus)
 
 
-def spec_speedup_at(batch: int, alpha: float = 0.8, gamma: int = 4, gpus: int = 4,
+#: The chapter's draft model: Llama-3.1-8B drafting four tokens at acceptance 0.8
+#: (servecalc.speculation.DEFAULTS["draft"]).
+SPEC_DRAFT = "draft:llama-3.1-8b"
+
+
+def spec_speedup_at(batch: int, method: str = SPEC_DRAFT, gpus: int = 4,
                     context: int = 2048) -> str:
-    """Speculative speedup of Llama-3.1-8B drafting for Llama-3.1-70B at ``batch``.
+    """Speculative speedup for Llama-3.1-70B at ``batch`` (``method`` with its defaults).
 
     >>> spec_speedup_at(1)  # doctest: +ELLIPSIS
     '...×'
     """
-    r = speculative_decode(_spec_deployment(gpus), "llama-3.1-8b", alpha=alpha, gamma=gamma,
-                           context=context, batch=batch)
-    return f"{fmt_number(r.speedup, 2)}×"
+    point, = speculation_sweep(_spec_deployment(gpus), speculation(method), context=context,
+                               batches=[batch])
+    return f"{fmt_number(point.speedup, 2)}×"
 
 
-def spec_break_even(alpha: float = 0.8, gamma: int = 4, gpus: int = 4, context: int = 2048) -> str:
-    """First power-of-two batch at which speculation is slower than plain decode.
+def spec_break_even(method: str = SPEC_DRAFT, gpus: int = 4, context: int = 2048) -> str:
+    """First power-of-two batch at which ``method`` is slower than plain decode.
 
     >>> spec_break_even()
     '256'
     """
-    b = speculative_break_even_batch(_spec_deployment(gpus), "llama-3.1-8b", alpha=alpha,
-                                     gamma=gamma, context=context)
+    b = stops_paying_batch(_spec_deployment(gpus), speculation(method), context=context)
     return "none up to 1,024" if b is None else fmt_int(b)
+
+
+def spec_tokens_per_step(method: str) -> str:
+    """Expected tokens per verification step of ``method`` with its default K and acceptance.
+
+    >>> spec_tokens_per_step("mtp")
+    '1.85'
+    """
+    return fmt_number(speculation(method).expected_tokens_per_step, 2)
+
+
+def spec_default(method: str, what: str) -> str:
+    """A method's default ``spec_tokens`` (K) or per-token ``acceptance``.
+
+    >>> spec_default("eagle3", "spec_tokens"), spec_default("eagle3", "acceptance")
+    ('3', '0.80')
+    """
+    choice("what", what, ["spec_tokens", "acceptance"])
+    d = DEFAULTS[method.partition(":")[0]]
+    return fmt_int(d.spec_tokens) if what == "spec_tokens" else fmt_number(d.acceptance, 2)
+
+
+def spec_draft_share(method: str, batch: int = 1, gpus: int = 4, context: int = 2048) -> str:
+    """Drafting's time as a share of one plain decode step of Llama-3.1-70B.
+
+    >>> spec_draft_share("ngram")
+    '0 %'
+    """
+    d = _spec_deployment(gpus)
+    timer = SpecTimer(d, speculation(method))
+    total = batch * context
+    return fmt_percent(timer.draft_time_s(batch, total) / timer.step_model.decode_time_s(
+        batch, total), 0)
+
+
+def spec_sim_tpot(which: str, method: str = "eagle3", percentile: str = "p99",
+                  rate: float = 4.0, output: int = 256) -> str:
+    """Simulated TPOT of Llama-3.1-8B on one H100 (vLLM preset, chunked prefill),
+    200 Poisson requests of 512 + ``output`` tokens, with ``method`` (``which="spec"``)
+    or without (``"plain"``).
+
+    >>> spec_sim_tpot("plain", percentile="p50")  # doctest: +ELLIPSIS
+    '... ms'
+    """
+    choice("which", which, ["plain", "spec"])
+    choice("percentile", percentile, ["p50", "p90", "p99"])
+    from servecalc.sim import Engine, poisson_workload, simulate
+
+    spec = speculation(method) if which == "spec" else None
+    engine = Engine(Deployment(model="llama-3.1-8b", gpu="h100-sxm", engine="vllm"),
+                    speculative=spec)
+    work = poisson_workload(rate, 200, prompt=512, output=output, seed=0)
+    r = simulate(engine, work)
+    return fmt_duration(getattr(r.tpot_s, percentile), "ms", 1)
 
 
 def lora_adapter_size(model: str, rank: int, targets: str = "all") -> str:

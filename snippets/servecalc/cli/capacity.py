@@ -10,6 +10,7 @@ from ..units import fmt_duration, fmt_int, fmt_number, fmt_usd
 from .checks import count, number, share, unit_share
 from .common import Command, add_engine_choice, command, deployment_from_args, pairs, table
 from .progress import progress_line
+from .speculative import add_speculative_options, speculation_from_args
 
 COMMANDS: dict[str, Command] = {}
 
@@ -68,7 +69,11 @@ def add_engine_options(p: argparse.ArgumentParser) -> None:
 
 def policy_label(args: argparse.Namespace, engine: Any) -> str:
     """``chunked batching (vllm)``: the policy a run used and the engine preset."""
-    return f"{args.policy or engine.policy} batching ({engine.preset.id})"
+    label = f"{args.policy or engine.policy} batching ({engine.preset.id})"
+    spec = getattr(engine, "speculation", None)
+    if spec is not None:
+        label += f", {spec.name} speculation (K = {spec.spec_tokens})"
+    return label
 
 
 def _add_slo(p: argparse.ArgumentParser) -> None:
@@ -102,6 +107,7 @@ def _configure_capacity(p: argparse.ArgumentParser) -> None:
     _add_slo(p)
     p.add_argument("--requests", type=count("requests"), default=None, metavar="N",
                    help=f"requests simulated at each rate tried (default: {DEFAULT_REQUESTS})")
+    add_speculative_options(p)
 
 
 def _latency_rows(r: Any) -> list[tuple[str, str]]:
@@ -125,7 +131,8 @@ def _run_capacity(args: argparse.Namespace) -> tuple[Any, str]:
 
     engine = Engine(deployment_from_args(args), max_batch=args.max_batch,
                     max_batched_tokens=args.max_batched_tokens,
-                    memory_utilization=args.memory_utilization)
+                    memory_utilization=args.memory_utilization,
+                    speculative=speculation_from_args(args))
     prompt, output = lengths_from_args(args)
     with progress_line("capacity") as report:
         r = max_rate_under_slo(
@@ -137,8 +144,14 @@ def _run_capacity(args: argparse.Namespace) -> tuple[Any, str]:
             f"{r.workload}; "
             f"SLO {r.slo.name}: p{r.slo.percentile:g} TTFT <= {fmt_number(r.slo.ttft_s, 3)} s, "
             f"TPOT <= {fmt_number(r.slo.tpot_s * 1000, 1)} ms\n")
+    data = r.to_dict()
+    if engine.speculation is not None:
+        s = engine.speculation
+        data["speculative"] = {"method": s.name, "spec_tokens": s.spec_tokens,
+                               "acceptance": list(s.acceptance),
+                               "expected_tokens_per_step": s.expected_tokens_per_step}
     if not r.feasible:
-        return r.to_dict(), head + "no rate meets the SLO: " + r.reason
+        return data, head + "no rate meets the SLO: " + r.reason
     text = head + pairs([
         ("max rate", f"{fmt_number(r.max_rate_requests_per_s, 3)} requests/s "
                      f"(95 % interval {fmt_number(low, 3)}-{fmt_number(high, 3)})"),
@@ -149,7 +162,7 @@ def _run_capacity(args: argparse.Namespace) -> tuple[Any, str]:
         ("simulated", f"{fmt_int(r.requests_simulated)} requests at {r.rates_tried} rates"),
         ("at that rate", r.reason),
     ])
-    return r.to_dict(), text
+    return data, text
 
 
 def _int_list(text: str) -> list[int]:
@@ -189,6 +202,7 @@ def _configure_plan(p: argparse.ArgumentParser) -> None:
     from .pools import add_plan_disagg_options
 
     add_plan_disagg_options(p)
+    add_speculative_options(p)
 
 
 @command(COMMANDS, "plan", "cheapest fleet for a request rate within an SLO",
@@ -213,7 +227,7 @@ def _run_plan(args: argparse.Namespace) -> tuple[Any, str]:
                       weight_dtypes=dtypes, kv_dtype=args.kv_dtype, trace=args.trace,
                       headroom=args.headroom, policy=args.policy, seed=args.seed,
                       engine=args.engine, memory_utilization=args.memory_utilization,
-                      progress=report)
+                      speculative=speculation_from_args(args), progress=report)
     if args.disagg:
         from .pools import plan_disagg_report
 

@@ -13,6 +13,7 @@ from .common import Command, command, deployment_from_args, jsonable, pairs, tab
 from .progress import progress_line
 from .pools import (add_pool_options, answer_latency, disagg_text, disaggregated, run_disagg,
                     thinking_workload)
+from .speculative import add_speculative_options, speculation_from_args
 
 COMMANDS: dict[str, Command] = {}
 
@@ -31,6 +32,7 @@ def _configure_simulate(p: argparse.ArgumentParser) -> None:
                    help="SLO preset for goodput, from `servecalc slos` "
                    "(default: %(default)s)")
     add_pool_options(p)
+    add_speculative_options(p)
 
 
 def _workload(args: argparse.Namespace) -> Any:
@@ -71,13 +73,17 @@ def _run_simulate(args: argparse.Namespace) -> tuple[Any, str]:
 
     work, thinking = thinking_workload(args, _workload(args))
     if disaggregated(args):
+        if speculation_from_args(args) is not None:
+            raise ValueError("--speculative is not simulated with disaggregated pools "
+                             "(--prefill-replicas/--decode-replicas): give one or the other")
         d = run_disagg(args, work, deployment_from_args(args))
         ttfat = answer_latency(d, work, d.arrivals, thinking)
         data = d.to_dict() | ({} if ttfat is None else {"ttfat_s": ttfat.as_dict()})
         return jsonable(data), disagg_text(d, work, args.seed, ttfat)
     engine = Engine(deployment_from_args(args), max_batch=args.max_batch,
                     max_batched_tokens=args.max_batched_tokens,
-                    memory_utilization=args.memory_utilization)
+                    memory_utilization=args.memory_utilization,
+                    speculative=speculation_from_args(args))
     with progress_line("simulate") as report:
         r = simulate(engine, work, policy=args.policy, slo=args.slo, progress=report)
     ttfat = answer_latency(r, work, r.arrivals, thinking)
@@ -107,6 +113,9 @@ def _run_simulate(args: argparse.Namespace) -> tuple[Any, str]:
             ("peak KV use", f"{fmt_number(100 * r.peak_kv_utilization, 1)} % of "
                             f"{fmt_int(r.kv_blocks)} blocks"),
             ("preemptions", fmt_int(r.preemptions)),
+            *([] if r.speculative is None else [
+                ("speculative", f"{r.speculative}: {fmt_number(r.mean_accepted_tokens_per_step, 3)}"
+                                " tokens per sequence per step (mean)")]),
         ])
     )
     data = r.to_dict() | ({} if ttfat is None else {"ttfat_s": ttfat.as_dict()})
@@ -138,6 +147,7 @@ def _configure_frontier(p: argparse.ArgumentParser) -> None:
                    help="random seed (default: 0)")
     p.add_argument("--verbose", action="store_true",
                    help="list every configuration left out with its full reason")
+    add_speculative_options(p)
 
 
 @command(COMMANDS, "frontier", "tokens/s per GPU against tokens/s per user, by concurrency",
@@ -159,7 +169,8 @@ def _run_frontier(args: argparse.Namespace) -> tuple[Any, str]:
                      prompt=range_ratio("prompt", args.prompt, args.random_range_ratio),
                      output=range_ratio("output", args.output, args.random_range_ratio),
                      gpu_counts=args.gpus, weight_dtypes=dtypes,
-                     concurrencies=args.concurrency, seed=args.seed, progress=report)
+                     concurrencies=args.concurrency, seed=args.seed,
+                     speculative=speculation_from_args(args), progress=report)
     rows = [("*" if p.pareto else "", str(p.gpus), p.weight_dtype, fmt_int(p.concurrency),
              fmt_number(p.tokens_per_s_per_gpu, 1), fmt_number(p.tokens_per_s_per_user, 1),
              fmt_duration(p.ttft_p50_s, "ms", 0),

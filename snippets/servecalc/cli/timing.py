@@ -8,6 +8,7 @@ from typing import Any
 from ..units import fmt_bytes, fmt_duration, fmt_int, fmt_number, fmt_usd
 from .checks import count, number, share
 from .common import Command, command, deployment_from_args, jsonable, pairs
+from .speculative import add_speculative_options, speculation_from_args
 
 COMMANDS: dict[str, Command] = {}
 
@@ -19,6 +20,7 @@ def _configure_step(p: argparse.ArgumentParser) -> None:
                    metavar="B", help="sequences in the step")
     p.add_argument("--context", type=count("context"), required=True, metavar="T",
                    help="tokens per sequence (prompt length for prefill)")
+    add_speculative_options(p)
 
 
 @command(COMMANDS, "step", "roofline time of one prefill or decode step", options="deployment",
@@ -28,6 +30,12 @@ def _run_step(args: argparse.Namespace) -> tuple[Any, str]:
     it."""
     from ..step import step
 
+    spec = speculation_from_args(args)
+    if spec is not None:
+        if args.phase != "decode":
+            raise ValueError("speculative decoding goes with --phase decode (it drafts and "
+                             "verifies decode tokens)")
+        return _speculative_step(args, spec)
     r = step(deployment_from_args(args), phase=args.phase, batch=args.batch,
              context=args.context)
     data = jsonable(r)
@@ -46,6 +54,42 @@ def _run_step(args: argparse.Namespace) -> tuple[Any, str]:
     return data, text
 
 
+def _speculative_step(args: argparse.Namespace, spec: Any) -> tuple[Any, str]:
+    """``step --speculative``: the draft (or head) and the K + 1-token verification step."""
+    from ..speculation import SpecTimer
+
+    timer = SpecTimer(deployment_from_args(args), spec)
+    sm, b = timer.step_model, args.batch
+    total = b * args.context
+    v = sm.verify_terms(b, total, spec.spec_tokens)
+    draft = timer.draft_time_s(b, total)
+    plain = sm.decode_time_s(b, total)
+    tokens = spec.expected_tokens_per_step
+    seconds = draft + v.seconds
+    data = {
+        "speculative": spec.name, "spec_tokens": spec.spec_tokens,
+        "acceptance": list(spec.acceptance), "batch": b, "context": args.context,
+        "draft_s": draft, "verify_s": v.seconds, "seconds": seconds,
+        "verify_terms": jsonable(v), "plain_decode_s": plain,
+        "mean_accepted_tokens_per_step": tokens, "tpot_s": seconds / tokens,
+        "speedup": plain * tokens / seconds,
+    }
+    text = pairs([
+        ("speculative", f"{spec.name}, K = {spec.spec_tokens}, acceptance "
+                        f"{', '.join(fmt_number(a, 2) for a in spec.acceptance)}"),
+        ("draft", fmt_duration(draft, "ms", 3)),
+        (f"verify ({spec.spec_tokens + 1} tokens/seq)", fmt_duration(v.seconds, "ms", 3)),
+        ("  linear layers", fmt_duration(v.linear_s, "ms", 3)),
+        ("  attention", fmt_duration(v.attention_s, "ms", 3)),
+        ("  logits, embeddings", fmt_duration(v.logits_s, "ms", 3)),
+        ("speculative step", fmt_duration(seconds, "ms", 3)),
+        ("tokens per step", fmt_number(tokens, 3)),
+        ("TPOT", f"{fmt_duration(seconds / tokens, 'ms', 3)} (plain decode "
+                 f"{fmt_duration(plain, 'ms', 3)}, {fmt_number(plain * tokens / seconds, 2)}x)"),
+    ])
+    return data, text
+
+
 def _configure_latency(p: argparse.ArgumentParser) -> None:
     p.add_argument("--prompt", type=count("prompt"), required=True,
                    metavar="P", help="prompt tokens")
@@ -53,6 +97,7 @@ def _configure_latency(p: argparse.ArgumentParser) -> None:
                    metavar="O", help="generated tokens")
     p.add_argument("--batch", type=count("batch"), default=1, metavar="B",
                    help="sequences decoded together (default: %(default)s)")
+    add_speculative_options(p)
 
 
 @command(COMMANDS, "latency", "time to first token, per token and end to end",
@@ -61,6 +106,22 @@ def _run_latency(args: argparse.Namespace) -> tuple[Any, str]:
     """Latency of one request of PROMPT input and OUTPUT generated tokens."""
     from ..latency import request_latency
 
+    spec = speculation_from_args(args)
+    if spec is not None:
+        from ..speculation import speculative_latency
+
+        s = speculative_latency(deployment_from_args(args), spec, prompt=args.prompt,
+                                output=args.output, batch=args.batch)
+        text = pairs([
+            ("time to first token", fmt_duration(s.ttft_s, "ms")),
+            ("time per output token", f"{fmt_duration(s.tpot_s, 'ms', 2)} (plain "
+                                      f"{fmt_duration(s.plain_tpot_s, 'ms', 2)}, "
+                                      f"{fmt_number(s.speedup, 2)}x, {s.speculative})"),
+            ("tokens per step", fmt_number(s.mean_accepted_tokens_per_step, 3)),
+            ("end to end", fmt_duration(s.e2e_s, "s", 3)),
+            ("tokens per second", fmt_number(s.tokens_per_s, 1)),
+        ])
+        return jsonable(s), text
     r = request_latency(deployment_from_args(args), prompt=args.prompt, output=args.output,
                         batch=args.batch)
     text = pairs([

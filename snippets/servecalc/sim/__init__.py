@@ -32,6 +32,8 @@ Modules, in the order a run uses them:
 * :mod:`~servecalc.sim.policies` -- one function per policy (``static``,
   ``continuous``, ``chunked``); :mod:`~servecalc.sim.single` -- the
   ``max_batch=1`` short path (an M/D/1 queue by Lindley's recursion);
+  :mod:`~servecalc.sim.speculative` -- the loop with speculative decoding
+  (``Engine(speculative=...)``: random accepted tokens per step, no short paths);
 * :mod:`~servecalc.sim.result`, :mod:`~servecalc.sim.stats` -- what a run measured;
 * :mod:`~servecalc.sim.api` -- :func:`simulate`, :func:`saturation_rate`,
   :func:`simulate_poisson`.

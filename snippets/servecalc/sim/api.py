@@ -28,6 +28,7 @@ from .engine import POLICIES, Engine, Recorder, check_fits, check_work
 from .policies import LONE_POLICIES, RUNNERS
 from .result import SimResult, build_result
 from .single import run_single, single_service
+from .speculative import run_speculative
 from .lengths import Lengths, as_lengths
 from .workload import Workload, burst_workload, poisson_workload
 
@@ -100,11 +101,14 @@ def run_policy(engine: Engine, workload: Workload, policy: str | None = None, *,
     """
     policy = engine.policy if policy is None else policy
     check_fits(engine, workload)
-    if not (fast and engine.max_batch == 1):  # one at a time: each request in closed form
+    if not (fast and engine.max_batch == 1) or engine.speculation is not None:
+        # (one at a time without speculation: each request in closed form)
         check_work(engine, workload)
     rec = Recorder(len(workload), progress)
     work = _engine_side(engine, workload, rec)
-    if fast and engine.max_batch == 1 and workload.concurrency is None:
+    if engine.speculation is not None:  # random tokens per step: no closed forms
+        run_speculative(engine, work, rec, policy)
+    elif fast and engine.max_batch == 1 and workload.concurrency is None:
         run_single(engine, work, rec, policy)
     elif policy in LONE_POLICIES:
         RUNNERS[policy](engine, work, rec, lone=fast)
@@ -203,7 +207,7 @@ def simulate_poisson(
 
     ``engine_options`` go to :class:`Engine` (``gpus``, ``weight_dtype``,
     ``kv_dtype``, ``max_batch``, ``max_batched_tokens``, ``block_size``,
-    ``memory_utilization``, ``kv_blocks``, ``mbu``, ``mfu``, ...).
+    ``memory_utilization``, ``kv_blocks``, ``mbu``, ``mfu``, ``speculative``, ...).
 
     >>> r = simulate_poisson("llama-3.1-8b", "h100-sxm", rate=2.0, requests=20, seed=4)
     >>> r.requests, r.policy
@@ -212,7 +216,7 @@ def simulate_poisson(
     positive_number("rate", rate)
     allowed = ("gpus", "weight_dtype", "kv_dtype", "max_batch", "max_batched_tokens",
                "block_size", "memory_utilization", "reserve_bytes", "kv_blocks", "mbu", "mfu",
-               "overhead_s", "engine", "request_overhead_s")
+               "overhead_s", "engine", "request_overhead_s", "speculative")
     for key in engine_options:
         if key not in allowed:
             listed = ", ".join(allowed)

@@ -19,6 +19,7 @@ from ..deployment import Deployment
 from ..engines import get_engine
 from ..gpus import GpuSpec
 from ..models import ModelSpec
+from ..speculation import Speculation, SpecTimer, draft_memory
 from ..step import StepModel
 from ..validate import ENGINE_STEPS, instance, non_negative_number, positive_int
 from .workload import Workload
@@ -68,6 +69,7 @@ class Engine:
         overhead_s: float | None = None,
         engine: str | None = None,
         request_overhead_s: float | None = None,
+        speculative: Speculation | None = None,
     ) -> None:
         if not isinstance(model, Deployment):
             model = Deployment(model=model, gpu=gpu, gpus=gpus, weight_dtype=weight_dtype,
@@ -97,6 +99,7 @@ class Engine:
         if max_batched_tokens is not None:
             positive_int("max_batched_tokens", max_batched_tokens)
         self.max_batched_tokens = max_batched_tokens
+        fitted = None
         if kv_blocks is None:
             fitted = fit_deployment(self.step_model.deployment, context=block_size,
                                     memory_utilization=memory_utilization,
@@ -105,8 +108,31 @@ class Engine:
             if kv_blocks == 0:
                 raise ValueError(f"no KV blocks fit: {fitted.reason}")
         self.kv_blocks = positive_int("kv_blocks", kv_blocks)
+        self._speculate(speculative, fitted)
         # Per policy, (prompt, output) -> a lone request's timing (servecalc.sim.single).
         self.lone_services: dict[str, dict[tuple[int, int], tuple[float, float, int]]] = {}
+
+    def _speculate(self, spec: Speculation | None, fitted: object) -> None:
+        """Keep the speculation (:mod:`servecalc.sim.speculative` runs it) and, for a
+        draft model, give its weights and KV cache their share of the memory: the
+        pool then holds the tokens whose target and draft KV both fit beside both
+        models' weights."""
+        if spec is not None and not isinstance(spec, Speculation):
+            raise ValueError("speculative must be a servecalc.speculation.Speculation or None, "
+                             f"got {spec!r}")
+        #: The engine's speculative decoding (None: plain decoding).
+        self.speculation = spec
+        self.spec_timer = None if spec is None else SpecTimer(self.step_model, spec)
+        weights, kv_per_token = draft_memory(self.step_model.deployment, spec)
+        if fitted is None or not weights:
+            return
+        gpus = self.step_model.gpus
+        per_token = gpus * (fitted.kv_bytes_per_token_per_gpu + kv_per_token)
+        tokens = (fitted.kv_budget_bytes - weights) // per_token
+        self.kv_blocks = tokens // self.block_size
+        if self.kv_blocks <= 0:
+            raise ValueError(f"no KV blocks fit beside the draft model {spec.draft_model!r}: "
+                             "its weights take the memory left after the target's")
 
     @property
     def kv_tokens(self) -> int:
@@ -146,6 +172,9 @@ class Recorder:
         #: When the clients sent each request (set by the run: arrivals or closed-loop sends).
         self.sends: tuple[float, ...] | list[float] = ()
         self.preemptions = 0
+        #: Speculative decoding: sequence-steps verified, and the tokens they advanced.
+        self.spec_steps = 0
+        self.spec_tokens = 0
         # Steps beyond the records (a lone request's steps, or a stretch of decoding
         # summed at once, are one record), and the most blocks held, where a record
         # shows fewer (a lone request's record shows them half-way).

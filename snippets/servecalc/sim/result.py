@@ -66,6 +66,11 @@ class SimResult:
     output_throughput_tokens_per_s: float = 0.0
     interactivity_tokens_per_s_per_user: float = 0.0
     itl_mean_s: float = 0.0
+    #: With speculative decoding: tokens a sequence advanced per verification step
+    #: (1 + drafted tokens accepted), averaged over the run; None without.
+    mean_accepted_tokens_per_step: float | None = None
+    #: The speculative method as the CLI spells it (``eagle3``, ``draft:MODEL``, ...).
+    speculative: str | None = None
 
     def to_dict(self, *, timeline: bool = False) -> dict:
         """Plain JSON types: the CLI's ``--json`` output (timeline on request)."""
@@ -96,6 +101,9 @@ class SimResult:
             "interactivity_tokens_per_s_per_user": self.interactivity_tokens_per_s_per_user,
             "itl_mean_s": self.itl_mean_s,
         }
+        if self.speculative is not None:
+            data["speculative"] = self.speculative
+            data["mean_accepted_tokens_per_step"] = self.mean_accepted_tokens_per_step
         if timeline:
             data["timeline"] = [
                 {"t_s": p.t_s, "batch": p.batch, "kv_utilization": p.kv_utilization,
@@ -160,4 +168,7 @@ def build_result(engine: Engine, work: Workload, rec: Recorder, policy: str, tar
         output_throughput_tokens_per_s=output_tokens / duration,
         interactivity_tokens_per_s_per_user=percentile(speeds, 50) if speeds else 0.0,
         itl_mean_s=gaps / gap_count if gap_count else 0.0,
+        mean_accepted_tokens_per_step=(None if engine.speculation is None
+                                       else rec.spec_tokens / max(1, rec.spec_steps)),
+        speculative=None if engine.speculation is None else engine.speculation.name,
     )

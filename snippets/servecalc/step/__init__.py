@@ -76,6 +76,10 @@ for W8A8 kernels (the int8/fp8 peak). Not modelled: kernel-level effects of
 shapes (tile quantization), overlap of communication with compute,
 pipeline and expert parallelism.
 
+A speculative verification step (``K + 1`` query tokens per sequence, logits for
+each) is :meth:`StepModel.verify_time_s`; the draft's cost and the method's
+acceptance are in :mod:`servecalc.speculation`.
+
 Efficiency defaults and their sources are in :mod:`servecalc.step.constants`;
 the per-deployment numbers a step needs (FLOPs per token, weight and KV bytes)
 in :mod:`servecalc.step.shape`; :class:`StepModel` in :mod:`servecalc.step.model`;

@@ -196,12 +196,15 @@ class StepModel:
         windowed = batch * min(total_context / batch, c.window) if c.layers_window else 0.0
         return self._kv_token_layers(total_context, windowed)
 
-    def _prefill_work(self, tokens: int, past: int) -> tuple[float, float]:
-        """(attention FLOPs, KV token-layers read) for one chunk."""
+    def _prefill_work(self, tokens: int, past: int,
+                      pair_flops: float | None = None) -> tuple[float, float]:
+        """(attention FLOPs, KV token-layers read) for one chunk (``pair_flops``: FLOPs
+        per (query, key) pair and layer, the prefill form unless told)."""
         c = self._c
         pairs_full = past * tokens + tokens * (tokens + 1) / 2
         pairs_window = window_sum(past, tokens, c.window) if c.layers_window else 0.0
-        flops = self._kv_token_layers(pairs_full, pairs_window) * c.pair_flops_prefill
+        flops = self._kv_token_layers(pairs_full, pairs_window) * (
+            c.pair_flops_prefill if pair_flops is None else pair_flops)
         read_window = min(past, c.window) if c.layers_window else 0
         return flops, self._kv_token_layers(past, read_window)
 
@@ -398,6 +401,73 @@ class StepModel:
             raise ValueError(
                 "a step needs at least one token: decode_batch and prefill_chunks are empty"
             )
+        return self._time(tokens=tokens, logits_tokens=logits, pair_flops=attn,
+                          kv_read_tokens_layers=kv_read, kv_write_tokens=tokens,
+                          seconds_only=seconds_only)
+
+    # -- speculative verification ---------------------------------------------------------
+
+    def verify_time_s(self, batch: int, total_context_tokens: int, draft_tokens: int,
+                      prefill_chunks: tuple[tuple[int, int], ...] | list[tuple[int, int]] = ()
+                      ) -> float:
+        """Seconds of a speculative verification step: each of ``batch`` sequences runs
+        its ``draft_tokens`` drafted tokens plus one more (``K + 1`` query tokens) after
+        its cache, with logits for every one of them; ``prefill_chunks`` as in
+        :meth:`mixed_time_s` ride in the same step. ``total_context_tokens`` counts as
+        in :meth:`decode_time_s` (each sequence's cache plus one).
+
+        A verification step *is* a step of ``K + 1`` tokens per sequence: the same
+        attention, linear, KV-write and communication terms as ``batch`` prefill chunks
+        of ``K + 1`` tokens (:meth:`terms`), scores and values in the decode form (an
+        MLA latent stays absorbed, as FlashMLA runs MTP's two query tokens), and
+        ``K + 1`` logits rows per sequence instead of one.
+
+        >>> sm = StepModel("llama-3.1-8b", "h100-sxm")
+        >>> v = sm.verify_terms(8, 8 * 1000, 3)
+        >>> t = sm.terms(0, 0, [(4, 999)] * 8)
+        >>> (v.linear_s, v.attention_s, v.comm_s) == (t.linear_s, t.attention_s, t.comm_s)
+        True
+        >>> v.flops > t.flops, sm.verify_time_s(8, 8000, 3) == v.seconds   # 32 logits rows, not 8
+        (True, True)
+        """
+        return self._verify(batch, total_context_tokens, draft_tokens, prefill_chunks, True)
+
+    def verify_terms(self, batch: int, total_context_tokens: int, draft_tokens: int,
+                     prefill_chunks: tuple[tuple[int, int], ...] | list[tuple[int, int]] = ()
+                     ) -> StepTerms:
+        """The named terms of :meth:`verify_time_s`."""
+        return self._verify(batch, total_context_tokens, draft_tokens, prefill_chunks, False)
+
+    def _verify(self, batch: int, total_context_tokens: int, draft_tokens: int,
+                prefill_chunks: tuple[tuple[int, int], ...] | list[tuple[int, int]],
+                seconds_only: bool) -> StepTerms | float:
+        if not _small_counts(batch, total_context_tokens, draft_tokens) or not batch:
+            positive_int("batch", batch)
+            non_negative_int("total_context_tokens", total_context_tokens)
+            non_negative_int("draft_tokens", draft_tokens)
+        if total_context_tokens < batch:
+            raise ValueError(f"total_context_tokens must be >= batch ({batch}): each sequence "
+                             f"attends at least to its new token, got {total_context_tokens!r}")
+        q = draft_tokens + 1
+        # Pasts spread as evenly as the total allows: exact for full-attention layers
+        # (linear in the past), the most even spread for sliding-window ones.
+        low, extra = divmod(total_context_tokens - batch, batch)
+        pair = self._c.pair_flops_decode
+        attn_low, read_low = self._prefill_work(q, low, pair)
+        attn = (batch - extra) * attn_low
+        kv_read = (batch - extra) * read_low
+        if extra:
+            attn_high, read_high = self._prefill_work(q, low + 1, pair)
+            attn += extra * attn_high
+            kv_read += extra * read_high
+        tokens = logits = batch * q
+        for chunk in prefill_chunks:
+            size, past = _chunk(chunk)
+            chunk_attn, chunk_read = self._prefill_work(size, past)
+            attn += chunk_attn
+            kv_read += chunk_read
+            tokens += size
+            logits += 1
         return self._time(tokens=tokens, logits_tokens=logits, pair_flops=attn,
                           kv_read_tokens_layers=kv_read, kv_write_tokens=tokens,
                           seconds_only=seconds_only)
