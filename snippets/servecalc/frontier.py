@@ -103,8 +103,10 @@ def frontier(model: str | ModelSpec, gpu: str | GpuSpec, *, prompt: int | str | 
              gpu_counts: Sequence[int] = DEFAULT_GPU_COUNTS,
              weight_dtypes: Sequence[str] | None = None,
              concurrencies: Sequence[int] = DEFAULT_CONCURRENCIES, seed: int = 0,
-             progress: Callable[[float], object] | None = None) -> Frontier:
+             progress: Callable[[float], object] | None = None, ep: int = 1,
+             dp_attention: bool = False) -> Frontier:
     """Sweep concurrency per tensor-parallel size and precision (see the module docstring).
+    ``ep`` and ``dp_attention`` apply to every GPU count (:mod:`servecalc.expert_parallel`).
     ``weight_dtypes`` defaults to :func:`native_dtypes`; combinations that do not fit
     are listed in ``skipped``; ``progress`` gets the fraction of runs done."""
     spec, hardware = get_model(model), get_gpu(gpu)
@@ -123,7 +125,7 @@ def frontier(model: str | ModelSpec, gpu: str | GpuSpec, *, prompt: int | str | 
     for n, dtype in combos:
         try:
             sim = Engine(Deployment(model=spec, gpu=hardware, gpus=n, weight_dtype=dtype,
-                                    engine=preset.id))
+                                    engine=preset.id, ep=ep, dp_attention=dp_attention))
         except ValueError as exc:
             skipped.append((f"{n} x {hardware.id} {dtype}", str(exc)))
             done += len(levels)

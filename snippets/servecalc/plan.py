@@ -185,6 +185,8 @@ def plan(
     progress: Callable[[float], object] | None = None,
     engine: str | None = None,
     memory_utilization: float | None = None,
+    ep: int = 1,
+    dp_attention: bool = False,
 ) -> Plan:
     """Every feasible fleet for ``rate`` requests/s within ``slo``, cheapest first
     (see the module docstring). ``gpu_ids`` defaults to every GPU with a price,
@@ -192,7 +194,8 @@ def plan(
     fraction of combinations done. ``engine`` names
     the serving-engine preset (:mod:`servecalc.engines`), whose scheduler, memory
     fraction and efficiencies apply unless ``policy`` or ``memory_utilization``
-    says otherwise.
+    says otherwise. ``ep`` and ``dp_attention`` apply to every candidate
+    (:mod:`servecalc.expert_parallel`); GPU counts ``ep`` does not divide are left out.
     """
     spec = get_model(model)
     load = positive_number("rate", rate)
@@ -229,7 +232,8 @@ def plan(
             continue
         try:
             deployment = Deployment(model=spec, gpu=gpu, gpus=gpus, weight_dtype=dtype,
-                                    kv_dtype=kv_dtype, engine=engine)
+                                    kv_dtype=kv_dtype, engine=engine, ep=ep,
+                                    dp_attention=dp_attention)
             replica = Engine(deployment, memory_utilization=memory_utilization)
             cap = max_rate_under_slo(replica, slo=target, policy=policy, prompt=prompt,
                                      output=output, trace=trace, requests=requests, seed=seed)
@@ -258,7 +262,8 @@ def _floors(combos: list[tuple[str, int, str]], spec: ModelSpec, kv_dtype: str, 
         if trace is None:
             try:
                 d = Deployment(model=spec, gpu=gpu, gpus=gpus, weight_dtype=dtype,
-                               kv_dtype=kv_dtype, engine=engine)
+                               kv_dtype=kv_dtype, engine=engine, ep=ep,
+                               dp_attention=dp_attention)
                 cap = get_engine(engine).max_num_seqs(gpu)
                 floor = _floor_usd_per_hour(d, gpus, max(1, round(prompt.mean)),
                                             max(1, round(output.mean)), target, load, spare, cap)

@@ -7,7 +7,7 @@ from typing import Any
 
 from ..units import fmt_duration, fmt_int, fmt_number, fmt_usd
 from .checks import count, number, share, unit_share
-from .common import Command, add_engine_choice, command, deployment_from_args, pairs, table
+from .common import Command, add_engine_choice, add_expert_options, command, deployment_from_args, pairs, table
 
 COMMANDS: dict[str, Command] = {}
 
@@ -178,6 +178,7 @@ def _configure_plan(p: argparse.ArgumentParser) -> None:
                    help="load each replica to at most 1 - F of its capacity "
                    "(default: %(default)g)")
     add_engine_choice(p)
+    add_expert_options(p, full=False)
     add_engine_options(p)
     add_traffic_options(p, rate_scale=False)
     _add_slo(p)
@@ -203,7 +204,8 @@ def _run_plan(args: argparse.Namespace) -> tuple[Any, str]:
                   slo=slo_from_args(args), gpu_ids=args.gpu, gpu_counts=args.gpus,
                   weight_dtypes=dtypes, kv_dtype=args.kv_dtype, trace=args.trace,
                   headroom=args.headroom, policy=args.policy, seed=args.seed,
-                  engine=args.engine, memory_utilization=args.memory_utilization)
+                  engine=args.engine, memory_utilization=args.memory_utilization,
+                  ep=args.ep, dp_attention=args.dp_attention)
     rows = [(o.gpu, str(o.gpus), o.weight_dtype, fmt_number(o.max_rate_per_replica, 2),
              str(o.replicas), fmt_usd(o.usd_per_hour), fmt_usd(o.usd_per_million_output_tokens))
             for o in result.options]
