@@ -49,10 +49,10 @@ from __future__ import annotations
 import math
 from typing import TYPE_CHECKING
 
-from .gpus import GpuSpec
-from .models import ModelSpec
+from .gpus import GpuSpec, get_gpu
+from .models import ModelSpec, get_model
 from .moe import DEFAULT_A2A_LATENCY_S, a2a_bytes
-from .validate import non_negative_int, positive_int
+from .validate import fraction, instance, non_negative_int, non_negative_number, positive_int
 
 if TYPE_CHECKING:
     from .capacity import FitResult
@@ -78,7 +78,9 @@ def check_expert_parallel(d: Deployment) -> None:
         ...
     ValueError: ep must divide the expert slots of mixtral-8x7b (8 routed + 0 redundant), got 16
     """
-    ep = positive_int("ep", d.ep)
+    from .deployment import Deployment
+
+    ep = positive_int("ep", instance("d", d, Deployment).ep)
     if not isinstance(d.dp_attention, bool):
         raise ValueError(f"dp_attention must be True or False, got {d.dp_attention!r}")
     imbalance = d.ep_imbalance
@@ -114,6 +116,29 @@ def check_expert_parallel(d: Deployment) -> None:
                          "domain only")
 
 
+def expert_options(model: str | ModelSpec, ep: int, dp_attention: bool) -> dict:
+    """``ep`` and ``dp_attention`` checked once for a search over GPU counts (``plan``,
+    ``frontier``): the keyword arguments of each candidate's Deployment.
+
+    >>> expert_options("deepseek-v3", 8, True)
+    {'ep': 8, 'dp_attention': True}
+    >>> expert_options("llama-3.1-8b", 2, False)
+    Traceback (most recent call last):
+        ...
+    ValueError: ep must be 1 for llama-3.1-8b: it is not a mixture of experts, got 2
+    """
+    spec = get_model(model)
+    positive_int("ep", ep)
+    if not isinstance(dp_attention, bool):
+        raise ValueError(f"dp_attention must be True or False, got {dp_attention!r}")
+    if not spec.num_experts:
+        for name, value, plain in (("ep", ep, 1), ("dp_attention", dp_attention, False)):
+            if value != plain:
+                raise ValueError(f"{name} must be {plain} for {spec.id}: it is not a mixture "
+                                 f"of experts, got {value!r}")
+    return {"ep": ep, "dp_attention": dp_attention}
+
+
 def a2a_link(gpu: GpuSpec, ep: int) -> tuple[int, int]:
     """How one GPU's peers in an ``ep``-GPU group split: ``(inside its scale-up domain,
     across the network)``. An ``ep`` no larger than the domain stays inside it.
@@ -122,6 +147,7 @@ def a2a_link(gpu: GpuSpec, ep: int) -> tuple[int, int]:
     >>> a2a_link(get_gpu("gb200"), 72), a2a_link(get_gpu("h100-sxm"), 72)
     ((71, 0), (7, 64))
     """
+    gpu = get_gpu(gpu)
     positive_int("ep", ep)
     domain = min(gpu.scale_up_gpus or ep, ep)
     return domain - 1, ep - domain
@@ -139,7 +165,11 @@ def a2a_seconds(d: Deployment, tokens_per_gpu: float, dtype: str,
     >>> round(a2a_seconds(d, 128, "fp8") * 1e6, 1)
     83.4
     """
-    ep = d.ep
+    from .deployment import Deployment
+
+    ep = instance("d", d, Deployment).ep
+    non_negative_number("tokens_per_gpu", tokens_per_gpu)
+    non_negative_number("latency_s", latency_s)
     if ep == 1:
         return 0.0
     inside, across = a2a_link(d.gpu, ep)
@@ -158,6 +188,10 @@ def busiest_share(d: Deployment, sequences: int) -> float:
     >>> busiest_share(d, 1), busiest_share(d, 16), busiest_share(d, 17)
     (1.0, 0.125, 0.17647058823529413)
     """
+    from .deployment import Deployment
+
+    instance("d", d, Deployment)
+    non_negative_int("sequences", sequences)
     if not d.dp_attention or sequences <= 0:
         return 1.0 / d.gpus
     return math.ceil(sequences / d.gpus) / sequences
@@ -171,6 +205,7 @@ def routed_expert_flops_per_token(spec: ModelSpec) -> float:
     """
     from .params import weight_groups
 
+    spec = get_model(spec)
     return 2.0 * sum(g.in_features * g.out_features * g.active_count
                      for g in weight_groups(spec) if g.name.startswith("moe.experts."))
 
@@ -200,7 +235,10 @@ def fit_expert_parallel(d: Deployment, *, context: int, memory_utilization: floa
     from .precision import storage_bytes
     from .units import fmt_bytes, fmt_int
 
-    spec, n = d.model, d.gpus
+    from .deployment import Deployment
+
+    spec, n = instance("d", d, Deployment).model, d.gpus
+    fraction("memory_utilization", memory_utilization)
     positive_int("context", context)
     positive_int("block_size", block_size)
     reserve = _reserve(reserve_bytes)

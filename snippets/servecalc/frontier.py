@@ -25,6 +25,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
+from .expert_parallel import expert_options
 from .deployment import Deployment
 from .engines import get_engine
 from .gpus import GpuSpec, get_gpu
@@ -111,6 +112,7 @@ def frontier(model: str | ModelSpec, gpu: str | GpuSpec, *, prompt: int | str | 
     are listed in ``skipped``; ``progress`` gets the fraction of runs done."""
     spec, hardware = get_model(model), get_gpu(gpu)
     preset = get_engine(engine)
+    expert = expert_options(spec, ep, dp_attention)
     prompt, output = as_lengths("prompt", prompt), as_lengths("output", output)
     counts = [positive_int("gpu_counts", n) for n in items("gpu_counts", gpu_counts)]
     levels = sorted({positive_int("concurrency", c) for c in items("concurrencies",
@@ -125,7 +127,7 @@ def frontier(model: str | ModelSpec, gpu: str | GpuSpec, *, prompt: int | str | 
     for n, dtype in combos:
         try:
             sim = Engine(Deployment(model=spec, gpu=hardware, gpus=n, weight_dtype=dtype,
-                                    engine=preset.id, ep=ep, dp_attention=dp_attention))
+                                    engine=preset.id, **expert))
         except ValueError as exc:
             skipped.append((f"{n} x {hardware.id} {dtype}", str(exc)))
             done += len(levels)

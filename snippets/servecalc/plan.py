@@ -38,6 +38,7 @@ import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
+from .expert_parallel import expert_options
 from .deployment import Deployment
 from .engines import get_engine
 from .models import ModelSpec, get_model
@@ -213,7 +214,9 @@ def plan(
     if policy is not None:
         choice("policy", policy, POLICIES)
     combos = _combinations(gpu_ids, gpu_counts, weight_dtypes)
-    floors = _floors(combos, spec, kv_dtype, engine, prompt, output, target, load, spare, trace)
+    expert = expert_options(spec, ep, dp_attention)
+    floors = _floors(combos, spec, kv_dtype, engine, prompt, output, target, load, spare, trace,
+                     expert)
     options: list[PlanOption] = []
     skipped: list[tuple[int, str, str]] = []
     cheapest = math.inf
@@ -232,8 +235,7 @@ def plan(
             continue
         try:
             deployment = Deployment(model=spec, gpu=gpu, gpus=gpus, weight_dtype=dtype,
-                                    kv_dtype=kv_dtype, engine=engine, ep=ep,
-                                    dp_attention=dp_attention)
+                                    kv_dtype=kv_dtype, engine=engine, **expert)
             replica = Engine(deployment, memory_utilization=memory_utilization)
             cap = max_rate_under_slo(replica, slo=target, policy=policy, prompt=prompt,
                                      output=output, trace=trace, requests=requests, seed=seed)
@@ -253,7 +255,7 @@ def plan(
 
 def _floors(combos: list[tuple[str, int, str]], spec: ModelSpec, kv_dtype: str, engine: str,
             prompt: Lengths, output: Lengths, target: Slo, load: float, spare: float,
-            trace: str | None) -> list[float]:
+            trace: str | None, expert: dict | None = None) -> list[float]:
     """Each combination's cost floor (0 where none is computed: recorded traffic, or a
     combination that does not even build; the simulation then says why)."""
     floors = []
@@ -262,8 +264,7 @@ def _floors(combos: list[tuple[str, int, str]], spec: ModelSpec, kv_dtype: str, 
         if trace is None:
             try:
                 d = Deployment(model=spec, gpu=gpu, gpus=gpus, weight_dtype=dtype,
-                               kv_dtype=kv_dtype, engine=engine, ep=ep,
-                               dp_attention=dp_attention)
+                               kv_dtype=kv_dtype, engine=engine, **(expert or {}))
                 cap = get_engine(engine).max_num_seqs(gpu)
                 floor = _floor_usd_per_hour(d, gpus, max(1, round(prompt.mean)),
                                             max(1, round(output.mean)), target, load, spare, cap)
