@@ -218,3 +218,14 @@ def test_multi_node_units_as_published_are_expressible():
         d = _dsv3(gpu=gpu, gpus=gpus, ep=gpus, dp_attention=True, redundant_experts=redundant)
         assert (EXPERTS + redundant) % gpus == 0
         assert StepModel(d).terms(gpus * 16, gpus * 16 * 1000).a2a_dispatch_s > 0
+
+
+def test_prefill_sends_each_token_once_per_remote_node():
+    # DeepEP's normal kernels (prefill): a token crosses the network once per remote node
+    # its 8 experts land on; with 2 nodes the other one is hit with chance 1 - (1/2)^8
+    d = _dsv3(gpu="h100-sxm", gpus=16, ep=16, dp_attention=True)
+    t = StepModel(d).terms(0, 0, [(128, 0)] * 16)          # 128 prompt tokens per GPU
+    far = 128 * (1 - 0.5 ** 8) * HIDDEN / NIC
+    near = 128 * TOP_K * 15 / 16 * HIDDEN / NVLINK_H      # forwarded inside the nodes
+    assert far > near
+    assert t.a2a_dispatch_s == pytest.approx(MOE_LAYERS * (far + LATENCY), rel=1e-12)

@@ -154,16 +154,26 @@ def a2a_link(gpu: GpuSpec, ep: int) -> tuple[int, int]:
 
 
 def a2a_seconds(d: Deployment, tokens_per_gpu: float, dtype: str,
-                latency_s: float = DEFAULT_A2A_LATENCY_S) -> float:
+                latency_s: float = DEFAULT_A2A_LATENCY_S, *, per_node: bool = False) -> float:
     """Seconds of one direction of one MoE layer's all-to-all for one GPU sending
     ``tokens_per_gpu`` tokens: the pairs inside the scale-up domain over its link and
     those leaving it over the network run at once, plus a fixed latency.
+
+    ``per_node``: the network carries each token once per remote domain it is routed
+    to, and the scale-up link forwards it to the experts there -- DeepEP's "normal"
+    kernels, which SGLang and DeepSeek run for prefill (DeepEP README; SGLang blog
+    2025-05-05). A token's ``k`` experts, routed uniformly over ``m`` domains, reach
+    ``(m - 1) (1 - (1 - 1/m)^k)`` remote ones on average. Decode's low-latency kernels
+    send every (token, expert) pair on its own (the default).
 
     >>> from servecalc.deployment import Deployment
     >>> d = Deployment(model="deepseek-v3", gpu="h100-sxm", gpus=16, ep=16, dp_attention=True)
     >>> # 128 x 8 x 15/16 x 7168 fp8 bytes, 8/15 of them across nodes at 50 GB/s, + 10 us
     >>> round(a2a_seconds(d, 128, "fp8") * 1e6, 1)
     83.4
+    >>> # once per remote node: 128 tokens x (1 - (1/2)^8) of the other node x 7168 B, + 10 us
+    >>> round(a2a_seconds(d, 128, "fp8", per_node=True) * 1e6, 1)
+    28.3
     """
     from .deployment import Deployment
 
@@ -174,6 +184,14 @@ def a2a_seconds(d: Deployment, tokens_per_gpu: float, dtype: str,
         return 0.0
     inside, across = a2a_link(d.gpu, ep)
     volume = a2a_bytes(d.model, tokens_per_gpu=tokens_per_gpu, ep=ep, dtype=dtype)
+    if per_node and across:
+        domains = ep / (inside + 1)
+        k = d.model.experts_per_token
+        remote = (domains - 1) * (1 - (1 - 1 / domains) ** k)
+        pairs_remote = k * (ep - 1) / ep
+        near = volume / d.gpu.interconnect_bytes_per_s      # forwarded inside the domains
+        far = volume * remote / pairs_remote / d.gpu.scale_out_bytes_per_s
+        return max(near, far) + latency_s
     near = volume * inside / (ep - 1) / d.gpu.interconnect_bytes_per_s
     far = volume * across / (ep - 1) / d.gpu.scale_out_bytes_per_s if across else 0.0
     return max(near, far) + latency_s

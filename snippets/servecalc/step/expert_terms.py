@@ -110,8 +110,13 @@ class ExpertTerms:
         comm_s = self._comm_s(sm, tokens)
         sent = tokens * share   # tokens the busiest GPU dispatches
         layers = c.moe_layers
-        dispatch_s = layers * a2a_seconds(d, sent, DISPATCH_DTYPE) if c.moe_layers else 0.0
-        combine_s = layers * a2a_seconds(d, sent, COMBINE_DTYPE) if c.moe_layers else 0.0
+        # a step with prompt tokens runs DeepEP's normal kernels (once per node), a
+        # decode-only step the low-latency ones (once per expert)
+        normal = tokens > sequences
+        dispatch_s = (layers * a2a_seconds(d, sent, DISPATCH_DTYPE, per_node=normal)
+                      if c.moe_layers else 0.0)
+        combine_s = (layers * a2a_seconds(d, sent, COMBINE_DTYPE, per_node=normal)
+                     if c.moe_layers else 0.0)
         seconds = (linear_s + attention_s + kv_write_s + logits_s + comm_s + sm.overhead_s
                    + dispatch_s + combine_s)
         if seconds_only:
