@@ -400,8 +400,8 @@ def ep_tokens_per_gpu(gpu: str, gpus: int, batch_per_gpu: int, context: int,
 
 def _ep_sig(value: float) -> str:
     """Two significant figures, thousands separated."""
-    digits = max(0, 1 - math.floor(math.log10(abs(value))))
-    return fmt_number(round(value, digits), digits)
+    digits = 1 - math.floor(math.log10(abs(value)))
+    return fmt_number(round(value, digits), max(0, digits))
 
 
 def ep_imbalance_cost(gpu: str, gpus: int, batch_per_gpu: int, context: int, imbalance: float,

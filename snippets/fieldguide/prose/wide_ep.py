@@ -25,8 +25,8 @@ def _sig(value: float, figures: int = 2) -> str:
     """``value`` to ``figures`` significant figures, with thousands separators."""
     if value == 0:
         return "0"
-    digits = max(0, figures - 1 - math.floor(math.log10(abs(value))))
-    return fmt_number(round(value, digits), digits)
+    digits = figures - 1 - math.floor(math.log10(abs(value)))
+    return fmt_number(round(value, digits), max(0, digits))
 
 
 def _pct(ratio: float) -> str:
