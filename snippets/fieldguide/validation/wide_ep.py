@@ -101,7 +101,8 @@ CASES: tuple[WideEpCase, ...] = (
                measured=18_598.0, batch_per_gpu=128, context=4_096,
                setup="DeepSeek's released profile (deepseek-ai/profile-data, 2025-02-27), as "
                "the SGLang team's table converts it: 128 sequences per GPU at 4,096 tokens; "
-               "the profile runs multi-token prediction"),
+               "the SGLang team matches it with multi-token prediction simulated, which the "
+               "step model does not count"),
     WideEpCase(id="deepseek-profile-prefill", description="DeepSeek profile prefill, 4 H800 "
                "nodes (EP32)", phase="prefill", gpu="h800", unit_gpus=32, redundant_experts=32,
                measured=62_713.0, tokens_per_gpu=16_384, prompt=4_096,
