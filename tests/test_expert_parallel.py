@@ -229,3 +229,17 @@ def test_prefill_sends_each_token_once_per_remote_node():
     near = 128 * TOP_K * 15 / 16 * HIDDEN / NVLINK_H      # forwarded inside the nodes
     assert far > near
     assert t.a2a_dispatch_s == pytest.approx(MOE_LAYERS * (far + LATENCY), rel=1e-12)
+
+
+@pytest.mark.parametrize("kw", [dict(gpu="h200", gpus=8, ep=8, dp_attention=True),
+                                dict(gpu="h200", gpus=8, ep=8),
+                                dict(gpu="h100-sxm", gpus=32, ep=32, dp_attention=True,
+                                     redundant_experts=32)])
+def test_simulator_fast_paths_agree_under_ep(kw):
+    sm = StepModel(_dsv3(**kw))
+    for batch in (1, 7, 64, 300):
+        total = batch * 1500
+        assert sm.decode_time_s(batch, total) == sm.terms(batch, total).seconds
+        f, g = sm.decode_line(batch)
+        assert f + g * total == pytest.approx(sm.decode_time_s(batch, total), rel=1e-9)
+    assert sm.mixed_time_s(0, 0, [(512, 0)]) == sm.prefill_time_s(512)

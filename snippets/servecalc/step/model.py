@@ -285,7 +285,7 @@ class StepModel:
         # passed the checks; a context only needs to be a small plain int).
         if self._xp is not None:
             self._decode_fixed_terms(batch, total_context_tokens)   # the checks
-            return self._decode(batch, total_context_tokens).seconds
+            return self._mixed(batch, total_context_tokens, (), True)
         fixed = self._decode_fixed.get(batch) if type(batch) is int else None
         if fixed is None or type(total_context_tokens) is not int or not (
                 0 <= total_context_tokens < _FAST_COUNT):
