@@ -28,10 +28,20 @@ step then times, on the busiest GPU:
   all-reduce. Without it, attention stays tensor-parallel (one all-reduce per
   layer after attention, one per dense MLP).
 
+Prefill steps (steps with prompt tokens) send each token once per remote
+scale-up domain and forward it inside (DeepEP's normal kernels); decode steps
+send each (token, expert) pair (its low-latency kernels); see
+:func:`a2a_seconds`.
+
+In the simulator a data-parallel unit is one replica: its KV blocks are pooled
+and its default sequence and token budgets per step are the engine preset's
+times the GPUs (one scheduler rank per GPU), with the sequences assumed spread
+evenly over the ranks (the busiest holds ``ceil(sequences / gpus)``).
+
 Not modelled: overlap of the all-to-all with computation (DeepSeek's and
 SGLang's two-batch overlap hides much of it at large batch, so the
-all-to-all terms are an upper bound there), DeepEP sending a token once per
-node, and the imbalance of prefill lengths across data-parallel ranks.
+all-to-all terms are an upper bound there), and the imbalance of prompt
+lengths across data-parallel ranks.
 
 >>> from servecalc.deployment import Deployment
 >>> d = Deployment(model="deepseek-v3", gpu="h200", gpus=32, ep=32, dp_attention=True,
