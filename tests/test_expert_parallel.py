@@ -243,3 +243,19 @@ def test_simulator_fast_paths_agree_under_ep(kw):
         f, g = sm.decode_line(batch)
         assert f + g * total == pytest.approx(sm.decode_time_s(batch, total), rel=1e-9)
     assert sm.mixed_time_s(0, 0, [(512, 0)]) == sm.prefill_time_s(512)
+
+
+def test_wide_ep_cases_carry_sources_and_decode_stays_close():
+    import re
+
+    from fieldguide.validation.wide_ep import CASES, error
+
+    for c in CASES:
+        title, url = c.source
+        assert re.search(r"\d{4}-\d{2}-\d{2}", title) and url.startswith("https://"), c.id
+        assert c.setup, c.id
+    # decode at 128-256 sequences per GPU is bytes plus all-to-all: the model should land
+    # within a quarter of every published decode figure whose batch is published
+    for c in CASES:
+        if c.phase == "decode" and c.batch_per_gpu:
+            assert abs(error(c)) < 0.25, (c.id, error(c))
