@@ -44,7 +44,8 @@ from dataclasses import dataclass
 from .catalog import Sourced, build
 from .precision import COMPUTE_DTYPES
 from .validate import (
-    choice, lookup, non_negative_number, positive_int, positive_number, text_fields,
+    choice, lookup, non_negative_int, non_negative_number, positive_int, positive_number,
+    text_fields,
 )
 
 
@@ -72,7 +73,7 @@ class GpuSpec(Sourced):
 
     def __post_init__(self) -> None:
         text_fields("gpu", self, ("id", "name"),
-                    ("datasheet_memory", "source", "source_date", "status"))
+                    ("datasheet_memory", "source", "source_date", "status", "network_source"))
         positive_int("gpu.memory_bytes", self.memory_bytes)
         positive_number("gpu.hbm_bandwidth_bytes_per_s", self.hbm_bandwidth_bytes_per_s)
         positive_number("gpu.bf16_flops_per_s", self.bf16_flops_per_s)
@@ -80,8 +81,7 @@ class GpuSpec(Sourced):
                       "interconnect_bytes_per_s", "scale_out_bytes_per_s"):
             non_negative_number(f"gpu.{field}", getattr(self, field))
         choice("gpu.memory_source", self.memory_source, MEMORY_SOURCES)
-        if self.scale_up_gpus:
-            positive_int("gpu.scale_up_gpus", self.scale_up_gpus)
+        non_negative_int("gpu.scale_up_gpus", self.scale_up_gpus)
         if (self.scale_up_gpus or self.scale_out_bytes_per_s) and not self.network_source:
             raise ValueError(f"gpu {self.id}: scale_up_gpus and scale_out_bytes_per_s need a "
                              "network_source")
