@@ -10,13 +10,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from servecalc.deployment import Deployment
 from servecalc.sim import Engine, simulate, simulate_poisson
 from servecalc.sim.workload import closed_workload
 from servecalc.units import fmt_duration, fmt_number, fmt_percent
 
 from . import charts
-from .fields import (Calculator, engine_field, gpu_field, model_field, policy_field, policy_of,
-                     simulated_tokens)
+from .fields import (Calculator, engine_field, expert_fields, gpu_field, model_field, policy_field,
+                     policy_of, simulated_tokens)
 from .forms import Field
 from .html import key_values, table
 
@@ -38,12 +39,20 @@ def _output_lengths(shape: str, mean: int) -> int | str:
 def _run(progress: Callable[[float], object] | None, v: dict[str, Any]) -> Any:
     """Poisson arrivals at the form's rate, or a closed loop of its concurrency."""
     output = _output_lengths(v["output_shape"], v["output"])
+    expert = {"ep": v.get("ep", 1), "dp_attention": v.get("attention") == "dp"}
+    if expert["ep"] != 1 or expert["dp_attention"]:   # a Deployment carries them
+        where: Any = Deployment(model=v["model"], gpu=v["gpu"], gpus=v["gpus"],
+                                engine=v["engine"], **expert)
+        hardware, options = None, {}
+    else:
+        where, hardware, options = v["model"], v["gpu"], {"gpus": v["gpus"],
+                                                          "engine": v["engine"]}
     if not v.get("concurrency"):
         return simulate_poisson(
-            v["model"], v["gpu"], gpus=v["gpus"], rate=v["rate"], requests=v["requests"],
+            where, hardware, rate=v["rate"], requests=v["requests"],
             prompt=v["prompt"], output=output, policy=policy_of(v), seed=v["seed"],
-            progress=progress, engine=v["engine"])
-    engine = Engine(v["model"], v["gpu"], gpus=v["gpus"], engine=v["engine"])
+            progress=progress, **options)
+    engine = Engine(where, hardware, **options)
     work = closed_workload(v["concurrency"], v["requests"], prompt=v["prompt"], output=output,
                            seed=v["seed"])
     return simulate(engine, work, policy=policy_of(v), progress=progress)
@@ -90,8 +99,9 @@ SIMULATOR = Calculator(
     fields=[
         model_field("llama-3.1-8b", custom=False),
         gpu_field(),
-        Field(name="gpus", label="GPUs (tensor parallel)", kind="int", default=1, min=1, max=64),
+        Field(name="gpus", label="GPUs (tensor parallel)", kind="int", default=1, min=1, max=512),
         engine_field(),
+        *expert_fields(),
         policy_field(),
         Field(name="concurrency", label="Concurrent clients", kind="int", default=0, min=0,
               max=4096, help="0: arrivals at the rate above; C: C clients, each sending its "
@@ -124,7 +134,7 @@ def frontier_calc(progress: Callable[[float], object] | None = None, **v: Any) -
     f = frontier(v["model"], v["gpu"], engine=v["engine"], prompt=v["prompt"],
                  output=v["output"], gpu_counts=[int(n) for n in v["gpu_counts"].split(",")],
                  concurrencies=[int(c) for c in v["concurrencies"].split(",")],
-                 progress=progress)
+                 progress=progress, ep=v.get("ep", 1), dp_attention=v.get("attention") == "dp")
     series: dict[str, list[tuple[float, float]]] = {}
     for p in f.points:
         series.setdefault(f"TP{p.gpus} {p.weight_dtype}", []).append(
@@ -159,7 +169,8 @@ FRONTIER = Calculator(
         engine_field(),
         Field(name="gpu_counts", label="GPUs per replica to try", kind="select", default="1,2",
               options=[("1", "1"), ("1,2", "1, 2"), ("1,2,4", "1, 2, 4"),
-                       ("1,2,4,8", "1, 2, 4, 8")]),
+                       ("1,2,4,8", "1, 2, 4, 8"), ("8,16,32,72", "8, 16, 32, 72 (multi-node)")]),
+        *expert_fields(),
         Field(name="prompt", label="Prompt", kind="int", default=1024, min=1, max=131_072,
               unit="tokens"),
         Field(name="output", label="Output", kind="int", default=256, min=2, max=32_768,
