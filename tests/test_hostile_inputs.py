@@ -59,7 +59,10 @@ SKIP_CALLABLES = {"servecalc.sim.engine.Recorder", "servecalc.sim.engine.check_f
                   # issue 19's ledger functions: fuzzed once the fit's changes land
                   "servecalc.benchmarks.engine_id", "servecalc.benchmarks.errors",
                   "servecalc.benchmarks.leave_one_out", "servecalc.benchmarks.predict",
-                  "servecalc.benchmarks.replica", "servecalc.benchmarks.scaled_overrides"}
+                  "servecalc.benchmarks.replica", "servecalc.benchmarks.scaled_overrides",
+                  # the step model's expert-parallel term function, built by StepModel from
+                  # a checked Deployment (as the simulator's inner loops above)
+                  "servecalc.step.expert_terms.ExpertTerms"}
 #: Results that are not sizes and may be negative: a normal draw.
 MAY_BE_NEGATIVE = {"servecalc.sim.lengths.normal",
                    # relative errors of the calibration's points, signed
@@ -155,6 +158,8 @@ LEDGER_ROW = next(
 MEASUREMENT_FILE = Path(tempfile.mkdtemp(prefix="hostile-")) / "steps.jsonl"
 MEASUREMENT_FILE.write_text(MEASUREMENT)
 
+#: A mixture of experts with expert parallelism and data-parallel attention.
+EP_DEPLOYMENT = Deployment(model="mixtral-8x7b", gpu="h100-sxm", gpus=2, ep=2, dp_attention=True)
 #: Where one function needs another valid value than GOOD's.
 OVERRIDES: dict[str, dict[str, object]] = {
     "servecalc.practice.check_kind": {"kind": "weights"},
@@ -164,8 +169,8 @@ OVERRIDES: dict[str, dict[str, object]] = {
     "servecalc.practice.practice_set": {"variants": 1},
     # 'engine' names a preset ID here, not a simulated replica
     "servecalc.sim.engine.Engine": {"engine": "vllm"},
-    "servecalc.deployment.Deployment": {"engine": "vllm"},
-    "servecalc.plan.plan": {"engine": "vllm", "requests": 200, "gpu_ids": ["h100-sxm"],
+    "servecalc.deployment.Deployment": {"engine": "vllm", "ep": 1},
+    "servecalc.plan.plan": {"engine": "vllm", "ep": 1, "requests": 200, "gpu_ids": ["h100-sxm"],
                             "gpu_counts": [1], "prompt": 32, "output": 4},
     "servecalc.compare.compare_vllm": {"engine": "vllm"},
     "servecalc.batching.static_batching": {"requests": [(128, 16)] * 4},
@@ -203,6 +208,15 @@ OVERRIDES: dict[str, dict[str, object]] = {
     "servecalc.validate.text_fields": {"spec": get_model("llama-3.1-8b")},
     **{f"servecalc.moe.{name}": {"model": "mixtral-8x7b"} for name in
        ("moe_layers", "all_to_all", "routed_expert_bytes", "ep_weight_bytes_per_gpu")},
+    "servecalc.moe.a2a_bytes": {"model": "mixtral-8x7b"},
+    "servecalc.expert_parallel.expert_options": {"model": "mixtral-8x7b", "dp_attention": True},
+    **{f"servecalc.expert_parallel.{name}": {"d": EP_DEPLOYMENT} for name in
+       ("check_expert_parallel", "a2a_seconds", "busiest_share")},
+    "servecalc.expert_parallel.busiest_share": {"d": EP_DEPLOYMENT, "sequences": 4},
+    "servecalc.expert_parallel.routed_expert_flops_per_token": {"spec": "mixtral-8x7b"},
+    "servecalc.expert_parallel.fit_expert_parallel": {
+        "d": EP_DEPLOYMENT, "context": 1024, "memory_utilization": 0.9, "reserve_bytes": None,
+        "block_size": 16},
     "servecalc.moe.attention_layouts": {
         "deployment": Deployment(model="mixtral-8x7b", gpu="h100-sxm", gpus=2), "gpu": None},
     "servecalc.quality.kl_divergence": {"p": [0.5, 0.5], "q": [0.4, 0.6]},
@@ -231,7 +245,7 @@ OVERRIDES: dict[str, dict[str, object]] = {
     "servecalc.engines.Efficiency": {
         "generation": "hopper", "precision": "fp8", "step_s": 0.0003, "layer_s": 1e-5,
         "moe_layer_s": 2e-5, "allreduce_s": 1e-5, "source": "a test", "source_date": "2026"},
-    "servecalc.frontier.frontier": {"engine": "vllm", "gpu_counts": [1], "weight_dtypes": ["bf16"],
+    "servecalc.frontier.frontier": {"engine": "vllm", "ep": 1, "gpu_counts": [1], "weight_dtypes": ["bf16"],
                                     "concurrencies": [1, 2], "prompt": 32, "output": 4},
     "servecalc.sim.workload.closed_workload": {"concurrency": 2, "requests": 10},
     "servecalc.sim.reasoning.answer_times": {"thinking": [2, 3]},

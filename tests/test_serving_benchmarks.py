@@ -29,8 +29,12 @@ def test_expressible_rows_name_catalog_ids_and_the_rest_say_why():
     assert len(expressible) >= 100
     assert all(r["model"] in models and r["gpu"] in gpus for r in expressible)
     assert all(r["reason"] for r in rows if not r["expressible"])
-    # pipeline and expert parallelism are outside the library: such rows are never expressible
-    assert not [r["id"] for r in expressible if r.get("pp", 1) > 1 or r["ep"]]
+    # pipeline parallelism is outside the library: such rows are never expressible; expert
+    # parallelism is expressible (issue 20) only where the row says how it runs
+    assert not [r["id"] for r in expressible if r.get("pp", 1) > 1]
+    assert not [r["id"] for r in expressible if r["ep"] and not r.get("expert_parallel")]
+    assert all(r["expressible"] and r["ep"] and isinstance(r["dp_attention"], bool)
+               for r in rows if r.get("expert_parallel"))
 
 
 @pytest.mark.parametrize(("row_id", "metric", "value"), [

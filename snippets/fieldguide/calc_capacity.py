@@ -19,7 +19,7 @@ from servecalc.slo_capacity import DEFAULT_REQUESTS, MAX_REQUESTS, max_rate_unde
 from servecalc.units import fmt_duration, fmt_number, fmt_usd
 
 from . import charts
-from .fields import (Calculator, deployment_fields, deployment_of, engine_field, model_field,
+from .fields import (Calculator, deployment_fields, deployment_of, engine_field, expert_fields, model_field,
                      policy_field, policy_of, simulated_tokens)
 from .forms import Field
 from .html import key_values, table
@@ -101,7 +101,8 @@ def plan_calc(progress: Callable[[float], object] | None = None, **v: Any) -> st
                   slo=v["slo"], gpu_counts=[int(n) for n in v["gpu_counts"].split(",")],
                   weight_dtypes=(None if v["weight_dtypes"] == "native"
                                  else v["weight_dtypes"].split(",")), headroom=v["headroom"],
-                  requests=v["requests"], progress=progress, engine=v["engine"])
+                  requests=v["requests"], progress=progress, engine=v["engine"],
+                  ep=v.get("ep", 1), dp_attention=v.get("attention") == "dp")
     rows = [(o.gpu, str(o.gpus), o.weight_dtype, fmt_number(o.max_rate_per_replica, 2),
              str(o.replicas), fmt_usd(o.usd_per_hour), fmt_usd(o.usd_per_million_output_tokens),
              o.price_source.split(":")[0])
@@ -133,6 +134,7 @@ PLAN = Calculator(
         Field(name="gpu_counts", label="GPUs per replica to try", kind="select", default="1,2",
               options=[("1", "1"), ("1,2", "1, 2"), ("1,2,4", "1, 2, 4"),
                        ("1,2,4,8", "1, 2, 4, 8")]),
+        *expert_fields(),
         Field(name="weight_dtypes", label="Weight precisions to try", kind="select",
               default="native", options=[("native", "each GPU's native ones"), ("bf16", "bf16"),
                                          ("bf16,fp8", "bf16 and fp8")]),

@@ -29,6 +29,14 @@ def latency(**v: Any) -> str:
         ("Decode throughput, whole batch", f"{fmt_number(r.tokens_per_s, 0)} tokens/s"),
         ("Per request", f"{fmt_number(1 / r.tpot_s, 1)} tokens/s"),
     ]
+    if d.ep > 1 or d.dp_attention:   # expert parallelism: the step's all-to-all terms
+        from servecalc.step import StepModel
+
+        t = StepModel(d).decode(v["batch"], v["prompt"] + v["output"] // 2)
+        rows.append(("All-to-all per decode step",
+                     f"{fmt_duration(t.a2a_dispatch_s, 'ms', 2)} dispatch + "
+                     f"{fmt_duration(t.a2a_combine_s, 'ms', 2)} combine (EP {d.ep}); routed "
+                     f"experts {fmt_duration(t.expert_s, 'ms', 2)} on the busiest GPU"))
     capacity = fit_deployment(d, context=v["prompt"] + v["output"]).max_batch
     warn = "" if capacity >= v["batch"] else note(
         f"Only {capacity} such requests fit in memory: a batch of {v['batch']} would not run.",

@@ -18,6 +18,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from servecalc.kv_links import DEFAULT_LINK, LINKS
+from servecalc.deployment import Deployment
 from servecalc.sim import Engine, simulate, simulate_poisson
 from servecalc.sim.disagg import DisaggResult, simulate_disagg
 from servecalc.sim.reasoning import answer_times, with_thinking
@@ -27,8 +28,8 @@ from servecalc.speculation import MAX_SPEC_TOKENS, speculation
 from servecalc.units import fmt_duration, fmt_number, fmt_percent
 
 from . import charts
-from .fields import (Calculator, engine_field, gpu_field, model_field, policy_field, policy_of,
-                     simulated_tokens)
+from .fields import (Calculator, engine_field, expert_fields, gpu_field, model_field, policy_field,
+                     policy_of, simulated_tokens)
 from .forms import Field
 from .html import key_values, table
 
@@ -70,16 +71,23 @@ def _run(progress: Callable[[float], object] | None, v: dict[str, Any]) -> Any:
     output lengthened by the thinking tokens); the result and the thinking counts."""
     output = _output_lengths(v["output_shape"], v["output"])
     spec = _speculation(v)
+    expert = {"ep": v.get("ep", 1), "dp_attention": v.get("attention") == "dp"}
+    if expert["ep"] != 1 or expert["dp_attention"]:   # a Deployment carries them
+        where: Any = Deployment(model=v["model"], gpu=v["gpu"], gpus=v["gpus"],
+                                engine=v["engine"], **expert)
+        hardware, options = None, {}
+    else:
+        where, hardware, options = v["model"], v["gpu"], {"gpus": v["gpus"],
+                                                          "engine": v["engine"]}
     if not v.get("concurrency") and not v.get("thinking") and not v.get("prefill_replicas"):
         return simulate_poisson(
-            v["model"], v["gpu"], gpus=v["gpus"], rate=v["rate"], requests=v["requests"],
+            where, hardware, rate=v["rate"], requests=v["requests"],
             prompt=v["prompt"], output=output, policy=policy_of(v), seed=v["seed"],
-            progress=progress, engine=v["engine"], speculative=spec), None
+            progress=progress, speculative=spec, **options), None
     if spec is not None and v.get("prefill_replicas"):
         raise ValueError("speculative must be 'none' with disaggregated pools (prefill_replicas "
                          f"{v['prefill_replicas']}): the two are not simulated together")
-    engine = Engine(v["model"], v["gpu"], gpus=v["gpus"], engine=v["engine"],
-                    speculative=spec)
+    engine = Engine(where, hardware, speculative=spec, **options)
     if v.get("concurrency") and not v.get("prefill_replicas"):
         work = closed_workload(v["concurrency"], v["requests"], prompt=v["prompt"],
                                output=output, seed=v["seed"])
@@ -165,8 +173,9 @@ SIMULATOR = Calculator(
     fields=[
         model_field("llama-3.1-8b", custom=False),
         gpu_field(),
-        Field(name="gpus", label="GPUs (tensor parallel)", kind="int", default=1, min=1, max=64),
+        Field(name="gpus", label="GPUs (tensor parallel)", kind="int", default=1, min=1, max=512),
         engine_field(),
+        *expert_fields(),
         policy_field(),
         Field(name="concurrency", label="Concurrent clients", kind="int", default=0, min=0,
               max=4096, help="0: arrivals at the rate above; C: C clients, each sending its "
@@ -216,7 +225,7 @@ def frontier_calc(progress: Callable[[float], object] | None = None, **v: Any) -
     f = frontier(v["model"], v["gpu"], engine=v["engine"], prompt=v["prompt"],
                  output=v["output"], gpu_counts=[int(n) for n in v["gpu_counts"].split(",")],
                  concurrencies=[int(c) for c in v["concurrencies"].split(",")],
-                 progress=progress)
+                 progress=progress, ep=v.get("ep", 1), dp_attention=v.get("attention") == "dp")
     series: dict[str, list[tuple[float, float]]] = {}
     for p in f.points:
         series.setdefault(f"TP{p.gpus} {p.weight_dtype}", []).append(
@@ -267,7 +276,8 @@ FRONTIER = Calculator(
         engine_field(),
         Field(name="gpu_counts", label="GPUs per replica to try", kind="select", default="1,2",
               options=[("1", "1"), ("1,2", "1, 2"), ("1,2,4", "1, 2, 4"),
-                       ("1,2,4,8", "1, 2, 4, 8")]),
+                       ("1,2,4,8", "1, 2, 4, 8"), ("8,16,32,72", "8, 16, 32, 72 (multi-node)")]),
+        *expert_fields(),
         Field(name="prompt", label="Prompt", kind="int", default=1024, min=1, max=131_072,
               unit="tokens"),
         Field(name="output", label="Output", kind="int", default=256, min=2, max=32_768,

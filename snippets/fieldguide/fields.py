@@ -95,7 +95,24 @@ def gpu_field(default: str = "h100-sxm") -> Field:
 def gpus_field(default: int) -> Field:
     """GPUs in one tensor-parallel group (1 to 64)."""
     return Field(name="gpus", label="GPUs (tensor parallel)", kind="int", default=default,
-                 min=1, max=64)
+                 min=1, max=512)
+
+
+#: Attention layouts a form offers: tensor-parallel, or data-parallel (issue 20).
+ATTENTION_OPTIONS = [("tp", "tensor-parallel"), ("dp", "data-parallel (per-GPU sequences)")]
+
+
+def expert_fields() -> list[Field]:
+    """Expert-parallel size and the attention layout (mixture-of-experts models)."""
+    return [
+        Field(name="ep", label="Expert parallel (EP)", kind="int", default=1, min=1, max=512,
+              help="GPUs the routed experts are split over; must divide the GPUs "
+              "(1: experts sharded like tensor parallelism; mixture-of-experts models only)"),
+        Field(name="attention", label="Attention", kind="select", default="tp",
+              options=ATTENTION_OPTIONS,
+              help="Data-parallel: each GPU holds the attention weights whole and its own "
+              "sequences (SGLang's DP attention); mixture-of-experts models only"),
+    ]
 
 
 def context_field(default: int, slider: bool = False) -> Field:
@@ -193,8 +210,10 @@ def hardware_fields(model: str = "llama-3.1-70b", gpu: str = "h100-sxm",
 
 
 def deployment_fields(model: str = "llama-3.1-70b", gpu: str = "h100-sxm", gpus: int = 4) -> list[Field]:
-    """The :func:`hardware_fields`, the precisions and the engine preset."""
-    return [*hardware_fields(model, gpu, gpus), *precision_fields(), engine_field()]
+    """The :func:`hardware_fields`, the precisions, the engine preset and the
+    expert-parallel fields."""
+    return [*hardware_fields(model, gpu, gpus), *precision_fields(), engine_field(),
+            *expert_fields()]
 
 
 def precision_fields() -> list[Field]:
@@ -214,6 +233,10 @@ def deployment_of(values: dict[str, object]) -> Deployment:
              if k in values and values[k] != 0}
     if "quantize" in values:  # a select of QUANTIZE_CHOICES: parts joined by "+"
         given["quantize"] = tuple(str(values["quantize"]).split("+"))
+    if values.get("ep", 1) != 1:
+        given["ep"] = values["ep"]
+    if values.get("attention") == "dp":
+        given["dp_attention"] = True
     if values.get("overhead_ms"):
         given["overhead_s"] = values["overhead_ms"] / 1000
     pasted = values.get("calibration") or ""

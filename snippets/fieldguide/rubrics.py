@@ -6,7 +6,7 @@ red flags, two or three follow-up probes an interviewer asks next, and what
 separates a senior answer from a staff one. The page shows each rubric in a
 collapsible block under the drill's answer (``{{ calc.rubric(N) }}``).
 
->>> set(range(1, 54)) <= set(RUBRICS) and all(r.complete for r in RUBRICS.values())
+>>> set(range(1, 58)) | {60, 61} <= set(RUBRICS) and all(r.complete for r in RUBRICS.values())
 True
 """
 
@@ -390,6 +390,22 @@ RUBRICS: dict[int, Rubric] = {
            ["How does this change capacity at 128K?", "What does the engine's allocator assume?"],
            "Correct models and magnitude.",
            "Builds capacity planning per layer type and checks the engine's allocator."),
+    54: _r(["Per-GPU volume: tokens x experts per token x (EP - 1)/EP x hidden x bytes, per MoE layer, out and back.",
+            "Which link carries it: NVLink inside a node or an NVL72 rack, the network card beyond.",
+            "Across nodes the all-to-all outweighs the experts' own time unless it is overlapped."],
+           ["Counts only active parameters and forgets the communication.",
+            "Divides by the NVLink bandwidth for peers in other nodes."],
+           ["How does two-micro-batch overlap change the step?",
+            "What do redundant experts cost, and why 288 slots for 72 GPUs?"],
+           "Computes the bytes and picks the right link for each share of the peers.",
+           "Chooses rack-scale NVLink or overlap by cost per token, and plans for imbalance."),
+    55: _r(["MLA's latent cannot be split by heads: TP attention replicates and rereads it on every GPU.",
+            "DP attention reads the attention weights whole on every GPU: a loss at small batch.",
+            "At large batch DP wins on throughput and cache capacity."],
+           ["Assumes TP splits every cache.", "Ignores the load balance across attention ranks."],
+           ["Where is the crossover batch?", "How do you balance long and short sequences across DP ranks?"],
+           "Gives the batch-dependent answer with the reason.",
+           "Ties the choice to the traffic's batch and context mix, and to memory."),
     60: _r(["Sizes both fleets at the SLO by simulation, not by one request's timing.",
             "Disaggregation pays when prefill interference breaks the TPOT limit; the pool ratio follows the prompt-to-output mix.",
             "Counts the KV transfer in TTFT and the decode pool's memory.",
@@ -438,7 +454,7 @@ def rubric_markdown(number: int) -> str:
 
     >>> print(rubric_markdown(7).strip().splitlines()[0])
     ??? abstract "Rubric: what the interviewer listens for"
-    >>> rubric_markdown(99)
+    >>> rubric_markdown(99)  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ValueError: number must be a drill number from 1 to 61, got 99
     """

@@ -159,6 +159,31 @@ for r in attention_layouts(d):
           f"{fmt_bytes(r.kv_budget_bytes_per_gpu, 'GiB'):>14} {fmt_int(r.kv_tokens):>18}")
 # --8<-- [end:dp_attention]
 
+# --8<-- [start:wide_ep_step]
+from servecalc.deployment import Deployment
+from servecalc.step import StepModel
+from servecalc.units import fmt_duration, fmt_int
+
+batch_per_gpu, context = 128, 2000    # decode: sequences per GPU, tokens each attends to
+units = [                             # (GPU, GPUs = ep, redundant experts)
+    ("h200", 8, 0),                   # one HGX node: all-to-all on NVLink
+    ("h100-sxm", 32, 32),             # four nodes: 24 of 31 peers behind the network
+    ("h100-sxm", 72, 32),             # nine nodes
+    ("gb200", 72, 32),                # one NVL72 rack: every peer on NVLink
+]
+print(f"{'unit':16} {'step':>8} {'experts':>8} {'attention':>9} {'dispatch':>9} "
+      f"{'combine':>8} {'tok/s/GPU':>9}")
+for gpu, n, spare in units:
+    d = Deployment(model="deepseek-v3", gpu=gpu, gpus=n, ep=n, dp_attention=True,
+                   redundant_experts=spare, weight_dtype="fp8")
+    b = batch_per_gpu * n
+    t = StepModel(d).terms(b, b * context)          # one decode step of the whole unit
+    ms = lambda s: fmt_duration(s, "ms", 1)
+    print(f"{f'{n} x {gpu}':16} {ms(t.seconds):>8} {ms(t.expert_s):>8} "
+          f"{ms(t.attention_s):>9} {ms(t.a2a_dispatch_s):>9} {ms(t.a2a_combine_s):>8} "
+          f"{fmt_int(round(batch_per_gpu / t.seconds)):>9}")
+# --8<-- [end:wide_ep_step]
+
 # --8<-- [start:kv_aware_routing]
 from servecalc.prefix_cache import prefix_cache_effect
 from servecalc.routing import effective_hit_rate

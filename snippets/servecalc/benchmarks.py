@@ -21,7 +21,9 @@ Keys used: ``kind`` (``"max_throughput"`` or ``"fixed_concurrency"``),
 :meth:`~servecalc.engines.EnginePreset.kv_dtype_for`), ``input_tokens``, ``output_tokens``,
 ``concurrency`` (fixed concurrency), optional ``random_range_ratio`` and
 ``num_requests`` (default ten per client), and ``engine`` (a preset ID;
-the ``engine`` argument overrides it).
+the ``engine`` argument overrides it). A row with ``expert_parallel`` true runs
+a unit of ``ep`` GPUs with expert parallelism, attention data-parallel over them
+when ``dp_attention`` is true (:mod:`servecalc.expert_parallel`).
 
 >>> row = {"kind": "fixed_concurrency", "model": "llama-3.1-8b", "gpu": "h100-sxm", "gpus": 1,
 ...        "tp": 1, "weight_precision": "fp8", "kv_precision": None, "input_tokens": 1000,
@@ -79,6 +81,14 @@ def replica(row: Mapping[str, Any], *, engine: str | None = None,
     """
     tp = positive_int("tp", row.get("tp") or row["gpus"])
     gpus = positive_int("gpus", row["gpus"])
+    # expert parallelism, with attention tensor- or data-parallel ("DEP"): a unit of
+    # ep GPUs (of tp with tensor-parallel attention)
+    expert: dict[str, Any] = {}
+    if row.get("expert_parallel"):
+        ep = positive_int("ep", row.get("ep") or gpus)
+        dp = bool(row.get("dp_attention"))
+        tp = ep if dp else tp
+        expert = {"ep": ep, "dp_attention": dp}
     if gpus % tp:
         raise ValueError(f"gpus must be a multiple of tp ({tp}), got {gpus}")
     step_keys = {k: overrides.pop(k) for k in ("mbu", "mfu", "overhead_s") if k in overrides}
@@ -86,7 +96,7 @@ def replica(row: Mapping[str, Any], *, engine: str | None = None,
     kv = row.get("kv_precision") or preset.kv_dtype_for(row["weight_precision"])
     d = Deployment(model=row["model"], gpu=row["gpu"], gpus=tp,
                    weight_dtype=row["weight_precision"], kv_dtype=kv, engine=preset.id,
-                   **step_keys)
+                   **expert, **step_keys)
     return Engine(d, **overrides), gpus // tp
 
 

@@ -265,12 +265,19 @@ def fit_deployment(
     block_size: int = DEFAULT_BLOCK_SIZE,
 ) -> FitResult:
     """:func:`fit` for a :class:`~servecalc.deployment.Deployment` (its model, GPU,
-    GPU count and precisions).
+    GPU count and precisions); with data-parallel attention or redundant experts,
+    :func:`servecalc.expert_parallel.fit_expert_parallel`.
 
     >>> from servecalc.deployment import Deployment
     >>> fit_deployment(Deployment(model="llama-3.1-8b", gpu="l4"), context=8192).max_batch
     3
     """
     d = instance("deployment", deployment, Deployment)
+    if d.dp_attention or d.redundant_experts:
+        from .expert_parallel import fit_expert_parallel
+
+        fraction("memory_utilization", memory_utilization)
+        return fit_expert_parallel(d, context=context, memory_utilization=memory_utilization,
+                                   reserve_bytes=reserve_bytes, block_size=block_size)
     return fit(d.model, d.gpu, d.gpus, context, d.weight_dtype, d.kv_dtype,
                memory_utilization, reserve_bytes, block_size, quantize=d.quantize)

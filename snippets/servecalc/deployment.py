@@ -44,7 +44,7 @@ from .validate import choice, fraction, non_negative_number, positive_int
 
 #: The ``Deployment`` fields a command line or a form sets (everything but the calibration).
 FIELDS = ("model", "gpu", "gpus", "weight_dtype", "kv_dtype", "compute_dtype", "mbu", "mfu",
-          "overhead_s", "engine")
+          "overhead_s", "engine", "ep", "dp_attention")
 
 
 def default_compute_dtype(gpu: str | GpuSpec, weight_dtype: str) -> str:
@@ -68,6 +68,14 @@ def default_compute_dtype(gpu: str | GpuSpec, weight_dtype: str) -> str:
 class Deployment:
     """One serving replica's hardware, precisions and efficiency factors.
 
+    ``ep`` splits a mixture of experts' routed experts over that many of the
+    ``gpus`` (1: sharded like tensor parallelism, as before); ``dp_attention``
+    runs attention data-parallel (each GPU holds the attention weights whole and
+    its own sequences). ``ep_imbalance`` (>= 1) is how much more expert work the
+    busiest GPU gets than the average; ``redundant_experts`` the extra expert
+    replicas per MoE layer DeepSeek-style load balancing places (they cost
+    memory). See :mod:`servecalc.expert_parallel`.
+
     ``mbu``, ``mfu`` and ``overhead_s`` left at ``None`` take the ``engine``
     preset's values for this GPU and compute precision
     (:mod:`servecalc.engines`), or a ``calibration``'s fitted values when one
@@ -88,7 +96,10 @@ class Deployment:
     quantize: tuple[str, ...] = QUANTIZABLE  # parts stored in weight_dtype (params.weight_bytes)
     calibration: Any = None  # a servecalc.calibration.Calibration
     engine: str | None = None  # a servecalc.engines preset ID
-
+    ep: int = 1  # expert-parallel size: GPUs the routed experts are split over
+    dp_attention: bool = False  # attention data-parallel over the GPUs
+    ep_imbalance: float = 1.0  # busiest GPU's expert load over the mean (>= 1)
+    redundant_experts: int = 0  # extra expert replicas per MoE layer (EPLB)
 
     def __post_init__(self) -> None:
         setattr_ = object.__setattr__
@@ -117,6 +128,10 @@ class Deployment:
                 f"gpus must be 1 for {self.gpu.name}: it lists no GPU-to-GPU interconnect "
                 f"(interconnect_bytes_per_s = 0), got {self.gpus}"
             )
+
+        from .expert_parallel import check_expert_parallel
+
+        check_expert_parallel(self)
 
     def replace(self, **changes: Any) -> Deployment:
         """A copy with ``changes`` applied (a new ``weight_dtype`` re-derives an

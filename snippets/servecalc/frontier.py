@@ -25,6 +25,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
+from .expert_parallel import expert_options
 from .deployment import Deployment
 from .engines import get_engine
 from .gpus import GpuSpec, get_gpu
@@ -106,13 +107,16 @@ def frontier(model: str | ModelSpec, gpu: str | GpuSpec, *, prompt: int | str | 
              weight_dtypes: Sequence[str] | None = None,
              concurrencies: Sequence[int] = DEFAULT_CONCURRENCIES, seed: int = 0,
              progress: Callable[[float], object] | None = None,
-             speculative: Speculation | None = None) -> Frontier:
+             speculative: Speculation | None = None, ep: int = 1,
+             dp_attention: bool = False) -> Frontier:
     """Sweep concurrency per tensor-parallel size and precision (see the module docstring).
+    ``ep`` and ``dp_attention`` apply to every GPU count (:mod:`servecalc.expert_parallel`).
     ``weight_dtypes`` defaults to :func:`native_dtypes`; combinations that do not fit
     are listed in ``skipped``; ``progress`` gets the fraction of runs done; ``speculative``
     runs every point with speculative decoding."""
     spec, hardware = get_model(model), get_gpu(gpu)
     preset = get_engine(engine)
+    expert = expert_options(spec, ep, dp_attention)
     prompt, output = as_lengths("prompt", prompt), as_lengths("output", output)
     counts = [positive_int("gpu_counts", n) for n in items("gpu_counts", gpu_counts)]
     levels = sorted({positive_int("concurrency", c) for c in items("concurrencies",
@@ -128,7 +132,7 @@ def frontier(model: str | ModelSpec, gpu: str | GpuSpec, *, prompt: int | str | 
     for n, dtype in combos:
         try:
             sim = Engine(Deployment(model=spec, gpu=hardware, gpus=n, weight_dtype=dtype,
-                                    engine=preset.id), speculative=speculative)
+                                    engine=preset.id, **expert), speculative=speculative)
         except ValueError as exc:
             skipped.append((f"{n} x {hardware.id} {dtype}", str(exc)))
             done += len(levels)

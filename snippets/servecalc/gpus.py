@@ -23,6 +23,12 @@ Conventions:
   (NVFP4/MXFP4) tensor-core peak of parts that have one (Blackwell, MI355X).
 * ``interconnect_bytes_per_s`` is the per-GPU, one-direction bandwidth of the
   scale-up link (NVLink, Infinity Fabric, ICI or PCIe); 0 when it has none.
+* ``scale_up_gpus`` is how many GPUs that link joins (8 in an HGX/DGX node,
+  72 in an NVL72 rack; 0 when not stated) and ``scale_out_bytes_per_s`` the
+  per-GPU, one-direction bandwidth of the network between such domains
+  (InfiniBand or RoCE, one NIC per GPU; 0 when not stated), with
+  ``network_source``: what expert parallelism's all-to-all crosses
+  (:mod:`servecalc.moe`).
 
 >>> h100 = get_gpu("h100-sxm")
 >>> h100.memory_bytes
@@ -38,7 +44,8 @@ from dataclasses import dataclass
 from .catalog import Sourced, build
 from .precision import COMPUTE_DTYPES
 from .validate import (
-    choice, lookup, non_negative_number, positive_int, positive_number, text_fields,
+    choice, lookup, non_negative_int, non_negative_number, positive_int, positive_number,
+    text_fields,
 )
 
 
@@ -60,17 +67,24 @@ class GpuSpec(Sourced):
     int8_ops_per_s: float = 0.0
     interconnect_bytes_per_s: float = 0.0
     memory_source: str = "runtime"  # "runtime", "nvidia-smi" or "datasheet" (see above)
+    scale_up_gpus: int = 0  # GPUs one scale-up link joins (0: not stated)
+    scale_out_bytes_per_s: float = 0.0  # per-GPU network between scale-up domains (0: none stated)
+    network_source: str = ""
 
     def __post_init__(self) -> None:
         text_fields("gpu", self, ("id", "name"),
-                    ("datasheet_memory", "source", "source_date", "status"))
+                    ("datasheet_memory", "source", "source_date", "status", "network_source"))
         positive_int("gpu.memory_bytes", self.memory_bytes)
         positive_number("gpu.hbm_bandwidth_bytes_per_s", self.hbm_bandwidth_bytes_per_s)
         positive_number("gpu.bf16_flops_per_s", self.bf16_flops_per_s)
         for field in ("fp8_flops_per_s", "fp4_flops_per_s", "int8_ops_per_s",
-                      "interconnect_bytes_per_s"):
+                      "interconnect_bytes_per_s", "scale_out_bytes_per_s"):
             non_negative_number(f"gpu.{field}", getattr(self, field))
         choice("gpu.memory_source", self.memory_source, MEMORY_SOURCES)
+        non_negative_int("gpu.scale_up_gpus", self.scale_up_gpus)
+        if (self.scale_up_gpus or self.scale_out_bytes_per_s) and not self.network_source:
+            raise ValueError(f"gpu {self.id}: scale_up_gpus and scale_out_bytes_per_s need a "
+                             "network_source")
 
     def peaks(self) -> dict[str, float]:
         """Dense peak per compute dtype (0 where the part has no tensor-core support).

@@ -49,6 +49,7 @@ from .validate import choice, finite_result, fraction, non_negative_int, non_neg
 __all__ = [
     "DEFAULT_A2A_LATENCY_S",
     "AllToAll",
+    "a2a_bytes",
     "moe_layers",
     "all_to_all",
     "routed_expert_bytes",
@@ -92,6 +93,22 @@ class AllToAll:
     seconds_per_step: float
 
 
+def a2a_bytes(model: str | ModelSpec, *, tokens_per_gpu: float, ep: int,
+              dtype: str) -> float:
+    """Bytes one GPU sends in one direction (dispatch or combine) of one MoE layer's
+    all-to-all: ``tokens_per_gpu x k x (ep - 1) / ep x hidden x bytes(dtype)``, every
+    (token, expert) pair that lands on another GPU counted once.
+
+    >>> a2a_bytes("deepseek-v3", tokens_per_gpu=128, ep=32, dtype="fp8")  # 128 x 8 x 31/32 x 7168
+    7110656.0
+    """
+    spec = _moe(model)
+    positive_int("ep", ep)
+    choice("dtype", dtype, BITS)
+    tokens = non_negative_number("tokens_per_gpu", tokens_per_gpu)
+    return tokens * spec.experts_per_token * (ep - 1) / ep * spec.hidden_size * bits(dtype) / 8
+
+
 def all_to_all(
     model: str | ModelSpec,
     *,
@@ -125,9 +142,8 @@ def all_to_all(
     choice("dispatch_dtype", dispatch_dtype, BITS)
     choice("combine_dtype", combine_dtype, BITS)
     fixed = non_negative_number("latency_s", latency_s)
-    remote = (ep - 1) / ep
-    pairs = tokens * spec.experts_per_token * remote
-    per_layer = pairs * spec.hidden_size * (bits(dispatch_dtype) + bits(combine_dtype)) / 8
+    per_layer = (a2a_bytes(spec, tokens_per_gpu=tokens, ep=ep, dtype=dispatch_dtype)
+                 + a2a_bytes(spec, tokens_per_gpu=tokens, ep=ep, dtype=combine_dtype))
     seconds = finite_result("all-to-all time", per_layer / rate + (2 * fixed if ep > 1 else 0.0),
                             "link_bytes_per_s and latency_s")
     layers = moe_layers(spec)

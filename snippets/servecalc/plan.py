@@ -38,6 +38,7 @@ import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
+from .expert_parallel import expert_options
 from .deployment import Deployment
 from .engines import get_engine
 from .models import ModelSpec, get_model
@@ -187,6 +188,8 @@ def plan(
     engine: str | None = None,
     memory_utilization: float | None = None,
     speculative: Speculation | None = None,
+    ep: int = 1,
+    dp_attention: bool = False,
 ) -> Plan:
     """Every feasible fleet for ``rate`` requests/s within ``slo``, cheapest first
     (see the module docstring). ``gpu_ids`` defaults to every GPU with a price,
@@ -197,6 +200,8 @@ def plan(
     says otherwise. ``speculative`` (:func:`servecalc.speculation.speculation`) runs every
     replica with speculative decoding; the steady-state cost floors that prune
     combinations assume plain decoding, so none is pruned then.
+    ``ep`` and ``dp_attention`` apply to every candidate
+    (:mod:`servecalc.expert_parallel`); GPU counts ``ep`` does not divide are left out.
     """
     spec = get_model(model)
     if speculative is not None and not isinstance(speculative, Speculation):
@@ -217,8 +222,9 @@ def plan(
     if policy is not None:
         choice("policy", policy, POLICIES)
     combos = _combinations(gpu_ids, gpu_counts, weight_dtypes)
-    floors = (_floors(combos, spec, kv_dtype, engine, prompt, output, target, load, spare, trace)
-              if speculative is None else [0.0] * len(combos))
+    expert = expert_options(spec, ep, dp_attention)
+    floors = (_floors(combos, spec, kv_dtype, engine, prompt, output, target, load, spare, trace,
+                      expert) if speculative is None else [0.0] * len(combos))
     options: list[PlanOption] = []
     skipped: list[tuple[int, str, str]] = []
     cheapest = math.inf
@@ -237,7 +243,7 @@ def plan(
             continue
         try:
             deployment = Deployment(model=spec, gpu=gpu, gpus=gpus, weight_dtype=dtype,
-                                    kv_dtype=kv_dtype, engine=engine)
+                                    kv_dtype=kv_dtype, engine=engine, **expert)
             replica = Engine(deployment, memory_utilization=memory_utilization,
                              speculative=speculative)
             cap = max_rate_under_slo(replica, slo=target, policy=policy, prompt=prompt,
@@ -258,7 +264,7 @@ def plan(
 
 def _floors(combos: list[tuple[str, int, str]], spec: ModelSpec, kv_dtype: str, engine: str,
             prompt: Lengths, output: Lengths, target: Slo, load: float, spare: float,
-            trace: str | None) -> list[float]:
+            trace: str | None, expert: dict | None = None) -> list[float]:
     """Each combination's cost floor (0 where none is computed: recorded traffic, or a
     combination that does not even build; the simulation then says why)."""
     floors = []
@@ -267,7 +273,7 @@ def _floors(combos: list[tuple[str, int, str]], spec: ModelSpec, kv_dtype: str, 
         if trace is None:
             try:
                 d = Deployment(model=spec, gpu=gpu, gpus=gpus, weight_dtype=dtype,
-                               kv_dtype=kv_dtype, engine=engine)
+                               kv_dtype=kv_dtype, engine=engine, **(expert or {}))
                 cap = get_engine(engine).max_num_seqs(gpu)
                 floor = _floor_usd_per_hour(d, gpus, max(1, round(prompt.mean)),
                                             max(1, round(output.mean)), target, load, spare, cap)

@@ -10,6 +10,7 @@
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from servecalc.capacity import fit
@@ -17,7 +18,8 @@ from servecalc.gpus import get_gpu
 from servecalc.kv import kv_bytes_per_sequence
 from servecalc.context_parallel import cp_prefill
 from servecalc.layouts import best_layout, compare_layouts
-from servecalc.moe import all_to_all, attention_layouts, moe_layers
+from servecalc.expert_parallel import a2a_link
+from servecalc.moe import a2a_bytes, all_to_all, attention_layouts, moe_layers
 from servecalc.routing import effective_hit_rate, warmup_misses
 from servecalc.params import active_param_count, param_count, weight_bytes
 from servecalc.step import StepModel, step, transfer_per_link_s
@@ -344,3 +346,70 @@ def cp_prefill_time(model: str, gpu: str, prompt: int, cp: int, link_bytes_per_s
     r = cp_prefill(model, gpu, prompt=prompt, cp=cp, link_bytes_per_s=rate or 1.0)
     return fmt_duration(r.seconds, unit)
 
+
+# -- expert parallelism in the step: wide EP, timed (issue 20) ----------------------------
+
+def _unit_deployment(gpu: str, gpus: int, redundant: int = 0) -> Deployment:
+    return Deployment(model="deepseek-v3", gpu=gpu, gpus=gpus, ep=gpus, dp_attention=True,
+                      redundant_experts=redundant, weight_dtype="fp8")
+
+
+def ep_a2a_mb(tokens_per_gpu: int, ep: int, direction: str = "dispatch") -> str:
+    """One GPU's dispatch (FP8) or combine (BF16) bytes per MoE layer of DeepSeek-V3.
+
+    >>> ep_a2a_mb(128, 32)
+    '7.1 MB'
+    """
+    choice("direction", direction, ("dispatch", "combine"))
+    dtype = "fp8" if direction == "dispatch" else "bf16"
+    return fmt_bytes(a2a_bytes("deepseek-v3", tokens_per_gpu=tokens_per_gpu, ep=ep, dtype=dtype),
+                     "MB", 1)
+
+
+def ep_network_peers(gpu: str, ep: int) -> str:
+    """How many of a GPU's ``ep - 1`` peers sit behind the network, as 'N of M'.
+
+    >>> ep_network_peers("h100-sxm", 32), ep_network_peers("gb200", 72)
+    ('24 of 31', '0 of 71')
+    """
+    inside, across = a2a_link(Deployment(model="deepseek-v3", gpu=gpu).gpu, ep)
+    return f"{across} of {inside + across}"
+
+
+def ep_step_term(gpu: str, gpus: int, batch_per_gpu: int, context: int, term: str,
+                 redundant: int = 0) -> str:
+    """One term of a decode step of a wide-EP DeepSeek-V3 unit, in ms (the engine default).
+
+    ``term``: 'seconds', 'linear_s', 'expert_s', 'attention_s', 'a2a_dispatch_s',
+    'a2a_combine_s', 'overhead_s'.
+    """
+    choice("term", term, ("seconds", "linear_s", "expert_s", "attention_s", "a2a_dispatch_s",
+                          "a2a_combine_s", "overhead_s"))
+    sm = StepModel(_unit_deployment(gpu, gpus, redundant))
+    b = batch_per_gpu * gpus
+    return fmt_duration(getattr(sm.terms(b, b * context), term), "ms", 1)
+
+
+def ep_tokens_per_gpu(gpu: str, gpus: int, batch_per_gpu: int, context: int,
+                      redundant: int = 0, dp_attention: bool = True) -> str:
+    """Output tokens/s per GPU of that decode step (2 significant figures)."""
+    d = _unit_deployment(gpu, gpus, redundant).replace(dp_attention=dp_attention)
+    b = batch_per_gpu * gpus
+    return _ep_sig(batch_per_gpu / StepModel(d).terms(b, b * context).seconds)
+
+
+def _ep_sig(value: float) -> str:
+    """Two significant figures, thousands separated."""
+    digits = 1 - math.floor(math.log10(abs(value)))
+    return fmt_number(round(value, digits), max(0, digits))
+
+
+def ep_imbalance_cost(gpu: str, gpus: int, batch_per_gpu: int, context: int, imbalance: float,
+                      redundant: int = 0) -> str:
+    """How much longer a decode step gets when the busiest GPU's expert load is
+    ``imbalance`` times the mean (ms)."""
+    d = _unit_deployment(gpu, gpus, redundant)
+    b = batch_per_gpu * gpus
+    even = StepModel(d).terms(b, b * context).seconds
+    skewed = StepModel(d.replace(ep_imbalance=imbalance)).terms(b, b * context).seconds
+    return fmt_duration(skewed - even, "ms", 1)

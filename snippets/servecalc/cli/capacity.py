@@ -8,7 +8,7 @@ from typing import Any
 
 from ..units import fmt_duration, fmt_int, fmt_number, fmt_usd
 from .checks import count, number, share, unit_share
-from .common import Command, add_engine_choice, command, deployment_from_args, pairs, table
+from .common import Command, add_engine_choice, add_expert_options, command, deployment_from_args, pairs, table
 from .progress import progress_line
 from .speculative import add_speculative_options, speculation_from_args
 
@@ -194,6 +194,7 @@ def _configure_plan(p: argparse.ArgumentParser) -> None:
                    help="load each replica to at most 1 - F of its capacity "
                    "(default: %(default)g)")
     add_engine_choice(p)
+    add_expert_options(p, full=False)
     add_engine_options(p)
     add_traffic_options(p, rate_scale=False)
     _add_slo(p)
@@ -227,7 +228,8 @@ def _run_plan(args: argparse.Namespace) -> tuple[Any, str]:
                       weight_dtypes=dtypes, kv_dtype=args.kv_dtype, trace=args.trace,
                       headroom=args.headroom, policy=args.policy, seed=args.seed,
                       engine=args.engine, memory_utilization=args.memory_utilization,
-                      speculative=speculation_from_args(args), progress=report)
+                      speculative=speculation_from_args(args), ep=args.ep,
+                      dp_attention=args.dp_attention, progress=report)
     if args.disagg:
         from .pools import plan_disagg_report
 

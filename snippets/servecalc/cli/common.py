@@ -6,7 +6,8 @@ Options come in three nested groups, each an argparse parent parser:
 * ``model``: ``--model --weight-dtype --kv-dtype``;
 * ``hardware``: the above and ``--gpu --gpus``;
 * ``deployment``: the above and ``--engine --compute-dtype --mbu --mfu
-  --overhead-s`` (every command that times a step).
+  --overhead-s`` and the expert-parallel options ``--ep --dp-attention
+  --ep-imbalance --redundant-experts`` (every command that times a step).
 
 :func:`deployment_from_args` turns the parsed options into one Deployment.
 
@@ -119,8 +120,27 @@ def add_engine_choice(p: argparse.ArgumentParser) -> None:
                    f"fraction and efficiencies, one of %(choices)s (default: {DEFAULT_ENGINE})")
 
 
+def add_expert_options(p: argparse.ArgumentParser, *, full: bool = True) -> None:
+    """``--ep N`` and ``--dp-attention`` (and, with ``full``, ``--ep-imbalance`` and
+    ``--redundant-experts``): expert parallelism for mixture-of-experts models."""
+    p.add_argument("--ep", type=count("ep"), default=1, metavar="N",
+                   help="expert-parallel size: split the routed experts over N of the GPUs "
+                   "(N must divide --gpus; default: 1, experts sharded like tensor parallelism)")
+    p.add_argument("--dp-attention", action="store_true",
+                   help="attention data-parallel: each GPU holds the attention weights whole "
+                   "and its own sequences (the batch divides over the GPUs)")
+    if full:
+        p.add_argument("--ep-imbalance", type=number("ep_imbalance"), default=1.0,
+                       metavar="F", help="busiest GPU's expert load over the mean, >= 1 "
+                       "(default: 1, perfectly balanced)")
+        p.add_argument("--redundant-experts", type=count("redundant_experts", zero=True),
+                       default=0, metavar="R", help="extra expert replicas per MoE layer, "
+                       "as DeepSeek's load balancer places them (default: 0)")
+
+
 def _efficiency_options(p: argparse.ArgumentParser) -> None:
     add_engine_choice(p)
+    add_expert_options(p)
     p.add_argument("--compute-dtype", default="", choices=COMPUTE_DTYPES, metavar="D",
                    help="matmul precision: %(choices)s (default: follows the weights)")
     p.add_argument("--mbu", type=share("mbu"), default=None, metavar="X",
@@ -163,6 +183,8 @@ def deployment_from_args(args: argparse.Namespace) -> Deployment:
         model=args.model, gpu=args.gpu, gpus=args.gpus, weight_dtype=args.weight_dtype,
         kv_dtype=args.kv_dtype, compute_dtype=args.compute_dtype, mbu=args.mbu,
         mfu=args.mfu, overhead_s=args.overhead_s, calibration=calibration, engine=args.engine,
+        ep=args.ep, dp_attention=args.dp_attention, ep_imbalance=args.ep_imbalance,
+        redundant_experts=args.redundant_experts,
     )
 
 

@@ -124,11 +124,12 @@ def _run_simulate(args: argparse.Namespace) -> tuple[Any, str]:
 
 def _configure_frontier(p: argparse.ArgumentParser) -> None:
     from .capacity import _int_list
-    from .common import add_engine_choice
+    from .common import add_engine_choice, add_expert_options
 
     p.add_argument("--model", required=True, metavar="ID", help="model ID from `servecalc models`")
     p.add_argument("--gpu", required=True, metavar="ID", help="accelerator ID from `servecalc gpus`")
     add_engine_choice(p)
+    add_expert_options(p, full=False)
     p.add_argument("--prompt", default="1024", metavar="P",
                    help="prompt tokens, forms as simulate's --prompt (default: 1024)")
     p.add_argument("--output", default="1024", metavar="O",
@@ -170,7 +171,8 @@ def _run_frontier(args: argparse.Namespace) -> tuple[Any, str]:
                      output=range_ratio("output", args.output, args.random_range_ratio),
                      gpu_counts=args.gpus, weight_dtypes=dtypes,
                      concurrencies=args.concurrency, seed=args.seed,
-                     speculative=speculation_from_args(args), progress=report)
+                     speculative=speculation_from_args(args), ep=args.ep,
+                     dp_attention=args.dp_attention, progress=report)
     rows = [("*" if p.pareto else "", str(p.gpus), p.weight_dtype, fmt_int(p.concurrency),
              fmt_number(p.tokens_per_s_per_gpu, 1), fmt_number(p.tokens_per_s_per_user, 1),
              fmt_duration(p.ttft_p50_s, "ms", 0),

@@ -36,16 +36,28 @@ def _run_step(args: argparse.Namespace) -> tuple[Any, str]:
             raise ValueError("speculative decoding goes with --phase decode (it drafts and "
                              "verifies decode tokens)")
         return _speculative_step(args, spec)
-    r = step(deployment_from_args(args), phase=args.phase, batch=args.batch,
-             context=args.context)
+    d = deployment_from_args(args)
+    r = step(d, phase=args.phase, batch=args.batch, context=args.context)
     data = jsonable(r)
+    expert = d.ep > 1 or d.dp_attention
+    if not expert:   # the expert-parallel keys only where they apply
+        for key in ("ep", "expert_s", "a2a_dispatch_s", "a2a_combine_s"):
+            data.pop(key, None)
     text = pairs([
         ("time", fmt_duration(r.seconds, "ms", 3)),
         ("  linear layers", f"{fmt_duration(r.linear_s, 'ms', 3)} ({r.linear_bound}-bound)"),
+    ] + ([
+        ("    routed experts", f"{fmt_duration(r.expert_s, 'ms', 3)} (busiest of {r.ep} "
+         f"expert-parallel GPUs)"),
+    ] if expert else []) + [
         ("  attention", f"{fmt_duration(r.attention_s, 'ms', 3)} ({r.attention_bound}-bound)"),
         ("  KV writes", fmt_duration(r.kv_write_s, "ms", 3)),
         ("  logits, embeddings", fmt_duration(r.logits_s, "ms", 3)),
         ("  all-reduces", fmt_duration(r.comm_s, "ms", 3)),
+    ] + ([
+        ("  all-to-all dispatch", fmt_duration(r.a2a_dispatch_s, "ms", 3)),
+        ("  all-to-all combine", fmt_duration(r.a2a_combine_s, "ms", 3)),
+    ] if expert else []) + [
         ("  overhead", fmt_duration(r.overhead_s, "ms", 3)),
         ("FLOPs", f"{fmt_number(r.flops / 1e12, 3)} TFLOP"),
         ("bytes moved", fmt_bytes(r.bytes, "GB", 3)),

@@ -83,10 +83,15 @@ class Engine:
         hardware = self.step_model.gpu
         #: The scheduler policy the engine preset runs (what ``simulate`` uses by default).
         self.policy = preset.policy
+        # With data-parallel attention every GPU is its own scheduler rank: the unit
+        # runs that many ranks' sequences and token budgets per step.
+        ranks = self.step_model.gpus if self.step_model.deployment.dp_attention else 1
         if max_batch is None:
-            max_batch = preset.max_num_seqs(hardware)
+            max_batch = preset.max_num_seqs(hardware) * ranks
         if max_batched_tokens is None:
             max_batched_tokens = preset.max_num_batched_tokens(hardware)
+            if max_batched_tokens is not None:
+                max_batched_tokens *= ranks
         if memory_utilization is None:
             memory_utilization = preset.memory_utilization
         self.memory_utilization = memory_utilization

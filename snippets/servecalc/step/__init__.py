@@ -73,8 +73,15 @@ bf16 inside the GEMM, which reaches :data:`WEIGHT_ONLY_COMPUTE_FRACTION` of
 the bf16 rate when compute-bound (so their compute-bound batch comes
 earlier). Set the deployment's ``compute_dtype`` to ``"int8"`` or ``"fp8"``
 for W8A8 kernels (the int8/fp8 peak). Not modelled: kernel-level effects of
-shapes (tile quantization), overlap of communication with compute,
-pipeline and expert parallelism.
+shapes (tile quantization), overlap of communication with compute, pipeline
+parallelism.
+
+Expert parallelism and data-parallel attention (a deployment's ``ep`` and
+``dp_attention``) take their own step function,
+:mod:`servecalc.step.expert_terms`: the busiest GPU's terms, with the routed
+experts' time as ``expert_s`` and two more named terms per step,
+``a2a_dispatch_s`` and ``a2a_combine_s`` (see :mod:`servecalc.expert_parallel`).
+With ``ep = 1`` and tensor-parallel attention the step is the one above, unchanged.
 
 A speculative verification step (``K + 1`` query tokens per sequence, logits for
 each) is :meth:`StepModel.verify_time_s`; the draft's cost and the method's

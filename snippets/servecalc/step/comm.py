@@ -28,7 +28,8 @@ without NVLink (``custom_all_reduce.py``, quoted in vllm-project/vllm issue
 
 Not modelled: overlap of communication with compute (engines mostly do not
 overlap TP all-reduces at inference), tensor parallelism across nodes
-(the catalog's links are scale-up links), expert parallelism's all-to-all.
+(the catalog's links are scale-up links). Expert parallelism's all-to-all
+is timed by :func:`servecalc.expert_parallel.a2a_seconds`.
 
 >>> from servecalc.units import fmt_duration
 >>> [fmt_duration(allreduce_s(512, n, 450e9), "us", 1) for n in (2, 4, 8)]

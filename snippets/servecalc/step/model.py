@@ -14,6 +14,7 @@ from ..deployment import Deployment, DeploymentLike, GpuLike, as_deployment
 from ..validate import non_negative_int, positive_int
 from .comm import ACTIVATION_BYTES, allreduce_s
 from .constants import WEIGHT_ONLY_COMPUTE_FRACTION, allreduce_extra_s, efficiencies, weight_only
+from .expert_terms import ExpertTerms
 from .shape import shape_of, window_sum
 
 
@@ -40,6 +41,9 @@ class StepTerms:
     bytes_per_gpu: float
     compute_s: float
     memory_s: float
+    expert_s: float = 0.0  # routed experts under expert parallelism (inside linear_s)
+    a2a_dispatch_s: float = 0.0  # expert parallelism: dispatch all-to-alls, all MoE layers
+    a2a_combine_s: float = 0.0  # expert parallelism: combine all-to-alls, all MoE layers
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -48,8 +52,9 @@ class StepResult:
 
     ``flops`` and ``bytes`` are totals over all GPUs; ``bytes_per_gpu`` is
     what one GPU reads and writes. ``linear_s``, ``attention_s``,
-    ``kv_write_s``, ``logits_s``, ``comm_s`` and ``overhead_s`` add up to
-    ``seconds``. ``compute_s`` and ``memory_s`` are the step's FLOPs and bytes
+    ``kv_write_s``, ``logits_s``, ``comm_s``, ``overhead_s`` and, under expert
+    parallelism, ``a2a_dispatch_s`` and ``a2a_combine_s`` add up to ``seconds``
+    (``expert_s``, the routed experts on the busiest GPU, is part of ``linear_s``). ``compute_s`` and ``memory_s`` are the step's FLOPs and bytes
     at ``mfu`` x peak and ``mbu`` x bandwidth (the single roofline of the
     whole step, for comparison); ``bound`` says which kind of term takes
     more of the step, ``linear_bound`` and ``attention_bound`` each term's.
@@ -82,6 +87,10 @@ class StepResult:
     mbu: float
     mfu: float
     gpus: int
+    ep: int = 1
+    expert_s: float = 0.0
+    a2a_dispatch_s: float = 0.0
+    a2a_combine_s: float = 0.0
 
 
 #: Counts below this skip the full checks on the simulator's hot path (a plain int in
@@ -147,6 +156,8 @@ class StepModel:
         self._allreduces = 2 * self._layers if n > 1 else 0
         self._allreduce_extra = allreduce_extra_s(d)
         self._message_per_token = c.hidden * ACTIVATION_BYTES
+        # Expert parallelism / data-parallel attention: a separate step function.
+        self._xp = ExpertTerms(d, c) if d.ep > 1 or d.dp_attention else None
         # Per decode batch size: the terms that do not depend on the context.
         self._decode_fixed: dict[int, tuple[float, float, float, float]] = {}
         # Per token count: the all-reduces' seconds (a simulator asks for few counts).
@@ -213,6 +224,10 @@ class StepModel:
               seconds_only: bool = False) -> StepTerms | float:
         """The one step function: every term bounded by its own roofline, then summed.
         With ``seconds_only``, just the sum (the simulator's hot path: no record built)."""
+        if self._xp is not None:
+            return self._xp.time(self, tokens=tokens, sequences=logits_tokens,
+                                 pair_flops=pair_flops, kv_read_tokens_layers=kv_read_tokens_layers,
+                                 kv_write_tokens=kv_write_tokens, seconds_only=seconds_only)
         c, n, per_byte = self._c, self.gpus, self._per_byte
         linear_flops = tokens * c.linear_flops_per_token
         linear_weights = self._linear_weight_bytes(tokens)
@@ -271,6 +286,9 @@ class StepModel:
         # ``_decode(...).seconds`` (so the same float), with the terms that depend
         # on the batch alone computed once per batch size (a batch in the table has
         # passed the checks; a context only needs to be a small plain int).
+        if self._xp is not None:
+            self._decode_fixed_terms(batch, total_context_tokens)   # the checks
+            return self._mixed(batch, total_context_tokens, (), True)
         fixed = self._decode_fixed.get(batch) if type(batch) is int else None
         if fixed is None or type(total_context_tokens) is not int or not (
                 0 <= total_context_tokens < _FAST_COUNT):
@@ -300,6 +318,11 @@ class StepModel:
         """
         if self._c.layers_window:
             return None
+        if self._xp is not None:
+            # attention is max(a T, b T) on the busiest GPU: still a line in T
+            self._decode_fixed_terms(batch, 0)
+            zero = self._decode(batch, 0).seconds
+            return zero, (self._decode(batch, batch * 1024).seconds - zero) / (batch * 1024)
         linear_s, kv_write_s, logits_s, comm_s = self._decode_fixed_terms(batch, 0)
         c = self._c
         per_token = c.layers_full * max(c.pair_flops_decode / self._flops_per_s,
@@ -491,6 +514,8 @@ class StepModel:
             attention_bound="compute" if t.attention_compute_bound else "memory",
             arithmetic_intensity=t.flops / moved, ridge_point=self.ridge_point,
             compute_dtype=self.compute_dtype, mbu=self.mbu, mfu=self.mfu, gpus=self.gpus,
+            ep=self.deployment.ep, expert_s=t.expert_s, a2a_dispatch_s=t.a2a_dispatch_s,
+            a2a_combine_s=t.a2a_combine_s,
         )
 
     def decode(self, batch: int, context: int) -> StepResult:

@@ -97,7 +97,8 @@ def window_sum(past: int, chunk: int, window: int) -> float:
 def shape_of(d: Deployment) -> Shape:
     """The :class:`Shape` of a deployment (cached by what it depends on)."""
     instance("d", d, Deployment)
-    return _shape(d.model, d.gpu, d.gpus, d.weight_dtype, d.kv_dtype, d.compute_dtype,
+    # With data-parallel attention each GPU holds its own sequences' cache whole.
+    return _shape(d.model, d.gpu, 1 if d.dp_attention else d.gpus, d.weight_dtype, d.kv_dtype, d.compute_dtype,
                   d.group_size, d.quantize)
 
 
