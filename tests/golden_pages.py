@@ -21,6 +21,7 @@ namespace, as Jupyter does.
 from __future__ import annotations
 
 import contextlib
+import html
 import html.parser
 import io
 import re
@@ -93,6 +94,16 @@ def html_text(markup: str) -> str:
     return "\n".join(" | ".join(cells) for cells in parser.lines if cells)
 
 
+def figure_text(value: str) -> str:
+    """A placeholder's value; a diagram (an HTML figure) as its alt text and caption, the
+    words and numbers a reader gets, without the drawing's coordinates."""
+    if not value.startswith("<figure"):
+        return value
+    desc = re.search(r"<desc[^>]*>(.*?)</desc>", value, re.S)
+    caption = re.search(r"<figcaption>(.*?)</figcaption>", value, re.S)
+    return "\n".join(html.unescape(m.group(1)) for m in (desc, caption) if m)
+
+
 def markdown_blocks(text: str) -> list[tuple[str, str]]:
     """(heading, printed text) for every fence and placeholder of a Markdown page."""
     items: list[tuple[int, str, str]] = []
@@ -109,7 +120,7 @@ def markdown_blocks(text: str) -> list[tuple[str, str]]:
             items.append((match.start(), f"calculator {name}", html_text(render(name, {}))))
     for match in PLACEHOLDER.finditer(text):
         expression = match.group(1)
-        items.append((match.start(), expression, evaluate(expression)))
+        items.append((match.start(), expression, figure_text(evaluate(expression))))
     return [(head, out) for _, head, out in sorted(items, key=lambda item: item[0])]
 
 
