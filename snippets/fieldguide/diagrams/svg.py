@@ -86,9 +86,9 @@ class Drawing:
         self.parts.append(f'<polygon points="{_fmt(x2)},{_fmt(y2)} {_fmt(a[0])},{_fmt(a[1])} '
                           f'{_fmt(b[0])},{_fmt(b[1])}" fill="currentColor"/>')
 
-    def circle(self, x: float, y: float, r: float, *, fill: str) -> None:
-        self.parts.append(f'<circle cx="{_fmt(x)}" cy="{_fmt(y)}" r="{_fmt(r)}" fill="{FILLS[fill]}" '
-                          'stroke="currentColor" stroke-width="1"/>')
+    def circle(self, x: float, y: float, r: float, *, fill: str, outline: bool = True) -> None:
+        edge = ' stroke="currentColor" stroke-width="1"' if outline else ' fill-opacity="0.75"'
+        self.parts.append(f'<circle cx="{_fmt(x)}" cy="{_fmt(y)}" r="{_fmt(r)}" fill="{FILLS[fill]}"{edge}/>')
 
     def polyline(self, points: list[tuple[float, float]], *, colour: str | None = None,
                  width: float = 2, dashed: bool = False) -> None:
