@@ -25,7 +25,7 @@ Row = tuple[str, str, str, int, str, str, int]
 
 
 def _gib(n: float) -> str:
-    return fmt_bytes(n, "GiB", digits=0) if n >= 10 * 2**30 else fmt_bytes(n, "GiB", digits=1)
+    return fmt_bytes(n, "GiB", digits=0) if n >= 9.95 * 2**30 else fmt_bytes(n, "GiB", digits=1)
 
 
 def _parts(model: str, gpu: str, gpus: int, weight_dtype: str, kv_dtype: str, context: int):

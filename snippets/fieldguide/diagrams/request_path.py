@@ -12,18 +12,20 @@ from __future__ import annotations
 from servecalc.deployment import Deployment
 from servecalc.engines import get_engine
 from servecalc.latency import request_latency
-from servecalc.units import fmt_duration, fmt_int
+from servecalc.units import fmt_int
 
-from .svg import SMALL, WIDTH, Drawing, figure
+from .svg import SMALL, WIDTH, Drawing, figure, ms
 
 BOX_H, GAP, TOP = 46, 22, 8
 
 
 def request_path(d: Deployment, *, prompt: int, output: int, batch: int, slug: str) -> str:
-    """Client, gateway, scheduler, GPUs and the token stream back, with TTFT and TPOT."""
+    """Client, gateway, scheduler, GPUs and the token stream back, with TTFT (its prefill
+    alone, as a continuous-batching engine runs it) and TPOT (a decode step of ``batch``)."""
+    alone = request_latency(d, prompt=prompt, output=output, batch=1)
     r = request_latency(d, prompt=prompt, output=output, batch=batch)
     model, gpu = d.model.name, d.gpu.name.replace("NVIDIA ", "")
-    ttft, tpot = fmt_duration(r.ttft_s, "ms"), fmt_duration(r.tpot_s, "ms", 1)
+    ttft, tpot = ms(alone.ttft_s), ms(r.tpot_s)
     engine = get_engine(d.engine).name
     stops = [
         ("Client", f"sends {fmt_int(prompt)} prompt tokens, asks for {fmt_int(output)}", None),
@@ -46,4 +48,5 @@ def request_path(d: Deployment, *, prompt: int, output: int, batch: int, slug: s
             drawing.arrow(WIDTH / 2, y - GAP, WIDTH / 2, y - 1)
     return figure(drawing, caption=(
         f"One request to {model} on {d.gpus} × {gpu} in a batch of {fmt_int(batch)} "
-        f"({engine} preset): time to first token {ttft}, then {tpot} per output token."))
+        f"({engine} preset): its prefill alone takes {ttft} to the first token (no queue), then each "
+        f"decode step of the batch {tpot}."))

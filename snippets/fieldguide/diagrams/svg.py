@@ -117,6 +117,18 @@ class Drawing:
                 + "".join(self.parts) + "</svg>")
 
 
+def ms(seconds: float) -> str:
+    """A duration in milliseconds to about three significant figures.
+
+    >>> ms(7.8894), ms(0.0300), ms(0.00704)
+    ('7,889 ms', '30.0 ms', '7.04 ms')
+    """
+    from servecalc.units import fmt_duration
+
+    value = seconds * 1000
+    return fmt_duration(seconds, "ms", 0 if value >= 100 else 1 if value >= 10 else 2)
+
+
 def figure(drawing: Drawing, *, caption: str) -> str:
     """The drawing as an HTML ``<figure>`` with a caption, on lines without a blank one
     (so Markdown passes it through as one raw HTML block)."""

@@ -12,12 +12,22 @@ prefill and the first few decode steps), where the two phases can be told apart.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from servecalc.deployment import Deployment
 from servecalc.engines import get_engine
 from servecalc.latency import request_latency
 from servecalc.units import fmt_duration, fmt_int
 
-from .svg import SMALL, WIDTH, Drawing, figure
+from .svg import SMALL, WIDTH, Drawing, figure, ms
+
+
+@dataclass(frozen=True)
+class _Times:
+    ttft_s: float
+    tpot_s: float
+    e2e_s: float
+
 
 #: Decode steps drawn one by one in the zoomed row.
 STEPS_SHOWN = 5
@@ -25,11 +35,13 @@ LEFT, RIGHT = 6, WIDTH - 6
 
 
 def prefill_decode_timeline(d: Deployment, *, prompt: int, output: int, batch: int, slug: str) -> str:
-    """Prefill and decode of one request in a batch of ``batch``, whole and zoomed."""
-    r = request_latency(d, prompt=prompt, output=output, batch=batch)
+    """Prefill of one request alone, then its decode steps in a batch of ``batch``, whole and zoomed."""
+    alone = request_latency(d, prompt=prompt, output=output, batch=1)
+    steps = request_latency(d, prompt=prompt, output=output, batch=batch)
+    decode_s = (output - 1) * steps.tpot_s
+    r = _Times(ttft_s=alone.ttft_s, tpot_s=steps.tpot_s, e2e_s=alone.ttft_s + decode_s)
     model, engine = d.model.name, get_engine(d.engine).name
-    ttft, tpot, e2e = fmt_duration(r.ttft_s, "ms"), fmt_duration(r.tpot_s, "ms", 1), fmt_duration(r.e2e_s, "s", 2)
-    decode_s = r.e2e_s - r.ttft_s
+    ttft, tpot, e2e = ms(r.ttft_s), ms(r.tpot_s), fmt_duration(r.e2e_s, "s", 2)
     drawing = Drawing(WIDTH, 196, slug=slug, title=f"Prefill and decode of one {model} request",
                       desc=(f"{model} on {d.gpus} x {d.gpu.name.replace('NVIDIA ', '')}, batch {batch}, engine preset {engine}: "
                             f"prefill of {fmt_int(prompt)} tokens takes {ttft} (the time to first token), "
