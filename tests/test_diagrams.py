@@ -90,3 +90,16 @@ def test_the_latency_timeline_says_the_sentence_s_numbers():
     html = evaluate(re.search(r"calc\.diagram_timeline\(.*?\)(?= \}\})", text).group(0))
     ttft = evaluate('calc.ttft("llama-3.1-8b", "h100-sxm", prompt=1000, output=200)')
     assert f"takes {ttft} (the time to first token)" in html
+
+
+def test_dark_scheme_shades_stand_out_and_carry_black_labels():
+    """On Material's slate page (hsl(232, 15%, 14%), about #1e2029) each shade is at least 3:1
+    (WCAG 1.4.11 for shapes) and black labels on it at least 4.5:1."""
+    from fieldguide.diagrams.svg import DARK_FILLS
+
+    assert set(DARK_FILLS) == set(FILLS.values())
+    page = _luminance("#1e2029")
+    for light, shade in DARK_FILLS.items():
+        lum = _luminance(shade)
+        assert (lum + 0.05) / (page + 0.05) >= 3, (light, shade)
+        assert (lum + 0.05) / 0.05 >= 4.5, (light, shade)

@@ -15,7 +15,7 @@ from servecalc.units import fmt_number, fmt_percent
 
 from .svg import SMALL, WIDTH, Drawing, figure
 
-LEFT, RIGHT, TOP, SIDE = 48, WIDTH - 10, 10, 300
+LEFT, RIGHT, TOP = 58, WIDTH - 26, 12
 #: A fill per series, in order (each dark enough to see on light and dark pages).
 SERIES_FILLS = ("weights", "prefill", "kv", "accent")
 

@@ -40,6 +40,27 @@ FILLS = {
 }
 
 
+#: On the dark scheme each fill takes a lighter shade of its hue (at least 3:1 against
+#: the page, for the shapes) and the labels on it turn black (at least 4.5:1 on it).
+DARK_FILLS = {
+    "#3949ab": "#8c9eff", "#2e7d32": "#81c784", "#6d4c41": "#bcaaa4", "#bf360c": "#ff9e64",
+    "#757575": "#bdbdbd", "#ad1457": "#f48fb1", "#00695c": "#4db6ac",
+}
+
+
+def diagram_css() -> str:
+    """The dark scheme's rules for diagrams (served with the charts' style sheet).
+
+    >>> css = diagram_css()
+    >>> all(f'[fill="{light}"]' in css for light in FILLS.values()), "text[fill=" in css
+    (True, True)
+    """
+    dark = '[data-md-color-scheme="slate"] svg.diagram'
+    rules = [f'{dark} [fill="{light}"]{{fill:{shade}}}' for light, shade in DARK_FILLS.items()]
+    rules.append(f'{dark} text[fill="#ffffff"]{{fill:#000000}}')
+    return "\n".join(rules)
+
+
 def _fmt(value: float) -> str:
     """A coordinate, short: ``12.0`` -> ``12``, ``3.14159`` -> ``3.14``.
 
