@@ -103,3 +103,13 @@ def test_dark_scheme_shades_stand_out_and_carry_black_labels():
         lum = _luminance(shade)
         assert (lum + 0.05) / (page + 0.05) >= 3, (light, shade)
         assert (lum + 0.05) / 0.05 >= 4.5, (light, shade)
+
+
+def test_diagram_ids_are_unique_across_the_guide(figures):
+    """The PDF prints every page into one document: an ID shared by two pages would clash there."""
+    from fieldguide.prose.ledger import ledger_chart
+
+    everything = [html for found in figures.values() for html in found]
+    everything += [ledger_chart("throughput"), ledger_chart("latency")]
+    ids = re.findall(r'<figure class="diagram" id="([^"]+)"', "".join(everything))
+    assert len(ids) == len(set(ids)) == len(everything)
