@@ -14,15 +14,14 @@ Each page's text is a sequence of blocks, in page order::
 
 Calculators are rendered with their defaults, as the build does, and reduced to
 the text of their tables (charts are dropped: their coordinates are drawing,
-not numbers a reader reads). Case-study notebooks run cell by cell in one
-namespace, as Jupyter does.
+not numbers a reader reads). A diagram placeholder is reduced to its alt text
+and caption (:func:`figure_text`).
 """
 
 from __future__ import annotations
 
-import contextlib
+import html
 import html.parser
-import io
 import re
 import textwrap
 from pathlib import Path
@@ -48,8 +47,8 @@ def golden_name(source: Path) -> str:
 
 
 def pages() -> list[Path]:
-    """Every page that can print a number: Markdown chapters and case-study notebooks."""
-    found = sorted(DOCS.rglob("*.md")) + sorted((DOCS / "case-studies").glob("*.py"))
+    """Every page that can print a number (case studies included: Markdown pages of cells)."""
+    found = sorted(DOCS.rglob("*.md"))
     return [p for p in found if "includes" not in p.relative_to(DOCS).parts]
 
 
@@ -93,6 +92,16 @@ def html_text(markup: str) -> str:
     return "\n".join(" | ".join(cells) for cells in parser.lines if cells)
 
 
+def figure_text(value: str) -> str:
+    """A placeholder's value; a diagram (an HTML figure) as its alt text and caption, the
+    words and numbers a reader gets, without the drawing's coordinates."""
+    if not value.startswith("<figure"):
+        return value
+    desc = re.search(r"<desc[^>]*>(.*?)</desc>", value, re.S)
+    caption = re.search(r"<figcaption>(.*?)</figcaption>", value, re.S)
+    return "\n".join(html.unescape(m.group(1)) for m in (desc, caption) if m)
+
+
 def markdown_blocks(text: str) -> list[tuple[str, str]]:
     """(heading, printed text) for every fence and placeholder of a Markdown page."""
     items: list[tuple[int, str, str]] = []
@@ -109,28 +118,12 @@ def markdown_blocks(text: str) -> list[tuple[str, str]]:
             items.append((match.start(), f"calculator {name}", html_text(render(name, {}))))
     for match in PLACEHOLDER.finditer(text):
         expression = match.group(1)
-        items.append((match.start(), expression, evaluate(expression)))
+        items.append((match.start(), expression, figure_text(evaluate(expression))))
     return [(head, out) for _, head, out in sorted(items, key=lambda item: item[0])]
-
-
-def notebook_blocks(text: str) -> list[tuple[str, str]]:
-    """(heading, printed text) for every code cell of a jupytext percent notebook."""
-    namespace: dict = {"__name__": "__main__"}
-    blocks = []
-    cells = re.split(r"^# %%(.*)$", text, flags=re.M)
-    # re.split keeps the marker's tail: [preamble, tail1, body1, tail2, body2, ...]
-    for n, (tail, body) in enumerate(zip(cells[1::2], cells[2::2]), 1):
-        if "[markdown]" in tail:
-            continue
-        buffer = io.StringIO()
-        with contextlib.redirect_stdout(buffer):
-            exec(compile(body, f"<notebook cell {n}>", "exec"), namespace)
-        blocks.append((f"notebook cell {n}", buffer.getvalue().rstrip("\n")))
-    return blocks
 
 
 def page_text(source: Path) -> str:
     """The golden text of one page."""
     text = source.read_text(encoding="utf-8")
-    blocks = notebook_blocks(text) if source.suffix == ".py" else markdown_blocks(text)
+    blocks = markdown_blocks(text)
     return "".join(f"## {head}\n{out}\n\n" for head, out in blocks)

@@ -1,4 +1,4 @@
-"""mkdocs.yml's navigation as the tests read it: which page is a chapter, a notebook, a drill."""
+"""mkdocs.yml's navigation as the tests read it: which page is a chapter, a case study, a drill."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ ROOT = Path(__file__).resolve().parent.parent
 NOT_CHAPTERS = {"index.md", "calculators.md",
                 # the candidate's path: routes and summaries, their numbers from placeholders
                 "start-here.md", "cheat-sheet.md", "first-five-minutes.md"}
-#: Nav sections whose pages are not chapters (notebooks and reference tables).
+#: Nav sections whose pages are not chapters (case studies and reference tables).
 NOT_CHAPTER_SECTIONS = {"Case studies", "Reference"}
 
 
@@ -53,9 +53,9 @@ def chapters() -> list[str]:
     return out
 
 
-def notebooks() -> list[str]:
-    """Case studies: jupytext notebooks executed at build time."""
-    return [source for _, source in nav_pages() if source.endswith(".py")]
+def case_studies() -> list[str]:
+    """Case studies: Markdown pages of live cells, like the chapters (once jupytext notebooks)."""
+    return [source for section, source in nav_pages() if section == "Case studies"]
 
 
 def drill_pages() -> list[str]:

@@ -1,5 +1,5 @@
 """The built site: every chapter shows build-time output and a live cell, every
-drill answer carries computed numbers, notebooks ran, reference tables rendered.
+drill answer carries computed numbers, case studies are live pages, reference tables rendered.
 
 Builds nothing itself: the session fixture ``site`` (tests/conftest.py) builds
 the site once, strictly, into a temporary folder.
@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from bs4 import BeautifulSoup
 
-from tests.nav import chapters, drill_pages, notebooks
+from tests.nav import case_studies, chapters, drill_pages
 
 
 #: Chapter pages (source paths under docs/), from mkdocs.yml's nav: each must show
@@ -22,8 +22,8 @@ CHAPTERS = chapters()
 #: Pages whose <details> blocks are drill answers.
 DRILL_PAGES = drill_pages()
 
-#: Case studies: jupytext notebooks executed by mkdocs-jupyter at build time.
-NOTEBOOKS = notebooks()
+#: Case studies: Markdown pages of live cells (they were jupytext notebooks).
+CASE_STUDIES = case_studies()
 
 MIN_DRILLS = 45
 
@@ -96,28 +96,33 @@ def test_placeholders_are_all_replaced(site):
     assert not leftovers, f"unreplaced placeholders in {leftovers}"
 
 
-@pytest.mark.parametrize("source", NOTEBOOKS)
-def test_notebook_ran_at_build_time(site, source):
-    page = built(site, source)
-    cells = page.select(".jp-Cell.jp-CodeCell")
-    assert cells, f"{source}: no code cells rendered"
+@pytest.mark.parametrize("source", CASE_STUDIES)
+def test_case_study_is_a_live_page_like_a_chapter(site, source):
+    """Every code block is a live cell with its build-time output; no notebook markup, no prompts."""
+    article = content(built(site, source))
+    cells = article.select("[data-live-cell]")
+    assert len(cells) >= 4, f"{source}: {len(cells)} live cells"
     for index, cell in enumerate(cells):
-        outputs = cell.select(".jp-OutputArea-output")
-        text = "".join(o.get_text() for o in outputs).strip()
-        assert text, f"{source}: code cell {index} has no executed output"
-        assert "Traceback" not in text and "Error" not in text.split("\n")[0], (
-            f"{source}: code cell {index} raised:\n{text[:500]}"
-        )
-    errors = page.select('[data-mime-type="application/vnd.jupyter.stderr"]')
-    assert not errors, f"{source}: a cell wrote to stderr: {errors[0].get_text()[:300]}"
+        output = cell.select_one("pre.cell-output")
+        assert output is not None and output.get_text().strip(), f"{source}: cell {index} printed nothing"
+    assert not article.select(".jupyter-wrapper, .jp-Cell, .jp-InputPrompt")
+    assert "In [" not in article.get_text() and "Out[" not in article.get_text()
 
 
-def test_notebooks_load_nothing_from_a_cdn(site):
-    for source in NOTEBOOKS:
-        page = built(site, source)
-        for script in page.select("script[src]"):
-            src = script["src"]
-            assert not src.startswith(("http://", "https://", "//")), f"{source} loads {src}"
+def test_search_indexes_each_case_study_cell_once_and_without_prompts(site):
+    """Search once showed notebook code as "In [1]: Copied!", each cell twice."""
+    import json
+
+    index = json.loads((Path(site["dir"]) / "search" / "search_index.json").read_text(encoding="utf-8"))
+    docs = [d for d in index["docs"] if d["location"].startswith("case-studies/")]
+    assert docs, "no case-study page in the search index"
+    text = " ".join(d["text"] for d in docs)
+    assert "In [" not in text and "Copied!" not in text
+    # The fleet cell's last line is printed once on its page, so it is indexed once
+    # (its code says "cheapest: {best[0]}", which this does not match).
+    import re
+
+    assert len(re.findall(r"cheapest: (?:bf16|fp8) weights", text)) == 1
 
 
 def _table_rows(page: BeautifulSoup) -> list[int]:

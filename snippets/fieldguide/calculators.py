@@ -23,6 +23,7 @@ from collections.abc import Callable, Mapping
 from .calc_calibrate import CALIBRATION, COMPARE
 from .calc_capacity import CAPACITY, PLAN
 from .calc_cost import COST
+from .calc_hero import HERO
 from .calc_kv import KV_FIT
 from .calc_latency import LATENCY
 from .calc_quant import QUANTIZATION
@@ -33,7 +34,7 @@ from .forms import parse_values, render_form
 from .practice_page import PRACTICE
 
 CALCULATORS: dict[str, Calculator] = {c.id: c for c in [KV_FIT, LATENCY, COST, QUANTIZATION, ROOFLINE, SIMULATOR, CAPACITY, PLAN,
-                                                         CALIBRATION, COMPARE, FRONTIER, PRACTICE]}
+                                                         CALIBRATION, COMPARE, FRONTIER, PRACTICE, HERO]}
 
 
 # ----------------------------------------------------------------- entry points

@@ -92,8 +92,9 @@ def nav_pages(page, base_url: str) -> list[str]:
     return urls
 
 
-# One pass over the page: formulas' rendered sizes, chart text against what is
-# actually behind it, and anything that makes the page scroll sideways.
+# One pass over the page: formulas' rendered sizes, diagrams' alt text and text
+# sizes, chart and diagram text against what is actually behind it, and
+# anything that makes the page scroll sideways.
 MEASURE = r"""() => {
   const rgba = (text) => {
     if (!text || text === "none" || text === "transparent") return [0, 0, 0, 0];
@@ -133,7 +134,8 @@ MEASURE = r"""() => {
   };
 
   const out = { scheme: document.body.getAttribute("data-md-color-scheme"),
-                formulas: [], charts: 0, texts: 0, contrast: [], overflow: [] };
+                formulas: [], charts: 0, texts: 0, contrast: [], overflow: [],
+                diagrams: 0, diagram_text: [] };
 
   // A formula is drawn at its own size (MathJax gives it in ex of the text around
   // it): a wide display formula scrolls on screen; print may shrink one to fit
@@ -151,7 +153,27 @@ MEASURE = r"""() => {
     }
   }
 
-  for (const svg of document.querySelectorAll("svg.pygal-chart")) {
+  // A diagram (fieldguide.diagrams) is named by its title and described by its
+  // desc, and its text is drawn at least 10 px tall on screen (8 in print).
+  for (const svg of document.querySelectorAll("svg.diagram")) {
+    if (!svg.checkVisibility({ visibilityProperty: true })) continue;
+    out.diagrams += 1;
+    const label = svg.getAttribute("aria-labelledby");
+    const title = label && document.getElementById(label);
+    if (svg.getAttribute("role") !== "img" || !title || !title.textContent.trim()) {
+      out.diagram_text.push(`a diagram without alt text (${svg.parentElement.id || "?"})`);
+    }
+    const scale = svg.getBoundingClientRect().width / svg.viewBox.baseVal.width;
+    for (const text of svg.querySelectorAll("text")) {
+      const px = parseFloat(text.getAttribute("font-size")) * scale;
+      if (px < (printing ? 8 : 10)) {
+        out.diagram_text.push(`"${text.textContent.slice(0, 30)}" in ${svg.parentElement.id}: ${px.toFixed(1)} px`);
+        break;
+      }
+    }
+  }
+
+  for (const svg of document.querySelectorAll("svg.pygal-chart, svg.diagram")) {
     if (!svg.checkVisibility({ visibilityProperty: true })) continue;
     out.charts += 1;
     const rects = [...svg.querySelectorAll("rect")];

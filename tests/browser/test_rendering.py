@@ -5,7 +5,9 @@ On every page the navigation links to (tests/browser/rendering.py):
 * every formula is drawn at a readable size: at its own size (a wide one
   scrolls in its box), at least 6 px tall (a build-time SVG once shrank to
   1 x 1 px below 720 px);
-* chart text meets WCAG AA contrast (4.5:1) against what is actually behind
+* every diagram has alt text (role img, named by its title) and text at
+  least 10 px tall on screen, on a phone too (8 px in print);
+* chart and diagram text meets WCAG AA contrast (4.5:1) against what is actually behind
   it: the chart's own background rectangles, then the page's backgrounds
   (a chart's background once painted black under dark text);
 * no page scrolls sideways: wide tables, outputs and formulas scroll inside
@@ -89,6 +91,13 @@ def test_chart_text_meets_wcag_aa_contrast_against_its_background(measured):
     texts = sum(found.get("texts", 0) for found in measured.values())
     assert texts > 100, "no chart text was measured: the check checks nothing"
     assert _failures(measured, "contrast") == {}
+
+
+def test_every_diagram_has_alt_text_and_readable_text(measured):
+    seen = {url for (view, url), found in measured.items() if found.get("diagrams")}
+    chapters = {url.rstrip("/").rsplit("/", 1)[-1] for url in seen}
+    assert {"topology", "latency", "batching", "kv-cache", "quantization", "cost", "simulator"} <= chapters
+    assert _failures(measured, "diagram_text") == {}
 
 
 def test_no_page_scrolls_sideways(measured):

@@ -29,6 +29,7 @@ from mkdocs.utils import get_relative_url
 from fieldguide.build import assets, csp, fences, formulas, notebooks, numbers
 from fieldguide.build.wheels import BuildError
 from fieldguide.charts import chart_css
+from fieldguide.diagrams.svg import diagram_css
 
 NOTEBOOK_CSS_DIR = "assets/notebook"
 _state: dict = {"serving": False}
@@ -47,7 +48,7 @@ def on_config(config):
     root = project_root(config)
     try:
         typesetter = formulas.Typesetter(root, root / "build" / "cache" / "formulas")
-        runtime = assets.prepare(root, {"math.css": typesetter.css(), "charts.css": chart_css()})
+        runtime = assets.prepare(root, {"math.css": typesetter.css(), "charts.css": chart_css() + "\n" + diagram_css()})
     except BuildError as exc:
         raise PluginError(str(exc)) from None
     _state.pop("notebook_css", None)

@@ -228,3 +228,23 @@ def accuracy_default(name: str) -> str:
     if name == "one_shot_latency":
         return fmt_duration(ONE_SHOT_BASE_S + 8 * ONE_SHOT_PER_GPU_S, "us", 1)
     return fmt_duration(RING_HOP_S, "us", 1)
+
+
+def accuracy_headline() -> str:
+    """The page's one-sentence answer: measured cases within the tolerance stated in
+    advance (the strict count, not the count within widened bounds), then the exact cases.
+
+    >>> print(accuracy_headline())  # doctest: +ELLIPSIS
+    Of ... measured on real hardware, ... are within the tolerance stated before looking ...
+    """
+    measured, exact = _select("measured"), _select("exact")
+    strict = sum(abs(r.rel_error) <= TOLERANCES[r.quantity] for r in measured)
+    exact_ok = sum(r.within_bound for r in exact)
+    exact_part = ("all reproduce their sources" if exact_ok == len(exact)
+                  else f"{exact_ok} of {len(exact)} reproduce their sources")
+    return (f"Of {len(measured)} latencies and throughputs measured on real hardware, {strict} are "
+            f"within the tolerance stated before looking ({accuracy_tolerance('decode')} for decode, "
+            f"{accuracy_tolerance('prefill')} for prefill, {accuracy_tolerance('speedup')} for a "
+            f"speculative-decoding speed-up) and {len(measured) - strict} are not: each "
+            f"of those is listed below with the reason. Of {len(exact)} exact cases (arithmetic on "
+            f"a model's architecture), {exact_part} to the sources' rounding")

@@ -16,7 +16,7 @@ from functools import lru_cache
 
 from servecalc.units import fmt_int, fmt_number, fmt_percent
 from servecalc.validate import choice
-from fieldguide.validation.ledger import Entry, build, by_source, predictor, targets
+from fieldguide.validation.ledger import TARGETS, Entry, build, by_source, predictor, targets
 from fieldguide.validation.serving import KINDS, METRICS, load
 
 #: How each metric is named in the tables, and its unit.
@@ -169,3 +169,49 @@ def ledger_unexpressed() -> str:
 
 
 assert set(_METRIC) == set(METRICS)
+
+
+#: The two panels of the ledger's chart: metrics measured in tokens per second, and in milliseconds.
+_PANELS = {
+    "throughput": ("tok/s", ("output_tokens_per_s_per_gpu", "interactivity_tokens_per_s_per_user")),
+    "latency": ("ms", ("tpot_ms_mean", "ttft_ms_mean")),
+}
+
+
+def ledger_chart(panel: str) -> str:
+    """Predicted against measured for every predicted ledger entry of ``panel`` ('throughput' or
+    'latency'), log-log, with the loosest stated target of its metrics as the band (a figure).
+
+    A fitted preset's entry is plotted at its leave-one-out prediction (a fit that never saw it).
+
+    >>> html = ledger_chart("latency")
+    >>> html.startswith("<figure"), "mean TPOT" in html
+    (True, True)
+    """
+    from fieldguide.diagrams.scatter import predicted_vs_measured
+
+    choice("panel", panel, tuple(_PANELS))
+    unit, metrics = _PANELS[panel]
+    series: dict[str, list[tuple[float, float]]] = {}
+    errors: list[float] = []
+    for e in _entries():
+        if e.metric not in metrics or e.predicted is None:
+            continue
+        predicted = e.loo_predicted if e.loo_predicted is not None else e.predicted
+        series.setdefault(_METRIC[e.metric][0], []).append((e.measured, predicted))
+        errors.append(abs(predicted - e.measured) / e.measured)
+    band = max(t.bound for t in TARGETS if t.metric in metrics)
+    inside = sum(err <= band for err in errors)
+    errors.sort()
+    median = errors[len(errors) // 2] if len(errors) % 2 else (errors[len(errors) // 2 - 1] + errors[len(errors) // 2]) / 2
+    names = " and ".join(series)
+    return predicted_vs_measured(
+        series, unit=unit, band=band, slug=f"ledger-{panel}",
+        title=f"Predicted against measured: {names}",
+        desc=(f"{fmt_int(len(errors))} published measurements of {names}, each plotted at the "
+              f"library's prediction against the measured value, on log-log axes. "
+              f"{fmt_int(inside)} lie within ±{fmt_percent(band, 0)} of the measurement; the median "
+              f"error is {fmt_percent(median)}."),
+        caption=(f"{names}: {fmt_int(inside)} of {fmt_int(len(errors))} published measurements within "
+                 f"±{fmt_percent(band, 0)} (dashed), median error {fmt_percent(median)}. Dots above "
+                 "the solid diagonal are over-predictions."))
