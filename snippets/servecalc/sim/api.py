@@ -16,6 +16,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from collections.abc import Callable
 
@@ -79,8 +80,7 @@ def _simulate(engine: Engine, workload: Workload, *, policy: str, slo: str | Slo
     if progress is not None and not callable(progress):
         raise ValueError(f"progress must be a callable taking a fraction, or None, got {progress!r}")
     rec = run_policy(engine, workload, policy, progress=progress, fast=fast)
-    sent = Workload(tuple(rec.sends), workload.prompts, workload.outputs,
-                    workload.description, workload.concurrency)
+    sent = dataclasses.replace(workload, arrivals=tuple(rec.sends))
     return build_result(engine, sent, rec, policy, target, chart_points)
 
 
@@ -104,7 +104,8 @@ def run_policy(engine: Engine, workload: Workload, policy: str | None = None, *,
         check_work(engine, workload)
     rec = Recorder(len(workload), progress)
     work = _engine_side(engine, workload, rec)
-    if fast and engine.max_batch == 1 and workload.concurrency is None:
+    cached = engine.prefix_cache and workload.prefix_hashes is not None
+    if fast and engine.max_batch == 1 and workload.concurrency is None and not cached:
         run_single(engine, work, rec, policy)
     elif policy in LONE_POLICIES:
         RUNNERS[policy](engine, work, rec, lone=fast)
@@ -141,8 +142,8 @@ def _engine_side(engine: Engine, workload: Workload, rec: Recorder) -> Workload:
                     issued[0] = i + 1
 
         rec.on_finish = on_finish
-    return Workload(arrivals, workload.prompts, workload.outputs,  # type: ignore[arg-type]
-                    workload.description)
+    return dataclasses.replace(workload, arrivals=arrivals,  # type: ignore[arg-type]
+                               concurrency=None)
 
 
 def saturation_rate(

@@ -109,7 +109,7 @@ def _admit_prefill_first(engine: Engine, run: RunningSet, work: Workload) -> lis
         length = prompts[i] + gen[i]
         if admitted and budget and tokens + length > budget:
             break
-        if not run.take(length):
+        if not run.take(length, i):
             break
         waiting.popleft()
         tokens += length
@@ -141,15 +141,16 @@ def run_prefill_first(engine: Engine, work: Workload, rec: Recorder, lone: bool 
         if waiting and run.n_dec < max_batch:
             admitted = _admit_prefill_first(engine, run, work)
             if admitted:
-                chunks = [(prompts[i] + gen[i], 0) for i in admitted]
+                hit = run.hit
+                chunks = [(prompts[i] + gen[i] - hit[i], hit[i]) for i in admitted]
                 dt = mixed(0, 0, chunks)
                 step(now, dt, run.n_dec + len(admitted), run.used, len(waiting))
                 for i in admitted:
                     if start[i] < 0:
                         start[i] = now
                 now += dt
-                for i, (length, _) in zip(admitted, chunks):
-                    run.join(i, length, now)
+                for i, (length, cached) in zip(admitted, chunks):
+                    run.join(i, length + cached, now)
                     if state[i] == RUNNING:
                         run.track(i)
                 continue
@@ -190,18 +191,18 @@ def _plan_chunks(engine: Engine, run: RunningSet, work: Workload, left: int, now
     while left > 0 and waiting and run.n_dec + len(prefilling) < engine.max_batch:
         i = waiting[0]
         length = prompts[i] + gen[i]
-        if not run.take(length):
+        if not run.take(length, i):
             break
         waiting.popleft()
         run.state[i] = PREFILLING
         plen[i] = length
-        pdone[i] = 0
+        pdone[i] = cached = run.hit[i]     # prompt tokens found in the prefix cache
         prefilling.append(i)
         run.track(i)
         if start[i] < 0:
             start[i] = now
-        size = min(length, left)
-        chunks.append((size, 0))
+        size = min(length - cached, left)
+        chunks.append((size, cached))
         owners.append(i)
         left -= size
     return chunks, owners

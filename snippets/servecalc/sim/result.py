@@ -66,6 +66,8 @@ class SimResult:
     output_throughput_tokens_per_s: float = 0.0
     interactivity_tokens_per_s_per_user: float = 0.0
     itl_mean_s: float = 0.0
+    #: Fraction of prompt tokens served from the prefix cache (None: no cache ran).
+    prefix_hit_rate: float | None = None
 
     def to_dict(self, *, timeline: bool = False) -> dict:
         """Plain JSON types: the CLI's ``--json`` output (timeline on request)."""
@@ -96,6 +98,8 @@ class SimResult:
             "interactivity_tokens_per_s_per_user": self.interactivity_tokens_per_s_per_user,
             "itl_mean_s": self.itl_mean_s,
         }
+        if self.prefix_hit_rate is not None:
+            data["prefix_hit_rate"] = self.prefix_hit_rate
         if timeline:
             data["timeline"] = [
                 {"t_s": p.t_s, "batch": p.batch, "kv_utilization": p.kv_utilization,
@@ -160,4 +164,6 @@ def build_result(engine: Engine, work: Workload, rec: Recorder, policy: str, tar
         output_throughput_tokens_per_s=output_tokens / duration,
         interactivity_tokens_per_s_per_user=percentile(speeds, 50) if speeds else 0.0,
         itl_mean_s=gaps / gap_count if gap_count else 0.0,
+        prefix_hit_rate=(None if rec.prefix_hit_tokens is None else
+                         sum(max(0, h) for h in rec.prefix_hit_tokens) / input_tokens),
     )
