@@ -26,6 +26,33 @@ def _configure_simulate(p: argparse.ArgumentParser) -> None:
     p.add_argument("--slo", default="mlperf-llama2-70b-server", metavar="NAME",
                    help="SLO preset for goodput, from `servecalc slos` "
                    "(default: %(default)s)")
+    _add_prefix_options(p)
+
+
+def _add_prefix_options(p: argparse.ArgumentParser) -> None:
+    """Prefix caching, the synthetic workloads that reuse prefixes, and a routed fleet."""
+    from ..sim.fleet import ROUTERS
+
+    p.add_argument("--no-prefix-cache", action="store_true",
+                   help="recompute every prompt (by default the KV pool keeps freed prompt "
+                   "blocks and reuses matching prefixes, as vLLM's automatic prefix caching "
+                   "does, for workloads that carry prefix hashes)")
+    p.add_argument("--shared-prefix", type=count("shared_prefix", zero=True), default=0,
+                   metavar="TOKENS", help="put the same TOKENS tokens (a system prompt) "
+                   "before every prompt (default: 0; not with --trace)")
+    p.add_argument("--turns", type=count("turns"), default=1, metavar="T",
+                   help="multi-turn chats: each conversation sends T requests, each prompt "
+                   "the conversation so far plus a new --prompt message; --rate counts "
+                   "requests (default: 1, independent requests; not with --trace)")
+    p.add_argument("--think-time", type=number("think_time", zero=True), default=5.0,
+                   metavar="S", help="with --turns: seconds between a conversation's turns "
+                   "(default: %(default)g; agent sessions: short)")
+    p.add_argument("--replicas", type=count("replicas"), default=1, metavar="R",
+                   help="R identical replicas behind a router (default: %(default)s)")
+    p.add_argument("--router", default="round-robin", choices=ROUTERS,
+                   help="with --replicas: %(choices)s (default: %(default)s; prefix-aware "
+                   "sends a request to the replica holding its prefix, as llm-d, Dynamo and "
+                   "SGLang's routers do)")
 
 
 def _workload(args: argparse.Namespace) -> Any:
@@ -37,6 +64,9 @@ def _workload(args: argparse.Namespace) -> Any:
         if args.rate is not None or args.concurrency is not None:
             raise ValueError("--rate and --concurrency do not go with --trace (its arrivals are "
                              "replayed; use --rate-scale X)")
+        if getattr(args, "shared_prefix", 0) or getattr(args, "turns", 1) > 1:
+            raise ValueError("--shared-prefix and --turns do not go with --trace (the trace "
+                             "carries its own prefixes)")
         return trace_workload(args.trace, rate_scale=args.rate_scale, requests=args.requests)
     if args.rate_scale != 1.0:
         raise ValueError("--rate-scale goes with --trace; without it, set --rate")
@@ -50,8 +80,26 @@ def _workload(args: argparse.Namespace) -> Any:
     if args.rate is None or args.requests is None:
         raise ValueError("--rate and --requests (or --concurrency and --requests) are "
                          "required without --trace")
+    if getattr(args, "turns", 1) > 1:
+        from ..sim.sessions import chat_workload
+
+        if args.arrival_cv != 1.0:
+            raise ValueError("--arrival-cv does not go with --turns (conversations start as "
+                             "a Poisson process)")
+        return chat_workload(args.rate, args.requests, turns=args.turns,
+                             think_s=args.think_time, prompt=prompt, output=output,
+                             shared_prefix=args.shared_prefix, seed=args.seed)
     return gamma_workload(args.rate, args.requests, cv=args.arrival_cv, prompt=prompt,
                           output=output, seed=args.seed)
+
+
+def _shared(args: argparse.Namespace, work: Any) -> Any:
+    """``work`` with ``--shared-prefix`` put before every prompt (chats take it themselves)."""
+    if not args.shared_prefix or args.turns > 1 or args.trace is not None:
+        return work
+    from ..sim.sessions import with_shared_prefix
+
+    return with_shared_prefix(work, args.shared_prefix)
 
 
 @command(COMMANDS, "simulate", "simulate a replica under Poisson, bursty or recorded load",
@@ -64,10 +112,13 @@ def _run_simulate(args: argparse.Namespace) -> tuple[Any, str]:
     and goodput, under the engine preset's scheduler and efficiencies (--engine)."""
     from ..sim import Engine, simulate
 
-    work = _workload(args)
+    work = _shared(args, _workload(args))
     engine = Engine(deployment_from_args(args), max_batch=args.max_batch,
                     max_batched_tokens=args.max_batched_tokens,
-                    memory_utilization=args.memory_utilization)
+                    memory_utilization=args.memory_utilization,
+                    prefix_cache=not args.no_prefix_cache)
+    if args.replicas > 1 or args.router != "round-robin":
+        return _run_fleet(args, engine, work)
     r = simulate(engine, work, policy=args.policy, slo=args.slo)
 
     def row(name: str, s: Any, unit: str, digits: int) -> tuple[str, str]:
@@ -93,7 +144,42 @@ def _run_simulate(args: argparse.Namespace) -> tuple[Any, str]:
             ("peak KV use", f"{fmt_number(100 * r.peak_kv_utilization, 1)} % of "
                             f"{fmt_int(r.kv_blocks)} blocks"),
             ("preemptions", fmt_int(r.preemptions)),
-        ])
+        ] + _hit_row(r.prefix_hit_rate, work))
+    )
+    return jsonable(r.to_dict()), text
+
+
+def _hit_row(rate: float | None, work: Any) -> list[tuple[str, str]]:
+    if rate is None:
+        return []
+    return [("prefix cache", f"{fmt_number(100 * rate, 1)} % of prompt tokens served from "
+                             f"cache ({work.hash_block_tokens}-token blocks)")]
+
+
+def _run_fleet(args: argparse.Namespace, engine: Any, work: Any) -> tuple[Any, str]:
+    """``simulate --replicas R --router NAME``: the fleet's percentiles and hit rate."""
+    from ..sim.fleet import simulate_fleet
+
+    r = simulate_fleet(engine, work, replicas=args.replicas, router=args.router,
+                       policy=args.policy, slo=args.slo)
+
+    def row(name: str, s: Any, unit: str, digits: int) -> tuple[str, str]:
+        return (name, "  ".join(f"{k} {fmt_duration(getattr(s, k), unit, digits)}"
+                                for k in ("p50", "p90", "p99")))
+
+    text = (
+        f"{fmt_int(r.requests)} requests, {work.description}, {fmt_int(r.replicas)} replicas "
+        f"behind a {r.router} router, {policy_label(args, engine)}, seed {args.seed}\n"
+        + pairs([
+            ("requests per replica", " ".join(fmt_int(c) for c in r.requests_per_replica)),
+            row("time to first token", r.ttft_s, "ms", 1),
+            row("time per output token", r.tpot_s, "ms", 2),
+            row("end to end", r.e2e_s, "s", 3),
+            ("throughput", f"{fmt_number(r.throughput_tokens_per_s, 1)} output tokens/s"),
+            ("goodput", f"{fmt_number(r.goodput_requests_per_s, 3)} requests/s within "
+                        f"{r.slo.name}"),
+            ("preemptions", fmt_int(r.preemptions)),
+        ] + _hit_row(r.prefix_hit_rate, work))
     )
     return jsonable(r.to_dict()), text
 
