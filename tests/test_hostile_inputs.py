@@ -208,6 +208,21 @@ OVERRIDES: dict[str, dict[str, object]] = {
     "servecalc.files.read_text": {"path": str(MEASUREMENT_FILE), "what": "--file"},
     "servecalc.sim.engine.check_work": {"work": workload.poisson_workload(2.0, 10, prompt=128,
                                                                            output=16)},
+    # prefix caching, synthetic sessions and the routed fleet (issue 20)
+    "servecalc.sim.prefix.PrefixCache": {"hash_block_tokens": 32, "block_size": 16,
+                                         "requests": 4},
+    "servecalc.sim.sessions.with_shared_prefix": {
+        "work": workload.poisson_workload(2.0, 10, prompt=128, output=16),
+        "shared_prefix": 64, "block_tokens": 16},
+    "servecalc.sim.sessions.chat_workload": {"turns": 3, "think_s": 1.0, "shared_prefix": 32,
+                                             "block_tokens": 16},
+    "servecalc.sim.fleet.route": {"work": workload.poisson_workload(2.0, 10, prompt=128,
+                                                                    output=16),
+                                  "router": "least-loaded", "replicas": 2},
+    "servecalc.sim.fleet.simulate_fleet": {"work": workload.poisson_workload(2.0, 10, prompt=128,
+                                                                             output=16),
+                                           "router": "round-robin", "replicas": 2,
+                                           "policy": None},
     "servecalc.calibration.fit_efficiencies": {
         "predict": [p.predict_s for p in read_measurements(MEASUREMENT)], "measured": [0.007]},
 }

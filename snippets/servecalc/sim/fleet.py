@@ -58,6 +58,8 @@ ROUTERS = ("round-robin", "least-loaded", "prefix-aware")
 CACHE_THRESHOLD = 0.3
 BALANCE_ABS = 64
 BALANCE_REL = 1.5
+#: The most replicas one fleet simulation takes.
+MAX_REPLICAS = 1024
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -126,6 +128,8 @@ def route(engine: Engine, work: Workload, *, replicas: int, router: str) -> tupl
     if not isinstance(work, Workload):
         raise ValueError(f"work must be a servecalc.sim.Workload, got {work!r}")
     r_count = positive_int("replicas", replicas)
+    if r_count > MAX_REPLICAS:
+        raise ValueError(f"replicas must be at most {MAX_REPLICAS:,}, got {replicas!r}")
     how = choice("router", router, ROUTERS)
     if work.concurrency is not None:
         raise ValueError("a fleet takes an open arrival stream (rate or trace), not a closed "

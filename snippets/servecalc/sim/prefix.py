@@ -45,7 +45,7 @@ from __future__ import annotations
 from collections import OrderedDict
 from dataclasses import dataclass
 
-from ..validate import positive_int
+from ..validate import non_negative_int, positive_int
 
 
 @dataclass
@@ -87,7 +87,7 @@ class PrefixCache:
         self.idle: OrderedDict[int, None] = OrderedDict()   # refs == 0, oldest first
         self.idle_blocks = 0
         self.held: dict[int, list[int]] = {}      # sequence -> hashes it holds
-        self.hit_tokens = [-1] * requests
+        self.hit_tokens = [-1] * non_negative_int("requests", requests)
         self.evicted = 0                          # entries evicted so far
 
     def _match(self, hashes: tuple[int, ...], prompt: int) -> int:

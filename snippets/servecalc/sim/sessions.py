@@ -24,14 +24,22 @@ import dataclasses
 import math
 import random
 
-from ..validate import DURATION, non_negative_int, non_negative_number, positive_int, positive_number
+from ..validate import DURATION, REQUESTS, SEQUENCE_TOKENS, non_negative_int, non_negative_number, positive_int, positive_number
 from .lengths import Fixed, Lengths, as_lengths
 from .workload import Workload
 
 
-def with_shared_prefix(work: Workload, tokens: int, *, block_tokens: int = 16) -> Workload:
-    """``work`` with ``tokens`` shared tokens put before every prompt (the prompts grow
-    by ``tokens``), hashed in blocks of ``block_tokens``.
+def _shared(tokens: int) -> int:
+    shared = non_negative_int("shared_prefix", tokens)
+    if shared > SEQUENCE_TOKENS.high:
+        raise ValueError(f"shared_prefix must be at most {SEQUENCE_TOKENS.high:,} "
+                         f"({SEQUENCE_TOKENS.what}), got {tokens!r}")
+    return shared
+
+
+def with_shared_prefix(work: Workload, shared_prefix: int, *, block_tokens: int = 16) -> Workload:
+    """``work`` with ``shared_prefix`` shared tokens put before every prompt (the prompts
+    grow by that much), hashed in blocks of ``block_tokens``.
 
     >>> from .workload import burst_workload
     >>> with_shared_prefix(burst_workload(1, prompt=10, output=2), -1)
@@ -39,7 +47,7 @@ def with_shared_prefix(work: Workload, tokens: int, *, block_tokens: int = 16) -
         ...
     ValueError: shared_prefix must be an integer >= 0, got -1
     """
-    shared = non_negative_int("shared_prefix", tokens)
+    shared = _shared(shared_prefix)
     hb = positive_int("block_tokens", block_tokens)
     if not isinstance(work, Workload):
         raise ValueError(f"work must be a servecalc.sim.Workload, got {work!r}")
@@ -81,14 +89,17 @@ def chat_workload(rate: float, requests: int, *, turns: int, think_s: float = 5.
     lam = positive_number("rate", rate)
     n = positive_int("requests", requests)
     t_count = positive_int("turns", turns)
+    if t_count > REQUESTS.high:
+        raise ValueError(f"turns must be at most {REQUESTS.high:,}, got {turns!r}")
     think = non_negative_number("think_s", think_s)
     if think > DURATION.high:
         raise ValueError(f"think_s must be at most {DURATION.high:g}, got {think_s!r}")
-    shared = non_negative_int("shared_prefix", shared_prefix)
+    shared = _shared(shared_prefix)
     seed = non_negative_int("seed", seed)
     hb = positive_int("block_tokens", block_tokens)
     messages, answers = as_lengths("prompt", prompt), as_lengths("output", output)
     sessions = -(-n // t_count)
+    used = min(t_count, n)                  # turns any conversation gets to send
     gaps, rm, ro = random.Random(3 * seed), random.Random(3 * seed + 1), random.Random(3 * seed + 2)
     rows: list[tuple[float, int, int, int, tuple[int, ...]]] = []
     common = shared // hb
@@ -96,13 +107,13 @@ def chat_workload(rate: float, requests: int, *, turns: int, think_s: float = 5.
     start = 0.0
     for s in range(sessions):
         start += -math.log(1.0 - gaps.random()) * t_count / lam
-        lengths = [_draw(messages, rm) for _ in range(t_count)]
-        replies = [_draw(answers, ro) for _ in range(t_count)]
+        lengths = [_draw(messages, rm) for _ in range(used)]
+        replies = [_draw(answers, ro) for _ in range(used)]
         total = shared + sum(lengths) + sum(replies)
         ids = tuple(range(common)) + tuple(range(fresh, fresh + -(-total // hb) - common))
         fresh += len(ids) - common
         before = shared
-        for t in range(t_count):
+        for t in range(used):
             length = before + lengths[t]
             rows.append((start + t * think, s, length, replies[t], ids[:-(-length // hb)]))
             before = length + replies[t]
