@@ -6,7 +6,7 @@ red flags, two or three follow-up probes an interviewer asks next, and what
 separates a senior answer from a staff one. The page shows each rubric in a
 collapsible block under the drill's answer (``{{ calc.rubric(N) }}``).
 
->>> len(RUBRICS) == 53 and all(r.complete for r in RUBRICS.values())
+>>> set(range(1, 54)) | {58, 59} <= set(RUBRICS) and all(r.complete for r in RUBRICS.values())
 True
 """
 
@@ -390,6 +390,23 @@ RUBRICS: dict[int, Rubric] = {
            ["How does this change capacity at 128K?", "What does the engine's allocator assume?"],
            "Correct models and magnitude.",
            "Builds capacity planning per layer type and checks the engine's allocator."),
+    # prefix caching on a real trace, and routing (issue 20)
+    58: _r(["The trace's reusable share is a ceiling: a cache that never evicts.",
+            "One GPU's KV pool holds a few dozen long prompts, so earlier turns are evicted before the next turn comes.",
+            "Cache-blind routing finds the prefix only on 1 of R replicas."],
+           ["Takes the trace's reuse as the hit rate to expect.",
+            "Ignores that cached blocks are evicted first when running sequences need memory."],
+           ["What does FP8 KV do to the hit rate?", "When does offloading to host memory pay?"],
+           "Names capacity and routing as the two gaps and a lever for each.",
+           "Measures the hit rate on the real trace in simulation before and after each lever."),
+    59: _r(["A prefix is cached on one replica; only requests routed there reuse it.",
+            "Prefix-aware routing sends a conversation back to the replica holding it.",
+            "A shared prefix can make one replica hot; a balance rule or a load score bounds it."],
+           ["Reports the hit rate without per-replica load or p99 TTFT.",
+            "Assumes session stickiness alone balances load."],
+           ["What happens after a rolling restart?", "How does the router learn what a replica evicted?"],
+           "Explains affinity and the hot-spot risk.",
+           "Sets the balance thresholds from measured per-replica queues and watches p99 TTFT."),
 }
 
 
@@ -400,10 +417,10 @@ def rubric_markdown(number: int) -> str:
     ??? abstract "Rubric: what the interviewer listens for"
     >>> rubric_markdown(99)
     Traceback (most recent call last):
-    ValueError: number must be a drill number from 1 to 53, got 99
+    ValueError: number must be a drill number from 1 to 59, got 99
     """
     if isinstance(number, bool) or not isinstance(number, int) or number not in RUBRICS:
-        raise ValueError(f"number must be a drill number from 1 to {len(RUBRICS)}, got {number!r}")
+        raise ValueError(f"number must be a drill number from 1 to {max(RUBRICS)}, got {number!r}")
     r = RUBRICS[number]
     lines = ['??? abstract "Rubric: what the interviewer listens for"',
              "    **A strong answer makes these points**", ""]

@@ -188,3 +188,28 @@ class PrefixCache:
         """
         total = sum(prompts)
         return sum(max(0, h) for h in self.hit_tokens) / total if total else 0.0
+
+
+def ideal_hit_rate(prompts: tuple[int, ...], hashes: tuple[tuple[int, ...], ...],
+                   hash_block_tokens: int) -> float:
+    """The hit rate of a cache that never evicts, requests served one after another:
+    each finds the leading run of its full hash blocks that any earlier request had
+    (less the one token always recomputed). The ceiling a real pool falls short of.
+
+    >>> ideal_hit_rate((64, 80), ((1, 2, 3, 4), (1, 2, 3, 4, 5)), 16)   # 64 of 144 tokens
+    0.4444444444444444
+    """
+    hb = positive_int("hash_block_tokens", hash_block_tokens)
+    if len(prompts) != len(hashes) or not prompts:
+        raise ValueError(f"prompts and hashes must be non-empty and of equal length, got "
+                         f"{len(prompts)} and {len(hashes)}")
+    seen: set[int] = set()
+    hit = 0
+    for prompt, ids in zip(prompts, hashes):
+        full = ids[:positive_int("prompts", prompt) // hb]
+        k = 0
+        while k < len(full) and full[k] in seen:
+            k += 1
+        hit += min(k * hb, prompt - 1)
+        seen.update(full)
+    return hit / sum(prompts)
