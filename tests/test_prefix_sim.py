@@ -199,8 +199,32 @@ def test_fleet_of_one_is_the_replica():
     engine = Engine("llama-3.1-8b", "h100-sxm")
     fleet = simulate_fleet(engine, work, replicas=1, router="least-loaded")
     alone = simulate(engine, work)
-    assert fleet.ttft_s == alone.ttft_s and fleet.e2e_s == alone.e2e_s
+    # The same replica, stepped one pass at a time (its look-ahead short paths off).
+    assert fleet.replica_results[0].first_token_s == pytest.approx(alone.first_token_s, rel=1e-9)
+    assert fleet.replica_results[0].finish_s == pytest.approx(alone.finish_s, rel=1e-9)
+    assert fleet.ttft_s.p99 == pytest.approx(alone.ttft_s.p99, rel=1e-9)
     assert fleet.requests_per_replica == (100,)
+
+
+def test_least_loaded_sees_the_replicas_in_flight_requests():
+    """Two replicas; A's request is long, B's short. When the third request comes, A still
+    serves its request and B is idle again: least-loaded picks B, round-robin A."""
+    engine = Engine("llama-3.1-8b", "h100-sxm")
+    work = make_workload([0.0, 0.01, 2.0], [100, 100, 100], [2000, 2, 10])
+    ll = simulate_fleet(engine, work, replicas=2, router="least-loaded")
+    rr = simulate_fleet(engine, work, replicas=2, router="round-robin")
+    assert ll.requests_per_replica == (1, 2) and rr.requests_per_replica == (2, 1)
+
+
+def test_prefix_aware_balance_rule_moves_a_hot_shared_prefix():
+    """Every request shares a long system prompt: without the balance rule all would go to
+    the replica that cached it first; SGLang's rule sends the excess elsewhere."""
+    base = poisson_workload(60.0, 600, prompt=200, output=300, seed=5)
+    work = with_shared_prefix(base, 2000)
+    pa = simulate_fleet(Engine("llama-3.1-8b", "h100-sxm"), work, replicas=4,
+                        router="prefix-aware")
+    busiest = max(pa.requests_per_replica)
+    assert busiest < 600 and sum(pa.requests_per_replica) == 600
 
 
 @pytest.mark.parametrize("argv, option", [

@@ -1,18 +1,14 @@
-"""A fleet: ``replicas`` identical replicas behind a router, each simulated by the engine.
+"""A fleet: ``replicas`` identical replicas behind a router, simulated together.
 
-The router sees each request as it arrives and picks a replica; each replica then runs
-the requests it was sent through :func:`~servecalc.sim.simulate` (its own KV pool and
-prefix cache). Routers (:data:`ROUTERS`):
+Every replica is the single-replica engine (:mod:`servecalc.sim.policies`, its own
+KV pool and prefix cache); the fleet advances them side by side, and when a
+request arrives the router sees each replica as it is at that moment (requests in
+flight: sent to it and not finished) and picks one. Routers (:data:`ROUTERS`):
 
 ``round-robin``
     request ``i`` to replica ``i mod R``.
 ``least-loaded``
-    the replica with the fewest requests in flight (ties: the next in turn), as the
-    router counts them. The replicas are simulated after routing, so the router keeps
-    its own model of each: prefills served one after another (each as long as the
-    step model's prefill of the tokens the router expects uncached), then the decode
-    steps of the request alone; a request is in flight until that model says it is
-    done. It sees prefill queues build up, not decode batches slowing down.
+    the replica with the fewest requests in flight (ties: the next in turn).
 ``prefix-aware``
     the replica whose prefix index holds the longest leading run of the request's
     prefix hashes (the router remembers every hash it sent to each replica, as
@@ -21,6 +17,10 @@ prefix cache). Routers (:data:`ROUTERS`):
     loads are imbalanced (busiest - idlest > 64 requests and busiest > 1.5 x idlest)
     the least-loaded replica; otherwise the best match if it covers at least 30 % of
     the prompt, else the least-loaded replica. Ties go to the less loaded replica.
+
+The replicas run the ``continuous`` or ``chunked`` policy step by step (the
+single replica's short paths, which look ahead to the next arrival, are off: a
+replica's next arrival is not known until the router sends it).
 
 Sources: SGLang Model Gateway (sgl-router), ``cache_aware`` policy, defaults
 ``--cache-threshold 0.3 --balance-abs-threshold 64 --balance-rel-threshold 1.5``
@@ -41,15 +41,16 @@ KV-aware router (https://docs.nvidia.com/dynamo/, read 2026-12-07).
 
 from __future__ import annotations
 
-import heapq
 import math
-from dataclasses import dataclass
+from collections.abc import Iterator
+from dataclasses import dataclass, field
 
 from ..slo import Slo, get_slo
 from ..validate import choice, positive_int
-from .api import DEFAULT_SLO, simulate
-from .engine import Engine
-from .result import SimResult
+from .api import DEFAULT_SLO
+from .engine import Engine, Recorder, check_fits
+from .policies import STEPPERS
+from .result import SimResult, build_result
 from .stats import Percentiles, summarize, within_slo
 from .workload import Workload
 
@@ -59,7 +60,9 @@ CACHE_THRESHOLD = 0.3
 BALANCE_ABS = 64
 BALANCE_REL = 1.5
 #: The most replicas one fleet simulation takes.
-MAX_REPLICAS = 1024
+MAX_REPLICAS = 256
+#: The most request slots over all replicas (each replica keeps one per request).
+MAX_SLOTS = 20_000_000
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -110,19 +113,26 @@ def _leading(hashes: tuple[int, ...], index: set[int]) -> int:
     return k
 
 
-def route(engine: Engine, work: Workload, *, replicas: int, router: str) -> tuple[int, ...]:
-    """The replica each request of ``work`` is sent to (see the module docstring).
+@dataclass
+class _Replica:
+    """One replica as the fleet drives it: its request lists, filled as the router sends
+    requests, its recorder and its policy loop, paused between passes."""
 
-    >>> from .workload import make_workload
-    >>> e = Engine("llama-3.1-8b", "h100-sxm")
-    >>> route(e, make_workload([0.0, 0.1, 0.2], [100] * 3, [10] * 3), replicas=2,
-    ...       router="round-robin")
-    (0, 1, 0)
-    >>> route(e, make_workload([0.0], [100], [10]), replicas=2, router="random")
-    Traceback (most recent call last):
-        ...
-    ValueError: router must be one of 'round-robin', 'least-loaded', 'prefix-aware', got 'random'
-    """
+    work: Workload
+    rec: Recorder
+    loop: Iterator[float]
+    now: float = 0.0
+    members: list[int] = field(default_factory=list)   # global index of each local request
+
+    def advance(self, until: float) -> None:
+        """Run while it has unfinished requests and its clock is before ``until``."""
+        rec, members = self.rec, self.members
+        while self.now < until and rec.done < len(members):
+            self.now = next(self.loop, math.inf)   # ends once every request is done
+
+
+def _check(engine: Engine, work: Workload, replicas: int, router: str,
+           policy: str | None) -> tuple[int, str, str]:
     if not isinstance(engine, Engine):
         raise ValueError(f"engine must be a servecalc.sim.Engine, got {engine!r}")
     if not isinstance(work, Workload):
@@ -130,52 +140,79 @@ def route(engine: Engine, work: Workload, *, replicas: int, router: str) -> tupl
     r_count = positive_int("replicas", replicas)
     if r_count > MAX_REPLICAS:
         raise ValueError(f"replicas must be at most {MAX_REPLICAS:,}, got {replicas!r}")
+    if r_count * len(work) > MAX_SLOTS:
+        raise ValueError(f"replicas x requests must be at most {MAX_SLOTS:,}, got "
+                         f"{r_count:,} x {len(work):,}: lower requests or replicas")
     how = choice("router", router, ROUTERS)
+    chosen = engine.policy if policy is None else choice("policy", policy, tuple(STEPPERS))
+    if chosen not in STEPPERS:
+        raise ValueError(f"a fleet runs the continuous or chunked policy, not {chosen!r}")
     if work.concurrency is not None:
         raise ValueError("a fleet takes an open arrival stream (rate or trace), not a closed "
                          "loop of concurrent clients")
-    n = len(work)
-    if how == "round-robin":
-        return tuple(i % r_count for i in range(n))
     if how == "prefix-aware" and work.prefix_hashes is None:
         raise ValueError("router 'prefix-aware' needs a workload with prefix hashes (a "
                          "shared prefix, multi-turn chats or the mooncake-conv-2025 trace)")
-    sm = engine.step_model
-    flights: list[list[float]] = [[] for _ in range(r_count)]
-    index: list[set[int]] = [set() for _ in range(r_count)]
-    prefill_free = [0.0] * r_count           # the router's model: when each replica's
-    chosen = []                              # prefills queued so far are done
-    hb = work.hash_block_tokens
-    for i in range(n):
-        now, prompt, output = work.arrivals[i], work.prompts[i], work.outputs[i]
-        for heap in flights:
-            while heap and heap[0] <= now:
-                heapq.heappop(heap)
-        loads = [len(h) for h in flights]
-        pick = min(range(r_count), key=lambda r: (loads[r], (r - i) % r_count))
-        cached = 0
-        if how == "prefix-aware":
-            hashes = work.prefix_hashes[i]  # type: ignore[index]
-            busiest, idlest = max(loads), loads[pick]
+    check_fits(engine, work)
+    return r_count, how, chosen
+
+
+def _pick(how: str, i: int, loads: list[int], work: Workload, index: list[set[int]]) -> int:
+    """The router's choice for request ``i`` given the replicas' requests in flight."""
+    count = len(loads)
+    pick = min(range(count), key=lambda r: (loads[r], (r - i) % count))
+    if how == "round-robin":
+        return i % count
+    if how == "prefix-aware":
+        hb, prompt = work.hash_block_tokens, work.prompts[i]
+        hashes = work.prefix_hashes[i]  # type: ignore[index]
+        busiest, idlest = max(loads), loads[pick]
+        if not (busiest - idlest > BALANCE_ABS and busiest > BALANCE_REL * idlest):
             matches = [_leading(hashes[:prompt // hb], s) for s in index]
-            if not (busiest - idlest > BALANCE_ABS and busiest > BALANCE_REL * idlest):
-                best = max(matches)
-                if best and best * hb >= CACHE_THRESHOLD * prompt:
-                    pick = min((r for r in range(r_count) if matches[r] == best),
-                               key=lambda r: (loads[r], (r - i) % r_count))
-            cached = min(matches[pick] * hb, prompt - 1)
-            index[pick].update(hashes)
-        begin = max(now, prefill_free[pick])
-        prefill_free[pick] = begin + sm.prefill_time_s(prompt - cached, cached)
-        done = prefill_free[pick] + (output - 1) * sm.decode_time_s(1, prompt + output)
-        heapq.heappush(flights[pick], done)
-        chosen.append(pick)
-    return tuple(chosen)
+            best = max(matches)
+            if best and best * hb >= CACHE_THRESHOLD * prompt:
+                pick = min((r for r in range(count) if matches[r] == best),
+                           key=lambda r: (loads[r], (r - i) % count))
+        index[pick].update(hashes)
+    return pick
+
+
+def _run_fleet(engine: Engine, work: Workload, count: int, how: str,
+               policy: str) -> list[_Replica]:
+    """Advance the replicas together; route each request when it arrives."""
+    n = len(work)
+    hashed = work.prefix_hashes is not None
+    overhead = engine.request_overhead_s
+    fleet = []
+    for _ in range(count):
+        sub = Workload([math.inf] * n, [1] * n, [1] * n,  # type: ignore[arg-type]
+                       prefix_hashes=[()] * n if hashed else None,  # type: ignore[arg-type]
+                       hash_block_tokens=work.hash_block_tokens)
+        rec = Recorder(n, None)
+        loop = STEPPERS[policy](engine, sub, rec, lone=False)
+        fleet.append(_Replica(sub, rec, loop, next(loop)))
+    index: list[set[int]] = [set() for _ in range(count)]
+    for i in range(n):
+        at = work.arrivals[i] + overhead        # when the engines see it
+        for rep in fleet:
+            rep.advance(at)
+        loads = [len(rep.members) - rep.rec.done for rep in fleet]
+        rep = fleet[_pick(how, i, loads, work, index)]
+        j = len(rep.members)
+        sub = rep.work
+        sub.prompts[j], sub.outputs[j] = work.prompts[i], work.outputs[i]  # type: ignore[index]
+        if hashed:
+            sub.prefix_hashes[j] = work.prefix_hashes[i]  # type: ignore[index]
+        sub.arrivals[j] = at  # type: ignore[index]
+        rep.members.append(i)
+    for rep in fleet:
+        rep.advance(math.inf)
+    return fleet
 
 
 def simulate_fleet(engine: Engine, work: Workload, *, replicas: int, router: str = "round-robin",
                    policy: str | None = None, slo: str | Slo = DEFAULT_SLO) -> FleetResult:
-    """Route ``work`` over ``replicas`` copies of ``engine`` and simulate each replica.
+    """Route ``work`` over ``replicas`` copies of ``engine``, simulated together.
 
     >>> from .workload import poisson_workload
     >>> e = Engine("llama-3.1-8b", "h100-sxm")
@@ -183,41 +220,40 @@ def simulate_fleet(engine: Engine, work: Workload, *, replicas: int, router: str
     ...                    replicas=2, router="least-loaded")
     >>> r.requests, sum(r.requests_per_replica), r.prefix_hit_rate
     (40, 40, None)
+    >>> simulate_fleet(e, poisson_workload(4.0, 4), replicas=2, router="random")
+    Traceback (most recent call last):
+        ...
+    ValueError: router must be one of 'round-robin', 'least-loaded', 'prefix-aware', got 'random'
     """
     target = get_slo(slo)
-    picks = route(engine, work, replicas=replicas, router=router)
-    r_count = replicas
-    members: list[list[int]] = [[] for _ in range(r_count)]
-    for i, r in enumerate(picks):
-        members[r].append(i)
+    count, how, chosen = _check(engine, work, replicas, router, policy)
+    fleet = _run_fleet(engine, work, count, how, chosen)
     n = len(work)
     first, finish = [0.0] * n, [0.0] * n
     results: list[SimResult | None] = []
     hits, cached = 0, False
-    for ids in members:
-        if not ids:
+    for rep in fleet:
+        m = len(rep.members)
+        if not m:
             results.append(None)
             continue
-        hashes = (None if work.prefix_hashes is None
-                  else tuple(work.prefix_hashes[i] for i in ids))
-        sub = Workload(tuple(work.arrivals[i] for i in ids), tuple(work.prompts[i] for i in ids),
-                       tuple(work.outputs[i] for i in ids), work.description,
-                       prefix_hashes=hashes, hash_block_tokens=work.hash_block_tokens)
-        res = simulate(engine, sub, policy=policy, slo=target, chart_points=1)
+        rec, ids = rep.rec, rep.members
         for j, i in enumerate(ids):
-            first[i], finish[i] = res.first_token_s[j], res.finish_s[j]
-        if res.prefix_hit_rate is not None:
+            first[i], finish[i] = rec.first[j], rec.finish[j]
+        mine = Workload(tuple(work.arrivals[i] for i in ids), tuple(rep.work.prompts[:m]),
+                        tuple(rep.work.outputs[:m]), work.description)
+        if rec.prefix_hit_tokens is not None:
             cached = True
-            hits += round(res.prefix_hit_rate * res.input_tokens)   # whole tokens
-        results.append(res)
+            hits += sum(max(0, h) for h in rec.prefix_hit_tokens[:m])
+        results.append(build_result(engine, mine, rec, chosen, target, 1))
     outs, arrivals = work.outputs, work.arrivals
     ttft = [first[i] - arrivals[i] for i in range(n)]
     tpot_all = [(finish[i] - first[i]) / (outs[i] - 1) if outs[i] > 1 else 0.0 for i in range(n)]
     duration = max(finish) - arrivals[0]
     met = within_slo(ttft, tpot_all, target)
     return FleetResult(
-        router=router, replicas=r_count, requests=n,
-        requests_per_replica=tuple(len(m) for m in members), duration_s=duration,
+        router=how, replicas=count, requests=n,
+        requests_per_replica=tuple(len(rep.members) for rep in fleet), duration_s=duration,
         ttft_s=summarize(ttft),
         tpot_s=summarize([tpot_all[i] for i in range(n) if outs[i] > 1]),
         e2e_s=summarize([finish[i] - arrivals[i] for i in range(n)]),
