@@ -211,6 +211,9 @@ OVERRIDES: dict[str, dict[str, object]] = {
     # prefix caching, synthetic sessions and the routed fleet (issue 20)
     "servecalc.sim.prefix.PrefixCache": {"hash_block_tokens": 32, "block_size": 16,
                                          "requests": 4},
+    "servecalc.sim.prefix.ideal_hit_rate": {"prompts": [64, 80],
+                                            "hashes": [[1, 2, 3, 4], [1, 2, 3, 4, 5]],
+                                            "hash_block_tokens": 16},
     "servecalc.sim.sessions.with_shared_prefix": {
         "work": workload.poisson_workload(2.0, 10, prompt=128, output=16),
         "shared_prefix": 64, "block_tokens": 16},

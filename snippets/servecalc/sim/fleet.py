@@ -238,6 +238,7 @@ def simulate_fleet(engine: Engine, work: Workload, *, replicas: int, router: str
             results.append(None)
             continue
         rec, ids = rep.rec, rep.members
+        rec.first, rec.finish, rec.start = rec.first[:m], rec.finish[:m], rec.start[:m]
         for j, i in enumerate(ids):
             first[i], finish[i] = rec.first[j], rec.finish[j]
         mine = Workload(tuple(work.arrivals[i] for i in ids), tuple(rep.work.prompts[:m]),

@@ -45,7 +45,7 @@ from __future__ import annotations
 from collections import OrderedDict
 from dataclasses import dataclass
 
-from ..validate import non_negative_int, positive_int
+from ..validate import describe, items, non_negative_int, positive_int
 
 
 @dataclass
@@ -200,6 +200,12 @@ def ideal_hit_rate(prompts: tuple[int, ...], hashes: tuple[tuple[int, ...], ...]
     0.4444444444444444
     """
     hb = positive_int("hash_block_tokens", hash_block_tokens)
+    prompts, hashes = items("prompts", prompts), items("hashes", hashes)
+    for index, ids in enumerate(hashes):
+        if not isinstance(ids, (tuple, list)) or not all(
+                isinstance(h, int) and not isinstance(h, bool) for h in ids):
+            raise ValueError(f"hashes[{index}] must be a sequence of integer IDs, got "
+                             f"{describe(ids)}")
     if len(prompts) != len(hashes) or not prompts:
         raise ValueError(f"prompts and hashes must be non-empty and of equal length, got "
                          f"{len(prompts)} and {len(hashes)}")
