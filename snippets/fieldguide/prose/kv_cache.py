@@ -309,13 +309,15 @@ def mooncake_hit_rate(router: str) -> str:
     return fmt_percent(_mooncake_fleet(router, True).prefix_hit_rate)
 
 
-def mooncake_ttft(router: str, stat: str = "p50", prefix_cache: bool = True) -> str:
+def mooncake_ttft(router: str, stat: str = "p50", prefix_cache: bool = True,
+                  unit: str = "ms") -> str:
     """A TTFT percentile of that fleet, with the cache on or off.
 
-    >>> mooncake_ttft("round-robin", "p99", prefix_cache=False)  # doctest: +ELLIPSIS
+    >>> mooncake_ttft("round-robin", "p99", prefix_cache=False, unit="s")  # doctest: +ELLIPSIS
     '... s'
     """
-    return fmt_duration(getattr(_mooncake_fleet(router, prefix_cache).ttft_s, stat), "s")
+    seconds = getattr(_mooncake_fleet(router, prefix_cache).ttft_s, stat)
+    return fmt_duration(seconds, unit, 0 if unit == "ms" else 1)   # 2-3 significant figures
 
 
 def mooncake_ideal_hit_rate() -> str:
