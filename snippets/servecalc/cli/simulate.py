@@ -117,6 +117,7 @@ def _run_simulate(args: argparse.Namespace) -> tuple[Any, str]:
                     max_batched_tokens=args.max_batched_tokens,
                     memory_utilization=args.memory_utilization,
                     prefix_cache=not args.no_prefix_cache)
+    _check_growth(args, engine, work)
     if args.replicas > 1 or args.router != "round-robin":
         return _run_fleet(args, engine, work)
     r = simulate(engine, work, policy=args.policy, slo=args.slo)
@@ -147,6 +148,20 @@ def _run_simulate(args: argparse.Namespace) -> tuple[Any, str]:
         ] + _hit_row(r.prefix_hit_rate, work))
     )
     return jsonable(r.to_dict()), text
+
+
+def _check_growth(args: argparse.Namespace, engine: Any, work: Any) -> None:
+    """A shared prefix or many turns lengthen the prompts: say which option did it when the
+    longest request no longer fits the KV cache alone."""
+    grown = [name for name, on in (("shared_prefix", args.shared_prefix),
+                                   ("turns", args.turns > 1)) if on and args.trace is None]
+    if not grown:
+        return
+    need = max(p + o - 1 for p, o in zip(work.prompts, work.outputs))
+    if need > engine.kv_tokens:
+        raise ValueError(
+            f"{' + '.join(grown)} + prompt + output make a request of {need:,} tokens of KV "
+            f"cache but the engine holds {engine.kv_tokens:,}: lower them or add memory")
 
 
 def _hit_row(rate: float | None, work: Any) -> list[tuple[str, str]]:
