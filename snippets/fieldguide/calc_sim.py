@@ -69,7 +69,7 @@ def _prefix_run(progress: Callable[[float], object] | None, v: dict[str, Any]) -
                     prefix_cache=v["prefix_cache"] == "on")
     if v["replicas"] > 1:
         return simulate_fleet(engine, work, replicas=v["replicas"], router=v["router"],
-                              policy=policy_of(v))
+                              policy=policy_of(v), progress=progress)
     return simulate(engine, work, policy=policy_of(v), progress=progress)
 
 

@@ -42,7 +42,7 @@ KV-aware router (https://docs.nvidia.com/dynamo/, read 2026-12-07).
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
 from ..slo import Slo, get_slo
@@ -177,8 +177,8 @@ def _pick(how: str, i: int, loads: list[int], work: Workload, index: list[set[in
     return pick
 
 
-def _run_fleet(engine: Engine, work: Workload, count: int, how: str,
-               policy: str) -> list[_Replica]:
+def _run_fleet(engine: Engine, work: Workload, count: int, how: str, policy: str,
+               progress: Callable[[float], object] | None = None) -> list[_Replica]:
     """Advance the replicas together; route each request when it arrives."""
     n = len(work)
     hashed = work.prefix_hashes is not None
@@ -205,14 +205,20 @@ def _run_fleet(engine: Engine, work: Workload, count: int, how: str,
             sub.prefix_hashes[j] = work.prefix_hashes[i]  # type: ignore[index]
         sub.arrivals[j] = at  # type: ignore[index]
         rep.members.append(i)
+        if progress is not None and (i + 1) % max(1, n // 100) == 0:
+            progress(0.9 * (i + 1) / n)         # routed; the drain is the last tenth
     for rep in fleet:
         rep.advance(math.inf)
+    if progress is not None:
+        progress(1.0)
     return fleet
 
 
 def simulate_fleet(engine: Engine, work: Workload, *, replicas: int, router: str = "round-robin",
-                   policy: str | None = None, slo: str | Slo = DEFAULT_SLO) -> FleetResult:
+                   policy: str | None = None, slo: str | Slo = DEFAULT_SLO,
+                   progress: Callable[[float], object] | None = None) -> FleetResult:
     """Route ``work`` over ``replicas`` copies of ``engine``, simulated together.
+    ``progress``, if given, is called with the fraction done (about a hundred times).
 
     >>> from .workload import poisson_workload
     >>> e = Engine("llama-3.1-8b", "h100-sxm")
@@ -227,7 +233,10 @@ def simulate_fleet(engine: Engine, work: Workload, *, replicas: int, router: str
     """
     target = get_slo(slo)
     count, how, chosen = _check(engine, work, replicas, router, policy)
-    fleet = _run_fleet(engine, work, count, how, chosen)
+    if progress is not None and not callable(progress):
+        raise ValueError(f"progress must be a callable taking a fraction, or None, got "
+                         f"{progress!r}")
+    fleet = _run_fleet(engine, work, count, how, chosen, progress)
     n = len(work)
     first, finish = [0.0] * n, [0.0] * n
     results: list[SimResult | None] = []
