@@ -35,7 +35,7 @@ data, ``servecalc/sim/data/LICENSE-mooncake-conv-2025.txt``). Please cite:
 Ruoyu Qin et al., "Mooncake: Trading More Storage for Less Computation -- A
 KVCache-centric Architecture for Serving LLM Chatbot", USENIX FAST 2025.
 Changes made: the JSON lines are rewritten as CSV rows with arrival gaps and
-runs of first-seen hash IDs shortened (``tools/mooncake_trace.py``); every
+runs of consecutive hash IDs shortened (``tools/mooncake_trace.py``); every
 request, length and ID is kept.
 
 >>> t = trace_info("azure-conv-2023")
@@ -131,9 +131,12 @@ def _load(name: str) -> Workload:
         if rest:
             ids: list[int] = []
             for part in rest[0].split():
-                if part[0] == "+":
+                if part[0] == "+":            # K IDs never seen before
                     ids.extend(range(fresh, fresh + int(part[1:])))
                     fresh += int(part[1:])
+                elif "-" in part:             # a run A..B of IDs seen before
+                    low, high = part.split("-")
+                    ids.extend(range(int(low), int(high) + 1))
                 else:
                     ids.append(int(part))
             hashes.append(tuple(ids))
