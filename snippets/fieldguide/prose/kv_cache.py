@@ -342,3 +342,23 @@ def mooncake_cache_tokens() -> str:
     from servecalc.sim import Engine
 
     return fmt_int(Engine(MOONCAKE_CASE["model"], MOONCAKE_CASE["gpu"]).kv_tokens)
+
+
+def mooncake_router_table() -> str:
+    """The fleet of :data:`MOONCAKE_CASE` under each router, cache on, and round-robin
+    with it off, as a Markdown table.
+
+    >>> mooncake_router_table().strip().splitlines()[0]
+    '| Router | Prefix cache | Hit rate | TTFT p50 | TTFT p99 | TPOT p99 |'
+    """
+    lines = ["| Router | Prefix cache | Hit rate | TTFT p50 | TTFT p99 | TPOT p99 |",
+             "| :-- | :-- | --: | --: | --: | --: |"]
+    runs = [(r, True) for r in ("round-robin", "least-loaded", "prefix-aware")]
+    runs += [("round-robin", False), ("prefix-aware", False)]
+    for router, on in runs:
+        r = _mooncake_fleet(router, on)
+        hit = "-" if r.prefix_hit_rate is None else fmt_percent(r.prefix_hit_rate)
+        lines.append(f"| {router} | {'on' if on else 'off'} | {hit} | "
+                     f"{fmt_duration(r.ttft_s.p50, 'ms', 0)} | {fmt_duration(r.ttft_s.p99, 's', 1)} | "
+                     f"{fmt_duration(r.tpot_s.p99, 'ms', 1)} |")
+    return "\n\n" + "\n".join(lines) + "\n\n"
