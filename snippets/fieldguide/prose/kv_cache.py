@@ -362,3 +362,15 @@ def mooncake_router_table() -> str:
                      f"{fmt_duration(r.ttft_s.p50, 'ms', 0)} | {fmt_duration(r.ttft_s.p99, 's', 1)} | "
                      f"{fmt_duration(r.tpot_s.p99, 'ms', 1)} |")
     return "\n\n" + "\n".join(lines) + "\n\n"
+
+
+def router_balance_rule() -> str:
+    """SGLang's cache-aware balance rule as the simulator's prefix-aware router applies it.
+
+    >>> router_balance_rule()  # doctest: +ELLIPSIS
+    'more than ... requests above the idlest and over ... times its load'
+    """
+    from servecalc.sim.fleet import BALANCE_ABS, BALANCE_REL
+
+    return (f"more than {BALANCE_ABS} requests above the idlest and over {BALANCE_REL:g} "
+            "times its load")
