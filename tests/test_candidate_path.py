@@ -163,7 +163,7 @@ def _drill_sections() -> dict[int, str]:
 
 def test_every_drill_has_a_rubric_with_all_four_parts():
     sections = _drill_sections()
-    assert sorted(sections) == list(range(1, 54))
+    assert set(range(1, 54)) | {58, 59} <= set(sections)   # 58-59: prefix caching, routing
     assert sorted(RUBRICS) == sorted(sections)
     for number, body in sections.items():
         assert f"{{{{ calc.rubric({number}) }}}}" in body, f"drill {number} shows no rubric"
