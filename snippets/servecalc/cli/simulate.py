@@ -109,7 +109,10 @@ def _run_simulate(args: argparse.Namespace) -> tuple[Any, str]:
     (Poisson, or gamma gaps with --arrival-cv), from C clients in a closed loop
     (--concurrency), or a recorded trace (--trace): TTFT (from the client's send), TPOT and
     end-to-end percentiles as vLLM's benchmark defines them, throughput, tokens/s per user
-    and goodput, under the engine preset's scheduler and efficiencies (--engine)."""
+    and goodput, under the engine preset's scheduler and efficiencies (--engine). Prompts
+    that share prefixes (--trace mooncake-conv-2025, --shared-prefix, --turns) are served
+    partly from the prefix cache (its hit rate is reported); --replicas R puts R replicas
+    behind a --router."""
     from ..sim import Engine, simulate
 
     work = _shared(args, _workload(args))
