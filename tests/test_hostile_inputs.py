@@ -262,6 +262,21 @@ OVERRIDES: dict[str, dict[str, object]] = {
     "servecalc.speculation.draft_memory": {"spec": speculation("draft:llama-3.1-8b"),
                                            "deployment": Deployment(model="llama-3.1-8b",
                                                                     gpu="h100-sxm")},
+    # prefix caching, synthetic sessions and the routed fleet (issue 20)
+    "servecalc.sim.prefix.PrefixCache": {"hash_block_tokens": 32, "block_size": 16,
+                                         "requests": 4},
+    "servecalc.sim.prefix.ideal_hit_rate": {"prompts": [64, 80],
+                                            "hashes": [[1, 2, 3, 4], [1, 2, 3, 4, 5]],
+                                            "hash_block_tokens": 16},
+    "servecalc.sim.sessions.with_shared_prefix": {
+        "work": workload.poisson_workload(2.0, 10, prompt=128, output=16),
+        "shared_prefix": 64, "block_tokens": 16},
+    "servecalc.sim.sessions.chat_workload": {"turns": 3, "think_s": 1.0, "shared_prefix": 32,
+                                             "block_tokens": 16},
+    "servecalc.sim.fleet.simulate_fleet": {"work": workload.poisson_workload(2.0, 10, prompt=128,
+                                                                             output=16),
+                                           "router": "round-robin", "replicas": 2,
+                                           "policy": None},
     "servecalc.calibration.fit_efficiencies": {
         "predict": [p.predict_s for p in read_measurements(MEASUREMENT)], "measured": [0.007]},
 }

@@ -57,6 +57,16 @@ def cases():
     d = simulate_disagg(base, base, work, prefill_replicas=3, decode_replicas=2)
     out.append(d.to_dict() | {"ttfat": answer_times(d.arrivals, d.first_token_s, d.finish_s,
                                                      work.outputs, thinking)})
+    # prefix caching on the shipped trace, and a routed fleet of multi-turn chats (issue 20)
+    from servecalc.sim.fleet import simulate_fleet
+    from servecalc.sim.sessions import chat_workload
+    from servecalc.sim.traces import trace_workload
+    mooncake = trace_workload("mooncake-conv-2025", requests=150, start=500)
+    out.append(simulate(base, mooncake, chart_points=20).to_dict(timeline=True))
+    chats = chat_workload(10.0, 300, turns=5, prompt=Uniform(50, 400), output=Uniform(20, 300),
+                          shared_prefix=300, seed=2)
+    for router in ("round-robin", "least-loaded", "prefix-aware"):
+        out.append(simulate_fleet(base, chats, replicas=3, router=router).to_dict())
     return json.dumps(out)
 """
 

@@ -10,6 +10,10 @@ True
 >>> spec = {f.name: f.default for f in SIMULATOR.fields} | {"requests": 50, "speculative": "mtp"}
 >>> "tokens per sequence per step" in simulator(**spec)
 True
+>>> fleet = simulator(**{f.name: f.default for f in SIMULATOR.fields} | {
+...     "requests": 60, "traffic": "chats", "replicas": 2, "router": "prefix-aware"})
+>>> "Prefix cache" in fleet and "Requests per replica" in fleet
+True
 """
 
 from __future__ import annotations
@@ -23,8 +27,11 @@ from servecalc.sim import Engine, simulate, simulate_poisson
 from servecalc.sim.disagg import DisaggResult, simulate_disagg
 from servecalc.sim.reasoning import answer_times, with_thinking
 from servecalc.sim.stats import summarize
-from servecalc.sim.workload import closed_workload, poisson_workload
 from servecalc.speculation import MAX_SPEC_TOKENS, speculation
+from servecalc.sim.fleet import ROUTERS, simulate_fleet
+from servecalc.sim.sessions import chat_workload, with_shared_prefix
+from servecalc.sim.traces import trace_workload
+from servecalc.sim.workload import closed_workload, poisson_workload
 from servecalc.units import fmt_duration, fmt_number, fmt_percent
 
 from . import charts
@@ -66,9 +73,53 @@ def _speculation(v: dict[str, Any]) -> Any:
                        acceptance=v.get("acceptance") or None, seed=v["seed"])
 
 
+TRAFFIC = [
+    ("poisson", "independent requests (Poisson)"),
+    ("chats", "multi-turn chats (growing prefixes)"),
+    ("mooncake-conv-2025", "Mooncake chat trace, 2025 (real prefixes)"),
+]
+
+
+def _prefix_run(progress: Callable[[float], object] | None, v: dict[str, Any]) -> Any:
+    """Traffic that carries prefix hashes, or a fleet: one replica or ``replicas``."""
+    output = _output_lengths(v["output_shape"], v["output"])
+    if v.get("concurrency"):
+        raise ValueError("concurrent clients go with independent requests on one replica; "
+                         "set Concurrent clients to 0 for chats, the trace or a fleet")
+    for name in ("thinking", "prefill_replicas"):
+        if v.get(name):
+            raise ValueError(f"{name} must be 0 with chats, the trace, a shared prompt or a "
+                             "fleet (they are not simulated together)")
+    if v.get("ep", 1) != 1 or v.get("attention", "tp") == "dp":
+        raise ValueError("ep must be 1 and attention tensor-parallel with chats, the trace, a "
+                         "shared prompt or a fleet (they are not simulated together)")
+    if v.get("speculative", "none") != "none":
+        raise ValueError("speculative must be 'none' with chats, the trace, a shared prompt or "
+                         "a fleet (they are not simulated together)")
+    if v["traffic"] == "chats":
+        work = chat_workload(v["rate"], v["requests"], turns=v["turns"], prompt=v["prompt"],
+                             output=output, shared_prefix=v["shared_prefix"], seed=v["seed"])
+    elif v["traffic"] == "poisson":
+        work = poisson_workload(v["rate"], v["requests"], prompt=v["prompt"], output=output,
+                                seed=v["seed"])
+        if v["shared_prefix"]:
+            work = with_shared_prefix(work, v["shared_prefix"])
+    else:
+        work = trace_workload(v["traffic"], requests=v["requests"])
+    engine = Engine(v["model"], v["gpu"], gpus=v["gpus"], engine=v["engine"],
+                    prefix_cache=v["prefix_cache"] == "on")
+    if v["replicas"] > 1:
+        return simulate_fleet(engine, work, replicas=v["replicas"], router=v["router"],
+                              policy=policy_of(v), progress=progress)
+    return simulate(engine, work, policy=policy_of(v), progress=progress)
+
+
 def _run(progress: Callable[[float], object] | None, v: dict[str, Any]) -> Any:
     """Poisson arrivals at the form's rate, or a closed loop of its concurrency (each
     output lengthened by the thinking tokens); the result and the thinking counts."""
+    if (v.get("traffic", "poisson") != "poisson" or v.get("shared_prefix")
+            or v.get("replicas", 1) > 1):
+        return _prefix_run(progress, v), None
     output = _output_lengths(v["output_shape"], v["output"])
     spec = _speculation(v)
     expert = {"ep": v.get("ep", 1), "dp_attention": v.get("attention") == "dp"}
@@ -144,6 +195,17 @@ def simulator(progress: Callable[[float], object] | None = None, **v: Any) -> st
         ("Throughput", f"{fmt_number(result.throughput_tokens_per_s, 0)} output tokens/s"),
         ("Goodput", f"{fmt_number(result.goodput_requests_per_s, 2)} requests/s meeting "
                     f"the {result.slo.name} SLO ({fmt_percent(result.slo_attainment)} of requests)"),
+    ]
+    if result.prefix_hit_rate is not None:
+        rows.append(("Prefix cache", f"{fmt_percent(result.prefix_hit_rate)} of prompt tokens "
+                                     "served from cache"))
+    if hasattr(result, "router"):             # a fleet: per-replica counts, no timeline
+        rows += [("Router", f"{result.router}, {result.replicas} replicas"),
+                 ("Requests per replica", ", ".join(f"{c:,}" for c in
+                                                   result.requests_per_replica)),
+                 ("Preemptions", f"{result.preemptions:,}")]
+        return key_values(rows) + latency
+    rows += [
         ("Mean / peak batch", f"{fmt_number(result.mean_batch, 1)} / {result.peak_batch}"),
         ("Peak KV cache use", fmt_percent(result.peak_kv_utilization)),
         ("Preemptions", f"{result.preemptions:,}"),
@@ -208,6 +270,22 @@ SIMULATOR = Calculator(
               max=64),
         Field(name="kv_link", label="KV transfer link", kind="select", default=DEFAULT_LINK,
               options=[(name, name) for name in LINKS]),
+        Field(name="traffic", label="Traffic", kind="select", default="poisson",
+              options=TRAFFIC, help="chats: each conversation sends Turns requests, each "
+              "prompt the conversation so far plus a new Prompt-sized message; the trace "
+              "replays its first Requests requests at the recorded rate (about 3.4/s, "
+              "12,000-token prompts: give it replicas)"),
+        Field(name="turns", label="Turns per chat", kind="int", default=4, min=1, max=64,
+              show_when=("traffic", "chats")),
+        Field(name="shared_prefix", label="Shared system prompt", kind="int", default=0,
+              min=0, max=32_768, unit="tokens", help="the same tokens before every prompt "
+              "(not with the trace)"),
+        Field(name="prefix_cache", label="Prefix cache", kind="select", default="on",
+              options=[("on", "on (reuse cached prompt blocks)"), ("off", "off")]),
+        Field(name="replicas", label="Replicas", kind="int", default=1, min=1, max=32,
+              help="identical replicas behind the router"),
+        Field(name="router", label="Router", kind="select", default="round-robin",
+              options=[(r, r) for r in ROUTERS]),
     ],
     compute=simulator,
     long_running=True,

@@ -6,7 +6,7 @@ red flags, two or three follow-up probes an interviewer asks next, and what
 separates a senior answer from a staff one. The page shows each rubric in a
 collapsible block under the drill's answer (``{{ calc.rubric(N) }}``).
 
->>> set(range(1, 58)) | {60, 61} <= set(RUBRICS) and all(r.complete for r in RUBRICS.values())
+>>> set(range(1, 62)) <= set(RUBRICS) and all(r.complete for r in RUBRICS.values())
 True
 """
 
@@ -406,6 +406,23 @@ RUBRICS: dict[int, Rubric] = {
            ["Where is the crossover batch?", "How do you balance long and short sequences across DP ranks?"],
            "Gives the batch-dependent answer with the reason.",
            "Ties the choice to the traffic's batch and context mix, and to memory."),
+    # prefix caching on a real trace, and routing (issue 20)
+    58: _r(["The trace's reusable share is a ceiling: a cache that never evicts.",
+            "One GPU's KV pool holds a few dozen long prompts, so earlier turns are evicted before the next turn comes.",
+            "Cache-blind routing finds the prefix only on 1 of R replicas."],
+           ["Takes the trace's reuse as the hit rate to expect.",
+            "Ignores that cached blocks are evicted first when running sequences need memory."],
+           ["What does FP8 KV do to the hit rate?", "When does offloading to host memory pay?"],
+           "Names capacity and routing as the two gaps and a lever for each.",
+           "Measures the hit rate on the real trace in simulation before and after each lever."),
+    59: _r(["A prefix is cached on one replica; only requests routed there reuse it.",
+            "Prefix-aware routing sends a conversation back to the replica holding it.",
+            "A shared prefix can make one replica hot; a balance rule or a load score bounds it."],
+           ["Reports the hit rate without per-replica load or p99 TTFT.",
+            "Assumes session stickiness alone balances load."],
+           ["What happens after a rolling restart?", "How does the router learn what a replica evicted?"],
+           "Explains affinity and the hot-spot risk.",
+           "Sets the balance thresholds from measured per-replica queues and watches p99 TTFT."),
     60: _r(["Sizes both fleets at the SLO by simulation, not by one request's timing.",
             "Disaggregation pays when prefill interference breaks the TPOT limit; the pool ratio follows the prompt-to-output mix.",
             "Counts the KV transfer in TTFT and the decode pool's memory.",

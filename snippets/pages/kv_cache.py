@@ -167,6 +167,31 @@ for hit_rate in [0.0, 0.5, 0.9, 0.99]:
           f"{fmt_duration(r.e2e_s, 's', 2):>8}")
 # --8<-- [end:prefix_cache]
 
+# --8<-- [start:prefix_routing]
+from servecalc.sim import Engine, simulate
+from servecalc.sim.fleet import simulate_fleet
+from servecalc.sim.sessions import chat_workload
+from servecalc.units import fmt_duration, fmt_percent
+
+# 6-turn chats behind one 1,000-token system prompt: each turn's prompt is the
+# conversation so far plus a new message (message and answer lengths uniform).
+work = chat_workload(60.0, 1_200, turns=6, prompt="uniform:50-400", output="uniform:20-300",
+                     shared_prefix=1_000, think_s=5.0, seed=1)
+engine = Engine("llama-3.1-8b", "h100-sxm")
+
+print(f"{'fleet':<30} {'hit rate':>8} {'TTFT p50':>9} {'TTFT p99':>9}  requests per replica")
+for cache in (False, True):
+    one = simulate(Engine("llama-3.1-8b", "h100-sxm", prefix_cache=cache), work)
+    hit = fmt_percent(one.prefix_hit_rate) if cache else "-"
+    print(f"{'1 replica, cache ' + ('on' if cache else 'off'):<30} {hit:>8} "
+          f"{fmt_duration(one.ttft_s.p50, 'ms', 0):>9} {fmt_duration(one.ttft_s.p99, 'ms', 0):>9}")
+for router in ("round-robin", "least-loaded", "prefix-aware"):
+    f = simulate_fleet(engine, work, replicas=4, router=router)
+    print(f"{'4 replicas, ' + router:<30} {fmt_percent(f.prefix_hit_rate):>8} "
+          f"{fmt_duration(f.ttft_s.p50, 'ms', 0):>9} {fmt_duration(f.ttft_s.p99, 'ms', 0):>9}  "
+          + " ".join(str(c) for c in f.requests_per_replica))
+# --8<-- [end:prefix_routing]
+
 # --8<-- [start:preemption]
 from servecalc.capacity import kv_bytes_per_token_per_gpu
 from servecalc.step import step

@@ -130,3 +130,22 @@ def test_a_bad_link_is_refused_naming_the_value(site, context, query, message):
     if "1e309" in query:
         assert status.inner_text().endswith("got '1e309'")
     assert box.locator('[data-calc-result][data-state="stale"]').count() == 1
+
+
+def test_simulator_routes_multi_turn_chats_over_a_fleet(site, context):
+    """The simulator calculator's traffic, replicas and router fields (issue 20): the page
+    shows the same hit rate and requests per replica as the library gives for that form."""
+    from fieldguide.calc_sim import SIMULATOR, simulator
+
+    values = {f.name: f.default for f in SIMULATOR.fields} | {
+        "requests": 80, "traffic": "chats", "replicas": 2, "router": "prefix-aware"}
+    expected = simulator(**values)
+    hit = re.search(r"Prefix cache</t[hd]><td>([^<]+)<", expected).group(1)
+    page = context.new_page()
+    page.goto(site["url"] + "calculators/?simulator.requests=80&simulator.traffic=chats"
+              "&simulator.replicas=2&simulator.router=prefix-aware")
+    box = page.locator('[data-calculator="simulator"]')
+    box.locator(RESULT_DONE).wait_for(timeout=BOOT_TIMEOUT_MS)
+    row = box.locator("table.calc-kv tr", has_text="Prefix cache")
+    assert row.locator("td").inner_text() == hit
+    assert box.locator("table.calc-kv tr", has_text="Requests per replica").count() == 1

@@ -11,6 +11,8 @@
 from __future__ import annotations
 
 from dataclasses import replace
+from functools import lru_cache
+from typing import Any
 
 from servecalc.offload import TIERS, reload_or_recompute
 from servecalc.routing import warmup_misses
@@ -278,3 +280,97 @@ def layer_mix(model: str) -> str:
     parts = [f"{n} {words.get(kind, kind)}" for kind, n in counts.items() if n]
     return (", ".join(parts[:-1]) + " and " + parts[-1] if len(parts) > 1 else parts[0]) + " layers"
 
+
+
+# --------------------------------------------------------------------------- prefix caching on a real trace (issue 20)
+#: The chapter's measured case: the Mooncake conversation trace's first requests on a
+#: fleet of Llama-3.1-8B replicas, one H100 each, under the vllm engine preset.
+MOONCAKE_CASE = {"model": "llama-3.1-8b", "gpu": "h100-sxm", "requests": 2000, "replicas": 8}
+
+
+@lru_cache(maxsize=None)
+def _mooncake_fleet(router: str, prefix_cache: bool) -> Any:
+    from servecalc.sim import Engine
+    from servecalc.sim.fleet import simulate_fleet
+    from servecalc.sim.traces import trace_workload
+
+    case = MOONCAKE_CASE
+    engine = Engine(case["model"], case["gpu"], prefix_cache=prefix_cache)
+    work = trace_workload("mooncake-conv-2025", requests=case["requests"])
+    return simulate_fleet(engine, work, replicas=case["replicas"], router=router)
+
+
+def mooncake_hit_rate(router: str) -> str:
+    """Share of prompt tokens the fleet of :data:`MOONCAKE_CASE` served from its caches.
+
+    >>> mooncake_hit_rate("prefix-aware")  # doctest: +ELLIPSIS
+    '... %'
+    """
+    return fmt_percent(_mooncake_fleet(router, True).prefix_hit_rate)
+
+
+def mooncake_ttft(router: str, stat: str = "p50", prefix_cache: bool = True,
+                  unit: str = "ms") -> str:
+    """A TTFT percentile of that fleet, with the cache on or off.
+
+    >>> mooncake_ttft("round-robin", "p99", prefix_cache=False, unit="s")  # doctest: +ELLIPSIS
+    '... s'
+    """
+    seconds = getattr(_mooncake_fleet(router, prefix_cache).ttft_s, stat)
+    return fmt_duration(seconds, unit, 0 if unit == "ms" else 1)   # 2-3 significant figures
+
+
+def mooncake_ideal_hit_rate() -> str:
+    """The whole trace's hit rate if the cache never evicted (its ceiling).
+
+    >>> mooncake_ideal_hit_rate()  # doctest: +ELLIPSIS
+    '... %'
+    """
+    from servecalc.sim.prefix import ideal_hit_rate
+    from servecalc.sim.traces import trace_workload
+
+    w = trace_workload("mooncake-conv-2025")
+    return fmt_percent(ideal_hit_rate(w.prompts, w.prefix_hashes, w.hash_block_tokens))
+
+
+def mooncake_cache_tokens() -> str:
+    """KV-cache tokens one replica of :data:`MOONCAKE_CASE` holds (vllm preset).
+
+    >>> mooncake_cache_tokens()  # doctest: +ELLIPSIS
+    '...'
+    """
+    from servecalc.sim import Engine
+
+    return fmt_int(Engine(MOONCAKE_CASE["model"], MOONCAKE_CASE["gpu"]).kv_tokens)
+
+
+def mooncake_router_table() -> str:
+    """The fleet of :data:`MOONCAKE_CASE` under each router, cache on, and round-robin
+    with it off, as a Markdown table.
+
+    >>> mooncake_router_table().strip().splitlines()[0]
+    '| Router | Prefix cache | Hit rate | TTFT p50 | TTFT p99 | TPOT p99 |'
+    """
+    lines = ["| Router | Prefix cache | Hit rate | TTFT p50 | TTFT p99 | TPOT p99 |",
+             "| :-- | :-- | --: | --: | --: | --: |"]
+    runs = [(r, True) for r in ("round-robin", "least-loaded", "prefix-aware")]
+    runs += [("round-robin", False), ("prefix-aware", False)]
+    for router, on in runs:
+        r = _mooncake_fleet(router, on)
+        hit = "-" if r.prefix_hit_rate is None else fmt_percent(r.prefix_hit_rate)
+        lines.append(f"| {router} | {'on' if on else 'off'} | {hit} | "
+                     f"{fmt_duration(r.ttft_s.p50, 'ms', 0)} | {fmt_duration(r.ttft_s.p99, 's', 1)} | "
+                     f"{fmt_duration(r.tpot_s.p99, 'ms', 1)} |")
+    return "\n\n" + "\n".join(lines) + "\n\n"
+
+
+def router_balance_rule() -> str:
+    """SGLang's cache-aware balance rule as the simulator's prefix-aware router applies it.
+
+    >>> router_balance_rule()  # doctest: +ELLIPSIS
+    'more than ... requests above the idlest and over ... times its load'
+    """
+    from servecalc.sim.fleet import BALANCE_ABS, BALANCE_REL
+
+    return (f"more than {BALANCE_ABS} requests above the idlest and over {BALANCE_REL:g} "
+            "times its load")

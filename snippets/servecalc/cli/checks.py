@@ -93,7 +93,7 @@ def limits_text() -> str:
 
 
 #: Library argument names whose option is spelled differently.
-_OPTION_FOR = {"price_usd_per_hour": "price_per_hour", "cv": "arrival_cv"}
+_OPTION_FOR = {"price_usd_per_hour": "price_per_hour", "cv": "arrival_cv", "think_s": "think_time"}
 
 
 def blame(message: str, options: dict[str, str]) -> str:

@@ -60,6 +60,9 @@ EXAMPLES: dict[str, tuple[Example, ...]] = {
          "separate prefill and decode pools, the KV cache sent between them"),
         ("servecalc simulate --model llama-3.1-8b --gpu h100-sxm --rate 2 --requests 100 "
          "--thinking 2000", "a reasoning model: time to first answer token beside TTFT"),
+        ("servecalc simulate --model llama-3.1-8b --gpu h100-sxm --trace mooncake-conv-2025 "
+         "--requests 400 --replicas 4 --router prefix-aware",
+         "a real chat trace on four replicas: the prefix cache's hit rate under a cache-aware router"),
     ),
     "frontier": (
         ("servecalc frontier --model llama-3.1-8b --gpu h100-sxm --gpus 1 --weight-dtype fp8 "

@@ -36,7 +36,12 @@ Modules, in the order a run uses them:
   (``Engine(speculative=...)``: random accepted tokens per step, no short paths);
 * :mod:`~servecalc.sim.result`, :mod:`~servecalc.sim.stats` -- what a run measured;
 * :mod:`~servecalc.sim.api` -- :func:`simulate`, :func:`saturation_rate`,
-  :func:`simulate_poisson`.
+  :func:`simulate_poisson`;
+* :mod:`~servecalc.sim.prefix` -- automatic prefix caching in the KV pool, for
+  workloads that carry prefix block hashes (:mod:`~servecalc.sim.sessions`: a
+  shared system prompt, multi-turn chats; the ``mooncake-conv-2025`` trace);
+* :mod:`~servecalc.sim.fleet` -- replicas behind a round-robin, least-loaded or
+  prefix-aware router, simulated side by side.
 
 >>> engine = Engine("llama-3.1-8b", "h100-sxm")
 >>> work = poisson_workload(rate=4.0, requests=200, prompt=512, output=128, seed=1)

@@ -16,6 +16,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from collections.abc import Callable
 
@@ -80,8 +81,7 @@ def _simulate(engine: Engine, workload: Workload, *, policy: str, slo: str | Slo
     if progress is not None and not callable(progress):
         raise ValueError(f"progress must be a callable taking a fraction, or None, got {progress!r}")
     rec = run_policy(engine, workload, policy, progress=progress, fast=fast)
-    sent = Workload(tuple(rec.sends), workload.prompts, workload.outputs,
-                    workload.description, workload.concurrency)
+    sent = dataclasses.replace(workload, arrivals=tuple(rec.sends))
     return build_result(engine, sent, rec, policy, target, chart_points)
 
 
@@ -106,9 +106,13 @@ def run_policy(engine: Engine, workload: Workload, policy: str | None = None, *,
         check_work(engine, workload)
     rec = Recorder(len(workload), progress)
     work = _engine_side(engine, workload, rec)
+    cached = engine.prefix_cache and workload.prefix_hashes is not None
     if engine.speculation is not None:  # random tokens per step: no closed forms
+        if cached:
+            raise ValueError("workload must carry no prefix hashes with speculative decoding "
+                             "(the two are not simulated together): turn the prefix cache off")
         run_speculative(engine, work, rec, policy)
-    elif fast and engine.max_batch == 1 and workload.concurrency is None:
+    elif fast and engine.max_batch == 1 and workload.concurrency is None and not cached:
         run_single(engine, work, rec, policy)
     elif policy in LONE_POLICIES:
         RUNNERS[policy](engine, work, rec, lone=fast)
@@ -145,8 +149,8 @@ def _engine_side(engine: Engine, workload: Workload, rec: Recorder) -> Workload:
                     issued[0] = i + 1
 
         rec.on_finish = on_finish
-    return Workload(arrivals, workload.prompts, workload.outputs,  # type: ignore[arg-type]
-                    workload.description)
+    return dataclasses.replace(workload, arrivals=arrivals,  # type: ignore[arg-type]
+                               concurrency=None)
 
 
 def saturation_rate(

@@ -44,7 +44,8 @@ class Engine:
     ``max_batched_tokens``, ``memory_utilization`` and ``request_overhead_s``
     left at ``None`` take the ``engine`` preset's values
     (:mod:`servecalc.engines`), as does the policy :func:`~servecalc.sim.simulate`
-    runs by default.
+    runs by default. ``prefix_cache`` (on, as in vLLM V1) reuses cached prompt blocks
+    of workloads that carry prefix hashes (:mod:`servecalc.sim.prefix`).
 
     >>> Engine("llama-3.1-8b", "h100-sxm", kv_blocks=100).kv_tokens
     1600
@@ -70,6 +71,7 @@ class Engine:
         engine: str | None = None,
         request_overhead_s: float | None = None,
         speculative: Speculation | None = None,
+        prefix_cache: bool = True,
     ) -> None:
         if not isinstance(model, Deployment):
             model = Deployment(model=model, gpu=gpu, gpus=gpus, weight_dtype=weight_dtype,
@@ -99,6 +101,10 @@ class Engine:
         self.request_overhead_s = (preset.request_overhead_s if request_overhead_s is None
                                    else non_negative_number("request_overhead_s",
                                                             request_overhead_s))
+        if not isinstance(prefix_cache, bool):
+            raise ValueError(f"prefix_cache must be True or False, got {prefix_cache!r}")
+        #: Whether the pool keeps freed prompt blocks for reuse (:mod:`servecalc.sim.prefix`).
+        self.prefix_cache = prefix_cache
         self.max_batch = positive_int("max_batch", max_batch)
         self.block_size = positive_int("block_size", block_size)
         if max_batched_tokens is not None:
@@ -185,6 +191,8 @@ class Recorder:
         # shows fewer (a lone request's record shows them half-way).
         self.extra_steps = 0
         self.peak_blocks = 0
+        #: Prompt tokens each request found in the prefix cache (None: no cache ran).
+        self.prefix_hit_tokens: list[int] | None = None
         self.step_start: list[float] = []
         self.step_len: list[float] = []
         self.step_batch: list[int] = []

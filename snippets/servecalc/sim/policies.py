@@ -29,6 +29,7 @@ Each function fills a :class:`~servecalc.sim.engine.Recorder`;
 from __future__ import annotations
 
 from collections import deque
+from collections.abc import Iterator
 
 from .engine import Engine, Recorder
 from .running import PREFILLING, RUNNING, RunningSet
@@ -109,7 +110,7 @@ def _admit_prefill_first(engine: Engine, run: RunningSet, work: Workload) -> lis
         length = prompts[i] + gen[i]
         if admitted and budget and tokens + length > budget:
             break
-        if not run.take(length):
+        if not run.take(length, i):
             break
         waiting.popleft()
         tokens += length
@@ -121,6 +122,14 @@ def run_prefill_first(engine: Engine, work: Workload, rec: Recorder, lone: bool 
     """``continuous``: admit and prefill whenever possible, otherwise decode everyone
     (with ``lone``, a request alone in the engine is timed at once, and stretches of
     decoding between events are summed in closed form)."""
+    for _ in steps_prefill_first(engine, work, rec, lone):
+        pass
+
+
+def steps_prefill_first(engine: Engine, work: Workload, rec: Recorder,
+                        lone: bool = True) -> Iterator[float]:
+    """:func:`run_prefill_first`, yielding the engine's time before each pass of its loop
+    (a fleet, :mod:`servecalc.sim.fleet`, interleaves its replicas so)."""
     decode = engine.step_model.decode_time_s
     mixed = engine.step_model.mixed_time_s
     prompts, arrivals, n = work.prompts, work.arrivals, len(work)
@@ -132,6 +141,7 @@ def run_prefill_first(engine: Engine, work: Workload, rec: Recorder, lone: bool 
     line = engine.step_model.decode_line if lone else None
     now = 0.0
     while rec.done < n:
+        yield now
         if run.arrived < n and arrivals[run.arrived] <= now:
             run.arrive(now)
             finish = run.serve_alone(now, alone) if alone else None
@@ -141,15 +151,16 @@ def run_prefill_first(engine: Engine, work: Workload, rec: Recorder, lone: bool 
         if waiting and run.n_dec < max_batch:
             admitted = _admit_prefill_first(engine, run, work)
             if admitted:
-                chunks = [(prompts[i] + gen[i], 0) for i in admitted]
+                hit = run.hit
+                chunks = [(prompts[i] + gen[i] - hit[i], hit[i]) for i in admitted]
                 dt = mixed(0, 0, chunks)
                 step(now, dt, run.n_dec + len(admitted), run.used, len(waiting))
                 for i in admitted:
                     if start[i] < 0:
                         start[i] = now
                 now += dt
-                for i, (length, _) in zip(admitted, chunks):
-                    run.join(i, length, now)
+                for i, (length, cached) in zip(admitted, chunks):
+                    run.join(i, length + cached, now)
                     if state[i] == RUNNING:
                         run.track(i)
                 continue
@@ -190,18 +201,18 @@ def _plan_chunks(engine: Engine, run: RunningSet, work: Workload, left: int, now
     while left > 0 and waiting and run.n_dec + len(prefilling) < engine.max_batch:
         i = waiting[0]
         length = prompts[i] + gen[i]
-        if not run.take(length):
+        if not run.take(length, i):
             break
         waiting.popleft()
         run.state[i] = PREFILLING
         plen[i] = length
-        pdone[i] = 0
+        pdone[i] = cached = run.hit[i]     # prompt tokens found in the prefix cache
         prefilling.append(i)
         run.track(i)
         if start[i] < 0:
             start[i] = now
-        size = min(length, left)
-        chunks.append((size, 0))
+        size = min(length - cached, left)
+        chunks.append((size, cached))
         owners.append(i)
         left -= size
     return chunks, owners
@@ -211,6 +222,13 @@ def run_chunked(engine: Engine, work: Workload, rec: Recorder, lone: bool = True
     """``chunked``: every step decodes everyone, then fills its token budget with prompt
     chunks (with ``lone``, a request alone in the engine is timed at once, and
     decode-only stretches between events are summed in closed form)."""
+    for _ in steps_chunked(engine, work, rec, lone):
+        pass
+
+
+def steps_chunked(engine: Engine, work: Workload, rec: Recorder,
+                  lone: bool = True) -> Iterator[float]:
+    """:func:`run_chunked`, yielding the engine's time before each pass of its loop."""
     budget = engine.chunk_tokens()
     if budget < engine.max_batch:
         raise ValueError(
@@ -224,6 +242,7 @@ def run_chunked(engine: Engine, work: Workload, rec: Recorder, lone: bool = True
     alone = lone_service(engine, "chunked") if lone else None
     line = engine.step_model.decode_line
     while rec.done < rec.n:
+        yield now
         run.arrive(now)
         finish = run.serve_alone(now, alone) if alone else None
         if finish is not None:
@@ -254,5 +273,7 @@ def run_chunked(engine: Engine, work: Workload, rec: Recorder, lone: bool = True
 
 
 RUNNERS = {"static": run_static, "continuous": run_prefill_first, "chunked": run_chunked}
+#: The iteration-level policies as generators (:mod:`servecalc.sim.fleet`).
+STEPPERS = {"continuous": steps_prefill_first, "chunked": steps_chunked}
 #: Policies whose loop times a request alone in the engine at once (``lone``).
 LONE_POLICIES = ("continuous", "chunked")

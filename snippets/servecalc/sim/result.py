@@ -71,6 +71,8 @@ class SimResult:
     mean_accepted_tokens_per_step: float | None = None
     #: The speculative method as the CLI spells it (``eagle3``, ``draft:MODEL``, ...).
     speculative: str | None = None
+    #: Fraction of prompt tokens served from the prefix cache (None: no cache ran).
+    prefix_hit_rate: float | None = None
 
     def to_dict(self, *, timeline: bool = False) -> dict:
         """Plain JSON types: the CLI's ``--json`` output (timeline on request)."""
@@ -104,6 +106,8 @@ class SimResult:
         if self.speculative is not None:
             data["speculative"] = self.speculative
             data["mean_accepted_tokens_per_step"] = self.mean_accepted_tokens_per_step
+        if self.prefix_hit_rate is not None:
+            data["prefix_hit_rate"] = self.prefix_hit_rate
         if timeline:
             data["timeline"] = [
                 {"t_s": p.t_s, "batch": p.batch, "kv_utilization": p.kv_utilization,
@@ -171,4 +175,6 @@ def build_result(engine: Engine, work: Workload, rec: Recorder, policy: str, tar
         mean_accepted_tokens_per_step=(None if engine.speculation is None
                                        else rec.spec_tokens / max(1, rec.spec_steps)),
         speculative=None if engine.speculation is None else engine.speculation.name,
+        prefix_hit_rate=(None if rec.prefix_hit_tokens is None else
+                         sum(max(0, h) for h in rec.prefix_hit_tokens) / input_tokens),
     )

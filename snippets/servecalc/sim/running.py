@@ -39,6 +39,7 @@ from collections import deque
 from collections.abc import Callable
 
 from .engine import Engine, Recorder
+from .prefix import PrefixCache
 from .single import lone_blocks, lone_peak_blocks
 from .workload import Workload
 
@@ -77,6 +78,16 @@ class RunningSet:
         self.total_context = 0      # tokens the decoders attend to in the next decode step
         self.used = 0               # blocks allocated
         self.k = 0                  # decode steps so far
+        self.total = self.total_blocks
+        self.hit = [0] * n          # prompt tokens the current prefill found cached
+        self.hashes = work.prefix_hashes
+        #: The prefix cache (:mod:`servecalc.sim.prefix`), when the engine keeps one and
+        #: the workload carries hashes.
+        self.cache: PrefixCache | None = None
+        if engine.prefix_cache and self.hashes is not None:
+            self.cache = PrefixCache(hash_block_tokens=work.hash_block_tokens,
+                                     block_size=self.bs, requests=n)
+            rec.prefix_hit_tokens = self.cache.hit_tokens
 
     def arrive(self, now: float) -> None:
         """Queue the requests that have arrived by ``now``."""
@@ -104,7 +115,7 @@ class RunningSet:
         (as the batch-1 short path does); ``Recorder.extra_steps`` keeps the count
         and ``Recorder.peak_blocks`` the blocks of its last step.
         """
-        if self.n_dec or self.prefilling or len(self.waiting) != 1:
+        if self.n_dec or self.prefilling or len(self.waiting) != 1 or self.cache is not None:
             return None
         i = self.waiting[0]
         rec = self.rec
@@ -124,13 +135,28 @@ class RunningSet:
         rec.finished(1, end)
         return end
 
-    def take(self, tokens: int) -> bool:
-        """Allocate blocks for a prefill of ``tokens`` if they are free."""
+    def take(self, tokens: int, i: int | None = None) -> bool:
+        """Allocate blocks for a prefill of ``tokens`` (of sequence ``i``) if they are
+        free; with a prefix cache, ``hit[i]`` is set to the tokens found cached."""
+        if self.cache is not None and i is not None:
+            hit = self.cache.admit(self, i, self.hashes[i], self.prompts[i], tokens)  # type: ignore[index]
+            if hit < 0:
+                return False
+            self.hit[i] = hit
+            return True
         need = -(-tokens // self.bs)
         if self.used + need > self.total_blocks:
             return False
         self.used += need
         return True
+
+    def free(self, i: int, tokens: int) -> None:
+        """Sequence ``i`` leaves holding ``tokens`` tokens of KV: its blocks go back
+        (with a prefix cache, its cached prompt blocks stay, idle)."""
+        if self.cache is None:
+            self.used -= -(-tokens // self.bs)
+        else:
+            self.cache.release(self, i, tokens)
 
     def track(self, i: int) -> None:
         """``i`` now holds blocks and may be evicted."""
@@ -150,10 +176,10 @@ class RunningSet:
             self.total_context -= held + 1
             self.n_dec -= 1
             self.gen[i] += k - self.k0[i]
-            self.used -= -(-held // self.bs)
+            self.free(i, held)
         else:
             self.prefilling.remove(i)
-            self.used -= -(-self.plen[i] // self.bs)
+            self.free(i, self.plen[i])
         state[i] = WAITING
         self.waiting.appendleft(i)
         self.rec.preemptions += 1
@@ -162,6 +188,12 @@ class RunningSet:
         """Blocks for the next decode step's new tokens, evicting until they are free."""
         phase = self.phase
         ph = self.k % self.bs
+        cache = self.cache
+        if cache is not None:      # evict idle cached blocks before preempting anyone
+            cache.evict(phase[ph], self)
+            while phase[ph] > self.total_blocks - self.used - cache.idle_blocks:
+                self.preempt()
+                cache.evict(phase[ph], self)
         while phase[ph] > self.total_blocks - self.used:
             self.preempt()
         self.used += phase[ph]
@@ -173,10 +205,12 @@ class RunningSet:
             rec.first[i] = now
         gen = self.gen
         gen[i] += 1
+        if self.cache is not None:
+            self.cache.register(self, i, self.hashes[i], self.prompts[i])  # type: ignore[index]
         if gen[i] >= self.outputs[i]:
             self.state[i] = DONE
             rec.finish[i] = now
-            self.used -= -(-kv_tokens // self.bs)
+            self.free(i, kv_tokens)
             rec.finished(1, now)
             return
         k = self.k
@@ -238,6 +272,8 @@ class RunningSet:
         need = cycles * sum(self.phase) + sum(self.phase[(k + j) % self.bs] for j in range(rest))
         if self.used + need > self.total_blocks:
             return now
+        if self.cache is not None:   # no admission or release until then: evict at once
+            self.cache.evict(need, self)
         seconds = elapsed(steps)
         # Blocks half-way (they grow about evenly) in the record; the peak is the last
         # step's, kept apart: the next step may preempt (when the pool is exactly full
@@ -271,7 +307,10 @@ class RunningSet:
                     self.phase[(k0[i] - t0[i]) % bs] -= 1
                     self.total_context -= held + 1
                     self.n_dec -= 1
-                    self.used -= -(-held // bs)
+                    if self.cache is None:
+                        self.used -= -(-held // bs)
+                    else:
+                        self.cache.release(self, i, held)
                     count += 1
             if count:
                 self.rec.finished(count, now)

@@ -10,6 +10,7 @@ True
 
 from __future__ import annotations
 
+import dataclasses
 import math
 
 from .lengths import Fixed, Lengths, as_lengths
@@ -24,12 +25,20 @@ def _wrapped(trace: str, start: int, requests: int) -> Workload:
     n = len(whole)
     span = whole.arrivals[-1] + whole.arrivals[-1] / (n - 1)
     arrivals, prompts, outputs = [], [], []
+    hashes: list[tuple[int, ...]] = []
+    known = whole.prefix_hashes
+    # a later lap is other users: its prefix hashes are shifted past every ID of the trace
+    shift = 1 + max((max(h) for h in known if h), default=0) if known is not None else 0
     for j in range(start, start + requests):
         lap, i = divmod(j, n)
         arrivals.append(lap * span + whole.arrivals[i] - whole.arrivals[start])
         prompts.append(whole.prompts[i])
         outputs.append(whole.outputs[i])
-    return Workload(tuple(arrivals), tuple(prompts), tuple(outputs), whole.description)
+        if known is not None:
+            hashes.append(tuple(h + lap * shift for h in known[i]) if lap else known[i])
+    return dataclasses.replace(whole, arrivals=tuple(arrivals), prompts=tuple(prompts),
+                               outputs=tuple(outputs),
+                               prefix_hashes=tuple(hashes) if known is not None else None)
 
 
 class Traffic:
@@ -64,5 +73,5 @@ class Traffic:
     def at(self, rate: float) -> Workload:
         scale = self.unit_rate / rate
         base = self.base
-        return Workload(tuple(t * scale for t in base.arrivals), base.prompts, base.outputs,
-                        base.description)
+        return dataclasses.replace(base, arrivals=tuple(t * scale for t in base.arrivals),
+                                   concurrency=None)

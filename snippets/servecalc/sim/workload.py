@@ -47,6 +47,10 @@ class Workload:
     ``concurrency`` set (see :func:`closed_workload`) makes it a closed loop:
     that many clients, each sending its next request the moment its previous
     one completes; ``arrivals`` are then ignored (all zero).
+
+    ``prefix_hashes`` set gives each request one ID per block of
+    ``hash_block_tokens`` prompt tokens, for the engine's prefix cache
+    (:mod:`servecalc.sim.prefix`; :mod:`servecalc.sim.sessions` builds such workloads).
     """
 
     arrivals: tuple[float, ...]
@@ -54,6 +58,8 @@ class Workload:
     outputs: tuple[int, ...]
     description: str = ""
     concurrency: int | None = None
+    prefix_hashes: tuple[tuple[int, ...], ...] | None = None
+    hash_block_tokens: int = 16
 
     def __len__(self) -> int:
         return len(self.arrivals)
