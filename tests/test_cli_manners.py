@@ -127,3 +127,17 @@ def test_latency_says_what_each_rate_counts():
     assert whole == pytest.approx(8 / tpot, abs=0.06)
     assert per_gpu == pytest.approx(4 / tpot, abs=0.06)
     assert "(8 sequences)" in rows["decode tokens/s, whole batch"]
+
+
+@pytest.mark.parametrize("extra, named", [
+    (["--speculative", "mtp", "--replicas", "2"], ("--speculative", "--replicas/--router")),
+    (["--speculative", "ngram", "--prefill-replicas", "1", "--decode-replicas", "1"],
+     ("--speculative", "--prefill-replicas/--decode-replicas")),
+    (["--replicas", "2", "--prefill-replicas", "1", "--decode-replicas", "1"],
+     ("--prefill-replicas/--decode-replicas", "--replicas/--router")),
+])
+def test_features_simulated_apart_are_refused_together_naming_both(extra, named):
+    code, out, err = _run(["simulate", "--model", "llama-3.1-8b", "--gpu", "h100-sxm",
+                           "--rate", "1", "--requests", "10", *extra])
+    assert code == 2 and out == ""
+    assert all(name in err for name in named) and "not simulated together" in err
