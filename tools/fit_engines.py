@@ -53,7 +53,9 @@ import fit_surrogate as S  # noqa: E402
 from servecalc.benchmarks import engine_id, replica  # noqa: E402
 from servecalc.engines import architecture_of, generation_of  # noqa: E402
 
-#: The pull of ``fixed`` towards the documented costs (loss per unit of |fixed - 1|).
+#: The pull of ``fixed`` towards the documented costs (loss per unit of |fixed - 1|), and
+#: of MBU and MFU towards the engine's documented values (per unit of |log ratio|): it
+#: only decides what the rows leave open (an MFU no prefill-bound row constrains).
 FIXED_PULL = 0.02
 #: Bounds of the fitted values: utilisations inside the surrogate's grid, fixed costs
 #: at most five times the documented ones, request overheads at most half a second.
@@ -163,12 +165,14 @@ def nelder_mead(f: Callable[[Sequence[float]], float], start: Sequence[float],
 
 
 def fit_group(points: Sequence[Point], request_s: float,
-              start: Params | None = None) -> Params:
-    """The group's (mbu, mfu, fixed) at a given request overhead."""
+              start: Params | None = None, prior: tuple[float, float] = (0.72, 0.5)) -> Params:
+    """The group's (mbu, mfu, fixed) at a given request overhead. ``prior``: the engine's
+    documented (mbu, mfu), which a value the rows do not pin down stays near."""
     def loss(x: Sequence[float]) -> float:
         p = _params(x)
         where = S.corners(*p)
-        total = FIXED_PULL * abs(p[2] - 1)
+        total = FIXED_PULL * (abs(p[2] - 1) + abs(math.log(p[0] / prior[0]))
+                              + abs(math.log(p[1] / prior[1])))
         for pt in points:
             total += pt.loss_at(where, request_s)
         return total
@@ -221,9 +225,18 @@ def fit_engine(points: Sequence[Point], groups: Mapping[str, tuple],
         members[groups[p.id]].append(p)
     params = dict(start or {})
     for _ in range(rounds):
-        params = {g: fit_group(pts, request_s, params.get(g)) for g, pts in members.items()}
+        params = {g: fit_group(pts, request_s, params.get(g), _prior(g))
+                  for g, pts in members.items()}
         request_s = fit_request(points, params, groups)
     return params, request_s
+
+
+def _prior(g: tuple) -> tuple[float, float]:
+    try:
+        base = S.base_row(g[0])
+    except (ValueError, StopIteration):   # an engine outside the catalog (tests)
+        return (0.72, 0.5)
+    return (base.mbu, base.mfu)
 
 
 def pooled_key(g: tuple) -> tuple:
@@ -245,7 +258,7 @@ def leave_one_out(job: tuple) -> tuple[str, dict]:
         local.update({p.id: key for p in same})
     params = dict(fitted)
     # from the grid, not from the full fit: nothing of the row, not even a starting point
-    params[key] = fit_group(same, request_s)
+    params[key] = fit_group(same, request_s, prior=_prior(key))
     r = fit_request(rest, params, local)
     return rid, {"params": params[key], "request_s": r}
 
@@ -278,6 +291,25 @@ def main(path: str, workers: int, grid_path: str | None) -> None:
     with ProcessPoolExecutor(workers) as pool:
         loo = dict(pool.map(leave_one_out, jobs, chunksize=4))
     write(by_id, groups, fitted, request, loo)
+    report(points, by_id, groups, fitted, request, loo)
+
+
+def report(points: Sequence[Point], by_id: Mapping[str, dict], groups: Mapping[str, tuple],
+           fitted: Mapping[tuple, Params], request: Mapping[str, float],
+           loo: Mapping[str, dict]) -> None:
+    """Median |error| per kind and metric as the surrogate sees it (fitted, held out):
+    a quick look before tools/ledger_predictions.py simulates the rows."""
+    errors: dict[tuple, list[tuple[float, float]]] = defaultdict(list)
+    for p in points:
+        fit = p.predict(fitted[groups[p.id]], request[groups[p.id][0]])
+        held = p.predict(loo[p.id]["params"], loo[p.id]["request_s"])
+        for m, v in p.measured.items():
+            errors[by_id[p.id]["kind"], m].append((abs(fit[m] / v - 1), abs(held[m] / v - 1)))
+    for key, pairs in sorted(errors.items()):
+        a = sorted(x for x, _ in pairs)
+        b = sorted(y for _, y in pairs)
+        print(*key, len(a), f"fitted {a[len(a) // 2]:.3f}", f"held out {b[len(b) // 2]:.3f}",
+              file=sys.stderr)
 
 
 def write(by_id: Mapping[str, dict], groups: Mapping[str, tuple], fitted: Mapping[tuple, Params],
