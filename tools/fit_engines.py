@@ -57,9 +57,13 @@ from servecalc.engines import architecture_of, generation_of  # noqa: E402
 #: of MBU and MFU towards the engine's documented values (per unit of |log ratio|): it
 #: only decides what the rows leave open (an MFU no prefill-bound row constrains).
 FIXED_PULL = 0.02
-#: Bounds of the fitted values: utilisations inside the surrogate's grid, fixed costs
-#: at most five times the documented ones, request overheads at most half a second.
-BOUNDS = {"mbu": (0.2, 1.0), "mfu": (0.1, 1.0), "fixed": (0.0, 5.0), "request_s": (0.0, 0.5)}
+#: Bounds of the fitted values, so that a fitted value stays a plausible utilisation: MBU
+#: at most 0.92 (streaming copies reach about 90 % of peak bandwidth: stas00/ml-engineering,
+#: compute/accelerator), MFU between 0.15 and 0.85 (the largest well-shaped GEMMs reach
+#: 80-86 % of peak: ibid., "Maximum Achievable Matmul FLOPS"); fixed costs at most five
+#: times the documented ones; request overheads at most half a second.
+BOUNDS = {"mbu": (0.2, 0.92), "mfu": (0.15, 0.85), "fixed": (0.0, 5.0),
+          "request_s": (0.0, 0.5)}
 
 Params = tuple[float, float, float]   # (mbu, mfu, fixed)
 
