@@ -1,196 +1,355 @@
 """Fit the engine presets' few parameters to the accuracy ledger's measurements.
 
-Usage: ``python tools/fit_engines.py LEDGER.json [WORKERS]`` (the ledger is
-``snippets/fieldguide/validation/serving_benchmarks.json``) writes
-``snippets/servecalc/catalog/engine_fit.json``; then
-``python tools/fit_engines.py --apply LEDGER.json`` writes the fitted rows into
-``catalog/engines.json``. Run from the repository root; about 10 minutes of CPU.
+Usage, from the repository root:
 
-The fit is a median of implied values, so that leaving a row out is free:
+* ``python tools/fit_engines.py LEDGER.json [WORKERS]`` (the ledger is
+  ``snippets/fieldguide/validation/serving_benchmarks.json``) simulates every
+  expressible row on a grid of parameters (``tools/fit_surrogate.py``; about
+  30 000 simulations, 10-20 minutes of CPU; ``--grid FILE`` reuses a saved grid),
+  fits, and writes ``snippets/servecalc/catalog/engine_fit.json``;
+* ``python tools/fit_engines.py --apply LEDGER.json`` writes the fitted rows
+  into ``catalog/engines.json``.
 
-1. per (engine, GPU generation, compute precision) group, each row with a
-   measured output throughput implies the ``speed`` (a multiplier on the preset's
-   MBU and MFU) at which the simulation matches it (a secant in log-log space);
-   the group's speed
-   is the median of its rows';
-2. at that speed, each row with a measured mean TPOT implies ``fixed`` (a
-   multiplier on the per-layer and per-MoE-layer costs, from 0 to 4: TPOT is close
-   to a line in it, so two simulations give it); the group's is the median; then
-   step 1 again at the group's fixed costs;
-3. per engine, each row with a measured mean TTFT implies a request overhead
-   (measured minus predicted without one); the engine's is the median (>= 0).
+What is fitted, per (engine, GPU generation, compute precision, dense or MoE)
+group: three numbers -- the kernels' bandwidth utilisation ``mbu``, their FLOP
+utilisation ``mfu`` (separately: a prefill-heavy run is bound by the second,
+a long decode by the first), and ``fixed``, a multiplier on the engine's
+documented per-layer and per-MoE-layer step costs. Per engine: one request
+overhead (seconds outside the engine's steps in every request's TTFT).
 
-A row's leave-one-out parameters are the same medians over the *other* rows
-(its group's, or its engine's when it is alone in its group).
+How: the parameters minimise the sum over the group's rows and metrics (output
+tokens/s per GPU, mean TPOT, mean TTFT) of ``|log(predicted / measured)|``, a
+robust loss whose minimiser is a median-like compromise, plus a small pull of
+``fixed`` towards 1 (it is barely identified by max-throughput rows). The
+request overhead and the groups are fitted in turn. Predictions during the fit
+interpolate the row's grid; the ledger's own predictions are fresh simulations.
+
+Leave-one-out: for every row, every row with the same settings (engine,
+model, GPU, layout, precisions, lengths, concurrency; a rerun on another date)
+is dropped too; its group is refitted from the rest (from the grid, not from
+the full fit), then its engine's request overhead; the engine's other groups
+keep their full fit. The row is predicted with those values. A row alone in
+its group takes the fit of its engine's other rows of the same architecture,
+pooled.
 """
 
 from __future__ import annotations
 
 import json
 import math
-import statistics
 import sys
 from collections import defaultdict
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
+from typing import Any
 
-sys.path.insert(0, "snippets")
+from pathlib import Path
 
-from servecalc.benchmarks import engine_id, predict, replica, scaled_overrides  # noqa: E402
+_HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(_HERE.parent / "snippets"))
+sys.path.insert(0, str(_HERE))
+
+import fit_surrogate as S  # noqa: E402
+from servecalc.benchmarks import engine_id, replica  # noqa: E402
 from servecalc.engines import architecture_of, generation_of  # noqa: E402
 
-#: Bounds of the implied values: a fixed cost stays a launch cost (at most 4 x the
-#: documented per-layer costs), a speed keeps MBU and MFU below 1 for most presets.
-LOW = {"speed": (0.25, 1.6), "fixed": (0.0, 4.0)}
+#: The pull of ``fixed`` towards the documented costs (loss per unit of |fixed - 1|), and
+#: of MBU and MFU towards the engine's documented values (per unit of |log ratio|): it
+#: only decides what the rows leave open (an MFU no prefill-bound row constrains).
+FIXED_PULL = 0.02
+#: Bounds of the fitted values, so that a fitted value stays a plausible utilisation: MBU
+#: at most 0.92 (streaming copies reach about 90 % of peak bandwidth: stas00/ml-engineering,
+#: compute/accelerator), MFU between 0.15 and 0.85 (the largest well-shaped GEMMs reach
+#: 80-86 % of peak: ibid., "Maximum Achievable Matmul FLOPS"); fixed costs at most five
+#: times the documented ones; request overheads at most half a second.
+BOUNDS = {"mbu": (0.2, 0.92), "mfu": (0.15, 0.85), "fixed": (0.0, 5.0),
+          "request_s": (0.0, 0.5)}
+
+Params = tuple[float, float, float]   # (mbu, mfu, fixed)
 
 
-def group_of(row: dict) -> tuple[str, str, str, str]:
+def group_of(row: Mapping[str, Any]) -> tuple[str, str, str, str]:
+    """(engine, GPU generation, compute precision, architecture) of a row."""
     sim, _ = replica(row)
     d = sim.step_model.deployment
     return (d.engine, generation_of(d.gpu), d.compute_dtype, architecture_of(d.model))
 
 
-def _predict(row: dict, speed: float, fixed: float, request_s: float | None) -> dict:
-    return predict(row, **scaled_overrides(row, speed=speed, fixed=fixed, request_s=request_s))
+def setting_of(row: Mapping[str, Any]) -> tuple:
+    """What makes two rows the same measurement taken twice."""
+    return tuple(row.get(k) for k in ("kind", "engine", "model", "gpu", "gpus", "tp",
+                                      "weight_precision", "kv_precision", "input_tokens",
+                                      "output_tokens", "concurrency", "random_range_ratio"))
 
 
-def implied(job: tuple) -> tuple[str, float | None]:
-    """The parameter value at which the row's metric matches. ``speed``: a secant in
-    log-log space (throughput is near a power of the speed), three simulations;
-    ``fixed``: TPOT is near a line in the fixed costs, two simulations."""
-    row, name, metric, speed, fixed = job
-    target = row["measured"][metric]
-    low, high = LOW[name]
-    try:
-        if name == "fixed":
-            a = _predict(row, speed, 0.0, 0.0)[metric]
-            b = _predict(row, speed, 1.0, 0.0)[metric]
-            value = (target - a) / (b - a) if b > a else 1.0
+class Point:
+    """One row prepared for the fit: its measured metrics and the log of its grid."""
+
+    def __init__(self, row: Mapping[str, Any], grid: Mapping[str, list[float]]) -> None:
+        self.id = row["id"]
+        self.fixed_concurrency = row["kind"] == "fixed_concurrency"
+        ratio = row.get("random_range_ratio") or 1.0
+        self.output = (1 + ratio) / 2 * row["output_tokens"]
+        self.measured = {m: row["measured"][m] for m in grid}
+        self.logs = {m: [math.log(v) for v in values] for m, values in grid.items()}
+
+    def predict(self, params: Params, request_s: float) -> dict[str, float]:
+        """Interpolated metrics; a request overhead adds to TTFT and, in a closed loop,
+        to each request's cycle (throughput falls by cycle / (cycle + overhead))."""
+        return self.predict_at(S.corners(*params), request_s)
+
+    def predict_at(self, where: list[tuple[int, float]], request_s: float) -> dict[str, float]:
+        """:meth:`predict` at a point's grid corners (:func:`fit_surrogate.corners`)."""
+        out = {m: S.interpolate(v, where) for m, v in self.logs.items()}
+        if self.fixed_concurrency and request_s:
+            tpot = out.get("tpot_ms_mean", 0.0) / 1000
+            cycle = out.get("ttft_ms_mean", 0.0) / 1000 + (self.output - 1) * tpot
+            if "output_tokens_per_s_per_gpu" in out and cycle > 0:
+                out["output_tokens_per_s_per_gpu"] *= cycle / (cycle + request_s)
+            if "ttft_ms_mean" in out:
+                out["ttft_ms_mean"] += 1000 * request_s
+        return out
+
+    def loss(self, params: Params, request_s: float) -> float:
+        return self.loss_at(S.corners(*params), request_s)
+
+    def loss_at(self, where: list[tuple[int, float]], request_s: float) -> float:
+        """Summed |log(predicted / measured)| over the row's metrics."""
+        p = self.predict_at(where, request_s)
+        total = 0.0
+        for m, v in self.measured.items():
+            total += abs(math.log(p[m] / v))
+        return total
+
+
+def _clamp(name: str, value: float) -> float:
+    lo, hi = BOUNDS[name]
+    return min(hi, max(lo, value))
+
+
+def _params(x: Sequence[float]) -> Params:
+    return (_clamp("mbu", math.exp(x[0])), _clamp("mfu", math.exp(x[1])),
+            _clamp("fixed", x[2]))
+
+
+def nelder_mead(f: Callable[[Sequence[float]], float], start: Sequence[float],
+                steps: Sequence[float], iterations: int = 200) -> list[float]:
+    """Minimise ``f`` from ``start`` (the textbook simplex; no derivatives: the loss is
+    piecewise smooth)."""
+    n = len(start)
+    simplex = [list(start)] + [[s + (steps[i] if i == j else 0.0) for j, s in enumerate(start)]
+                               for i in range(n)]
+    values = [f(p) for p in simplex]
+    for _ in range(iterations):
+        order = sorted(range(n + 1), key=values.__getitem__)
+        simplex, values = [simplex[i] for i in order], [values[i] for i in order]
+        centroid = [math.fsum(p[i] for p in simplex[:-1]) / n for i in range(n)]
+        worst = simplex[-1]
+        reflect = [c + (c - w) for c, w in zip(centroid, worst)]
+        fr = f(reflect)
+        if fr < values[0]:
+            expand = [c + 2 * (c - w) for c, w in zip(centroid, worst)]
+            fe = f(expand)
+            simplex[-1], values[-1] = (expand, fe) if fe < fr else (reflect, fr)
+        elif fr < values[-2]:
+            simplex[-1], values[-1] = reflect, fr
         else:
-            s1, g1 = 1.0, _predict(row, 1.0, fixed, 0.0)[metric]
-            s2 = min(high, max(low, target / g1))
-            g2 = _predict(row, s2, fixed, 0.0)[metric]
-            value = s2
-            if s2 != s1 and g2 != g1:
-                slope = math.log(g2 / g1) / math.log(s2 / s1)
-                if slope > 0.05:
-                    value = s2 * (target / g2) ** (1 / slope)
-        return row["id"], min(high, max(low, value))
-    except ValueError:
-        return row["id"], None
+            contract = [c + 0.5 * (w - c) for c, w in zip(centroid, worst)]
+            fc = f(contract)
+            if fc < values[-1]:
+                simplex[-1], values[-1] = contract, fc
+            else:
+                best = simplex[0]
+                simplex = [best] + [[b + 0.5 * (p - b) for b, p in zip(best, q)]
+                                    for q in simplex[1:]]
+                values = [values[0]] + [f(p) for p in simplex[1:]]
+        if max(values) - min(values) < 1e-7:
+            break
+    return simplex[min(range(n + 1), key=values.__getitem__)]
 
 
-def medians(values: dict[str, float], groups: dict[str, tuple], fallback: dict[str, str]
-            ) -> tuple[dict, dict]:
-    """Per-group medians, and per-row medians of the other rows (group, else engine)."""
-    by_group: dict[tuple, list[tuple[str, float]]] = defaultdict(list)
-    by_engine: dict[str, list[tuple[str, float]]] = defaultdict(list)
-    for rid, v in values.items():
-        by_group[groups[rid]].append((rid, v))
-        by_engine[fallback[rid]].append((rid, v))
-    fitted = {g: statistics.median(v for _, v in items) for g, items in by_group.items()}
-    loo = {}
-    for rid in groups:
-        others = [v for r, v in by_group[groups[rid]] if r != rid]
-        if not others:
-            others = [v for r, v in by_engine[fallback[rid]] if r != rid]
-        loo[rid] = statistics.median(others) if others else None
-    return fitted, loo
+def fit_group(points: Sequence[Point], request_s: float,
+              start: Params | None = None, prior: tuple[float, float] = (0.72, 0.5)) -> Params:
+    """The group's (mbu, mfu, fixed) at a given request overhead. ``prior``: the engine's
+    documented (mbu, mfu), which a value the rows do not pin down stays near."""
+    def loss(x: Sequence[float]) -> float:
+        p = _params(x)
+        where = S.corners(*p)
+        total = FIXED_PULL * (abs(p[2] - 1) + abs(math.log(p[0] / prior[0]))
+                              + abs(math.log(p[1] / prior[1])))
+        for pt in points:
+            total += pt.loss_at(where, request_s)
+        return total
+
+    if start is None:   # best grid point, then the simplex from there
+        candidates = [(math.log(b), math.log(f), x) for b in S.MBU for f in S.MFU
+                      for x in S.FIXED]
+        x0 = min(candidates, key=loss)
+    else:
+        x0 = (math.log(start[0]), math.log(start[1]), start[2])
+    if start is None:
+        x0 = nelder_mead(loss, x0, (0.2, 0.2, 0.5))
+    return _params(nelder_mead(loss, x0, (0.05, 0.05, 0.1)))
 
 
-def main(path: str, workers: int) -> None:
-    rows = [r for r in json.load(open(path)) if r["expressible"]]
-    usable = []
-    for r in rows:
-        try:
-            replica(r)
-            usable.append(r)
-        except ValueError as exc:
-            print("skip", r["id"], exc, file=sys.stderr)
-    groups = {r["id"]: group_of(r) for r in usable}
-    engines = {r["id"]: engine_id(r) for r in usable}
-    by_id = {r["id"]: r for r in usable}
-    pool = ProcessPoolExecutor(workers)  # noqa: SIM115 - shut down below
-    jobs = [(r, "speed", "output_tokens_per_s_per_gpu", 1.0, 1.0) for r in usable
-            if "output_tokens_per_s_per_gpu" in r["measured"]]
-    speeds = {k: v for k, v in pool.map(implied, jobs, chunksize=1) if v is not None}
-    speed_fit, speed_loo = medians(speeds, groups, engines)
-    default_speed = {e: statistics.median(v for g, v in speed_fit.items() if g[0] == e)
-                     for e in set(engines.values())}
+def fit_request(points: Sequence[Point], params: Mapping[str, Params],
+                groups: Mapping[str, tuple]) -> float:
+    """The engine's request overhead given its groups' parameters (golden section)."""
+    timed = [p for p in points if "ttft_ms_mean" in p.measured]
+    if not timed:
+        return 0.0
 
-    def speed_of(rid: str, loo: bool) -> float:
-        v = speed_loo.get(rid) if loo else speed_fit.get(groups[rid])
-        return v if v is not None else default_speed[engines[rid]]
+    where = {g: S.corners(*v) for g, v in params.items()}
 
-    jobs = [(r, "fixed", "tpot_ms_mean", speed_of(r["id"], False), 1.0) for r in usable
-            if "tpot_ms_mean" in r["measured"]]
-    fixeds = {k: v for k, v in pool.map(implied, jobs, chunksize=1) if v is not None}
-    fixed_fit, fixed_loo = medians(fixeds, groups, engines)
+    def loss(r: float) -> float:
+        return math.fsum(p.loss_at(where[groups[p.id]], r) for p in timed)
 
-    def fixed_of(rid: str, loo: bool) -> float:
-        v = fixed_loo.get(rid) if loo else fixed_fit.get(groups[rid])
-        return v if v is not None else 1.0
+    lo, hi = BOUNDS["request_s"]
+    g = (math.sqrt(5) - 1) / 2
+    a, b = hi - g * (hi - lo), lo + g * (hi - lo)
+    fa, fb = loss(a), loss(b)
+    for _ in range(30):
+        if fa < fb:
+            hi, b, fb = b, a, fa
+            a = hi - g * (hi - lo)
+            fa = loss(a)
+        else:
+            lo, a, fa = a, b, fb
+            b = lo + g * (hi - lo)
+            fb = loss(b)
+    return (lo + hi) / 2
 
-    # speed again, at the fitted fixed costs (the first pass assumed the documented ones)
-    jobs = [(r, "speed", "output_tokens_per_s_per_gpu", 1.0, fixed_of(r["id"], False))
-            for r in usable if "output_tokens_per_s_per_gpu" in r["measured"]]
-    speeds = {k: v for k, v in pool.map(implied, jobs, chunksize=1) if v is not None}
-    speed_fit, speed_loo = medians(speeds, groups, engines)
 
-    ttft_rows = [r for r in usable if "ttft_ms_mean" in r["measured"]]
-    preds = pool.map(_ttft_job, [(r, speed_of(r["id"], False), fixed_of(r["id"], False))
-                                 for r in ttft_rows])
-    requests = {r["id"]: max(0.0, (r["measured"]["ttft_ms_mean"] - p) / 1000)
-                for r, p in zip(ttft_rows, preds)}
-    by_engine = {rid: engines[rid] for rid in groups}
-    request_fit, request_loo = medians(requests, by_engine, by_engine)
-    pool.shutdown()
+def fit_engine(points: Sequence[Point], groups: Mapping[str, tuple],
+               start: Mapping[tuple, Params] | None = None, request_s: float = 0.05,
+               rounds: int = 3) -> tuple[dict[tuple, Params], float]:
+    """Every group of one engine and its request overhead, fitted in turn."""
+    members: dict[tuple, list[Point]] = defaultdict(list)
+    for p in points:
+        members[groups[p.id]].append(p)
+    params = dict(start or {})
+    for _ in range(rounds):
+        params = {g: fit_group(pts, request_s, params.get(g), _prior(g))
+                  for g, pts in members.items()}
+        request_s = fit_request(points, params, groups)
+    return params, request_s
+
+
+def _prior(g: tuple) -> tuple[float, float]:
+    try:
+        base = S.base_row(g[0])
+    except (ValueError, StopIteration):   # an engine outside the catalog (tests)
+        return (0.72, 0.5)
+    return (base.mbu, base.mfu)
+
+
+def pooled_key(g: tuple) -> tuple:
+    return (g[0], "*", "*", g[3])
+
+
+def leave_one_out(job: tuple) -> tuple[str, dict]:
+    """One row's parameters from a fit without every row of its setting: its group
+    refitted from the others (the other groups keep their fit), then its engine's
+    request overhead refitted from the others."""
+    rid, points, groups, settings, fitted, request_s = job
+    mine = groups[rid]
+    rest = [p for p in points if settings[p.id] != settings[rid]]
+    same = [p for p in rest if groups[p.id] == mine]
+    local, key = dict(groups), mine
+    if not same:   # alone in its group: its engine's other rows of its architecture, pooled
+        same = [p for p in rest if groups[p.id][3] == mine[3]]
+        key = pooled_key(mine)
+        local.update({p.id: key for p in same})
+    params = dict(fitted)
+    # from the grid, not from the full fit: nothing of the row, not even a starting point
+    params[key] = fit_group(same, request_s, prior=_prior(key))
+    r = fit_request(rest, params, local)
+    return rid, {"params": params[key], "request_s": r}
+
+
+def load_rows(path: str) -> list[dict]:
+    return [r for r in json.load(open(path)) if r["expressible"]]
+
+
+def main(path: str, workers: int, grid_path: str | None) -> None:
+    rows = load_rows(path)
+    if grid_path:
+        grids = json.load(open(grid_path))["grids"]
+    else:
+        with ProcessPoolExecutor(workers) as pool:
+            grids = dict(pool.map(S.grid, rows, chunksize=2))
+    rows = [r for r in rows if grids.get(r["id"])]
+    by_id = {r["id"]: r for r in rows}
+    groups = {r["id"]: group_of(r) for r in rows}
+    settings = {r["id"]: setting_of(r) for r in rows}
+    points = [Point(r, grids[r["id"]]) for r in rows]
+    fitted: dict[tuple, Params] = {}
+    request: dict[str, float] = {}
+    for engine in sorted({g[0] for g in groups.values()}):
+        mine = [p for p in points if groups[p.id][0] == engine]
+        params, request[engine] = fit_engine(mine, groups)
+        fitted.update(params)
+        print(engine, "request_s", round(request[engine], 4), file=sys.stderr)
+    jobs = [(p.id, [q for q in points if groups[q.id][0] == groups[p.id][0]], groups, settings,
+             fitted, request[groups[p.id][0]]) for p in points]
+    with ProcessPoolExecutor(workers) as pool:
+        loo = dict(pool.map(leave_one_out, jobs, chunksize=4))
+    write(by_id, groups, fitted, request, loo)
+    report(points, by_id, groups, fitted, request, loo)
+
+
+def report(points: Sequence[Point], by_id: Mapping[str, dict], groups: Mapping[str, tuple],
+           fitted: Mapping[tuple, Params], request: Mapping[str, float],
+           loo: Mapping[str, dict]) -> None:
+    """Median |error| per kind and metric as the surrogate sees it (fitted, held out):
+    a quick look before tools/ledger_predictions.py simulates the rows."""
+    errors: dict[tuple, list[tuple[float, float]]] = defaultdict(list)
+    for p in points:
+        fit = p.predict(fitted[groups[p.id]], request[groups[p.id][0]])
+        held = p.predict(loo[p.id]["params"], loo[p.id]["request_s"])
+        for m, v in p.measured.items():
+            errors[by_id[p.id]["kind"], m].append((abs(fit[m] / v - 1), abs(held[m] / v - 1)))
+    for key, pairs in sorted(errors.items()):
+        a = sorted(x for x, _ in pairs)
+        b = sorted(y for _, y in pairs)
+        print(*key, len(a), f"fitted {a[len(a) // 2]:.3f}", f"held out {b[len(b) // 2]:.3f}",
+              file=sys.stderr)
+
+
+def write(by_id: Mapping[str, dict], groups: Mapping[str, tuple], fitted: Mapping[tuple, Params],
+          request: Mapping[str, float], loo: Mapping[str, dict]) -> None:
     out = {
         "note": "Written by tools/fit_engines.py from the accuracy ledger "
                 "(snippets/fieldguide/validation/serving_benchmarks.json): per group "
-                "(engine, generation, compute precision) the median implied speed (x MBU and "
-                "MFU) and fixed-cost multiplier, per engine the median request overhead; "
-                "leave_one_out holds each row's values from the other rows only.",
-        "groups": [{"engine": g[0], "generation": g[1], "precision": g[2],
-                    "architecture": g[3],
-                    "speed": speed_fit.get(g), "fixed": fixed_fit.get(g),
-                    "rows": sorted(rid for rid in groups if groups[rid] == g)}
-                   for g in sorted(set(groups.values()))],
-        "request_s": request_fit,
-        "leave_one_out": {rid: scaled_overrides(
-            by_id[rid], speed=speed_of(rid, True), fixed=fixed_of(rid, True),
-            request_s=request_loo.get(rid) if request_loo.get(rid) is not None
-            else request_fit.get(engines[rid], 0.0)) for rid in sorted(groups)},
+                "(engine, generation, compute precision, architecture) the fitted MBU, MFU "
+                "and fixed-cost multiplier (on the engine's documented per-layer costs), per "
+                "engine the request overhead; leave_one_out holds each row's overrides from "
+                "a refit without it (and without reruns of its setting).",
+        "groups": [],
+        "request_s": {e: round(v, 5) for e, v in sorted(request.items())},
+        "leave_one_out": {},
     }
-    for g in out["groups"]:
-        first = by_id[g["rows"][0]]
-        sim, _ = replica(first)
-        d = sim.step_model.deployment
-        from servecalc.engines import get_engine
-        base = get_engine(d.engine).efficiency(d.gpu, d.compute_dtype, architecture_of(d.model))
-        speed = g["speed"] if g["speed"] is not None else default_speed[g["engine"]]
-        fixed = g["fixed"] if g["fixed"] is not None else 1.0
-        g["preset_row"] = {"mbu": round(min(1.0, base.mbu * speed), 3),
-                           "mfu": round(min(1.0, base.mfu * speed), 3),
-                           "layer_s": float(f"{base.layer_s * fixed:.3g}"),
-                           "moe_layer_s": float(f"{base.moe_layer_s * fixed:.3g}")}
+    for g in sorted(fitted):
+        mbu, mfu, fixed = fitted[g]
+        base = S.base_row(g[0])
+        out["groups"].append({
+            "engine": g[0], "generation": g[1], "precision": g[2], "architecture": g[3],
+            "mbu": round(mbu, 3), "mfu": round(mfu, 3), "fixed": round(fixed, 3),
+            "rows": sorted(rid for rid in groups if groups[rid] == g),
+            "preset_row": {"mbu": round(mbu, 3), "mfu": round(mfu, 3),
+                           "layer_s": float(f"{base.layer_s * round(fixed, 3):.3g}"),
+                           "moe_layer_s": float(f"{base.moe_layer_s * round(fixed, 3):.3g}")}})
+    for rid in sorted(loo):
+        mbu, mfu, fixed = loo[rid]["params"]
+        out["leave_one_out"][rid] = S.overrides(by_id[rid], round(mbu, 4), round(mfu, 4),
+                                                round(fixed, 4), round(loo[rid]["request_s"], 5))
     with open("snippets/servecalc/catalog/engine_fit.json", "w") as f:
         json.dump(out, f, indent=1, sort_keys=True)
         f.write("\n")
     for g in out["groups"]:
-        print(g["engine"], g["generation"], g["precision"], g["architecture"], g["speed"],
-              g["fixed"], len(g["rows"]),
-              g["preset_row"])
-    print("request_s", request_fit)
-
-
-def _ttft_job(job: tuple) -> float:
-    row, speed, fixed = job
-    try:
-        return _predict(row, speed, fixed, 0.0)["ttft_ms_mean"]
-    except ValueError:
-        return row["measured"]["ttft_ms_mean"]
-
-
+        print(g["engine"], g["generation"], g["precision"], g["architecture"], g["mbu"], g["mfu"],
+              g["fixed"], len(g["rows"]))
+    print("request_s", out["request_s"])
 
 
 def apply(ledger_path: str) -> None:
@@ -201,21 +360,22 @@ def apply(ledger_path: str) -> None:
     path = "snippets/servecalc/catalog/engines.json"
     doc = json.load(open(path))
     presets = {e["id"]: e for e in doc["entries"]}
+    for preset in presets.values():   # rows of an earlier fit go; the new ones replace them
+        preset["efficiency"][:] = [r for r in preset["efficiency"]
+                                   if not r["source"].startswith("fitted")]
     for g in fit["groups"]:
-        if g["speed"] is None and g["fixed"] is None:
-            continue
         members = [rows[i] for i in g["rows"]]
         titles = sorted({m["source"]["title"].split(" (")[0] for m in members})
         dates = sorted({m["source"]["date"] for m in members})
-        base = next(r for r in presets[g["engine"]]["efficiency"]
-                    if (r["generation"], r["precision"], r.get("architecture", "*"))
-                    == ("*", "*", "*"))
+        base = S.base_row(g["engine"])
         row = {"generation": g["generation"], "precision": g["precision"],
                "architecture": g["architecture"],
-               **g["preset_row"], "step_s": base["step_s"], "allreduce_s": base["allreduce_s"],
+               **g["preset_row"], "step_s": base.step_s, "allreduce_s": base.allreduce_s,
                "source": f"fitted to {len(members)} measurements ({'; '.join(titles)}; "
-                         f"{dates[0]} to {dates[-1]}) in the accuracy ledger: median implied "
-                         "MBU/MFU scale and fixed-cost scale (tools/fit_engines.py)",
+                         f"{dates[0]} to {dates[-1]}) in the accuracy ledger: MBU, MFU and a "
+                         f"multiplier ({g['fixed']}) on the documented per-layer costs, "
+                         "minimising the summed absolute log error of throughput, TPOT and "
+                         "TTFT (tools/fit_engines.py)",
                "source_date": dates[-1]}
         effs = presets[g["engine"]]["efficiency"]
         effs[:] = [r for r in effs if (r["generation"], r["precision"],
@@ -224,11 +384,14 @@ def apply(ledger_path: str) -> None:
     for engine, seconds in fit["request_s"].items():
         members = [rows[i] for i in fit["leave_one_out"] if rows[i]["engine"] == engine
                    and "ttft_ms_mean" in rows[i]["measured"]]
+        if not members:
+            continue
         dates = sorted({m["source"]["date"] for m in members})
         presets[engine]["request_overhead_s"] = round(seconds, 4)
         presets[engine]["request_source"] = (
-            f"fitted to the mean TTFT of {len(members)} fixed-concurrency runs in the accuracy "
-            f"ledger ({dates[0]} to {dates[-1]}): median of measured minus simulated TTFT "
+            f"fitted with the efficiencies to the {len(members)} fixed-concurrency runs with a "
+            f"mean TTFT in the accuracy ledger ({dates[0]} to {dates[-1]}): the seconds "
+            "outside the engine's steps that minimise the summed absolute log error "
             "(tools/fit_engines.py)")
     with open(path, "w") as f:
         json.dump(doc, f, indent=2)
@@ -239,4 +402,6 @@ if __name__ == "__main__":
     if sys.argv[1] == "--apply":
         apply(sys.argv[2])
     else:
-        main(sys.argv[1], int(sys.argv[2]) if len(sys.argv) > 2 else 1)
+        args = [a for a in sys.argv[1:] if not a.startswith("--grid")]
+        grid = next((a.split("=", 1)[1] for a in sys.argv[1:] if a.startswith("--grid=")), None)
+        main(args[0], int(args[1]) if len(args) > 1 else 1, grid)

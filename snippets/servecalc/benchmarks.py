@@ -185,9 +185,9 @@ def _fit_document() -> dict:
 
 
 def leave_one_out(row: Mapping[str, Any]) -> dict[str, float] | None:
-    """The overrides that predict ``row`` with the fitted parameters of every *other* row
-    of its group (each a median of the others' implied values; see tools/fit_engines.py),
-    or None when the fit did not use the row. ``predict(row, **leave_one_out(row))``
+    """The overrides that predict ``row`` with its group's parameters refitted without it
+    (and without reruns of its setting; see tools/fit_engines.py), or None when the fit
+    did not use the row. ``predict(row, **leave_one_out(row))``
     is the row's leave-one-out prediction: a point never predicts itself."""
     found = _fit_document()["leave_one_out"].get(row["id"])
     return None if found is None else dict(found)

@@ -149,6 +149,35 @@ def ledger_table(kind: str) -> str:
     return "\n\n" + "\n".join(lines) + "\n\n"
 
 
+def ledger_fit() -> str:
+    """The fitted presets: per (engine, GPU generation, compute precision, architecture)
+    the rows fitted, MBU, MFU and the multiplier on the documented per-layer costs, and
+    each engine's request overhead (a table; empty where nothing was fitted).
+
+    >>> ledger_fit().strip().splitlines()[0]
+    '| Engine | Generation | Precision | Model | Rows | MBU | MFU | Per-layer costs | Request overhead |'
+    """
+    fit = _fit()
+    lines = ["| Engine | Generation | Precision | Model | Rows | MBU | MFU | Per-layer costs | "
+             "Request overhead |", "| :-- | :-- | :-- | :-- | --: | --: | --: | --: | --: |"]
+    for g in (fit or {}).get("groups", []):
+        request = fit["request_s"].get(g["engine"])
+        lines.append(f"| {g['engine']} | {g['generation']} | {g['precision']} | "
+                     f"{g['architecture']} | {fmt_int(len(g['rows']))} | "
+                     f"{fmt_number(g['mbu'], 2)} | {fmt_number(g['mfu'], 2)} | "
+                     f"{fmt_number(g['fixed'], 2)} × | "
+                     f"{'–' if request is None else fmt_number(1000 * request, 0) + ' ms'} |")
+    return "\n\n" + "\n".join(lines) + "\n\n"
+
+
+def _fit() -> dict | None:
+    import json
+    from importlib import resources
+
+    path = resources.files("servecalc.catalog").joinpath("engine_fit.json")
+    return json.loads(path.read_text(encoding="utf-8")) if path.is_file() else None
+
+
 def ledger_unexpressed() -> str:
     """The rows the library does not predict, with what was measured and why (a table).
 
