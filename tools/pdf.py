@@ -181,24 +181,26 @@ FIRST_CHAPTER = "About this guide"
 
 def retitle_first_chapter(site_dir: Path, book_title: str) -> bool:
     """Call the home page "About this guide" in the print page (it is chapter 1
-    there, and the book's title is on the cover); True if it was retitled.
+    there, and the book's title is on the cover); True if it was retitled. The
+    title's text is compared without markup (the glossary wraps "LLM" in <abbr>).
 
     >>> import tempfile
     >>> d = Path(tempfile.mkdtemp()); (d / "print_page").mkdir()
-    >>> _ = (d / PRINT_PAGE).write_text('<h1>Menu</h1><div id="print-site-page"><h1 id="a">Guide<a>¶</a></h1>')
-    >>> retitle_first_chapter(d, "Guide"), (d / PRINT_PAGE).read_text()[-40:]
-    (True, '<h1 id="a">About this guide<a>¶</a></h1>')
+    >>> _ = (d / PRINT_PAGE).write_text('<h1>Menu</h1><div id="print-site-page"><h1 id="a">'
+    ...                                 '<abbr title="x">G</abbr> Book<a class="headerlink">¶</a></h1>')
+    >>> retitle_first_chapter(d, "G Book"), (d / PRINT_PAGE).read_text()[-59:]
+    (True, '<h1 id="a">About this guide<a class="headerlink">¶</a></h1>')
     """
     page = site_dir / PRINT_PAGE
     text = page.read_text(encoding="utf-8")
     start = text.find('id="print-site-page"')
-    pattern = re.compile(r"(<h1\b[^>]*>)\s*" + re.escape(escape(book_title)) + r"\s*(?=<)")
-    match = pattern.search(text, start) if start >= 0 else None
-    if match is None:
-        return False
-    page.write_text(text[:match.start()] + match.group(1) + FIRST_CHAPTER + text[match.end():],
-                    encoding="utf-8")
-    return True
+    heading = re.compile(r"(<h1\b[^>]*>)(.*?)(?=<a class=\"headerlink\"|</h1>)", re.S)
+    for match in heading.finditer(text, max(start, 0)) if start >= 0 else ():
+        if " ".join(re.sub(r"<[^>]+>", "", match.group(2)).split()) == book_title:
+            page.write_text(text[:match.start()] + match.group(1) + FIRST_CHAPTER
+                            + text[match.end():], encoding="utf-8")
+            return True
+    return False
 
 
 def add_print_assets(site_dir: Path) -> None:

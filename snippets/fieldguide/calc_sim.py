@@ -12,6 +12,7 @@ from typing import Any
 
 from servecalc.sim import Engine, simulate, simulate_poisson
 from servecalc.sim.workload import closed_workload
+from servecalc.slo import PRESETS, Slo, slo_for_model
 from servecalc.units import fmt_duration, fmt_number, fmt_percent
 
 from . import charts
@@ -35,18 +36,29 @@ def _output_lengths(shape: str, mean: int) -> int | str:
     return f"lognormal:{mean},1.0"
 
 
+#: The SLO select: the MLPerf limits of the model's size class (default), or a preset.
+SLO_OPTIONS = [("model", "MLPerf, for the model's size")] + [(key, key) for key in PRESETS]
+
+
+def slo_of(v: dict[str, Any]) -> Slo:
+    """The SLO the form asks for: "model" means :func:`~servecalc.slo.slo_for_model`."""
+    chosen = v.get("slo", "model")
+    return slo_for_model(v["model"]) if chosen == "model" else PRESETS[chosen]
+
+
 def _run(progress: Callable[[float], object] | None, v: dict[str, Any]) -> Any:
     """Poisson arrivals at the form's rate, or a closed loop of its concurrency."""
     output = _output_lengths(v["output_shape"], v["output"])
+    slo = slo_of(v)
     if not v.get("concurrency"):
         return simulate_poisson(
             v["model"], v["gpu"], gpus=v["gpus"], rate=v["rate"], requests=v["requests"],
             prompt=v["prompt"], output=output, policy=policy_of(v), seed=v["seed"],
-            progress=progress, engine=v["engine"])
+            progress=progress, engine=v["engine"], slo=slo)
     engine = Engine(v["model"], v["gpu"], gpus=v["gpus"], engine=v["engine"])
     work = closed_workload(v["concurrency"], v["requests"], prompt=v["prompt"], output=output,
                            seed=v["seed"])
-    return simulate(engine, work, policy=policy_of(v), progress=progress)
+    return simulate(engine, work, policy=policy_of(v), progress=progress, slo=slo)
 
 
 def simulator(progress: Callable[[float], object] | None = None, **v: Any) -> str:
@@ -97,7 +109,7 @@ SIMULATOR = Calculator(
               max=4096, help="0: arrivals at the rate above; C: C clients, each sending its "
               "next request when the previous one completes (the rate is then ignored)"),
         Field(name="rate", label="Arrival rate", kind="float", default=20.0, min=0.01,
-              max=10_000, step=0.1, unit="requests/s", slider=False),
+              max=10_000, step=0.1, unit="requests/s", slider=True),
         Field(name="requests", label="Requests", kind="int", default=1000, min=1,
               max=200_000),
         Field(name="prompt", label="Prompt", kind="int", default=512, min=1, max=131_072,
@@ -107,6 +119,10 @@ SIMULATOR = Calculator(
         Field(name="output_shape", label="Output lengths", kind="select", default="lognormal",
               options=OUTPUT_SHAPES),
         Field(name="seed", label="Seed", kind="int", default=0, min=0, max=2**31 - 1),
+        Field(name="slo", label="SLO for goodput", kind="select", default="model",
+              options=SLO_OPTIONS, help="The latency limits goodput counts against: by default "
+              "MLPerf's server limits for the benchmarked model nearest in size (Llama-3.1-8B "
+              "for an 8B model, Llama-2-70B for a 70B one)"),
     ],
     compute=simulator,
     long_running=True,
