@@ -15,7 +15,7 @@ from . import charts
 from .fields import (Calculator, batch_field, context_field, deployment_of, efficiency_fields,
                      engine_field, hardware_fields)
 from .forms import Field
-from .html import table
+from .html import headline, table
 
 
 #: Which decoder layers a quantized checkpoint stores in the low precision; embeddings,
@@ -41,11 +41,16 @@ def quantization(**v: Any) -> str:
         )
         for label, r in zip(labels, rows)
     ]
+    fitting = [i for i, r in enumerate(rows) if r.fits]
+    best = max(fitting, key=lambda i: rows[i].max_batch_tokens_per_s) if fitting else None
     out = table(
         ["Precision", "Weights", "KV per token", "Sequences that fit",
          f"TPOT at batch {v['batch']}", "Tokens/s at max batch"],
-        body,
+        body, best=best,
     )
+    if best is not None:  # the comparison's answer first, in large type
+        out = headline([("Most tokens/s", f"{body[best][5]} tokens/s"),
+                        ("with", f"{rows[best].weight_dtype} weights, {rows[best].kv_dtype} KV")]) + out
     chart = charts.bar_chart(
         title="Decode throughput with as many sequences as fit",
         y_title="output tokens/s",

@@ -93,7 +93,9 @@ def simulator(progress: Callable[[float], object] | None = None, **v: Any) -> st
         x_title="time since the first arrival (s)", y_title="share of KV blocks (%)", dots=False,
         series={"KV blocks in use": [(p.t_s, p.kv_utilization * 100) for p in points]},
     )
-    return key_values(rows) + latency + batch + kv
+    lead = [("Goodput", f"{fmt_number(result.goodput_requests_per_s, 2)} requests/s"),
+            ("p99 TTFT", ms(result.ttft_s.p99)), ("p99 TPOT", ms(result.tpot_s.p99))]
+    return key_values(rows, lead) + latency + batch + kv
 
 
 SIMULATOR = Calculator(
