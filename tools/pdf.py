@@ -336,7 +336,7 @@ async (docTitle) => {
   }
   // A short cell stays on one page with its output (a long one may break).
   for (const cell of root.querySelectorAll(".live-cell")) {
-    const lines = (cell.textContent.match(/\n/g) || []).length;
+    const lines = (cell.textContent.match(/\\n/g) || []).length;
     if (lines <= KEEP_CELL_LINES) cell.classList.add("pdf-keep");
   }
   // Footnote back-links: "↩" is outside the self-hosted font subsets; "↑" is in them.
