@@ -64,3 +64,17 @@ def test_results_lead_with_large_numbers_and_charts_mark_the_choice():
     assert "your choice (20,000)" in html
     latency = render("latency", {"batch": "48"})
     assert latency.count("your choice (48)") == 2
+
+
+@pytest.mark.parametrize("chapter", ["batching.md", "kv-cache.md", "latency.md", "quantization.md",
+                                     "cost.md", "simulator.md"])
+def test_each_chapters_calculator_has_a_slider(chapter):
+    """Its key calculator answers a slider (cells.js recomputes on input, debounced)."""
+    import re
+
+    from tests.conftest import ROOT
+
+    text = (ROOT / "docs" / chapter).read_text(encoding="utf-8")
+    ids = re.findall(r"^```calculator\n(\w+)\n```", text, re.M)
+    assert ids, chapter
+    assert any(f.slider for name in ids for f in CALCULATORS[name].fields), (chapter, ids)

@@ -50,7 +50,7 @@ def quantization(**v: Any) -> str:
     )
     if best is not None:  # the comparison's answer first, in large type
         out = headline([("Most tokens/s", f"{body[best][5]} tokens/s"),
-                        ("with", f"{rows[best].weight_dtype} weights, {rows[best].kv_dtype} KV")]) + out
+                        ("Precision", f"{rows[best].weight_dtype}/{rows[best].kv_dtype} weights/KV")]) + out
     chart = charts.bar_chart(
         title="Decode throughput with as many sequences as fit",
         y_title="output tokens/s",
@@ -66,7 +66,7 @@ QUANTIZATION = Calculator(
     fields=[
         *hardware_fields(gpus=2),
         engine_field(),
-        context_field(8192),
+        context_field(8192, slider=True),
         batch_field(16),
         Field(name="quantize", label="Quantized layers (the rest stay bf16)", kind="select",
               default="attention+experts+mlp", options=QUANTIZE_CHOICES),
