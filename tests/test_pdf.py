@@ -392,7 +392,7 @@ def test_no_orphaned_pages(chapters, guide):
         if number in titles:
             continue
         words = len(body.split())
-        assert words >= 25, f"page {number + 1} holds only {words} words: {body!r}"
+        assert words >= 40, f"page {number + 1} holds only {words} words: {body!r}"
 
 
 def test_outline_has_every_chapter_in_nav_order(chapters, guide):

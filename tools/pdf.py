@@ -256,13 +256,14 @@ def serve(site_dir: Path, port: int):
 PREPARE_JS = """
 async (docTitle) => {
   const KEEP_CELL_LINES = 40;
+  const FOOTNOTE_TAIL = 3;
   // Print wording for sentences written for the screen (matched on a
   // paragraph's text, so "press <strong>Run</strong>" is found too).
   const PRINT_WORDING = [
-    [/press Run(?: or Ctrl\\s*\\+\\s*Enter)?/gi, "run it"],
-    [/in your browser/gi, "in a browser, on the guide's website"],
+    [/press\\s+Run(?:\\s+or\\s+Ctrl\\s*\\+\\s*Enter)?/gi, "run it"],
+    [/in\\s+your\\s+browser/gi, "in a browser, on the guide's website"],
   ];
-  const SCREEN_WORDING = /press Run|in your browser/i;
+  const SCREEN_WORDING = /press\\s+Run|in\\s+your\\s+browser/i;
   await document.fonts.ready;
   const root = document.querySelector("#print-site-page");
   if (!root) throw new Error("no #print-site-page in the print page");
@@ -333,6 +334,11 @@ async (docTitle) => {
   }
   for (const title of root.querySelectorAll(".admonition-title")) {
     if (title.textContent.trim() === "Live cells") title.textContent = "The code on these pages";
+  }
+  // A chapter's footnotes never end on a page of their own: the last few go
+  // with the ones before them (Paged.js breaks before the item ahead instead).
+  for (const list of root.querySelectorAll(".footnote > ol")) {
+    [...list.children].slice(-FOOTNOTE_TAIL).forEach((item) => item.classList.add("pdf-with-previous"));
   }
   // A short cell stays on one page with its output (a long one may break).
   for (const cell of root.querySelectorAll(".live-cell")) {
