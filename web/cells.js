@@ -947,6 +947,12 @@ function setupCalculator(box, page) {
     status.dataset.kind = "";
     status.textContent = "";
     url.write(values());
+    // The build-time result is for the defaults: with the page's deployment
+    // instead, a quick calculator recomputes and a long one is marked stale.
+    if (controls.some((el) => el.value !== defaults.get(el.name))) {
+      result.dataset.state = "stale";
+      if (!longRunning) schedule();
+    }
   });
 
   // A link with values counts as intent: boot now and recompute.
