@@ -385,14 +385,21 @@ def test_the_book_ends_on_its_reference_chapters(chapters, guide):
 
 
 def test_no_orphaned_pages(chapters, guide):
-    """Every page but the cover and a part's title page carries a real amount of
-    text: no page holds a lone cell output, a lone footnote or a last line."""
+    """No page holds only the tail of what the page before it began: a cell's
+    output alone, a chapter's last footnote alone, or a paragraph's last lines.
+    A short page is fine when it starts something whole (a heading, a code block
+    with its output: a chapter may end that way); a part's title page too."""
     titles = {chapter.page for chapter in chapters if chapter.entry.file is None}
     for number, body in enumerate(guide["bodies"][1:], start=1):
-        if number in titles:
+        words = body.split()
+        if number in titles or len(words) >= 40:
             continue
-        words = len(body.split())
-        assert words >= 40, f"page {number + 1} holds only {words} words: {body!r}"
+        first = body.strip().splitlines()[0].strip()
+        assert not first.startswith("OUTPUT"), f"page {number + 1} is a lone cell output: {body!r}"
+        assert not re.match(r"\d+\.\s", first), f"page {number + 1} is a lone footnote: {body!r}"
+        whole_cell = "OUTPUT" in body and not body.strip().startswith("OUTPUT")
+        heading = re.match(r"\d+(\.\d+)+\s", first)
+        assert whole_cell or heading, f"page {number + 1} holds only a remnant: {body!r}"
 
 
 def test_outline_has_every_chapter_in_nav_order(chapters, guide):
