@@ -79,6 +79,10 @@ def test_a_click_at_70_percent_of_a_log_slider_lands_where_a_log_scale_says(site
     box = page.locator('[data-calculator="kv_fit"]')
     page.locator('[data-calculator="kv_fit"][data-live-ready="1"]').wait_for()  # cells.js set it up
     slider = box.locator('input[type=range][data-slider-for="context"]')
+    # Start from the left end: a click on the thumb itself (the default, 32,768,
+    # sits at 75 %) does not move it.
+    page.fill("#kv_fit-context", "1")
+    assert slider.input_value() == "0"
     slider.scroll_into_view_if_needed()
     area = slider.bounding_box()
     # Playwright's click checks that nothing (the sticky header) covers the point.
