@@ -43,3 +43,12 @@ def test_the_best_precision_is_highlighted_and_numbers_align_right():
     assert float(re.findall(r'<td class="num">([\d,.]+)</td>', best[0])[-1].replace(",", "")) == max(speeds)
     # The headline says the same row first, in large type.
     assert html.index("calc-headline") < html.index("<table")
+
+
+def test_the_cheapest_fleet_of_a_plan_is_highlighted():
+    html = render("plan", {"requests": "200"})
+    rows = re.findall(r"<tr( class=\"calc-best\")?>(.*?)</tr>", html.split("<tbody>")[1].split("</tbody>")[0])
+    price = [float(re.findall(r"<td[^>]*>([^<]*)</td>", cells)[5].lstrip("$").replace(",", ""))
+             for _, cells in rows]
+    marked = [i for i, (best, _) in enumerate(rows) if best]
+    assert len(marked) == 1 and price[marked[0]] == min(price)
