@@ -1,6 +1,6 @@
 """The offline PDF (`make pdf`, tools/pdf.py): built once per session, read with pypdf.
 
-The chapter list comes from mkdocs.yml's nav, so a new chapter is checked as
+The chapter list comes from mkdocs.pdf.yml's nav (mkdocs.yml's pages in the book's order), so a new chapter is checked as
 soon as it is in the nav; CHAPTER_NUMBERS must then name one number the test
 expects to find in that chapter's pages (it fails and says so until it does).
 """
@@ -152,11 +152,9 @@ class Chapter:
 
 
 def nav_entries() -> list[NavEntry]:
-    """mkdocs.yml's nav, flattened in order, numbered as mkdocs-print-site numbers it."""
-    from mkdocs.utils.yaml import yaml_load
-
-    with open(ROOT / "mkdocs.yml", "rb") as fd:
-        nav = yaml_load(fd)["nav"]
+    """The book's nav (mkdocs.pdf.yml's, which orders mkdocs.yml's pages for print),
+    flattened in order, numbered as mkdocs-print-site numbers it."""
+    nav = pdf_nav()
     entries: list[NavEntry] = []
 
     def walk(items, prefix: str) -> None:
@@ -174,6 +172,17 @@ def nav_entries() -> list[NavEntry]:
 
     walk(nav, "")
     return entries
+
+
+def pdf_nav() -> list:
+    from mkdocs.utils.yaml import yaml_load
+
+    with open(ROOT / "mkdocs.pdf.yml", "rb") as fd:
+        own = yaml_load(fd).get("nav")
+    if own:
+        return own
+    with open(ROOT / "mkdocs.yml", "rb") as fd:
+        return yaml_load(fd)["nav"]
 
 
 def squash(text: str) -> str:
@@ -345,6 +354,54 @@ def test_cover_shows_title_version_and_build_date(guide):
     assert not FOOTER.search(cover.strip().splitlines()[-1]), "the cover has no page number"
 
 
+def test_cover_says_the_subtitle_once_and_chapter_1_is_not_the_books_title(chapters, guide):
+    cover = " ".join(guide["texts"][0].split())
+    assert cover.count("Latency, batching and cost per token") == 1, cover
+    first = chapters[0]
+    assert first.entry.file == "index.md"
+    assert first.title.replace("\u00b6", "").strip() == pdftool.FIRST_CHAPTER == "About this guide"
+    assert "LLMServingFieldGuide" not in squash(guide["texts"][first.page])
+
+
+def test_the_page_count_is_a_book(guide):
+    # 192 pages before the print fixes; a broken layout doubles it or drops chapters.
+    assert 100 <= len(guide["texts"]) <= 400, len(guide["texts"])
+
+
+def test_no_screen_only_wording_in_print(guide):
+    text = " ".join("\n".join(guide["texts"]).split()).lower()
+    for phrase in ["press run", "in your browser", "live cells"]:
+        assert phrase not in text, f"{phrase!r} is printed: ...{text[max(0, text.find(phrase) - 80):text.find(phrase) + 80]}..."
+
+
+def test_the_book_ends_on_its_reference_chapters(chapters, guide):
+    last = max(chapters, key=lambda chapter: chapter.page)
+    assert last.entry.file == "reference/bibliography.md", last
+    reference = [chapter.page for chapter in chapters if (chapter.entry.file or "").startswith("reference/")]
+    others = [chapter.page for chapter in chapters if chapter.entry.file and not chapter.entry.file.startswith("reference/")]
+    assert min(reference) > max(others), "a chapter prints after the reference chapters"
+    # The last page is the bibliography's, not a note about output limits.
+    assert "Output" not in guide["bodies"][-1][:200] or "arXiv" in guide["bodies"][-1]
+
+
+def test_no_orphaned_pages(chapters, guide):
+    """No page holds only the tail of what the page before it began: a cell's
+    output alone, a chapter's last footnote alone, or a paragraph's last lines.
+    A short page is fine when it starts something whole (a heading, a code block
+    with its output: a chapter may end that way); a part's title page too."""
+    titles = {chapter.page for chapter in chapters if chapter.entry.file is None}
+    for number, body in enumerate(guide["bodies"][1:], start=1):
+        words = body.split()
+        if number in titles or len(words) >= 40:
+            continue
+        first = body.strip().splitlines()[0].strip()
+        assert not first.startswith("OUTPUT"), f"page {number + 1} is a lone cell output: {body!r}"
+        assert not re.match(r"\d+\.\s", first), f"page {number + 1} is a lone footnote: {body!r}"
+        whole_cell = "OUTPUT" in body and not body.strip().startswith("OUTPUT")
+        heading = re.match(r"\d+(\.\d+)+\s", first)
+        assert whole_cell or heading, f"page {number + 1} holds only a remnant: {body!r}"
+
+
 def test_outline_has_every_chapter_in_nav_order(chapters, guide):
     pages = [chapter.page for chapter in chapters]
     assert pages == sorted(pages), "bookmarks are not in nav order"
@@ -446,13 +503,17 @@ def test_every_build_time_output_and_drill_answer_is_printed(guide):
         assert squash(first)[:60] in text, f"drill answer missing from the PDF: {first!r}"
 
 
-def test_practice_set_prints_and_its_answer_key_is_at_the_back(chapters, guide):
+def test_practice_set_prints_and_its_answer_key_is_before_the_reference(chapters, guide):
     from servecalc.practice import KINDS, question
 
     bodies = guide["bodies"]
     key = [i for i, body in enumerate(bodies) if "Practice set: answer key" in body]
     assert key, "the practice answer key is not in the PDF"
-    assert key[0] > max(chapter.page for chapter in chapters), "the answer key is not after the last chapter"
+    chapter_pages = [chapter.page for chapter in chapters if chapter.entry.file
+                     and not chapter.entry.file.startswith("reference/")]
+    reference = [chapter.page for chapter in chapters if (chapter.entry.file or "").startswith("reference/")]
+    assert max(chapter_pages) < key[0] < min(reference), (
+        "the answer key is not between the last chapter and the reference chapters")
     text = squash("\n".join(bodies[:key[0]]))
     for kind in KINDS:  # each kind's first variant is in the set, before the key
         assert squash(question(kind, 1).text)[:80] in text, f"practice question {kind} not printed"

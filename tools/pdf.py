@@ -41,6 +41,7 @@ import sys
 import threading
 import time
 from contextlib import contextmanager
+from html import escape
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -174,6 +175,34 @@ def fix_print_page(site_dir: Path) -> int:
     return count
 
 
+#: The home page's title in print: the book's own title is on the cover.
+FIRST_CHAPTER = "About this guide"
+
+
+def retitle_first_chapter(site_dir: Path, book_title: str) -> bool:
+    """Call the home page "About this guide" in the print page (it is chapter 1
+    there, and the book's title is on the cover); True if it was retitled. The
+    title's text is compared without markup (the glossary wraps "LLM" in <abbr>).
+
+    >>> import tempfile
+    >>> d = Path(tempfile.mkdtemp()); (d / "print_page").mkdir()
+    >>> _ = (d / PRINT_PAGE).write_text('<h1>Menu</h1><div id="print-site-page"><h1 id="a">'
+    ...                                 '<abbr title="x">G</abbr> Book<a class="headerlink">¶</a></h1>')
+    >>> retitle_first_chapter(d, "G Book"), (d / PRINT_PAGE).read_text()[-59:]
+    (True, '<h1 id="a">About this guide<a class="headerlink">¶</a></h1>')
+    """
+    page = site_dir / PRINT_PAGE
+    text = page.read_text(encoding="utf-8")
+    start = text.find('id="print-site-page"')
+    heading = re.compile(r"(<h1\b[^>]*>)(.*?)(?=<a class=\"headerlink\"|</h1>)", re.S)
+    for match in heading.finditer(text, max(start, 0)) if start >= 0 else ():
+        if " ".join(re.sub(r"<[^>]+>", "", match.group(2)).split()) == book_title:
+            page.write_text(text[:match.start()] + match.group(1) + FIRST_CHAPTER
+                            + text[match.end():], encoding="utf-8")
+            return True
+    return False
+
+
 def add_print_assets(site_dir: Path) -> None:
     if not PAGEDJS.exists():
         raise PdfError(f"{PAGEDJS.relative_to(ROOT)} is missing: run `npm ci` (make deps)")
@@ -226,6 +255,15 @@ def serve(site_dir: Path, port: int):
 # the print content in <body> (Material's flex layout does not paginate).
 PREPARE_JS = """
 async (docTitle) => {
+  const KEEP_CELL_LINES = 40;
+  const FOOTNOTE_TAIL = 3;
+  // Print wording for sentences written for the screen (matched on a
+  // paragraph's text, so "press <strong>Run</strong>" is found too).
+  const PRINT_WORDING = [
+    [/press\\s+Run(?:\\s+or\\s+Ctrl\\s*\\+\\s*Enter)?/gi, "run it"],
+    [/in\\s+your\\s+browser/gi, "in a browser, on the guide's website"],
+  ];
+  const SCREEN_WORDING = /press\\s+Run|in\\s+your\\s+browser/i;
   await document.fonts.ready;
   const root = document.querySelector("#print-site-page");
   if (!root) throw new Error("no #print-site-page in the print page");
@@ -273,8 +311,40 @@ async (docTitle) => {
     control.replaceWith(value);
   }
   root.querySelectorAll("input[type=hidden]").forEach((el) => el.remove());
-  // The practice page's answer key prints at the back of the PDF, after every chapter.
-  for (const key of root.querySelectorAll(".practice-key")) root.append(key);
+  // The practice page's answer key prints after every chapter, before the
+  // reference chapters the book ends on (the last top-level section).
+  const parts = root.querySelectorAll(":scope > section.print-page");
+  const reference = parts.length ? parts[parts.length - 1] : null;
+  for (const key of root.querySelectorAll(".practice-key")) {
+    if (reference) reference.before(key); else root.append(key);
+  }
+  // Screen-only wording (live-cell tips, "press Run") leaves; phrases that
+  // name the browser say where the live version is instead.
+  root.querySelectorAll(".screen-only").forEach((el) => el.remove());
+  const reword = (text) => PRINT_WORDING.reduce((t, [pattern, by]) => t.replace(pattern, by), text);
+  const walker = document.createTreeWalker(root, NodeFilter.SHOW_TEXT);
+  for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+    const text = reword(node.nodeValue);
+    if (text !== node.nodeValue) node.nodeValue = text;
+  }
+  // What spans inline markup ("press <strong>Run</strong>") is reworded as plain text.
+  for (const block of root.querySelectorAll("p, li, .admonition-title")) {
+    if (block.querySelector("p, li") || !SCREEN_WORDING.test(block.textContent)) continue;
+    block.textContent = reword(block.textContent.replace(/\\s+/g, " ").trim());
+  }
+  for (const title of root.querySelectorAll(".admonition-title")) {
+    if (title.textContent.trim() === "Live cells") title.textContent = "The code on these pages";
+  }
+  // A chapter's footnotes never end on a page of their own: the last few go
+  // with the ones before them (Paged.js breaks before the item ahead instead).
+  for (const list of root.querySelectorAll(".footnote > ol")) {
+    [...list.children].slice(-FOOTNOTE_TAIL).forEach((item) => item.classList.add("pdf-with-previous"));
+  }
+  // A short cell stays on one page with its output (a long one may break).
+  for (const cell of root.querySelectorAll(".live-cell")) {
+    const lines = (cell.textContent.match(/\\n/g) || []).length;
+    if (lines <= KEEP_CELL_LINES) cell.classList.add("pdf-keep");
+  }
   // Footnote back-links: "↩" is outside the self-hosted font subsets; "↑" is in them.
   for (const link of root.querySelectorAll("a.footnote-backref")) link.textContent = "\u2191";
   // Notebook pages keep their title inside the notebook markup: number it like
@@ -435,6 +505,8 @@ def make_pdf(output: Path = DEFAULT_OUTPUT, site_dir: Path = DEFAULT_SITE_DIR) -
     step = time.monotonic()
     cfg = build_print_site(site_dir, site_url, version, date)
     fixed = fix_print_page(site_dir)
+    if not retitle_first_chapter(site_dir, cfg.site_name):
+        raise PdfError(f"the print page has no <h1> {cfg.site_name!r} to call {FIRST_CHAPTER!r}")
     add_print_assets(site_dir)
     say(f"print site built in {time.monotonic() - step:.1f} s"
         + (f" ({fixed} protocol-relative URLs pointed at the site)" if fixed else ""))

@@ -617,21 +617,35 @@ function setupCell(cell, page) {
  * select an unknown option) and an unknown field are kept as they are, so that
  * Python names them in its error. Values longer than 64 characters are refused.
  */
-function urlState(name, byName, defaults) {
+function urlState(name, byName, defaults, shared) {
   const prefix = `${name}.`;
   return {
+    /** The page's deployment in the link (deploy.NAME), for this calculator's shared fields. */
+    deployment() {
+      const found = new Map();
+      for (const [key, value] of new URLSearchParams(location.search)) {
+        if (!key.startsWith(DEPLOY_PREFIX)) continue;
+        const field = key.slice(DEPLOY_PREFIX.length);
+        if (shared.has(field) && value.length <= MAX_URL_VALUE_CHARS) found.set(field, value);
+      }
+      return found;
+    },
     read() {
       const raw = new Map();
       const refused = [];
       let found = false;
+      let ownValues = false;
       let more = 0;
       const refuse = (text) => {
         if (refused.length < MAX_URL_REFUSALS) refused.push(text);
         else more += 1;
       };
       for (const [key, value] of new URLSearchParams(location.search)) {
-        if (!key.startsWith(prefix)) continue;
-        const field = key.slice(prefix.length);
+        // The page's deployment applies to every calculator with the field; a
+        // calculator's own value (name.model) still wins, read after it.
+        const deploy = key.startsWith(DEPLOY_PREFIX) && shared.has(key.slice(DEPLOY_PREFIX.length));
+        if (!deploy && !key.startsWith(prefix)) continue;
+        const field = key.slice((deploy ? DEPLOY_PREFIX : prefix).length);
         if (field.length > MAX_URL_NAME_CHARS) {
           refuse(`a field name in the link (${prefix}${field.slice(0, 16)}…) is ${field.length.toLocaleString("en-US")} characters long; at most ${MAX_URL_NAME_CHARS} are read`);
           continue;
@@ -641,6 +655,7 @@ function urlState(name, byName, defaults) {
           continue;
         }
         found = true;
+        if (!deploy) ownValues = true;
         const el = byName.get(field);
         if (el) el.value = value;
         // What a control could not hold (a number input empties "١٠" and
@@ -648,18 +663,58 @@ function urlState(name, byName, defaults) {
         if (!el || el.value !== value) raw.set(field, value);
       }
       if (more) refused.push(`and ${more.toLocaleString("en-US")} more`);
-      return { found, raw, refused };
+      return { found, raw, refused, deploymentOnly: found && !ownValues };
     },
-    write(values) {
+    write(values, sharedChange = null) {
       const params = new URLSearchParams(location.search);
       for (const key of [...params.keys()]) if (key.startsWith(prefix)) params.delete(key);
       for (const [key, value] of Object.entries(values)) {
+        if (shared.has(key)) continue; // the page's deployment: deploy.NAME
         if (value !== defaults.get(key) && value.length <= MAX_URL_VALUE_CHARS) params.set(prefix + key, value);
+      }
+      if (sharedChange && sharedChange.value.length <= MAX_URL_VALUE_CHARS) {
+        params.set(DEPLOY_PREFIX + sharedChange.name, sharedChange.value);
       }
       const query = params.toString();
       history.replaceState(history.state, "", `${location.pathname}${query ? `?${query}` : ""}${location.hash}`);
     },
   };
+}
+
+// The deployment (fieldguide.forms.SHARED_FIELDS: model, GPU, precisions,
+// engine) is set once per page: a change in one calculator is made in every
+// calculator of the page that has the field and can hold the value, and the
+// link keeps it once, as deploy.NAME.
+const DEPLOY_PREFIX = "deploy.";
+let pageCalculators = [];
+
+/** Tell the page's other calculators that `name` is now `value`. */
+function shareDeployment(from, name, value) {
+  for (const calc of pageCalculators) if (calc.box !== from) calc.adopt(name, value);
+}
+
+// A logarithmic slider (data-log; fieldguide.forms.slider_value) runs over
+// positions 0 to its max: position p stands for min * (max / min) ** (p / max),
+// so each stretch of the track covers the same ratio.
+
+/** The value a slider's position stands for (its own value if it is linear). */
+function sliderValue(slider) {
+  if (!("log" in slider.dataset)) return slider.value;
+  const lo = Number(slider.dataset.min);
+  const hi = Number(slider.dataset.max);
+  const value = lo * (hi / lo) ** (Number(slider.value) / Number(slider.max));
+  if (slider.dataset.int === "1") return String(Math.min(hi, Math.max(lo, Math.round(value))));
+  return String(Number(value.toPrecision(3)));
+}
+
+/** Where a value sits on a slider's track (the value itself on a linear one). */
+function sliderPosition(slider, value) {
+  if (!("log" in slider.dataset)) return value;
+  const lo = Number(slider.dataset.min);
+  const hi = Number(slider.dataset.max);
+  const v = Math.min(hi, Math.max(lo, Number(value)));
+  if (!Number.isFinite(v)) return slider.value;
+  return String(Math.round(Number(slider.max) * Math.log(v / lo) / Math.log(hi / lo)));
 }
 
 /**
@@ -671,8 +726,8 @@ function bindControls(form, changed) {
   const sliders = [...form.querySelectorAll("input[type=range][data-slider-for]")];
   for (const slider of sliders) {
     const number = form.elements[slider.dataset.sliderFor];
-    slider.addEventListener("input", () => { number.value = slider.value; changed(); });
-    number.addEventListener("input", () => { slider.value = number.value; });
+    slider.addEventListener("input", () => { number.value = sliderValue(slider); changed(); });
+    number.addEventListener("input", () => { slider.value = sliderPosition(slider, number.value); });
   }
   for (const picker of form.querySelectorAll("input[type=file][data-upload-for]")) {
     picker.addEventListener("change", async () => {
@@ -685,7 +740,7 @@ function bindControls(form, changed) {
   }
   return {
     syncSliders() {
-      for (const slider of sliders) slider.value = form.elements[slider.dataset.sliderFor].value;
+      for (const slider of sliders) slider.value = sliderPosition(slider, form.elements[slider.dataset.sliderFor].value);
     },
     syncVisibility() {
       for (const field of form.querySelectorAll("[data-show-when]")) {
@@ -700,12 +755,15 @@ function bindControls(form, changed) {
  * Runs the calculator and shows its result; only the latest request's answer
  * is shown. Returns {compute, forget, showError}.
  */
-function calculatorRunner({ box, name, page, longRunning, result, status, buttons, values }) {
+function calculatorRunner({ box, name, page, longRunning, result, status, buttons, values, form }) {
   let latest = 0;
-  const showError = (message) => {
+  const fieldErrors = fieldErrorView(form);
+  // A message about one field shows next to it too, and marks it (aria-invalid).
+  const showError = (message, field = null) => {
     status.dataset.kind = "error";
     status.textContent = message;
     result.dataset.state = "stale";
+    fieldErrors.show(field, message);
   };
   // A newer request replaces the older ones (three clicks on Run make one run).
   async function compute(fromLink = false) {
@@ -716,6 +774,7 @@ function calculatorRunner({ box, name, page, longRunning, result, status, button
     buttons.run.disabled = !longRunning;
     buttons.stop.disabled = false;
     status.dataset.kind = "";
+    fieldErrors.clear();
     status.textContent = runtime.state === "ready" ? "Computing…" : "Starting Python…";
     try {
       const reply = await runtime.request({ type: "calc", name, values: values(), fromLink }, {
@@ -725,7 +784,7 @@ function calculatorRunner({ box, name, page, longRunning, result, status, button
       });
       if (id !== latest) return;
       if (reply.error) {
-        showError(reply.error);
+        showError(reply.message || reply.error, reply.field || null);
       } else if (reply.held) {
         // A link asked for more work than it may start by itself: its values
         // are in the controls, and Run computes them.
@@ -753,8 +812,41 @@ function calculatorRunner({ box, name, page, longRunning, result, status, button
     compute: () => compute(false),
     computeFromLink: () => compute(true),
     showError,
+    clearErrors: () => fieldErrors.clear(),
     forget: () => { latest += 1; },
   };
+}
+
+/**
+ * The error slot under each field (fieldguide.forms.render_field writes it,
+ * hidden): show(name, message) fills the named field's slot and marks its
+ * control invalid; clear() empties them all.
+ */
+function fieldErrorView(form) {
+  let marked = null;
+  const clear = () => {
+    if (!marked) return;
+    const { control, slot, described } = marked;
+    control.removeAttribute("aria-invalid");
+    if (described) control.setAttribute("aria-describedby", described);
+    else control.removeAttribute("aria-describedby");
+    slot.textContent = "";
+    slot.hidden = true;
+    marked = null;
+  };
+  const show = (name, message) => {
+    clear();
+    const control = name && form.elements[name];
+    const field = control && control.closest && control.closest(".calc-field");
+    const slot = field && field.querySelector(".calc-field-error");
+    if (!slot || field.hidden) return;
+    marked = { control, slot, described: control.getAttribute("aria-describedby") };
+    slot.textContent = message;
+    slot.hidden = false;
+    control.setAttribute("aria-invalid", "true");
+    control.setAttribute("aria-describedby", slot.id);
+  };
+  return { show, clear };
 }
 
 /** The runtime's state in the toolbar; a failed start also on the status line. */
@@ -795,22 +887,46 @@ function setupCalculator(box, page) {
     ...Object.fromEntries(controls.filter((el) => !el.closest("[hidden]")).map((el) => [el.name, el.value])),
     ...Object.fromEntries(fromURL),
   });
-  const url = urlState(name, byName, defaults);
-  const runner = calculatorRunner({ box, name, page, longRunning, result, status, buttons, values });
+  const shared = new Set(controls.filter((el) => el.closest("[data-shared]")).map((el) => el.name));
+  const url = urlState(name, byName, defaults, shared);
+  const runner = calculatorRunner({ box, name, page, longRunning, result, status, buttons, values, form });
   let timer = null;
-  const changed = () => {
-    fromURL = new Map(); // the reader took over from the link
-    view.syncVisibility();
-    url.write(values());
+  const schedule = () => {
     clearTimeout(timer);
     timer = setTimeout(runner.compute, 300);
   };
+  const changed = (control = null) => {
+    fromURL = new Map(); // the reader took over from the link
+    view.syncVisibility();
+    const sharedChange = control && shared.has(control.name) ? { name: control.name, value: control.value } : null;
+    url.write(values(), sharedChange);
+    if (sharedChange) shareDeployment(box, sharedChange.name, sharedChange.value);
+    schedule();
+  };
   const view = bindControls(form, changed);
+  // Another calculator of the page changed the deployment: take it if this
+  // one has the field and can hold the value. A quick calculator recomputes;
+  // a long one (the simulator) waits for Run.
+  const adopt = (field, value) => {
+    const el = shared.has(field) ? byName.get(field) : null;
+    if (!el || el.value === value) return;
+    const before = el.value;
+    el.value = value;
+    if (el.value !== value) { el.value = before; return; } // not one of its options
+    fromURL.delete(field);
+    view.syncVisibility();
+    if (!longRunning) { schedule(); return; }
+    runner.forget();
+    result.dataset.state = "stale";
+    status.dataset.kind = "held";
+    status.textContent = "The deployment changed in another calculator: press Run to simulate it.";
+  };
+  pageCalculators.push({ box, adopt });
 
   // Sliders and file pickers report through bindControls.
   const elsewhere = (event) => event.target.type === "range" || event.target.type === "file";
-  form.addEventListener("input", (event) => { if (!elsewhere(event)) changed(); });
-  form.addEventListener("change", (event) => { if (event.target.type !== "file") changed(); });
+  form.addEventListener("input", (event) => { if (!elsewhere(event)) changed(event.target); });
+  form.addEventListener("change", (event) => { if (event.target.type !== "file") changed(event.target); });
   form.addEventListener("submit", (event) => { event.preventDefault(); runner.compute(); });
   buttons.run.addEventListener("click", runner.compute);
   buttons.stop.addEventListener("click", () => runtime.cancel((job) => job.owner === box, {
@@ -819,7 +935,10 @@ function setupCalculator(box, page) {
   }));
   buttons.reset.addEventListener("click", () => {
     fromURL = new Map();
-    for (const el of controls) el.value = defaults.get(el.name);
+    // Reset restores this calculator's own values; the page's deployment stays.
+    const deployment = url.deployment();
+    for (const el of controls) el.value = deployment.has(el.name) ? deployment.get(el.name) : defaults.get(el.name);
+    runner.clearErrors();
     view.syncSliders();
     view.syncVisibility();
     runner.forget();
@@ -828,6 +947,12 @@ function setupCalculator(box, page) {
     status.dataset.kind = "";
     status.textContent = "";
     url.write(values());
+    // The build-time result is for the defaults: with the page's deployment
+    // instead, a quick calculator recomputes and a long one is marked stale.
+    if (controls.some((el) => el.value !== defaults.get(el.name))) {
+      result.dataset.state = "stale";
+      if (!longRunning) schedule();
+    }
   });
 
   // A link with values counts as intent: boot now and recompute.
@@ -836,8 +961,16 @@ function setupCalculator(box, page) {
   view.syncSliders();
   view.syncVisibility();
   if (link.refused.length) runner.showError(`${link.refused.join("; ")}.`);
-  else if (link.found) runner.computeFromLink();
-  return unsubscribe;
+  else if (link.found && longRunning && link.deploymentOnly) {
+    // Only the page's deployment came from the link: a simulation waits for Run.
+    status.dataset.kind = "held";
+    status.textContent = "The deployment came from the link: press Run to simulate it.";
+    result.dataset.state = "stale";
+  } else if (link.found) runner.computeFromLink();
+  return () => {
+    unsubscribe();
+    pageCalculators = pageCalculators.filter((calc) => calc.box !== box);
+  };
 }
 
 // ---------------------------------------------------------------------- pages

@@ -8,7 +8,7 @@
 // Messages out, on `port` only: {type: "ready", bootMs, limits} | {type: "boot-error", message}
 //               {type: "started", id} | {type: "output", id, text}
 //               {type: "progress", id, fraction}
-//               {type: "result", id, ms, error, html?, held?, dead?}
+//               {type: "result", id, ms, error, html?, held?, field?, message?, dead?}
 //               {type: "stray-error", id, message}: an error escaped after boot
 //                 (id: the job being handled then, null between jobs)
 //
@@ -106,7 +106,7 @@ function resultMessage(id, ms, result, keys) {
   const message = { ms, error: null };
   if (result && typeof result.error === "string") message.error = result.error.slice(0, 1000);
   for (const key of keys) {
-    if (result && typeof result[key] === "string") message[key] = result[key];
+    if (result && typeof result[key] === "string") message[key] = key === "message" ? result[key].slice(0, 1000) : result[key];
   }
   message.type = "result";
   message.id = id;
@@ -272,7 +272,8 @@ async function calc({ id, name, values, fromLink }) {
   const t0 = performance.now();
   const progress = (fraction) => post({ type: "progress", id, fraction });
   const result = parseJSON(calculators.render_json(name, JSON.stringify(values), progress, Boolean(fromLink)));
-  post(resultMessage(id, performance.now() - t0, result, ["html", "held"]));
+  // field and message: the field an error is about and the words shown next to it.
+  post(resultMessage(id, performance.now() - t0, result, ["html", "held", "field", "message"]));
 }
 
 async function handle(msg) {

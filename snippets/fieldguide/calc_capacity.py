@@ -111,8 +111,9 @@ def plan_calc(progress: Callable[[float], object] | None = None, **v: Any) -> st
         return key_values([("No fleet meets the SLO", "; ".join(r for _, r in result.skipped))])
     left_out = "; ".join(f"{c} ({r.split(':')[0]})" for c, r in result.skipped)
     bands = {o.gpu: o.price_band for o in result.options}
+    cheapest = min(range(len(result.options)), key=lambda i: result.options[i].usd_per_hour)
     return (table(["GPU", "GPUs", "weights", "req/s per replica", "replicas", "$/hour",
-                   "$/M output tokens", "price"], rows)
+                   "$/M output tokens", "price"], rows, best=cheapest)
             + key_values([(f"{gpu} price band", band) for gpu, band in bands.items()]
                          + [("Left out", left_out)]))
 

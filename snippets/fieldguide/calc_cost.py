@@ -42,8 +42,11 @@ def cost(**v: Any) -> str:
             "output tokens": [c.usd_per_million_output_tokens for c in curve],
             "input tokens": [c.usd_per_million_input_tokens for c in curve],
         },
+        mark=min(range(len(UTILIZATIONS)), key=lambda i: abs(UTILIZATIONS[i] - v["utilization"])),
     )
-    return key_values(rows) + note(
+    lead = [("Per million output tokens", fmt_usd(r.usd_per_million_output_tokens)),
+            ("Per request", fmt_usd(r.usd_per_request, 4))]
+    return key_values(rows, lead) + note(
         "Idle time is paid for: halving utilization doubles the cost of every token.") + chart
 
 

@@ -46,20 +46,24 @@ def kv_fit(**v: Any) -> str:
         else note(f"The batch of {fmt_int(v['batch'])} does not fit: {result.reason}.", "warning")
     )
     series = {}
+    contexts = sorted({*CONTEXTS, v["context"]})  # the reader's context is on the chart, marked
     for kv_dtype in dict.fromkeys([v["kv_dtype"], "bf16", "fp8"]):
         batches = [fit(model, v["gpu"], context=c, kv_dtype=kv_dtype, **common).max_batch
-                   for c in CONTEXTS]
+                   for c in contexts]
         if any(batches):
             series[f"KV cache in {kv_dtype}"] = [b or None for b in batches]
     chart = charts.category_chart(
         title="Concurrent sequences that fit, by context length",
         x_title="context (tokens per sequence)",
         y_title="sequences (log scale)",
-        labels=[f"{c // 1024}K" for c in CONTEXTS],
+        labels=[f"{c // 1024}K" if c % 1024 == 0 else f"{c:,}" for c in contexts],
         series=series,
         logarithmic=True,
+        mark=contexts.index(v["context"]),
     ) if series else note("Nothing fits at any context: add GPUs or quantize.", "warning")
-    return key_values(rows) + verdict + chart
+    lead = [("Sequences that fit", fmt_int(result.max_batch)),
+            ("KV cache per token", fmt_bytes(per_token, "KiB", 0))]
+    return key_values(rows, lead) + verdict + chart
 
 
 KV_FIT = Calculator(

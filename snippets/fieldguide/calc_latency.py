@@ -41,20 +41,26 @@ def latency(**v: Any) -> str:
     warn = "" if capacity >= v["batch"] else note(
         f"Only {capacity} such requests fit in memory: a batch of {v['batch']} would not run.",
         "warning")
+    batches = sorted({*BATCHES, v["batch"]})  # the reader's batch is on the charts, marked
+    chosen = batches.index(v["batch"])
     curve = [request_latency(d, prompt=v["prompt"], output=v["output"], batch=b)
-             if b <= capacity else None for b in BATCHES]
-    labels = [str(b) for b in BATCHES]
+             if b <= capacity else None for b in batches]
+    labels = [str(b) for b in batches]
     throughput = charts.category_chart(
         title="Decode throughput against batch size",
         x_title="batch (concurrent sequences)", y_title="output tokens/s (whole batch)",
         labels=labels, series={"tokens/s": [c.tokens_per_s if c else None for c in curve]},
+        mark=chosen,
     )
     tpot = charts.category_chart(
         title="Time per output token against batch size",
         x_title="batch (concurrent sequences)", y_title="TPOT (ms)",
         labels=labels, series={"TPOT": [c.tpot_s * 1e3 if c else None for c in curve]},
+        mark=chosen,
     )
-    return key_values(rows) + calibration_note(d) + warn + throughput + tpot
+    lead = [("TPOT", fmt_duration(r.tpot_s, "ms", 2)), ("TTFT", fmt_duration(r.ttft_s, "ms")),
+            ("Whole batch", f"{fmt_number(r.tokens_per_s, 0)} tokens/s")]
+    return key_values(rows, lead) + calibration_note(d) + warn + throughput + tpot
 
 
 LATENCY = Calculator(

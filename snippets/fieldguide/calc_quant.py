@@ -15,7 +15,7 @@ from . import charts
 from .fields import (Calculator, batch_field, context_field, deployment_of, efficiency_fields,
                      engine_field, hardware_fields)
 from .forms import Field
-from .html import table
+from .html import headline, table
 
 
 #: Which decoder layers a quantized checkpoint stores in the low precision; embeddings,
@@ -41,11 +41,16 @@ def quantization(**v: Any) -> str:
         )
         for label, r in zip(labels, rows)
     ]
+    fitting = [i for i, r in enumerate(rows) if r.fits]
+    best = max(fitting, key=lambda i: rows[i].max_batch_tokens_per_s) if fitting else None
     out = table(
         ["Precision", "Weights", "KV per token", "Sequences that fit",
          f"TPOT at batch {v['batch']}", "Tokens/s at max batch"],
-        body,
+        body, best=best,
     )
+    if best is not None:  # the comparison's answer first, in large type
+        out = headline([("Most tokens/s", f"{body[best][5]} tokens/s"),
+                        ("Precision", f"{rows[best].weight_dtype}/{rows[best].kv_dtype} weights/KV")]) + out
     chart = charts.bar_chart(
         title="Decode throughput with as many sequences as fit",
         y_title="output tokens/s",
@@ -61,7 +66,7 @@ QUANTIZATION = Calculator(
     fields=[
         *hardware_fields(gpus=2),
         engine_field(),
-        context_field(8192),
+        context_field(8192, slider=True),
         batch_field(16),
         Field(name="quantize", label="Quantized layers (the rest stay bf16)", kind="select",
               default="attention+experts+mlp", options=QUANTIZE_CHOICES),

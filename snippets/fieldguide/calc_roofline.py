@@ -59,7 +59,7 @@ ROOFLINE = Calculator(
     fields=[
         *deployment_fields(model="llama-3.1-8b", gpus=1),
         Field(name="context", label="Context", kind="int", default=1024, min=1,
-              max=1_048_576, unit="tokens"),
+              max=1_048_576, unit="tokens", slider=True),
         *efficiency_fields(calibration=True),
     ],
     compute=roofline,

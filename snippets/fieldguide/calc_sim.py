@@ -32,6 +32,7 @@ from servecalc.sim.fleet import ROUTERS, simulate_fleet
 from servecalc.sim.sessions import chat_workload, with_shared_prefix
 from servecalc.sim.traces import trace_workload
 from servecalc.sim.workload import closed_workload, poisson_workload
+from servecalc.slo import PRESETS, Slo, slo_for_model
 from servecalc.units import fmt_duration, fmt_number, fmt_percent
 
 from . import charts
@@ -110,8 +111,18 @@ def _prefix_run(progress: Callable[[float], object] | None, v: dict[str, Any]) -
                     prefix_cache=v["prefix_cache"] == "on")
     if v["replicas"] > 1:
         return simulate_fleet(engine, work, replicas=v["replicas"], router=v["router"],
-                              policy=policy_of(v), progress=progress)
-    return simulate(engine, work, policy=policy_of(v), progress=progress)
+                              policy=policy_of(v), progress=progress, slo=slo_of(v))
+    return simulate(engine, work, policy=policy_of(v), progress=progress, slo=slo_of(v))
+
+
+#: The SLO select: the MLPerf limits of the model's size class (default), or a preset.
+SLO_OPTIONS = [("model", "MLPerf, for the model's size")] + [(key, key) for key in PRESETS]
+
+
+def slo_of(v: dict[str, Any]) -> Slo:
+    """The SLO the form asks for: "model" means :func:`~servecalc.slo.slo_for_model`."""
+    chosen = v.get("slo", "model")
+    return slo_for_model(v["model"]) if chosen == "model" else PRESETS[chosen]
 
 
 def _run(progress: Callable[[float], object] | None, v: dict[str, Any]) -> Any:
@@ -134,7 +145,7 @@ def _run(progress: Callable[[float], object] | None, v: dict[str, Any]) -> Any:
         return simulate_poisson(
             where, hardware, rate=v["rate"], requests=v["requests"],
             prompt=v["prompt"], output=output, policy=policy_of(v), seed=v["seed"],
-            progress=progress, speculative=spec, **options), None
+            progress=progress, speculative=spec, slo=slo_of(v), **options), None
     if spec is not None and v.get("prefill_replicas"):
         raise ValueError("speculative must be 'none' with disaggregated pools (prefill_replicas "
                          f"{v['prefill_replicas']}): the two are not simulated together")
@@ -149,11 +160,12 @@ def _run(progress: Callable[[float], object] | None, v: dict[str, Any]) -> Any:
     if v.get("prefill_replicas"):
         result = simulate_disagg(engine, engine, work, prefill_replicas=v["prefill_replicas"],
                                  decode_replicas=v.get("decode_replicas") or 1,
-                                 link=v.get("kv_link") or DEFAULT_LINK, policy=policy_of(v))
+                                 link=v.get("kv_link") or DEFAULT_LINK, policy=policy_of(v),
+                                 slo=slo_of(v))
         if progress is not None:
             progress(1.0)
     else:
-        result = simulate(engine, work, policy=policy_of(v), progress=progress)
+        result = simulate(engine, work, policy=policy_of(v), progress=progress, slo=slo_of(v))
     if not any(thinking):
         return result, None
     return result, summarize(answer_times(result.arrivals, result.first_token_s,
@@ -226,7 +238,9 @@ def simulator(progress: Callable[[float], object] | None = None, **v: Any) -> st
         x_title="time since the first arrival (s)", y_title="share of KV blocks (%)", dots=False,
         series={"KV blocks in use": [(p.t_s, p.kv_utilization * 100) for p in points]},
     )
-    return key_values(rows) + latency + batch + kv
+    lead = [("Goodput", f"{fmt_number(result.goodput_requests_per_s, 2)} requests/s"),
+            ("p99 TTFT", ms(result.ttft_s.p99)), ("p99 TPOT", ms(result.tpot_s.p99))]
+    return key_values(rows, lead) + latency + batch + kv
 
 
 SIMULATOR = Calculator(
@@ -243,7 +257,7 @@ SIMULATOR = Calculator(
               max=4096, help="0: arrivals at the rate above; C: C clients, each sending its "
               "next request when the previous one completes (the rate is then ignored)"),
         Field(name="rate", label="Arrival rate", kind="float", default=20.0, min=0.01,
-              max=10_000, step=0.1, unit="requests/s", slider=False),
+              max=10_000, step=0.1, unit="requests/s", slider=True),
         Field(name="requests", label="Requests", kind="int", default=1000, min=1,
               max=200_000),
         Field(name="prompt", label="Prompt", kind="int", default=512, min=1, max=131_072,
@@ -286,6 +300,10 @@ SIMULATOR = Calculator(
               help="identical replicas behind the router"),
         Field(name="router", label="Router", kind="select", default="round-robin",
               options=[(r, r) for r in ROUTERS]),
+        Field(name="slo", label="SLO for goodput", kind="select", default="model",
+              options=SLO_OPTIONS, help="The latency limits goodput counts against: by default "
+              "MLPerf's server limits for the benchmarked model nearest in size (Llama-3.1-8B "
+              "for an 8B model, Llama-2-70B for a 70B one)"),
     ],
     compute=simulator,
     long_running=True,

@@ -30,7 +30,7 @@ from .calc_quant import QUANTIZATION
 from .calc_roofline import ROOFLINE
 from .calc_sim import FRONTIER, SIMULATOR
 from .fields import LINK_WORK_BUDGET, Calculator
-from .forms import parse_values, render_form
+from .forms import parse_values, plain_message, render_form
 from .practice_page import PRACTICE
 
 CALCULATORS: dict[str, Calculator] = {c.id: c for c in [KV_FIT, LATENCY, COST, QUANTIZATION, ROOFLINE, SIMULATOR, CAPACITY, PLAN,
@@ -97,11 +97,16 @@ def _spoken(n: float) -> str:
 def render_json(name: str, raw_json: str, progress: Callable | None = None,
                 from_link: bool = False) -> str:
     """:func:`render` for the browser worker: JSON with ``html`` or ``error``
-    (or ``held``: the link's values wait for Run).
+    (or ``held``: the link's values wait for Run). With ``error`` come ``field``,
+    the field it is about (or None), and ``message``, the sentence shown next to it
+    (:func:`blame`).
 
     >>> json.loads(render_json("kv_fit", '{"gpu": "h100"}'))["error"].startswith(
     ...     "ValueError: gpu must be one of")
     True
+    >>> reply = json.loads(render_json("kv_fit", '{"context": "-1"}'))
+    >>> reply["field"], reply["message"]
+    ('context', "Context must be a whole number from 1 to 1,048,576; you entered '-1'.")
     >>> json.loads(render_json("simulator", '{"requests": "200000"}', None, True))["held"][:36]
     'This link asks for about 154 million'
     """
@@ -113,4 +118,34 @@ def render_json(name: str, raw_json: str, progress: Callable | None = None,
     except Held as held:
         return json.dumps({"html": None, "error": None, "held": str(held)})
     except Exception as exc:  # noqa: BLE001 - shown to the reader under the calculator
-        return json.dumps({"html": None, "error": f"{type(exc).__name__}: {exc}"})
+        field, plain = blame(name, exc)
+        return json.dumps({"html": None, "error": f"{type(exc).__name__}: {exc}",
+                           "field": field, "message": plain})
+
+
+def blame(name: str, exc: Exception) -> tuple[str | None, str]:
+    """The field an error is about (None if none) and the sentence shown to the reader.
+
+    A value the form refused carries its field; an error the library raised later
+    names its argument first ("price_usd_per_hour must be ..."), which is a field
+    when the calculator has one of that name. Otherwise the reader gets the
+    message without the exception's type.
+
+    >>> blame("kv_fit", ValueError("kv_heads must divide heads (4), got 3"))
+    ('kv_heads', 'KV heads must divide heads (4); you entered 3.')
+    >>> blame("kv_fit", ValueError("unknown field 'x'; fields are ..."))
+    (None, "Unknown field 'x'; fields are ...")
+    >>> blame("nope", ValueError("x"))
+    (None, 'X')
+    """
+    if getattr(exc, "field", None) and getattr(exc, "plain", None):
+        return exc.field, exc.plain  # type: ignore[attr-defined]
+    text = str(exc) or type(exc).__name__
+    calc = CALCULATORS.get(name)
+    first = text.split(" ", 1)[0]
+    for f in calc.fields if calc else ():
+        if f.name == first and isinstance(exc, ValueError):
+            return f.name, plain_message(f, text)
+    if not isinstance(exc, ValueError):
+        text = f"{type(exc).__name__}: {text}"
+    return None, text[:1].upper() + text[1:]

@@ -169,10 +169,18 @@ def category_chart(
     series: Mapping[str, Sequence[float | None]],
     logarithmic: bool = False,
     value_formatter=None,
+    mark: int | None = None,
 ) -> str:
     """A line chart over evenly spaced categories (1K, 2K, 4K... reads as a log axis).
 
     ``None`` leaves a gap (a point that does not exist, say a batch that does not fit).
+    ``mark``: the index of the reader's chosen category; the first series' point
+    there is drawn again, large, as the series "your choice".
+
+    >>> svg = category_chart(title="t", x_title="b", y_title="s", labels=["1", "2"],
+    ...                      series={"a": [1.0, 2.0]}, mark=1)
+    >>> "your choice" in svg
+    True
 
     >>> svg = category_chart(title="t", x_title="context", y_title="sequences",
     ...                      labels=["1K", "2K"], series={"a": [8.0, None]})
@@ -193,6 +201,11 @@ def category_chart(
         chart.y_labels = log_ticks(min(present), max(present))
     for label, values in series.items():
         chart.add(label, [None if v is None else float(v) for v in values])
+    first = next(iter(series.values()), [])
+    if mark is not None and 0 <= mark < len(first) and first[mark] is not None:
+        chosen = [None] * len(first)
+        chosen[mark] = float(first[mark])
+        chart.add(f"your choice ({labels[mark]})", chosen, dots_size=7, stroke=False)
     return _clean(chart.render(is_unicode=True))
 
 

@@ -79,6 +79,86 @@ class Field:
     show_when: tuple[str, str] | None = None
     help: str = field(default="")
     upload: str = ""  # a 'text' field: file types a "load a file" button accepts ("" none)
+    log: bool | None = None  # a logarithmic slider (None: when the range spans 1,000x or more)
+
+    @property
+    def log_slider(self) -> bool:
+        """Whether the slider moves on a log scale: asked for, or (by default) a
+        positive range spanning three orders of magnitude or more, so that each
+        part of the track covers the same ratio (1 to 1,048,576 tokens: 70 % of
+        the way is 16,384, not 734,003).
+
+        >>> Field(name="c", label="C", kind="int", default=8, min=1, max=2**20, slider=True).log_slider
+        True
+        >>> Field(name="u", label="U", kind="float", default=0.5, min=0.1, max=1.0, slider=True).log_slider
+        False
+        """
+        if self.log is not None:
+            return self.log
+        return (self.slider and self.min is not None and self.max is not None
+                and self.min > 0 and self.max / self.min >= 1000)
+
+
+#: Positions of a logarithmic slider's track (its range input runs 0 to this).
+LOG_STEPS = 1000
+
+#: Fields that describe the deployment: set once, shared by every calculator on a
+#: page that has them (web/cells.js), and kept in the link once as ``deploy.NAME``.
+SHARED_FIELDS = ("model", "gpu", "weight_dtype", "kv_dtype", "engine")
+
+
+def slider_value(f: Field, position: float) -> float:
+    """The value at ``position`` (0 to :data:`LOG_STEPS`) of a log slider's track:
+    ``min * (max / min) ** (position / LOG_STEPS)``, rounded for an int field.
+    web/cells.js computes the same.
+
+    >>> c = Field(name="c", label="C", kind="int", default=8, min=1, max=2**20, slider=True)
+    >>> slider_value(c, 700), slider_value(c, 0), slider_value(c, LOG_STEPS)
+    (16384, 1, 1048576)
+    """
+    lo, hi = float(f.min), float(f.max)  # type: ignore[arg-type]
+    value = lo * (hi / lo) ** (min(max(position, 0), LOG_STEPS) / LOG_STEPS)
+    return min(max(round(value), int(lo)), int(hi)) if f.kind == "int" else value
+
+
+def slider_position(f: Field, value: float) -> int:
+    """Where ``value`` sits on a log slider's track (0 to :data:`LOG_STEPS`).
+
+    >>> c = Field(name="c", label="C", kind="int", default=8, min=1, max=2**20, slider=True)
+    >>> slider_position(c, 32768), slider_position(c, 0), slider_position(c, 10**9)
+    (750, 0, 1000)
+    """
+    lo, hi = float(f.min), float(f.max)  # type: ignore[arg-type]
+    clamped = min(max(float(value), lo), hi)
+    return round(LOG_STEPS * math.log(clamped / lo) / math.log(hi / lo))
+
+
+def field_error(f: Field, message: str) -> ValueError:
+    """The ``ValueError`` for a value ``f`` cannot take. Its text names the argument
+    (as the library's errors do); it also carries ``field`` (the name) and
+    ``plain``, the sentence shown next to the control, which names the field as
+    the reader sees it (its label).
+
+    >>> e = field_error(Field(name="batch", label="Batch", kind="int", default=8), "batch must be > 0, got '0'")
+    >>> e.field, e.plain
+    ('batch', "Batch must be > 0; you entered '0'.")
+    """
+    error = ValueError(message)
+    error.field = f.name  # type: ignore[attr-defined]
+    error.plain = plain_message(f, message)  # type: ignore[attr-defined]
+    return error
+
+
+def plain_message(f: Field, message: str) -> str:
+    """``message`` (which starts with the field's name) as the reader sees the field.
+
+    >>> f = Field(name="price_usd_per_hour", label="Price per GPU-hour", kind="float", default=2.0)
+    >>> plain_message(f, "price_usd_per_hour must be a number from 0 to 1,000, got '-1'")
+    "Price per GPU-hour must be a number from 0 to 1,000; you entered '-1'."
+    """
+    rest = message[len(f.name):] if message.startswith(f.name) else f": {message}"
+    rest = re.sub(r", got (.*)$", r"; you entered \1", rest)
+    return f"{f.label}{rest}" + ("" if rest.endswith(".") else ".")
 
 
 #: Longest value a 'text' field accepts (a calibration with its points is a few KB).
@@ -97,7 +177,7 @@ def parse_value(f: Field, raw: object) -> object:
     if f.kind == "text":
         limit = TEXT_LIMIT if f.max is None else int(f.max)
         if len(text) > limit:
-            raise ValueError(f"{f.name} must be at most {limit:,} characters, got {len(text):,}")
+            raise field_error(f, f"{f.name} must be at most {limit:,} characters, got {len(text):,}")
         return text
     if f.kind == "select":
         allowed = [value for value, _ in f.options]
@@ -105,7 +185,7 @@ def parse_value(f: Field, raw: object) -> object:
             listed = ", ".join(repr(a) for a in allowed[:LISTED_OPTIONS])
             if len(allowed) > LISTED_OPTIONS:
                 listed += f", … ({len(allowed)} in all)"
-            raise ValueError(f"{f.name} must be one of {listed}, got {shown(text)}")
+            raise field_error(f, f"{f.name} must be one of {listed}, got {shown(text)}")
         return text
     number = None
     if NUMBER.fullmatch(text):
@@ -118,7 +198,7 @@ def parse_value(f: Field, raw: object) -> object:
     if not ok:
         what = "a whole number" if f.kind == "int" else "a number"
         ascii_form = "" if not text or text.isascii() and "_" not in text else " written in ASCII digits"
-        raise ValueError(f"{f.name} must be {what} {_range_text(f)}{ascii_form}, got {shown(text)}")
+        raise field_error(f, f"{f.name} must be {what} {_range_text(f)}{ascii_form}, got {shown(text)}")
     return number
 
 
@@ -156,7 +236,14 @@ def render_field(f: Field, calc_id: str) -> str:
             if value is not None
         )
         control = f'<input type="number" inputmode="decimal" {attrs}{bounds} value="{f.default}">'
-        if f.slider:
+        if f.slider and f.log_slider:  # the track is positions; cells.js maps them
+            control += (
+                f'<input type="range" data-slider-for="{escape(f.name)}" aria-label="{escape(f.label)}"'
+                f' min="0" max="{LOG_STEPS}" step="1" data-log data-min="{f.min}" data-max="{f.max}"'
+                f' data-int="{1 if f.kind == "int" else 0}" value="{slider_position(f, f.default)}"'
+                f' tabindex="-1">'  # type: ignore[arg-type]
+            )
+        elif f.slider:
             control += (
                 f'<input type="range" data-slider-for="{escape(f.name)}" aria-label="{escape(f.label)}"'
                 f'{bounds} value="{f.default}" tabindex="-1">'
@@ -169,9 +256,11 @@ def render_field(f: Field, calc_id: str) -> str:
     )
     title = f' title="{escape(f.help)}"' if f.help else ""
     kind = " calc-field--text" if f.kind == "text" else ""
+    shared = ' data-shared="deploy"' if f.name in SHARED_FIELDS else ""
     return (
-        f'<div class="calc-field{kind}"{when}{title}><label for="{escape(ident)}">{escape(f.label)}</label>'
-        f'<div class="calc-control">{control}{unit}</div></div>'
+        f'<div class="calc-field{kind}"{when}{title}{shared}><label for="{escape(ident)}">{escape(f.label)}</label>'
+        f'<div class="calc-control">{control}{unit}</div>'
+        f'<p class="calc-field-error" id="{escape(ident)}-error" hidden></p></div>'
     )
 
 

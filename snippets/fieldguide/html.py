@@ -37,8 +37,14 @@ def _cell(tag: str, text: str, number: bool) -> str:
     return f'<{tag} class="{kind}">{escape(text)}</{tag}>' if kind else f"<{tag}>{escape(text)}</{tag}>"
 
 
-def table(headers: Sequence[str], rows: Iterable[Sequence[object]], caption: str = "") -> str:
-    """An HTML table of text cells; numbers (and the headers of all-number columns) align right."""
+def table(headers: Sequence[str], rows: Iterable[Sequence[object]], caption: str = "",
+          best: int | None = None) -> str:
+    """An HTML table of text cells; numbers (and the headers of all-number columns) align right.
+    ``best``: the index of the row a comparison picks, highlighted.
+
+    >>> table(["GPU", "$/h"], [["A", "2"], ["B", "1"]], best=1).split("<tbody>")[1][:62]
+    '<tr><td>A</td><td class="num">2</td></tr><tr class="calc-best"'
+    """
     rows = [[str(cell) for cell in row] for row in rows]
     numeric = [
         bool(column) and all(is_number(c) or c.strip() in ("", "-", "—", "n/a") for c in column)
@@ -47,15 +53,17 @@ def table(headers: Sequence[str], rows: Iterable[Sequence[object]], caption: str
     ]
     head = "".join(_cell("th", str(h), numeric[i]) for i, h in enumerate(headers))
     body = "".join(
-        "<tr>" + "".join(_cell("td", cell, is_number(cell)) for cell in row) + "</tr>"
-        for row in rows
+        ('<tr class="calc-best">' if index == best else "<tr>")
+        + "".join(_cell("td", cell, is_number(cell)) for cell in row) + "</tr>"
+        for index, row in enumerate(rows)
     )
     cap = f"<caption>{escape(caption)}</caption>" if caption else ""
     return f'<table class="calc-table">{cap}<thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>'
 
 
-def key_values(pairs: Iterable[tuple[str, str]]) -> str:
-    """A two-column table of labelled results.
+def key_values(pairs: Iterable[tuple[str, str]], lead: Sequence[tuple[str, str]] = ()) -> str:
+    """A two-column table of labelled results, after the ``lead`` results in large type
+    (:func:`headline`): the answer first, then the details.
 
     >>> key_values([("TTFT", "12.0 ms")])
     '<table class="calc-table calc-kv"><tbody><tr><th scope="row">TTFT</th><td>12.0 ms</td></tr></tbody></table>'
@@ -63,7 +71,26 @@ def key_values(pairs: Iterable[tuple[str, str]]) -> str:
     body = "".join(
         f'<tr><th scope="row">{escape(k)}</th><td>{escape(v)}</td></tr>' for k, v in pairs
     )
-    return f'<table class="calc-table calc-kv"><tbody>{body}</tbody></table>'
+    return headline(lead) + f'<table class="calc-table calc-kv"><tbody>{body}</tbody></table>'
+
+
+def headline(items: Sequence[tuple[str, str]]) -> str:
+    """A calculator's main results in large numbers: (label, value) pairs, the
+    value's number large and its unit (what follows the first space) small.
+
+    >>> headline([("Sequences that fit", "42")])
+    '<dl class="calc-headline"><div><dt>Sequences that fit</dt><dd><span class="calc-big">42</span></dd></div></dl>'
+    >>> headline([("TPOT", "12.5 ms")])[-53:]
+    '<span class="calc-big">12.5</span> ms</dd></div></dl>'
+    """
+    if not items:
+        return ""
+    parts = []
+    for label, value in items:
+        number, _, unit = str(value).partition(" ")
+        shown = f'<span class="calc-big">{escape(number)}</span>' + (f" {escape(unit)}" if unit else "")
+        parts.append(f"<div><dt>{escape(label)}</dt><dd>{shown}</dd></div>")
+    return f'<dl class="calc-headline">{"".join(parts)}</dl>'
 
 
 def note(text: str, kind: str = "info") -> str:

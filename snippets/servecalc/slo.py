@@ -120,6 +120,35 @@ MLPERF_LLAMA2_70B_SERVER = PRESETS["mlperf-llama2-70b-server"]
 MLPERF_LLAMA2_70B_INTERACTIVE = PRESETS["mlperf-llama2-70b-interactive"]
 
 
+#: The model each MLPerf server preset benchmarks, by its parameter count (the
+#: catalog's models: Llama-3.1-8B, Mixtral-8x7B, Llama-2-70B, Llama-3.1-405B,
+#: DeepSeek-R1). :func:`slo_for_model` picks the nearest one.
+_BENCHMARKED = (("mlperf-llama3.1-8b-server", "llama-3.1-8b"),
+                ("mlperf-mixtral-8x7b-server", "mixtral-8x7b"),
+                ("mlperf-llama2-70b-server", "llama-2-70b"),
+                ("mlperf-llama3.1-405b-server", "llama-3.1-405b"),
+                ("mlperf-deepseek-r1-server", "deepseek-r1"))
+
+
+def slo_for_model(model: object) -> Slo:
+    """The MLPerf server SLO of the benchmarked model nearest in size to ``model``
+    (a catalog ID or a ModelSpec; nearest on a log scale of total parameters), so
+    an 8B model is judged by the 8B benchmark's limits, not the 70B one's.
+
+    >>> slo_for_model("llama-3.1-8b").name, slo_for_model("llama-3.1-8b").tpot_s
+    ('MLPerf Inference llama3_1-8b (server, p99)', 0.1)
+    >>> slo_for_model("llama-3.1-70b").name
+    'MLPerf Inference llama2-70b (server, p99)'
+    >>> slo_for_model("kimi-k2").name
+    'MLPerf Inference deepseek-r1 (server, p99)'
+    """
+    from .params import param_count
+
+    size = param_count(model)  # type: ignore[arg-type]
+    key = min(_BENCHMARKED, key=lambda pair: abs(math.log(size / param_count(pair[1]))))[0]
+    return PRESETS[key]
+
+
 def get_slo(slo: str | Slo) -> Slo:
     """A preset by name, or ``slo`` itself.
 

@@ -38,7 +38,10 @@ def test_bad_measurements_show_an_error_then_good_ones_a_calibration(site, conte
     page.fill("#calibration-measurements", '{"model": "llama-3.1-8b", "phase": "decode"')
     status = box.locator('[data-calc-status][data-kind="error"]')
     status.wait_for(timeout=BOOT_TIMEOUT_MS)
-    assert status.inner_text().startswith("ValueError: measurements line 1 ")
+    # In plain words, next to the field that caused it, which is marked.
+    assert status.inner_text().startswith("Measured steps (JSON Lines) line 1 ")
+    assert page.get_attribute("#calibration-measurements", "aria-invalid") == "true"
+    assert box.locator("#calibration-measurements-error").inner_text() == status.inner_text()
     assert box.locator('[data-calc-result][data-state="stale"]').count() == 1
 
     # The page still works: three of the four example steps give their calibration.

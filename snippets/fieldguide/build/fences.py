@@ -32,7 +32,8 @@ DEFAULT_TIMEOUT_S = 10
 
 
 def validate_cell(language, inputs, options, attrs, md) -> bool:
-    """Accept ``timeout="N"`` (seconds) and ``raises="ErrorType"`` on a pycell fence.
+    """Accept ``timeout="N"`` (seconds), ``raises="ErrorType"`` and ``fold="summary"``
+    (a secondary cell, folded away under that summary) on a pycell fence.
 
     >>> options = {}
     >>> validate_cell("pycell", {"timeout": "30", "raises": "ValueError"}, options, {}, None)
@@ -45,6 +46,8 @@ def validate_cell(language, inputs, options, attrs, md) -> bool:
     for key, value in inputs.items():
         if key == "timeout" and value.isdigit() and int(value) > 0:
             options[key] = int(value)
+        elif key == "fold" and value.strip():
+            options[key] = value.strip()
         elif key == "raises" and value.isidentifier():
             options[key] = value
         else:
@@ -77,13 +80,27 @@ def format_cell(source, language, css_class, options, md, **kwargs) -> str:
     code = highlight(source, PythonLexer(), HtmlFormatter(nowrap=True))
     timeout = options.get("timeout", DEFAULT_TIMEOUT_S)
     state = "error" if error else "static"
-    return (
+    cell = (
         f'<div class="live-cell" data-live-cell data-timeout-s="{timeout}">'
         f'<div class="highlight"><pre><code class="language-python">{code}</code></pre></div>'
         f'<pre class="cell-output" data-output data-state="{state}">'
         f"{html.escape(display_text(result))}</pre>"
         "</div>"
     )
+    return fold(cell, options.get("fold"))
+
+
+def fold(cell: str, summary: str | None) -> str:
+    """A secondary cell folded away under ``summary`` (the PDF prints it open).
+
+    >>> fold("<div>cell</div>", "The same for Llama-3.1-8B")
+    '<details class="cell-fold"><summary>The same for Llama-3.1-8B</summary><div>cell</div></details>'
+    >>> fold("<div>cell</div>", None)
+    '<div>cell</div>'
+    """
+    if not summary:
+        return cell
+    return f'<details class="cell-fold"><summary>{html.escape(summary)}</summary>{cell}</details>'
 
 
 def format_calculator(source, language, css_class, options, md, **kwargs) -> str:
