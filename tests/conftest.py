@@ -17,6 +17,12 @@ from tools.pdf import CHROMIUM, CHROMIUM_ARGS, free_port, serve
 
 ROOT = Path(__file__).resolve().parent.parent
 
+# Simulated answers (servecalc.memo) are kept on disk for the whole run: the site
+# build, the PDF's print build, their notebook kernels and these tests compute each
+# configuration once between them. Named by a digest of servecalc's files, so an
+# edit never brings back an old answer; test_slo_capacity computes its own afresh.
+os.environ.setdefault("SERVECALC_MEMO_DIR", str(ROOT / "build" / "cache" / "memo"))
+
 #: The browser tests serve the site under this sub-path, as a project site on
 #: GitHub Pages is (https://<user>.github.io/<repository>/): nothing may assume
 #: that the site is at the root of its origin.

@@ -144,6 +144,7 @@ MEASUREMENT_FILE.write_text(MEASUREMENT)
 
 #: Where one function needs another valid value than GOOD's.
 OVERRIDES: dict[str, dict[str, object]] = {
+    "servecalc.memo.Memo": {"name": "hostile", "encode": str, "decode": str, "disk": False},
     "servecalc.practice.check_kind": {"kind": "weights"},
     "servecalc.practice.question": {"kind": "weights"},
     "servecalc.practice.grade": {"kind": "weights", "seed": 1},

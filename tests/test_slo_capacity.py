@@ -18,7 +18,19 @@ from servecalc.sim import Engine, gamma_workload, simulate
 from servecalc.sim.stats import percentile
 from servecalc.sim.traces import trace_info, trace_workload
 from servecalc.slo import get_slo, make_slo
-from servecalc.slo_capacity import max_rate_under_slo
+from servecalc.slo_capacity import MEMO, max_rate_under_slo
+
+
+@pytest.fixture(autouse=True, scope="module")
+def _search_afresh():
+    """These tests check the search itself: no answer kept from before this module
+    (servecalc.memo), none kept on disk."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.delenv("SERVECALC_MEMO_DIR", raising=False)
+        MEMO.clear()
+        yield
+        MEMO.clear()
+
 
 CHECK_REQUESTS = 16000
 OTHER_SEED = 17

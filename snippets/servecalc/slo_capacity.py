@@ -75,6 +75,7 @@ The search
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -85,6 +86,7 @@ from .sim import POLICIES, Engine, saturation_rate
 from .sim.engine import check_fits
 from .sim.lengths import Choice, Lengths, as_lengths
 from .sim.single import single_service
+from .memo import Memo
 from .sim.stats import Percentiles, percentile, summarize
 from .sim.traffic import Traffic
 from .rate_search import (CHECKS, EARLY_MISS, LONGER, MARGIN_SD, RATE_TOLERANCE,  # noqa: F401
@@ -214,29 +216,50 @@ def max_rate_under_slo(
     """
     key = _memo_key(model, gpu, slo, policy, prompt, output, trace, arrival_cv, requests, seed,
                     engine_options)
-    if key is not None and key in _MEMO:
-        if progress is not None:
-            progress(1.0)
-        return _MEMO[key]
-    result = _max_rate(model, gpu, slo=slo, policy=policy, prompt=prompt, output=output,
-                       trace=trace, arrival_cv=arrival_cv, requests=requests, seed=seed,
-                       progress=progress, **engine_options)
-    if key is not None:
-        _MEMO[key] = result
+
+    computed = []
+
+    def compute() -> CapacityResult:
+        computed.append(True)
+        return _max_rate(model, gpu, slo=slo, policy=policy, prompt=prompt, output=output,
+                         trace=trace, arrival_cv=arrival_cv, requests=requests, seed=seed,
+                         progress=progress, **engine_options)
+
+    if key is None:
+        return compute()
+    result = MEMO.get_or_compute(key, compute)
+    if progress is not None and not computed:
+        progress(1.0)                       # an answer kept from before: all done
     return result
 
 
-#: Answers already computed in this process, by their (hashable) arguments: pages
-#: and prose ask for the same configurations, and an answer is deterministic.
-_MEMO: dict[tuple, CapacityResult] = {}
+def _encode(result: CapacityResult) -> dict:
+    return dataclasses.asdict(result)
+
+
+def _decode(data: dict) -> CapacityResult:
+    return CapacityResult(**{
+        **data,
+        "rate_interval_requests_per_s": tuple(data["rate_interval_requests_per_s"]),
+        "ttft_s": Percentiles(**data["ttft_s"]), "tpot_s": Percentiles(**data["tpot_s"]),
+        "slo": Slo(**data["slo"]),
+    })
+
+
+#: The one memo of answers (:mod:`servecalc.memo`): pages, prose, calculators and
+#: notebooks ask for the same configurations, and an answer is deterministic.
+MEMO: Memo[CapacityResult] = Memo("capacity", encode=_encode, decode=_decode)
 
 
 def _memo_key(*args: object) -> tuple | None:
-    """The arguments as a key, or None when one is not a value (an Engine, a list)."""
+    """The arguments and the default engine preset as a key, or None when one is
+    not a value (an Engine, a list)."""
     *plain, options = args
-    key = (*plain, tuple(sorted(options.items())))  # type: ignore[union-attr]
     if isinstance(plain[0], Engine):
         return None
+    from . import engines
+
+    key = (*plain, tuple(sorted(options.items())), engines.DEFAULT_ENGINE)  # type: ignore[union-attr]
     try:
         hash(key)
     except TypeError:

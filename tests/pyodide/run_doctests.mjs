@@ -26,7 +26,7 @@ zipfile.ZipFile("/tmp/${basename(wheel)}").extractall(sysconfig.get_paths()["pur
 `);
 
 const summary = pyodide.runPython(`
-import doctest, importlib, pkgutil, sys
+import doctest, importlib, pkgutil, sys, time
 import fieldguide.prose
 import fieldguide.validation
 import servecalc
@@ -40,9 +40,11 @@ failed = attempted = 0
 for name in sorted(names):
     if name.endswith("__main__"):
         continue
+    started = time.perf_counter()
     module = importlib.import_module(name)
     result = doctest.testmod(module, optionflags=doctest.NORMALIZE_WHITESPACE)
-    print(f"{name}: {result.attempted - result.failed} passed, {result.failed} failed")
+    print(f"{name}: {result.attempted - result.failed} passed, {result.failed} failed, "
+          f"{time.perf_counter() - started:.1f} s")
     failed += result.failed
     attempted += result.attempted
 f"{sys.version.split()[0]}|{attempted}|{failed}"
