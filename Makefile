@@ -57,13 +57,19 @@ build: deps
 serve: deps
 	SITE_URL=http://127.0.0.1:$(PORT)/ $(PY) -m mkdocs serve --strict --dev-addr 127.0.0.1:$(PORT)
 
+# Two pytest-xdist workers (the machine has two cores; WORKERS=N for another
+# count, WORKERS=0 for one process): the tests that need the built site or
+# Chromium stay together on one worker (tests/conftest.py), so the site is built
+# once; the other worker runs the rest.
+WORKERS ?= 2
+
 test: deps chromium
-	$(PY) -m pytest
+	$(PY) -m pytest -n $(WORKERS) --dist loadgroup
 
 # Tests that need neither the built site, nor a browser, nor Node (markers in
 # pyproject.toml; tests/conftest.py marks every test that uses the built site).
 test-fast: $(VENV)/.installed
-	$(PY) -m pytest -q -m "not browser and not pyodide and not site"
+	$(PY) -m pytest -q -n $(WORKERS) --dist loadgroup -m "not browser and not pyodide and not site"
 
 # The print site (mkdocs.pdf.yml) into build/pdf-site, printed to
 # dist/llm-serving-field-guide.pdf with Paged.js; a step of its own, so a PDF

@@ -91,10 +91,18 @@ def context(browser):
 
 
 def pytest_collection_modifyitems(items):
-    """Every test that uses the built site is marked ``site`` (``make test-fast`` skips them)."""
+    """Every test that uses the built site is marked ``site`` (``make test-fast`` skips them).
+
+    Under pytest-xdist (``make test`` runs ``-n 2 --dist loadgroup``) the tests that
+    need the built site or Chromium (the PDF's included) form one group, run by one
+    worker: the site is built once and the browser started once, while the other
+    worker runs the rest.
+    """
     for item in items:
         if "site" in getattr(item, "fixturenames", ()):
             item.add_marker(pytest.mark.site)
+        if item.get_closest_marker("site") or item.get_closest_marker("browser"):
+            item.add_marker(pytest.mark.xdist_group("site"))
 
 
 def pytest_addoption(parser):
