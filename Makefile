@@ -58,9 +58,9 @@ serve: deps
 	SITE_URL=http://127.0.0.1:$(PORT)/ $(PY) -m mkdocs serve --strict --dev-addr 127.0.0.1:$(PORT)
 
 # Two pytest-xdist workers (the machine has two cores; WORKERS=N for another
-# count, WORKERS=0 for one process): the tests that need the built site or
-# Chromium stay together on one worker (tests/conftest.py), so the site is built
-# once; the other worker runs the rest.
+# count, WORKERS=0 for one process): the tests that need the built site stay
+# together on one worker (tests/conftest.py), so the site is built once; the
+# PDF's tests are a group of their own; the other worker runs the rest.
 WORKERS ?= 2
 
 test: deps chromium
