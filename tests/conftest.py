@@ -90,6 +90,7 @@ def context(browser):
     ctx.close()
 
 
+@pytest.hookimpl(tryfirst=True)   # before pytest-xdist reads the groups (its worker's hook)
 def pytest_collection_modifyitems(items):
     """Every test that uses the built site is marked ``site`` (``make test-fast`` skips them).
 
