@@ -1,7 +1,7 @@
 # LLM Serving Field Guide. Every target installs what it needs first.
 #   make serve   build the site and serve it at http://127.0.0.1:8000
 #   make test    the whole test suite (CPython, Pyodide on Node, Chromium)
-#   make test-fast  the inner loop: CPython unit and property tests, doctests, golden files (no site build, browser or Pyodide)
+#   make test-fast  the inner loop: CPython unit and property tests, doctests, golden files (no site build, browser, Pyodide or slow-marked runs)
 #   make build   build the site into site/ (mkdocs build --strict)
 #   make bench   measure boot, run and simulator speed; writes bench/results.md
 #   make pdf     the whole guide as one offline PDF in dist/ (headless Chromium)
@@ -57,13 +57,20 @@ build: deps
 serve: deps
 	SITE_URL=http://127.0.0.1:$(PORT)/ $(PY) -m mkdocs serve --strict --dev-addr 127.0.0.1:$(PORT)
 
-test: deps chromium
-	$(PY) -m pytest
+# Two pytest-xdist workers (the machine has two cores; WORKERS=N for another
+# count, WORKERS=0 for one process): the tests that need the built site stay
+# together on one worker (tests/conftest.py), so the site is built once; the
+# PDF's tests are a group of their own; the other worker runs the rest.
+WORKERS ?= 2
 
-# Tests that need neither the built site, nor a browser, nor Node (markers in
-# pyproject.toml; tests/conftest.py marks every test that uses the built site).
+test: deps chromium
+	$(PY) -m pytest -n $(WORKERS) --dist loadgroup
+
+# Tests that need neither the built site, nor a browser, nor Node, nor minutes of
+# simulation or fuzzing (markers in pyproject.toml; tests/conftest.py marks every
+# test that uses the built site; `slow` ones run in make test).
 test-fast: $(VENV)/.installed
-	$(PY) -m pytest -q -m "not browser and not pyodide and not site"
+	$(PY) -m pytest -q -n $(WORKERS) --dist loadgroup -m "not browser and not pyodide and not site and not slow"
 
 # The print site (mkdocs.pdf.yml) into build/pdf-site, printed to
 # dist/llm-serving-field-guide.pdf with Paged.js; a step of its own, so a PDF

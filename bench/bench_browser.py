@@ -11,6 +11,9 @@ cache (a fresh browser context per run), median of RUNS runs:
 * a warm re-run of the same cell;
 * the first run after navigating to another chapter (the worker survives);
 * the longest main-thread task while a cell prints 50 MB (capped and streamed);
+* a runaway cell with a 2 s limit: click on Run to the "Stopped" report (the
+  limit, then the worker's restart; tests/browser/test_runtime.py checks only
+  that it is not stopped early);
 * bytes transferred before the reader interacts or scrolls to a live element,
   and how many of them are Pyodide's (should be none).
 
@@ -121,6 +124,25 @@ def page_runs(browser, base: str) -> dict:
             "boots": boots, "flood_longest_task_ms": flood}
 
 
+#: The time limit the runaway-cell measurement gives its cell, in seconds.
+RUNAWAY_LIMIT_S = 2
+
+
+def runaway_stop_ms(browser, base: str) -> float:
+    """Click on Run to the report that a looping cell was stopped at its limit
+    (Python booted first, so the limit counts from the cell's start)."""
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    page.goto(base + "kv-cache/")
+    cell = page.locator("[data-live-cell]").first
+    timed_run(cell.element_handle())                      # boots Python
+    edit_cell(page, cell, "while True:\n    pass\n")
+    cell.evaluate(f"el => {{ el.dataset.timeoutS = '{RUNAWAY_LIMIT_S}'; }}")
+    ms = timed_run(cell.element_handle())
+    context.close()
+    return ms
+
+
 def hover_then_click_ms(browser, base: str) -> float:
     """Click-to-result when the pointer entered the cell HOVER_LEAD_MS before the click."""
     context = browser.new_context(viewport={"width": 1280, "height": 900})
@@ -162,7 +184,7 @@ def main(argv=None) -> int:
         log(f"site built and served at {base}")
         with sync_playwright() as pw:
             browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-            boots, runs, hovers = [], [], []
+            boots, runs, hovers, runaways = [], [], [], []
             for i in range(args.runs):
                 log(f"run {i + 1}/{args.runs}: bare boot")
                 boots.append(bare_boot_ms(browser, base))
@@ -170,6 +192,8 @@ def main(argv=None) -> int:
                 runs.append(page_runs(browser, base))
                 log(f"run {i + 1}/{args.runs}: pointer on the cell, then Run")
                 hovers.append(hover_then_click_ms(browser, base))
+                log(f"run {i + 1}/{args.runs}: a runaway cell with a {RUNAWAY_LIMIT_S} s limit")
+                runaways.append(runaway_stop_ms(browser, base))
             before = bytes_before_interaction(browser, base)
             browser.close()
     result = {
@@ -182,6 +206,8 @@ def main(argv=None) -> int:
         "warm_rerun_ms": statistics.median(r["warm_ms"] for r in runs),
         "after_navigation_ms": statistics.median(r["after_nav_ms"] for r in runs),
         "boots_per_tour": max(r["boots"] for r in runs),
+        "runaway_limit_s": RUNAWAY_LIMIT_S,
+        "runaway_stopped_ms": statistics.median(runaways),
         "bytes_before_interaction": before["bytes"],
         "pyodide_bytes_before_interaction": before["pyodide_bytes"],
     }

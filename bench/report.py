@@ -56,6 +56,9 @@ def main() -> int:
         ("First run after navigating to another chapter", ms(browser["after_navigation_ms"]),
          "at most 100 ms"),
         ("Python runtimes booted while touring pages", f"{browser['boots_per_tour']}", "1"),
+        *([(f"A looping cell with a {browser['runaway_limit_s']} s limit: Run to the \"Stopped\" report",
+            ms(browser["runaway_stopped_ms"]), "the limit plus a boot")]
+          if "runaway_stopped_ms" in browser else []),
         ("Bytes before the reader interacts or scrolls to a live element",
          f"{browser['bytes_before_interaction']:,} B, of which Pyodide "
          f"{browser['pyodide_bytes_before_interaction']:,} B", "no Pyodide bytes"),

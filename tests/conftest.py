@@ -17,6 +17,12 @@ from tools.pdf import CHROMIUM, CHROMIUM_ARGS, free_port, serve
 
 ROOT = Path(__file__).resolve().parent.parent
 
+# Simulated answers (servecalc.memo) are kept on disk for the whole run: the site
+# build, the PDF's print build, their notebook kernels and these tests compute each
+# configuration once between them. Named by a digest of servecalc's files, so an
+# edit never brings back an old answer; test_slo_capacity computes its own afresh.
+os.environ.setdefault("SERVECALC_MEMO_DIR", str(ROOT / "build" / "cache" / "memo"))
+
 #: The browser tests serve the site under this sub-path, as a project site on
 #: GitHub Pages is (https://<user>.github.io/<repository>/): nothing may assume
 #: that the site is at the root of its origin.
@@ -84,11 +90,22 @@ def context(browser):
     ctx.close()
 
 
+@pytest.hookimpl(tryfirst=True)   # before pytest-xdist reads the groups (its worker's hook)
 def pytest_collection_modifyitems(items):
-    """Every test that uses the built site is marked ``site`` (``make test-fast`` skips them)."""
+    """Every test that uses the built site is marked ``site`` (``make test-fast`` skips them).
+
+    Under pytest-xdist (``make test`` runs ``-n 2 --dist loadgroup``) the tests that
+    need the built site form one group, run by one worker, so the site is built and
+    the browser started once; another browser module (the PDF's, which builds its
+    own print site) is a group of its own. The other worker runs the rest.
+    """
     for item in items:
         if "site" in getattr(item, "fixturenames", ()):
             item.add_marker(pytest.mark.site)
+        if item.get_closest_marker("site"):
+            item.add_marker(pytest.mark.xdist_group("site"))
+        elif item.get_closest_marker("browser"):
+            item.add_marker(pytest.mark.xdist_group(item.module.__name__))
 
 
 def pytest_addoption(parser):

@@ -76,6 +76,7 @@ def test_every_command_has_a_valid_line(capsys):
         assert code == 0, (command, err)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("command", sorted(c for c in VALID if _options(c)))
 def test_hostile_values_exit_2_naming_the_option(capsys, command):
     for option in _options(command):
@@ -84,6 +85,7 @@ def test_hostile_values_exit_2_naming_the_option(capsys, command):
             check(*run(capsys, argv), argv, option)
 
 
+@pytest.mark.slow
 @settings(max_examples=30, deadline=None, derandomize=True, database=None,
           suppress_health_check=list(HealthCheck))
 @given(data=st.data())

@@ -162,6 +162,7 @@ MEASUREMENT_FILE.write_text(MEASUREMENT)
 EP_DEPLOYMENT = Deployment(model="mixtral-8x7b", gpu="h100-sxm", gpus=2, ep=2, dp_attention=True)
 #: Where one function needs another valid value than GOOD's.
 OVERRIDES: dict[str, dict[str, object]] = {
+    "servecalc.memo.Memo": {"name": "hostile", "encode": str, "decode": str, "disk": False},
     "servecalc.practice.check_kind": {"kind": "weights"},
     "servecalc.practice.question": {"kind": "weights"},
     "servecalc.practice.grade": {"kind": "weights", "seed": 1},

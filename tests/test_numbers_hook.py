@@ -48,3 +48,16 @@ def test_sentences_say_decimals_to_three_figures_and_tables_stay_exact():
     # A block (a generated table) goes in unchanged, exact values included.
     table = render("{{ calc.gpu_table() }}")
     assert "79.18 GiB" in table
+
+
+def test_every_placeholder_function_is_used_by_a_page():
+    # A calc.NAME that no page writes is dead code with a doctest: use it or remove it.
+    import re
+
+    from fieldguide.prose import FUNCTIONS
+    from tests.conftest import ROOT
+
+    pages = "".join(p.read_text(encoding="utf-8") for p in (ROOT / "docs").rglob("*")
+                    if p.suffix in {".md", ".py"})
+    unused = sorted(n for n in FUNCTIONS if not re.search(rf"calc\.{n}\s*\(", pages))
+    assert not unused, f"placeholder functions no page uses: {unused}"

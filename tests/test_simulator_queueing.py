@@ -49,6 +49,7 @@ def mean_waits(rho: float) -> tuple[float, list[float]]:
     return s, waits
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("rho", [0.5, 0.8])
 def test_md1_mean_wait_matches_pollaczek_khinchine(rho):
     s, waits = mean_waits(rho)

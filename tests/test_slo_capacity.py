@@ -18,7 +18,19 @@ from servecalc.sim import Engine, gamma_workload, simulate
 from servecalc.sim.stats import percentile
 from servecalc.sim.traces import trace_info, trace_workload
 from servecalc.slo import get_slo, make_slo
-from servecalc.slo_capacity import max_rate_under_slo
+from servecalc.slo_capacity import MEMO, max_rate_under_slo
+
+
+@pytest.fixture(autouse=True, scope="module")
+def _search_afresh():
+    """These tests check the search itself: no answer kept from before this module
+    (servecalc.memo), none kept on disk."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.delenv("SERVECALC_MEMO_DIR", raising=False)
+        MEMO.clear()
+        yield
+        MEMO.clear()
+
 
 CHECK_REQUESTS = 16000
 OTHER_SEED = 17
@@ -46,6 +58,7 @@ def _meets(engine: Engine, rate: float, case: tuple, slo) -> bool:
             and percentile(tpot, slo.percentile) <= slo.tpot_s)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("case", CASES, ids=lambda c: f"{c[0]}-{c[1]}x{c[2]}-{c[3]}-{c[4]}")
 def test_capacity_holds_below_and_fails_above(case):
     model, gpu, gpus, policy, slo_name, prompt, output, cv = case
@@ -110,6 +123,7 @@ def test_bad_input_is_refused_by_name(kwargs, message):
         max_rate_under_slo("llama-3.1-8b", "h100-sxm", **args)
 
 
+@pytest.mark.slow
 def test_capacity_with_a_trace_holds_on_the_whole_trace_below_and_fails_above():
     """The answer is checked on other stretches of the code trace; the whole trace
     (8,819 requests), replayed at 0.97 x the answer, meets the SLO, and at 1.2 x it

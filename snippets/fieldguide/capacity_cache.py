@@ -1,9 +1,11 @@
-"""Simulated capacity under an SLO, computed once per configuration for the whole site.
+"""Simulated capacity under an SLO, as the prose asks for it: one replica of a catalog
+deployment, by name, an error when no rate meets the SLO.
 
 Prose placeholders, calculators' defaults and several chapters ask for the same
 configurations; :func:`servecalc.slo_capacity.max_rate_under_slo` takes a second
-or more each, so results are kept for the life of the process (the build, or the
-reader's browser tab).
+or more each, so it keeps every answer (:data:`servecalc.slo_capacity.MEMO`, the
+one memo: for the life of the process, and across the build's processes and the
+tests when ``SERVECALC_MEMO_DIR`` is set). Nothing is cached here.
 
 >>> r = capacity("llama-3.1-8b", "h100-sxm", 1, 1000, 250, "mlperf-llama3.1-8b-interactive")
 >>> r is capacity("llama-3.1-8b", "h100-sxm", 1, 1000, 250, "mlperf-llama3.1-8b-interactive")
@@ -12,14 +14,11 @@ True
 
 from __future__ import annotations
 
-from functools import lru_cache
-
 from servecalc.deployment import Deployment
 from servecalc.slo import best_under_slo
 from servecalc.slo_capacity import CapacityResult, max_rate_under_slo
 
 
-@lru_cache(maxsize=None)
 def capacity(model: str, gpu: str, gpus: int, prompt: int | str, output: int | str, slo: str,
              policy: str | None = None, trace: str | None = None,
              weight_dtype: str = "bf16") -> CapacityResult:
@@ -33,7 +32,6 @@ def capacity(model: str, gpu: str, gpus: int, prompt: int | str, output: int | s
     return r
 
 
-@lru_cache(maxsize=None)
 def steady_state_bound(model: str, gpu: str, gpus: int, prompt: int, output: int, slo: str,
                        weight_dtype: str = "bf16") -> float:
     """Requests/s of :func:`servecalc.slo.best_under_slo`: every slot full, no queue,

@@ -48,6 +48,23 @@ def round_sig(value: float, digits: int = 1) -> float:
     return round(value / scale) * scale
 
 
+def say(value: float, figures: int = 2) -> str:
+    """``value`` rounded to ``figures`` significant figures and printed as said aloud
+    (a formatter the prose modules share; not a placeholder of its own).
+
+    >>> say(3.35e12 / 1e12), say(989.4, 3), say(141.12, 3), say(0.0771, 2), say(24_576, 2)
+    ('3.4', '989', '141', '0.077', '25,000')
+    """
+    if not math.isfinite(value):
+        raise ValueError(f"value must be a finite number, got {value!r}")
+    rounded = round_sig(value, figures)
+    if rounded == 0:
+        return "0"
+    exponent = math.floor(math.log10(abs(rounded)))
+    decimals = max(0, figures - 1 - exponent)
+    return f"{rounded:,.{decimals}f}"
+
+
 def _round_params(model: str) -> float:
     """The size a model's name gives: its parameter count to one or two figures."""
     count = param_count(model)

@@ -7,65 +7,13 @@ serves. Here each candidate rate is simulated (:mod:`servecalc.sim`) with
 requests arriving at random, queueing and batching as they would, and the
 SLO is checked on the percentile it names.
 
-The search
-----------
-
-(The code is in :mod:`servecalc.rate_search`; its constants are re-exported here.)
-
-* **One long run per rate.** ``requests`` requests (default
-  :data:`DEFAULT_REQUESTS`) from one seed, the same at every rate (common
-  random numbers: the gaps are scaled, the lengths kept), so the p99 moves
-  smoothly with the rate and bisection converges. The SLO holds when the
-  ``slo.percentile``-th TTFT and the ``slo.percentile``-th TPOT over all
-  requests are within their limits.
-* **A bracketed search on the rate** (regula falsi, Illinois variant) on
-  the SLO ratio (the larger of p-th TTFT over its limit and p-th TPOT over
-  its limit), from half the saturation rate (the rate at which the engine
-  is always busy) and 1.2 times it, to :data:`RATE_TOLERANCE` or
-  :data:`RATIO_TOLERANCE`.
-* **Longer runs at the answer.** A p99 rests on the worst 1 % of requests,
-  and requests that overlap in time share their fate (one burst slows every
-  running sequence; a batch that grew stays large for minutes), so one
-  run's p99 moves by several percent from seed to seed, even at 16,000
-  requests, and short runs see fewer bursts than long ones (the search's
-  answer is often a little high). :data:`CHECKS` runs from other seeds (a
-  trace: other stretches), each :data:`LONGER` times as long as the
-  search's, are simulated at the answer, their requests pooled; when the
-  first half of them already misses by more than :data:`EARLY_MISS`, the
-  other half is not run.
-* **Where the checks put it** (:func:`_confirm`). The rate moves to where
-  the pooled ratio is the *aim*: below 1 by :data:`MARGIN_SD` standard
-  deviations of the gap between the pooled checks and a fresh run twice as
-  long as one check (estimated from the spread of the checks), and by at
-  least :data:`RATIO_TOLERANCE`. Checks that meet the SLO: one Newton step
-  (at most 10 %) to the aim. Checks that miss it: a step down along the
-  slope (3 % to 25 %), checked again, then secant steps, until a check
-  meets the SLO (eight steps at most: a rate no check confirms is reported
-  as infeasible). Then a step along the chord to the failing check above:
-  the ratio rises faster and faster with the rate, so the chord lies above
-  it. Except below a cliff (a failing ratio above 3: a queue growing without
-  end, whose onset moves from seed to seed): there up to three checks halve
-  the gap first, and no chord step goes towards a check still past the
-  cliff. The spread of the ratio over the checks at the answer gives the
-  rate's standard error and a 95 % interval (Student's t, ``CHECKS - 1``
-  degrees of freedom).
-* **Warm-up.** Each run starts with an empty engine; the first tenth of its
-  requests (:data:`WARM_UP`) is left out of the percentiles.
-* How many requests: the search only has to get close (2,000 requests per
-  rate, a p99 resting on 20); the answer rests on the checks, 32,000
-  requests at one rate (4 x 8,000). Measured over several configurations,
-  one 16,000-request run's p99 TPOT moved by about 4.5 % between seeds
-  (about 1.7 % of rate), so the pooled checks pin the rate to about 1 %,
-  and the margin keeps a run at 0.97 times the answer under other seeds
-  within the SLO (tests/test_slo_capacity.py; twelve configurations, three
-  seeds each, in the note of issue 12). Flat cases, where the binding p99
-  barely rises with load (a large model whose step time is mostly weight
-  reads, against a TPOT limit), move most; the reported interval says so,
-  and when a request alone already takes most of the limit the result's
-  ``reason`` says the rate is ill-defined.
-  The whole search simulates 50,000 to 90,000 requests, about 1 s of
-  CPython (docs/performance.md): the simulator times a request alone in the
-  engine, and a stretch of decoding between events, at once.
+How the rate is searched for (one long run per rate from a fixed seed, a
+bracketed regula falsi on the SLO ratio, then longer checks from other seeds
+that put the answer a margin below the SLO), and why each size and constant is
+what it is, is told next to the code: :mod:`servecalc.rate_search`. This module
+builds the engine and the traffic, times requests alone (an SLO that no load can
+meet is reported at once), finds the saturation rate, runs the search and
+reports the answer with its interval.
 
 >>> r = max_rate_under_slo("llama-3.1-8b", "h100-sxm", slo="mlperf-llama3.1-8b-interactive",
 ...                        prompt=1000, output=250, mbu=0.62, mfu=0.45, overhead_s=0.0003)
@@ -75,6 +23,7 @@ The search
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -85,6 +34,7 @@ from .sim import POLICIES, Engine, saturation_rate
 from .sim.engine import check_fits
 from .sim.lengths import Choice, Lengths, as_lengths
 from .sim.single import single_service
+from .memo import Memo
 from .sim.stats import Percentiles, percentile, summarize
 from .sim.traffic import Traffic
 from .rate_search import (CHECKS, EARLY_MISS, LONGER, MARGIN_SD, RATE_TOLERANCE,  # noqa: F401
@@ -93,7 +43,7 @@ from .rate_search import (CHECKS, EARLY_MISS, LONGER, MARGIN_SD, RATE_TOLERANCE,
 from .slo import Slo, get_slo
 from .validate import choice, non_negative_int, positive_int, positive_number
 
-#: Requests simulated at each candidate rate (see the module docstring).
+#: Requests simulated at each candidate rate (why 2,000: :mod:`servecalc.rate_search`).
 DEFAULT_REQUESTS = 2000
 #: The most requests per rate a search accepts.
 MAX_REQUESTS = 20_000
@@ -233,29 +183,50 @@ def max_rate_under_slo(
     """
     key = _memo_key(model, gpu, slo, policy, prompt, output, trace, arrival_cv, requests, seed,
                     engine_options)
-    if key is not None and key in _MEMO:
-        if progress is not None:
-            progress(1.0)
-        return _MEMO[key]
-    result = _max_rate(model, gpu, slo=slo, policy=policy, prompt=prompt, output=output,
-                       trace=trace, arrival_cv=arrival_cv, requests=requests, seed=seed,
-                       progress=progress, **engine_options)
-    if key is not None:
-        _MEMO[key] = result
+
+    computed = []
+
+    def compute() -> CapacityResult:
+        computed.append(True)
+        return _max_rate(model, gpu, slo=slo, policy=policy, prompt=prompt, output=output,
+                         trace=trace, arrival_cv=arrival_cv, requests=requests, seed=seed,
+                         progress=progress, **engine_options)
+
+    if key is None:
+        return compute()
+    result = MEMO.get_or_compute(key, compute)
+    if progress is not None and not computed:
+        progress(1.0)                       # an answer kept from before: all done
     return result
 
 
-#: Answers already computed in this process, by their (hashable) arguments: pages
-#: and prose ask for the same configurations, and an answer is deterministic.
-_MEMO: dict[tuple, CapacityResult] = {}
+def _encode(result: CapacityResult) -> dict:
+    return dataclasses.asdict(result)
+
+
+def _decode(data: dict) -> CapacityResult:
+    return CapacityResult(**{
+        **data,
+        "rate_interval_requests_per_s": tuple(data["rate_interval_requests_per_s"]),
+        "ttft_s": Percentiles(**data["ttft_s"]), "tpot_s": Percentiles(**data["tpot_s"]),
+        "slo": Slo(**data["slo"]),
+    })
+
+
+#: The one memo of answers (:mod:`servecalc.memo`): pages, prose, calculators and
+#: notebooks ask for the same configurations, and an answer is deterministic.
+MEMO: Memo[CapacityResult] = Memo("capacity", encode=_encode, decode=_decode)
 
 
 def _memo_key(*args: object) -> tuple | None:
-    """The arguments as a key, or None when one is not a value (an Engine, a list)."""
+    """The arguments and the default engine preset as a key, or None when one is
+    not a value (an Engine, a list)."""
     *plain, options = args
-    key = (*plain, tuple(sorted(options.items())))  # type: ignore[union-attr]
     if isinstance(plain[0], Engine):
         return None
+    from . import engines
+
+    key = (*plain, tuple(sorted(options.items())), engines.DEFAULT_ENGINE)  # type: ignore[union-attr]
     try:
         hash(key)
     except TypeError:

@@ -14,6 +14,7 @@ from tests.browser.helpers import (
     instant_navigate,
     outside_requests,
     run_and_wait,
+    scaled_ms,
     wait_for_editor,
 )
 
@@ -72,8 +73,9 @@ def test_failed_pyodide_asset_is_named_at_once_and_static_outputs_stay(site, con
     elapsed_s = (page.evaluate("performance.now()") - started) / 1000
     assert status.inner_text().startswith("Python could not start: could not download pyodide.asm.wasm")
     assert "computed when the site was built" in status.inner_text()
-    # Reported as soon as the download fails, not after the 90 s boot limit.
-    assert elapsed_s < 20
+    # Reported as soon as the download fails, not after the boot limit (20 s on a
+    # quiet machine, scaled like every wait here).
+    assert elapsed_s < scaled_ms(20_000) / 1000
     assert cell.locator("[data-output]").inner_text() == static
     # The page keeps working: the reader can still scroll, reset and read.
     assert page.locator("h1").inner_text().startswith("KV cache")

@@ -1,4 +1,7 @@
-// Run servecalc's doctests (and the site layer's chart-free modules') inside Pyodide on Node.
+// Run servecalc's doctests (and those of the site layer's modules that page cells
+// import in the browser) inside Pyodide on Node. fieldguide.prose is left out: its
+// functions fill the pages' sentences at build time, on CPython only (its doctests
+// run there), and its capacity searches were most of this run's time.
 //
 // Usage: node tests/pyodide/run_doctests.mjs path/to/servecalc-*.whl
 // Boots the npm Pyodide (the same core the site serves), installs the wheel,
@@ -26,23 +29,23 @@ zipfile.ZipFile("/tmp/${basename(wheel)}").extractall(sysconfig.get_paths()["pur
 `);
 
 const summary = pyodide.runPython(`
-import doctest, importlib, pkgutil, sys
-import fieldguide.prose
+import doctest, importlib, pkgutil, sys, time
 import fieldguide.validation
 import servecalc
 
-# The library, and the site layer's modules that need no chart package.
+# The library, and the site layer's modules that page cells use in the browser.
 names = [i.name for i in pkgutil.walk_packages(servecalc.__path__, "servecalc.")]
-names += [i.name for i in pkgutil.walk_packages(fieldguide.prose.__path__, "fieldguide.prose.")]
 names += [i.name for i in pkgutil.walk_packages(fieldguide.validation.__path__, "fieldguide.validation.")]
-names += ["fieldguide.cells", "fieldguide.drills", "fieldguide.isolation", "fieldguide.prose", "fieldguide.validation"]
+names += ["fieldguide.cells", "fieldguide.drills", "fieldguide.isolation", "fieldguide.validation"]
 failed = attempted = 0
 for name in sorted(names):
     if name.endswith("__main__"):
         continue
+    started = time.perf_counter()
     module = importlib.import_module(name)
     result = doctest.testmod(module, optionflags=doctest.NORMALIZE_WHITESPACE)
-    print(f"{name}: {result.attempted - result.failed} passed, {result.failed} failed")
+    print(f"{name}: {result.attempted - result.failed} passed, {result.failed} failed, "
+          f"{time.perf_counter() - started:.1f} s")
     failed += result.failed
     attempted += result.attempted
 f"{sys.version.split()[0]}|{attempted}|{failed}"

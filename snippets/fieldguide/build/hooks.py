@@ -5,7 +5,9 @@ from any installed copy of this package. In build order:
 
 * ``on_startup``: notes whether this is ``mkdocs serve`` (see :mod:`.csp`);
 * ``on_config``: builds (or reuses) the wheel and the editor bundle, makes the
-  formulas' and charts' style sheets, publishes the hashed URLs to the
+  formulas' and charts' style sheets, keeps simulated answers in
+  ``build/cache/memo`` (:mod:`servecalc.memo`: the notebooks' kernels, the PDF's
+  print build and the tests reuse them), publishes the hashed URLs to the
   templates (``config.extra.live``) and registers the fences;
 * ``on_page_markdown``: ``{{ calc.NAME(...) }}`` placeholders;
 * ``on_page_content``: formulas to SVG; a notebook's inline styles and unused
@@ -20,6 +22,7 @@ from any installed copy of this package. In build order:
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from mkdocs.exceptions import PluginError
@@ -30,6 +33,7 @@ from fieldguide.build import assets, csp, fences, formulas, notebooks, numbers
 from fieldguide.build.wheels import BuildError
 from fieldguide.charts import chart_css
 from fieldguide.diagrams.svg import diagram_css
+from servecalc.memo import DISK_ENV
 
 NOTEBOOK_CSS_DIR = "assets/notebook"
 _state: dict = {"serving": False}
@@ -46,6 +50,8 @@ def on_startup(command, dirty):
 def on_config(config):
     """Register the fences; build (or reuse) the runtime files; publish their URLs."""
     root = project_root(config)
+    # Inherited by the notebooks' kernels too; a value set by the caller (the tests) wins.
+    os.environ.setdefault(DISK_ENV, str(root / "build" / "cache" / "memo"))
     try:
         typesetter = formulas.Typesetter(root, root / "build" / "cache" / "formulas")
         runtime = assets.prepare(root, {"math.css": typesetter.css(), "charts.css": chart_css() + "\n" + diagram_css()})

@@ -80,15 +80,6 @@ def decode_intensity(model: str, gpu: str, batch: int, context: int, gpus: int =
     return f"{fmt_number(r.arithmetic_intensity, 1)} FLOP/B"
 
 
-def decode_bound(model: str, gpu: str, batch: int, context: int, gpus: int = 1) -> str:
-    """'memory-bound' or 'compute-bound' for one decode step.
-
-    >>> decode_bound("llama-3.1-8b", "h100-sxm", batch=1024, context=128)
-    'compute-bound'
-    """
-    return f"{_sm(model, gpu, gpus).decode(batch, context).bound}-bound"
-
-
 def crossover(model: str, gpu: str, context: int, gpus: int = 1) -> str:
     """Smallest decode batch whose linear layers are compute-bound (the same at
     every context), or a sentence saying none is.

@@ -11,11 +11,10 @@ True
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
-from fieldguide.drills import drill, round_sig
+from fieldguide.drills import drill, round_sig, say  # say: re-exported for other prose modules
 from servecalc.deployment import Deployment
 from servecalc.gpus import get_gpu
 from servecalc.kv import kv_bytes_per_token
@@ -45,22 +44,6 @@ CHEAT_RULES = (
     ("crossover-8b", "dense decode is compute-bound from batch ≈ ridge point", "8B, H100"),
     ("cost-8b", "$/M tokens = $/hour ÷ 3,600 ÷ tokens/s × 10⁶", "8B, H100, batch 64"),
 )
-
-
-def say(value: float, figures: int = 2) -> str:
-    """``value`` rounded to ``figures`` significant figures and printed as said aloud.
-
-    >>> say(3.35e12 / 1e12), say(989.4, 3), say(141.12, 3), say(0.0771, 2), say(24_576, 2)
-    ('3.4', '989', '141', '0.077', '25,000')
-    """
-    if not math.isfinite(value):
-        raise ValueError(f"value must be a finite number, got {value!r}")
-    rounded = round_sig(value, figures)
-    if rounded == 0:
-        return "0"
-    exponent = math.floor(math.log10(abs(rounded)))
-    decimals = max(0, figures - 1 - exponent)
-    return f"{rounded:,.{decimals}f}"
 
 
 def _table(columns: Sequence[tuple[str, Callable[[Any], str]]], rows: Iterable[Any]) -> str:

@@ -67,25 +67,6 @@ def cost_price_band(gpu: str) -> str:
     return price_band(gpu).describe()
 
 
-def cost_cluster_per_hour(gpu: str, gpus: int = 1, price: float | None = None) -> str:
-    """What ``gpus`` GPUs cost per hour, busy or idle.
-
-    >>> cost_cluster_per_hour("h100-sxm", gpus=4)
-    '$15.12'
-    """
-    return fmt_usd(_price(gpu, price) * gpus)
-
-
-def cost_cluster_per_month(gpu: str, gpus: int = 1, price: float | None = None,
-                           replicas: int = 1) -> str:
-    """A month (730 hours) of ``replicas`` x ``gpus`` GPUs, to the dollar.
-
-    >>> cost_cluster_per_month("h100-sxm", gpus=4)
-    '$11,038'
-    """
-    return fmt_usd(_price(gpu, price) * gpus * replicas * HOURS_PER_MONTH, 0)
-
-
 def _cost(model, gpu, gpus, batch, prompt, output, utilization, price, weight_dtype):
     return cost_per_million_tokens(Deployment(model=model, gpu=gpu, gpus=gpus, weight_dtype=weight_dtype),
                                    price_usd_per_hour=_price(gpu, price), batch=batch,
@@ -120,42 +101,6 @@ def cost_output_over_input(model: str, gpu: str, gpus: int = 1, batch: int = 64,
     """
     c = _cost(model, gpu, gpus, batch, prompt, output, 1.0, None, weight_dtype)
     return f"{fmt_number(c.usd_per_million_output_tokens / c.usd_per_million_input_tokens, 1)}×"
-
-
-def cost_tokens_per_s(model: str, gpu: str, gpus: int = 1, batch: int = 64, prompt: int = 1000,
-                      output: int = 250, utilization: float = 1.0,
-                      weight_dtype: str = "bf16") -> str:
-    """Output tokens per second the cluster delivers, averaged over paid time.
-
-    >>> cost_tokens_per_s("llama-3.1-8b", "h100-sxm")  # doctest: +ELLIPSIS
-    '... tokens/s'
-    """
-    c = _cost(model, gpu, gpus, batch, prompt, output, utilization, None, weight_dtype)
-    return f"{fmt_int(round(c.output_tokens_per_s))} tokens/s"
-
-
-def cost_requests_per_hour(model: str, gpu: str, gpus: int = 1, batch: int = 64,
-                           prompt: int = 1000, output: int = 250, utilization: float = 1.0,
-                           weight_dtype: str = "bf16") -> str:
-    """Requests per hour one cluster (one replica) serves.
-
-    >>> cost_requests_per_hour("llama-3.1-8b", "h100-sxm")  # doctest: +ELLIPSIS
-    '...'
-    """
-    c = _cost(model, gpu, gpus, batch, prompt, output, utilization, None, weight_dtype)
-    return fmt_int(round(c.requests_per_hour))
-
-
-def cost_per_request(model: str, gpu: str, gpus: int = 1, batch: int = 64, prompt: int = 1000,
-                     output: int = 250, utilization: float = 1.0, price: float | None = None,
-                     weight_dtype: str = "bf16") -> str:
-    """Dollars per request, to a hundredth of a cent.
-
-    >>> cost_per_request("llama-3.1-8b", "h100-sxm")
-    '$0.0001'
-    """
-    c = _cost(model, gpu, gpus, batch, prompt, output, utilization, price, weight_dtype)
-    return fmt_usd(c.usd_per_request, 4)
 
 
 def cost_api_per_m(api_input: float, api_output: float, prompt: int = 1000,

@@ -20,7 +20,7 @@ from __future__ import annotations
 import math
 
 from servecalc.admission import max_queue_requests, max_queued_prompt_tokens
-from servecalc.capacity import fit, fit_deployment
+from servecalc.capacity import fit_deployment
 from servecalc.slo import get_slo
 from servecalc.step import StepModel
 from servecalc.units import fmt_duration, fmt_int, fmt_number, fmt_percent
@@ -145,20 +145,6 @@ def dayof_replicas(model: str, gpu: str, prompt: int, output: int, slo: str,
         raise ValueError(f"headroom must be a number in [0, 1), got {headroom!r}")
     r = capacity(model, gpu, gpus, prompt, output, slo, weight_dtype=weight_dtype)
     return fmt_int(math.ceil(peak / (r.max_rate_requests_per_s * (1 - spare))))
-
-
-def dayof_headroom(model: str, gpu: str, context: int, gpus: int = 1, batch: int = 1,
-                   weight_dtype: str = "bf16", kv_dtype: str = "bf16") -> str:
-    """Share of the KV capacity still free when ``batch`` sequences of ``context``
-    tokens run (negative when they do not fit).
-
-    >>> dayof_headroom("llama-3.1-8b", "h100-sxm", 4096, batch=64)
-    '41.3 %'
-    """
-    f = fit(model, gpu, gpus=gpus, context=context, weight_dtype=weight_dtype, kv_dtype=kv_dtype)
-    if f.max_batch == 0:
-        raise ValueError(f"nothing fits: {f.reason}")
-    return fmt_percent(1 - positive_int("batch", batch) / f.max_batch)
 
 
 def dayof_canary_time(requests_per_s: float, share: float, samples: int = 1000,

@@ -39,11 +39,6 @@ from servecalc.deployment import Deployment
 from ..drills import DRILLS, drill
 
 
-def boe_question(drill_id: str) -> str:
-    """What the drill asks."""
-    return drill(drill_id).question
-
-
 def boe_working(drill_id: str) -> str:
     """The whiteboard line, with the candidate's round numbers.
 

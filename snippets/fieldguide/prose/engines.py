@@ -1,25 +1,13 @@
 """Placeholders naming the serving-engine preset a page's load-dependent numbers assume.
 
->>> default_engine_id() in ENGINES
-True
 >>> "preset" in engine_note()
 True
 """
 
 from __future__ import annotations
 
-from servecalc.engines import DEFAULT_ENGINE, ENGINES, get_engine
+from servecalc.engines import get_engine
 from servecalc.units import fmt_int, fmt_number
-
-
-def default_engine_id() -> str:
-    """The ID of the engine preset every number assumes unless a page says otherwise."""
-    return DEFAULT_ENGINE
-
-
-def engine_name(engine: str | None = None) -> str:
-    """A preset's name, e.g. 'vLLM (V1 engine)'."""
-    return get_engine(engine).name
 
 
 def engine_note(gpu: str = "h100-sxm") -> str:

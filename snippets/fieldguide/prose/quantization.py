@@ -32,17 +32,6 @@ def bits_per_param(model: str, weight_dtype: str, group_size: int = 128) -> str:
     return f"{fmt_number(8 * weight_bytes(model, weight_dtype, group_size) / param_count(model), 2)} bits"
 
 
-def scale_overhead(model: str, group_size: int) -> str:
-    """Bytes that 4-bit group scales add over ``group_size`` = whole rows, in GB.
-
-    >>> scale_overhead("llama-3.1-70b", 128)
-    '1.06 GB'
-    """
-    big = 1 << 30  # far larger than any row: one scale per output row
-    return fmt_bytes(weight_bytes(model, "int4", group_size) - weight_bytes(model, "int4", big),
-                     "GB")
-
-
 def _row(model: str, gpu: str, weight_dtype: str, kv_dtype: str, gpus: int, context: int,
          compute_dtype: str | None) -> PrecisionRow:
     config = (weight_dtype, kv_dtype) if compute_dtype is None else (

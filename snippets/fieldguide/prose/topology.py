@@ -37,17 +37,6 @@ def weights_gb(model: str, weight_dtype: str = "bf16", unit: str = "GB") -> str:
     return fmt_bytes(weight_bytes(model, weight_dtype), unit)
 
 
-def weights_per_gpu_gib(model: str, gpus: int, weight_dtype: str = "bf16") -> str:
-    """Weights each of ``gpus`` GPUs holds when the model is split evenly.
-
-    >>> weights_per_gpu_gib("llama-3.1-70b", 4)
-    '32.85 GiB'
-    """
-    if isinstance(gpus, bool) or not isinstance(gpus, int) or gpus < 1:
-        raise ValueError(f"gpus must be an integer >= 1, got {gpus!r}")
-    return fmt_bytes(weight_bytes(model, weight_dtype) / gpus, "GiB")
-
-
 def fit_max_batch(model: str, gpu: str, **fit_options: Any) -> str:
     """Sequences that fit next to the weights (0 if none); ``fit_options`` are those of
     :func:`servecalc.capacity.fit` (``gpus``, ``context``, ``weight_dtype``, ``kv_dtype``...).
@@ -110,25 +99,6 @@ def tp_decode_step(
     r = step(Deployment(model=model, gpu=gpu, gpus=gpus),
              phase="decode", batch=batch, context=context)
     return fmt_duration(r.seconds, "ms", digits)
-
-
-def tp_comm_time(
-    model: str,
-    gpu: str,
-    gpus: int,
-    batch: int = 1,
-    context: int = 2048,
-    phase: str = "decode",
-    digits: int = 1,
-) -> str:
-    """All-reduce time inside one step (two all-reduces per layer, one-shot or ring).
-
-    >>> tp_comm_time("llama-3.1-70b", "h100-sxm", 8)
-    '1.6 ms'
-    """
-    r = step(Deployment(model=model, gpu=gpu, gpus=gpus),
-             phase=phase, batch=batch, context=context)
-    return fmt_duration(r.comm_s, "ms", digits)
 
 
 def tp_comm_share(
