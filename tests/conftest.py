@@ -18,7 +18,7 @@ from tools.pdf import CHROMIUM, CHROMIUM_ARGS, free_port, serve
 ROOT = Path(__file__).resolve().parent.parent
 
 # Simulated answers (servecalc.memo) are kept on disk for the whole run: the site
-# build, the PDF's print build, their notebook kernels and these tests compute each
+# build, the PDF's print build and these tests compute each
 # configuration once between them. Named by a digest of servecalc's files, so an
 # edit never brings back an old answer; test_slo_capacity computes its own afresh.
 os.environ.setdefault("SERVECALC_MEMO_DIR", str(ROOT / "build" / "cache" / "memo"))

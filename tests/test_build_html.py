@@ -1,10 +1,10 @@
-"""fieldguide.build's HTML passes: formulas to SVG, notebooks' inline styles out, the CSP."""
+"""fieldguide.build's HTML passes: formulas to SVG and the CSP."""
 
 from __future__ import annotations
 
 import pytest
 
-from fieldguide.build import csp, formulas, notebooks
+from fieldguide.build import csp, formulas
 from fieldguide.build.wheels import BuildError
 from tests.snippet_sections import ROOT
 
@@ -40,30 +40,6 @@ def test_each_formula_is_rendered_once(typesetter, tmp_path, monkeypatch):
 def test_a_tex_error_stops_the_build_and_names_the_formula(typesetter):
     with pytest.raises(BuildError, match=r"Undefined control sequence \\nosuchmacro"):
         formulas.typeset('<span class="arithmatex">\\(\\nosuchmacro x\\)</span>', typesetter)
-
-
-def test_notebook_math_is_typeset_outside_code_only(typesetter):
-    page = ('<div class="jp-RenderedMarkdown"><p>Load \\(\\rho\\) here.</p></div>'
-            '<pre>re.compile(r"\\(x\\)")</pre>')
-    out = formulas.typeset_notebook(page, typesetter)
-    assert out.count("<svg") == 1 and "<mi>ρ</mi>" in out
-    assert '<pre>re.compile(r"\\(x\\)")</pre>' in out
-
-
-def test_notebook_styles_and_dead_scripts_leave_the_page():
-    styles: list[str] = []
-    page = (
-        '<style type="text/css">.jp-Cell{x:1}</style><script src=""> </script>\n'
-        "<!-- MathJax configuration --><script type=\"text/x-mathjax-config\">init()</script>"
-        "<!-- End of mathjax configuration -->"
-        '<div class="jupyter-wrapper"><pre>out</pre></div>'
-    )
-    out = notebooks.strip_page_styles(page, styles)
-    assert out == '<div class="jupyter-wrapper"><pre>out</pre></div>'
-    name, text = notebooks.stylesheet(styles)
-    linked = notebooks.link_stylesheet(out, f"../assets/notebook/{name}")
-    assert linked.startswith(f'<link rel="stylesheet" href="../assets/notebook/{name}">')
-    assert text == ".jp-Cell{x:1}\n"
 
 
 def test_one_policy_for_the_whole_site_covers_every_pages_inline_code(tmp_path):

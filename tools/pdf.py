@@ -347,8 +347,8 @@ async (docTitle) => {
   }
   // Footnote back-links: "↩" is outside the self-hosted font subsets; "↑" is in them.
   for (const link of root.querySelectorAll("a.footnote-backref")) link.textContent = "\u2191";
-  // Notebook pages keep their title inside the notebook markup: number it like
-  // the other chapters (print-site numbers only an <h1> that is a direct child).
+  // A page whose title sits inside other markup: number it like the other
+  // chapters (print-site numbers only an <h1> that is a direct child).
   for (const section of root.querySelectorAll("section.print-page[heading-number]")) {
     if (section.querySelector(":scope > h1")) continue;
     const heading = section.querySelector("h1");

@@ -5,7 +5,6 @@ Pages keep writing ``\\( ... \\)`` and ``\\[ ... \\]``; pymdownx.arithmatex
 ``<div class="arithmatex">``. :func:`typeset` replaces the TeX inside with the
 SVG that MathJax 3 (npm ``mathjax``, run by Node: ``tex2svg.mjs``) draws, and
 a hidden MathML copy for screen readers. The PDF prints the same SVG.
-Case-study notebooks are typeset the same way (:func:`typeset_notebook`).
 
 Each formula is rendered once: the results are kept in
 ``build/cache/formulas/<hash of the renderer>.json``, keyed by the TeX, so a
@@ -27,10 +26,6 @@ RENDERER = Path(__file__).with_name("tex2svg.mjs")
 ARITHMATEX = re.compile(
     r'<(?P<tag>span|div) class="arithmatex">(?P<body>.*?)</(?P=tag)>', re.S
 )
-#: TeX delimiters in notebook Markdown, which arithmatex never sees (HTML-escaped text).
-NOTEBOOK_MATH = re.compile(r"\\\((?P<inline>.+?)\\\)|\\\[(?P<display>.+?)\\\]", re.S)
-#: Elements whose text is code or not text: never typeset inside them.
-VERBATIM = re.compile(r"<(?P<vtag>pre|code|script|style|textarea)\b.*?</(?P=vtag)>", re.S | re.I)
 
 
 class Typesetter:
@@ -101,29 +96,3 @@ def typeset(page_html: str, typesetter: Typesetter) -> str:
         lambda m: f'<{m.group("tag")} class="arithmatex">{next(svgs)}</{m.group("tag")}>',
         page_html,
     )
-
-
-def typeset_notebook(page_html: str, typesetter: Typesetter) -> str:
-    """``\\( \\)`` and ``\\[ \\]`` in a notebook's Markdown cells (not in code) as SVG."""
-    parts = re.split(f"({VERBATIM.pattern})", page_html, flags=re.S | re.I)
-    # re.split with one outer and one inner group: [text, verbatim, tag, text, ...]
-    texts = parts[0::3]
-    items = [
-        (html.unescape(m.group("inline") or m.group("display")).strip(), m.group("display") is not None)
-        for text in texts for m in NOTEBOOK_MATH.finditer(text)
-    ]
-    if not items:
-        return page_html
-    svgs = iter(typesetter.render(items))
-
-    def replace(m: re.Match) -> str:
-        tag = "div" if m.group("display") is not None else "span"
-        return f'<{tag} class="arithmatex">{next(svgs)}</{tag}>'
-
-    out = []
-    for index, part in enumerate(parts):
-        if index % 3 == 0:
-            out.append(NOTEBOOK_MATH.sub(replace, part))
-        elif index % 3 == 1:
-            out.append(part)
-    return "".join(out)
