@@ -5,8 +5,6 @@ adding a case to the library adds a row to the page.
 
 >>> accuracy_count()
 '60'
->>> accuracy_within() == f"{accuracy_count()} of {accuracy_count()}"
-True
 >>> accuracy_table("exact").strip().splitlines()[0].startswith("| Case |")
 True
 """
@@ -75,12 +73,6 @@ def accuracy_case(case_id: str, what: str) -> str:
     if what == "error":
         return fmt_percent(row.rel_error, 0)
     return _value(row.published_value if what == "published" else row.library_value, row.unit)
-
-
-def accuracy_within(kind: str | None = None) -> str:
-    """How many cases are within their bound, 'N of M'."""
-    rows = _select(kind)
-    return f"{sum(r.within_bound for r in rows)} of {len(rows)}"
 
 
 def accuracy_max_error(kind: str | None = None) -> str:

@@ -4,8 +4,6 @@ the ledger rows run with expert parallelism (the topology chapter's are in
 
 >>> wide_ep_table().strip().splitlines()[0].startswith("| Case |")
 True
->>> wide_ep_count()
-'8'
 """
 
 from __future__ import annotations
@@ -39,11 +37,6 @@ def _cell(text: str) -> str:
 
 def _unit(case: WideEpCase) -> str:
     return "tok/s per GPU" if case.per_gpu else "tok/s per node"
-
-
-def wide_ep_count() -> str:
-    """How many published wide-EP cases the accuracy page compares."""
-    return fmt_int(len(CASES))
 
 
 def wide_ep_table() -> str:
