@@ -95,17 +95,16 @@ def pytest_collection_modifyitems(items):
     """Every test that uses the built site is marked ``site`` (``make test-fast`` skips them).
 
     Under pytest-xdist (``make test`` runs ``-n 2 --dist loadgroup``) the tests that
-    need the built site form one group, run by one worker, so the site is built and
-    the browser started once; another browser module (the PDF's, which builds its
-    own print site) is a group of its own. The other worker runs the rest.
+    need the built site or a browser form one group, run by one worker, so the site is
+    built and the browser started once, and no browser test shares the machine with
+    another browser printing the 300-page PDF (run side by side, a restarted Python
+    in a page missed its waits). The other worker runs the rest.
     """
     for item in items:
         if "site" in getattr(item, "fixturenames", ()):
             item.add_marker(pytest.mark.site)
-        if item.get_closest_marker("site"):
+        if item.get_closest_marker("site") or item.get_closest_marker("browser"):
             item.add_marker(pytest.mark.xdist_group("site"))
-        elif item.get_closest_marker("browser"):
-            item.add_marker(pytest.mark.xdist_group(item.module.__name__))
 
 
 def pytest_addoption(parser):

@@ -256,7 +256,7 @@ def serve(site_dir: Path, port: int):
 PREPARE_JS = """
 async (docTitle) => {
   const KEEP_CELL_LINES = 40;
-  const FOOTNOTE_TAIL = 3;
+  const FOOTNOTE_TAIL = 8;
   // Print wording for sentences written for the screen (matched on a
   // paragraph's text, so "press <strong>Run</strong>" is found too).
   const PRINT_WORDING = [
@@ -339,6 +339,8 @@ async (docTitle) => {
   // with the ones before them (Paged.js breaks before the item ahead instead).
   for (const list of root.querySelectorAll(".footnote > ol")) {
     [...list.children].slice(-FOOTNOTE_TAIL).forEach((item) => item.classList.add("pdf-with-previous"));
+    // A short list moves to the next page whole rather than leave its tail alone there.
+    if (list.children.length <= FOOTNOTE_TAIL) list.classList.add("pdf-keep-list");
   }
   // A short cell stays on one page with its output (a long one may break).
   for (const cell of root.querySelectorAll(".live-cell")) {

@@ -36,11 +36,32 @@ def kv_page(site, context):
     """The KV-cache chapter with Python booted by its first cell; (page, cells, static outputs)."""
     page = context.new_page()
     page.goto(site["url"] + "kv-cache/")
-    cells = page.locator("[data-live-cell]:visible")
-    wait_for_editor(cells.first)
+    wait_for_editor(page.locator("[data-live-cell]:visible").first)
+    cells = Cells(page)
     statics = [cells.nth(i).locator("[data-output]").inner_text() for i in range(cells.count())]
     assert run_and_wait(cells.first) == statics[0]
     return page, cells, statics
+
+
+class Cells:
+    """The page's cells visible when the page opened (folded ones left out), each found by
+    its place in the page: a `:visible` locator would be re-resolved at every use."""
+
+    def __init__(self, page) -> None:
+        self.page = page
+        self.places = page.locator("[data-live-cell]").evaluate_all(
+            "els => els.map((el, i) => [i, !el.closest('details:not([open])')])"
+            ".filter(([, shown]) => shown).map(([i]) => i)")
+
+    def nth(self, i: int):
+        return self.page.locator("[data-live-cell]").nth(self.places[i])
+
+    def count(self) -> int:
+        return len(self.places)
+
+    @property
+    def first(self):
+        return self.nth(0)
 
 
 def dedent(code: str) -> str:
