@@ -13,6 +13,7 @@ import textwrap
 
 import pytest
 
+from tools.pdf import CHROMIUM, CHROMIUM_ARGS
 from fieldguide.cells import MAX_OUTPUT_CHARS, MAX_OUTPUT_LINES, CappedOutput
 from tests.browser.helpers import (
     BOOT_TIMEOUT_MS,
@@ -29,6 +30,16 @@ pytestmark = pytest.mark.browser
 
 TRUNCATED = CappedOutput().note
 FORGED = "FORGED"
+
+
+@pytest.fixture(scope="module")
+def browser(browser):
+    """A Chromium of this module's own: these runs time a restarted Python, which a browser
+    that earlier modules loaded with pages and workers slowed past its waits in the full
+    suite (never when this module ran alone)."""
+    own = browser.browser_type.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+    yield own
+    own.close()
 
 
 @pytest.fixture()
