@@ -8,6 +8,7 @@ summed (see :mod:`servecalc.step` for what is counted).
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from ..deployment import Deployment, DeploymentLike, GpuLike, as_deployment
@@ -206,6 +207,19 @@ class StepModel:
         c = self._c
         windowed = batch * min(total_context / batch, c.window) if c.layers_window else 0.0
         return self._kv_token_layers(total_context, windowed)
+
+    def _with_chunks(self, prefill_chunks: Iterable[tuple[int, int]], attn: float, kv_read: float,
+                     tokens: int, logits: int) -> tuple[float, float, int, int]:
+        """Add each prompt chunk's attention work, cache reads, tokens and one logits row
+        to a step's running totals (a mixed step's and a verification step's alike)."""
+        for chunk in prefill_chunks:
+            size, past = _chunk(chunk)
+            chunk_attn, chunk_read = self._prefill_work(size, past)
+            attn += chunk_attn
+            kv_read += chunk_read
+            tokens += size
+            logits += 1
+        return attn, kv_read, tokens, logits
 
     def _prefill_work(self, tokens: int, past: int,
                       pair_flops: float | None = None) -> tuple[float, float]:
@@ -412,14 +426,8 @@ class StepModel:
                 "decode_context_tokens must be 0 when decode_batch is 0, "
                 f"got {decode_context_tokens!r}"
             )
-        tokens = logits = decode_batch
-        for chunk in prefill_chunks:
-            size, past = _chunk(chunk)
-            chunk_attn, chunk_read = self._prefill_work(size, past)
-            attn += chunk_attn
-            kv_read += chunk_read
-            tokens += size
-            logits += 1
+        attn, kv_read, tokens, logits = self._with_chunks(
+            prefill_chunks, attn, kv_read, decode_batch, decode_batch)
         if tokens == 0:
             raise ValueError(
                 "a step needs at least one token: decode_batch and prefill_chunks are empty"
@@ -483,14 +491,8 @@ class StepModel:
             attn_high, read_high = self._prefill_work(q, low + 1, pair)
             attn += extra * attn_high
             kv_read += extra * read_high
-        tokens = logits = batch * q
-        for chunk in prefill_chunks:
-            size, past = _chunk(chunk)
-            chunk_attn, chunk_read = self._prefill_work(size, past)
-            attn += chunk_attn
-            kv_read += chunk_read
-            tokens += size
-            logits += 1
+        attn, kv_read, tokens, logits = self._with_chunks(
+            prefill_chunks, attn, kv_read, batch * q, batch * q)
         return self._time(tokens=tokens, logits_tokens=logits, pair_flops=attn,
                           kv_read_tokens_layers=kv_read, kv_write_tokens=tokens,
                           seconds_only=seconds_only)
