@@ -8,7 +8,7 @@ import re
 
 import pytest
 
-from servecalc.benchmarks import predict
+from servecalc.benchmarks import engine_id, errors, leave_one_out, predict, replica, scaled_overrides
 from servecalc.cli import main
 from servecalc.deployment import Deployment
 from servecalc.engines import ENGINES, capture_sizes, get_engine, list_engines
@@ -16,6 +16,7 @@ from servecalc.sim import Engine, poisson_workload, simulate
 from servecalc.sim.lengths import Uniform
 from servecalc.sim.workload import closed_workload
 from servecalc.step import StepModel
+from tests.guards import guarded
 
 DATE = re.compile(r"^\d{4}-\d{2}")
 
@@ -112,6 +113,97 @@ def test_predict_fixed_concurrency_and_max_throughput() -> None:
     top = predict({**row, "kind": "max_throughput", "concurrency": None})
     assert set(top) == {"output_tokens_per_s_per_gpu"}
     assert top["output_tokens_per_s_per_gpu"] > two["output_tokens_per_s_per_gpu"]
+
+
+# -- a hostile ledger row: ValueError naming the key, before anything is built ---------------
+
+ROW = {"kind": "fixed_concurrency", "model": "llama-3.1-8b", "gpu": "h100-sxm", "gpus": 1,
+       "tp": 1, "weight_precision": "fp8", "kv_precision": None, "input_tokens": 500,
+       "output_tokens": 100, "concurrency": 4, "engine": "ideal", "id": "a-test-row",
+       "measured": {"tpot_ms_mean": 5.0}}
+#: Every public function of servecalc.benchmarks that takes a row, called with one.
+ROW_FUNCTIONS = {
+    "predict": predict, "replica": replica, "scaled_overrides": scaled_overrides,
+    "engine_id": engine_id, "leave_one_out": leave_one_out,
+    "errors": lambda row: errors(row, {"tpot_ms_mean": 6.0}),
+}
+
+
+@pytest.mark.parametrize("name", sorted(ROW_FUNCTIONS))
+@pytest.mark.parametrize("row", ["llama-3.1-8b", None, ["llama-3.1-8b", "h100-sxm"], 8])
+def test_a_row_that_is_not_a_mapping_is_refused(name, row) -> None:
+    with pytest.raises(ValueError, match="^row must be a mapping of a benchmark's settings"):
+        ROW_FUNCTIONS[name](row)
+
+
+@pytest.mark.parametrize(("name", "key"), [
+    ("predict", "model"), ("predict", "input_tokens"), ("predict", "kind"),
+    ("predict", "concurrency"), ("replica", "gpus"), ("scaled_overrides", "weight_precision"),
+    ("engine_id", "engine"), ("leave_one_out", "id"), ("errors", "measured")])
+def test_a_missing_key_is_named(name, key) -> None:
+    row = {k: v for k, v in ROW.items() if k != key}
+    with pytest.raises(ValueError, match=f"^row lacks {key} "):
+        ROW_FUNCTIONS[name](row)
+    with pytest.raises(ValueError, match=f"^row lacks {key} "):
+        ROW_FUNCTIONS[name]({**ROW, key: None})    # None counts as absent
+
+
+@pytest.mark.parametrize("key", ["gpus", "tp", "input_tokens", "output_tokens", "concurrency",
+                                 "num_requests", "ep"])
+def test_bool_is_not_a_count(key) -> None:
+    with pytest.raises(ValueError, match=f"^{key} must be an integer >= 1, got True$"):
+        predict({**ROW, key: True})
+
+
+def test_a_flag_must_be_a_bool() -> None:
+    with pytest.raises(ValueError, match="^expert_parallel must be true or false, got 1$"):
+        predict({**ROW, "expert_parallel": 1})
+
+
+@pytest.mark.parametrize("ratio", [math.nan, math.inf, -math.inf, -0.5, 1.5])
+def test_a_range_ratio_outside_0_1_is_refused(ratio) -> None:
+    with pytest.raises(ValueError, match=r"^random_range_ratio must be a number in \[0, 1\]"):
+        predict({**ROW, "random_range_ratio": ratio})
+
+
+@pytest.mark.parametrize(("change", "message"), [
+    # the library's documented limits (servecalc limits): a workload's requests, a batch's
+    # sequences, one sequence's tokens, a group's GPUs
+    ({"num_requests": 10**12}, "num_requests must be at most 1,000,000 "),
+    ({"num_requests": 10**400}, "num_requests must be at most "),
+    ({"concurrency": 10**12}, "concurrency must be at most 1,048,576 "),
+    ({"concurrency": 10**6}, "concurrency 1,000,000 (10 requests per client without "
+                             "num_requests) gives 10,000,000 requests per replica"),
+    ({"concurrency": 2**20, "num_requests": 10}, "concurrency 1,048,576 with num_requests 10 "
+                                                 "gives 1,048,576 requests per replica"),
+    ({"input_tokens": 2**40}, "input_tokens must be at most 16,777,216 "),
+    ({"tp": 10**12}, "tp must be at most 65,536 "),
+])
+def test_huge_counts_are_refused_before_anything_is_built(change, message) -> None:
+    """Refused in well under a second and a few MiB: no list of requests is built."""
+    with guarded(seconds=5, extra_bytes=2**28), pytest.raises(ValueError) as info:
+        predict({**ROW, **change})
+    assert str(info.value).startswith(message)
+
+
+@pytest.mark.parametrize("key", ["model", "gpu", "engine", "weight_precision", "kv_precision",
+                                 "kind", "gpus"])
+def test_a_megabyte_value_gives_a_short_message(key) -> None:
+    with guarded(seconds=5), pytest.raises(ValueError) as info:
+        predict({**ROW, key: "x" * 2**20})
+    message = str(info.value)
+    assert key in message and "(1048576 characters)" in message and len(message) < 300
+
+
+def test_a_nested_value_is_refused_with_its_key() -> None:
+    with pytest.raises(ValueError, match="^gpu must be text, got {'id': 'h100-sxm'}$"):
+        predict({**ROW, "gpu": {"id": "h100-sxm"}})
+    with pytest.raises(ValueError, match="^measured tpot_ms_mean must be a finite number > 0"):
+        errors({**ROW, "measured": {"tpot_ms_mean": math.nan}}, {"tpot_ms_mean": 6.0})
+
+
+def test_extra_keys_are_ignored() -> None:
+    assert predict({**ROW, "notes": {"any": ["thing"]}, "source": None}) == predict(ROW)
 
 
 def run(capsys, *argv: str) -> tuple[int, str, str]:

@@ -56,17 +56,15 @@ SKIP_PACKAGES = ("servecalc.cli", "servecalc.__main__",
 #: Single entry points of those loops (same reason), by qualified name.
 SKIP_CALLABLES = {"servecalc.sim.engine.Recorder", "servecalc.sim.engine.check_fits",
                   "servecalc.sim.api.run_policy",
-                  # issue 19's ledger functions: fuzzed once the fit's changes land
-                  "servecalc.benchmarks.engine_id", "servecalc.benchmarks.errors",
-                  "servecalc.benchmarks.leave_one_out", "servecalc.benchmarks.predict",
-                  "servecalc.benchmarks.replica", "servecalc.benchmarks.scaled_overrides",
                   # the step model's expert-parallel term function, built by StepModel from
                   # a checked Deployment (as the simulator's inner loops above)
                   "servecalc.step.expert_terms.ExpertTerms"}
 #: Results that are not sizes and may be negative: a normal draw.
 MAY_BE_NEGATIVE = {"servecalc.sim.lengths.normal",
                    # relative errors of the calibration's points, signed
-                   "servecalc.calibration.calibrate"}
+                   "servecalc.calibration.calibrate",
+                   # relative errors of a ledger row's predictions, signed
+                   "servecalc.benchmarks.errors"}
 #: Checks that hand back what they were given: their result is the caller's input.
 PASS_THROUGH = {"servecalc.validate.items", "servecalc.validate.lookup",
                 "servecalc.files.read_text"}  # a file's text, as it is
@@ -239,6 +237,7 @@ OVERRIDES: dict[str, dict[str, object]] = {
     # issue 19: 'engine' is a preset ID and 'row' a published ledger row here
     **{f"servecalc.benchmarks.{name}": {"engine": "trtllm", "row": LEDGER_ROW} for name in
        ("engine_id", "leave_one_out", "predict", "replica", "scaled_overrides")},
+    "servecalc.benchmarks.check_row": {"row": LEDGER_ROW, "needs": ["model", "gpu"]},
     "servecalc.benchmarks.errors": {"row": LEDGER_ROW, "predicted": {
         "output_tokens_per_s_per_gpu": 100.0, "tpot_s": 0.01, "ttft_s": 0.1}},
     "servecalc.engines.get_engine": {"engine": "sglang"},
