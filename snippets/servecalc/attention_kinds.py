@@ -148,7 +148,8 @@ LAYER_KINDS: dict[str, LayerKind] = {kind.name: kind for kind in _KINDS}
 
 def layer_kind(name: str) -> LayerKind:
     """The entry for layer kind ``name``; an unknown one names those known."""
-    return LAYER_KINDS[choice("layer kind", name, LAYER_KINDS)]
+    kind = LAYER_KINDS.get(name) if isinstance(name, str) else None
+    return kind if kind is not None else LAYER_KINDS[choice("layer kind", name, LAYER_KINDS)]
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -225,9 +226,11 @@ def kv_layout(model: str | ModelSpec) -> KvLayout:
     >>> kv_layout("llama-3.1-8b").elements_per_gpu(get_model("llama-3.1-8b"), 16)   # 1 of 8 heads
     256
     """
-    from .models import get_model  # models builds on this table: import it when called
+    spec = model
+    if isinstance(model, str) or not hasattr(model, "kv_lora_rank"):
+        from .models import get_model  # models builds on this table: import it when called
 
-    spec = get_model(model)
+        spec = get_model(model)  # an ID, or a ValueError naming what was given
     for layout in KV_LAYOUTS.values():
         if layout.matches(spec):
             return layout

@@ -93,13 +93,14 @@ def _is_moe_layer(spec: ModelSpec, layer: int) -> bool:
     return spec.num_experts > 0 and layer >= spec.first_dense_layers
 
 
-def _layer_build(spec: ModelSpec, layer: int) -> tuple[bool, _Builder]:
-    """(MoE layer?, what builds its attention tensors): what decides a layer's
-    tensors. The attention builder is the layer kind's own (linear attention),
-    else the model's KV layout's (:mod:`servecalc.attention_kinds`)."""
-    kind = layer_kind(spec.layer_types[layer]) if spec.layer_types else None
-    attention = kind.weights if kind is not None and kind.weights else kv_layout(spec).weights
-    return _is_moe_layer(spec, layer), attention
+def _attention_builders(spec: ModelSpec) -> list[_Builder]:
+    """Per layer, what builds its attention tensors: the layer kind's own builder
+    (linear attention), else the model's KV layout's (:mod:`servecalc.attention_kinds`)."""
+    default = kv_layout(spec).weights
+    if not spec.layer_types:
+        return [default] * spec.num_layers
+    own = {name: layer_kind(name).weights or default for name in set(spec.layer_types)}
+    return [own[name] for name in spec.layer_types]
 
 
 def _layer_shapes(spec: ModelSpec) -> list[tuple[int, int]]:
@@ -109,8 +110,8 @@ def _layer_shapes(spec: ModelSpec) -> list[tuple[int, int]]:
         dense = spec.first_dense_layers if spec.num_experts else spec.num_layers
         return [(first, n) for first, n in ((0, dense), (dense, spec.num_layers - dense)) if n]
     shapes: dict[tuple[bool, _Builder], list[int]] = {}
-    for layer in range(spec.num_layers):
-        shapes.setdefault(_layer_build(spec, layer), []).append(layer)
+    for layer, attention in enumerate(_attention_builders(spec)):
+        shapes.setdefault((_is_moe_layer(spec, layer), attention), []).append(layer)
     return [(layers[0], len(layers)) for layers in shapes.values()]
 
 
@@ -129,8 +130,8 @@ def layer_weight_groups(model: str | ModelSpec, layer: int) -> tuple[WeightGroup
             f"layer must be an integer in [0, {spec.num_layers - 1}] for {spec.id}, got {layer!r}"
         )
     h = spec.hidden_size
-    moe, attention = _layer_build(spec, layer)
-    groups = attention(spec)
+    moe = _is_moe_layer(spec, layer)
+    groups = _attention_builders(spec)[layer](spec)
     if moe:
         width = spec.moe_intermediate_size or spec.intermediate_size
         groups.append(group("moe.router", "router", h, spec.num_experts))
