@@ -58,7 +58,13 @@ SKIP_CALLABLES = {"servecalc.sim.engine.Recorder", "servecalc.sim.engine.check_f
                   "servecalc.sim.api.run_policy",
                   # the step model's expert-parallel term function, built by StepModel from
                   # a checked Deployment (as the simulator's inner loops above)
-                  "servecalc.step.expert_terms.ExpertTerms"}
+                  "servecalc.step.expert_terms.ExpertTerms",
+                  # building blocks of the parameter count, called by servecalc.params (and
+                  # the attention-kind table) with a checked ModelSpec (as above)
+                  "servecalc.weight_group.group", "servecalc.weight_group.norm_size",
+                  "servecalc.attention_weights.head_weights",
+                  "servecalc.attention_weights.latent_weights",
+                  "servecalc.attention_weights.gated_deltanet_weights"}
 #: Results that are not sizes and may be negative: a normal draw.
 MAY_BE_NEGATIVE = {"servecalc.sim.lengths.normal",
                    # relative errors of the calibration's points, signed
@@ -162,6 +168,7 @@ EP_DEPLOYMENT = Deployment(model="mixtral-8x7b", gpu="h100-sxm", gpus=2, ep=2, d
 OVERRIDES: dict[str, dict[str, object]] = {
     "servecalc.memo.Memo": {"name": "hostile", "encode": str, "decode": str, "disk": False},
     "servecalc.practice.check_kind": {"kind": "weights"},
+    "servecalc.attention_kinds.layer_kind": {"name": "sliding_attention"},
     "servecalc.practice.question": {"kind": "weights"},
     "servecalc.practice.grade": {"kind": "weights", "seed": 1},
     "servecalc.practice.check_seed": {"seed": 1},

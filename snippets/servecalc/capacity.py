@@ -40,7 +40,8 @@ from dataclasses import dataclass
 
 from .deployment import Deployment
 from .gpus import GpuSpec, get_gpu
-from .kv import kv_elements_per_token_per_layer, linear_state_bytes
+from .attention_kinds import kv_layout
+from .kv import linear_state_bytes
 from .models import ModelSpec, get_model
 from .paging import DEFAULT_BLOCK_SIZE, _paged_slots
 from .params import QUANTIZABLE, weight_bytes
@@ -77,10 +78,7 @@ def kv_elements_per_token_per_layer_per_gpu(model: str | ModelSpec, gpus: int = 
     """
     spec = get_model(model)
     _check_tp(spec, gpus)
-    if spec.attention == "mla":
-        return kv_elements_per_token_per_layer(spec)
-    heads_per_gpu = -(-spec.num_kv_heads // gpus)
-    return 2 * heads_per_gpu * spec.head_dim
+    return kv_layout(spec).elements_per_gpu(spec, gpus)
 
 
 def kv_bytes_per_token_per_gpu(

@@ -42,6 +42,7 @@ from __future__ import annotations
 
 import os
 
+from .attention_kinds import LAYER_KINDS
 from .models import ModelSpec
 from .validate import describe, json_value
 
@@ -106,19 +107,6 @@ def _bool(cfg: dict, key: str, default: bool) -> bool:
     return value
 
 
-_HF_LAYER_TYPES = {
-    "full_attention": "full_attention",
-    "sliding_attention": "sliding_attention",
-    "chunked_attention": "chunked_attention",
-    "linear_attention": "linear_attention",
-}
-_GATED_DELTANET = {
-    "linear_num_key_heads": "linear_num_key_heads",
-    "linear_num_value_heads": "linear_num_value_heads",
-    "linear_key_head_dim": "linear_key_head_dim",
-    "linear_value_head_dim": "linear_value_head_dim",
-    "linear_conv_kernel_dim": "linear_conv_kernel_dim",
-}
 #: Config fields of layer kinds whose cache cannot be described by the layer types here.
 _UNMODELLED = {
     "hybrid_override_pattern": "Mamba layers (Nemotron-H)",
@@ -141,8 +129,7 @@ def _layer_list(cfg: dict, model_type: str, num_layers: int) -> list[str]:
     unmodelled = [key for key in _UNMODELLED if cfg.get(key) not in (None, [], "")]
     if unmodelled:
         raise ValueError(f"config field {unmodelled[0]!r} describes {_UNMODELLED[unmodelled[0]]}, "
-                         "which is not modelled (supported: full, sliding-window, chunked and "
-                         "Gated DeltaNet linear-attention layers)")
+                         f"which is not modelled (supported: {_supported()} layers)")
     window = _int(cfg, "sliding_window", default=0)
     layer_types = cfg.get("layer_types")
     if isinstance(layer_types, list) and layer_types:
@@ -173,36 +160,52 @@ def _layer_list(cfg: dict, model_type: str, num_layers: int) -> list[str]:
     return ["sliding_attention"] * num_layers
 
 
+def _supported() -> str:
+    """The layer kinds a config may use, in words.
+
+    >>> _supported()
+    'full attention, sliding window, chunked attention and Gated DeltaNet linear attention'
+    """
+    words = [f"{kind.state_name} {kind.words}".lstrip() for kind in LAYER_KINDS.values()]
+    return ", ".join(words[:-1]) + " and " + words[-1] if len(words) > 1 else words[0]
+
+
+def _kind_fields(cfg: dict, listed: list[str]) -> tuple[list[str], dict]:
+    """The fields each listed layer kind reads (Hugging Face names them as
+    ``ModelSpec`` does); a window or chunk of 0 means full attention."""
+    fields: dict = {}
+    for kind in (LAYER_KINDS[name] for name in dict.fromkeys(listed)):
+        if kind.size_field:
+            fields[kind.size_field] = _int(cfg, kind.size_field)
+            if not fields[kind.size_field]:
+                listed = ["full_attention" if t == kind.name else t for t in listed]
+                del fields[kind.size_field]
+        if kind.state_fields:
+            missing = [key for key in kind.state_fields if key not in cfg]
+            if missing:
+                raise ValueError(f"config has {kind.name!r} layers but not the {kind.state_name} "
+                                 f"fields {missing}: only that kind of {kind.words} is modelled")
+            fields.update({key: _int(cfg, key) for key in kind.state_fields})
+            dtype = str(_get(cfg, "mamba_ssm_dtype", default="bfloat16"))
+            if dtype not in _SSM_DTYPES:
+                raise ValueError(f"config field 'mamba_ssm_dtype' must be one of "
+                                 f"{', '.join(_SSM_DTYPES)}, got {dtype!r}")
+            fields["linear_state_dtype"] = _SSM_DTYPES[dtype]
+    return listed, fields
+
+
 def _layers(cfg: dict, model_type: str, num_layers: int) -> dict:
     """``layer_types`` and the fields each type needs, or ``ValueError`` naming
     what cannot be modelled."""
     listed = _layer_list(cfg, model_type, num_layers)
-    unknown = sorted({str(t) for t in listed} - set(_HF_LAYER_TYPES))
+    unknown = sorted({str(t) for t in listed} - set(LAYER_KINDS))
     if unknown:
         raise ValueError(f"config field 'layer_types' has layer types {unknown} that are not "
-                         f"supported (supported: {', '.join(_HF_LAYER_TYPES)})")
+                         f"supported (supported: {', '.join(LAYER_KINDS)})")
     if len(listed) not in (0, num_layers):
         raise ValueError(f"config field 'layer_types' must name num_hidden_layers "
                          f"({num_layers}) layers, got {len(listed)}")
-    fields: dict = {}
-    if "sliding_attention" in listed:
-        fields["sliding_window"] = _int(cfg, "sliding_window")
-        if not fields["sliding_window"]:
-            listed = ["full_attention" if t == "sliding_attention" else t for t in listed]
-            del fields["sliding_window"]
-    if "chunked_attention" in listed:
-        fields["attention_chunk_size"] = _int(cfg, "attention_chunk_size")
-    if "linear_attention" in listed:
-        if not all(key in cfg for key in _GATED_DELTANET):
-            missing = [key for key in _GATED_DELTANET if key not in cfg]
-            raise ValueError(f"config has 'linear_attention' layers but not the Gated DeltaNet "
-                             f"fields {missing}: only that kind of linear attention is modelled")
-        fields.update({field: _int(cfg, key) for key, field in _GATED_DELTANET.items()})
-        dtype = str(_get(cfg, "mamba_ssm_dtype", default="bfloat16"))
-        if dtype not in _SSM_DTYPES:
-            raise ValueError(f"config field 'mamba_ssm_dtype' must be one of "
-                             f"{', '.join(_SSM_DTYPES)}, got {dtype!r}")
-        fields["linear_state_dtype"] = _SSM_DTYPES[dtype]
+    listed, fields = _kind_fields(cfg, listed)
     if set(listed) != {"full_attention"}:
         fields["layer_types"] = tuple(listed)
     return fields

@@ -7,11 +7,11 @@ multi-query attention (MQA) all query heads share one. Multi-head latent
 attention (MLA) stores one compressed latent of ``kv_lora_rank`` values plus a
 decoupled RoPE key of ``qk_rope_head_dim`` values per layer instead.
 
-How many tokens a layer keeps depends on its type (see
-:mod:`servecalc.models`): a full-attention layer keeps the whole context, a
-sliding-window layer at most its window, a chunked layer the tokens of the
-current chunk, and a linear-attention layer none: it keeps a fixed-size state
-per sequence instead (:func:`linear_state_bytes`).
+How many tokens a layer keeps depends on its type (one entry each in
+:mod:`servecalc.attention_kinds`): a full-attention layer keeps the whole
+context, a sliding-window layer at most its window, a chunked layer the tokens
+of the current chunk, and a linear-attention layer none: it keeps a fixed-size
+state per sequence instead (:func:`linear_state_bytes`).
 
 >>> kv_bytes_per_token("llama-2-7b")          # 2 x 32 layers x 32 heads x 128 x 2 B
 524288
@@ -21,7 +21,8 @@ per sequence instead (:func:`linear_state_bytes`).
 
 from __future__ import annotations
 
-from .models import STATE_DTYPES, ModelSpec, get_model
+from .attention_kinds import kv_layout, layer_kind
+from .models import ModelSpec, get_model
 from .precision import KV_DTYPES, storage_bytes
 from .validate import choice, non_negative_int, positive_int
 
@@ -33,9 +34,7 @@ def kv_elements_per_token_per_layer(model: str | ModelSpec) -> int:
     2048
     """
     spec = get_model(model)
-    if spec.attention == "mla":
-        return spec.kv_lora_rank + spec.qk_rope_head_dim
-    return 2 * spec.num_kv_heads * spec.head_dim
+    return kv_layout(spec).elements(spec)
 
 
 def kv_bytes_per_token(model: str | ModelSpec, kv_dtype: str = "bf16") -> int:
@@ -71,16 +70,8 @@ def cached_tokens(
     spec = get_model(model)
     non_negative_int("context", context)
     choice("layer_type", layer_type, spec.layer_counts())
-    if layer_type == "full_attention":
-        return context
-    if layer_type == "sliding_attention":
-        return min(context, spec.sliding_window)
-    if layer_type == "chunked_attention":
-        chunk = spec.attention_chunk_size
-        if peak or context <= chunk:
-            return min(context, chunk)
-        return context - (context - 1) // chunk * chunk
-    return 0  # linear attention: a fixed-size state, no tokens
+    kind = layer_kind(layer_type)
+    return kind.tokens(context, kind.size(spec), peak)
 
 
 def cached_tokens_per_layer(model: str | ModelSpec, context: int) -> tuple[int, int]:
@@ -112,16 +103,8 @@ def linear_state_bytes(model: str | ModelSpec, gpus: int = 1) -> int:
     """
     spec = get_model(model)
     positive_int("gpus", gpus)
-    layers = spec.layer_counts().get("linear_attention", 0)
-    if not layers:
-        return 0
-    k_heads = -(-spec.linear_num_key_heads // gpus)
-    v_heads = -(-spec.linear_num_value_heads // gpus)
-    recurrent = v_heads * spec.linear_key_head_dim * spec.linear_value_head_dim
-    conv = (spec.linear_conv_kernel_dim - 1) * (
-        2 * k_heads * spec.linear_key_head_dim + v_heads * spec.linear_value_head_dim)
-    per_layer = recurrent * STATE_DTYPES[spec.linear_state_dtype] + conv * 2
-    return layers * per_layer
+    return sum(layers * layer_kind(kind).state_bytes(spec, gpus)
+               for kind, layers in spec.layer_counts().items())
 
 
 def kv_bytes_per_sequence(

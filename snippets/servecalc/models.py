@@ -14,7 +14,8 @@ publication date. Where the official file could not be read directly here,
 26
 
 Layers are described the way Hugging Face configs do, one type per layer
-(``layer_types``; empty means every layer is full attention):
+(``layer_types``; empty means every layer is full attention). What each type
+keeps is one entry of :data:`servecalc.attention_kinds.LAYER_KINDS`:
 
 * ``"full_attention"`` keeps every token of the context;
 * ``"sliding_attention"`` keeps the last ``sliding_window`` tokens
@@ -53,20 +54,20 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, replace
 
+from .attention_kinds import LAYER_KINDS, STATE_DTYPES, kv_layout, layer_kind
 from .catalog import Sourced, build
 from .validate import choice, lookup, non_negative_int, positive_int, text_fields
 
-#: The layer types a model may mix, as Hugging Face's ``layer_types`` names them.
-LAYER_TYPES = ("full_attention", "sliding_attention", "chunked_attention", "linear_attention")
-
-#: Precisions the recurrent state of linear-attention layers may be kept in.
-STATE_DTYPES = {"bf16": 2, "fp16": 2, "fp32": 4}
-
 _POSITIVE = ("num_layers", "hidden_size", "num_attention_heads", "vocab_size", "norms_per_layer")
+
+
+def _kind_fields() -> tuple[str, ...]:
+    """The fields that size the layer kinds (windows, chunks, states), each once."""
+    return tuple(dict.fromkeys(f for kind in LAYER_KINDS.values() for f in kind.fields))
+
+
 _BOOLS = ("tie_word_embeddings", "qkv_bias", "qk_norm", "linear_bias", "router_bias",
           "attention_sinks", "attention_output_gate", "shared_expert_gate")
-_LINEAR = ("linear_num_key_heads", "linear_num_value_heads", "linear_key_head_dim",
-           "linear_value_head_dim", "linear_conv_kernel_dim")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -137,7 +138,7 @@ class ModelSpec(Sourced):
             "num_experts", "experts_per_token", "moe_intermediate_size", "num_shared_experts",
             "shared_expert_intermediate_size", "first_dense_layers", "kv_lora_rank",
             "q_lora_rank", "qk_nope_head_dim", "qk_rope_head_dim", "v_head_dim",
-            "sliding_window", "attention_chunk_size", "position_embeddings", *_LINEAR,
+            "position_embeddings", *_kind_fields(),
         ):
             non_negative_int(f"model.{field}", getattr(self, field))
         for field in _BOOLS:
@@ -187,47 +188,46 @@ class ModelSpec(Sourced):
             positive_int("model.intermediate_size", self.intermediate_size)
 
     def _check_layers(self) -> None:
-        types = self.layer_types
-        if not isinstance(types, (tuple, list)) or any(t not in LAYER_TYPES for t in types):
-            listed = ", ".join(repr(t) for t in LAYER_TYPES)
+        types, known = self.layer_types, tuple(LAYER_KINDS)
+        if not isinstance(types, (tuple, list)) or any(t not in known for t in types):
+            listed = ", ".join(repr(t) for t in known)
             raise ValueError(f"model.layer_types must be a list of {listed}, got {types!r}")
         object.__setattr__(self, "layer_types", tuple(types))  # lists from JSON; hashable
         if types and len(types) != self.num_layers:
             raise ValueError(f"model.layer_types must name num_layers ({self.num_layers}) "
                              f"layers, got {len(types)}")
-        for kind, field in (("sliding_attention", "sliding_window"),
-                            ("chunked_attention", "attention_chunk_size")):
-            if (kind in types) != bool(getattr(self, field)):
+        present = set(types) or {"full_attention"}
+        sizers: dict[str, list[str]] = {}
+        for kind in LAYER_KINDS.values():
+            if kind.size_field:
+                sizers.setdefault(kind.size_field, []).append(kind.name)
+        for field, kinds in sizers.items():
+            if bool(present.intersection(kinds)) != bool(getattr(self, field)):
+                named = " or ".join(repr(k) for k in kinds)
                 raise ValueError(f"model.{field} must be > 0 exactly when layer_types has "
-                                 f"{kind!r} layers, got {getattr(self, field)}")
-        linear = "linear_attention" in types
-        for field in _LINEAR:
-            if linear:
-                positive_int(f"model.{field}", getattr(self, field))
-            elif getattr(self, field):
-                raise ValueError(f"model.{field} needs 'linear_attention' layers, "
-                                 f"got {getattr(self, field)}")
-        if linear and self.linear_num_value_heads % self.linear_num_key_heads:
-            raise ValueError("model.linear_num_key_heads must divide linear_num_value_heads "
-                             f"({self.linear_num_value_heads}), got {self.linear_num_key_heads}")
+                                 f"{named} layers, got {getattr(self, field)}")
+        for kind in LAYER_KINDS.values():
+            for field in kind.state_fields:
+                if kind.name in present:
+                    positive_int(f"model.{field}", getattr(self, field))
+                elif getattr(self, field):
+                    raise ValueError(f"model.{field} needs {kind.name!r} layers, "
+                                     f"got {getattr(self, field)}")
+            if kind.name in present:
+                kind.check(self)
 
     @property
     def attention(self) -> str:
-        """'mla', 'mha', 'mqa' or 'gqa'."""
-        if self.kv_lora_rank:
-            return "mla"
-        if self.num_kv_heads == self.num_attention_heads:
-            return "mha"
-        if self.num_kv_heads == 1:
-            return "mqa"
-        return "gqa"
+        """The KV layout's name: 'mla', 'mha', 'mqa' or 'gqa' (see
+        :data:`servecalc.attention_kinds.KV_LAYOUTS`)."""
+        return kv_layout(self).name
 
     @property
     def is_moe(self) -> bool:
         return self.num_experts > 0
 
     def layer_counts(self) -> dict[str, int]:
-        """Layers of each type present, in :data:`LAYER_TYPES` order.
+        """Layers of each type present, in :data:`LAYER_KINDS` order.
 
         >>> get_model("gpt-oss-120b").layer_counts()
         {'full_attention': 18, 'sliding_attention': 18}
@@ -237,7 +237,7 @@ class ModelSpec(Sourced):
         if not self.layer_types:
             return {"full_attention": self.num_layers}
         counts = Counter(self.layer_types)
-        return {kind: counts[kind] for kind in LAYER_TYPES if counts[kind]}
+        return {kind: counts[kind] for kind in LAYER_KINDS if counts[kind]}
 
     @property
     def sliding_window_layers(self) -> int:
@@ -247,7 +247,7 @@ class ModelSpec(Sourced):
     @property
     def kv_layers(self) -> int:
         """Layers that keep a per-token KV cache (every type but linear attention)."""
-        return self.num_layers - self.layer_counts().get("linear_attention", 0)
+        return sum(n for kind, n in self.layer_counts().items() if layer_kind(kind).keeps_kv)
 
 
 def all_full_attention(model: str | ModelSpec) -> ModelSpec:
@@ -258,9 +258,9 @@ def all_full_attention(model: str | ModelSpec) -> ModelSpec:
     {'full_attention': 42}
     """
     spec = get_model(model)
-    types = tuple("linear_attention" if t == "linear_attention" else "full_attention"
-                  for t in spec.layer_types)
-    return replace(spec, layer_types=types, sliding_window=0, attention_chunk_size=0)
+    windowed = {kind.name: kind.size_field for kind in LAYER_KINDS.values() if kind.size_field}
+    types = tuple("full_attention" if t in windowed else t for t in spec.layer_types)
+    return replace(spec, layer_types=types, **{field: 0 for field in windowed.values()})
 
 
 def _from_catalog(*, layer_pattern: list[str] | None = None, **fields: object) -> ModelSpec:

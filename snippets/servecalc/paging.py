@@ -6,11 +6,13 @@ A paged cache (vLLM's PagedAttention) hands out fixed blocks of
 slots (internal fragmentation). A contiguous cache reserves room for the
 longest allowed sequence up front and wastes ``reserved - used``.
 
-Sliding-window layers keep only the blocks that overlap the last
-``sliding_window`` tokens; a window that is not aligned to block boundaries
-straddles one block more than ``ceil(window / block_size)``. Chunked layers
-keep the blocks of the current chunk; linear-attention layers hold no blocks
-(their fixed-size state is counted by :func:`servecalc.kv.linear_state_bytes`).
+Each layer kind holds its own blocks (:mod:`servecalc.attention_kinds`, with
+the arithmetic in :mod:`servecalc.blocks`): sliding-window layers keep only the
+blocks that overlap the last ``sliding_window`` tokens; a window that is not
+aligned to block boundaries straddles one block more than
+``ceil(window / block_size)``. Chunked layers keep the blocks of the current
+chunk; linear-attention layers hold no blocks (their fixed-size state is
+counted by :func:`servecalc.kv.linear_state_bytes`).
 
 >>> blocks_per_sequence(1000, block_size=16)      # ceil(1000 / 16)
 63
@@ -25,85 +27,24 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from .attention_kinds import layer_kind
+from .blocks import (  # noqa: F401 - the block arithmetic, importable from here as before
+    DEFAULT_BLOCK_SIZE, blocks_per_sequence, chunk_blocks, window_blocks,
+)
 from .kv import kv_bytes_per_sequence, kv_elements_per_token_per_layer
 from .models import ModelSpec, get_model
 from .precision import KV_DTYPES, storage_bytes
 from .units import fmt_percent  # noqa: F401 - used by the doctests
 from .validate import choice, non_negative_int, positive_int
 
-#: Tokens per KV block unless told otherwise (vLLM's default ``--block-size`` on GPUs).
-DEFAULT_BLOCK_SIZE = 16
-
-
-def blocks_per_sequence(tokens: int, block_size: int = DEFAULT_BLOCK_SIZE) -> int:
-    """Blocks a full-attention layer holds for ``tokens`` tokens.
-
-    >>> blocks_per_sequence(0), blocks_per_sequence(16), blocks_per_sequence(17)
-    (0, 1, 2)
-    """
-    non_negative_int("tokens", tokens)
-    positive_int("block_size", block_size)
-    return -(-tokens // block_size)
-
-
-def window_blocks(context: int, window: int, block_size: int = DEFAULT_BLOCK_SIZE) -> int:
-    """Blocks a sliding-window layer holds after ``context`` tokens.
-
-    The live tokens are positions ``context - window`` .. ``context - 1``;
-    every block they touch stays allocated.
-
-    >>> window_blocks(100, 4096)           # shorter than the window: like full attention
-    7
-    >>> window_blocks(5000, 4096), window_blocks(4096 + 16, 4096)   # 257 unaligned, 256 aligned
-    (257, 256)
-    """
-    non_negative_int("context", context)
-    positive_int("window", window)
-    positive_int("block_size", block_size)
-    if context <= window:
-        return -(-context // block_size)
-    first = (context - window) // block_size
-    last = (context - 1) // block_size
-    return last - first + 1
-
-
-def chunk_blocks(context: int, chunk: int, block_size: int = DEFAULT_BLOCK_SIZE, *,
-                 peak: bool = False) -> int:
-    """Blocks a chunked-attention layer holds after ``context`` tokens: those
-    of the current chunk; ``peak=True`` gives the most it held at any length
-    up to ``context``.
-
-    >>> chunk_blocks(8192, 8192), chunk_blocks(8193, 8192), chunk_blocks(8193, 8192, peak=True)
-    (512, 1, 512)
-    """
-    non_negative_int("context", context)
-    positive_int("chunk", chunk)
-    positive_int("block_size", block_size)
-
-    def held(tokens: int) -> int:
-        start = (tokens - 1) // chunk * chunk
-        return (tokens - 1) // block_size - start // block_size + 1 if tokens else 0
-
-    if not peak or context <= chunk:
-        return held(context)
-    # The most is held at the end of a full chunk (or now); chunk ends repeat
-    # their alignment with blocks at most block_size times.
-    ends = range(chunk, min(context, chunk * block_size) + 1, chunk)
-    return max([held(context)] + [held(end) for end in ends])
-
 
 def _paged_slots(spec: ModelSpec, context: int, block_size: int, peak: bool = False) -> int:
     """Token slots summed over layers (each layer's blocks x block_size)."""
-    blocks = {
-        "full_attention": blocks_per_sequence(context, block_size),
-        "sliding_attention": (window_blocks(context, spec.sliding_window, block_size)
-                              if spec.sliding_window else 0),
-        "chunked_attention": (chunk_blocks(context, spec.attention_chunk_size, block_size,
-                                           peak=peak) if spec.attention_chunk_size else 0),
-        "linear_attention": 0,
-    }
-    return sum(layers * blocks[kind] * block_size
-               for kind, layers in spec.layer_counts().items())
+    total = 0
+    for name, layers in spec.layer_counts().items():
+        kind = layer_kind(name)
+        total += layers * kind.blocks(context, kind.size(spec), block_size, peak) * block_size
+    return total
 
 
 def paged_kv_bytes(

@@ -47,131 +47,17 @@ For ``weight_dtype`` of 16 or 32 bits every parameter is stored in that type.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable
 
+from .attention_kinds import kv_layout, layer_kind
 from .models import ModelSpec, get_model
 from .precision import WEIGHT_DTYPES, bits, matrix_bits, storage_bytes
 from .validate import choice, items, non_negative_int, positive_int
-
-#: Kinds of weight tensors; only ``"linear"`` is quantized below 16 bits.
-KINDS = ("linear", "embedding", "lm_head", "router", "norm", "bias")
+from .weight_group import KINDS, WeightGroup, group, norm_size  # noqa: F401 - KINDS: as before
 
 _HALF_BITS = 16  # bf16/fp16: what the parts left unquantized are stored in
 
-
-@dataclass(frozen=True, kw_only=True)
-class WeightGroup:
-    """``count`` tensors of shape (``in_features`` x ``out_features``).
-
-    Vectors (norm weights, biases) have ``in_features == 1``.
-    ``active_count`` is how many of them one token uses (MoE: routed experts).
-    """
-
-    name: str
-    kind: str
-    in_features: int
-    out_features: int
-    count: int
-    active_count: int
-    part: str = ""  # for matrices: "attention", "mlp" or "experts" (see QUANTIZABLE)
-
-    @property
-    def params(self) -> int:
-        """Parameters held by all ``count`` tensors."""
-        return self.in_features * self.out_features * self.count
-
-    @property
-    def active_params(self) -> int:
-        """Parameters one token uses."""
-        return self.in_features * self.out_features * self.active_count
-
-
-def _group(
-    name: str, kind: str, in_features: int, out_features: int, count: int = 1,
-    active_count: int | None = None,
-) -> WeightGroup:
-    part = ""
-    if kind == "linear":
-        part = {"attn": "attention", "linear_attn": "attention", "moe": "experts"}.get(
-            name.split(".", 1)[0], "mlp")
-        if name.startswith("moe.shared"):
-            part = "mlp"
-    return WeightGroup(
-        name=name,
-        kind=kind,
-        in_features=in_features,
-        out_features=out_features,
-        count=count,
-        active_count=count if active_count is None else active_count,
-        part=part,
-    )
-
-
-def _norm_size(spec: ModelSpec, width: int) -> int:
-    """Parameters of one norm over ``width`` values (LayerNorm has a bias too)."""
-    return 2 * width if spec.norm == "layernorm" else width
-
-
-def _attention_groups(spec: ModelSpec) -> list[WeightGroup]:
-    h = spec.hidden_size
-    heads = spec.num_attention_heads
-    if spec.kv_lora_rank:  # multi-head latent attention (DeepSeek-V2/V3)
-        q_head = spec.qk_nope_head_dim + spec.qk_rope_head_dim
-        groups = []
-        if spec.q_lora_rank:
-            groups += [
-                _group("attn.q_a_proj", "linear", h, spec.q_lora_rank),
-                _group("attn.q_a_norm", "norm", 1, _norm_size(spec, spec.q_lora_rank)),
-                _group("attn.q_b_proj", "linear", spec.q_lora_rank, heads * q_head),
-            ]
-        else:
-            groups.append(_group("attn.q_proj", "linear", h, heads * q_head))
-        groups += [
-            _group("attn.kv_a_proj", "linear", h, spec.kv_lora_rank + spec.qk_rope_head_dim),
-            _group("attn.kv_a_norm", "norm", 1, _norm_size(spec, spec.kv_lora_rank)),
-            _group(
-                "attn.kv_b_proj", "linear", spec.kv_lora_rank,
-                heads * (spec.qk_nope_head_dim + spec.v_head_dim),
-            ),
-            _group("attn.o_proj", "linear", heads * spec.v_head_dim, h),
-        ]
-        return groups
-    q_width = heads * spec.head_dim
-    kv_width = spec.num_kv_heads * spec.head_dim
-    q_out = 2 * q_width if spec.attention_output_gate else q_width  # query and its gate
-    groups = [
-        _group("attn.q_proj", "linear", h, q_out),
-        _group("attn.k_proj", "linear", h, kv_width),
-        _group("attn.v_proj", "linear", h, kv_width),
-        _group("attn.o_proj", "linear", q_width, h),
-    ]
-    if spec.qkv_bias or spec.linear_bias:
-        groups.append(_group("attn.qkv_bias", "bias", 1, q_width + 2 * kv_width))
-    if spec.linear_bias:
-        groups.append(_group("attn.o_bias", "bias", 1, h))
-    if spec.qk_norm:
-        groups.append(_group("attn.qk_norm", "norm", 1, 2 * _norm_size(spec, spec.head_dim)))
-    if spec.attention_sinks:
-        groups.append(_group("attn.sinks", "bias", 1, heads))
-    return groups
-
-
-def _linear_attention_groups(spec: ModelSpec) -> list[WeightGroup]:
-    """A Gated DeltaNet layer (Qwen3-Next): projections, short convolution,
-    per-head decay and step parameters, and a gated norm over each value head."""
-    h = spec.hidden_size
-    key = spec.linear_num_key_heads * spec.linear_key_head_dim
-    value = spec.linear_num_value_heads * spec.linear_value_head_dim
-    v_heads = spec.linear_num_value_heads
-    return [
-        _group("linear_attn.in_proj_qkvz", "linear", h, 2 * key + 2 * value),
-        _group("linear_attn.in_proj_ba", "linear", h, 2 * v_heads),
-        _group("linear_attn.conv1d", "bias", spec.linear_conv_kernel_dim, 2 * key + value),
-        _group("linear_attn.dt_bias_a_log", "bias", 1, 2 * v_heads),
-        _group("linear_attn.norm", "norm", 1, spec.linear_value_head_dim),
-        _group("linear_attn.out_proj", "linear", value, h),
-    ]
+_Builder = Callable[[ModelSpec], list[WeightGroup]]
 
 
 def _mlp_groups(
@@ -180,18 +66,18 @@ def _mlp_groups(
     h = spec.hidden_size
     if spec.mlp == "gated":
         groups = [
-            _group(f"{prefix}.gate_proj", "linear", h, width, count, active_count),
-            _group(f"{prefix}.up_proj", "linear", h, width, count, active_count),
-            _group(f"{prefix}.down_proj", "linear", width, h, count, active_count),
+            group(f"{prefix}.gate_proj", "linear", h, width, count, active_count),
+            group(f"{prefix}.up_proj", "linear", h, width, count, active_count),
+            group(f"{prefix}.down_proj", "linear", width, h, count, active_count),
         ]
     else:
         groups = [
-            _group(f"{prefix}.fc1", "linear", h, width, count, active_count),
-            _group(f"{prefix}.fc2", "linear", width, h, count, active_count),
+            group(f"{prefix}.fc1", "linear", h, width, count, active_count),
+            group(f"{prefix}.fc2", "linear", width, h, count, active_count),
         ]
     if spec.linear_bias:  # gated: gate and up biases (2 x width); plain: fc1's (width)
         first = 2 * width if spec.mlp == "gated" else width
-        groups.append(_group(f"{prefix}.bias", "bias", 1, first + h, count, active_count))
+        groups.append(group(f"{prefix}.bias", "bias", 1, first + h, count, active_count))
     return groups
 
 
@@ -207,21 +93,25 @@ def _is_moe_layer(spec: ModelSpec, layer: int) -> bool:
     return spec.num_experts > 0 and layer >= spec.first_dense_layers
 
 
-def _layer_kind(spec: ModelSpec, layer: int) -> tuple[bool, bool]:
-    """(MoE layer?, linear-attention layer?): what decides a layer's tensors."""
-    linear = bool(spec.layer_types) and spec.layer_types[layer] == "linear_attention"
-    return _is_moe_layer(spec, layer), linear
+def _attention_builders(spec: ModelSpec) -> list[_Builder]:
+    """Per layer, what builds its attention tensors: the layer kind's own builder
+    (linear attention), else the model's KV layout's (:mod:`servecalc.attention_kinds`)."""
+    default = kv_layout(spec).weights
+    if not spec.layer_types:
+        return [default] * spec.num_layers
+    own = {name: layer_kind(name).weights or default for name in set(spec.layer_types)}
+    return [own[name] for name in spec.layer_types]
 
 
 def _layer_shapes(spec: ModelSpec) -> list[tuple[int, int]]:
     """(first layer, number of layers) for each shape of layer the model has
-    (dense or MoE, attention or linear attention), in layer order."""
+    (dense or MoE, and which attention tensors), in layer order."""
     if not spec.layer_types:  # without per-layer types: dense layers first, then MoE
         dense = spec.first_dense_layers if spec.num_experts else spec.num_layers
         return [(first, n) for first, n in ((0, dense), (dense, spec.num_layers - dense)) if n]
-    shapes: dict[tuple[bool, bool], list[int]] = {}
-    for layer in range(spec.num_layers):
-        shapes.setdefault(_layer_kind(spec, layer), []).append(layer)
+    shapes: dict[tuple[bool, _Builder], list[int]] = {}
+    for layer, attention in enumerate(_attention_builders(spec)):
+        shapes.setdefault((_is_moe_layer(spec, layer), attention), []).append(layer)
     return [(layers[0], len(layers)) for layers in shapes.values()]
 
 
@@ -240,13 +130,13 @@ def layer_weight_groups(model: str | ModelSpec, layer: int) -> tuple[WeightGroup
             f"layer must be an integer in [0, {spec.num_layers - 1}] for {spec.id}, got {layer!r}"
         )
     h = spec.hidden_size
-    moe, linear = _layer_kind(spec, layer)
-    groups = _linear_attention_groups(spec) if linear else _attention_groups(spec)
+    moe = _is_moe_layer(spec, layer)
+    groups = _attention_builders(spec)[layer](spec)
     if moe:
         width = spec.moe_intermediate_size or spec.intermediate_size
-        groups.append(_group("moe.router", "router", h, spec.num_experts))
+        groups.append(group("moe.router", "router", h, spec.num_experts))
         if spec.router_bias:
-            groups.append(_group("moe.router_bias", "bias", 1, spec.num_experts))
+            groups.append(group("moe.router_bias", "bias", 1, spec.num_experts))
         groups += _mlp_groups(
             spec, "moe.experts", width, spec.num_experts, spec.experts_per_token
         )
@@ -254,10 +144,10 @@ def layer_weight_groups(model: str | ModelSpec, layer: int) -> tuple[WeightGroup
             shared = spec.shared_expert_intermediate_size or width
             groups += _mlp_groups(spec, "moe.shared_experts", shared, spec.num_shared_experts)
         if spec.shared_expert_gate:
-            groups.append(_group("moe.shared_expert_gate", "router", h, 1))
+            groups.append(group("moe.shared_expert_gate", "router", h, 1))
     else:
         groups += _mlp_groups(spec, "mlp", spec.intermediate_size)
-    groups.append(_group("norms", "norm", 1, spec.norms_per_layer * _norm_size(spec, h)))
+    groups.append(group("norms", "norm", 1, spec.norms_per_layer * norm_size(spec, h)))
     return tuple(groups)
 
 
@@ -275,18 +165,18 @@ def weight_groups(model: str | ModelSpec) -> tuple[WeightGroup, ...]:
     for first, repeats in _layer_shapes(spec):
         for g in layer_weight_groups(spec, first):
             prior = merged.get(g.name)
-            merged[g.name] = _group(
+            merged[g.name] = group(
                 g.name, g.kind, g.in_features, g.out_features,
                 g.count * repeats + (prior.count if prior else 0),
                 g.active_count * repeats + (prior.active_count if prior else 0),
             )
-    groups = [_group("embed_tokens", "embedding", spec.vocab_size, h)]
+    groups = [group("embed_tokens", "embedding", spec.vocab_size, h)]
     if spec.position_embeddings:
-        groups.append(_group("embed_positions", "embedding", spec.position_embeddings, h))
+        groups.append(group("embed_positions", "embedding", spec.position_embeddings, h))
     groups += list(merged.values())
-    groups.append(_group("final_norm", "norm", 1, _norm_size(spec, h)))
+    groups.append(group("final_norm", "norm", 1, norm_size(spec, h)))
     if not spec.tie_word_embeddings:
-        groups.append(_group("lm_head", "lm_head", h, spec.vocab_size))
+        groups.append(group("lm_head", "lm_head", h, spec.vocab_size))
     return tuple(groups)
 
 

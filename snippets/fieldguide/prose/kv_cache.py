@@ -25,6 +25,7 @@ from servecalc.paging import DEFAULT_BLOCK_SIZE, fragmentation
 from servecalc.prefix_cache import prefix_cache_effect
 from servecalc.step import step
 from servecalc.validate import non_negative_int, positive_number
+from servecalc.attention_kinds import layer_kind
 from servecalc.models import all_full_attention, get_model
 from servecalc.units import GB, GiB, fmt_bytes, fmt_duration, fmt_int, fmt_number, fmt_percent
 from servecalc.deployment import Deployment
@@ -274,10 +275,8 @@ def layer_mix(model: str) -> str:
     >>> layer_mix("gemma-3-27b")
     '10 full-attention and 52 sliding-window layers'
     """
-    words = {"full_attention": "full-attention", "sliding_attention": "sliding-window",
-             "chunked_attention": "chunked-attention", "linear_attention": "linear-attention"}
     counts = get_model(model).layer_counts()
-    parts = [f"{n} {words.get(kind, kind)}" for kind, n in counts.items() if n]
+    parts = [f"{n} {layer_kind(kind).words.replace(' ', '-')}" for kind, n in counts.items() if n]
     return (", ".join(parts[:-1]) + " and " + parts[-1] if len(parts) > 1 else parts[0]) + " layers"
 
 

@@ -20,6 +20,7 @@ import re
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
+from servecalc.attention_kinds import kv_layout, layer_kind
 from servecalc.gpus import GPUS, get_gpu
 from servecalc.kv import kv_bytes_per_token, linear_state_bytes
 from servecalc.models import MODELS, get_model
@@ -84,25 +85,29 @@ def _attention(spec) -> str:
     >>> _attention(get_model("qwen3-next-80b-a3b"))
     'GQA on 12/48 layers; linear attention on 36/48 (state 37.69 MiB per sequence)'
     """
-    counts = spec.layer_counts()
-    kind = spec.attention.upper()
-    layers = f"/{spec.num_layers} layers"
-    if "sliding_attention" in counts:
-        kind += f", window {fmt_int(spec.sliding_window)} on {counts['sliding_attention']}{layers}"
-    if "chunked_attention" in counts:
-        kind += (f", chunks of {fmt_int(spec.attention_chunk_size)} on "
-                 f"{counts['chunked_attention']}{layers}")
-    if "linear_attention" in counts:
+    total = spec.num_layers
+    text = spec.attention.upper()
+    stateful = []
+    for name, layers in spec.layer_counts().items():
+        kind = layer_kind(name)
+        if kind.size_field:
+            text += f", {kind.size_words} {fmt_int(kind.size(spec))} on {layers}/{total} layers"
+        if not kind.keeps_kv:
+            stateful.append(f"{kind.words} on {layers}/{total}")
+    if stateful:
         state = fmt_bytes(linear_state_bytes(spec), "MiB")
-        kind += (f" on {spec.kv_layers}/{spec.num_layers} layers; linear attention on "
-                 f"{counts['linear_attention']}/{spec.num_layers} (state {state} per sequence)")
-    return kind
+        text += (f" on {spec.kv_layers}/{total} layers; {', '.join(stateful)} "
+                 f"(state {state} per sequence)")
+    return text
 
 
 def _heads(spec) -> str:
-    if spec.attention == "mla":
-        return f"{spec.num_attention_heads} / latent {spec.kv_lora_rank}"
-    return f"{spec.num_attention_heads} / {spec.num_kv_heads}"
+    """Query heads / what the cache keeps per layer.
+
+    >>> _heads(get_model("deepseek-v3")), _heads(get_model("llama-3.1-8b"))
+    ('128 / latent 512', '32 / 8')
+    """
+    return f"{spec.num_attention_heads} / {kv_layout(spec).kv_heads(spec)}"
 
 
 def _params(spec) -> str:

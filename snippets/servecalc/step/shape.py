@@ -14,6 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import lru_cache
 
+from ..attention_kinds import kv_layout, layer_kind
 from ..capacity import kv_elements_per_token_per_layer_per_gpu
 from ..deployment import Deployment
 from ..gpus import GpuSpec
@@ -102,20 +103,35 @@ def shape_of(d: Deployment) -> Shape:
                   d.group_size, d.quantize)
 
 
-def _head_dims(spec: ModelSpec) -> tuple[int, int, int, int]:
-    """(d_qk, d_v) in prefill, then in decode: MLA is expanded in prefill and
-    absorbed (scores against the cached latent) in decode."""
-    if spec.attention == "mla":
-        return (spec.qk_nope_head_dim + spec.qk_rope_head_dim, spec.v_head_dim,
-                spec.kv_lora_rank + spec.qk_rope_head_dim, spec.kv_lora_rank)
-    return spec.head_dim, spec.head_dim, spec.head_dim, spec.head_dim
+def _attended_layers(spec: ModelSpec) -> tuple[int, int, int]:
+    """(full layers, windowed layers, the window): layers by what a step's
+    attention reads (:mod:`servecalc.attention_kinds`). A chunked layer attends
+    to at most one chunk, counted as a window of that size (an upper bound);
+    layers that keep no KV cache (linear attention) read none.
+
+    >>> from servecalc.models import get_model
+    >>> _attended_layers(get_model("gemma-3-27b")), _attended_layers(get_model("llama-4-scout"))
+    ((10, 52, 1024), (12, 36, 8192))
+    """
+    full = windowed = window = 0
+    for name, layers in spec.layer_counts().items():
+        kind = layer_kind(name)
+        if not kind.keeps_kv:
+            continue
+        if kind.size_field:
+            windowed += layers
+            window = max(window, kind.size(spec))
+        else:
+            full += layers
+    return full, windowed, window
 
 
 @lru_cache(maxsize=256)
 def _shape(spec: ModelSpec, gpu: GpuSpec, gpus: int, weight_dtype: str, kv_dtype: str,
            compute_dtype: str, group_size: int, quantize: tuple[str, ...]) -> Shape:
     heads = spec.num_attention_heads
-    qk_prefill, v_prefill, qk_decode, v_decode = _head_dims(spec)
+    # d_qk and d_v in prefill, then in decode (MLA: expanded, then absorbed).
+    qk_prefill, v_prefill, qk_decode, v_decode = kv_layout(spec).head_dims(spec)
     # Share of the cache each GPU holds: KV heads split over the GPUs, one head
     # at least (replicated); an MLA latent is whole on every GPU.
     kv_fraction = kv_elements_per_token_per_layer_per_gpu(spec, gpus) / (
@@ -140,15 +156,11 @@ def _shape(spec: ModelSpec, gpu: GpuSpec, gpus: int, weight_dtype: str, kv_dtype
     lm_head_bytes = lm_head * _kept_bytes_per_param(weight_dtype)
     dense = read_all - expert_bytes * experts * moe_layers - lm_head_bytes
 
-    # Layers by what they attend to (servecalc.kv.cached_tokens): a chunked layer
-    # attends to at most one chunk, counted as a window of that size (an upper
-    # bound); linear-attention layers keep no KV cache to read.
-    counts = spec.layer_counts()
-    window_layers = counts.get("sliding_attention", 0) + counts.get("chunked_attention", 0)
+    layers_full, layers_window, window = _attended_layers(spec)
     return Shape(
-        layers_full=counts.get("full_attention", 0),
-        layers_window=window_layers,
-        window=max(spec.sliding_window, spec.attention_chunk_size),
+        layers_full=layers_full,
+        layers_window=layers_window,
+        window=window,
         hidden=spec.hidden_size,
         linear_flops_per_token=2.0 * (matmul - lm_head),
         lm_head_flops_per_token=2.0 * lm_head,
