@@ -56,6 +56,9 @@ SKIP_PACKAGES = ("servecalc.cli", "servecalc.__main__",
 #: Single entry points of those loops (same reason), by qualified name.
 SKIP_CALLABLES = {"servecalc.sim.engine.Recorder", "servecalc.sim.engine.check_fits",
                   "servecalc.sim.api.run_policy",
+                  # the capacity search's parts, called by servecalc.slo_capacity (fuzzed
+                  # through max_rate_under_slo) with checked input and simulated latencies
+                  "servecalc.rate_search.search_rate", "servecalc.rate_search.slo_ratio",
                   # issue 19's ledger functions: fuzzed once the fit's changes land
                   "servecalc.benchmarks.engine_id", "servecalc.benchmarks.errors",
                   "servecalc.benchmarks.leave_one_out", "servecalc.benchmarks.predict",
