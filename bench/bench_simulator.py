@@ -19,7 +19,7 @@ import time
 from pathlib import Path
 
 from servecalc.sim import Engine, poisson_workload, saturation_rate, simulate
-from servecalc.slo_capacity import _MEMO, max_rate_under_slo
+from servecalc.slo_capacity import MEMO, max_rate_under_slo
 
 MODEL, GPU = "llama-3.1-8b", "h100-sxm"
 PROMPT, OUTPUT, REQUESTS, LOAD, SEED = 512, 256, 10_000, 0.8, 0
@@ -49,7 +49,7 @@ def time_capacity() -> dict:
     wall, cpu = [], []
     result = None
     for _ in range(CAPACITY_RUNS):
-        _MEMO.clear()
+        MEMO.clear()
         start, start_cpu = time.perf_counter(), time.process_time()
         result = max_rate_under_slo("llama-3.1-70b", "h100-sxm", **CAPACITY_CASE)
         wall.append(time.perf_counter() - start)

@@ -110,7 +110,7 @@ def test_dp_attention_divides_the_batch():
     d = _dsv3(gpu="h200", gpus=8, ep=8, dp_attention=True)
     context = 4000
     t = StepModel(d).terms(64, 64 * context)
-    assert not t.attention_compute_bound
+    assert t.attention_bound == "memory"
     # the busiest GPU reads 64 / 8 = 8 sequences' latent cache: 576 bf16 values per token
     # and layer, 61 layers, at the ideal preset's 62 % of 4.8 TB/s
     kv = 8 * context * 61 * 576 * 2

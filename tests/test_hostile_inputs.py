@@ -56,6 +56,9 @@ SKIP_PACKAGES = ("servecalc.cli", "servecalc.__main__",
 #: Single entry points of those loops (same reason), by qualified name.
 SKIP_CALLABLES = {"servecalc.sim.engine.Recorder", "servecalc.sim.engine.check_fits",
                   "servecalc.sim.api.run_policy",
+                   # the capacity search's parts, called by servecalc.slo_capacity (fuzzed
+                   # through max_rate_under_slo) with checked input and simulated latencies
+                   "servecalc.rate_search.search_rate", "servecalc.rate_search.slo_ratio",
                   # the step model's expert-parallel term function, built by StepModel from
                   # a checked Deployment (as the simulator's inner loops above)
                   "servecalc.step.expert_terms.ExpertTerms",

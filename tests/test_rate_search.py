@@ -24,9 +24,9 @@ from servecalc.rate_search import (
     _STEPS_DOWN,
     RATE_TOLERANCE,
     RATIO_TOLERANCE,
+    Point,
     _confirm,
     _nudge,
-    _Point,
     _search,
 )
 from servecalc.slo import make_slo
@@ -35,10 +35,10 @@ SLO = make_slo("synthetic", ttft_s=1.0, tpot_s=1.0)
 N = 200                                   # requests per synthetic run
 
 
-def point(rate: float, ratio: float) -> _Point:
+def point(rate: float, ratio: float) -> Point:
     """A run whose every request's TTFT is ``ratio`` x the limit (so its SLO ratio is
     ``ratio`` exactly, pooled or not)."""
-    return _Point(rate, ratio, (ratio * SLO.ttft_s,) * N, (0.0,) * N, 1.0)
+    return Point(rate, ratio, (ratio * SLO.ttft_s,) * N, (0.0,) * N, 1.0)
 
 
 def search(curve, saturation: float = 10.0):
@@ -97,7 +97,7 @@ def test_a_curve_that_misses_everywhere_is_infeasible():
 def checks(curve, calls: list[float]):
     """The checks at a rate: two runs whose ratios are the curve's value (noise given
     by the curve itself, as a pair)."""
-    def check(rate: float) -> list[_Point]:
+    def check(rate: float) -> list[Point]:
         calls.append(rate)
         low, high = curve(rate)
         return [point(rate, low), point(rate, high)]

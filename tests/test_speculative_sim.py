@@ -95,8 +95,8 @@ def test_verification_step_is_a_k_plus_one_token_step() -> None:
     k = 3
     v = sm.verify_terms(len(pasts), sum(p + 1 for p in pasts), k)
     t = sm.terms(0, 0, [(k + 1, p) for p in pasts])
-    for name in ("linear_s", "attention_s", "kv_write_s", "comm_s", "kv_read_bytes",
-                 "kv_write_bytes", "weight_bytes"):
+    for name in ("linear_s", "attention_s", "kv_write_s", "comm_s", "kv_bytes_read",
+                 "kv_bytes_written", "weight_bytes_read"):
         assert math.isclose(getattr(v, name), getattr(t, name), rel_tol=1e-12), name
     # logits for all K + 1 positions of each sequence, not for its last one only
     lm_head = 2 * 4096 * 128256

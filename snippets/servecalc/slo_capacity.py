@@ -24,7 +24,6 @@ reports the answer with its interval.
 from __future__ import annotations
 
 import dataclasses
-import math
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -37,20 +36,18 @@ from .sim.single import single_service
 from .memo import Memo
 from .sim.stats import Percentiles, percentile, summarize
 from .sim.traffic import Traffic
-from .rate_search import (CHECKS, EARLY_MISS, LONGER, MARGIN_SD, RATE_TOLERANCE,  # noqa: F401
-                          RATIO_TOLERANCE, WARM_UP, _confirm, _evaluate, _Point, _pooled,
-                          _ratio, _search, _spread)
+from .rate_search import CHECKS, LONGER, Point, search_rate, slo_ratio
 from .slo import Slo, get_slo
 from .validate import choice, non_negative_int, positive_int, positive_number
 
 #: Requests simulated at each candidate rate (why 2,000: :mod:`servecalc.rate_search`).
 DEFAULT_REQUESTS = 2000
-#: The most requests per rate a search accepts.
+#: The most requests per rate a search accepts: ten times the default, so a search
+#: simulates about ten times as many requests (and its checks, at CHECKS x LONGER = 16
+#: times this, 320,000 at one rate).
 MAX_REQUESTS = 20_000
 #: A request alone this close to the limit leaves the capacity ill-defined (reported).
 _FLAT = 0.95
-#: Student's t, 97.5th percentile, CHECKS - 1 = 3 degrees of freedom.
-_T_975 = 3.182
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -100,7 +97,7 @@ class CapacityResult:
         }
 
 
-def _alone(engine: Engine, traffic: Traffic, policy: str, target: Slo) -> _Point:
+def _alone(engine: Engine, traffic: Traffic, policy: str, target: Slo) -> Point:
     """Latencies of (up to 200 of) the requests each alone in the engine: a bound no
     load can beat, so a ratio above 1 here settles the search at once."""
     base = traffic.base
@@ -111,11 +108,11 @@ def _alone(engine: Engine, traffic: Traffic, policy: str, target: Slo) -> _Point
     ttft = tuple(service[pair][0] + engine.request_overhead_s for pair in pairs)
     tpot = tuple((service[pair][1] - service[pair][0]) / (pair[1] - 1) if pair[1] > 1 else 0.0
                  for pair in pairs)
-    return _Point(0.0, _ratio(ttft, tpot, target), ttft, tpot, 1.0)
+    return Point(0.0, slo_ratio(ttft, tpot, target), ttft, tpot, 1.0)
 
 
 def _alone_speculative(engine: Engine, pairs: list[tuple[int, int]], policy: str,
-                       target: Slo) -> _Point:
+                       target: Slo) -> Point:
     """:func:`_alone` with speculative decoding: each request run alone through the
     simulator (arrivals far apart), its accepted tokens drawn as under load."""
     from .sim.api import run_policy
@@ -128,7 +125,7 @@ def _alone_speculative(engine: Engine, pairs: list[tuple[int, int]], policy: str
     ttft = tuple(rec.first[i] - rec.sends[i] for i in range(len(pairs)))
     tpot = tuple((rec.finish[i] - rec.first[i]) / (o - 1) if o > 1 else 0.0
                  for i, (_, o) in enumerate(pairs))
-    return _Point(0.0, _ratio(ttft, tpot, target), ttft, tpot, 1.0)
+    return Point(0.0, slo_ratio(ttft, tpot, target), ttft, tpot, 1.0)
 
 
 def _saturation(engine: Engine, traffic: Traffic, policy: str, seed: int) -> float:
@@ -262,40 +259,16 @@ def _max_rate(model, gpu, *, slo, policy, prompt, output, trace, arrival_cv, req
     if alone.ratio > 1:
         return _infeasible(target, policy, traffic, 0.0, alone, [])
     saturation = _saturation(engine, traffic, policy, seed)
-    expected = 8 + 2 + LONGER * CHECKS
-
-    def report(done: int) -> None:
-        if progress is not None:
-            progress(min(0.99, done / expected))
-
-    best, tried = _search(lambda rate: _evaluate(engine, traffic, rate, policy, target),
-                          saturation, report)
-    if best is None:
-        return _infeasible(target, policy, traffic, saturation, tried[-1], tried)
-    below, above = (_evaluate(engine, traffic, best.rate * f, policy, target) for f in (0.9, 1.1))
-    slope = (above.ratio - below.ratio) / (above.rate - below.rate)
-
-    def check(at: float) -> list[_Point]:
-        points: list[_Point] = []
-        for k in range(1, CHECKS + 1):
-            points.append(_evaluate(engine, traffic.longer(LONGER, k, CHECKS), at, policy, target))
-            if k == CHECKS // 2 and _pooled(points, target) > EARLY_MISS:
-                break                   # a clear miss: the other half would not save it
-        return points
-
-    rate, checks, passed = _confirm(check, best.rate, slope, target)
-    tried += [below, above, *checks]
-    if not passed:
-        return _infeasible(target, policy, traffic, saturation, checks[-1], tried)
-    ratios = [q.ratio for q in passed]
-    stderr = _spread(ratios) / math.sqrt(len(ratios)) / slope if slope > 0 else rate
-    final = _evaluate(engine, traffic, rate, policy, target)
-    tried.append(final)
+    found = search_rate(engine, traffic, policy, target, saturation, progress)
+    tried, final = found.tried, found.last
+    if not found.feasible:
+        return _infeasible(target, policy, traffic, saturation, final, tried)
     if progress is not None:
         progress(1.0)
+    rate = found.rate
     return CapacityResult(
-        max_rate_requests_per_s=rate, rate_stderr_requests_per_s=stderr,
-        rate_interval_requests_per_s=(max(0.0, rate - _T_975 * stderr), rate + _T_975 * stderr),
+        max_rate_requests_per_s=rate, rate_stderr_requests_per_s=found.stderr,
+        rate_interval_requests_per_s=found.interval,
         output_tokens_per_s=rate * traffic.mean_output,
         ttft_s=summarize(final.ttft), tpot_s=summarize([t for t in final.tpot if t > 0]),
         mean_batch=final.mean_batch, requests_per_rate=len(traffic.base),
@@ -310,8 +283,8 @@ def _max_rate(model, gpu, *, slo, policy, prompt, output, trace, arrival_cv, req
     )
 
 
-def _infeasible(target: Slo, policy: str, traffic: Traffic, saturation: float, low: _Point,
-                tried: list[_Point]) -> CapacityResult:
+def _infeasible(target: Slo, policy: str, traffic: Traffic, saturation: float, low: Point,
+                tried: list[Point]) -> CapacityResult:
     ttft = summarize(low.ttft)
     tpot = summarize([t for t in low.tpot if t > 0])
     return CapacityResult(

@@ -114,12 +114,12 @@ from .constants import (
     WEIGHT_ONLY_COMPUTE_FRACTION,
     efficiencies,
 )
-from .model import StepModel, StepResult, StepTerms
+from .model import StepModel, StepResult
 from ..deployment import COMPUTE_DTYPES, Deployment, default_compute_dtype
 
 __all__ = [
     "COMPUTE_DTYPES", "DEFAULT_MBU", "DEFAULT_MFU", "DEFAULT_OVERHEAD_S", "PHASES",
-    "WEIGHT_ONLY_COMPUTE_FRACTION", "Deployment", "StepModel", "StepResult", "StepTerms",
+    "WEIGHT_ONLY_COMPUTE_FRACTION", "Deployment", "StepModel", "StepResult",
     "allreduce_s", "bandwidth_utilization", "crossover_batch", "default_compute_dtype",
     "efficiencies", "flops_utilization", "prefill_chunk", "step", "transfer_per_link_s",
 ]

@@ -32,7 +32,7 @@ from .constants import WEIGHT_ONLY_COMPUTE_FRACTION, allreduce_extra_s, weight_o
 from .shape import Shape
 
 if TYPE_CHECKING:
-    from .model import StepModel, StepTerms
+    from .model import StepModel, StepResult
 
 
 class ExpertTerms:
@@ -69,10 +69,9 @@ class ExpertTerms:
 
     def time(self, sm: StepModel, *, tokens: int, sequences: int, pair_flops: float,
              kv_read_tokens_layers: float, kv_write_tokens: int,
-             seconds_only: bool) -> StepTerms | float:
-        """The busiest GPU's terms of one step (see the module docstring)."""
-        from .model import StepTerms
-
+             record: tuple[str, int] | None) -> StepResult | float:
+        """The busiest GPU's terms of one step (see the module docstring): their sum, or
+        with ``record`` the step's :class:`~servecalc.step.StepResult` (as ``StepModel._time``)."""
         c, d, per_byte = sm._c, self.d, sm._per_byte
         n = d.gpus
         share = busiest_share(d, sequences)
@@ -119,14 +118,14 @@ class ExpertTerms:
                      if c.moe_layers else 0.0)
         seconds = (linear_s + attention_s + kv_write_s + logits_s + comm_s + sm.overhead_s
                    + dispatch_s + combine_s)
-        if seconds_only:
+        if record is None:
             return seconds
         flops = dense_flops + expert_flops + pair_flops + logits_flops
         per_gpu = (dense_bytes + expert_total / n + logits_bytes
                    + (kv_read + kv_write) * kv_fraction)
-        return StepTerms(
-            seconds=seconds, linear_s=linear_s, attention_s=attention_s, kv_write_s=kv_write_s,
-            logits_s=logits_s, comm_s=comm_s, overhead_s=sm.overhead_s,
+        return sm._record(
+            record, tokens, seconds=seconds, linear_s=linear_s, attention_s=attention_s,
+            kv_write_s=kv_write_s, logits_s=logits_s, comm_s=comm_s,
             linear_compute_bound=dense_compute + expert_compute >= dense_memory + expert_memory,
             attention_compute_bound=attention_compute >= attention_memory,
             flops=flops, weight_bytes=dense_bytes * n + expert_total + c.lm_head_bytes,

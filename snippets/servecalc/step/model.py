@@ -19,43 +19,21 @@ from .expert_terms import ExpertTerms
 from .shape import shape_of, window_sum
 
 
-@dataclass(frozen=True, slots=True)
-class StepTerms:
-    """The named terms of one step. Each time is bounded by its own roofline
-    (the slower of its FLOPs at ``mfu`` x peak and its bytes at ``mbu`` x
-    bandwidth); ``seconds`` is their sum. FLOPs and bytes are totals over all
-    GPUs, except ``bytes_per_gpu``."""
-
-    seconds: float
-    linear_s: float
-    attention_s: float
-    kv_write_s: float
-    logits_s: float
-    comm_s: float
-    overhead_s: float
-    linear_compute_bound: bool
-    attention_compute_bound: bool
-    flops: float
-    weight_bytes: float
-    kv_read_bytes: float
-    kv_write_bytes: float
-    bytes_per_gpu: float
-    compute_s: float
-    memory_s: float
-    expert_s: float = 0.0  # routed experts under expert parallelism (inside linear_s)
-    a2a_dispatch_s: float = 0.0  # expert parallelism: dispatch all-to-alls, all MoE layers
-    a2a_combine_s: float = 0.0  # expert parallelism: combine all-to-alls, all MoE layers
-
-
-@dataclass(frozen=True, kw_only=True)
+@dataclass(frozen=True, kw_only=True, slots=True)
 class StepResult:
     """One step: what it computes, what it moves, how long each term takes.
+
+    ``phase`` is ``"decode"``, ``"prefill"``, ``"mixed"`` (decode tokens and prompt
+    chunks in one step) or ``"verify"`` (a speculative verification step); ``batch``
+    counts the sequences in the step (a prompt chunk is one), ``tokens`` the tokens.
 
     ``flops`` and ``bytes`` are totals over all GPUs; ``bytes_per_gpu`` is
     what one GPU reads and writes. ``linear_s``, ``attention_s``,
     ``kv_write_s``, ``logits_s``, ``comm_s``, ``overhead_s`` and, under expert
     parallelism, ``a2a_dispatch_s`` and ``a2a_combine_s`` add up to ``seconds``
-    (``expert_s``, the routed experts on the busiest GPU, is part of ``linear_s``). ``compute_s`` and ``memory_s`` are the step's FLOPs and bytes
+    (``expert_s``, the routed experts on the busiest GPU, is part of
+    ``linear_s``; under expert parallelism ``bytes_per_gpu`` is the busiest
+    GPU's). ``compute_s`` and ``memory_s`` are the step's FLOPs and bytes
     at ``mfu`` x peak and ``mbu`` x bandwidth (the single roofline of the
     whole step, for comparison); ``bound`` says which kind of term takes
     more of the step, ``linear_bound`` and ``attention_bound`` each term's.
@@ -233,15 +211,23 @@ class StepModel:
         read_window = min(past, c.window) if c.layers_window else 0
         return flops, self._kv_token_layers(past, read_window)
 
+    def _attention_s(self, pair_flops: float, kv_read_bytes: float) -> float:
+        """Seconds of attention: its FLOPs at ``mfu`` x peak or this GPU's share of the
+        cache it reads at ``mbu`` x bandwidth, whichever is slower (every step path and
+        :meth:`decode_line` use this one expression, so their floats agree)."""
+        return max(pair_flops / self._flops_per_s,
+                   kv_read_bytes * self._c.kv_gpu_fraction * self._per_byte)
+
     def _time(self, *, tokens: int, logits_tokens: int, pair_flops: float,
               kv_read_tokens_layers: float, kv_write_tokens: int,
-              seconds_only: bool = False) -> StepTerms | float:
+              record: tuple[str, int] | None = None) -> StepResult | float:
         """The one step function: every term bounded by its own roofline, then summed.
-        With ``seconds_only``, just the sum (the simulator's hot path: no record built)."""
+        Without ``record`` just the sum (the simulator's hot path: no record built); with
+        ``record = (phase, sequences)`` the step's :class:`StepResult`."""
         if self._xp is not None:
             return self._xp.time(self, tokens=tokens, sequences=logits_tokens,
                                  pair_flops=pair_flops, kv_read_tokens_layers=kv_read_tokens_layers,
-                                 kv_write_tokens=kv_write_tokens, seconds_only=seconds_only)
+                                 kv_write_tokens=kv_write_tokens, record=record)
         c, n, per_byte = self._c, self.gpus, self._per_byte
         linear_flops = tokens * c.linear_flops_per_token
         linear_weights = self._linear_weight_bytes(tokens)
@@ -250,43 +236,75 @@ class StepModel:
         linear_memory = linear_bytes * per_byte
         kv_read = kv_read_tokens_layers * c.kv_bytes_per_token_layer
         kv_write = kv_write_tokens * self._layers * c.kv_bytes_per_token_layer
-        attention_compute = pair_flops / self._flops_per_s
-        attention_memory = kv_read * c.kv_gpu_fraction * per_byte
         kv_write_s = kv_write * c.kv_gpu_fraction * per_byte
         logits_flops = logits_tokens * c.lm_head_flops_per_token
         # Output projection split over the GPUs; embedding rows looked up per token.
         logits_bytes = c.lm_head_bytes / n + tokens * self._message_per_token
         logits_s = max(logits_flops / self._flops_per_s, logits_bytes * per_byte)
         linear_s = max(linear_compute, linear_memory)
-        attention_s = max(attention_compute, attention_memory)
+        attention_s = self._attention_s(pair_flops, kv_read)
         comm_s = self.comm_time_s(tokens) if self._allreduces else 0.0
         # Plain left-to-right additions: the same result on every Python (not sum()).
         seconds = linear_s + attention_s + kv_write_s + logits_s + comm_s + self.overhead_s
-        if seconds_only:
+        if record is None:
             return seconds
         flops = linear_flops + pair_flops + logits_flops
         per_gpu = linear_bytes + logits_bytes + (kv_read + kv_write) * c.kv_gpu_fraction
-        return StepTerms(
-            seconds=seconds, linear_s=linear_s, attention_s=attention_s, kv_write_s=kv_write_s,
-            logits_s=logits_s, comm_s=comm_s, overhead_s=self.overhead_s,
+        return self._record(
+            record, tokens, seconds=seconds, linear_s=linear_s, attention_s=attention_s,
+            kv_write_s=kv_write_s, logits_s=logits_s, comm_s=comm_s,
             linear_compute_bound=linear_compute >= linear_memory,
-            attention_compute_bound=attention_compute >= attention_memory,
+            # max() above returned the compute time when it is at least the memory time
+            attention_compute_bound=attention_s == pair_flops / self._flops_per_s,
             flops=flops, weight_bytes=linear_weights + c.lm_head_bytes, kv_read_bytes=kv_read,
             kv_write_bytes=kv_write, bytes_per_gpu=per_gpu,
             compute_s=flops / self._flops_per_s, memory_s=per_gpu * per_byte,
         )
 
-    def _decode(self, batch: int, total_context: int) -> StepTerms:
+    def _record(self, record: tuple[str, int], tokens: int, *, seconds: float, linear_s: float,
+                attention_s: float, kv_write_s: float, logits_s: float, comm_s: float,
+                linear_compute_bound: bool, attention_compute_bound: bool, flops: float,
+                weight_bytes: float, kv_read_bytes: float, kv_write_bytes: float,
+                bytes_per_gpu: float, compute_s: float, memory_s: float, expert_s: float = 0.0,
+                a2a_dispatch_s: float = 0.0, a2a_combine_s: float = 0.0) -> StepResult:
+        """A step's :class:`StepResult` from its terms (both step functions end here):
+        the totals, the bounds and what describes the deployment added."""
+        phase, batch = record
+        moved = weight_bytes + kv_read_bytes + kv_write_bytes
+        compute_time = (linear_s if linear_compute_bound else 0.0) + (
+            attention_s if attention_compute_bound else 0.0)
+        memory_time = (linear_s + attention_s + kv_write_s) - compute_time
+        return StepResult(
+            phase=phase, batch=batch, tokens=tokens, seconds=seconds, linear_s=linear_s,
+            attention_s=attention_s, kv_write_s=kv_write_s, logits_s=logits_s,
+            comm_s=comm_s, overhead_s=self.overhead_s, flops=flops, bytes=moved,
+            bytes_per_gpu=bytes_per_gpu, weight_bytes_read=weight_bytes,
+            kv_bytes_read=kv_read_bytes, kv_bytes_written=kv_write_bytes,
+            compute_s=compute_s, memory_s=memory_s,
+            bound="compute" if compute_time >= memory_time else "memory",
+            linear_bound="compute" if linear_compute_bound else "memory",
+            attention_bound="compute" if attention_compute_bound else "memory",
+            arithmetic_intensity=flops / moved, ridge_point=self.ridge_point,
+            compute_dtype=self.compute_dtype, mbu=self.mbu, mfu=self.mfu, gpus=self.gpus,
+            ep=self.deployment.ep, expert_s=expert_s, a2a_dispatch_s=a2a_dispatch_s,
+            a2a_combine_s=a2a_combine_s,
+        )
+
+    def _decode(self, batch: int, total_context: int,
+                seconds_only: bool = False) -> StepResult | float:
         token_layers = self._decode_token_layers(batch, total_context)
         return self._time(tokens=batch, logits_tokens=batch,
                           pair_flops=token_layers * self._c.pair_flops_decode,
-                          kv_read_tokens_layers=token_layers, kv_write_tokens=batch)
+                          kv_read_tokens_layers=token_layers, kv_write_tokens=batch,
+                          record=None if seconds_only else ("decode", batch))
 
-    def _prefill(self, tokens: int, past: int, sequences: int) -> StepTerms:
+    def _prefill(self, tokens: int, past: int, sequences: int,
+                 seconds_only: bool = False) -> StepResult | float:
         attn, kv_read = self._prefill_work(tokens, past)
         return self._time(tokens=tokens * sequences, logits_tokens=sequences,
                           pair_flops=attn * sequences, kv_read_tokens_layers=kv_read * sequences,
-                          kv_write_tokens=tokens * sequences)
+                          kv_write_tokens=tokens * sequences,
+                          record=None if seconds_only else ("prefill", sequences))
 
     # -- fast paths -----------------------------------------------------------------------
 
@@ -313,9 +331,8 @@ class StepModel:
             token_layers = self._decode_token_layers(batch, total_context_tokens)
         else:       # _kv_token_layers(total, 0.0), the same float
             token_layers = c.layers_full * total_context_tokens + 0.0
-        attention_s = max(token_layers * c.pair_flops_decode / self._flops_per_s,
-                          token_layers * c.kv_bytes_per_token_layer * c.kv_gpu_fraction
-                          * self._per_byte)
+        attention_s = self._attention_s(token_layers * c.pair_flops_decode,
+                                        token_layers * c.kv_bytes_per_token_layer)
         return linear_s + attention_s + kv_write_s + logits_s + comm_s + self.overhead_s
 
     def decode_line(self, batch: int) -> tuple[float, float] | None:
@@ -335,13 +352,12 @@ class StepModel:
         if self._xp is not None:
             # attention is max(a T, b T) on the busiest GPU: still a line in T
             self._decode_fixed_terms(batch, 0)
-            zero = self._decode(batch, 0).seconds
-            return zero, (self._decode(batch, batch * 1024).seconds - zero) / (batch * 1024)
+            zero = self._decode(batch, 0, True)
+            return zero, (self._decode(batch, batch * 1024, True) - zero) / (batch * 1024)
         linear_s, kv_write_s, logits_s, comm_s = self._decode_fixed_terms(batch, 0)
         c = self._c
-        per_token = c.layers_full * max(c.pair_flops_decode / self._flops_per_s,
-                                        c.kv_bytes_per_token_layer * c.kv_gpu_fraction
-                                        * self._per_byte)
+        per_token = c.layers_full * self._attention_s(c.pair_flops_decode,
+                                                      c.kv_bytes_per_token_layer)
         return linear_s + kv_write_s + logits_s + comm_s + self.overhead_s, per_token
 
     def _decode_fixed_terms(self, batch: int, total_context_tokens: int
@@ -366,7 +382,7 @@ class StepModel:
             positive_int("tokens", tokens)
             non_negative_int("past_tokens", past_tokens)
             positive_int("sequences", sequences)
-        return self._prefill(tokens, past_tokens, sequences).seconds
+        return self._prefill(tokens, past_tokens, sequences, True)
 
     def mixed_time_s(
         self,
@@ -393,27 +409,28 @@ class StepModel:
         decode_batch: int,
         decode_context_tokens: int,
         prefill_chunks: tuple[tuple[int, int], ...] | list[tuple[int, int]] = (),
-    ) -> StepTerms:
-        """The named terms of any step: ``decode_batch`` sequences decoding one token
-        each (attending to ``decode_context_tokens`` in all) plus ``prefill_chunks``,
-        ``(chunk_tokens, past_tokens)`` pairs. A chunk produces logits only if it is
-        the last of its prompt, which this method assumes (one logits row per chunk).
-        Decode-only and prefill-only steps are the two special cases.
+    ) -> StepResult:
+        """The full :class:`StepResult` of any step: ``decode_batch`` sequences decoding
+        one token each (attending to ``decode_context_tokens`` in all) plus
+        ``prefill_chunks``, ``(chunk_tokens, past_tokens)`` pairs. A chunk produces logits
+        only if it is the last of its prompt, which this method assumes (one logits row per
+        chunk). Decode-only and prefill-only steps are the two special cases.
 
         >>> sm = StepModel("llama-3.1-8b", "h100-sxm")
         >>> t = sm.terms(64, 64 * 4096)
-        >>> t.linear_compute_bound, t.attention_compute_bound
-        (False, False)
-        >>> t.seconds == sm.decode_time_s(64, 64 * 4096)
-        True
-        >>> sm.terms(0, 0, [(4096, 0)]).linear_compute_bound
-        True
+        >>> t.phase, t.linear_bound, t.attention_bound
+        ('decode', 'memory', 'memory')
+        >>> t.seconds == sm.decode_time_s(64, 64 * 4096), t == sm.decode_total(64, 64 * 4096)
+        (True, True)
+        >>> m = sm.terms(8, 8 * 1000, [(4096, 0)])
+        >>> m.phase, m.batch, m.tokens, m.linear_bound
+        ('mixed', 9, 4104, 'compute')
         """
         return self._mixed(decode_batch, decode_context_tokens, prefill_chunks, False)
 
     def _mixed(self, decode_batch: int, decode_context_tokens: int,
                prefill_chunks: tuple[tuple[int, int], ...] | list[tuple[int, int]],
-               seconds_only: bool) -> StepTerms | float:
+               seconds_only: bool) -> StepResult | float:
         if not _small_counts(decode_batch, decode_context_tokens):
             non_negative_int("decode_batch", decode_batch)
             non_negative_int("decode_context_tokens", decode_context_tokens)
@@ -432,9 +449,11 @@ class StepModel:
             raise ValueError(
                 "a step needs at least one token: decode_batch and prefill_chunks are empty"
             )
+        # one logits row per sequence: the decode batch and one per chunk
+        record = None if seconds_only else (
+            "decode" if logits == decode_batch else "mixed" if decode_batch else "prefill", logits)
         return self._time(tokens=tokens, logits_tokens=logits, pair_flops=attn,
-                          kv_read_tokens_layers=kv_read, kv_write_tokens=tokens,
-                          seconds_only=seconds_only)
+                          kv_read_tokens_layers=kv_read, kv_write_tokens=tokens, record=record)
 
     # -- speculative verification ---------------------------------------------------------
 
@@ -465,13 +484,13 @@ class StepModel:
 
     def verify_terms(self, batch: int, total_context_tokens: int, draft_tokens: int,
                      prefill_chunks: tuple[tuple[int, int], ...] | list[tuple[int, int]] = ()
-                     ) -> StepTerms:
-        """The named terms of :meth:`verify_time_s`."""
+                     ) -> StepResult:
+        """The full :class:`StepResult` of :meth:`verify_time_s` (phase ``"verify"``)."""
         return self._verify(batch, total_context_tokens, draft_tokens, prefill_chunks, False)
 
     def _verify(self, batch: int, total_context_tokens: int, draft_tokens: int,
                 prefill_chunks: tuple[tuple[int, int], ...] | list[tuple[int, int]],
-                seconds_only: bool) -> StepTerms | float:
+                seconds_only: bool) -> StepResult | float:
         if not _small_counts(batch, total_context_tokens, draft_tokens) or not batch:
             positive_int("batch", batch)
             non_negative_int("total_context_tokens", total_context_tokens)
@@ -493,55 +512,33 @@ class StepModel:
             kv_read += extra * read_high
         attn, kv_read, tokens, logits = self._with_chunks(
             prefill_chunks, attn, kv_read, batch * q, batch * q)
+        # the batch's K + 1 logits rows each, and one per chunk
+        record = None if seconds_only else ("verify", batch + logits - batch * q)
         return self._time(tokens=tokens, logits_tokens=logits, pair_flops=attn,
-                          kv_read_tokens_layers=kv_read, kv_write_tokens=tokens,
-                          seconds_only=seconds_only)
+                          kv_read_tokens_layers=kv_read, kv_write_tokens=tokens, record=record)
 
     # -- full results ---------------------------------------------------------------------
-
-    def _result(self, phase: str, batch: int, tokens: int, t: StepTerms) -> StepResult:
-        moved = t.weight_bytes + t.kv_read_bytes + t.kv_write_bytes
-        compute_time = (t.linear_s if t.linear_compute_bound else 0.0) + (
-            t.attention_s if t.attention_compute_bound else 0.0)
-        memory_time = (t.linear_s + t.attention_s + t.kv_write_s) - compute_time
-        return StepResult(
-            phase=phase, batch=batch, tokens=tokens, seconds=t.seconds, linear_s=t.linear_s,
-            attention_s=t.attention_s, kv_write_s=t.kv_write_s, logits_s=t.logits_s,
-            comm_s=t.comm_s, overhead_s=t.overhead_s, flops=t.flops, bytes=moved,
-            bytes_per_gpu=t.bytes_per_gpu, weight_bytes_read=t.weight_bytes,
-            kv_bytes_read=t.kv_read_bytes, kv_bytes_written=t.kv_write_bytes,
-            compute_s=t.compute_s, memory_s=t.memory_s,
-            bound="compute" if compute_time >= memory_time else "memory",
-            linear_bound="compute" if t.linear_compute_bound else "memory",
-            attention_bound="compute" if t.attention_compute_bound else "memory",
-            arithmetic_intensity=t.flops / moved, ridge_point=self.ridge_point,
-            compute_dtype=self.compute_dtype, mbu=self.mbu, mfu=self.mfu, gpus=self.gpus,
-            ep=self.deployment.ep, expert_s=t.expert_s, a2a_dispatch_s=t.a2a_dispatch_s,
-            a2a_combine_s=t.a2a_combine_s,
-        )
 
     def decode(self, batch: int, context: int) -> StepResult:
         """Full :class:`StepResult` of a decode step, every sequence at ``context``."""
         positive_int("batch", batch)
         positive_int("context", context)
-        return self._result("decode", batch, batch, self._decode(batch, batch * context))
+        return self._decode(batch, batch * context)
 
     def decode_total(self, batch: int, total_context_tokens: int) -> StepResult:
         """Full :class:`StepResult` of a decode step (see :meth:`decode_time_s`)."""
         positive_int("batch", batch)
         non_negative_int("total_context_tokens", total_context_tokens)
-        return self._result("decode", batch, batch, self._decode(batch, total_context_tokens))
+        return self._decode(batch, total_context_tokens)
 
     def prefill(self, tokens: int, past_tokens: int = 0, sequences: int = 1) -> StepResult:
         """Full :class:`StepResult` of a prefill step (see :meth:`prefill_time_s`)."""
         positive_int("tokens", tokens)
         non_negative_int("past_tokens", past_tokens)
         positive_int("sequences", sequences)
-        return self._result(
-            "prefill", sequences, tokens * sequences, self._prefill(tokens, past_tokens, sequences)
-        )
+        return self._prefill(tokens, past_tokens, sequences)
 
     def linear_compute_bound_decode(self, batch: int, context: int) -> bool:
         """Whether the linear layers of a decode step of ``batch`` sequences at
         ``context`` are compute-bound (attention reads its KV cache whatever the batch)."""
-        return self._decode(batch, batch * context).linear_compute_bound
+        return self._decode(batch, batch * context).linear_bound == "compute"
