@@ -5,7 +5,8 @@ Usage, from the repository root:
 * ``python tools/fit_engines.py LEDGER.json [WORKERS]`` (the ledger is
   ``snippets/fieldguide/validation/serving_benchmarks.json``) simulates every
   expressible row on a grid of parameters (``tools/fit_surrogate.py``; about
-  30 000 simulations, 10-20 minutes of CPU; ``--grid FILE`` reuses a saved grid),
+  30 000 simulations, 10-20 minutes of CPU, kept in ``build/fit_grid.json``;
+  ``--grid=FILE`` reuses a saved grid),
   fits, and writes ``snippets/servecalc/catalog/engine_fit.json``;
 * ``python tools/fit_engines.py --apply LEDGER.json`` writes the fitted rows
   into ``catalog/engines.json``.
@@ -278,6 +279,10 @@ def main(path: str, workers: int, grid_path: str | None) -> None:
     else:
         with ProcessPoolExecutor(workers) as pool:
             grids = dict(pool.map(S.grid, rows, chunksize=2))
+        # kept, so that a change to the fit alone reruns in seconds (--grid=build/fit_grid.json)
+        Path("build").mkdir(exist_ok=True)
+        with open("build/fit_grid.json", "w") as f:
+            json.dump({"grids": grids}, f)
     rows = [r for r in rows if grids.get(r["id"])]
     by_id = {r["id"]: r for r in rows}
     groups = {r["id"]: group_of(r) for r in rows}

@@ -133,6 +133,19 @@ for blocks in [28_059, 8_000, 4_000, 2_500]:
           f"KV peak {fmt_percent(r.peak_kv_utilization)}")
 # --8<-- [end:preemption]
 
+# --8<-- [start:admission]
+from servecalc.sim import Engine, Uniform, poisson_workload, simulate
+from servecalc.units import fmt_duration
+
+work = poisson_workload(6.5, 800, prompt=Uniform(256, 2048), output=Uniform(64, 1024), seed=4)
+for admission in ["grow", "reserve"]:
+    engine = Engine("llama-3.1-8b", "h100-sxm", kv_blocks=4_000, admission=admission)
+    r = simulate(engine, work, policy="continuous", chart_points=1)
+    print(f"{admission:>7}: {r.preemptions:>5} preemptions, peak batch {r.peak_batch:>3}, "
+          f"TTFT p99 {fmt_duration(r.ttft_s.p99, 's', 1):>7}, "
+          f"TPOT p99 {fmt_duration(r.tpot_s.p99, 'ms'):>9}, e2e p99 {fmt_duration(r.e2e_s.p99, 's', 1):>7}")
+# --8<-- [end:admission]
+
 # --8<-- [start:bad_input]
 from servecalc.sim import Engine, make_workload, simulate
 

@@ -48,6 +48,13 @@ from importlib import resources
 from .gpus import GpuSpec, get_gpu
 from .validate import choice, fraction, non_negative_number, positive_int, text
 
+#: How a scheduler admits a waiting request. ``grow``: when its prompt's blocks are
+#: free; later blocks come as it grows, and a step that finds none free preempts
+#: (vLLM, SGLang). ``reserve``: only when its prompt and its whole output fit beside
+#: the bookings of everything running, so nothing is ever preempted (TensorRT-LLM's
+#: default capacity policy, ``GUARANTEED_NO_EVICT``).
+ADMISSIONS = ("grow", "reserve")
+
 #: The engine every load-dependent number assumes unless told otherwise.
 DEFAULT_ENGINE = "vllm"
 #: GPUs with at least this much memory (and not A100) get vLLM's larger batch defaults.
@@ -121,6 +128,17 @@ class EnginePreset:
     def policy(self) -> str:
         """The simulator policy the engine's scheduler follows."""
         return self.scheduler["policy"]
+
+    @property
+    def admission(self) -> str:
+        """How the scheduler admits a request (:data:`ADMISSIONS`):
+        ``"grow"`` (blocks as the sequence grows, preempting under pressure) or
+        ``"reserve"`` (its prompt plus its whole output booked up front).
+
+        >>> get_engine("vllm").admission, get_engine("trtllm").admission
+        ('grow', 'grow')
+        """
+        return self.scheduler["admission"]
 
     def _large(self, gpu: str | GpuSpec) -> bool:
         spec = get_gpu(gpu)
@@ -202,6 +220,7 @@ def _build(entry: dict) -> EnginePreset:
                  for r in fields.pop("efficiency"))
     preset = EnginePreset(efficiency_rows=rows, **fields)
     fraction("memory_utilization", preset.memory_utilization)
+    choice("admission", preset.admission, ADMISSIONS)
     non_negative_number("request_overhead_s", preset.request_overhead_s)
     return preset
 

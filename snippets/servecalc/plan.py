@@ -45,6 +45,7 @@ from .models import ModelSpec, get_model
 from .gpus import get_gpu
 from .prices import PRICES, get_price, price_band
 from .sim import POLICIES, Engine
+from .engines import ADMISSIONS
 from .sim.lengths import Lengths, as_lengths
 from .speculation import Speculation
 from .slo import OperatingPoint, Slo, get_slo, operating_point
@@ -189,6 +190,7 @@ def plan(
     memory_utilization: float | None = None,
     speculative: Speculation | None = None,
     ep: int = 1,
+    admission: str | None = None,
     dp_attention: bool = False,
 ) -> Plan:
     """Every feasible fleet for ``rate`` requests/s within ``slo``, cheapest first
@@ -196,8 +198,9 @@ def plan(
     ``weight_dtypes`` to each GPU's native precisions; ``progress`` gets the
     fraction of combinations done. ``engine`` names
     the serving-engine preset (:mod:`servecalc.engines`), whose scheduler, memory
-    fraction and efficiencies apply unless ``policy`` or ``memory_utilization``
-    says otherwise. ``speculative`` (:func:`servecalc.speculation.speculation`) runs every
+    fraction and efficiencies apply unless ``policy``, ``memory_utilization`` or
+    ``admission`` (:data:`servecalc.engines.ADMISSIONS`) says otherwise.
+    ``speculative`` (:func:`servecalc.speculation.speculation`) runs every
     replica with speculative decoding; the steady-state cost floors that prune
     combinations assume plain decoding, so none is pruned then.
     ``ep`` and ``dp_attention`` apply to every candidate
@@ -221,6 +224,8 @@ def plan(
         fraction("memory_utilization", memory_utilization)
     if policy is not None:
         choice("policy", policy, POLICIES)
+    if admission is not None:
+        choice("admission", admission, ADMISSIONS)
     combos = _combinations(gpu_ids, gpu_counts, weight_dtypes)
     expert = expert_options(spec, ep, dp_attention)
     floors = (_floors(combos, spec, kv_dtype, engine, prompt, output, target, load, spare, trace,
@@ -245,7 +250,7 @@ def plan(
             deployment = Deployment(model=spec, gpu=gpu, gpus=gpus, weight_dtype=dtype,
                                     kv_dtype=kv_dtype, engine=engine, **expert)
             replica = Engine(deployment, memory_utilization=memory_utilization,
-                             speculative=speculative)
+                             speculative=speculative, admission=admission)
             cap = max_rate_under_slo(replica, slo=target, policy=policy, prompt=prompt,
                                      output=output, trace=trace, requests=requests, seed=seed)
         except ValueError as exc:            # does not fit, or a request longer than memory

@@ -52,6 +52,8 @@ def lengths_from_args(args: argparse.Namespace) -> tuple[Any, Any]:
 def add_engine_options(p: argparse.ArgumentParser) -> None:
     """``--policy --max-batch --max-batched-tokens --memory-utilization`` (each left out:
     the engine preset's)."""
+    from ..engines import ADMISSIONS
+
     p.add_argument("--policy", default=None, choices=("static", "continuous", "chunked"),
                    help="batching policy: %(choices)s (default: the engine preset's; vllm "
                    "chunks, ideal is continuous)")
@@ -65,6 +67,11 @@ def add_engine_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--memory-utilization", type=share("memory_utilization"), default=None,
                    metavar="F", help="fraction of GPU memory the engine may use, in (0, 1] "
                    "(default: the engine preset's, 0.9 for vllm)")
+    p.add_argument("--admission", default=None, choices=ADMISSIONS,
+                   help="when a waiting request may start: grow (its prompt's KV blocks are "
+                   "free; preempt later if the cache runs out, as vLLM and SGLang) or reserve "
+                   "(its prompt and whole output fit, never preempted, as TensorRT-LLM's "
+                   "GUARANTEED_NO_EVICT); default: the engine preset's")
 
 
 def policy_label(args: argparse.Namespace, engine: Any) -> str:
@@ -132,7 +139,7 @@ def _run_capacity(args: argparse.Namespace) -> tuple[Any, str]:
     engine = Engine(deployment_from_args(args), max_batch=args.max_batch,
                     max_batched_tokens=args.max_batched_tokens,
                     memory_utilization=args.memory_utilization,
-                    speculative=speculation_from_args(args))
+                    speculative=speculation_from_args(args), admission=args.admission)
     prompt, output = lengths_from_args(args)
     with progress_line("capacity") as report:
         r = max_rate_under_slo(
@@ -229,6 +236,7 @@ def _run_plan(args: argparse.Namespace) -> tuple[Any, str]:
                       headroom=args.headroom, policy=args.policy, seed=args.seed,
                       engine=args.engine, memory_utilization=args.memory_utilization,
                       speculative=speculation_from_args(args), ep=args.ep,
+                      admission=args.admission,
                       dp_attention=args.dp_attention, progress=report)
     if args.disagg:
         from .pools import plan_disagg_report

@@ -76,6 +76,7 @@ def _run_engines(args: argparse.Namespace) -> tuple[Any, str]:
         for r in e.efficiency_rows:
             rows.append([
                 e.id + (" (default)" if e.id == DEFAULT_ENGINE else ""), s["policy"],
+                e.admission,
                 f"{s['large_gpu_max_num_seqs']}", "-" if budget is None else f"{budget}",
                 fmt_number(e.memory_utilization, 2),
                 fmt_duration(e.request_overhead_s, "ms", 0),
@@ -85,9 +86,9 @@ def _run_engines(args: argparse.Namespace) -> tuple[Any, str]:
                 fmt_duration(r.layer_s, "us", 1), fmt_duration(r.moe_layer_s, "us", 1),
                 fmt_duration(r.allreduce_s, "us", 1),
             ])
-    text = table(["engine", "policy", "max seqs", "tokens/step", "memory", "request",
+    text = table(["engine", "policy", "admission", "max seqs", "tokens/step", "memory", "request",
                   "gpu/precision/model", "mbu", "mfu", "per step", "per layer", "per MoE layer",
-                  "per all-reduce"], rows, right=set(range(2, 13)) - {6})
+                  "per all-reduce"], rows, right=set(range(3, 14)) - {7})
     return data, text + ("\n(max seqs and tokens/step on GPUs of 70 GiB or more; smaller GPUs "
                          "get smaller defaults, see --json)")
 

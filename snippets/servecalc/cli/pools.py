@@ -94,7 +94,8 @@ def run_disagg(args: argparse.Namespace, work: Any, deployment: Any) -> tuple[di
     def pool(gpus: int | None) -> Any:
         return Engine(deployment.replace(gpus=gpus or deployment.gpus),
                       max_batch=args.max_batch, max_batched_tokens=args.max_batched_tokens,
-                      memory_utilization=args.memory_utilization)
+                      memory_utilization=args.memory_utilization,
+                      admission=getattr(args, "admission", None))
 
     return simulate_disagg(pool(args.prefill_gpus), pool(args.decode_gpus), work,
                            prefill_replicas=args.prefill_replicas,

@@ -133,7 +133,7 @@ def _run_simulate(args: argparse.Namespace) -> tuple[Any, str]:
                     max_batched_tokens=args.max_batched_tokens,
                     memory_utilization=args.memory_utilization,
                     speculative=speculation_from_args(args),
-                    prefix_cache=not args.no_prefix_cache)
+                    prefix_cache=not args.no_prefix_cache, admission=args.admission)
     _check_growth(args, engine, work)
     if args.replicas > 1 or args.router != "round-robin":
         return _run_fleet(args, engine, work)

@@ -16,12 +16,12 @@ from collections.abc import Callable
 
 from ..capacity import DEFAULT_BLOCK_SIZE, fit_deployment
 from ..deployment import Deployment
-from ..engines import get_engine
+from ..engines import ADMISSIONS, get_engine
 from ..gpus import GpuSpec
 from ..models import ModelSpec
 from ..speculation import Speculation, SpecTimer, draft_memory
 from ..step import StepModel
-from ..validate import ENGINE_STEPS, instance, non_negative_number, positive_int
+from ..validate import ENGINE_STEPS, choice, instance, non_negative_number, positive_int
 from .workload import Workload
 
 POLICIES = ("static", "continuous", "chunked")
@@ -44,7 +44,8 @@ class Engine:
     ``max_batched_tokens``, ``memory_utilization`` and ``request_overhead_s``
     left at ``None`` take the ``engine`` preset's values
     (:mod:`servecalc.engines`), as does the policy :func:`~servecalc.sim.simulate`
-    runs by default. ``prefix_cache`` (on, as in vLLM V1) reuses cached prompt blocks
+    runs by default, and ``admission`` (:data:`~servecalc.engines.ADMISSIONS`).
+    ``prefix_cache`` (on, as in vLLM V1) reuses cached prompt blocks
     of workloads that carry prefix hashes (:mod:`servecalc.sim.prefix`).
 
     >>> Engine("llama-3.1-8b", "h100-sxm", kv_blocks=100).kv_tokens
@@ -72,6 +73,7 @@ class Engine:
         request_overhead_s: float | None = None,
         speculative: Speculation | None = None,
         prefix_cache: bool = True,
+        admission: str | None = None,
     ) -> None:
         if not isinstance(model, Deployment):
             model = Deployment(model=model, gpu=gpu, gpus=gpus, weight_dtype=weight_dtype,
@@ -101,6 +103,9 @@ class Engine:
         self.request_overhead_s = (preset.request_overhead_s if request_overhead_s is None
                                    else non_negative_number("request_overhead_s",
                                                             request_overhead_s))
+        #: How a request is admitted (:data:`ADMISSIONS`): the preset's unless told.
+        self.admission = choice("admission", preset.admission if admission is None
+                                else admission, ADMISSIONS)
         if not isinstance(prefix_cache, bool):
             raise ValueError(f"prefix_cache must be True or False, got {prefix_cache!r}")
         #: Whether the pool keeps freed prompt blocks for reuse (:mod:`servecalc.sim.prefix`).

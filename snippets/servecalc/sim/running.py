@@ -80,6 +80,10 @@ class RunningSet:
         self.k = 0                  # decode steps so far
         self.total = self.total_blocks
         self.hit = [0] * n          # prompt tokens the current prefill found cached
+        # ``reserve`` admission: blocks booked for each admitted sequence's whole life
+        self.book_whole = engine.admission == "reserve"
+        self.booked = [0] * n
+        self.reserved = 0
         self.hashes = work.prefix_hashes
         #: The prefix cache (:mod:`servecalc.sim.prefix`), when the engine keeps one and
         #: the workload carries hashes.
@@ -137,7 +141,18 @@ class RunningSet:
 
     def take(self, tokens: int, i: int | None = None) -> bool:
         """Allocate blocks for a prefill of ``tokens`` (of sequence ``i``) if they are
-        free; with a prefix cache, ``hit[i]`` is set to the tokens found cached."""
+        free; with a prefix cache, ``hit[i]`` is set to the tokens found cached. Under
+        ``reserve`` admission, only if its prompt and whole output fit the bookings."""
+        if self.book_whole and i is not None:
+            book = -(-(self.prompts[i] + self.outputs[i]) // self.bs)
+            if self.reserved + book > self.total_blocks or not self._allocate(tokens, i):
+                return False
+            self.reserved += book
+            self.booked[i] = book
+            return True
+        return self._allocate(tokens, i)
+
+    def _allocate(self, tokens: int, i: int | None) -> bool:
         if self.cache is not None and i is not None:
             hit = self.cache.admit(self, i, self.hashes[i], self.prompts[i], tokens)  # type: ignore[index]
             if hit < 0:
@@ -157,6 +172,9 @@ class RunningSet:
             self.used -= -(-tokens // self.bs)
         else:
             self.cache.release(self, i, tokens)
+        if self.book_whole:
+            self.reserved -= self.booked[i]
+            self.booked[i] = 0
 
     def track(self, i: int) -> None:
         """``i`` now holds blocks and may be evicted."""
@@ -307,10 +325,7 @@ class RunningSet:
                     self.phase[(k0[i] - t0[i]) % bs] -= 1
                     self.total_context -= held + 1
                     self.n_dec -= 1
-                    if self.cache is None:
-                        self.used -= -(-held // bs)
-                    else:
-                        self.cache.release(self, i, held)
+                    self.free(i, held)
                     count += 1
             if count:
                 self.rec.finished(count, now)

@@ -67,6 +67,10 @@ class _SpecRun:
         self.waiting: deque[int] = deque()
         self.arrived = 0
         self.used = 0
+        # ``reserve`` admission: blocks booked for each admitted sequence's whole life
+        self.book_whole = engine.admission == "reserve"
+        self.booked = [0] * n
+        self.reserved = 0
 
     def blocks(self, tokens: int) -> int:
         return -(-tokens // self.bs)
@@ -83,12 +87,20 @@ class _SpecRun:
             raise RuntimeError("simulator stalled with requests left; please report this")
         return max(now, self.work.arrivals[self.arrived])
 
-    def take(self, tokens: int) -> bool:
+    def take(self, tokens: int, i: int) -> bool:
         need = self.blocks(tokens)
-        if self.used + need > self.total_blocks:
+        book = self.blocks(self.work.prompts[i] + self.work.outputs[i]) if self.book_whole else 0
+        if self.used + need > self.total_blocks or self.reserved + book > self.total_blocks:
             return False
         self.used += need
+        self.reserved += book
+        self.booked[i] = book
         return True
+
+    def release(self, i: int) -> None:
+        """Sequence ``i`` leaves: its booking (``reserve`` admission) goes back."""
+        self.reserved -= self.booked[i]
+        self.booked[i] = 0
 
     def preempt(self) -> None:
         """Evict the most recently arrived running or prefilling sequence."""
@@ -99,6 +111,7 @@ class _SpecRun:
         else:
             self.prefilling.remove(i)
             self.used -= self.blocks(self.plen[i])
+        self.release(i)
         self.waiting.appendleft(i)
         self.rec.preemptions += 1
 
@@ -129,6 +142,7 @@ class _SpecRun:
         if self.gen[i] >= self.work.outputs[i]:
             rec.finish[i] = now
             self.used -= self.blocks(kv_tokens)
+            self.release(i)
             rec.finished(1, now)
             return
         self.held[i] = kv_tokens
@@ -149,6 +163,7 @@ class _SpecRun:
             held[i] += count
             if gen[i] >= outputs[i]:
                 self.used -= reserved
+                self.release(i)
                 rec.finish[i] = now
                 finished += 1
             else:
@@ -173,7 +188,7 @@ def _prefill_step(run: _SpecRun, now: float) -> float | None:
         length = prompts[i] + run.gen[i]
         if admitted and budget and tokens + length > budget:
             break
-        if not run.take(length):
+        if not run.take(length, i):
             break
         run.waiting.popleft()
         tokens += length
@@ -210,7 +225,7 @@ def _plan_chunks(run: _SpecRun, left: int, now: float
     while left > 0 and waiting and len(run.dec) + len(prefilling) < run.engine.max_batch:
         i = waiting[0]
         length = prompts[i] + run.gen[i]
-        if not run.take(length):
+        if not run.take(length, i):
             break
         waiting.popleft()
         plen[i], pdone[i] = length, 0
