@@ -66,3 +66,41 @@ def test_bad_admission_names_the_argument(bad):
     with pytest.raises(ValueError, match="admission"):
         Engine("llama-3.1-8b", "h100-sxm", admission=bad)
     assert "reserve" in ADMISSIONS
+
+
+def _cli(argv: list[str]) -> tuple[int, str, str]:
+    import contextlib
+    import io
+
+    from servecalc.cli import main
+
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        try:
+            code = main(argv)
+        except SystemExit as exc:
+            code = exc.code
+    return code or 0, out.getvalue(), err.getvalue()
+
+
+def test_cli_admission_reserve_never_preempts():
+    import json
+
+    # a small pool (a quarter of the GPU): requests of 2,000 + 2,000 tokens
+    base = ["simulate", "--model", "llama-3.1-8b", "--gpu", "h100-sxm",
+            "--memory-utilization", "0.25", "--requests", "30", "--rate", "1000",
+            "--prompt", "2000", "--output", "2000", "--json"]
+    code, out, _ = _cli(base + ["--admission", "reserve"])
+    reserve = json.loads(out)
+    assert code == 0 and reserve["preemptions"] == 0
+    # as many as fit whole: the pool's blocks over ceil(4,000 / 16) blocks each
+    assert reserve["peak_batch"] == reserve["kv_blocks"] // 250
+    code, out, _ = _cli(base + ["--admission", "grow"])
+    grow = json.loads(out)
+    assert code == 0 and grow["preemptions"] > 0 and grow["peak_batch"] > reserve["peak_batch"]
+
+
+def test_cli_bad_admission_exits_2_naming_the_option():
+    code, _, err = _cli(["simulate", "--model", "llama-3.1-8b", "--gpu", "h100-sxm",
+                         "--admission", "evict"])
+    assert code == 2 and "--admission" in err
