@@ -70,6 +70,8 @@ class Runtime {
     this.current = null; // the job the worker has
     this.tainted = false; // code other than the pages' own has run in this worker
     this.limits = null; // the output cap, from the worker at boot
+    this.everReady = false; // Python has started on this page before
+    this.retrying = false; // a failed restart is being tried once more
     this.listeners = new Set();
   }
 
@@ -159,6 +161,8 @@ class Runtime {
   onMessage(msg) {
     if (msg.type === "ready") {
       clearTimeout(this.bootTimer);
+      this.everReady = true;
+      this.retrying = false;
       this.bootMs = msg.bootMs;
       this.limits = msg.limits;
       this.setState("ready");
@@ -289,6 +293,14 @@ class Runtime {
   }
 
   fail(message) {
+    // A restart that fails where Python has started before (a loaded machine
+    // compiling it again past the limit, a stalled fetch) is tried once more
+    // before the page gives up: what is queued waits for it, none is lost.
+    if (this.everReady && !this.retrying) {
+      this.retrying = true;
+      this.restart(`Python did not restart (${message}), so it was tried again.`);
+      return;
+    }
     const jobs = [...this.queue, ...(this.current ? [this.current] : [])];
     this.queue = [];
     this.replaceWorker(`Python could not start in this browser: ${message}`);

@@ -5,6 +5,9 @@ from __future__ import annotations
 import os
 from urllib.parse import urlparse
 
+from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
+
+
 def _slowdown() -> float:
     """How much slower than a quiet two-core machine this one runs: the
     environment's GUIDE_TEST_SLOWDOWN if set (a number >= 1), else the machine's
@@ -59,9 +62,22 @@ def run_and_wait(cell, timeout_ms: int | None = None) -> str:
     ``timeout_ms`` on a quiet machine (scaled; by default, a boot's wait)."""
     output = cell.locator("[data-output]")
     cell.locator('[data-action="run"]').click()
-    output.and_(cell.locator(DONE)).wait_for(
-        timeout=BOOT_TIMEOUT_MS if timeout_ms is None else scaled_ms(timeout_ms))
+    try:
+        output.and_(cell.locator(DONE)).wait_for(
+            timeout=BOOT_TIMEOUT_MS if timeout_ms is None else scaled_ms(timeout_ms))
+    except PlaywrightTimeoutError as exc:
+        raise AssertionError(f"the cell did not finish: {cell_state(cell)}") from exc
     return output.inner_text()
+
+
+def cell_state(cell) -> str:
+    """Where a cell and the page's Python stand (for a failure's message)."""
+    return cell.evaluate("""el => JSON.stringify({
+        output: el.querySelector("[data-output]")?.dataset.state,
+        status: el.querySelector("[data-status]")?.textContent,
+        runtime: (r => r && {state: r.state, error: r.error, boots: r.boots, runs: r.runs,
+                              queued: r.queue.length, current: r.current && r.current.id,
+                              tainted: r.tainted})(window.liveRuntime)})""")
 
 
 def outside_requests(urls) -> list[str]:

@@ -81,6 +81,36 @@ def test_failed_pyodide_asset_is_named_at_once_and_static_outputs_stay(site, con
     assert page.locator("h1").inner_text().startswith("KV cache")
 
 
+def test_a_restart_that_fails_is_tried_again_and_runs_what_waits(site, context):
+    # Routing turns the browser's cache off, so every boot fetches the runtime again.
+    refuse = {"left": 0}
+
+    def once(route):
+        if refuse["left"]:
+            refuse["left"] -= 1
+            route.abort()
+        else:
+            route.continue_()
+
+    context.route(re.compile(r".*/pyodide\.asm\.wasm$"), once)
+    page = context.new_page()
+    page.goto(site["url"] + "kv-cache/")
+    cells = page.locator("[data-live-cell]")
+    first, second = cells.nth(0), cells.nth(1)
+    second_static = second.locator("[data-output]").inner_text()
+    run_and_wait(first)  # boot 1
+    edit_cell(page, first, "print('edited')")
+    assert run_and_wait(first) == "edited"
+    # The page's own cell needs Python no edited code touched: the restart's download
+    # fails once, the page tries again, and the cell runs (it used to be shown as if
+    # never run, the page saying Python could not start).
+    refuse["left"] = 1
+    assert run_and_wait(second) == second_static
+    assert second.locator("[data-output]").get_attribute("data-state") == "done"
+    assert page.evaluate("window.liveRuntime.boots") == 3
+    assert refuse["left"] == 0
+
+
 def pyodide_requests(urls) -> list[str]:
     return [u for u in urls if "/assets/pyodide/" in u]
 
