@@ -59,9 +59,9 @@ serve: deps
 
 # Two pytest-xdist workers (the machine has two cores; WORKERS=N for another
 # count, WORKERS=0 for one process): the tests that need the built site stay
-# together on one worker with the other browser tests (the PDF's), so the site is
-# built once and no two browsers compete (tests/conftest.py); the other worker
-# runs the rest.
+# together on one worker with the other browser tests, so the site is built once
+# (tests/conftest.py); the other worker starts with the PDF's tests (a group of
+# their own, printed while the site builds), then runs the rest.
 WORKERS ?= 2
 
 test: deps chromium

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import hashlib
+import threading
 import zipfile
 
 import pytest
 from pymdownx.superfences import SuperFencesException
 
 from fieldguide.build import fences
-from fieldguide.build.cache import inputs_digest
+from fieldguide.build.cache import cached, inputs_digest
 from fieldguide.build.wheels import wheel_digest, wheel_lock_entry
 
 
@@ -96,6 +97,36 @@ def test_wheel_is_rebuilt_only_when_its_sources_change(tmp_path, monkeypatch):
     (tmp_path / "snippets/fieldguide/prose/kv.py").write_text("B = 3\n")
     second = wheels.cached_wheel(tmp_path, cache)
     assert len(built) == 2 and second != first and not first.exists()
+
+
+def test_two_builds_making_the_same_entry_at_once_both_get_a_whole_one(tmp_path):
+    # The tests build the site and the PDF's print site side by side, from the same cache.
+    both_inside = threading.Barrier(2, timeout=30)
+    results, errors, visible = [], [], []
+
+    def make(folder):
+        (folder / "out.txt").write_text("half")
+        visible.append((tmp_path / "cache" / "abc").exists())   # a reader would see half of it
+        both_inside.wait()                        # neither has finished its entry yet
+        (folder / "out.txt").write_text("whole")
+        return folder / "out.txt"
+
+    def build():
+        try:
+            results.append(cached(tmp_path / "cache", "abc", make))
+        except Exception as exc:                  # noqa: BLE001 (reported below)
+            errors.append(exc)
+
+    threads = [threading.Thread(target=build) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    assert visible == [False, False]
+    assert results[0] == results[1] == tmp_path / "cache" / "abc" / "out.txt"
+    assert results[0].read_text() == "whole"
+    assert sorted(p.name for p in (tmp_path / "cache").iterdir()) == ["abc"]   # no half-made folder left
 
 
 def test_inputs_digest_names_files_relative_to_the_root(tmp_path):

@@ -17,11 +17,14 @@ from urllib.parse import urlsplit
 
 import pytest
 
+from tests.browser.helpers import scaled_ms
 from tests.conftest import ROOT
 from tools import pdf as pdftool
 from servecalc.deployment import Deployment
 
-pytestmark = pytest.mark.browser
+# A group of its own (tests/conftest.py): the worker that does not run the site's tests
+# prints the PDF first, while the other builds the site.
+pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("pdf")]
 
 
 @dataclass(frozen=True)
@@ -263,7 +266,7 @@ def guide(tmp_path_factory):
     proc = subprocess.run(
         [sys.executable, str(ROOT / "tools" / "pdf.py"), "--output", str(pdf_path),
          "--site-dir", str(out / "pdf-site")],
-        cwd=ROOT, capture_output=True, text=True, timeout=600,
+        cwd=ROOT, capture_output=True, text=True, timeout=scaled_ms(600_000) / 1000,
     )
     assert proc.returncode == 0, f"tools/pdf.py failed:\n{proc.stdout}\n{proc.stderr}"
     reader = PdfReader(pdf_path)

@@ -44,7 +44,7 @@ from .engines import get_engine
 from .models import ModelSpec, get_model
 from .gpus import get_gpu
 from .prices import PRICES, get_price, price_band
-from .sim import POLICIES, Engine
+from .sim import POLICIES
 from .engines import ADMISSIONS
 from .sim.lengths import Lengths, as_lengths
 from .speculation import Speculation
@@ -249,10 +249,12 @@ def plan(
         try:
             deployment = Deployment(model=spec, gpu=gpu, gpus=gpus, weight_dtype=dtype,
                                     kv_dtype=kv_dtype, engine=engine, **expert)
-            replica = Engine(deployment, memory_utilization=memory_utilization,
-                             speculative=speculative, admission=admission)
-            cap = max_rate_under_slo(replica, slo=target, policy=policy, prompt=prompt,
-                                     output=output, trace=trace, requests=requests, seed=seed)
+            # The deployment, not an Engine: its answer is a value the memo keeps
+            # (:data:`servecalc.slo_capacity.MEMO`, on disk across the build and the tests).
+            cap = max_rate_under_slo(deployment, slo=target, policy=policy, prompt=prompt,
+                                     output=output, trace=trace, requests=requests, seed=seed,
+                                     memory_utilization=memory_utilization,
+                                     speculative=speculative, admission=admission)
         except ValueError as exc:            # does not fit, or a request longer than memory
             skipped.append((index, label, str(exc)))
             continue

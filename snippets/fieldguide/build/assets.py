@@ -21,7 +21,7 @@ import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from fieldguide.build.cache import cached, inputs_digest
+from fieldguide.build.cache import cached, inputs_digest, write_text_whole
 from fieldguide.build.wheels import (
     BuildError,
     cached_wheel,
@@ -114,9 +114,8 @@ def prepare(root: Path, generated: dict[str, str]) -> Runtime:
     sources["editor.js"] = cached_editor(root, build / "cache" / "editor")
     for name, text in generated.items():
         path = build / "generated" / name
-        path.parent.mkdir(parents=True, exist_ok=True)
         if not path.exists() or path.read_text(encoding="utf-8") != text:
-            path.write_text(text, encoding="utf-8")
+            write_text_whole(path, text)
         sources[name] = path
     lock = make_lock(
         root / "node_modules" / "pyodide" / "pyodide-lock.json",

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import shutil
+import tempfile
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
@@ -59,12 +60,15 @@ def cached(cache_dir: Path, digest: str, make: Callable[[Path], Path]) -> Path:
     """The file ``make(folder)`` writes into an empty ``folder``, made once per digest.
 
     ``cache_dir/<digest>/`` holds the result; older digests are removed, so the
-    cache keeps one entry per step. ``make`` returns the path it wrote.
+    cache keeps one entry per step. ``make`` returns the path it wrote. It writes
+    into a folder of its own, renamed to ``<digest>`` when complete, so two builds
+    at once (the tests build the site and the PDF's print site side by side) never
+    see a half-made entry: the first rename wins and the other uses it.
 
     >>> import tempfile
     >>> calls = []
     >>> def make(folder):
-    ...     calls.append(folder.name)
+    ...     calls.append(folder)
     ...     (folder / "out.txt").write_text("built")
     ...     return folder / "out.txt"
     >>> with tempfile.TemporaryDirectory() as tmp:
@@ -72,18 +76,49 @@ def cached(cache_dir: Path, digest: str, make: Callable[[Path], Path]) -> Path:
     ...     again = cached(Path(tmp), "abc", make)
     ...     other = cached(Path(tmp), "def", make)
     ...     left = sorted(p.name for p in Path(tmp).iterdir())
-    >>> (calls, first == again, first.name, left)
-    (['abc', 'def'], True, 'out.txt', ['def'])
+    ...     text = other.read_text()
+    >>> (len(calls), first == again, first.parent.name, first.name, left, text)
+    (2, True, 'abc', 'out.txt', ['def'], 'built')
     """
     folder = cache_dir / digest
     done = folder / ".done"
     if done.exists():
         return folder / done.read_text(encoding="utf-8")
-    if cache_dir.exists():
-        for old in cache_dir.iterdir():
-            if old.is_dir():
-                shutil.rmtree(old)
-    folder.mkdir(parents=True)
-    output = make(folder)
-    done.write_text(output.relative_to(folder).as_posix(), encoding="utf-8")
-    return output
+    cache_dir.mkdir(parents=True, exist_ok=True)
+    work = Path(tempfile.mkdtemp(prefix=f".{digest}.", dir=cache_dir))
+    try:
+        output = make(work)
+        (work / ".done").write_text(output.relative_to(work).as_posix(), encoding="utf-8")
+        for old in cache_dir.iterdir():   # other digests, and an entry a crash left unfinished
+            if old.is_dir() and (old == folder and not done.exists()
+                                 or old.name != digest and not old.name.startswith(f".{digest}.")):
+                shutil.rmtree(old, ignore_errors=True)
+        try:
+            work.rename(folder)
+        except OSError:
+            if not done.exists():         # not another build's finished entry
+                raise
+    finally:
+        shutil.rmtree(work, ignore_errors=True)   # gone already when renamed
+    return folder / done.read_text(encoding="utf-8")
+
+
+def write_text_whole(path: Path, text: str) -> None:
+    """Write ``text`` to ``path`` so that a reader sees the old file or the new one, never
+    a part (another build may read it at the same time): a file beside it, then a rename.
+
+    >>> import tempfile
+    >>> with tempfile.TemporaryDirectory() as tmp:
+    ...     write_text_whole(Path(tmp) / "a" / "x.json", "{}")
+    ...     (Path(tmp) / "a" / "x.json").read_text(), sorted(p.name for p in (Path(tmp) / "a").iterdir())
+    ('{}', ['x.json'])
+    """
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with open(fd, "w", encoding="utf-8") as handle:
+            handle.write(text)
+        Path(tmp).replace(path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise

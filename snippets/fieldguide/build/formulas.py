@@ -20,6 +20,7 @@ import re
 import subprocess
 from pathlib import Path
 
+from fieldguide.build.cache import write_text_whole
 from fieldguide.build.wheels import BuildError
 
 RENDERER = Path(__file__).with_name("tex2svg.mjs")
@@ -65,8 +66,8 @@ class Typesetter:
             self.cache_file.parent.mkdir(parents=True, exist_ok=True)
             for old in self.cache_file.parent.glob("*.json"):
                 if old != self.cache_file:
-                    old.unlink()
-            self.cache_file.write_text(json.dumps(self.cache, sort_keys=True), encoding="utf-8")
+                    old.unlink(missing_ok=True)      # another build may have removed it
+            write_text_whole(self.cache_file, json.dumps(self.cache, sort_keys=True))
         return [self.cache["svg"][self.key(t, d)] for t, d in items]
 
     def css(self) -> str:
