@@ -61,7 +61,10 @@ def run_and_wait(cell, timeout_ms: int | None = None) -> str:
     """Click Run and return the output once the cell has finished (or failed) within
     ``timeout_ms`` on a quiet machine (scaled; by default, a boot's wait)."""
     output = cell.locator("[data-output]")
-    cell.locator('[data-action="run"]').click()
+    # The click event goes to the Run button itself: a click at its place could land on
+    # another cell's Reset when the page reflows under the pointer (it did, on a loaded
+    # machine: the cell stayed static, Python ready, nothing run).
+    cell.locator('[data-action="run"]').dispatch_event("click")
     try:
         output.and_(cell.locator(DONE)).wait_for(
             timeout=BOOT_TIMEOUT_MS if timeout_ms is None else scaled_ms(timeout_ms))
