@@ -57,14 +57,25 @@ def edit_cell(page, cell, code: str) -> None:
     page.keyboard.insert_text(code)
 
 
+def press_run(cell) -> None:
+    """Press a cell's (or a calculator's) Run. The click event goes to the button itself:
+    a click at its place could land on another cell's Reset when the page reflows under
+    the pointer (it did, on a loaded machine: the cell stayed static, Python ready,
+    nothing run)."""
+    cell.locator('[data-action="run"]').dispatch_event("click")
+
+
 def run_and_wait(cell, timeout_ms: int | None = None) -> str:
     """Click Run and return the output once the cell has finished (or failed) within
     ``timeout_ms`` on a quiet machine (scaled; by default, a boot's wait)."""
+    press_run(cell)
+    return wait_done(cell, timeout_ms)
+
+
+def wait_done(cell, timeout_ms: int | None = None) -> str:
+    """Wait until a cell has finished (or failed) and return its output; a cell that does
+    not fails the test with where it and the page's Python stand."""
     output = cell.locator("[data-output]")
-    # The click event goes to the Run button itself: a click at its place could land on
-    # another cell's Reset when the page reflows under the pointer (it did, on a loaded
-    # machine: the cell stayed static, Python ready, nothing run).
-    cell.locator('[data-action="run"]').dispatch_event("click")
     try:
         output.and_(cell.locator(DONE)).wait_for(
             timeout=BOOT_TIMEOUT_MS if timeout_ms is None else scaled_ms(timeout_ms))

@@ -10,7 +10,7 @@ import pytest
 from fieldguide.calculators import render
 from servecalc.capacity import fit
 from servecalc.units import fmt_int
-from tests.browser.helpers import BOOT_TIMEOUT_MS, outside_requests
+from tests.browser.helpers import BOOT_TIMEOUT_MS, outside_requests, press_run
 
 pytestmark = pytest.mark.browser
 
@@ -97,7 +97,7 @@ def test_long_simulation_reports_progress_and_ends_with_stop(site, context):
     box = page.locator('[data-calculator="simulator"]')
     status = box.locator("[data-calc-status]")
     box.locator('[data-calc-status][data-kind="held"]').wait_for(timeout=BOOT_TIMEOUT_MS)
-    box.locator('[data-action="run"]').click()
+    press_run(box)
     page.wait_for_function(
         """el => /Computing… [1-9][0-9]? %/.test(el.textContent)""",
         arg=status.element_handle(), timeout=BOOT_TIMEOUT_MS,

@@ -17,6 +17,7 @@ from tests.browser.helpers import (
     WATCH_LONG_TASKS,
     edit_cell,
     instant_navigate,
+    press_run,
     run_and_wait,
     scaled,
     wait_for_editor,
@@ -157,9 +158,9 @@ def test_a_timeout_reruns_the_cells_queued_behind_it(chapter):
     assert run_and_wait(first) == static_output(first)  # boot
     first.evaluate("el => { el.dataset.timeoutS = '2'; }")
     edit_cell(page, first, "print('spinning')\nwhile True:\n    pass\n")
-    first.locator('[data-action="run"]').click()
+    press_run(first)
     first.locator('[data-output][data-state="running"]').wait_for(timeout=BOOT_TIMEOUT_MS)
-    second.locator('[data-action="run"]').click()
+    press_run(second)
     first.locator(DONE).wait_for(timeout=scaled(20_000))
     # What it printed before it hung is kept, above why it stopped.
     assert first.locator("[data-output]").inner_text() == (
@@ -177,7 +178,7 @@ def test_leaving_a_page_cancels_its_running_job(chapter, site):
     assert run_and_wait(first) == static_output(first)  # boot
     first.evaluate("el => { el.dataset.timeoutS = '120'; }")
     edit_cell(page, first, "while True:\n    pass\n")
-    first.locator('[data-action="run"]').click()
+    press_run(first)
     first.locator('[data-output][data-state="running"]').wait_for(timeout=BOOT_TIMEOUT_MS)
     instant_navigate(page, site["url"] + "latency/")
     # Well before the old cell's 120 s limit: the new page's cell does not wait for it.

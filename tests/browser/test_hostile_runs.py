@@ -16,13 +16,13 @@ import pytest
 from tools.pdf import CHROMIUM, CHROMIUM_ARGS
 from fieldguide.cells import MAX_OUTPUT_CHARS, MAX_OUTPUT_LINES, CappedOutput
 from tests.browser.helpers import (
-    BOOT_TIMEOUT_MS,
-    DONE,
     WATCH_LONG_TASKS,
     edit_cell,
     instant_navigate,
+    press_run,
     run_and_wait,
     scaled,
+    wait_done,
     wait_for_editor,
 )
 
@@ -176,10 +176,9 @@ def test_an_error_after_boot_fails_a_run_never_the_runtime_and_no_run_is_lost(kv
     # Every page cell queued now runs, and shows its own result.
     others = [cells.nth(i) for i in range(1, cells.count())]
     for cell in others:
-        cell.locator('[data-action="run"]').click()
+        press_run(cell)
     for i, cell in enumerate(others, start=1):
-        cell.locator(DONE).wait_for(timeout=BOOT_TIMEOUT_MS)
-        shown = cell.locator("[data-output]").inner_text()
+        shown = wait_done(cell)
         # Run in the browser (a cell whose point is an error shows it), not left at build time.
         assert cell.locator("[data-output]").get_attribute("data-state") in ("done", "error"), (i, shown)
         assert shown == statics[i], i
