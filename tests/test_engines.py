@@ -11,7 +11,8 @@ import pytest
 from servecalc.benchmarks import engine_id, errors, leave_one_out, predict, replica, scaled_overrides
 from servecalc.cli import main
 from servecalc.deployment import Deployment
-from servecalc.engines import ENGINES, capture_sizes, get_engine, list_engines
+from servecalc.engines import ENGINES, capture_sizes, generation_of, get_engine, list_engines
+from servecalc.gpus import GPUS
 from servecalc.sim import Engine, poisson_workload, simulate
 from servecalc.sim.lengths import Uniform
 from servecalc.sim.workload import closed_workload
@@ -90,6 +91,44 @@ def test_request_overhead_delays_first_tokens_only() -> None:
                     work)
     assert late.ttft_s.p50 == pytest.approx(base.ttft_s.p50 + 0.05, rel=1e-6)
     assert late.tpot_s.p50 == pytest.approx(base.tpot_s.p50, rel=1e-9)
+
+
+def test_each_send_waits_behind_the_requests_outstanding() -> None:
+    """Two clients, 10 s per outstanding request: every request runs alone, so its TTFT
+    is the fixed overhead, 10 s per request outstanding when it was sent, and its
+    prefill. The first send finds none outstanding; every later one finds the other
+    client's request (sent, not answered)."""
+    prompt, output, n, per = 1000, 20, 6, 10.0
+    engine = Engine("llama-3.1-70b", "h100-sxm", gpus=4, engine="vllm",
+                    request_overhead_per_outstanding_s=per)
+    prefill = StepModel(engine.step_model.deployment).prefill_time_s(prompt)
+    r = simulate(engine, closed_workload(2, n, prompt=prompt, output=output))
+    alone = engine.request_overhead_s + prefill
+    assert r.ttft_s.p50 == pytest.approx(alone + per, rel=1e-9)
+    assert r.ttft_s.mean == pytest.approx(alone + per * (n - 1) / n, rel=1e-9)
+    # one client never finds another outstanding; an open loop does not count them
+    one = simulate(engine, closed_workload(1, 3, prompt=prompt, output=output))
+    assert one.ttft_s.mean == pytest.approx(alone, rel=1e-9)
+    work = poisson_workload(0.5, 20, prompt=200, output=20, seed=1)
+    plain = Engine("llama-3.1-8b", "h100-sxm", engine="vllm")
+    loaded = Engine("llama-3.1-8b", "h100-sxm", engine="vllm",
+                    request_overhead_per_outstanding_s=per)
+    assert simulate(loaded, work).ttft_s.mean == simulate(plain, work).ttft_s.mean
+
+
+def test_a_fitted_group_carries_its_own_request_overhead() -> None:
+    """Where an efficiency row has its own request overhead, an engine on that GPU and
+    precision takes it; elsewhere the preset's."""
+    for preset in list_engines():
+        for row in preset.efficiency_rows:
+            if row.request_overhead_s is None or row.generation == "*":
+                continue
+            gpu = next(g for g in GPUS if generation_of(g) == row.generation)
+            got = preset.request_overheads(gpu, row.precision, row.architecture)
+            assert got == (row.request_overhead_s, row.request_overhead_per_outstanding_s)
+    ideal = get_engine("ideal")
+    assert ideal.request_overheads("h100-sxm", "bf16") == (ideal.request_overhead_s,
+                                                           ideal.request_overhead_per_outstanding_s)
 
 
 def test_presets_change_the_step_time() -> None:

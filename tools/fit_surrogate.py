@@ -43,8 +43,9 @@ def base_row(engine: str) -> Any:
 
 
 def overrides(row: Mapping[str, Any], mbu: float, mfu: float, fixed: float,
-              request_s: float) -> dict[str, float]:
-    """The Deployment/Engine overrides of one parameter choice for ``row``."""
+              request: tuple[float, float]) -> dict[str, float]:
+    """The Deployment/Engine overrides of one parameter choice for ``row``; ``request``:
+    seconds per request and per request outstanding when it is sent."""
     sim, _ = replica(row)
     d = sim.step_model.deployment
     base = base_row(d.engine)
@@ -53,7 +54,8 @@ def overrides(row: Mapping[str, Any], mbu: float, mfu: float, fixed: float,
     overhead = base.step_s + fixed * (base.layer_s * spec.num_layers
                                       + base.moe_layer_s * moe_layers)
     return {"mbu": min(1.0, mbu), "mfu": min(1.0, mfu), "overhead_s": overhead,
-            "request_overhead_s": request_s}
+            "request_overhead_s": request[0],
+            "request_overhead_per_outstanding_s": request[1]}
 
 
 def grid(row: Mapping[str, Any]) -> tuple[str, dict | None]:
@@ -65,7 +67,7 @@ def grid(row: Mapping[str, Any]) -> tuple[str, dict | None]:
         for b in MBU:
             for f in MFU:
                 if saturated:   # log-linear between the two ends
-                    lo, hi = (predict(row, **overrides(row, b, f, x, 0.0))
+                    lo, hi = (predict(row, **overrides(row, b, f, x, (0.0, 0.0)))
                               for x in FIXED_SATURATED)
                     span = FIXED_SATURATED[1] - FIXED_SATURATED[0]
                     for m in out:
@@ -75,7 +77,7 @@ def grid(row: Mapping[str, Any]) -> tuple[str, dict | None]:
                                                    + t * math.log(hi[m])))
                     continue
                 for x in FIXED:
-                    p = predict(row, **overrides(row, b, f, x, 0.0))
+                    p = predict(row, **overrides(row, b, f, x, (0.0, 0.0)))
                     for m in out:
                         out[m].append(p[m])
     except ValueError:

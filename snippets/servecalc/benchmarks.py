@@ -287,30 +287,37 @@ FIT_FILE = "engine_fit.json"
 
 
 def scaled_overrides(row: Mapping[str, Any], *, engine: str | None = None, speed: float = 1.0,
-                     fixed: float = 1.0, request_s: float | None = None) -> dict[str, float]:
+                     fixed: float = 1.0, request_s: float | None = None,
+                     per_outstanding_s: float | None = None) -> dict[str, float]:
     """The step and request overrides of a preset scaled as a fit scales it: kernel
     efficiencies (``mbu``, ``mfu``) times ``speed`` (at most 1), per-layer and per-MoE-layer
-    costs times ``fixed``, and the request overhead set to ``request_s``.
+    costs times ``fixed``, and the request overhead's parts set to ``request_s`` and
+    ``per_outstanding_s`` (``None``: the preset's for the row).
 
     >>> row = {"model": "llama-3.1-8b", "gpu": "h100-sxm", "gpus": 1, "tp": 1,
     ...        "weight_precision": "bf16", "engine": "ideal"}
     >>> scaled_overrides(row, speed=1.5)
-    {'mbu': 0.9299999999999999, 'mfu': 0.675, 'overhead_s': 0.0003, 'request_overhead_s': 0.0}
+    {'mbu': 0.9299999999999999, 'mfu': 0.675, 'overhead_s': 0.0003, 'request_overhead_s': 0.0, 'request_overhead_per_outstanding_s': 0.0}
     """
     speed = positive_number("speed", speed)
     fixed = non_negative_number("fixed", fixed)
     if request_s is not None:
         request_s = non_negative_number("request_s", request_s)
+    if per_outstanding_s is not None:
+        per_outstanding_s = non_negative_number("per_outstanding_s", per_outstanding_s)
     sim, _ = _replica(check_row(row, REPLICA_KEYS), engine, {})
     d = sim.step_model.deployment
     preset = get_engine(d.engine)
     base = preset.efficiency(d.gpu, d.compute_dtype, architecture_of(d.model))
+    own = preset.request_overheads(d.gpu, d.compute_dtype, architecture_of(d.model))
     spec = d.model
     moe_layers = spec.num_layers - spec.first_dense_layers if spec.num_experts else 0
     overhead = base.step_s + fixed * (base.layer_s * spec.num_layers + base.moe_layer_s * moe_layers)
     return {"mbu": min(1.0, base.mbu * speed), "mfu": min(1.0, base.mfu * speed),
             "overhead_s": overhead,
-            "request_overhead_s": preset.request_overhead_s if request_s is None else request_s}
+            "request_overhead_s": own[0] if request_s is None else request_s,
+            "request_overhead_per_outstanding_s":
+                own[1] if per_outstanding_s is None else per_outstanding_s}
 
 
 def _fit_document() -> dict:

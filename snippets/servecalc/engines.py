@@ -13,12 +13,16 @@ and kernel launches take, or how it batches. A preset
 * the default **GPU-memory fraction** and the largest **CUDA-graph capture size**;
 * a **request overhead**: seconds a request spends outside the engine's
   steps (tokenisation, scheduling into the engine, the HTTP path), which a
-  client's time to first token contains;
+  client's time to first token contains: a fixed part, and a part per request
+  already outstanding when it is sent (the server's front end streams every
+  running request's tokens, and a new request waits behind that work);
 * **efficiencies** by GPU generation and compute precision: bandwidth and
   FLOP utilisation of the kernels (``mbu``, ``mfu``), a fixed cost per step
   (``step_s``), per layer (``layer_s``: kernel launches and small kernels)
   and extra per MoE layer (``moe_layer_s``: routing, grouped GEMMs), and a
-  latency added to each tensor-parallel all-reduce (``allreduce_s``).
+  latency added to each tensor-parallel all-reduce (``allreduce_s``); a row
+  may also carry its own request overhead (the front end runs on the host
+  the GPUs came with, and engines ship different builds per platform).
 
 Each scheduler block and efficiency row carries its source. ``ideal`` is the
 pure roofline the guide taught with before presets existed.
@@ -63,6 +67,9 @@ LARGE_GPU_BYTES = 70 * 2**30
 ARCHITECTURES = ("*", "dense", "moe")
 #: Fields of an efficiency row that are seconds (the rest are fractions).
 SECONDS_FIELDS = ("step_s", "layer_s", "moe_layer_s", "allreduce_s")
+#: The request overhead's two parts: seconds per request, and seconds per request already
+#: outstanding at the front end when it is sent.
+REQUEST_FIELDS = ("request_overhead_s", "request_overhead_per_outstanding_s")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -80,6 +87,9 @@ class Efficiency:
     source: str
     source_date: str
     architecture: str = "*"
+    #: The row's own request overhead (``None``: the preset's), as on :class:`EnginePreset`.
+    request_overhead_s: float | None = None
+    request_overhead_per_outstanding_s: float | None = None
 
     def __post_init__(self) -> None:
         from .precision import COMPUTE_DTYPES
@@ -91,6 +101,9 @@ class Efficiency:
         fraction("mfu", self.mfu)
         for name in SECONDS_FIELDS:
             non_negative_number(name, getattr(self, name))
+        for name in REQUEST_FIELDS:
+            if getattr(self, name) is not None:
+                non_negative_number(name, getattr(self, name))
         if not text("source", self.source) or not text("source_date", self.source_date):
             raise ValueError(f"efficiency row {self.generation}/{self.precision} needs a "
                              "source and a source_date")
@@ -112,6 +125,21 @@ class EnginePreset:
     efficiency_rows: tuple[Efficiency, ...]
     quantized_kv_dtype: str | None = None
     quantized_kv_source: str = ""
+    request_overhead_per_outstanding_s: float = 0.0
+
+    def request_overheads(self, gpu: str | GpuSpec, precision: str,
+                          architecture: str = "*") -> tuple[float, float]:
+        """``(seconds per request, seconds per request already outstanding)`` outside the
+        engine's steps on ``gpu`` at compute ``precision``: the efficiency row's own values
+        where it has them (:meth:`efficiency`), else the preset's.
+
+        >>> get_engine("ideal").request_overheads("h100-sxm", "bf16")
+        (0.0, 0.0)
+        """
+        row = self.efficiency(gpu, precision, architecture)
+        fixed, per = row.request_overhead_s, row.request_overhead_per_outstanding_s
+        return (self.request_overhead_s if fixed is None else fixed,
+                self.request_overhead_per_outstanding_s if per is None else per)
 
     def kv_dtype_for(self, weight_dtype: str) -> str:
         """The KV-cache precision a benchmark of ``weight_dtype`` weights runs when it does
@@ -221,7 +249,8 @@ def _build(entry: dict) -> EnginePreset:
     preset = EnginePreset(efficiency_rows=rows, **fields)
     fraction("memory_utilization", preset.memory_utilization)
     choice("admission", preset.admission, ADMISSIONS)
-    non_negative_number("request_overhead_s", preset.request_overhead_s)
+    for name in REQUEST_FIELDS:
+        non_negative_number(name, getattr(preset, name))
     return preset
 
 

@@ -151,22 +151,29 @@ def ledger_table(kind: str) -> str:
 
 def ledger_fit() -> str:
     """The fitted presets: per (engine, GPU generation, compute precision, architecture)
-    the rows fitted, MBU, MFU and the multiplier on the documented per-layer costs, and
-    each engine's request overhead (a table; empty where nothing was fitted).
+    the rows fitted, MBU, MFU, the multiplier on the documented per-layer costs, and the
+    request overhead (per request, plus per request already outstanding when it is sent;
+    the engine's pooled one where the group has no fixed-concurrency runs). A table;
+    empty where nothing was fitted.
 
     >>> ledger_fit().strip().splitlines()[0]
-    '| Engine | Generation | Precision | Model | Rows | MBU | MFU | Per-layer costs | Request overhead |'
+    '| Engine | Generation | Precision | Model | Rows | MBU | MFU | Per-layer costs | Request overhead | Per outstanding request |'
     """
     fit = _fit()
     lines = ["| Engine | Generation | Precision | Model | Rows | MBU | MFU | Per-layer costs | "
-             "Request overhead |", "| :-- | :-- | :-- | :-- | --: | --: | --: | --: | --: |"]
+             "Request overhead | Per outstanding request |",
+             "| :-- | :-- | :-- | :-- | --: | --: | --: | --: | --: | --: |"]
     for g in (fit or {}).get("groups", []):
-        request = fit["request_s"].get(g["engine"])
+        request = g.get("request") or fit["request_s"].get(g["engine"])
+        cells = (["–", "–"] if request is None else
+                 [fmt_number(1000 * request["request_overhead_s"], 0) + " ms",
+                  fmt_number(1000 * request["request_overhead_per_outstanding_s"], 1) + " ms"])
+        if request is not None and "request" not in g:
+            cells = [c + " (pooled)" for c in cells]
         lines.append(f"| {g['engine']} | {g['generation']} | {g['precision']} | "
                      f"{g['architecture']} | {fmt_int(len(g['rows']))} | "
                      f"{fmt_number(g['mbu'], 2)} | {fmt_number(g['mfu'], 2)} | "
-                     f"{fmt_number(g['fixed'], 2)} × | "
-                     f"{'–' if request is None else fmt_number(1000 * request, 0) + ' ms'} |")
+                     f"{fmt_number(g['fixed'], 2)} × | {cells[0]} | {cells[1]} |")
     return "\n\n" + "\n".join(lines) + "\n\n"
 
 

@@ -64,8 +64,9 @@ def _run_gpus(args: argparse.Namespace) -> tuple[Any, str]:
 @command(COMMANDS, "engines", "list the serving-engine presets for --engine")
 def _run_engines(args: argparse.Namespace) -> tuple[Any, str]:
     """List the serving-engine presets that --engine accepts: each one's scheduler, memory
-    fraction, request overhead and, per GPU generation and compute precision, its kernel
-    efficiencies and fixed costs. --json gives every value with its source."""
+    fraction and, per GPU generation and compute precision, its request overhead (per request,
+    plus per request outstanding when it is sent), kernel efficiencies and fixed costs.
+    --json gives every value with its source."""
     from ..engines import DEFAULT_ENGINE, list_engines
 
     data, rows = [], []
@@ -79,18 +80,30 @@ def _run_engines(args: argparse.Namespace) -> tuple[Any, str]:
                 e.admission,
                 f"{s['large_gpu_max_num_seqs']}", "-" if budget is None else f"{budget}",
                 fmt_number(e.memory_utilization, 2),
-                fmt_duration(e.request_overhead_s, "ms", 0),
+                _request_cell(e, r),
                 f"{r.generation}/{r.precision}" + ("" if r.architecture == "*"
                                                    else f"/{r.architecture}"),
                 fmt_number(r.mbu, 2), fmt_number(r.mfu, 2), fmt_duration(r.step_s, "us", 0),
                 fmt_duration(r.layer_s, "us", 1), fmt_duration(r.moe_layer_s, "us", 1),
                 fmt_duration(r.allreduce_s, "us", 1),
             ])
-    text = table(["engine", "policy", "admission", "max seqs", "tokens/step", "memory", "request",
+    text = table(["engine", "policy", "admission", "max seqs", "tokens/step", "memory",
+                  "request (+ per outstanding)",
                   "gpu/precision/model", "mbu", "mfu", "per step", "per layer", "per MoE layer",
                   "per all-reduce"], rows, right=set(range(3, 14)) - {7})
     return data, text + ("\n(max seqs and tokens/step on GPUs of 70 GiB or more; smaller GPUs "
-                         "get smaller defaults, see --json)")
+                         "get smaller defaults, see --json; request: seconds outside the "
+                         "engine's steps per request, plus per request already outstanding "
+                         "when it is sent, in closed loops)")
+
+
+def _request_cell(e: Any, r: Any) -> str:
+    """An efficiency row's request overhead (the preset's where the row has none)."""
+    fixed = e.request_overhead_s if r.request_overhead_s is None else r.request_overhead_s
+    per = (e.request_overhead_per_outstanding_s if r.request_overhead_per_outstanding_s is None
+           else r.request_overhead_per_outstanding_s)
+    text = fmt_duration(fixed, "ms", 0)
+    return text if not per else f"{text} + {fmt_duration(per, 'ms', 1)}"
 
 
 @command(COMMANDS, "slos", "list the SLO presets for --slo")

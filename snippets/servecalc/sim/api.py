@@ -91,7 +91,9 @@ def run_policy(engine: Engine, workload: Workload, policy: str | None = None, *,
     (for searches that simulate many times, such as :mod:`servecalc.slo_capacity`).
     ``policy`` left at ``None`` is the engine preset's. The recorder's ``sends``
     are the times the clients sent each request (the workload's arrivals, or a
-    closed loop's sends); the engine sees each ``engine.request_overhead_s`` later.
+    closed loop's sends); the engine sees each ``engine.request_overhead_s`` later, and in
+    a closed loop ``engine.request_overhead_per_outstanding_s`` more per request already
+    outstanding when it was sent (an open loop does not know that count before it runs).
 
     >>> from servecalc.sim.workload import make_workload
     >>> rec = run_policy(Engine("llama-3.1-8b", "h100-sxm", engine="ideal"),
@@ -134,18 +136,23 @@ def _engine_side(engine: Engine, workload: Workload, rec: Recorder) -> Workload:
             return workload
         arrivals: list[float] | tuple[float, ...] = tuple(t + overhead for t in workload.arrivals)
     else:
+        # each send also waits behind the requests already outstanding at the front end
+        # (the k-th of the first wave behind k; later ones behind the other c - 1)
+        per = engine.request_overhead_per_outstanding_s
         n = len(workload)
-        sends = [0.0] * min(c, n) + [math.inf] * max(0, n - c)
-        arrivals = [t + overhead for t in sends]
+        first = min(c, n)
+        sends = [0.0] * first + [math.inf] * (n - first)
+        arrivals = [overhead + per * k for k in range(first)] + [math.inf] * (n - first)
         rec.sends = sends
-        issued = [min(c, n)]
+        issued, finished = [first], [0]
 
         def on_finish(count: int, at: float) -> None:
+            finished[0] += count
             for _ in range(count):
                 i = issued[0]
                 if i < n:
                     sends[i] = at
-                    arrivals[i] = at + overhead
+                    arrivals[i] = at + overhead + per * (i - finished[0])
                     issued[0] = i + 1
 
         rec.on_finish = on_finish
@@ -220,7 +227,8 @@ def simulate_poisson(
     positive_number("rate", rate)
     allowed = ("gpus", "weight_dtype", "kv_dtype", "max_batch", "max_batched_tokens",
                "block_size", "memory_utilization", "reserve_bytes", "kv_blocks", "mbu", "mfu",
-               "overhead_s", "engine", "request_overhead_s", "speculative")
+               "overhead_s", "engine", "request_overhead_s", "request_overhead_per_outstanding_s",
+               "speculative")
     for key in engine_options:
         if key not in allowed:
             listed = ", ".join(allowed)

@@ -85,7 +85,7 @@ def _decode_side(engine: Engine) -> Engine:
     iteration-level (``continuous``)."""
     twin = copy.copy(engine)
     twin.step_model = _KvArrivedStep(engine.step_model)   # type: ignore[assignment]
-    twin.request_overhead_s = 0.0
+    twin.request_overhead_s = twin.request_overhead_per_outstanding_s = 0.0
     twin.policy = "continuous"
     twin.lone_services = {}
     return twin

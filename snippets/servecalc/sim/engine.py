@@ -16,7 +16,7 @@ from collections.abc import Callable
 
 from ..capacity import DEFAULT_BLOCK_SIZE, fit_deployment
 from ..deployment import Deployment
-from ..engines import ADMISSIONS, get_engine
+from ..engines import ADMISSIONS, architecture_of, get_engine
 from ..gpus import GpuSpec
 from ..models import ModelSpec
 from ..speculation import Speculation, SpecTimer, draft_memory
@@ -41,8 +41,9 @@ class Engine:
     study preemption, or to study scheduling alone). ``max_batched_tokens``:
     see :mod:`servecalc.sim` (``None`` means no limit for ``continuous`` and
     :data:`DEFAULT_CHUNK_TOKENS` for ``chunked``). ``max_batch``,
-    ``max_batched_tokens``, ``memory_utilization`` and ``request_overhead_s``
-    left at ``None`` take the ``engine`` preset's values
+    ``max_batched_tokens``, ``memory_utilization``, ``request_overhead_s`` and
+    ``request_overhead_per_outstanding_s`` left at ``None`` take the ``engine``
+    preset's values
     (:mod:`servecalc.engines`), as does the policy :func:`~servecalc.sim.simulate`
     runs by default, and ``admission`` (:data:`~servecalc.engines.ADMISSIONS`).
     ``prefix_cache`` (on, as in vLLM V1) reuses cached prompt blocks
@@ -71,6 +72,7 @@ class Engine:
         overhead_s: float | None = None,
         engine: str | None = None,
         request_overhead_s: float | None = None,
+        request_overhead_per_outstanding_s: float | None = None,
         speculative: Speculation | None = None,
         prefix_cache: bool = True,
         admission: str | None = None,
@@ -99,10 +101,19 @@ class Engine:
         if memory_utilization is None:
             memory_utilization = preset.memory_utilization
         self.memory_utilization = memory_utilization
+        d = self.step_model.deployment
+        fixed, per = preset.request_overheads(hardware, d.compute_dtype,
+                                              architecture_of(d.model))
         #: Seconds each request spends before the engine sees it (in a client's TTFT).
-        self.request_overhead_s = (preset.request_overhead_s if request_overhead_s is None
+        self.request_overhead_s = (fixed if request_overhead_s is None
                                    else non_negative_number("request_overhead_s",
                                                             request_overhead_s))
+        #: Seconds more per request already outstanding when it is sent (closed loops,
+        #: where that count is known at each send: :func:`~servecalc.sim.closed_workload`).
+        self.request_overhead_per_outstanding_s = (
+            per if request_overhead_per_outstanding_s is None
+            else non_negative_number("request_overhead_per_outstanding_s",
+                                     request_overhead_per_outstanding_s))
         #: How a request is admitted (:data:`ADMISSIONS`): the preset's unless told.
         self.admission = choice("admission", preset.admission if admission is None
                                 else admission, ADMISSIONS)
