@@ -57,15 +57,17 @@ build: deps
 serve: deps
 	SITE_URL=http://127.0.0.1:$(PORT)/ $(PY) -m mkdocs serve --strict --dev-addr 127.0.0.1:$(PORT)
 
-# Two pytest-xdist workers (the machine has two cores; WORKERS=N for another
-# count, WORKERS=0 for one process): the tests that need the built site stay
-# together on one worker with the other browser tests, so the site is built once
-# (tests/conftest.py); the other worker starts with the PDF's tests (a group of
-# their own, printed while the site builds), then runs the rest.
+# pytest-xdist workers (WORKERS=N for another count, WORKERS=0 for one process).
+# make test runs three on this two-core machine: its browser tests mostly wait on
+# pages and timers (a two-worker run used 7.8 CPU-minutes in 9.7), and they form
+# three groups, one per worker, that share one site build (tests/conftest.py):
+# the site's own tests, the PDF's (printed while the site builds) and the rest.
+# make test-fast runs only CPU-bound tests: one worker per core.
 WORKERS ?= 2
+TEST_WORKERS ?= 2
 
 test: deps chromium
-	$(PY) -m pytest -n $(WORKERS) --dist loadgroup
+	$(PY) -m pytest -n $(TEST_WORKERS) --dist loadgroup
 
 # Tests that need neither the built site, nor a browser, nor Node, nor minutes of
 # simulation or fuzzing (markers in pyproject.toml; tests/conftest.py marks every

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import os
 import shutil
 import subprocess
@@ -29,41 +28,70 @@ os.environ.setdefault("SERVECALC_MEMO_DIR", str(ROOT / "build" / "cache" / "memo
 SUB_PATH = "llm-serving-field-guide/"
 
 
-@contextlib.contextmanager
-def build_and_serve(host_dir: Path, sub_path: str = ""):
-    """Build the site strictly for a free loopback port, serve it, yield its URL.
+#: The origin the site is built for once per run. Only canonical links and the sitemap
+#: name the origin (instant navigation reads the sitemap), so each pytest-xdist worker
+#: serves its own copy with its own loopback origin written in (:func:`served_copy`).
+BUILD_ORIGIN = "http://site-origin.invalid/"
 
-    The site is built into ``host_dir / sub_path`` and the server serves
-    ``host_dir``, so it lives at ``http://127.0.0.1:<port>/<sub_path>``.
-    Instant navigation needs site_url to match the served origin exactly, so the
-    port is chosen first and passed to the build through SITE_URL.
-    """
-    port = free_port()
-    base_url = f"http://127.0.0.1:{port}/{sub_path}"
-    site_dir = host_dir / sub_path if sub_path else host_dir
+
+def build_site(site_dir: Path) -> None:
+    """``mkdocs build --strict`` into ``site_dir``, for :data:`BUILD_ORIGIN` + SUB_PATH."""
     proc = subprocess.run(
         [sys.executable, "-m", "mkdocs", "build", "--strict", "--site-dir", str(site_dir)],
         cwd=ROOT,
-        env=dict(os.environ, SITE_URL=base_url, NO_MKDOCS_2_WARNING="1"),
+        env=dict(os.environ, SITE_URL=BUILD_ORIGIN + SUB_PATH, NO_MKDOCS_2_WARNING="1"),
         capture_output=True,
         text=True,
     )
     assert proc.returncode == 0, f"mkdocs build --strict failed:\n{proc.stdout}\n{proc.stderr}"
-    with serve(host_dir, port):
-        yield base_url
+
+
+def shared_build(root: Path) -> Path:
+    """The site, built once for the whole run: the first worker to need it builds it
+    (under a lock on ``root``), the others wait and reuse it. Returns its directory."""
+    import fcntl
+
+    root.mkdir(parents=True, exist_ok=True)
+    done = root / "built"
+    with open(root / "lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)       # released when the file closes
+        if not done.exists():
+            target = root / "site"
+            shutil.rmtree(target, ignore_errors=True)
+            build_site(target)
+            done.touch()
+    return root / "site"
+
+
+def served_copy(built: Path, host_dir: Path, port: int) -> Path:
+    """A copy of the built site under ``host_dir / SUB_PATH`` whose pages name the
+    origin ``http://127.0.0.1:<port>/`` instead of :data:`BUILD_ORIGIN`."""
+    site_dir = host_dir / SUB_PATH
+    shutil.copytree(built, site_dir)
+    placeholder, origin = BUILD_ORIGIN.encode(), f"http://127.0.0.1:{port}/".encode()
+    for path in site_dir.rglob("*"):
+        if path.suffix in (".html", ".xml") and placeholder in (data := path.read_bytes()):
+            path.write_bytes(data.replace(placeholder, origin))
+    return site_dir
 
 
 @pytest.fixture(scope="session")
-def site(tmp_path_factory):
-    """The site, built once (mkdocs build --strict, no network) and served on loopback."""
+def site(tmp_path_factory, worker_id):
+    """The site, built once per run (mkdocs build --strict, no network) and served on
+    loopback by each worker that needs it, at its own port."""
     if os.environ.get("GUIDE_SITE_URL"):
         # Run the browser tests against a site that is already served (for
         # example by `make serve`): GUIDE_SITE_URL=http://127.0.0.1:8000/
         yield {"dir": None, "url": os.environ["GUIDE_SITE_URL"]}
         return
+    # the workers' temporary folders share a parent; a run without workers has its own
+    base = tmp_path_factory.getbasetemp()
+    built = shared_build((base.parent if worker_id != "master" else base) / "shared-site")
+    port = free_port()
     host_dir = tmp_path_factory.mktemp("host")
-    with build_and_serve(host_dir, SUB_PATH) as base_url:
-        yield {"dir": host_dir / SUB_PATH, "url": base_url}
+    site_dir = served_copy(built, host_dir, port)
+    with serve(host_dir, port):
+        yield {"dir": site_dir, "url": f"http://127.0.0.1:{port}/{SUB_PATH}"}
 
 
 @pytest.fixture(scope="session")
@@ -90,27 +118,40 @@ def context(browser):
     ctx.close()
 
 
+#: Browser-test modules in the PDF's group, after the PDF's own tests; every other test
+#: that needs the site or a browser is in the group "site" (see below).
+GROUPS = {"pdf": frozenset({"test_hostile_cells", "test_hostile_runs"})}
+
+
 @pytest.hookimpl(tryfirst=True)   # before pytest-xdist reads the groups (its worker's hook)
 def pytest_collection_modifyitems(items):
     """Every test that uses the built site is marked ``site`` (``make test-fast`` skips them).
 
-    Under pytest-xdist (``make test`` runs ``-n 2 --dist loadgroup``) the tests that
-    need the built site or a browser form one group, run by one worker, so the site is
-    built and the browser started once. The PDF's tests (tests/test_pdf.py, which build
-    and print their own site) are a group of their own: pytest-xdist hands out the
-    largest groups first, so the other worker starts the PDF at once, its print build
-    beside the site build, then runs the rest (one worker for all of it took 22:51 of
-    a 22:51 run at load 8, the other worker idle after 5:47). The browser tests' waits
-    scale with the machine's load (tests/browser/helpers.py), so the PDF's browser
-    beside them makes them slower, not red.
+    Under pytest-xdist (``make test`` runs ``-n 3 --dist loadgroup``) the tests that need
+    the built site or a browser form the :data:`GROUPS`, each run whole by one worker;
+    the site is built once for all of them (:func:`shared_build`). pytest-xdist hands
+    out the largest groups first, so one worker starts the site build and its tests, one
+    the PDF's print build beside it (its tests lead their group), and one waits for the
+    site and runs the third group. The browser tests mostly wait on pages and timers, so
+    three workers on two cores finish sooner than two. Their waits scale with the
+    machine's load (tests/browser/helpers.py), so the browsers beside each other make
+    them slower, not red.
     """
+    named = {module: group for group, modules in GROUPS.items() for module in modules}
     for item in items:
         if "site" in getattr(item, "fixturenames", ()):
             item.add_marker(pytest.mark.site)
         if item.get_closest_marker("xdist_group"):
             continue                                 # a group of its own (the PDF's)
         if item.get_closest_marker("site") or item.get_closest_marker("browser"):
-            item.add_marker(pytest.mark.xdist_group("site"))
+            item.add_marker(pytest.mark.xdist_group(named.get(_module_name(item), "site")))
+    # the PDF's own tests first in their group (a stable sort keeps every other order)
+    items.sort(key=lambda item: _module_name(item) != "test_pdf")
+
+
+def _module_name(item: pytest.Item) -> str:
+    """``test_pdf`` for ``tests/test_pdf.py::test_x`` (and for doctests of a file, its name)."""
+    return Path(item.nodeid.split("::", 1)[0]).stem
 
 
 def pytest_addoption(parser):
