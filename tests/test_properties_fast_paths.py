@@ -25,6 +25,7 @@ from servecalc.models import MODELS
 from servecalc.sim import Engine, LogNormal, Uniform, gamma_workload
 from servecalc.sim.api import _simulate
 from servecalc.sim.engine import check_fits
+from servecalc.sim.workload import closed_workload
 from servecalc.step import StepModel
 
 SLO = "mlperf-llama2-70b-server"
@@ -64,6 +65,40 @@ def test_short_paths_equal_step_by_step(model, policy, max_batch, block_size, kv
     fast, slow = _runs(engine, work, policy)
     for a, b in zip(fast.start_s + fast.first_token_s + fast.finish_s,
                     slow.start_s + slow.first_token_s + slow.finish_s):
+        assert math.isclose(a, b, rel_tol=1e-12)
+    assert (fast.steps, fast.preemptions, fast.peak_kv_utilization) == (
+        slow.steps, slow.preemptions, slow.peak_kv_utilization)
+
+
+@settings(max_examples=20, deadline=None, derandomize=True)
+@given(policy=st.sampled_from(["static", "continuous", "chunked"]),
+       clients=st.integers(1, 10),
+       max_batch=st.integers(1, 12),
+       kv_blocks=st.integers(60, 400),
+       request_s=st.sampled_from([0.0, 0.02]),
+       per_outstanding_s=st.sampled_from([0.0, 0.001, 0.05]),
+       prompt_high=st.integers(20, 600),
+       output_median=st.integers(2, 120),
+       seed=st.integers(0, 10_000))
+def test_closed_loops_with_a_front_end_equal_step_by_step(policy, clients, max_batch, kv_blocks,
+                                                          request_s, per_outstanding_s,
+                                                          prompt_high, output_median, seed):
+    """A closed loop whose sends wait behind the requests outstanding (the request
+    overhead's second part fills each arrival in as requests finish): the short paths
+    read those arrivals as stepping does."""
+    engine = Engine("llama-3.1-8b", "h200", max_batch=max_batch, block_size=16,
+                    kv_blocks=kv_blocks, max_batched_tokens=256 if policy == "chunked" else None,
+                    request_overhead_s=request_s,
+                    request_overhead_per_outstanding_s=per_outstanding_s)
+    work = closed_workload(clients, 30, prompt=Uniform(1, prompt_high),
+                           output=LogNormal(output_median, 0.8, high=4 * output_median),
+                           seed=seed)
+    try:
+        check_fits(engine, work)
+    except ValueError:
+        return
+    fast, slow = _runs(engine, work, policy)
+    for a, b in zip(fast.first_token_s + fast.finish_s, slow.first_token_s + slow.finish_s):
         assert math.isclose(a, b, rel_tol=1e-12)
     assert (fast.steps, fast.preemptions, fast.peak_kv_utilization) == (
         slow.steps, slow.preemptions, slow.peak_kv_utilization)
