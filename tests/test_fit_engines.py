@@ -52,8 +52,8 @@ def test_leave_one_out_does_not_see_the_row_it_predicts():
     outcomes = []
     for outlier in (0.25, 0.95):
         points, groups, settings = _group([0.5, 0.55, 0.6, outlier])
-        fitted, r, _ = F.fit_engine(points, groups, rounds=1)
-        job = ("r3", points, groups, settings, fitted, r[groups["r3"]])
+        fitted, _, _ = F.fit_engine(points, groups, rounds=1)
+        job = ("r3", points, groups, settings, fitted)
         rid, loo = F.leave_one_out(job)
         assert rid == "r3"
         outcomes.append(loo["params"][0])
@@ -65,8 +65,8 @@ def test_leave_one_out_does_not_see_the_row_it_predicts():
 def test_reruns_of_a_setting_are_left_out_together():
     points, groups, settings = _group([0.5, 0.55, 0.6, 0.9, 0.9])
     settings["r4"] = settings["r3"]         # r4 is r3 measured again on another day
-    fitted, r, _ = F.fit_engine(points, groups, rounds=1)
-    _, loo = F.leave_one_out(("r3", points, groups, settings, fitted, r[groups["r3"]]))
+    fitted, _, _ = F.fit_engine(points, groups, rounds=1)
+    _, loo = F.leave_one_out(("r3", points, groups, settings, fitted))
     assert loo["params"][0] == pytest.approx(0.55, rel=1e-2)
 
 
@@ -109,8 +109,8 @@ def test_leave_one_out_refits_the_request_overhead_without_the_row():
         points.append(_timed("x", 32, {"ttft_ms_mean": own}))
         groups = {p.id: ("e", "gen", "fp8", "moe") for p in points}
         settings = {p.id: (p.id,) for p in points}
-        fitted, request, _ = F.fit_engine(points, groups, rounds=1)
-        _, loo = F.leave_one_out(("x", points, groups, settings, fitted, request[groups["x"]]))
+        fitted, _, _ = F.fit_engine(points, groups, rounds=1)
+        _, loo = F.leave_one_out(("x", points, groups, settings, fitted))
         outcomes.append(loo["request"])
     assert outcomes[0] == pytest.approx(outcomes[1], rel=1e-6)
     assert outcomes[0] == pytest.approx((0.150, 0.008), abs=1e-3)

@@ -72,6 +72,11 @@ BOUNDS = {"mbu": (0.2, 0.92), "mfu": (0.15, 0.85), "fixed": (0.0, 5.0),
 Params = tuple[float, float, float]   # (mbu, mfu, fixed)
 Request = tuple[float, float]         # (seconds per request, per outstanding request)
 NO_REQUEST: Request = (0.0, 0.0)
+#: Where the alternation of step parameters and request overhead starts (50 ms, a typical
+#: tokenise-and-schedule time; the fit moves it), and how many turns a leave-one-out
+#: refit takes (the full fit takes three; two settle within the fit's tolerance).
+START_REQUEST: Request = (0.05, 0.0)
+LOO_ROUNDS = 2
 
 
 def group_of(row: Mapping[str, Any]) -> tuple[str, str, str, str]:
@@ -239,7 +244,7 @@ def fit_engine(points: Sequence[Point], groups: Mapping[str, tuple],
     for p in points:
         members[groups[p.id]].append(p)
     params = dict(start or {})
-    pooled: Request = (0.05, 0.0)
+    pooled = START_REQUEST
     request = {g: pooled for g in members}
     for _ in range(rounds):
         params = {g: fit_group(pts, request[g], params.get(g), _prior(g))
@@ -267,7 +272,7 @@ def leave_one_out(job: tuple) -> tuple[str, dict]:
     refitted from the others (the other groups keep their fit), then its group's
     request overhead from the group's other timed rows (the engine's other timed rows,
     pooled, where it has none)."""
-    rid, points, groups, settings, fitted, request = job
+    rid, points, groups, settings, fitted = job
     mine = groups[rid]
     rest = [p for p in points if settings[p.id] != settings[rid]]
     same = [p for p in rest if groups[p.id] == mine]
@@ -278,8 +283,11 @@ def leave_one_out(job: tuple) -> tuple[str, dict]:
         local.update({p.id: key for p in same})
     params = dict(fitted)
     # from the grid, not from the full fit: nothing of the row, not even a starting point
-    params[key] = fit_group(same, request, prior=_prior(key))
-    r = fit_request(same if timed(same) else rest, params, local)
+    # or the request overhead the full fit found with it; the two in turn, as fit_engine
+    r = START_REQUEST
+    for _ in range(LOO_ROUNDS):
+        params[key] = fit_group(same, r, prior=_prior(key))
+        r = fit_request(same if timed(same) else rest, params, local)
     return rid, {"params": params[key], "request": r}
 
 
@@ -313,7 +321,7 @@ def main(path: str, workers: int, grid_path: str | None) -> None:
         request.update(mine_request)
         print(engine, "request", pooled[engine], file=sys.stderr)
     jobs = [(p.id, [q for q in points if groups[q.id][0] == groups[p.id][0]], groups, settings,
-             fitted, request[groups[p.id]]) for p in points]
+             fitted) for p in points]
     with ProcessPoolExecutor(workers) as pool:
         loo = dict(pool.map(leave_one_out, jobs, chunksize=4))
     write(by_id, groups, fitted, request, pooled, loo)
