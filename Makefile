@@ -57,17 +57,16 @@ build: deps
 serve: deps
 	SITE_URL=http://127.0.0.1:$(PORT)/ $(PY) -m mkdocs serve --strict --dev-addr 127.0.0.1:$(PORT)
 
-# pytest-xdist workers (WORKERS=N for another count, WORKERS=0 for one process).
-# make test runs three on this two-core machine: its browser tests mostly wait on
-# pages and timers (a two-worker run used 7.8 CPU-minutes in 9.7), and they form
-# three groups, one per worker, that share one site build (tests/conftest.py):
-# the site's own tests, the PDF's (printed while the site builds) and the rest.
-# make test-fast runs only CPU-bound tests: one worker per core.
+# Two pytest-xdist workers, one per core (WORKERS=N for another count, WORKERS=0
+# for one process). In make test the tests that need the built site or a browser
+# form two groups, one per worker, that share one site build (tests/conftest.py):
+# one worker builds the site and runs its tests, the other builds and prints the
+# PDF beside that build, then runs the hostile-input browser tests; the CPU-only
+# tests fill in after.
 WORKERS ?= 2
-TEST_WORKERS ?= 2
 
 test: deps chromium
-	$(PY) -m pytest -n $(TEST_WORKERS) --dist loadgroup
+	$(PY) -m pytest -n $(WORKERS) --dist loadgroup
 
 # Tests that need neither the built site, nor a browser, nor Node, nor minutes of
 # simulation or fuzzing (markers in pyproject.toml; tests/conftest.py marks every

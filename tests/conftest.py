@@ -76,7 +76,7 @@ def served_copy(built: Path, host_dir: Path, port: int) -> Path:
 
 
 @pytest.fixture(scope="session")
-def site(tmp_path_factory, worker_id):
+def site(tmp_path_factory):
     """The site, built once per run (mkdocs build --strict, no network) and served on
     loopback by each worker that needs it, at its own port."""
     if os.environ.get("GUIDE_SITE_URL"):
@@ -86,7 +86,8 @@ def site(tmp_path_factory, worker_id):
         return
     # the workers' temporary folders share a parent; a run without workers has its own
     base = tmp_path_factory.getbasetemp()
-    built = shared_build((base.parent if worker_id != "master" else base) / "shared-site")
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    built = shared_build((base.parent if worker else base) / "shared-site")
     port = free_port()
     host_dir = tmp_path_factory.mktemp("host")
     site_dir = served_copy(built, host_dir, port)
@@ -127,15 +128,17 @@ GROUPS = {"pdf": frozenset({"test_hostile_cells", "test_hostile_runs"})}
 def pytest_collection_modifyitems(items):
     """Every test that uses the built site is marked ``site`` (``make test-fast`` skips them).
 
-    Under pytest-xdist (``make test`` runs ``-n 3 --dist loadgroup``) the tests that need
-    the built site or a browser form the :data:`GROUPS`, each run whole by one worker;
-    the site is built once for all of them (:func:`shared_build`). pytest-xdist hands
-    out the largest groups first, so one worker starts the site build and its tests, one
-    the PDF's print build beside it (its tests lead their group), and one waits for the
-    site and runs the third group. The browser tests mostly wait on pages and timers, so
-    three workers on two cores finish sooner than two. Their waits scale with the
-    machine's load (tests/browser/helpers.py), so the browsers beside each other make
-    them slower, not red.
+    Under pytest-xdist (``make test`` runs ``-n 2 --dist loadgroup``) the tests that need
+    the built site or a browser form two groups, each run whole by one worker; the site
+    is built once for both (:func:`shared_build`). pytest-xdist hands out the largest
+    groups first: one worker builds the site and runs the group "site"; the other runs
+    the PDF's tests (tests/test_pdf.py, which build and print their own site, beside the
+    site build) and then the modules :data:`GROUPS` puts with them; the CPU-only tests
+    fill in after. The two groups were sized on a fresh clone (2026-12-08): about 460 s
+    and 310 s before the CPU-only tests. A third worker made every test 40-60 % slower
+    on two cores (Chromium is most of the CPU) and finished no sooner. The browser
+    tests' waits scale with the machine's load (tests/browser/helpers.py), so the two
+    browsers beside each other make them slower, not red.
     """
     named = {module: group for group, modules in GROUPS.items() for module in modules}
     for item in items:
