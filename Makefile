@@ -68,10 +68,11 @@ WORKERS ?= 2
 test: deps chromium
 	$(PY) -m pytest -n $(WORKERS) --dist loadgroup
 
-# Tests that need neither the built site, nor a browser, nor Node, nor minutes of
-# simulation or fuzzing (markers in pyproject.toml; tests/conftest.py marks every
-# test that uses the built site; `slow` ones run in make test).
-test-fast: $(VENV)/.installed
+# Tests that need neither the built site, nor a browser, nor Pyodide, nor minutes
+# of simulation or fuzzing (markers in pyproject.toml; tests/conftest.py marks every
+# test that uses the built site; `slow` ones run in make test). The formula tests
+# typeset with MathJax on Node, so the npm assets are installed first.
+test-fast: $(VENV)/.installed node_modules/.installed
 	$(PY) -m pytest -q -n $(WORKERS) --dist loadgroup -m "not browser and not pyodide and not site and not slow"
 
 # The print site (mkdocs.pdf.yml) into build/pdf-site, printed to
