@@ -136,7 +136,16 @@ class EnginePreset:
         >>> get_engine("ideal").request_overheads("h100-sxm", "bf16")
         (0.0, 0.0)
         """
-        row = self.efficiency(gpu, precision, architecture)
+        return self.row_request_overheads(self.efficiency(gpu, precision, architecture))
+
+    def row_request_overheads(self, row: Efficiency) -> tuple[float, float]:
+        """:meth:`request_overheads` of one of the preset's efficiency rows: its own
+        values, else the preset's.
+
+        >>> p = get_engine("ideal")
+        >>> p.row_request_overheads(p.efficiency_rows[0])
+        (0.0, 0.0)
+        """
         fixed, per = row.request_overhead_s, row.request_overhead_per_outstanding_s
         return (self.request_overhead_s if fixed is None else fixed,
                 self.request_overhead_per_outstanding_s if per is None else per)

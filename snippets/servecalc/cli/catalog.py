@@ -99,9 +99,7 @@ def _run_engines(args: argparse.Namespace) -> tuple[Any, str]:
 
 def _request_cell(e: Any, r: Any) -> str:
     """An efficiency row's request overhead (the preset's where the row has none)."""
-    fixed = e.request_overhead_s if r.request_overhead_s is None else r.request_overhead_s
-    per = (e.request_overhead_per_outstanding_s if r.request_overhead_per_outstanding_s is None
-           else r.request_overhead_per_outstanding_s)
+    fixed, per = e.row_request_overheads(r)
     text = fmt_duration(fixed, "ms", 0)
     return text if not per else f"{text} + {fmt_duration(per, 'ms', 1)}"
 
