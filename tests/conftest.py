@@ -121,7 +121,7 @@ def context(browser):
 
 #: Browser-test modules in the PDF's group, after the PDF's own tests; every other test
 #: that needs the site or a browser is in the group "site" (see below).
-GROUPS = {"pdf": frozenset({"test_hostile_cells", "test_hostile_runs"})}
+BESIDE_PDF = frozenset({"test_hostile_cells", "test_hostile_runs"})
 
 
 @pytest.hookimpl(tryfirst=True)   # before pytest-xdist reads the groups (its worker's hook)
@@ -133,21 +133,21 @@ def pytest_collection_modifyitems(items):
     is built once for both (:func:`shared_build`). pytest-xdist hands out the largest
     groups first: one worker builds the site and runs the group "site"; the other runs
     the PDF's tests (tests/test_pdf.py, which build and print their own site, beside the
-    site build) and then the modules :data:`GROUPS` puts with them; the CPU-only tests
+    site build) and then the modules in :data:`BESIDE_PDF`; the CPU-only tests
     fill in after. The two groups were sized on a fresh clone (2026-12-08): about 460 s
     and 310 s before the CPU-only tests. A third worker made every test 40-60 % slower
     on two cores (Chromium is most of the CPU) and finished no sooner. The browser
     tests' waits scale with the machine's load (tests/browser/helpers.py), so the two
     browsers beside each other make them slower, not red.
     """
-    named = {module: group for group, modules in GROUPS.items() for module in modules}
     for item in items:
         if "site" in getattr(item, "fixturenames", ()):
             item.add_marker(pytest.mark.site)
         if item.get_closest_marker("xdist_group"):
             continue                                 # a group of its own (the PDF's)
         if item.get_closest_marker("site") or item.get_closest_marker("browser"):
-            item.add_marker(pytest.mark.xdist_group(named.get(_module_name(item), "site")))
+            beside = _module_name(item) in BESIDE_PDF
+            item.add_marker(pytest.mark.xdist_group("pdf" if beside else "site"))
     # the PDF's own tests first in their group (a stable sort keeps every other order)
     items.sort(key=lambda item: _module_name(item) != "test_pdf")
 

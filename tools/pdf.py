@@ -69,19 +69,29 @@ CHROMIUM_ARGS = [
 LAYOUT_TIMEOUT_MS = 240_000
 
 
-def layout_timeout_ms() -> int:
-    """:data:`LAYOUT_TIMEOUT_MS` times the machine's 1-minute load per CPU core when that is
-    above 1: a machine busy with other work lays the pages out that much slower (the
-    tests print the PDF beside the browser tests), and slower must not mean failed.
+def load_per_core() -> float:
+    """The machine's 1-minute load per CPU core, at least 1 (1 where the system keeps no
+    load average): how many times slower than a quiet machine work runs here.
 
-    >>> layout_timeout_ms() >= LAYOUT_TIMEOUT_MS
+    >>> load_per_core() >= 1.0
     True
     """
     try:
         load = os.getloadavg()[0] / (os.cpu_count() or 1)
     except OSError:                 # no load average on this system
         load = 1.0
-    return round(LAYOUT_TIMEOUT_MS * max(1.0, load))
+    return max(1.0, load)
+
+
+def layout_timeout_ms() -> int:
+    """:data:`LAYOUT_TIMEOUT_MS` times :func:`load_per_core`: a machine busy with other
+    work lays the pages out that much slower (the tests print the PDF beside the browser
+    tests), and slower must not mean failed.
+
+    >>> layout_timeout_ms() >= LAYOUT_TIMEOUT_MS
+    True
+    """
+    return round(LAYOUT_TIMEOUT_MS * load_per_core())
 MATERIAL_BUNDLE = re.compile(r"/assets/javascripts/bundle\.[0-9a-f]+\.min\.js$")
 
 

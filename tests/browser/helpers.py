@@ -7,18 +7,21 @@ from urllib.parse import urlparse
 
 from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
+from tools.pdf import load_per_core
+
 
 def _slowdown() -> float:
     """How much slower than a quiet two-core machine this one runs: the
     environment's GUIDE_TEST_SLOWDOWN if set (a number >= 1), else the machine's
-    1-minute load per CPU core when above 1 (a shared machine running other work
-    boots Pyodide and builds pages that much slower)."""
+    load per core (:func:`tools.pdf.load_per_core`: a shared machine running other
+    work boots Pyodide and builds pages that much slower)."""
     text = os.environ.get("GUIDE_TEST_SLOWDOWN", "")
+    if not text:
+        return load_per_core()
     try:
-        factor = float(text) if text else os.getloadavg()[0] / (os.cpu_count() or 1)
-    except (ValueError, OSError):
+        return max(1.0, float(text))
+    except ValueError:
         raise ValueError(f"GUIDE_TEST_SLOWDOWN must be a number >= 1, got {text!r}") from None
-    return max(1.0, factor)
 
 
 def scaled_ms(quiet_ms: float) -> int:

@@ -227,8 +227,7 @@ def simulate_poisson(
     positive_number("rate", rate)
     allowed = ("gpus", "weight_dtype", "kv_dtype", "max_batch", "max_batched_tokens",
                "block_size", "memory_utilization", "reserve_bytes", "kv_blocks", "mbu", "mfu",
-               "overhead_s", "engine", "request_overhead_s", "request_overhead_per_outstanding_s",
-               "speculative")
+               "overhead_s", "engine", "request_overhead_s", "speculative")
     for key in engine_options:
         if key not in allowed:
             listed = ", ".join(allowed)
